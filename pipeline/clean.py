@@ -1,0 +1,203 @@
+"""Clean: quality rules, privacy, reverse-coding; every input row ends kept or rejected.
+
+Rules are applied in a fixed order and a row is rejected by the first rule it breaks:
+
+0. ``未填所在单位`` — no street/township answered, so the row cannot be attributed;
+1. ``答题过快`` — duration below a fraction (default 1/3) of the median duration of all rows;
+2. ``直线作答`` — at least N (default 5) Likert answers, all the same option;
+3. ``重复提交`` — the same answers as an earlier row submitted within a window (default 30 min);
+4. ``大面积缺答`` — more than a share (default 40%) of applicable questions unanswered; questions
+   hidden by skip logic (``show_if``) are not applicable and do not count as missing.
+
+Privacy: the IP column is dropped and phone numbers, 18-digit ID numbers, e-mail and IP addresses
+in open answers are masked here; nothing downstream sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.atomic import write_parquet, write_with
+from pipeline.questionnaire import Questionnaire
+
+KEPT = "保留"
+REJECTED = "剔除"
+RULE_NO_UNIT = "未填所在单位"
+RULE_SPEEDER = "答题过快"
+RULE_STRAIGHTLINE = "直线作答"
+RULE_DUPLICATE = "重复提交"
+RULE_MISSING = "大面积缺答"
+RULE_ORDER = (RULE_NO_UNIT, RULE_SPEEDER, RULE_STRAIGHTLINE, RULE_DUPLICATE, RULE_MISSING)
+
+PII_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"), "〔身份证号已隐去〕"),
+    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "〔电话已隐去〕"),
+    (re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"), "〔电话已隐去〕"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "〔邮箱已隐去〕"),
+    (re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"), "〔IP已隐去〕"),
+]
+PII_COLUMNS = ("ip",)
+
+
+def redact(text: str) -> str:
+    """Mask phone numbers, ID numbers, e-mail and IP addresses in free text."""
+    for pattern, repl in PII_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def redact_series(s: pd.Series) -> pd.Series:
+    out = s.astype("string")
+    for pattern, repl in PII_PATTERNS:
+        out = out.str.replace(pattern, repl, regex=True)
+    return out
+
+
+@dataclass
+class CleanResult:
+    kept: pd.DataFrame
+    audit: pd.DataFrame
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"rows_in": len(self.audit), "kept": len(self.kept), "rejected": int((self.audit["状态"] == REJECTED).sum())}
+
+
+def applicable(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Boolean frame: question id -> whether skip logic shows it to the respondent."""
+    out = {}
+    for q in questionnaire.questions:
+        mask = pd.Series(True, index=frame.index)
+        for ref, values in (q.show_if or {}).items():
+            mask &= frame[ref].astype("string").isin(values).fillna(False).astype(bool)
+        out[q.id] = mask
+    return pd.DataFrame(out)
+
+
+def answered(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Boolean frame: question id -> whether the row has an answer."""
+    out = {}
+    for q in questionnaire.questions:
+        if q.type == "multi":
+            cols = [c for c in frame.columns if c.startswith(f"{q.id}__") and not c.endswith("other_text")]
+            out[q.id] = frame[cols].notna().any(axis=1)
+        else:
+            out[q.id] = frame[q.id].notna()
+    return pd.DataFrame(out)
+
+
+def _answer_key(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
+    """A hash of every answer of a row (metadata excluded), for finding duplicates."""
+    meta = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip"}
+    cols = [c for c in frame.columns if c not in meta]
+    return pd.util.hash_pandas_object(frame[cols].astype("string").fillna("\x00"), index=False)
+
+
+def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Per row: the first rule broken (or NA) and a Chinese detail sentence."""
+    rules = questionnaire.quality
+    n = len(frame)
+    rule = pd.Series(pd.NA, index=frame.index, dtype="string")
+    detail = pd.Series(pd.NA, index=frame.index, dtype="string")
+
+    def mark(mask: pd.Series, name: str, text: pd.Series) -> None:
+        new = mask.fillna(False).astype(bool) & rule.isna()
+        rule[new] = name
+        detail[new] = text[new]
+
+    unit = frame[questionnaire.unit_question.id]
+    mark(unit.isna(), RULE_NO_UNIT, pd.Series("未填写所在街道（乡镇），无法归属到任何单位", index=frame.index))
+
+    median = float(frame["duration_s"].median()) if n else 0.0
+    cut = rules.speeder_fraction_of_median * median
+    dur = frame["duration_s"]
+    mark(dur < cut, RULE_SPEEDER,
+         "用时" + dur.round().astype(int).astype(str) + f"秒，低于全部答卷用时中位数{median:.0f}秒的"
+         f"{rules.speeder_fraction_of_median:.0%}（{cut:.0f}秒）")
+
+    likert_ids = [q.id for q in questionnaire.questions if q.type == "likert"]
+    lik = frame[likert_ids].astype("Float64")
+    n_answered = lik.notna().sum(axis=1)
+    same = (lik.nunique(axis=1) == 1) & (n_answered >= rules.straightline_min_items)
+    first = lik.bfill(axis=1).iloc[:, 0]
+    mark(same, RULE_STRAIGHTLINE,
+         "全部" + n_answered.astype(str) + "道量表题均选择第" + first.astype("Int64").astype("string").fillna("?") + "个选项")
+
+    key = _answer_key(frame, questionnaire)
+    order = frame.sort_values("submitted_at", kind="stable").index
+    k = key.loc[order]
+    t = frame.loc[order, "submitted_at"]
+    prev_t = t.groupby(k.to_numpy()).shift(1)
+    prev_id = frame.loc[order, "resp_id"].groupby(k.to_numpy()).shift(1)
+    gap_min = (t - prev_t).dt.total_seconds() / 60
+    is_dup = (gap_min <= rules.duplicate_window_minutes).reindex(frame.index)
+    dup_text = ("与序号" + prev_id.astype("string") + "的答卷完全相同，提交间隔"
+                + gap_min.round(1).astype("string") + "分钟").reindex(frame.index)
+    mark(is_dup, RULE_DUPLICATE, dup_text)
+
+    app = applicable(frame, questionnaire)
+    ans = answered(frame, questionnaire)
+    counted = [q.id for q in questionnaire.questions if q.type in ("single", "likert", "multi")]
+    n_app = app[counted].sum(axis=1)
+    n_miss = (app[counted] & ~ans[counted]).sum(axis=1)
+    share = n_miss / n_app.where(n_app > 0)
+    mark(share > rules.max_missing_share, RULE_MISSING,
+         "适用的" + n_app.astype(str) + "道题中有" + n_miss.astype(str) + "道未作答（"
+         + (share * 100).round(0).astype("Int64").astype("string") + f"%，上限{rules.max_missing_share:.0%}）")
+    return pd.DataFrame({"rule": rule, "detail": detail})
+
+
+def reverse_code(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Reverse-worded Likert items: code -> (k + 1 - code), so that higher is always better."""
+    out = frame.copy()
+    for q in questionnaire.likert_items:
+        if q.reverse:
+            out[q.id] = (len(q.options) + 1) - out[q.id]
+    return out
+
+
+def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
+    """Apply the quality rules, drop personal data, reverse-code; return kept rows and the audit."""
+    flags = quality_flags(frame, questionnaire)
+    unit_col = questionnaire.unit_question.id
+    audit = pd.DataFrame({
+        "来源文件": frame["_file"],
+        "行号": frame["_row"],
+        "序号": frame["resp_id"],
+        "街道乡镇": frame[unit_col].astype("string"),
+        "状态": np.where(flags["rule"].isna(), KEPT, REJECTED),
+        "剔除规则": flags["rule"],
+        "说明": flags["detail"],
+    })
+    kept = frame.loc[flags["rule"].isna()].drop(columns=[c for c in PII_COLUMNS if c in frame.columns])
+    for q in questionnaire.questions:
+        if q.type == "text":
+            kept[q.id] = redact_series(kept[q.id])
+    for col in [c for c in kept.columns if c.endswith("__other_text")]:
+        kept[col] = redact_series(kept[col])
+    kept = reverse_code(kept, questionnaire).reset_index(drop=True)
+    return CleanResult(kept=kept, audit=audit.reset_index(drop=True))
+
+
+def write_clean(result: CleanResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write kept responses (Parquet) and the audit (Parquet and Excel) atomically."""
+    out_dir = Path(out_dir)
+    paths = {
+        "responses": write_parquet(out_dir / "responses.parquet", result.kept),
+        "audit": write_parquet(out_dir / "audit.parquet", result.audit),
+    }
+    summary = (result.audit.fillna({"剔除规则": "（保留）"})
+               .groupby(["街道乡镇", "状态", "剔除规则"], dropna=False).size().rename("份数").reset_index())
+
+    def _excel(p: Path) -> None:
+        with pd.ExcelWriter(p, engine="openpyxl") as xw:
+            summary.to_excel(xw, sheet_name="汇总", index=False)
+            result.audit.to_excel(xw, sheet_name="逐行记录", index=False)
+
+    paths["audit_xlsx"] = write_with(out_dir / "audit.xlsx", _excel)
+    return paths

@@ -1,0 +1,121 @@
+"""Command line: ``survey demo``, ``survey run`` and one sub-command per stage.
+
+Exit codes: 0 success; 2 bad input (a Chinese message names file, row and column); 3 some reports
+failed (the others were written, and the index lists the failures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.errors import SurveyError
+from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
+
+EXIT_BAD_INPUT = 2
+EXIT_REPORTS_FAILED = 3
+DEMO_EXPORT = "demo_wjx_按文本.xlsx"
+
+
+def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
+    p.add_argument("--questionnaire", "-q", type=Path, default=DEFAULT_QUESTIONNAIRE, help="问卷定义 YAML 文件")
+    p.add_argument("--survey", "-s", default=DEMO_SURVEY, help="调查名称，决定 data/ 和 reports/ 下的子目录")
+    p.add_argument("--root", type=Path, default=PROJECT_ROOT, help="项目根目录（含 data/ 和 reports/）")
+    if inputs:
+        p.add_argument("--input", "-i", type=Path, nargs="+", required=True, help="问卷星导出文件（可多个）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="survey", description="基层调研问卷分析流水线")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="生成示范数据并生成全部报告")
+    p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定）")
+    p.add_argument("--workers", type=int, default=None, help="并行生成报告的进程数")
+    p.add_argument("--root", type=Path, default=PROJECT_ROOT)
+
+    p = sub.add_parser("run", help="依次运行导入清洗、分析和报告")
+    _common(p, inputs=True)
+    p.add_argument("--workers", type=int, default=None)
+
+    p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应（不写文件）")
+    _common(p, inputs=True)
+    p = sub.add_parser("clean", help="导入并清洗，写入 data/interim/")
+    _common(p, inputs=True)
+    p = sub.add_parser("analyze", help="统计分析，写入 data/processed/")
+    _common(p)
+    p = sub.add_parser("report", help="生成各街道（乡镇）报告、全区总体情况和目录")
+    _common(p)
+    p.add_argument("--workers", type=int, default=None)
+    return parser
+
+
+def _print_results(results, reports: Path) -> int:
+    failed = [r for r in results if not r.ok]
+    print(f"报告：成功 {len(results) - len(failed)} 份，失败 {len(failed)} 份")
+    for r in failed:
+        print(f"  生成失败：{r.name}：{r.error}", file=sys.stderr)
+    print(f"目录页：{(reports / 'index.html').resolve()}")
+    return EXIT_REPORTS_FAILED if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SurveyError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from pipeline.questionnaire import load_questionnaire
+    from pipeline.run import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
+
+    if args.command == "demo":
+        from pipeline.demo import DemoSpec, write_demo_export
+
+        questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE)
+        spec = DemoSpec() if args.seed is None else DemoSpec(seed=args.seed)
+        export = args.root / "data" / "raw" / DEMO_EXPORT
+        if not export.exists():  # raw data is immutable: generate once
+            write_demo_export(questionnaire, export, spec)
+            print(f"已生成示范数据：{export}")
+        paths = SurveyPaths(DEMO_SURVEY, args.root)
+        counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, args.workers)
+        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
+        return _print_results(results, paths.reports)
+
+    paths = SurveyPaths(args.survey, args.root)
+    questionnaire = load_questionnaire(args.questionnaire)
+    if args.command == "ingest":
+        from pipeline.ingest import ingest_file
+
+        for path in args.input:
+            ing = ingest_file(path, questionnaire)
+            print(f"{path}：{len(ing.frame)} 行，对应题目 {len(ing.mapping)} 道"
+                  + (f"；未识别的列：{'、'.join(ing.unmapped)}" if ing.unmapped else ""))
+        return 0
+    if args.command == "clean":
+        counts = stage_clean(args.input, questionnaire, paths)
+        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
+              f"清洗记录：{paths.interim / 'audit.xlsx'}")
+        return 0
+    if args.command == "analyze":
+        if not (paths.interim / "responses.parquet").exists():
+            raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
+        manifest = stage_analyze(questionnaire, paths, args.questionnaire)
+        print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
+        return 0
+    if args.command == "report":
+        if not (paths.processed / "manifest.json").exists():
+            raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
+        return _print_results(stage_report(paths, args.workers), paths.reports)
+    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers)
+    print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
+    return _print_results(results, paths.reports)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

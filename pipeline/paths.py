@@ -1,0 +1,22 @@
+"""Where things live: the project layout and per-survey directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "jiceng_dangjian.yaml"
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+DEMO_SURVEY = "demo"
+
+
+def interim_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:
+    return root / "data" / "interim" / survey
+
+
+def processed_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:
+    return root / "data" / "processed" / survey
+
+
+def reports_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:
+    return root / "reports" / survey

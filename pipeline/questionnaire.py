@@ -1,0 +1,245 @@
+"""Questionnaires as code: load and validate a questionnaire YAML file.
+
+The YAML has profile questions, Likert dimensions (with reverse-worded items), outcome questions
+(overall satisfaction, a multi-select, a number, an open answer), open-answer themes and the data
+quality rules. `load_questionnaire` validates it and reports problems in Chinese, naming the file
+and the item id.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pipeline.errors import SurveyError
+
+QuestionType = Literal["single", "multi", "likert", "number", "text"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Question(_Model):
+    """One answerable question (a Likert item is a question of type ``likert``)."""
+
+    id: str
+    number: int | None = None
+    text: str
+    type: QuestionType
+    role: Literal["unit", "community", "overall", "open"] | None = None
+    options: list[str] = Field(default_factory=list)
+    scale: str | None = None
+    reverse: bool = False
+    dimension: str | None = None
+    show_if: dict[str, list[str]] | None = None
+    max_choices: int | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class Item(_Model):
+    id: str
+    number: int | None = None
+    text: str
+    reverse: bool = False
+
+
+class Dimension(_Model):
+    id: str
+    name: str
+    scale: str
+    items: list[Item] = Field(min_length=2)
+
+
+class QualityRules(_Model):
+    """Data-quality rules; defaults and their sources are documented in the README."""
+
+    speeder_fraction_of_median: float = Field(default=1 / 3, gt=0, lt=1)
+    straightline_min_items: int = Field(default=5, ge=3)
+    duplicate_window_minutes: float = Field(default=30, ge=0)
+    max_missing_share: float = Field(default=0.4, gt=0, le=1)
+
+
+class Questionnaire(_Model):
+    id: str
+    title: str
+    district: str
+    likert_scales: dict[str, list[str]]
+    profile: list[Question]
+    dimensions: list[Dimension] = Field(min_length=1)
+    outcomes: list[Question] = Field(default_factory=list)
+    themes: dict[str, list[str]] = Field(default_factory=dict)
+    quality: QualityRules = QualityRules()
+
+    @cached_property
+    def questions(self) -> list[Question]:
+        """All questions in questionnaire order, Likert items expanded with their dimension."""
+        out = list(self.profile)
+        for dim in self.dimensions:
+            for item in dim.items:
+                out.append(
+                    Question(
+                        id=item.id,
+                        number=item.number,
+                        text=item.text,
+                        type="likert",
+                        scale=dim.scale,
+                        reverse=item.reverse,
+                        dimension=dim.id,
+                        options=self.likert_scales.get(dim.scale, []),
+                    )
+                )
+        for q in self.outcomes:
+            if q.type == "likert" and not q.options:
+                q = q.model_copy(update={"options": self.likert_scales.get(q.scale or "", [])})
+            out.append(q)
+        return out
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    def role(self, role: str) -> Question | None:
+        """The question playing ``role`` (unit, community, overall, open), if any."""
+        return next((q for q in self.questions if q.role == role), None)
+
+    @property
+    def unit_question(self) -> Question:
+        q = self.role("unit")
+        assert q is not None  # guaranteed by validation
+        return q
+
+    @property
+    def likert_items(self) -> list[Question]:
+        return [q for q in self.questions if q.dimension is not None]
+
+    def dimension_items(self) -> dict[str, list[str]]:
+        """Dimension id -> item ids."""
+        return {d.id: [i.id for i in d.items] for d in self.dimensions}
+
+    def dimension_names(self) -> dict[str, str]:
+        return {d.id: d.name for d in self.dimensions}
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Questionnaire:
+        problems: list[str] = []
+        for name, options in self.likert_scales.items():
+            if len(options) < 2:
+                problems.append(f"量表“{name}”至少需要两个选项")
+        ids: dict[str, int] = {}
+        numbers: dict[int, str] = {}
+        all_q = list(self.profile) + list(self.outcomes)
+        for dim in self.dimensions:
+            if dim.scale not in self.likert_scales:
+                problems.append(f"维度“{dim.id}”引用了不存在的量表“{dim.scale}”（可用：{'、'.join(self.likert_scales)}）")
+            all_q.extend(dim.items)  # type: ignore[arg-type]
+        for q in all_q:
+            ids[q.id] = ids.get(q.id, 0) + 1
+            if q.number is not None:
+                if q.number in numbers:
+                    problems.append(f"题目“{q.id}”的题号 {q.number} 与题目“{numbers[q.number]}”重复")
+                numbers[q.number] = q.id
+        problems += [f"题目 id“{i}”重复出现 {n} 次" for i, n in ids.items() if n > 1]
+        dim_ids = [d.id for d in self.dimensions]
+        problems += [f"维度 id“{d}”重复" for d in set(dim_ids) if dim_ids.count(d) > 1]
+        by_id = {q.id: q for q in self.profile + self.outcomes}
+        for q in self.profile + self.outcomes:
+            if q.type in ("single", "multi") and len(q.options) < 2:
+                problems.append(f"题目“{q.id}”是选择题，至少需要两个选项")
+            if q.type == "likert" and (q.scale not in self.likert_scales):
+                problems.append(f"题目“{q.id}”引用了不存在的量表“{q.scale}”")
+            if len(set(q.options)) != len(q.options):
+                problems.append(f"题目“{q.id}”的选项有重复")
+            for ref, values in (q.show_if or {}).items():
+                target = by_id.get(ref)
+                if target is None:
+                    problems.append(f"题目“{q.id}”的跳题条件引用了不存在的题目“{ref}”")
+                    continue
+                unknown = [v for v in values if v not in target.options]
+                if unknown:
+                    problems.append(
+                        f"题目“{q.id}”的跳题条件中，选项“{'、'.join(unknown)}”不是题目“{ref}”的选项"
+                    )
+        roles = [q.role for q in self.profile + self.outcomes if q.role]
+        for role in set(roles):
+            if roles.count(role) > 1:
+                problems.append(f"角色“{role}”只能由一道题承担")
+        unit_q = next((q for q in self.profile if q.role == "unit"), None)
+        if unit_q is None:
+            problems.append("缺少标注 role: unit 的“所在街道（乡镇）”题目")
+        elif unit_q.type != "single":
+            problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
+        for theme, words in self.themes.items():
+            if not words:
+                problems.append(f"意见建议主题“{theme}”没有关键词")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段（拼写是否有误？）",
+    "literal_error": "取值不在允许范围内",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为键值对",
+    "too_short": "条目太少",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+}
+
+
+def _locate(raw: dict, loc: tuple) -> str:
+    """Describe a pydantic error location, naming the item id where there is one."""
+    node, parts = raw, []
+    for key in loc:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            parts.append(str(key))
+            node = None
+            continue
+        if isinstance(node, dict) and "id" in node:
+            parts.append(f"“{node['id']}”")
+        elif not isinstance(key, int):
+            parts.append(str(key))
+    return " → ".join(parts)
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Read and validate a questionnaire YAML file; raise SurveyError with a Chinese message."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SurveyError("问卷定义文件不存在", file=str(path)) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SurveyError(f"问卷定义文件无法解析（YAML 格式错误）：{exc}", file=str(path)) from None
+    if not isinstance(raw, dict):
+        raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
+    try:
+        return Questionnaire.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            if err["type"] == "value_error":
+                msg = str(err.get("ctx", {}).get("error", err["msg"]))
+                lines.append(msg)
+                continue
+            where = _locate(raw, tuple(err["loc"]))
+            lines.append(f"{where}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
+        raise SurveyError("问卷定义有误：" + "；".join(lines), file=str(path)) from None

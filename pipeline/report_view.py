@@ -1,0 +1,244 @@
+"""What the report notebooks display: stored results of one unit (or the district), as HTML and PNG.
+
+Notebooks call these functions and show their results; no statistics are computed here, only
+selection and formatting of what the analyze stage stored. Every piece of text is HTML-escaped, so
+respondents' answers always show as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+from IPython.display import HTML, Image
+
+from pipeline import plots
+from pipeline.paths import DEMO_SURVEY
+from pipeline.paths import processed_dir as default_processed_dir
+
+SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
+MIN_CELL = 5  # same rule as pipeline.analyze.MIN_CELL (not imported: analyze pulls in pingouin)
+
+
+def resolve_processed_dir(path: str | Path | None) -> Path:
+    """An explicit directory, or the demo survey's results when empty."""
+    return Path(path) if path else default_processed_dir(DEMO_SURVEY)
+
+
+def _read(base: Path, name: str, unit: str | None = None) -> pd.DataFrame:
+    filters = [("unit", "==", unit)] if unit is not None else None
+    return pd.read_parquet(base / f"{name}.parquet", filters=filters)
+
+
+@dataclass
+class UnitReport:
+    unit: str
+    findings: dict
+    dimensions: pd.DataFrame
+    composition: pd.DataFrame
+    problems: pd.DataFrame
+    manifest: dict
+
+
+def load_unit(processed_dir: str | Path | None, unit: str | None) -> UnitReport:
+    """Load one unit's stored findings and tables (its own slice only)."""
+    base = resolve_processed_dir(processed_dir)
+    manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+    if not unit:
+        unit = manifest["units"][0]
+    path = base / "findings" / f"{unit}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"找不到“{unit}”的分析结果（{path}），请先运行 survey run")
+    return UnitReport(
+        unit=unit,
+        findings=json.loads(path.read_text(encoding="utf-8")),
+        dimensions=_read(base, "unit_dimensions", unit),
+        composition=_read(base, "composition", unit),
+        problems=_read(base, "problems", unit),
+        manifest=manifest,
+    )
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "".join(f"<p>{html.escape(t)}</p>" for t in lines)
+
+
+def title(report: UnitReport) -> HTML:
+    f, m = report.findings, report.manifest
+    toc = "".join(f"<li><a href='#{quote(s)}'>{html.escape(s)}</a></li>" for s in [*SECTIONS.values(), "方法说明"])
+    return HTML(
+        f"<h1>{html.escape(f['unit'])}基层党组织建设调研报告</h1>"
+        f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
+        f"报告生成于{html.escape(m['created'][:10])}</p>"
+        f"<nav class='toc'><strong>目录</strong><ul>{toc}</ul></nav>"
+    )
+
+
+def section(report: UnitReport, key: str) -> HTML:
+    """The findings text of one section (基本情况, 存在的问题, 原因分析, 对策建议)."""
+    body = _paragraphs(report.findings[key]["text"])
+    if key == "suggestions":
+        for t in report.findings[key]["themes"]:
+            quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t["quotes"])
+            if quotes:
+                body += f"<p class='quote-title'>{html.escape(t['theme'])}方面的代表性意见：</p><ul class='quotes'>{quotes}</ul>"
+    return HTML(body)
+
+
+def signed(x: float) -> str:
+    """'+0.12' / '-0.12', never '-0.00'."""
+    return f"{x:+.2f}" if round(x, 2) != 0 else "0.00"
+
+
+def _table(df: pd.DataFrame) -> HTML:
+    return HTML(df.to_html(index=False, escape=True, classes="data", border=0, na_rep="—"))
+
+
+def dimension_table(report: UnitReport) -> HTML:
+    d = report.dimensions
+    comparison = report.findings["comparison"]
+    out = pd.DataFrame({
+        "维度": d["dimension_name"],
+        "有效样本": d["n"].astype(int),
+        "本单位得分": d["mean"].map("{:.2f}".format),
+        "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
+        f"{comparison}得分": d["rest_mean"].map("{:.2f}".format),
+        "差值": d["diff"].map(signed),
+        "Hedges g": d["hedges_g"].map(signed),
+        "FDR校正p值": d["p_fdr"].map(lambda p: "—" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
+        "结论": [("显著偏低" if df_ < 0 else "显著偏高") if s else "无显著差异" if t else "样本不足，不检验"
+               for df_, s, t in zip(d["diff"], d["significant"], d["tested"], strict=True)],
+    })
+    suppressed = d["suppressed"].to_numpy()
+    out.loc[suppressed, out.columns[2:]] = f"不足{MIN_CELL}人"
+    return _table(out)
+
+
+def dimension_plot(report: UnitReport) -> Image:
+    d = report.dimensions.loc[~report.dimensions["suppressed"]]
+    fig = plots.dimension_plot(d, report.unit, report.findings["comparison"])
+    return Image(data=plots.to_png(fig), format="png")
+
+
+def composition_table(report: UnitReport) -> HTML:
+    labels = {"identity": "身份", "gender": "性别", "age": "年龄段", "education": "学历", "party_years": "党龄"}
+    c = report.composition
+    out = pd.DataFrame({
+        "项目": c["question"].map(labels).fillna(c["question"]),
+        "选项": c["option"],
+        "人数": [f"<{MIN_CELL}" if s else str(int(n)) for n, s in zip(c["count"], c["suppressed"], strict=True)],
+        "占比": [f"不足{MIN_CELL}人" if s else f"{v:.1%}" for v, s in zip(c["share"], c["suppressed"], strict=True)],
+    })
+    return _table(out)
+
+
+def problems_plot(report: UnitReport) -> Image | HTML:
+    p = report.problems.loc[~report.problems["suppressed"] & (report.problems["count"] > 0)]
+    if p.empty:
+        return HTML("<p>没有可显示的数据。</p>")
+    fig = plots.share_bar(p, "option", "share", "受访者认为最突出的问题（多选，占作答人数比例）")
+    return Image(data=plots.to_png(fig), format="png")
+
+
+def methods_note(manifest: dict) -> HTML:
+    rules = manifest.get("quality_rules", {})
+    lines = [
+        f"数据来源：{'、'.join(manifest.get('input_files', []))}；问卷定义：{manifest.get('questionnaire', '')}。",
+        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——未填所在街道（乡镇）；"
+        f"答题用时低于全部答卷用时中位数的{rules.get('speeder_fraction_of_median', 1 / 3):.0%}；"
+        f"{rules.get('straightline_min_items', 5)}道及以上量表题全部选择同一选项（直线作答）；"
+        f"与此前{rules.get('duplicate_window_minutes', 30):g}分钟内提交的答卷完全相同（重复提交）；"
+        f"适用题目中未作答超过{rules.get('max_missing_share', 0.4):.0%}（跳题不计为缺答）。"
+        "电话、身份证号、邮箱和IP地址在清洗阶段即已删除或隐去。",
+        "计分：5级量表，1分最差、5分最好；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
+        f"比较方法：每个街道（乡镇）与全区其他街道（乡镇）合并样本比较，采用Welch t检验，效应量为Hedges g；"
+        f"对全部“街道（乡镇）×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<0.05视为显著。"
+        f"有效问卷不足{manifest.get('min_n_test', 30)}份的单位只作描述，不做显著性判断。",
+        f"隐私保护：报告只含汇总数据，不含任何个人答卷；人数不足{MIN_CELL}人的单元格不予显示；"
+        "各街道（乡镇）报告只与全区汇总数据对比，不显示其他单位的数据。",
+    ]
+    return HTML(_paragraphs(lines))
+
+
+# ---- district overview -------------------------------------------------------------------
+
+
+@dataclass
+class DistrictReport:
+    findings: dict
+    units: pd.DataFrame
+    unit_dimensions: pd.DataFrame
+    district_dimensions: pd.DataFrame
+    rejections: pd.DataFrame
+    manifest: dict
+
+
+def load_district(processed_dir: str | Path | None) -> DistrictReport:
+    base = resolve_processed_dir(processed_dir)
+    return DistrictReport(
+        findings=json.loads((base / "findings" / "全区.json").read_text(encoding="utf-8")),
+        units=_read(base, "units"),
+        unit_dimensions=_read(base, "unit_dimensions"),
+        district_dimensions=_read(base, "district_dimensions"),
+        rejections=_read(base, "rejections"),
+        manifest=json.loads((base / "manifest.json").read_text(encoding="utf-8")),
+    )
+
+
+def district_title(report: DistrictReport) -> HTML:
+    m = report.manifest
+    return HTML(f"<h1>{html.escape(m['district'])}基层党组织建设调研总体情况</h1>"
+                f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
+                f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings["text"]))
+
+
+def units_table(report: DistrictReport) -> HTML:
+    u = report.units
+    sig = report.unit_dimensions.loc[report.unit_dimensions["significant"] & (report.unit_dimensions["diff"] < 0)]
+    n_sig = sig.groupby("unit").size()
+    out = pd.DataFrame({
+        "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
+        "剔除": u["rejected"], "覆盖社区（村）": u.get("communities"),
+        "满意率": u["satisfaction_rate"].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}"),
+        "意见建议（条）": u.get("suggestions"),
+        "显著偏低维度数": u["unit"].map(n_sig).fillna(0).astype(int),
+    })
+    return _table(out)
+
+
+def district_heatmap(report: DistrictReport) -> Image:
+    d = report.unit_dimensions.loc[~report.unit_dimensions["suppressed"]]
+    order = report.district_dimensions["dimension_name"].tolist()
+    m = d.pivot(index="unit", columns="dimension_name", values="mean").reindex(columns=order)
+    m = m.reindex([u for u in report.units["unit"] if u in m.index])
+    fig = plots.heatmap(m, "各街道（乡镇）维度得分")
+    return Image(data=plots.to_png(fig), format="png")
+
+
+def reliability_table(report: DistrictReport) -> HTML:
+    d = report.district_dimensions
+    out = pd.DataFrame({
+        "维度": d["dimension_name"], "题目数": d["n_items"], "有效样本": d["n"],
+        "全区得分": d["mean"].map("{:.2f}".format),
+        "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
+        "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
+        "α的95%置信区间": [("—" if pd.isna(lo) else f"{lo:.3f}–{hi:.3f}") for lo, hi in zip(d["alpha_ci_low"], d["alpha_ci_high"], strict=True)],
+    })
+    return _table(out)
+
+
+def rejections_table(report: DistrictReport) -> HTML:
+    r = report.rejections
+    if r.empty:
+        return HTML("<p>没有剔除的问卷。</p>")
+    m = r.pivot_table(index="unit", columns="rule", values="count", aggfunc="sum", fill_value=0)
+    m["合计"] = m.sum(axis=1)
+    m = m.reindex([u for u in report.units["unit"] if u in m.index])
+    m.loc["全区合计"] = m.sum()
+    m = m.reset_index().rename(columns={"unit": "街道（乡镇）"})
+    m.columns.name = None
+    return _table(m)

@@ -1,0 +1,90 @@
+"""The stages chained: ingest+clean → analyze (+findings) → render. Each is callable on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
+from pipeline.questionnaire import Questionnaire, load_questionnaire
+
+
+@dataclass
+class SurveyPaths:
+    """Where one survey's stages read and write."""
+
+    survey: str
+    root: Path = PROJECT_ROOT
+
+    @property
+    def interim(self) -> Path:
+        return interim_dir(self.survey, self.root)
+
+    @property
+    def processed(self) -> Path:
+        return processed_dir(self.survey, self.root)
+
+    @property
+    def reports(self) -> Path:
+        return reports_dir(self.survey, self.root)
+
+
+def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths) -> dict[str, int]:
+    """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
+    from pipeline.clean import clean, write_clean
+    from pipeline.ingest import ingest_files
+
+    frame = ingest_files(inputs, questionnaire)
+    result = clean(frame, questionnaire)
+    write_clean(result, paths.interim)
+    counts = result.counts
+    assert counts["rows_in"] == counts["kept"] + counts["rejected"]
+    return counts
+
+
+def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path) -> dict:
+    """Compute all statistics from interim/ in one pass; write tables, findings and the manifest."""
+    from pipeline.analyze import MIN_N_TEST, analyze, write_analysis
+    from pipeline.findings import write_findings
+
+    kept = pd.read_parquet(paths.interim / "responses.parquet")
+    audit = pd.read_parquet(paths.interim / "audit.parquet")
+    result = analyze(kept, audit, questionnaire)
+    manifest = {
+        "survey": paths.survey,
+        "title": questionnaire.title,
+        "district": questionnaire.district,
+        "questionnaire": questionnaire_path.name,
+        "input_files": sorted(audit["来源文件"].unique().tolist()),
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "data_until": kept["submitted_at"].max().strftime("%Y-%m-%d") if len(kept) else "—",
+        "units": result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
+        "processed_dir": str(paths.processed.resolve()),
+        "quality_rules": questionnaire.quality.model_dump(),
+        "min_n_test": MIN_N_TEST,
+        "rows_in": int(len(audit)),
+        "kept": int(len(kept)),
+        "version": __version__,
+    }
+    write_analysis(result, paths.processed, manifest)
+    write_findings(result, questionnaire, paths.processed)
+    return manifest
+
+
+def stage_report(paths: SurveyPaths, workers: int | None = None):
+    from pipeline.render import render_all
+
+    return render_all(paths.processed, paths.reports, workers=workers)
+
+
+def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None):
+    """Run every stage; return (clean counts, render results)."""
+    questionnaire = load_questionnaire(questionnaire_path)
+    counts = stage_clean(inputs, questionnaire, paths)
+    stage_analyze(questionnaire, paths, questionnaire_path)
+    results = stage_report(paths, workers)
+    return counts, results
