@@ -95,18 +95,20 @@ def fdr(p: pd.Series) -> pd.Series:
     return out
 
 
+def cronbach(items: pd.DataFrame) -> dict:
+    """Cronbach's α with 95% CI (pingouin, pairwise deletion), or a reason why it cannot be computed."""
+    items = items.astype(float)
+    if items.shape[1] < 2 or len(items.dropna(how="all")) < 3:
+        return {"alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan, "alpha_note": "题目或样本太少，无法计算信度"}
+    if (items.var() == 0).any():
+        return {"alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan, "alpha_note": "存在所有人答案相同的题目，无法计算信度"}
+    a, ci = pg.cronbach_alpha(data=items)
+    return {"alpha": float(a), "alpha_ci_low": float(ci[0]), "alpha_ci_high": float(ci[1]), "alpha_note": ""}
+
+
 def reliability(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """District-wide Cronbach's α with 95% CI per dimension (pingouin, pairwise deletion)."""
-    rows = []
-    for dim in questionnaire.dimensions:
-        items = kept[[i.id for i in dim.items]].astype(float)
-        if len(items.dropna(how="all")) < 3 or (items.var() == 0).any():
-            rows.append({"dimension": dim.id, "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
-                         "alpha_note": "样本不足或存在无变异的题目，无法计算信度"})
-            continue
-        a, ci = pg.cronbach_alpha(data=items)
-        rows.append({"dimension": dim.id, "alpha": a, "alpha_ci_low": ci[0], "alpha_ci_high": ci[1], "alpha_note": ""})
-    return pd.DataFrame(rows)
+    """District-wide Cronbach's α per dimension."""
+    return pd.DataFrame([{"dimension": d.id, **cronbach(kept[[i.id for i in d.items]])} for d in questionnaire.dimensions])
 
 
 @dataclass

@@ -85,7 +85,6 @@ def read_table(path: Path) -> pd.DataFrame:
         raise SurveyError("文件是空的，没有表头", file=str(path))
     if len(df) == 0:
         raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
-    df.columns = [str(c).strip() for c in df.columns]
     return df
 
 
@@ -223,16 +222,15 @@ def _metadata(df: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
-def ingest_file(path: str | Path, questionnaire: Questionnaire) -> Ingested:
-    """Read one export file and return it mapped onto the questionnaire."""
-    path = Path(path)
-    file = path.name
-    raw = read_table(path)
+def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str) -> Ingested:
+    """Map an export already read as text cells onto the questionnaire."""
+    raw = raw.reset_index(drop=True)
+    raw.columns = [str(c).strip() for c in raw.columns]
     mapping, unmapped = map_headers(list(raw.columns), questionnaire, file)
-    parts: list[pd.DataFrame | pd.Series] = []
-    head = pd.DataFrame({"_file": file, "_row": np.arange(2, len(raw) + 2)}, index=raw.index)
-    parts.append(head)
-    parts.append(_metadata(raw, file))
+    parts: list[pd.DataFrame | pd.Series] = [
+        pd.DataFrame({"_file": file, "_row": np.arange(2, len(raw) + 2)}, index=raw.index),
+        _metadata(raw, file),
+    ]
     for col, qid in mapping.items():
         q = questionnaire.by_id[qid]
         if q.type == "single":
@@ -248,11 +246,17 @@ def ingest_file(path: str | Path, questionnaire: Questionnaire) -> Ingested:
         else:
             parts.append(_text(raw[col]).rename(qid))
     frame = pd.concat(parts, axis=1)
-    if frame["resp_id"].duplicated().any():
-        dup = frame.loc[frame["resp_id"].duplicated(), "resp_id"].iloc[0]
-        i = int(np.flatnonzero(frame["resp_id"].to_numpy() == dup)[1])
-        raise SurveyError(f"序号“{dup}”重复出现，每份答卷的序号应唯一", file=file, row=i + 2, column="序号")
-    return Ingested(frame=frame.reset_index(drop=True), file=file, mapping=mapping, unmapped=unmapped)
+    dup = frame["resp_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise SurveyError(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", file=file, row=i + 2, column="序号")
+    return Ingested(frame=frame, file=file, mapping=mapping, unmapped=unmapped)
+
+
+def ingest_file(path: str | Path, questionnaire: Questionnaire) -> Ingested:
+    """Read one export file and return it mapped onto the questionnaire."""
+    path = Path(path)
+    return ingest_frame(read_table(path), questionnaire, path.name)
 
 
 def ingest_files(paths: list[str | Path], questionnaire: Questionnaire) -> pd.DataFrame:

@@ -1,0 +1,68 @@
+"""Shared fixtures: the default questionnaire, a small generated survey, and one end-to-end run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.demo import DemoSpec, generate_responses
+from pipeline.paths import DEFAULT_QUESTIONNAIRE
+from pipeline.questionnaire import Questionnaire, load_questionnaire
+
+SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
+SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
+SMALL_NULL = "西城街道"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_env(tmp_path_factory):
+    os.environ.setdefault("MPLCONFIGDIR", str(tmp_path_factory.mktemp("mpl")))
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+
+
+@pytest.fixture(scope="session")
+def questionnaire() -> Questionnaire:
+    return load_questionnaire(DEFAULT_QUESTIONNAIRE)
+
+
+def small_spec(n: int = 80, seed: int = 7) -> DemoSpec:
+    return DemoSpec.small(SMALL_UNITS, n, SMALL_PLANTED, SMALL_NULL, seed=seed)
+
+
+@pytest.fixture(scope="session")
+def small_raw(questionnaire) -> pd.DataFrame:
+    """3 units × 80 responses as an export read back as text (what read_table returns)."""
+    return generate_responses(questionnaire, small_spec()).astype(str)
+
+
+@pytest.fixture(scope="session")
+def e2e(tmp_path_factory, questionnaire):
+    """One real run of every stage (papermill + nbconvert) on the small survey."""
+    from pipeline.demo import write_demo_export
+    from pipeline.run import SurveyPaths, run_survey
+
+    root = tmp_path_factory.mktemp("project")
+    export = root / "data" / "raw" / "small_wjx.xlsx"
+    write_demo_export(questionnaire, export, small_spec())
+    paths = SurveyPaths("small", root)
+    counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, workers=2)
+    return {"root": root, "paths": paths, "counts": counts, "results": results, "export": export}
+
+
+def reports_html(paths) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in Path(paths.reports).glob("*.html")}
+
+
+@pytest.fixture(scope="session")
+def demo_analysis(questionnaire):
+    """The full demo survey analysed in memory: (Analysis, CleanResult)."""
+    from pipeline.analyze import analyze
+    from pipeline.clean import clean
+    from pipeline.ingest import ingest_frame
+
+    raw = generate_responses(questionnaire, DemoSpec()).astype(str)
+    res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)
+    return analyze(res.kept, res.audit, questionnaire), res

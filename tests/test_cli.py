@@ -1,0 +1,30 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.cli import EXIT_BAD_INPUT, main
+
+
+def test_bad_input_exits_with_chinese_message_and_no_output(small_raw, tmp_path, capsys):
+    raw = small_raw.head(5).copy()
+    raw.loc[2, "5、您的年龄段"] = "八十岁"
+    export = tmp_path / "bad.xlsx"
+    raw.to_excel(export, index=False)
+    code = main(["run", "--input", str(export), "--survey", "bad", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("错误：文件“bad.xlsx”，第4行，列“5、您的年龄段”：无法识别的答案“八十岁”")
+    assert "Traceback" not in err
+    assert not (tmp_path / "data" / "interim").exists() and not (tmp_path / "reports").exists()
+
+
+def test_console_script_reports_a_missing_file(tmp_path):
+    survey = Path(sys.executable).with_name("survey")
+    proc = subprocess.run([str(survey), "ingest", "--input", str(tmp_path / "nope.xlsx")], capture_output=True, text=True)
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "nope.xlsx" in proc.stderr and "文件不存在" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_analyze_before_clean_says_what_to_do(tmp_path, capsys):
+    assert main(["analyze", "--survey", "x", "--root", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "请先运行 survey clean" in capsys.readouterr().err

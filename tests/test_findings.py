@@ -1,0 +1,58 @@
+import json
+
+from pipeline import findings as fd
+from pipeline.analyze import Analysis
+
+
+def test_planted_unit_findings(demo_analysis, questionnaire):
+    a, res = demo_analysis
+    f = fd.build_findings("石桥乡", a, questionnaire)
+    json.dumps(f, ensure_ascii=False)  # serialisable
+    u = a.units.set_index("unit").loc["石桥乡"]
+    basic = " ".join(f["basic"]["text"])
+    assert f"共回收问卷{u['received']}份，其中有效问卷{u['valid']}份" in basic
+    assert f"征集意见建议{u['suggestions']}条" in basic and "覆盖4个社区（村）" in basic
+    assert sum(f["basic"]["rejected_by_rule"].values()) == u["rejected"]
+    problems = f["problems"]["text"][0]
+    assert problems.startswith("“信息化建设”得分") and "显著低于全区其他街道（乡镇）" in problems and "Hedges g=-" in problems
+    assert [d["dimension"] for d in f["problems"]["significant_low"]] == ["digital"]
+    assert "信息化建设" in f["causes"]["text"][0] and len(f["causes"]["items"]) == 2
+    assert f["suggestions"]["count"] == u["suggestions"] and f["suggestions"]["themes"]
+
+
+def test_null_unit_claims_nothing(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    f = fd.build_findings("西城街道", a, questionnaire)
+    text = " ".join(f["problems"]["text"])
+    assert "显著低于" not in text and "均未发现统计学意义上显著偏低" in text
+    assert f["problems"]["significant_low"] == [] and "不作原因分析" in f["causes"]["text"][0]
+
+
+def test_small_sample_wording(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    units = a.units.copy()
+    units.loc[units["unit"] == "白马乡", "valid"] = 12
+    ud = a.unit_dimensions.copy()
+    mask = ud["unit"] == "白马乡"
+    ud.loc[mask, ["tested", "significant"]] = False
+    small = Analysis(**{**a.__dict__, "units": units, "unit_dimensions": ud})
+    f = fd.build_findings("白马乡", small, questionnaire)
+    assert "样本量较小，结论仅供参考" in " ".join(f["problems"]["text"])
+    assert not any("显著低于" in t or "显著高于" in t for t in f["problems"]["text"])
+
+
+def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    comp = a.composition.copy()
+    row = (comp["unit"] == "东湖街道") & (comp["question"] == "age") & (comp["option"] == "60岁以上")
+    comp.loc[row, "count"] = 3
+    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire)
+    assert "60岁以上的不足5人" in " ".join(f["basic"]["text"])
+
+
+def test_district_summary(demo_analysis, questionnaire):
+    a, res = demo_analysis
+    d = fd.district_findings(a, questionnaire)
+    assert d["received"] == len(res.audit) and d["valid"] == len(res.kept)
+    assert "街道6个、乡镇4个" in d["text"][0]
+    assert "共有2个街道（乡镇）的2项维度得分显著低于" in d["text"][-1]
