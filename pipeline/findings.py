@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.analyze import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
 from pipeline.atomic import write_json
+from pipeline.clean import RULE_ORDER
 from pipeline.questionnaire import Questionnaire
 
 REST = "全区其他街道（乡镇）"
@@ -38,10 +39,16 @@ def _share_phrase(comp: pd.DataFrame, question: str, option: str, label: str) ->
     return f"{label}占{pct(share)}"
 
 
+def _in_rule_order(counts: pd.Series) -> dict[str, int]:
+    """Rejection counts keyed by rule, in the order the clean stage applies the rules."""
+    rank = {rule: i for i, rule in enumerate(RULE_ORDER)}
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: rank.get(kv[0], len(rank)))}
+
+
 def basic_section(unit: str, a: Analysis) -> dict:
     u = a.units.set_index("unit").loc[unit]
-    rej = a.rejections.loc[a.rejections["unit"] == unit].set_index("rule")["count"]
-    by_rule = {str(k): int(v) for k, v in rej.items()}
+    rej = a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum()
+    by_rule = _in_rule_order(rej)
     received, valid, rejected = int(u["received"]), int(u["valid"]), int(u["rejected"])
     text = [f"本次调研在{unit}共回收问卷{received}份，其中有效问卷{valid}份"
             + (f"（有效率{pct(valid / received)}）" if received else "")
@@ -150,18 +157,18 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict
 def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
     """District-level summary for the overview report."""
     u = a.units
-    rej = a.rejections.groupby("rule")["count"].sum()
+    by_rule = _in_rule_order(a.rejections.groupby("rule")["count"].sum())
     text = [f"本次调研覆盖{questionnaire.district}{len(u)}个街道（乡镇）（街道{int((u['kind'] == '街道').sum())}个、"
             f"乡镇{int((u['kind'] == '乡镇').sum())}个），共回收问卷{int(u['received'].sum())}份，"
             f"有效问卷{int(u['valid'].sum())}份，剔除{int(u['rejected'].sum())}份（"
-            + "、".join(f"{k}{int(v)}份" for k, v in rej.items()) + "）。"]
+            + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）。"]
     if "suggestions" in u:
         text.append(f"共征集意见建议{int(u['suggestions'].sum())}条。")
     sig = a.unit_dimensions.loc[a.unit_dimensions["significant"] & (a.unit_dimensions["diff"] < 0)]
     text.append(f"经FDR校正，共有{sig['unit'].nunique()}个街道（乡镇）的{len(sig)}项维度得分显著低于{REST}。")
     return {"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
             "units": u["unit"].tolist(), "received": int(u["received"].sum()), "valid": int(u["valid"].sum()),
-            "rejected_by_rule": {str(k): int(v) for k, v in rej.items()}}
+            "rejected_by_rule": by_rule}
 
 
 def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:

@@ -76,8 +76,9 @@ def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str) -> Figur
     ax.set_xlim(1, 5)
     ax.set_xlabel("平均得分（1–5分，越高越好；横线为95%置信区间，* 为显著差异）")
     ax.set_ylabel("")
-    ax.legend(title="", loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=2, fontsize=9, frameon=False)
-    ax.set_title(f"{unit}各维度得分与{comparison}对比", fontsize=12, pad=30)
+    ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
+              fontsize=9, frameon=False)
+    ax.set_title(f"{unit}各维度得分与{comparison}对比", fontsize=12)
     return fig
 
 

@@ -56,3 +56,11 @@ def test_district_summary(demo_analysis, questionnaire):
     assert d["received"] == len(res.audit) and d["valid"] == len(res.kept)
     assert "街道6个、乡镇4个" in d["text"][0]
     assert "共有2个街道（乡镇）的2项维度得分显著低于" in d["text"][-1]
+
+
+def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
+    from pipeline.clean import RULE_ORDER
+
+    a, _ = demo_analysis
+    rules = list(fd.district_findings(a, questionnaire)["rejected_by_rule"])
+    assert rules == [r for r in RULE_ORDER if r in rules] and len(rules) == 3
