@@ -1,32 +1,44 @@
-"""Analyze: statistics for every unit in one vectorised pass, stored for the reports.
+"""Analyze: every statistic the reports need, for all units in one pass, stored as small tables.
 
-For each dimension: the score is the mean of its items (reverse-coded, at least half answered).
-Each unit is compared with the rest of the district (all other units pooled) by Welch's t-test
-computed from group summary statistics, with Hedges' g as the effect size and Benjamini–Hochberg
-FDR control over the whole family of unit × dimension tests. Units with fewer than ``MIN_N_TEST``
-valid responses are described but not tested; figures from fewer than ``MIN_CELL`` respondents are
-suppressed.
+Dimension scores are item means (reverse-coded, at least half the items answered). Each unit is
+compared with the rest of the district per dimension and per item (Welch t, Hedges' g; BH-FDR over
+each whole family). Units with fewer than ``MIN_N_TEST`` valid responses are described but not
+tested; figures from fewer than ``MIN_CELL`` respondents are suppressed. Reliability, validity,
+Welch ANOVA/Games–Howell, χ², correlations, drivers/IPA, multi-select shares with Wilson intervals
+and open-answer themes and keywords complete the set. No table holds respondent-level rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
-from scipy import stats
 
 from pipeline.atomic import write_json, write_parquet
 from pipeline.clean import KEPT
-from pipeline.open_answers import code_themes, is_suggestion
+from pipeline.comparisons import (
+    ALPHA,
+    chi2_by_unit,
+    compare_units,
+    correlation_long,
+    fdr,
+    welch_anova_table,
+)
+from pipeline.descriptives import add_wilson, mean_ci
+from pipeline.drivers import driver_table, ipa_table
+from pipeline.open_answers import code_themes, is_suggestion, keywords
 from pipeline.questionnaire import Questionnaire
+from pipeline.reliability import reliability_tables
+from pipeline.validity import kmo_bartlett
+from pipeline.weights import weighted_means
 
 MIN_N_TEST = 30
 MIN_CELL = 5
-ALPHA = 0.05
 DISTRICT = "全区"
+UNFAVOURABLE_MAX = 2  # codes 1–2 (after reverse-coding) are unfavourable answers
+__all__ = ["ALPHA", "DISTRICT", "MIN_CELL", "MIN_N_TEST", "Analysis", "analyze", "read_analysis", "write_analysis"]
 
 
 def unit_kind(name: str) -> str:
@@ -44,73 +56,6 @@ def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.Dat
     return pd.DataFrame(out, index=kept.index).astype(float)
 
 
-def hedges_g(m1, s1, n1, m2, s2, n2):
-    """Hedges' g from summary statistics (pooled SD; pingouin's small-sample correction)."""
-    sp = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
-    d = (m1 - m2) / sp
-    return d * (1 - 3 / (4 * (n1 + n2) - 9))
-
-
-def welch_df(s1, n1, s2, n2):
-    v1, v2 = s1**2 / n1, s2**2 / n2
-    return (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
-
-
-def compare_units(long: pd.DataFrame, value: str, by: str, group: str) -> pd.DataFrame:
-    """Each group vs the rest of the district, per ``by`` (dimension or item), all at once.
-
-    ``long`` has columns ``by``, ``group`` and ``value``. Returns one row per (by, group) with the
-    unit's and the rest's n, mean, SD, the difference, Welch t, df and p, Hedges' g and the unit
-    mean's 95% CI. FDR is applied by the caller over the whole family.
-    """
-    long = long.dropna(subset=[value, group])
-    grp = long.groupby([by, group], observed=True)[value].agg(n="count", mean="mean", var="var").reset_index()
-    tot = long.groupby(by, observed=True)[value].agg(N="count", S="sum", M="mean")
-    tot["SS"] = long.assign(_d=lambda d: (d[value] - d[by].map(tot["M"])) ** 2).groupby(by, observed=True)["_d"].sum()
-    g = grp.join(tot, on=by)
-    g["rest_n"] = g["N"] - g["n"]
-    g["rest_mean"] = (g["S"] - g["n"] * g["mean"]) / g["rest_n"]
-    ss_unit = (g["n"] - 1) * g["var"].fillna(0) + g["n"] * (g["mean"] - g["M"]) ** 2
-    ss_rest = g["SS"] - ss_unit - g["rest_n"] * (g["rest_mean"] - g["M"]) ** 2
-    g["rest_var"] = ss_rest.clip(lower=0) / (g["rest_n"] - 1)
-    g["sd"], g["rest_sd"] = np.sqrt(g["var"]), np.sqrt(g["rest_var"])
-    m1, s1, n1, m2, s2, n2 = (g[c].to_numpy(dtype=float) for c in ("mean", "sd", "n", "rest_mean", "rest_sd", "rest_n"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g["t"], g["p"] = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
-        g["df"] = welch_df(s1, n1, s2, n2)
-        g["hedges_g"] = hedges_g(m1, s1, n1, m2, s2, n2)
-        half = stats.t.ppf(0.975, n1 - 1) * s1 / np.sqrt(n1)
-    g["ci_low"], g["ci_high"] = g["mean"] - half, g["mean"] + half
-    g["diff"] = g["mean"] - g["rest_mean"]
-    return g.drop(columns=["N", "S", "M", "SS", "var", "rest_var"])
-
-
-def fdr(p: pd.Series) -> pd.Series:
-    """Benjamini–Hochberg adjusted p-values over the non-missing entries of ``p``."""
-    out = pd.Series(np.nan, index=p.index)
-    ok = p.notna()
-    if ok.any():
-        _, adj = pg.multicomp(p[ok].to_numpy(), alpha=ALPHA, method="fdr_bh")
-        out[ok] = adj
-    return out
-
-
-def cronbach(items: pd.DataFrame) -> dict:
-    """Cronbach's α with 95% CI (pingouin, pairwise deletion), or a reason why it cannot be computed."""
-    items = items.astype(float)
-    if items.shape[1] < 2 or len(items.dropna(how="all")) < 3:
-        return {"alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan, "alpha_note": "题目或样本太少，无法计算信度"}
-    if (items.var() == 0).any():
-        return {"alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan, "alpha_note": "存在所有人答案相同的题目，无法计算信度"}
-    a, ci = pg.cronbach_alpha(data=items)
-    return {"alpha": float(a), "alpha_ci_low": float(ci[0]), "alpha_ci_high": float(ci[1]), "alpha_note": ""}
-
-
-def reliability(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """District-wide Cronbach's α per dimension."""
-    return pd.DataFrame([{"dimension": d.id, **cronbach(kept[[i.id for i in d.items]])} for d in questionnaire.dimensions])
-
-
 @dataclass
 class Analysis:
     """All tables the reports read; each is a small aggregate, never respondent rows."""
@@ -119,130 +64,193 @@ class Analysis:
     unit_dimensions: pd.DataFrame
     unit_items: pd.DataFrame
     district_dimensions: pd.DataFrame
+    reliability: pd.DataFrame
+    item_reliability: pd.DataFrame
+    validity: pd.DataFrame
+    item_kmo: pd.DataFrame
+    anova: pd.DataFrame
+    games_howell: pd.DataFrame
+    chi2: pd.DataFrame
+    correlations: pd.DataFrame
+    drivers: pd.DataFrame
+    ipa: pd.DataFrame
     rejections: pd.DataFrame
     composition: pd.DataFrame
     problems: pd.DataFrame
     themes: pd.DataFrame
     quotes: pd.DataFrame
+    keywords: pd.DataFrame
 
 
-def _share_table(frame: pd.DataFrame, unit: str, column: str, options: list[str]) -> pd.DataFrame:
-    """Counts and shares of a single-choice question per unit and for the district."""
+TABLES = tuple(f.name for f in fields(Analysis))
+
+
+def unit_tests(long: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Unit-vs-rest comparisons with the size guard, FDR over the family and suppression flags."""
+    t = compare_units(long, "score", by, "unit")
+    t["tested"] = (t["n"] >= MIN_N_TEST) & t["p"].notna()
+    t["p_fdr"] = fdr(t["p"].where(t["tested"]))
+    t["significant"] = t["tested"] & (t["p_fdr"] < ALPHA)
+    t["suppressed"] = t["n"] < MIN_CELL
+    return t
+
+
+def _shares(frame: pd.DataFrame, unit: pd.Series, column: str, options: list[str]) -> pd.DataFrame:
+    """Counts, shares and Wilson CIs of a single-choice question per unit and for the district."""
     counts = frame.groupby(unit, observed=True)[column].value_counts().unstack(fill_value=0).reindex(columns=options, fill_value=0)
     counts.loc[DISTRICT] = counts.sum()
     long = counts.stack().rename("count").reset_index()
     long.columns = ["unit", "option", "count"]
-    long["share"] = long["count"] / long.groupby("unit")["count"].transform("sum")
-    return long
+    long["n"] = long.groupby("unit")["count"].transform("sum")
+    long["share"] = long["count"] / long["n"]
+    return add_wilson(long)
 
 
-def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire) -> Analysis:
+def _multi_select(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire) -> pd.DataFrame:
+    rows = []
+    for q in questionnaire.questions:
+        if q.type != "multi":
+            continue
+        cols = [f"{q.id}__{k}" for k in range(1, len(q.options) + 1)]
+        block = kept[cols].astype("Float64")
+        answered = block.notna().any(axis=1)
+        per_unit = block.loc[answered].groupby(unit[answered], observed=True).sum()
+        per_unit.loc[DISTRICT] = block.loc[answered].sum()
+        n = answered.groupby(unit, observed=True).sum()
+        n.loc[DISTRICT] = answered.sum()
+        per_unit.columns = q.options
+        long = per_unit.stack().rename("count").reset_index()
+        long.columns = ["unit", "option", "count"]
+        long.insert(1, "question", q.id)
+        long["n"] = long["unit"].map(n).astype(int)
+        long["count"] = long["count"].astype(int)
+        long["share"] = long["count"] / long["n"]
+        rows.append(add_wilson(long))
+    if not rows:
+        return pd.DataFrame(columns=["unit", "question", "option", "count", "n", "share", "ci_low", "ci_high", "rank", "suppressed"])
+    out = pd.concat(rows, ignore_index=True)
+    out["rank"] = out.groupby(["unit", "question"])["share"].rank(ascending=False, method="min").astype(int)
+    out["suppressed"] = out["count"].between(1, MIN_CELL - 1)
+    return out
+
+
+def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
+    open_q = q.role("open")
+    empty = (pd.Series(0, index=unit.unique()), pd.DataFrame(columns=["unit", "theme", "count"]),
+             pd.DataFrame(columns=["unit", "theme", "quote"]), pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]))
+    if open_q is None:
+        return empty
+    texts = kept[open_q.id].astype("string")
+    real = is_suggestion(texts)
+    counts = real.groupby(unit, observed=True).sum()
+    coded = code_themes(texts.where(real), q.theme_keywords())
+    themes = coded.groupby(unit, observed=True).sum()
+    themes.loc[DISTRICT] = coded.sum()
+    themes = themes.stack().rename("count").reset_index()
+    themes.columns = ["unit", "theme", "count"]
+    themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
+    qrows = []
+    for theme in q.themes:
+        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[coded[theme] & real].drop_duplicates()
+        hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_len", "quote"])
+        for u, grp in hits.groupby("unit", observed=True):
+            qrows += [{"unit": u, "theme": theme, "quote": s} for s in grp["quote"].head(2)]
+    quotes = pd.DataFrame(qrows, columns=["unit", "theme", "quote"])
+    words = keywords(texts.where(real), unit, min_answers=MIN_CELL)
+    return counts, themes, quotes, words
+
+
+def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
+            weights: pd.Series | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once."""
     q = questionnaire
-    ucol = q.unit_question.id
-    unit = kept[ucol].astype("string")
+    unit = kept[q.unit_question.id].astype("string")
     scores = dimension_scores(kept, q)
     names = q.dimension_names()
-
-    long = scores.assign(unit=unit).melt(id_vars="unit", var_name="dimension", value_name="score")
-    ud = compare_units(long, "score", "dimension", "unit")
-    testable = ud["n"] >= MIN_N_TEST
-    ud["p_fdr"] = fdr(ud["p"].where(testable))
-    ud["tested"] = testable
-    ud["significant"] = testable & (ud["p_fdr"] < ALPHA)
-    ud["suppressed"] = ud["n"] < MIN_CELL
-    ud["dimension_name"] = ud["dimension"].map(names)
-
+    order = {d.id: i for i, d in enumerate(q.dimensions)}
     item_ids = [it.id for it in q.likert_items]
-    items_long = kept[item_ids].astype(float).assign(unit=unit).melt(id_vars="unit", var_name="item", value_name="score")
-    ui = compare_units(items_long, "score", "item", "unit")
-    item_testable = ui["n"] >= MIN_N_TEST
-    ui["p_fdr"] = fdr(ui["p"].where(item_testable))
-    ui["significant"] = item_testable & (ui["p_fdr"] < ALPHA)
-    ui["suppressed"] = ui["n"] < MIN_CELL
+    item_values = kept[item_ids].astype(float)
+
+    # unit vs rest, per dimension and per item
+    ud = unit_tests(scores.assign(unit=unit).melt(id_vars="unit", var_name="dimension", value_name="score"), "dimension")
+    ud["dimension_name"] = ud["dimension"].map(names)
+    ui = unit_tests(item_values.assign(unit=unit).melt(id_vars="unit", var_name="item", value_name="score"), "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-
-    dd = long.dropna(subset=["score"]).groupby("dimension")["score"].agg(n="count", mean="mean", sd="std").reset_index()
-    half = stats.t.ppf(0.975, dd["n"] - 1) * dd["sd"] / np.sqrt(dd["n"])
-    dd["ci_low"], dd["ci_high"] = dd["mean"] - half, dd["mean"] + half
-    dd = dd.merge(reliability(kept, q), on="dimension")
-    dd["dimension_name"] = dd["dimension"].map(names)
-    dd["n_items"] = dd["dimension"].map({d.id: len(d.items) for d in q.dimensions})
-    order = {d.id: i for i, d in enumerate(q.dimensions)}
-    dd = dd.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
+    unfav = (item_values <= UNFAVOURABLE_MAX).astype(float).where(item_values.notna())
+    ui = ui.merge(unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"]).reset_index(),
+                  on=["unit", "item"], how="left")
+    ud = ud.merge(ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(), on=["unit", "dimension"], how="left")
+    if weights is not None:
+        ud = ud.merge(weighted_means(scores, unit, weights), on=["unit", "dimension"], how="left")
     ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s).reset_index(drop=True)
 
-    rej = audit.loc[audit["状态"] != KEPT].groupby(["街道乡镇", "剔除规则"]).size().rename("count").reset_index()
-    rej.columns = ["unit", "rule", "count"]
+    # district level: means, reliability, validity
+    dd = scores.agg(["count", "mean", "std"]).T.rename(columns={"count": "n", "std": "sd"}).rename_axis("dimension").reset_index()
+    dd["n"] = dd["n"].astype(int)
+    dd["ci_low"], dd["ci_high"] = mean_ci(dd["mean"], dd["sd"], dd["n"])
+    dd["unfavourable"] = dd["dimension"].map(
+        unfav.mean().groupby(pd.Series({it.id: it.dimension for it in q.likert_items})).mean())
+    rel, item_rel = reliability_tables(item_values, unit, q.dimension_items(), MIN_N_TEST)
+    district_rel = rel.loc[rel["scope"].isna()].drop(columns=["scope", "n"])
+    dd = dd.merge(district_rel.rename(columns={"k": "n_items", "note": "alpha_note"}), on="dimension")
+    dd["dimension_name"] = dd["dimension"].map(names)
+    dd = dd.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
+    rel["scope"] = rel["scope"].fillna(DISTRICT)
+    item_rel["scope"] = item_rel["scope"].fillna(DISTRICT)
+    item_rel["item_text"] = item_rel["item"].map({it.id: it.text for it in q.likert_items})
+    validity, item_kmo = kmo_bartlett(item_values)
 
+    # across units
+    anova, gh = welch_anova_table(scores, unit, names)
+    profile = {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
+    chi2 = chi2_by_unit(kept, unit, profile)
+    overall = q.role("overall")
+    drivers = driver_table(scores, kept[overall.id], names) if overall is not None else pd.DataFrame(
+        columns=["dimension", "dimension_name", "importance"])
+    ipa = ipa_table(ud, drivers) if overall is not None else pd.DataFrame()
+
+    # units: counts, satisfaction, suggestions
     received = audit.groupby("街道乡镇").size()
-    valid = unit.value_counts()
-    units = pd.DataFrame({"received": received}).join(valid.rename("valid")).fillna({"valid": 0}).astype(int)
+    units = pd.DataFrame({"received": received}).join(unit.value_counts().rename("valid")).fillna({"valid": 0}).astype(int)
     units["rejected"] = units["received"] - units["valid"]
-    units.index.name = "unit"
-    units = units.reset_index()
+    units = units.rename_axis("unit").reset_index()
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
     units["kind"] = units["unit"].map(unit_kind)
     community = q.role("community")
     if community is not None:
         units["communities"] = units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
-    overall = q.role("overall")
     if overall is not None:
-        top = len(overall.options) - 1  # the two best options count as satisfied
         sat = kept[overall.id].astype(float)
+        satisfied = (sat >= len(overall.options) - 1).where(sat.notna())
         units["satisfaction_mean"] = units["unit"].map(sat.groupby(unit).mean())
-        units["satisfaction_rate"] = units["unit"].map((sat >= top).where(sat.notna()).groupby(unit).mean())
-    open_q = q.role("open")
-    themes = pd.DataFrame(columns=["unit", "theme", "count"])
-    quotes = pd.DataFrame(columns=["unit", "theme", "quote"])
-    if open_q is not None:
-        texts = kept[open_q.id]
-        real = is_suggestion(texts)
-        units["suggestions"] = units["unit"].map(real.groupby(unit).sum()).fillna(0).astype(int)
-        coded = code_themes(texts.where(real), q.themes).assign(unit=unit)
-        themes = coded.groupby("unit").sum().stack().rename("count").reset_index()
-        themes.columns = ["unit", "theme", "count"]
-        themes = themes.loc[themes["count"] > 0]
-        qrows = []
-        for theme in q.themes:
-            hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[coded[theme] & real]
-            hits = hits.drop_duplicates()
-            hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_len", "quote"])
-            for u, grp in hits.groupby("unit"):
-                qrows += [{"unit": u, "theme": theme, "quote": s} for s in grp["quote"].head(2)]
-        quotes = pd.DataFrame(qrows, columns=["unit", "theme", "quote"])
+        units["satisfaction_n"] = units["unit"].map(satisfied.groupby(unit).count()).fillna(0).astype(int)
+        units["satisfaction_count"] = units["unit"].map(satisfied.groupby(unit).sum()).fillna(0).astype(int)
+        units["satisfaction_rate"] = units["satisfaction_count"] / units["satisfaction_n"].where(units["satisfaction_n"] > 0)
+        units["satisfaction_ci_low"], units["satisfaction_ci_high"] = add_wilson(
+            units, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
+    counts, themes, quotes, words = _open_answers(kept, unit, q)
+    units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
 
+    rej = audit.loc[audit["状态"] != KEPT].groupby(["街道乡镇", "剔除规则"]).size().rename("count").reset_index()
+    rej.columns = ["unit", "rule", "count"]
     comp = []
-    for qq in q.profile:
-        if qq.type == "single" and qq.role != "unit":
-            t = _share_table(kept.assign(_u=unit), "_u", qq.id, qq.options)
-            t.insert(1, "question", qq.id)
+    for p in q.profile:
+        if p.type == "single" and p.role != "unit":
+            t = _shares(kept, unit, p.id, p.options)
+            t.insert(1, "question", p.id)
             comp.append(t)
     composition = pd.concat(comp, ignore_index=True)
     composition["suppressed"] = composition["count"].between(1, MIN_CELL - 1)
 
-    prob_rows = []
-    for qq in q.questions:
-        if qq.type != "multi":
-            continue
-        cols = [f"{qq.id}__{k}" for k in range(1, len(qq.options) + 1)]
-        block = kept[cols].astype("Float64")
-        answered = block.notna().any(axis=1)
-        for key, mask in [(DISTRICT, answered)] + [(u, answered & (unit == u)) for u in unit.dropna().unique()]:
-            n = int(mask.sum())
-            chosen = block.loc[mask].sum()
-            for opt, c in zip(qq.options, chosen, strict=True):
-                prob_rows.append({"unit": key, "question": qq.id, "option": opt, "count": int(c), "n": n,
-                                  "share": c / n if n else np.nan})
-    problems = pd.DataFrame(prob_rows)
-    problems["suppressed"] = problems["count"].between(1, MIN_CELL - 1)
-    return Analysis(units=units, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, rejections=rej,
-                    composition=composition, problems=problems, themes=themes, quotes=quotes)
-
-
-TABLES = ("units", "unit_dimensions", "unit_items", "district_dimensions", "rejections", "composition", "problems", "themes", "quotes")
+    return Analysis(
+        units=units, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, reliability=rel,
+        item_reliability=item_rel, validity=pd.DataFrame([validity]), item_kmo=item_kmo, anova=anova,
+        games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa,
+        rejections=rej, composition=composition, problems=_multi_select(kept, unit, q), themes=themes,
+        quotes=quotes, keywords=words,
+    )
 
 
 def write_analysis(result: Analysis, out_dir: str | Path, manifest: dict) -> Path:

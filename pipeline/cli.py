@@ -26,6 +26,11 @@ def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
         p.add_argument("--input", "-i", type=Path, nargs="+", required=True, help="问卷星导出文件（可多个）")
 
 
+def _weighting(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--population", type=Path, default=None, help="人口结构表（CSV/Excel：unit、加权变量、population），用于事后分层加权")
+    p.add_argument("--weight-by", default=None, help="加权所依据的单选题 id，如 identity 或 age")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="survey", description="基层调研问卷分析流水线")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="依次运行导入清洗、分析和报告")
     _common(p, inputs=True)
+    _weighting(p)
     p.add_argument("--workers", type=int, default=None)
 
     p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应（不写文件）")
@@ -45,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, inputs=True)
     p = sub.add_parser("analyze", help="统计分析，写入 data/processed/")
     _common(p)
+    _weighting(p)
     p = sub.add_parser("report", help="生成各街道（乡镇）报告、全区总体情况和目录")
     _common(p)
     p.add_argument("--workers", type=int, default=None)
@@ -105,14 +112,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "analyze":
         if not (paths.interim / "responses.parquet").exists():
             raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
-        manifest = stage_analyze(questionnaire, paths, args.questionnaire)
+        manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
         print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
         return 0
     if args.command == "report":
         if not (paths.processed / "manifest.json").exists():
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
         return _print_results(stage_report(paths, args.workers), paths.reports)
-    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers)
+    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by)
     print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
     return _print_results(results, paths.reports)
 

@@ -1,9 +1,10 @@
 """Findings: per-unit Chinese text in the shape of a 调研报告, every figure filled from the analysis.
 
-Sections: 基本情况 (who was surveyed), 存在的问题 (what scores significantly low), 原因分析 (which
-items drive the low dimensions), 对策建议 (what respondents suggest). Wording is honest: a dimension is
-"显著低于" the rest of the district only when its FDR-adjusted p < 0.05 and the unit has at least
-``MIN_N_TEST`` valid responses; otherwise no claim is made.
+Sections: 基本情况 (who was surveyed), 存在的问题 (what is significantly low), 原因分析 (which low
+dimensions matter most for satisfaction, and which items drive them), 对策建议 (what respondents
+suggest, tied to the problems). Wording is honest: "显著低于" only when the FDR-adjusted p < 0.05 and
+the unit has at least ``MIN_N_TEST`` valid responses; "略低于" for a tested, non-significant gap of at
+least a small effect (g ≤ −0.2), always saying it is not significant; otherwise nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pipeline.analyze import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
 from pipeline.atomic import write_json
 from pipeline.clean import RULE_ORDER
 from pipeline.questionnaire import Questionnaire
+from pipeline.reliability import reading as alpha_reading
 
 REST = "全区其他街道（乡镇）"
 SMALL_SAMPLE = "样本量较小，结论仅供参考"
+SMALL_EFFECT = -0.2
 
 
 def fmt_p(p: float) -> str:
@@ -27,6 +30,12 @@ def fmt_p(p: float) -> str:
 
 def pct(x: float) -> str:
     return f"{x * 100:.1f}%"
+
+
+def _in_rule_order(counts: pd.Series) -> dict[str, int]:
+    """Rejection counts keyed by rule, in the order the clean stage applies the rules."""
+    rank = {rule: i for i, rule in enumerate(RULE_ORDER)}
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: rank.get(kv[0], len(rank)))}
 
 
 def _share_phrase(comp: pd.DataFrame, question: str, option: str, label: str) -> str | None:
@@ -39,16 +48,13 @@ def _share_phrase(comp: pd.DataFrame, question: str, option: str, label: str) ->
     return f"{label}占{pct(share)}"
 
 
-def _in_rule_order(counts: pd.Series) -> dict[str, int]:
-    """Rejection counts keyed by rule, in the order the clean stage applies the rules."""
-    rank = {rule: i for i, rule in enumerate(RULE_ORDER)}
-    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: rank.get(kv[0], len(rank)))}
+def _unit_row(a: Analysis, unit: str) -> pd.Series:
+    return a.units.set_index("unit").loc[unit]
 
 
 def basic_section(unit: str, a: Analysis) -> dict:
-    u = a.units.set_index("unit").loc[unit]
-    rej = a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum()
-    by_rule = _in_rule_order(rej)
+    u = _unit_row(a, unit)
+    by_rule = _in_rule_order(a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum())
     received, valid, rejected = int(u["received"]), int(u["valid"]), int(u["rejected"])
     text = [f"本次调研在{unit}共回收问卷{received}份，其中有效问卷{valid}份"
             + (f"（有效率{pct(valid / received)}）" if received else "")
@@ -58,39 +64,64 @@ def basic_section(unit: str, a: Analysis) -> dict:
     parts = [p for p in (
         _share_phrase(comp, "identity", "党员", "党员"),
         _share_phrase(comp, "identity", "群众", "群众"),
+        _share_phrase(comp, "identity", "社区(村)干部", "社区（村）干部"),
         _share_phrase(comp, "age", "60岁以上", "60岁以上的"),
         _share_phrase(comp, "age", "35岁以下", "35岁以下的"),
+        _share_phrase(comp, "education", "本科及以上", "本科及以上学历的"),
     ) if p]
     communities = int(u.get("communities", 0) or 0)
+    suggestions = int(u.get("suggestions", 0) or 0)
+    rate = u.get("satisfaction_rate")
     if valid >= MIN_CELL:
         text.append(f"有效问卷覆盖{communities}个社区（村）" + ("；受访者中" + "，".join(parts) if parts else "") + "。")
-    suggestions = int(u.get("suggestions", 0) or 0)
-    if "satisfaction_rate" in u and pd.notna(u["satisfaction_rate"]) and valid >= MIN_CELL:
-        text.append(f"对基层党组织建设工作总体表示“比较满意”或“非常满意”的占{pct(float(u['satisfaction_rate']))}，"
-                    f"共征集意见建议{suggestions}条。")
+        if rate is not None and pd.notna(rate):
+            text.append(f"对基层党组织建设工作总体表示“比较满意”或“非常满意”的占{pct(float(rate))}"
+                        f"（95%置信区间{pct(float(u['satisfaction_ci_low']))}–{pct(float(u['satisfaction_ci_high']))}），"
+                        f"共征集意见建议{suggestions}条。")
+    else:
+        text.append(f"有效问卷不足{MIN_CELL}份，为保护受访者，不显示构成和得分。")
     if valid < MIN_N_TEST:
         text.append(f"{SMALL_SAMPLE}（有效问卷不足{MIN_N_TEST}份，不做统计显著性判断）。")
     return {"received": received, "valid": valid, "rejected": rejected, "rejected_by_rule": by_rule,
             "communities": communities, "suggestions": suggestions,
-            "satisfaction_rate": None if pd.isna(u.get("satisfaction_rate")) else float(u["satisfaction_rate"]),
-            "text": text}
+            "satisfaction_rate": None if rate is None or pd.isna(rate) else float(rate), "text": text}
+
+
+def _dim_record(r: pd.Series) -> dict:
+    return {"dimension": r["dimension"], "name": r["dimension_name"], "mean": float(r["mean"]),
+            "rest_mean": float(r["rest_mean"]), "diff": float(r["diff"]), "hedges_g": float(r["hedges_g"]),
+            "p_fdr": None if pd.isna(r["p_fdr"]) else float(r["p_fdr"]),
+            "unfavourable": None if pd.isna(r.get("unfavourable")) else float(r["unfavourable"])}
 
 
 def problems_section(unit: str, a: Analysis) -> dict:
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
+    n_valid = int(_unit_row(a, unit)["valid"])
+    tested = n_valid >= MIN_N_TEST
     low = ud.loc[ud["significant"] & (ud["diff"] < 0)].sort_values("diff")
+    slight = ud.loc[tested & ud["tested"] & ~ud["significant"] & (ud["hedges_g"] <= SMALL_EFFECT)].sort_values("diff")
     high = ud.loc[ud["significant"] & (ud["diff"] > 0)].sort_values("diff", ascending=False)
-    n_valid = int(a.units.set_index("unit").loc[unit, "valid"])
     text: list[str] = []
-    if n_valid < MIN_N_TEST:
-        text.append(f"{SMALL_SAMPLE}：有效问卷仅{n_valid}份，以下各维度得分仅作描述，不判断与{REST}的差异是否显著。")
+    if n_valid < MIN_CELL:
+        text.append(f"有效问卷不足{MIN_CELL}份，不分析存在的问题。")
+    elif not tested:
+        text.append(f"{SMALL_SAMPLE}：有效问卷仅{n_valid}份，各维度得分仅作描述，不判断与{REST}的差异是否显著。")
     elif low.empty:
         text.append(f"各维度得分与{REST}相比，均未发现统计学意义上显著偏低的方面（经FDR多重比较校正，α={ALPHA}）。")
     else:
         for _, r in low.iterrows():
+            neg = f"，{pct(r['unfavourable'])}的作答为负面评价" if pd.notna(r.get("unfavourable")) else ""
             text.append(f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{REST}的{r['rest_mean']:.2f}分"
-                        f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{fmt_p(r['p_fdr'])}）。")
-    if not high.empty and n_valid >= MIN_N_TEST:
+                        f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{fmt_p(r['p_fdr'])}{neg}）。")
+    if tested and not slight.empty:
+        text.append("“" + "”“".join(slight["dimension_name"]) + f"”得分略低于{REST}，但差异未达到统计显著水平，宜持续关注。")
+    ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
+    low_items = ui.sort_values("diff").head(3)
+    if tested and not low_items.empty:
+        text.append("具体题目中，显著低于" + REST + "的有："
+                    + "；".join(f"“{r['item_text']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分）"
+                               for _, r in low_items.iterrows()) + "。")
+    if tested and not high.empty:
         text.append("相对优势：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分）"
                                         for _, r in high.iterrows()) + "显著高于" + REST + "。")
     pr = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"] & (a.problems["option"] != "其他")]
@@ -98,43 +129,75 @@ def problems_section(unit: str, a: Analysis) -> dict:
     if not top.empty and n_valid >= MIN_CELL:
         text.append("在“最突出的问题”多选题中，选择最多的依次是："
                     + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in top.iterrows()) + "。")
-    dims = [{"dimension": r["dimension"], "name": r["dimension_name"], "mean": r["mean"], "rest_mean": r["rest_mean"],
-             "diff": r["diff"], "hedges_g": r["hedges_g"], "p_fdr": r["p_fdr"]} for _, r in low.iterrows()]
-    return {"significant_low": dims, "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
-            "top_choices": [{"option": r["option"], "share": r["share"]} for _, r in top.iterrows()], "text": text}
+    return {"significant_low": [_dim_record(r) for _, r in low.iterrows()],
+            "slightly_low": slight["dimension_name"].tolist() if tested else [],
+            "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
+            "low_items": [{"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
+                           "rest_mean": float(r["rest_mean"])} for _, r in low_items.iterrows()] if tested else [],
+            "top_choices": [{"option": r["option"], "share": float(r["share"]), "ci_low": float(r["ci_low"]),
+                             "ci_high": float(r["ci_high"])} for _, r in top.iterrows()],
+            "text": text}
 
 
 def causes_section(unit: str, a: Analysis, problems: dict) -> dict:
-    ui = a.unit_items.loc[a.unit_items["unit"] == unit]
     text: list[str] = []
+    priority: list[str] = []
+    if a.ipa is not None and not a.ipa.empty and problems["significant_low"]:
+        ipa = a.ipa.loc[a.ipa["unit"] == unit].set_index("dimension")
+        for dim in problems["significant_low"]:
+            if dim["dimension"] in ipa.index:
+                r = ipa.loc[dim["dimension"]]
+                if r["quadrant"] == "重点改进区":
+                    priority.append(dim["name"])
+                    text.append(f"“{dim['name']}”对群众总体满意度的影响较大（相对重要性{pct(r['importance'])}），"
+                                "且本单位得分偏低，属于需要优先改进的“重点改进区”。")
+                else:
+                    text.append(f"“{dim['name']}”对群众总体满意度的相对重要性为{pct(r['importance'])}，"
+                                f"在重要性—表现分析中属于“{r['quadrant']}”。")
     items = []
+    ui = a.unit_items.loc[a.unit_items["unit"] == unit]
     for dim in problems["significant_low"]:
-        worst = ui.loc[(ui["dimension"] == dim["dimension"])].sort_values("diff").head(2)
+        worst = ui.loc[ui["dimension"] == dim["dimension"]].sort_values("diff").head(2)
         parts = []
         for _, r in worst.iterrows():
-            mark = "（差异显著）" if r["significant"] else ""
-            parts.append(f"“{r['item_text']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分{mark}）")
-            items.append({"item": r["item"], "text": r["item_text"], "mean": r["mean"], "rest_mean": r["rest_mean"],
-                          "significant": bool(r["significant"])})
-        text.append(f"“{dim['name']}”方面，与{REST}差距最大的题目是" + "和".join(parts) + "。")
-    if not text:
+            mark = "，差异显著" if r["significant"] else ""
+            neg = f"，{pct(r['unfavourable'])}的受访者给出负面评价" if pd.notna(r.get("unfavourable")) else ""
+            parts.append(f"“{r['item_text']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分{mark}{neg}）")
+            items.append({"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
+                          "rest_mean": float(r["rest_mean"]), "significant": bool(r["significant"])})
+        text.append(f"从具体题目看，“{dim['name']}”方面差距最大的是" + "和".join(parts) + "。")
+    if not problems["significant_low"]:
         text.append("未发现显著偏低的维度，不作原因分析。")
-    text.append("注：反向表述的题目已反向计分，分数越高表示情况越好。")
-    return {"items": items, "text": text}
+    text.append("注：反向表述的题目已反向计分，分数越高表示情况越好；负面评价指“非常不同意/比较不同意”"
+                "或“非常不满意/比较不满意”（反向题为“比较同意/非常同意”）。")
+    return {"priority": priority, "items": items, "text": text}
 
 
-def suggestions_section(unit: str, a: Analysis) -> dict:
+def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict) -> dict:
     th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)].sort_values("count", ascending=False)
     quotes = a.quotes.loc[a.quotes["unit"] == unit]
-    n = int(a.units.set_index("unit").loc[unit].get("suggestions", 0) or 0)
-    themes = [{"theme": r["theme"], "count": int(r["count"]),
-               "quotes": quotes.loc[quotes["theme"] == r["theme"], "quote"].tolist()} for _, r in th.iterrows()]
+    n = int(_unit_row(a, unit).get("suggestions", 0) or 0)
+    problem_dims = {d["dimension"]: d["name"] for d in problems["significant_low"]}
+    themes = []
+    for _, r in th.iterrows():
+        spec = questionnaire.themes.get(r["theme"])
+        linked = [problem_dims[d] for d in (spec.dimensions if spec else []) if d in problem_dims]
+        themes.append({"theme": r["theme"], "count": int(r["count"]), "problems": linked,
+                       "quotes": quotes.loc[quotes["theme"] == r["theme"], "quote"].tolist()})
+    themes.sort(key=lambda t: (not t["problems"], -t["count"]))
     if n == 0:
         text = ["本次调研未征集到意见建议。"]
     else:
         text = [f"共征集意见建议{n}条"
-                + ("，主要集中在" + "、".join(f"{t['theme']}（{t['count']}条）" for t in themes[:5]) if themes else "")
+                + ("，主要集中在" + "、".join(f"{t['theme']}（{t['count']}条）" for t in sorted(themes, key=lambda t: -t["count"])[:5])
+                   if themes else "")
                 + "（一条意见可涉及多个主题）。"]
+        for t in themes:
+            if t["problems"]:
+                text.append(f"针对“{'、'.join(t['problems'])}”方面的问题，受访者提出{t['theme']}方面的意见建议{t['count']}条。")
+        kw = a.keywords.loc[a.keywords["unit"] == unit, "keyword"].head(8).tolist()
+        if kw:
+            text.append("意见建议中的高频词：" + "、".join(kw) + "。")
     return {"count": n, "themes": themes, "text": text}
 
 
@@ -143,14 +206,14 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict
     problems = problems_section(unit, a)
     return {
         "unit": unit,
-        "kind": str(a.units.set_index("unit").loc[unit, "kind"]),
+        "kind": str(_unit_row(a, unit)["kind"]),
         "survey_title": questionnaire.title,
         "district": questionnaire.district,
         "comparison": REST,
         "basic": basic_section(unit, a),
         "problems": problems,
         "causes": causes_section(unit, a, problems),
-        "suggestions": suggestions_section(unit, a),
+        "suggestions": suggestions_section(unit, a, questionnaire, problems),
     }
 
 
@@ -164,11 +227,29 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
             + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）。"]
     if "suggestions" in u:
         text.append(f"共征集意见建议{int(u['suggestions'].sum())}条。")
+    if "satisfaction_count" in u and u["satisfaction_n"].sum() > 0:
+        text.append(f"全区群众满意率（“比较满意”和“非常满意”合计）为{pct(u['satisfaction_count'].sum() / u['satisfaction_n'].sum())}。")
+    v = a.validity.iloc[0]
+    dd = a.district_dimensions
+    if pd.notna(v["kmo"]):
+        text.append(f"问卷信效度：各维度Cronbach α在{dd['alpha'].min():.2f}–{dd['alpha'].max():.2f}之间"
+                    f"（{alpha_reading(float(dd['alpha'].min()))}）；KMO={v['kmo']:.3f}，{v['reading']}，"
+                    f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{fmt_p(v['bartlett_p'])}）。")
     sig = a.unit_dimensions.loc[a.unit_dimensions["significant"] & (a.unit_dimensions["diff"] < 0)]
     text.append(f"经FDR校正，共有{sig['unit'].nunique()}个街道（乡镇）的{len(sig)}项维度得分显著低于{REST}。")
+    diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
+    if diff_dims:
+        text.append("Welch方差分析显示，各街道（乡镇）之间差异显著的维度有：" + "、".join(f"“{d}”" for d in diff_dims) + "。")
+    lowest = dd.sort_values("mean").head(3)
+    text.append("全区得分最低的三个维度是：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows()) + "。")
+    if not a.drivers.empty and a.drivers["importance"].notna().any():
+        top = a.drivers.sort_values("importance", ascending=False).head(3)
+        text.append("对群众总体满意度影响最大的维度依次是：" + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）"
+                                                        for _, r in top.iterrows())
+                    + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。")
     return {"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
             "units": u["unit"].tolist(), "received": int(u["received"].sum()), "valid": int(u["valid"].sum()),
-            "rejected_by_rule": by_rule}
+            "rejected_by_rule": by_rule, "significant_low": int(len(sig))}
 
 
 def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
@@ -176,3 +257,5 @@ def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Pat
     paths = {unit: write_json(out_dir / f"{unit}.json", build_findings(unit, a, questionnaire)) for unit in a.units["unit"]}
     paths[DISTRICT] = write_json(out_dir / f"{DISTRICT}.json", district_findings(a, questionnaire))
     return paths
+
+

@@ -1,13 +1,17 @@
-"""Open answers: which are real suggestions, and which themes they touch (keyword dictionary)."""
+"""Open answers: which are real suggestions, which themes they touch, and their top keywords."""
 
 from __future__ import annotations
 
+import logging
 import re
+import tempfile
 
 import pandas as pd
 
 NON_ANSWERS = {"无", "暂无", "没有", "无意见", "没意见", "无建议", "没有意见", "没有建议", "暂时没有", "不知道", "好", "很好", "挺好"}
 _PUNCT = re.compile(r"[\s，。！？、,.!?；;：:~～…]+")
+# generic words of suggestions that say nothing about their topic
+GENERIC_WORDS = {"希望", "建议", "一些", "进一步", "加强", "更多", "不要", "可以", "还是", "真正", "多听", "听听", "方面", "工作"}
 
 
 def is_suggestion(texts: pd.Series) -> pd.Series:
@@ -23,3 +27,35 @@ def code_themes(texts: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
         {theme: texts.str.contains("|".join(map(re.escape, words)), regex=True) for theme, words in themes.items()},
         index=texts.index,
     )
+
+
+def _jieba():
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.tmp_dir = tempfile.gettempdir()
+    return jieba.analyse
+
+
+def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: int = 5) -> pd.DataFrame:
+    """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
+
+    The threshold keeps names or other rare words that could identify a respondent out of reports.
+    """
+    analyse = _jieba()
+    rows = []
+    texts = texts.astype("string")
+    for group, block in texts.dropna().groupby(groups.loc[texts.dropna().index], observed=True):
+        joined = "\n".join(block.tolist())
+        kept = 0
+        for word, weight in analyse.extract_tags(joined, topK=top * 4, withWeight=True):
+            if word in GENERIC_WORDS or len(word) < 2:
+                continue
+            count = int(block.str.contains(word, regex=False).sum())
+            if count >= min_answers:
+                rows.append({"unit": group, "keyword": word, "weight": weight, "answers": count})
+                kept += 1
+            if kept >= top:
+                break
+    return pd.DataFrame(rows, columns=["unit", "keyword", "weight", "answers"])

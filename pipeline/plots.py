@@ -117,3 +117,25 @@ def heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     for lbl in ax.get_xticklabels():
         lbl.set_horizontalalignment("right")
     return fig
+
+
+def ipa_plot(ipa: pd.DataFrame, unit: str) -> Figure:
+    """Importance–performance scatter with the quadrant lines (unit's own average, mean importance)."""
+    import seaborn as sns
+
+    _theme()
+    fig = Figure(figsize=(7.5, 5.2))
+    ax = fig.subplots()
+    sns.scatterplot(data=ipa, x="performance", y="importance", hue="quadrant", ax=ax, s=70,
+                    hue_order=["重点改进区", "继续保持区", "次要改进区", "锦上添花区"],
+                    palette=["#c0392b", "#27ae60", "#e67e22", "#7f8c8d"])
+    for _, r in ipa.iterrows():
+        ax.annotate(r["dimension_name"], (r["performance"], r["importance"]), xytext=(5, 3), textcoords="offset points", fontsize=8)
+    ax.axvline(ipa["performance"].mean(), color="#999", ls="--", lw=1)
+    ax.axhline(ipa["importance"].mean(), color="#999", ls="--", lw=1)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("表现：本单位平均得分")
+    ax.set_ylabel("重要性：对总体满意度的相对重要性")
+    ax.set_title(f"{unit}重要性—表现（IPA）分析", fontsize=12)
+    ax.legend(title="", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig

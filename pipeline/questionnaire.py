@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import SurveyError
 
@@ -56,6 +56,13 @@ class Dimension(_Model):
     items: list[Item] = Field(min_length=2)
 
 
+class Theme(_Model):
+    """A suggestion theme: keywords that mark an answer, and the dimensions the theme addresses."""
+
+    keywords: list[str] = Field(min_length=1)
+    dimensions: list[str] = Field(default_factory=list)
+
+
 class QualityRules(_Model):
     """Data-quality rules; defaults and their sources are documented in the README."""
 
@@ -73,8 +80,19 @@ class Questionnaire(_Model):
     profile: list[Question]
     dimensions: list[Dimension] = Field(min_length=1)
     outcomes: list[Question] = Field(default_factory=list)
-    themes: dict[str, list[str]] = Field(default_factory=dict)
+    themes: dict[str, Theme] = Field(default_factory=dict)
     quality: QualityRules = QualityRules()
+
+    @field_validator("themes", mode="before")
+    @classmethod
+    def _theme_lists(cls, value: object) -> object:
+        """Allow the short form ``主题: [关键词, …]``."""
+        if isinstance(value, dict):
+            return {k: {"keywords": v} if isinstance(v, list) else v for k, v in value.items()}
+        return value
+
+    def theme_keywords(self) -> dict[str, list[str]]:
+        return {name: t.keywords for name, t in self.themes.items()}
 
     @cached_property
     def questions(self) -> list[Question]:
@@ -174,9 +192,11 @@ class Questionnaire(_Model):
             problems.append("缺少标注 role: unit 的“所在街道（乡镇）”题目")
         elif unit_q.type != "single":
             problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
-        for theme, words in self.themes.items():
-            if not words:
-                problems.append(f"意见建议主题“{theme}”没有关键词")
+        known_dims = set(dim_ids)
+        for theme, spec in self.themes.items():
+            unknown = [d for d in spec.dimensions if d not in known_dims]
+            if unknown:
+                problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
         if problems:
             raise ValueError("；".join(problems))
         return self

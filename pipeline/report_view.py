@@ -41,6 +41,7 @@ class UnitReport:
     dimensions: pd.DataFrame
     composition: pd.DataFrame
     problems: pd.DataFrame
+    ipa: pd.DataFrame
     manifest: dict
 
 
@@ -59,6 +60,7 @@ def load_unit(processed_dir: str | Path | None, unit: str | None) -> UnitReport:
         dimensions=_read(base, "unit_dimensions", unit),
         composition=_read(base, "composition", unit),
         problems=_read(base, "problems", unit),
+        ipa=_read(base, "ipa", unit),
         manifest=manifest,
     )
 
@@ -110,11 +112,30 @@ def dimension_table(report: UnitReport) -> HTML:
         "差值": d["diff"].map(signed),
         "Hedges g": d["hedges_g"].map(signed),
         "FDR校正p值": d["p_fdr"].map(lambda p: "—" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
+        "负面评价占比": d["unfavourable"].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}"),
         "结论": [("显著偏低" if df_ < 0 else "显著偏高") if s else "无显著差异" if t else "样本不足，不检验"
                for df_, s, t in zip(d["diff"], d["significant"], d["tested"], strict=True)],
     })
+    if "mean_weighted" in d:
+        out.insert(3, "加权得分", d["mean_weighted"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"))
     suppressed = d["suppressed"].to_numpy()
     out.loc[suppressed, out.columns[2:]] = f"不足{MIN_CELL}人"
+    return _table(out)
+
+
+def ipa_plot(report: UnitReport) -> Image | HTML:
+    ipa = report.ipa.loc[~report.ipa["suppressed"] & report.ipa["importance"].notna()]
+    if ipa.empty:
+        return HTML("<p>没有可显示的数据。</p>")
+    return Image(data=plots.to_png(plots.ipa_plot(ipa, report.unit)), format="png")
+
+
+def themes_table(report: UnitReport) -> HTML:
+    themes = report.findings["suggestions"]["themes"]
+    if not themes:
+        return HTML("")
+    out = pd.DataFrame({"主题": [t["theme"] for t in themes], "意见建议（条）": [t["count"] for t in themes],
+                        "对应的问题": ["、".join(t["problems"]) or "—" for t in themes]})
     return _table(out)
 
 
@@ -174,6 +195,11 @@ class DistrictReport:
     unit_dimensions: pd.DataFrame
     district_dimensions: pd.DataFrame
     rejections: pd.DataFrame
+    item_reliability: pd.DataFrame
+    validity: pd.DataFrame
+    anova: pd.DataFrame
+    drivers: pd.DataFrame
+    chi2: pd.DataFrame
     manifest: dict
 
 
@@ -185,6 +211,11 @@ def load_district(processed_dir: str | Path | None) -> DistrictReport:
         unit_dimensions=_read(base, "unit_dimensions"),
         district_dimensions=_read(base, "district_dimensions"),
         rejections=_read(base, "rejections"),
+        item_reliability=_read(base, "item_reliability"),
+        validity=_read(base, "validity"),
+        anova=_read(base, "anova"),
+        drivers=_read(base, "drivers"),
+        chi2=_read(base, "chi2"),
         manifest=json.loads((base / "manifest.json").read_text(encoding="utf-8")),
     )
 
@@ -226,6 +257,7 @@ def reliability_table(report: DistrictReport) -> HTML:
         "全区得分": d["mean"].map("{:.2f}".format),
         "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
         "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
+        "标准化α": d["std_alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
         "α的95%置信区间": [("—" if pd.isna(lo) else f"{lo:.3f}–{hi:.3f}") for lo, hi in zip(d["alpha_ci_low"], d["alpha_ci_high"], strict=True)],
     })
     return _table(out)
@@ -242,3 +274,57 @@ def rejections_table(report: DistrictReport) -> HTML:
     m = m.reset_index().rename(columns={"unit": "街道（乡镇）"})
     m.columns.name = None
     return _table(m)
+
+
+def item_reliability_table(report: DistrictReport) -> HTML:
+    """The SPSSAU-style item table for the district: CITC and α if item deleted, with the usual flags."""
+    r = report.item_reliability.loc[report.item_reliability["scope"] == "全区"]
+    names = report.district_dimensions.set_index("dimension")["dimension_name"]
+    notes = [("；".join(x for x in (f"CITC<{0.4}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
+             for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)]
+    out = pd.DataFrame({"维度": r["dimension"].map(names), "题目": r["item_text"], "校正项总计相关性（CITC）": r["citc"].map("{:.3f}".format),
+                        "项已删除的α系数": r["alpha_if_deleted"].map("{:.3f}".format), "提示": notes})
+    return _table(out)
+
+
+def validity_text(report: DistrictReport) -> HTML:
+    v = report.validity.iloc[0]
+    if pd.isna(v["kmo"]):
+        return HTML(_paragraphs([f"效度检验：{v['reading']}。"]))
+    p = "p<0.001" if v["bartlett_p"] < 0.001 else f"p={v['bartlett_p']:.3f}"
+    return HTML(_paragraphs([f"效度检验（{int(v['items'])}道量表题，{int(v['n'])}份完整作答）：KMO={v['kmo']:.3f}，{v['reading']}；"
+                             f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}，df={int(v['bartlett_df'])}，{p}。"
+                             "（KMO>0.8非常适合，0.7–0.8适合，0.6–0.7勉强适合，<0.6不适合；Bartlett检验p<0.05说明题目间存在相关。）"]))
+
+
+def anova_table(report: DistrictReport) -> HTML:
+    a = report.anova
+    if "F" not in a:
+        return HTML("<p>可比较的单位不足两个。</p>")
+    out = pd.DataFrame({"维度": a["dimension_name"], "F": a["F"].map("{:.2f}".format),
+                        "自由度": a["df1"].map("{:.0f}".format) + ", " + a["df2"].map("{:.1f}".format),
+                        "p值": a["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+                        "偏η²": a["np2"].map("{:.3f}".format),
+                        "结论": a["p"].map(lambda p: "各单位间差异显著" if p < 0.05 else "差异不显著")})
+    return _table(out)
+
+
+def drivers_table(report: DistrictReport) -> HTML:
+    d = report.drivers.sort_values("importance", ascending=False)
+    if d["importance"].isna().all():
+        return HTML("<p>样本不足，无法进行驱动因素分析。</p>")
+    out = pd.DataFrame({"维度": d["dimension_name"], "回归系数": d["coef"].map("{:.3f}".format),
+                        "p值": d["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+                        "相对重要性": d["importance"].map("{:.1%}".format)})
+    return HTML(_paragraphs([f"以总体满意度为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
+                             f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比。"]) + _table(out).data)
+
+
+def chi2_table(report: DistrictReport) -> HTML:
+    c = report.chi2
+    if "chi2" not in c:
+        return HTML("")
+    out = pd.DataFrame({"项目": c["label"], "χ²": c["chi2"].map("{:.2f}".format), "自由度": c["dof"].map("{:.0f}".format),
+                        "p值": c["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+                        "Cramér's V": c["cramer_v"].map("{:.3f}".format), "说明": c["note"].replace("", "—")})
+    return HTML(_paragraphs(["各街道（乡镇）受访者构成差异的卡方检验（p<0.05说明构成差异显著，比较得分时需注意）："]) + _table(out).data)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.errors import SurveyError
 from pipeline.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 
@@ -46,14 +47,27 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     return counts
 
 
-def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path) -> dict:
-    """Compute all statistics from interim/ in one pass; write tables, findings and the manifest."""
+def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path,
+                  population: Path | None = None, weight_by: str | None = None) -> dict:
+    """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
+
+    With a population table and a weighting question, weighted unit means are added beside the
+    unweighted ones (see ``pipeline.weights``).
+    """
     from pipeline.analyze import MIN_N_TEST, analyze, write_analysis
     from pipeline.findings import write_findings
 
     kept = pd.read_parquet(paths.interim / "responses.parquet")
     audit = pd.read_parquet(paths.interim / "audit.parquet")
-    result = analyze(kept, audit, questionnaire)
+    weights = None
+    if population is not None:
+        from pipeline.weights import cell_weights, read_population
+
+        if not weight_by or weight_by not in questionnaire.by_id:
+            raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”")
+        unit = kept[questionnaire.unit_question.id]
+        weights = cell_weights(unit, kept[weight_by], read_population(population, weight_by), weight_by)
+    result = analyze(kept, audit, questionnaire, weights=weights)
     manifest = {
         "survey": paths.survey,
         "title": questionnaire.title,
@@ -66,6 +80,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "processed_dir": str(paths.processed.resolve()),
         "quality_rules": questionnaire.quality.model_dump(),
         "min_n_test": MIN_N_TEST,
+        "weighting": {"population": population.name, "by": weight_by} if population is not None else None,
         "rows_in": int(len(audit)),
         "kept": int(len(kept)),
         "version": __version__,
@@ -81,10 +96,11 @@ def stage_report(paths: SurveyPaths, workers: int | None = None):
     return render_all(paths.processed, paths.reports, workers=workers)
 
 
-def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None):
+def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
+               population: Path | None = None, weight_by: str | None = None):
     """Run every stage; return (clean counts, render results)."""
     questionnaire = load_questionnaire(questionnaire_path)
     counts = stage_clean(inputs, questionnaire, paths)
-    stage_analyze(questionnaire, paths, questionnaire_path)
+    stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by)
     results = stage_report(paths, workers)
     return counts, results

@@ -5,15 +5,18 @@ import pytest
 
 from pipeline import analyze as an
 from pipeline.clean import clean
+from pipeline.comparisons import compare_units, fdr
 from pipeline.demo import DemoSpec, generate_responses
+from pipeline.drivers import ipa_table
 from pipeline.ingest import ingest_frame
+from pipeline.weights import cell_weights, weighted_means
 
 
 def test_welch_and_hedges_match_pingouin():
     """Each island vs the rest, all at once, against pingouin's one-at-a-time results."""
     df = pg.read_dataset("penguins").dropna(subset=["body_mass_g"])
     long = df.assign(dim="mass")[["dim", "island", "body_mass_g"]]
-    out = an.compare_units(long, "body_mass_g", "dim", "island").set_index("island")
+    out = compare_units(long, "body_mass_g", "dim", "island").set_index("island")
     for island in df["island"].unique():
         x = df.loc[df["island"] == island, "body_mass_g"]
         y = df.loc[df["island"] != island, "body_mass_g"]
@@ -24,37 +27,25 @@ def test_welch_and_hedges_match_pingouin():
         assert row["p"] == pytest.approx(ref["p_val"], rel=1e-6)
         assert row["hedges_g"] == pytest.approx(pg.compute_effsize(x, y, eftype="hedges"), rel=1e-9)
         assert row["rest_mean"] == pytest.approx(y.mean()) and row["rest_sd"] == pytest.approx(y.std())
-        half = row["mean"] - row["ci_low"]
-        assert half == pytest.approx(2.0 * x.std() / np.sqrt(len(x)), rel=0.05)
+        assert row["mean"] - row["ci_low"] == pytest.approx(2.0 * x.std() / np.sqrt(len(x)), rel=0.05)
+
+
+def test_zero_variance_is_explained_not_nan():
+    long = pd.DataFrame({"d": "x", "u": ["a"] * 5 + ["b"] * 5, "v": [3.0] * 10})
+    out = compare_units(long, "v", "d", "u")
+    assert (out["note"] == "得分无变异，无法检验").all()
 
 
 def test_benjamini_hochberg_reference():
     p = pd.Series([0.01, 0.04, 0.03, 0.2, np.nan])
-    np.testing.assert_allclose(an.fdr(p)[:4], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2])
-    assert np.isnan(an.fdr(p)[4])
-
-
-def test_cronbach_alpha_reference_values():
-    """pingouin's documented example: α = 0.5917, 95% CI [0.195, 0.84]."""
-    df = pg.read_dataset("cronbach_alpha").pivot(index="Subj", columns="Items", values="Scores")
-    res = an.cronbach(df)
-    assert res["alpha"] == pytest.approx(0.5917, abs=5e-5)
-    assert (res["alpha_ci_low"], res["alpha_ci_high"]) == pytest.approx((0.195, 0.84), abs=5e-4)
-
-
-def test_cronbach_explains_instead_of_nan():
-    flat = pd.DataFrame({"a": [3, 3, 3, 3], "b": [1, 2, 3, 4]})
-    assert "答案相同" in an.cronbach(flat)["alpha_note"]
-    assert "太少" in an.cronbach(flat.head(2))["alpha_note"]
+    np.testing.assert_allclose(fdr(p)[:4], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.2])
+    assert np.isnan(fdr(p)[4])
 
 
 def test_dimension_score_needs_half_the_items(questionnaire):
     items = questionnaire.dimension_items()["burden"]
-    kept = pd.DataFrame({i: [4.0, 4.0, np.nan] for i in items})
-    kept.loc[1, items[:3]] = np.nan  # 1 of 4 answered: too few
-    kept.loc[2, items[:2]] = [2.0, 5.0]  # 2 of 4: enough
     full = pd.DataFrame({i: [np.nan] * 3 for q in questionnaire.dimension_items().values() for i in q})
-    full[items] = kept
+    full[items] = [[4.0] * 4, [4.0, np.nan, np.nan, np.nan], [2.0, 5.0, np.nan, np.nan]]
     scores = an.dimension_scores(full, questionnaire)
     assert scores.loc[0, "burden"] == 4.0 and np.isnan(scores.loc[1, "burden"]) and scores.loc[2, "burden"] == 3.5
 
@@ -65,26 +56,62 @@ def test_planted_effects_are_found_and_nothing_else(demo_analysis):
     sig = {(u, d, "low" if x < 0 else "high") for u, d, x in ud.loc[ud["significant"], ["unit", "dimension", "diff"]].itertuples(index=False)}
     assert sig == {("石桥乡", "digital", "low"), ("新华街道", "burden", "low")}
     row = ud.set_index(["unit", "dimension"]).loc[("石桥乡", "digital")]
-    assert row["hedges_g"] < -0.7 and row["p_fdr"] < 1e-6
+    assert row["hedges_g"] < -0.7 and row["p_fdr"] < 1e-6 and row["unfavourable"] > 0.2
     assert not ud.loc[ud["unit"] == "西城街道", "significant"].any()
+    items = a.unit_items
+    low_items = set(items.loc[items["significant"] & (items["diff"] < 0), "dimension"])
+    assert low_items == {"digital", "burden"}
 
 
 def test_district_tables(demo_analysis, questionnaire):
     a, res = demo_analysis
     dd = a.district_dimensions
-    assert len(dd) == len(questionnaire.dimensions) and (dd["alpha"] > 0.7).all()
+    assert len(dd) == len(questionnaire.dimensions) and (dd["alpha"] > 0.7).all() and (dd["std_alpha"] > 0.7).all()
     assert (dd["n"] == len(res.kept)).all()
     u = a.units.set_index("unit")
     assert int(u["received"].sum()) == len(res.audit) and int(u["valid"].sum()) == len(res.kept)
     assert (u["received"] == u["valid"] + u["rejected"]).all()
     assert list(a.units["unit"]) == questionnaire.unit_question.options  # questionnaire order
     assert set(u.loc[["石桥乡", "东湖街道"], "kind"]) == {"乡镇", "街道"}
+    assert (u["satisfaction_ci_low"] < u["satisfaction_rate"]).all() and (u["satisfaction_rate"] < u["satisfaction_ci_high"]).all()
     assert a.rejections["count"].sum() == u["rejected"].sum()
     comp = a.composition
-    shares = comp.loc[comp["question"] == "identity"].groupby("unit")["share"].sum()
-    np.testing.assert_allclose(shares, 1.0)
-    probs = a.problems.loc[(a.problems["unit"] == an.DISTRICT)]
+    np.testing.assert_allclose(comp.loc[comp["question"] == "identity"].groupby("unit")["share"].sum(), 1.0)
+    probs = a.problems.loc[a.problems["unit"] == an.DISTRICT]
     assert probs["n"].iloc[0] == len(res.kept) and probs["share"].between(0, 1).all()
+    assert (probs["ci_low"] <= probs["share"]).all() and probs["rank"].min() == 1
+    # reliability for the district and each unit (all units have n >= 30 here)
+    assert set(a.reliability["scope"]) == set(u.index) | {an.DISTRICT}
+    assert a.validity.iloc[0]["kmo"] > 0.8 and a.validity.iloc[0]["bartlett_p"] < 0.001
+    # Welch ANOVA finds exactly the planted dimensions different across units
+    assert set(a.anova.loc[a.anova["p"] < 0.001, "dimension"]) == {"digital", "burden"}
+    assert len(a.games_howell) == 9 * 45
+    assert a.chi2.set_index("question").loc["education", "p"] < 0.001  # townships are less educated
+    r = a.correlations.set_index(["a", "b"])["r"]
+    assert r[("burden", "burden")] == pytest.approx(1.0) and 0.2 < r[("burden", "digital")] < 0.6
+
+
+def test_drivers_recover_the_planted_ones(demo_analysis):
+    a, _ = demo_analysis
+    d = a.drivers
+    assert d["importance"].sum() == pytest.approx(1.0)
+    assert set(d.nlargest(3, "importance")["dimension"]) == {"service", "burden", "org_life"}
+    assert 0.2 < d["r2"].iloc[0] < 0.6
+
+
+def test_ipa_quadrants():
+    ud = pd.DataFrame({"unit": "u", "dimension": ["a", "b", "c", "d"], "dimension_name": list("ABCD"),
+                       "mean": [3.0, 4.0, 3.0, 4.0], "suppressed": False})
+    drivers = pd.DataFrame({"dimension": ["a", "b", "c", "d"], "importance": [0.4, 0.4, 0.1, 0.1]})
+    q = ipa_table(ud, drivers).set_index("dimension")["quadrant"]
+    assert q.to_dict() == {"a": "重点改进区", "b": "继续保持区", "c": "次要改进区", "d": "锦上添花区"}
+
+
+def test_keywords_need_five_answers(demo_analysis):
+    a, _ = demo_analysis
+    kw = a.keywords
+    assert not kw.empty and (kw["answers"] >= an.MIN_CELL).all()
+    assert kw.groupby("unit").size().max() <= 10
 
 
 def test_small_units_are_described_not_tested(questionnaire):
@@ -97,3 +124,35 @@ def test_small_units_are_described_not_tested(questionnaire):
     small = a.unit_dimensions.loc[a.unit_dimensions["unit"] == "柳河镇"]
     assert (small["n"] == 20).all() and not small["tested"].any() and not small["significant"].any()
     assert small["p_fdr"].isna().all()
+    assert set(a.reliability["scope"]) == {an.DISTRICT, "青山镇"}  # per-unit α only from n >= 30
+
+
+def test_weights_rebalance_to_the_population():
+    unit = pd.Series(["u"] * 4 + ["v"] * 4)
+    cell = pd.Series(["党员", "党员", "党员", "群众", "党员", "群众", "党员", "群众"])
+    pop = pd.DataFrame({"unit": ["u", "u", "v", "v"], "identity": ["党员", "群众", "党员", "群众"], "population": [50, 50, 1, 1]})
+    w = cell_weights(unit, cell, pop, "identity")
+    np.testing.assert_allclose(w[:4], [2 / 3, 2 / 3, 2 / 3, 2.0])  # 50/50 target, 3:1 sample
+    np.testing.assert_allclose(w[4:], 1.0)
+    scores = pd.DataFrame({"d": [4.0, 4.0, 4.0, 2.0, 1, 1, 1, 1]})
+    wm = weighted_means(scores, unit, w).set_index("unit")
+    assert wm.loc["u", "mean_weighted"] == pytest.approx(3.0)  # vs 3.5 unweighted
+    assert wm.loc["u", "n_effective"] == pytest.approx(3.0)  # Kish: (Σw)² / Σw² = 16 / (16/3)
+
+
+def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
+    """A survey with no real differences, many seeds: the share of falsely flagged units stays ≤ 5%."""
+    units = {u: [u[:2] + "社区"] for u in questionnaire.unit_question.options}
+    shares, any_flag = [], 0
+    for seed in range(20):
+        spec = DemoSpec(units=units, sizes={u: 50 for u in units}, planted={}, null_unit=None, seed=1000 + seed,
+                        speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+        raw = generate_responses(questionnaire, spec).astype(str)
+        kept = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire).kept
+        scores = an.dimension_scores(kept, questionnaire).assign(unit=kept["unit"].astype("string"))
+        t = an.unit_tests(scores.melt(id_vars="unit", var_name="dimension", value_name="score"), "dimension")
+        flagged = t.loc[t["significant"], "unit"].nunique()
+        shares.append(flagged / len(units))
+        any_flag += flagged > 0
+    assert np.mean(shares) <= 0.05
+    assert any_flag <= 4  # P(any flag) ≤ 5% under the global null; 4 of 20 is far in the tail

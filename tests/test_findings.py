@@ -55,7 +55,11 @@ def test_district_summary(demo_analysis, questionnaire):
     d = fd.district_findings(a, questionnaire)
     assert d["received"] == len(res.audit) and d["valid"] == len(res.kept)
     assert "街道6个、乡镇4个" in d["text"][0]
-    assert "共有2个街道（乡镇）的2项维度得分显著低于" in d["text"][-1]
+    text = "".join(d["text"])
+    assert "共有2个街道（乡镇）的2项维度得分显著低于" in text
+    assert "KMO=0.8" in text and "Bartlett球形检验" in text and "Cronbach α在0.8" in text
+    assert "差异显著的维度有：“基层减负”、“信息化建设”" in text
+    assert "对群众总体满意度影响最大的维度依次是：“基层减负”" in text
 
 
 def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
@@ -64,3 +68,27 @@ def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
     a, _ = demo_analysis
     rules = list(fd.district_findings(a, questionnaire)["rejected_by_rule"])
     assert rules == [r for r in RULE_ORDER if r in rules] and len(rules) == 3
+
+
+def test_causes_and_suggestions_tie_back_to_the_problem(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    f = fd.build_findings("新华街道", a, questionnaire)
+    assert f["causes"]["priority"] == ["基层减负"]
+    assert "重点改进区" in f["causes"]["text"][0]
+    linked = [t for t in f["suggestions"]["themes"] if t["problems"]]
+    assert linked and linked[0]["theme"] == "减负" and linked[0]["problems"] == ["基层减负"]
+    assert f["suggestions"]["themes"][0]["theme"] == "减负"  # themes tied to a problem come first
+    assert "针对“基层减负”方面的问题，受访者提出减负方面的意见建议" in " ".join(f["suggestions"]["text"])
+    low_items = {i["item"] for i in f["problems"]["low_items"]}
+    assert low_items and low_items <= set(questionnaire.dimension_items()["burden"])
+
+
+def test_slightly_low_is_worded_as_not_significant(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    ud = a.unit_dimensions.copy()
+    row = (ud["unit"] == "东湖街道") & (ud["dimension"] == "regional")
+    ud.loc[row, ["hedges_g", "diff", "significant"]] = [-0.25, -0.2, False]
+    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "unit_dimensions": ud}), questionnaire)
+    sentence = next(t for t in f["problems"]["text"] if "略低于" in t)
+    assert "“区域化党建与资源整合”得分略低于" in sentence and "未达到统计显著水平" in sentence
+    assert f["problems"]["slightly_low"] == ["区域化党建与资源整合"] and f["problems"]["significant_low"] == []
