@@ -85,9 +85,9 @@ class Analysis:
 TABLES = tuple(f.name for f in fields(Analysis))
 
 
-def unit_tests(long: pd.DataFrame, by: str) -> pd.DataFrame:
+def unit_tests(values: pd.DataFrame, unit: pd.Series, by: str) -> pd.DataFrame:
     """Unit-vs-rest comparisons with the size guard, FDR over the family and suppression flags."""
-    t = compare_units(long, "score", by, "unit")
+    t = compare_units(values, unit, by, "unit")
     t["tested"] = (t["n"] >= MIN_N_TEST) & t["p"].notna()
     t["p_fdr"] = fdr(t["p"].where(t["tested"]))
     t["significant"] = t["tested"] & (t["p_fdr"] < ALPHA)
@@ -172,9 +172,9 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     item_values = kept[item_ids].astype(float)
 
     # unit vs rest, per dimension and per item
-    ud = unit_tests(scores.assign(unit=unit).melt(id_vars="unit", var_name="dimension", value_name="score"), "dimension")
+    ud = unit_tests(scores, unit, "dimension")
     ud["dimension_name"] = ud["dimension"].map(names)
-    ui = unit_tests(item_values.assign(unit=unit).melt(id_vars="unit", var_name="item", value_name="score"), "item")
+    ui = unit_tests(item_values, unit, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
     unfav = (item_values <= UNFAVOURABLE_MAX).astype(float).where(item_values.notna())

@@ -32,33 +32,45 @@ def welch_df(s1, n1, s2, n2):
     return (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
 
 
-def compare_units(long: pd.DataFrame, value: str, by: str, group: str) -> pd.DataFrame:
-    """Each group vs the rest of the district, per ``by`` (dimension or item), all at once.
+def compare_units(values: pd.DataFrame, groups: pd.Series, by: str = "dimension", group: str = "unit") -> pd.DataFrame:
+    """Each group vs the rest of the district, for every column of ``values``, all at once.
 
-    ``long`` has columns ``by``, ``group`` and ``value``. Returns one row per (by, group) with the
+    ``values`` is wide (one column per dimension or item, one row per respondent); ``groups`` gives
+    each row's unit. One groupby gives every unit's n, mean and variance per column; the rest of
+    the district's statistics follow from the totals. Returns one row per (column, unit) with the
     unit's and the rest's n, mean, SD, the difference, Welch t, df and p, Hedges' g and the unit
     mean's 95% CI. FDR is applied by the caller over the whole family.
     """
-    long = long.dropna(subset=[value, group])
-    grp = long.groupby([by, group], observed=True)[value].agg(n="count", mean="mean", var="var").reset_index()
-    tot = long.groupby(by, observed=True)[value].agg(N="count", S="sum", M="mean")
-    tot["SS"] = long.assign(_d=lambda d: (d[value] - d[by].map(tot["M"])) ** 2).groupby(by, observed=True)["_d"].sum()
-    g = grp.join(tot, on=by)
-    g["rest_n"] = g["N"] - g["n"]
-    g["rest_mean"] = (g["S"] - g["n"] * g["mean"]) / g["rest_n"]
-    ss_unit = (g["n"] - 1) * g["var"].fillna(0) + g["n"] * (g["mean"] - g["M"]) ** 2
-    ss_rest = g["SS"] - ss_unit - g["rest_n"] * (g["rest_mean"] - g["M"]) ** 2
-    g["rest_var"] = ss_rest.clip(lower=0) / (g["rest_n"] - 1)
-    g["sd"], g["rest_sd"] = np.sqrt(g["var"]), np.sqrt(g["rest_var"])
-    m1, s1, n1, m2, s2, n2 = (g[c].to_numpy(dtype=float) for c in ("mean", "sd", "n", "rest_mean", "rest_sd", "rest_n"))
+    ok = groups.notna().to_numpy()
+    v = values.loc[ok].astype(float)
+    keys = groups.loc[ok]
+    grouped = v.groupby(keys, observed=True)
+    n, mean, var = grouped.count(), grouped.mean(), grouped.var()
+    tot_n, tot_s, tot_m = v.count(), v.sum(), v.mean()
+    tot_ss = ((v - tot_m) ** 2).sum()
+
+    def long(frame: pd.DataFrame, name: str) -> pd.Series:
+        """unit × column table -> Series indexed by (unit, column)."""
+        return frame.rename_axis(index=group, columns=by).melt(ignore_index=False, value_name=name).set_index(by, append=True)[name]
+
+    g = pd.concat([long(n, "n"), long(mean, "mean"), long(var, "var")], axis=1).reset_index()
+    g = g.loc[g["n"] > 0, [by, group, "n", "mean", "var"]].reset_index(drop=True)
+    N, S, M, SS = (g[by].map(x).to_numpy(dtype=float) for x in (tot_n, tot_s, tot_m, tot_ss))
+    n1, m1 = g["n"].to_numpy(dtype=float), g["mean"].to_numpy(dtype=float)
+    v1 = g["var"].to_numpy(dtype=float)
+    n2 = N - n1
     with np.errstate(divide="ignore", invalid="ignore"):
-        g["t"], g["p"] = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
-        g["df"] = welch_df(s1, n1, s2, n2)
-        g["hedges_g"] = hedges_g(m1, s1, n1, m2, s2, n2)
+        m2 = (S - n1 * m1) / n2
+        ss_unit = (n1 - 1) * np.nan_to_num(v1) + n1 * (m1 - M) ** 2
+        ss_rest = SS - ss_unit - n2 * (m2 - M) ** 2
+        s1, s2 = np.sqrt(v1), np.sqrt(np.clip(ss_rest, 0, None) / (n2 - 1))
+        t, p = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
+        g = g.assign(sd=s1, rest_n=n2.astype(int), rest_mean=m2, rest_sd=s2, t=t, p=p, df=welch_df(s1, n1, s2, n2),
+                     hedges_g=hedges_g(m1, s1, n1, m2, s2, n2), diff=m1 - m2)
     g["ci_low"], g["ci_high"] = mean_ci(m1, s1, n1)
-    g["diff"] = g["mean"] - g["rest_mean"]
+    g["n"] = g["n"].astype(int)
     g["note"] = np.where((s1 == 0) & (s2 == 0), "得分无变异，无法检验", "")
-    return g.drop(columns=["N", "S", "M", "SS", "var", "rest_var"])
+    return g.drop(columns=["var"])
 
 
 def fdr(p: pd.Series) -> pd.Series:

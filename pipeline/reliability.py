@@ -63,15 +63,20 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
     """
     scale_rows, item_rows = [], []
     items = items.astype(float)
-    scopes: list[tuple[str | None, int, pd.DataFrame]] = [(None, len(items), items.cov())]
+    p = items.shape[1]
+    position = {c: i for i, c in enumerate(items.columns)}
+    scopes: list[tuple[str | None, int, np.ndarray]] = [(None, len(items), items.cov().to_numpy())]
     if groups is not None:
         sizes = groups.value_counts()
         keep = groups.isin(sizes.index[sizes >= min_n]).fillna(False).astype(bool)
         all_covs = items.loc[keep].groupby(groups.loc[keep], observed=True).cov()  # one pass for every unit
-        scopes += [(g, int(sizes[g]), all_covs.loc[g]) for g in all_covs.index.get_level_values(0).unique()]
+        names = all_covs.index.get_level_values(0).unique()
+        stacked = all_covs.to_numpy().reshape(len(names), p, p)
+        scopes += [(g, int(sizes[g]), stacked[i]) for i, g in enumerate(names)]
     for scope, n, full in scopes:
         for dim, cols in dimensions.items():
-            cov = full.loc[cols, cols].to_numpy()
+            idx = [position[c] for c in cols]
+            cov = full[np.ix_(idx, idx)]
             k = len(cols)
             base = {"scope": scope, "dimension": dim, "n": n, "k": k}
             if k < 2 or n < 3:
