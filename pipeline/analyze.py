@@ -80,6 +80,7 @@ class Analysis:
     themes: pd.DataFrame
     quotes: pd.DataFrame
     keywords: pd.DataFrame
+    communities: pd.DataFrame
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -219,8 +220,12 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
     units["kind"] = units["unit"].map(unit_kind)
     community = q.role("community")
+    communities = pd.DataFrame(columns=["unit", "community", "valid", "suppressed"])
     if community is not None:
         units["communities"] = units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
+        communities = kept.groupby([unit.rename("unit"), kept[community.id].astype("string").rename("community")]).size()
+        communities = communities.rename("valid").reset_index()
+        communities["suppressed"] = communities["valid"] < MIN_CELL
     if overall is not None:
         sat = kept[overall.id].astype(float)
         satisfied = (sat >= len(overall.options) - 1).where(sat.notna())
@@ -249,7 +254,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
         item_reliability=item_rel, validity=pd.DataFrame([validity]), item_kmo=item_kmo, anova=anova,
         games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa,
         rejections=rej, composition=composition, problems=_multi_select(kept, unit, q), themes=themes,
-        quotes=quotes, keywords=words,
+        quotes=quotes, keywords=words, communities=communities,
     )
 
 

@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="生成各街道（乡镇）报告、全区总体情况和目录")
     _common(p)
     p.add_argument("--workers", type=int, default=None)
+
+    p = sub.add_parser("screenshots", help="用无头 Chromium 给目录页和一份报告截图（电脑和手机宽度）")
+    _common(p)
+    p.add_argument("--unit", default=None, help="截图的街道（乡镇），默认第一个")
     return parser
 
 
@@ -65,6 +69,29 @@ def _print_results(results, reports: Path) -> int:
         print(f"  生成失败：{r.name}：{r.error}", file=sys.stderr)
     print(f"目录页：{(reports / 'index.html').resolve()}")
     return EXIT_REPORTS_FAILED if failed else 0
+
+
+def _screenshots(paths, unit: str | None) -> int:
+    import json
+
+    from pipeline import browser
+
+    if browser.find_chromium() is None:
+        raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
+    manifest_path = paths.processed / "manifest.json"
+    if not (paths.reports / "index.html").exists() or not manifest_path.exists():
+        raise SurveyError(f"找不到报告 {paths.reports / 'index.html'}，请先运行 survey run 或 survey demo")
+    unit = unit or json.loads(manifest_path.read_text(encoding="utf-8"))["units"][0]
+    out = paths.reports / "screenshots"
+    for page in ("index", unit):
+        html = paths.reports / f"{page}.html"
+        for label, width, height in (("电脑", 1100, 3200), ("手机", 390, 5000)):
+            png = browser.screenshot(html, out / f"{page}_{label}.png", width, height)
+            print(f"截图：{png}")
+    if not browser.has_cjk_font():
+        print("提示：本机没有中文字体，截图中网页正文的汉字会显示为方框（图表自带字体不受影响）；"
+              "可安装 fonts-noto-cjk。", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +142,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
         print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
         return 0
+    if args.command == "screenshots":
+        return _screenshots(paths, args.unit)
     if args.command == "report":
         if not (paths.processed / "manifest.json").exists():
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")

@@ -139,3 +139,58 @@ def ipa_plot(ipa: pd.DataFrame, unit: str) -> Figure:
     ax.set_title(f"{unit}重要性—表现（IPA）分析", fontsize=12)
     ax.legend(title="", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
+
+
+def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 20) -> Figure:
+    """Dot plot of item means (unit vs comparison), the items with the largest gaps first."""
+    import seaborn as sns
+
+    _theme()
+    d = items.sort_values("diff", ascending=False)
+    labels = [t if len(t) <= max_label else t[: max_label - 1] + "…" for t in d["item_text"]]
+    fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.4))
+    ax = fig.subplots()
+    y = list(range(len(d)))
+    ax.hlines(y, d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
+    long = pd.concat([pd.DataFrame({"得分": d["mean"].to_numpy(), "题目": labels, "对象": unit}),
+                      pd.DataFrame({"得分": d["rest_mean"].to_numpy(), "题目": labels, "对象": comparison})])
+    sns.scatterplot(data=long, x="得分", y="题目", hue="对象", style="对象", ax=ax, s=55,
+                    palette=[PALETTE["本单位"], PALETTE["对比"]], markers=["o", "D"], zorder=3)
+    ax.set_xlim(1, 5)
+    ax.set_xlabel("平均得分（1–5分，越高越好）")
+    ax.set_ylabel("")
+    ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
+              fontsize=9, frameon=False)
+    ax.set_title(f"{unit}与{comparison}差距最大的题目", fontsize=12)
+    return fig
+
+
+def grouped_share_bar(table: pd.DataFrame, label: str, value: str, hue: str, title: str) -> Figure:
+    """Shares (0–1) by category for two or more groups side by side."""
+    import seaborn as sns
+
+    _theme()
+    fig = Figure(figsize=(7.5, 0.5 * table[label].nunique() + 1.4))
+    ax = fig.subplots()
+    sns.barplot(data=table, x=value, y=label, hue=hue, ax=ax, orient="h", palette=[PALETTE["本单位"], PALETTE["对比"]])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.legend(title="", fontsize=9, frameon=False)
+    ax.set_title(title, fontsize=12)
+    return fig
+
+
+def ranking_plot(table: pd.DataFrame, label: str, value: str, low: str, high: str, title: str, xlabel: str) -> Figure:
+    """Units ranked by a proportion with its confidence interval."""
+    _theme()
+    d = table.sort_values(value)
+    fig = Figure(figsize=(7.5, 0.38 * len(d) + 1.3))
+    ax = fig.subplots()
+    y = range(len(d))
+    ax.errorbar(d[value], y, xerr=[d[value] - d[low], d[high] - d[value]], fmt="o", color="#2e86c1", capsize=3)
+    ax.set_yticks(list(y), d[label].tolist())
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=12)
+    return fig

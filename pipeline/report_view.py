@@ -22,6 +22,8 @@ from pipeline.paths import processed_dir as default_processed_dir
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
 MIN_CELL = 5  # same rule as pipeline.analyze.MIN_CELL (not imported: analyze pulls in pingouin)
+DISTRICT = "全区"  # pipeline.analyze.DISTRICT
+MAX_QUOTED_THEMES = 5
 
 
 def resolve_processed_dir(path: str | Path | None) -> Path:
@@ -42,6 +44,8 @@ class UnitReport:
     composition: pd.DataFrame
     problems: pd.DataFrame
     ipa: pd.DataFrame
+    items: pd.DataFrame
+    district_composition: pd.DataFrame
     manifest: dict
 
 
@@ -61,6 +65,8 @@ def load_unit(processed_dir: str | Path | None, unit: str | None) -> UnitReport:
         composition=_read(base, "composition", unit),
         problems=_read(base, "problems", unit),
         ipa=_read(base, "ipa", unit),
+        items=_read(base, "unit_items", unit),
+        district_composition=_read(base, "composition", DISTRICT),
         manifest=manifest,
     )
 
@@ -84,7 +90,7 @@ def section(report: UnitReport, key: str) -> HTML:
     """The findings text of one section (基本情况, 存在的问题, 原因分析, 对策建议)."""
     body = _paragraphs(report.findings[key]["text"])
     if key == "suggestions":
-        for t in report.findings[key]["themes"]:
+        for t in report.findings[key]["themes"][:MAX_QUOTED_THEMES]:
             quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t["quotes"])
             if quotes:
                 body += f"<p class='quote-title'>{html.escape(t['theme'])}方面的代表性意见：</p><ul class='quotes'>{quotes}</ul>"
@@ -121,6 +127,27 @@ def dimension_table(report: UnitReport) -> HTML:
     suppressed = d["suppressed"].to_numpy()
     out.loc[suppressed, out.columns[2:]] = f"不足{MIN_CELL}人"
     return _table(out)
+
+
+def item_plot(report: UnitReport, top: int = 10) -> Image | HTML:
+    """The items where the unit trails the rest of the district most."""
+    items = report.items.loc[~report.items["suppressed"]].nsmallest(top, "diff")
+    if items.empty:
+        return HTML("<p>没有可显示的数据。</p>")
+    return Image(data=plots.to_png(plots.item_plot(items, report.unit, report.findings["comparison"])), format="png")
+
+
+def composition_plot(report: UnitReport) -> Image | HTML:
+    """Identity and age of the unit's respondents against the whole district (suppressed cells left out)."""
+    labels = {"identity": "身份", "age": "年龄段"}
+    own = report.composition.loc[report.composition["question"].isin(labels) & ~report.composition["suppressed"]]
+    dist = report.district_composition.loc[report.district_composition["question"].isin(labels)]
+    if own.empty:
+        return HTML("")
+    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象="全区")])
+    table["类别"] = table["question"].map(labels) + "：" + table["option"]
+    fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}受访者构成（与全区对比）")
+    return Image(data=plots.to_png(fig), format="png")
 
 
 def ipa_plot(report: UnitReport) -> Image | HTML:
@@ -195,6 +222,8 @@ class DistrictReport:
     unit_dimensions: pd.DataFrame
     district_dimensions: pd.DataFrame
     rejections: pd.DataFrame
+    communities: pd.DataFrame
+    games_howell: pd.DataFrame
     item_reliability: pd.DataFrame
     validity: pd.DataFrame
     anova: pd.DataFrame
@@ -211,6 +240,8 @@ def load_district(processed_dir: str | Path | None) -> DistrictReport:
         unit_dimensions=_read(base, "unit_dimensions"),
         district_dimensions=_read(base, "district_dimensions"),
         rejections=_read(base, "rejections"),
+        communities=_read(base, "communities"),
+        games_howell=_read(base, "games_howell"),
         item_reliability=_read(base, "item_reliability"),
         validity=_read(base, "validity"),
         anova=_read(base, "anova"),
@@ -328,3 +359,33 @@ def chi2_table(report: DistrictReport) -> HTML:
                         "p值": c["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
                         "Cramér's V": c["cramer_v"].map("{:.3f}".format), "说明": c["note"].replace("", "—")})
     return HTML(_paragraphs(["各街道（乡镇）受访者构成差异的卡方检验（p<0.05说明构成差异显著，比较得分时需注意）："]) + _table(out).data)
+
+
+def satisfaction_ranking(report: DistrictReport) -> Image | HTML:
+    u = report.units.loc[report.units["valid"] >= MIN_CELL]
+    if "satisfaction_rate" not in u or u["satisfaction_rate"].isna().all():
+        return HTML("")
+    fig = plots.ranking_plot(u, "unit", "satisfaction_rate", "satisfaction_ci_low", "satisfaction_ci_high",
+                             "各街道（乡镇）群众满意率排序", "满意率（“比较满意”+“非常满意”，横线为95%置信区间）")
+    return Image(data=plots.to_png(fig), format="png")
+
+
+def games_howell_summary(report: DistrictReport) -> HTML:
+    gh = report.games_howell
+    if gh.empty:
+        return HTML("<p>单位数量较多，未做两两比较。</p>")
+    names = report.district_dimensions.set_index("dimension")["dimension_name"]
+    total = gh.groupby("dimension").size()
+    sig = gh.loc[gh["pval"] < 0.05].groupby("dimension").size()
+    out = pd.DataFrame({"维度": names.reindex(total.index).to_numpy(), "两两比较对数": total.to_numpy(),
+                        "差异显著的对数（Games–Howell，p<0.05）": sig.reindex(total.index).fillna(0).astype(int).to_numpy()})
+    return _table(out)
+
+
+def communities_table(report: DistrictReport) -> HTML:
+    c = report.communities
+    if c.empty:
+        return HTML("")
+    out = pd.DataFrame({"街道（乡镇）": c["unit"], "社区（村）": c["community"],
+                        "有效问卷": [f"<{MIN_CELL}" if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)]})
+    return _table(out)

@@ -55,7 +55,9 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     unweighted ones (see ``pipeline.weights``).
     """
     from pipeline.analyze import MIN_N_TEST, analyze, write_analysis
+    from pipeline.atomic import write_parquet
     from pipeline.findings import write_findings
+    from pipeline.workbook import problem_ledger
 
     kept = pd.read_parquet(paths.interim / "responses.parquet")
     audit = pd.read_parquet(paths.interim / "audit.parquet")
@@ -78,6 +80,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "data_until": kept["submitted_at"].max().strftime("%Y-%m-%d") if len(kept) else "—",
         "units": result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
         "processed_dir": str(paths.processed.resolve()),
+        "interim_dir": str(paths.interim.resolve()),
         "quality_rules": questionnaire.quality.model_dump(),
         "min_n_test": MIN_N_TEST,
         "weighting": {"population": population.name, "by": weight_by} if population is not None else None,
@@ -87,6 +90,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     }
     write_analysis(result, paths.processed, manifest)
     write_findings(result, questionnaire, paths.processed)
+    write_parquet(paths.processed / "problem_ledger.parquet", problem_ledger(result, questionnaire))
     return manifest
 
 

@@ -15,6 +15,10 @@ from pipeline.questionnaire import Questionnaire, load_questionnaire
 SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
 SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
 SMALL_NULL = "西城街道"
+# hostile answers planted in the end-to-end survey: reports must show them as text, never run them
+HOSTILE_COMMUNITY = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">社区"
+HOSTILE_SCRIPT = "<script>document.body.setAttribute('data-pwned','1')</script>村"
+HOSTILE_ANSWER = "<b>减负</b>"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,12 +45,18 @@ def small_raw(questionnaire) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def e2e(tmp_path_factory, questionnaire):
     """One real run of every stage (papermill + nbconvert) on the small survey."""
-    from pipeline.demo import write_demo_export
     from pipeline.run import SurveyPaths, run_survey
 
     root = tmp_path_factory.mktemp("project")
     export = root / "data" / "raw" / "small_wjx.xlsx"
-    write_demo_export(questionnaire, export, small_spec())
+    export.parent.mkdir(parents=True)
+    raw = generate_responses(questionnaire, small_spec())
+    unit_col, community_col = "1、您所在的街道（乡镇）", "2、您所在的社区（村）"
+    rows = raw.index[raw[unit_col] == "新华街道"]
+    raw.loc[rows[:6], community_col] = HOSTILE_COMMUNITY
+    raw.loc[rows[6:12], community_col] = HOSTILE_SCRIPT
+    raw.loc[raw.index[raw[unit_col] == "石桥乡"][:6], "45、您对加强基层党组织建设有哪些意见建议？"] = HOSTILE_ANSWER
+    raw.to_excel(export, index=False)
     paths = SurveyPaths("small", root)
     counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, workers=2)
     return {"root": root, "paths": paths, "counts": counts, "results": results, "export": export}

@@ -1,0 +1,104 @@
+"""The run's Excel workbook: 问题清单 (problem ledger), district summary, one sheet per unit, rejection audit.
+
+Column headers are Chinese and numbers are stored as numbers, so researchers can filter, sort and keep
+the ledger (问题清单/台账) as the start of next year's follow-up.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.analyze import Analysis
+from pipeline.atomic import write_with
+from pipeline.questionnaire import Questionnaire
+
+LEDGER_COLUMNS = ["街道（乡镇）", "维度", "题目", "本单位均值", "全区其他单位均值", "差距", "FDR校正p值", "Hedges g",
+                  "负面评价占比", "建议对策方向"]
+
+
+def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Every significantly low dimension and item of every unit, with the suggestion themes tied to it."""
+    themes_for = {d.id: [name for name, t in questionnaire.themes.items() if d.id in t.dimensions]
+                  for d in questionnaire.dimensions}
+    names = questionnaire.dimension_names()
+    rows = []
+    ud = a.unit_dimensions.loc[a.unit_dimensions["significant"] & (a.unit_dimensions["diff"] < 0)]
+    ui = a.unit_items.loc[a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
+    for frame, item in ((ud, False), (ui, True)):
+        for _, r in frame.iterrows():
+            rows.append({"街道（乡镇）": r["unit"], "维度": names[r["dimension"]], "题目": r["item_text"] if item else "（维度总体）",
+                         "本单位均值": round(r["mean"], 3), "全区其他单位均值": round(r["rest_mean"], 3),
+                         "差距": round(r["diff"], 3), "FDR校正p值": float(f"{r['p_fdr']:.3g}"), "Hedges g": round(r["hedges_g"], 3),
+                         "负面评价占比": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
+                         "建议对策方向": "、".join(themes_for.get(r["dimension"], [])) or "—"})
+    ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+    order = {u: i for i, u in enumerate(a.units["unit"])}
+    dims = {name: i for i, name in enumerate(names.values())}
+    key = pd.DataFrame({"u": ledger["街道（乡镇）"].map(order), "d": ledger["维度"].map(dims),
+                        "item": ledger["题目"] != "（维度总体）", "gap": ledger["差距"]})
+    return ledger.loc[key.sort_values(["u", "d", "item", "gap"]).index].reset_index(drop=True)
+
+
+def sheet_name(name: str, used: set[str]) -> str:
+    """An Excel-safe, unique sheet name (≤ 31 characters, none of []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    out, i = base, 2
+    while out in used:
+        out = f"{base[:28]}_{i}"
+        i += 1
+    used.add(out)
+    return out
+
+
+def _unit_tables(a: Analysis, unit: str) -> list[tuple[str, pd.DataFrame]]:
+    d = a.unit_dimensions.loc[(a.unit_dimensions["unit"] == unit) & ~a.unit_dimensions["suppressed"]]
+    dims = pd.DataFrame({
+        "维度": d["dimension_name"], "有效样本": d["n"], "本单位得分": d["mean"].round(3),
+        "95%置信区间下限": d["ci_low"].round(3), "95%置信区间上限": d["ci_high"].round(3),
+        "全区其他单位得分": d["rest_mean"].round(3), "差值": d["diff"].round(3), "Hedges g": d["hedges_g"].round(3),
+        "FDR校正p值": d["p_fdr"], "显著": d["significant"].map({True: "是", False: "否"}),
+        "负面评价占比": d["unfavourable"].round(3),
+    })
+    c = a.composition.loc[(a.composition["unit"] == unit) & ~a.composition["suppressed"]]
+    comp = pd.DataFrame({"题目": c["question"], "选项": c["option"], "人数": c["count"], "占比": c["share"].round(3)})
+    p = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"]].sort_values("rank")
+    prob = pd.DataFrame({"突出问题": p["option"], "选择人数": p["count"], "占比": p["share"].round(3),
+                         "95%置信区间下限": p["ci_low"].round(3), "95%置信区间上限": p["ci_high"].round(3)})
+    return [("各维度得分", dims), ("受访者构成", comp), ("最突出的问题（多选）", prob)]
+
+
+def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.DataFrame, manifest: dict) -> Path:
+    """Write the run's workbook atomically."""
+    sig = ledger.loc[ledger["题目"] == "（维度总体）"].groupby("街道（乡镇）").size()
+    u = a.units
+    summary = pd.DataFrame({
+        "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"], "剔除": u["rejected"],
+        "满意率": u["satisfaction_rate"].round(3) if "satisfaction_rate" in u else None,
+        "意见建议（条）": u.get("suggestions"), "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
+    })
+    about = pd.DataFrame({"项目": ["调查", "数据截至", "生成时间", "数据文件", "说明"],
+                          "内容": [manifest["title"], manifest["data_until"], manifest["created"], "、".join(manifest["input_files"]),
+                                 "“问题清单”列出经FDR校正后显著低于全区其他街道（乡镇）的维度和题目；人数不足5人的单元格不予显示。"]})
+
+    def _write(path: Path) -> None:
+        used: set[str] = set()
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            about.to_excel(xw, sheet_name=sheet_name("说明", used), index=False)
+            ledger.to_excel(xw, sheet_name=sheet_name("问题清单", used), index=False)
+            summary.to_excel(xw, sheet_name=sheet_name("全区汇总", used), index=False)
+            for unit in manifest["units"]:
+                name, row = sheet_name(unit, used), 0
+                for title, table in _unit_tables(a, unit):
+                    pd.DataFrame({title: []}).to_excel(xw, sheet_name=name, startrow=row, index=False)
+                    table.to_excel(xw, sheet_name=name, startrow=row + 1, index=False)
+                    row += len(table) + 4
+            audit.to_excel(xw, sheet_name=sheet_name("剔除记录", used), index=False)
+            for ws in xw.book.worksheets:
+                for col in ws.columns:
+                    width = max(len(str(c.value or "")) for c in col[:200])
+                    ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width * 1.6))
+
+    return write_with(target, _write)

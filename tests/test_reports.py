@@ -1,0 +1,83 @@
+"""What people open and share: escaping, offline HTML in a real browser, the index, the Excel workbook."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import HOSTILE_SCRIPT, reports_html
+
+from pipeline import browser
+from pipeline.render import OVERVIEW_NAME, workbook_name
+from pipeline.report_view import UnitReport, section
+
+needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
+
+
+def test_hostile_answers_are_escaped_in_the_html(e2e):
+    pages = reports_html(e2e["paths"])
+    overview = pages[OVERVIEW_NAME]
+    assert "&lt;img src=x onerror=" in overview and "&lt;script&gt;" in overview
+    assert "<img src=x" not in overview and "<script" not in overview
+    assert "&lt;b&gt;减负&lt;/b&gt;" in pages["石桥乡"] and "<b>减负</b>" not in pages["石桥乡"]
+
+
+def test_section_escapes_everything_it_shows():
+    findings = {"suggestions": {"text": ["<i>x</i>"], "themes": [{"theme": "<u>t</u>", "quotes": ["<script>alert(1)</script>"]}]}}
+    html = section(UnitReport("u", findings, *(pd.DataFrame(),) * 6, manifest={}), "suggestions").data
+    assert "<script>" not in html and "<i>" not in html and "<u>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;u&gt;t&lt;/u&gt;" in html
+
+
+@needs_chromium
+def test_no_script_runs_in_a_real_browser(e2e, tmp_path):
+    control = tmp_path / "control.html"
+    control.write_text(f"<html><body>{HOSTILE_SCRIPT}</body></html>", encoding="utf-8")
+    assert 'data-pwned="1"' in browser.dump_dom(control), "positive control: scripts must run in this browser mode"
+    for name in (OVERVIEW_NAME, "石桥乡", "新华街道", "index"):
+        dom = browser.dump_dom(e2e["paths"].reports / f"{name}.html")
+        assert "</html>" in dom, name
+        assert 'data-pwned="1"' not in dom, name
+        assert "<b>减负</b>" not in dom and "<script>document" not in dom, name
+        assert "onerror=" not in dom.replace("onerror=&quot;", "").replace("&lt;img src=x onerror=", ""), name
+
+
+def test_index_lists_counts_problems_and_the_workbook(e2e):
+    index = reports_html(e2e["paths"])["index"]
+    units = pd.read_parquet(e2e["paths"].processed / "units.parquet").set_index("unit")
+    u = units.loc["石桥乡"]
+    assert f"<td>{int(u['received'])}</td><td>{int(u['valid'])}</td><td>{u['satisfaction_mean']:.2f}</td>" in index
+    assert f"<td>{u['satisfaction_rate']:.1%}</td><td>1</td></tr>" in index  # one dimension significantly low
+    assert "数据截至" in index and "small_wjx.xlsx" in index
+    assert workbook_name({"title": "示范区基层党组织建设情况调查"}) in index
+
+
+def test_workbook_has_the_ledger_units_and_audit(e2e):
+    path = e2e["paths"].reports / workbook_name({"title": "示范区基层党组织建设情况调查"})
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets)[:3] == ["说明", "问题清单", "全区汇总"] and list(sheets)[-1] == "剔除记录"
+    assert {"石桥乡", "新华街道", "西城街道"} <= set(sheets)
+    ledger = sheets["问题清单"]
+    assert {"街道（乡镇）", "维度", "题目", "本单位均值", "全区其他单位均值", "差距", "FDR校正p值", "Hedges g", "建议对策方向"} <= set(ledger)
+    dim_rows = ledger.loc[ledger["题目"] == "（维度总体）"]
+    assert set(zip(dim_rows["街道（乡镇）"], dim_rows["维度"], strict=True)) == {("石桥乡", "信息化建设"), ("新华街道", "基层减负")}
+    assert ledger["差距"].dtype.kind == "f" and (ledger["差距"] < 0).all() and (ledger["FDR校正p值"] < 0.05).all()
+    assert ledger.loc[ledger["维度"] == "基层减负", "建议对策方向"].eq("减负").all()
+    assert "西城街道" not in set(ledger["街道（乡镇）"])
+    assert len(sheets["剔除记录"]) == e2e["counts"]["rows_in"]
+    unit_sheet = sheets["石桥乡"]
+    assert unit_sheet.columns[0] == "各维度得分" and "信息化建设" in unit_sheet.iloc[:, 0].astype(str).tolist()
+
+
+@needs_chromium
+def test_screenshot_command(e2e, tmp_path):
+    survey = Path(sys.executable).with_name("survey")
+    proc = subprocess.run([str(survey), "screenshots", "--survey", "small", "--root", str(e2e["root"]), "--unit", "石桥乡"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    shots = sorted(p.name for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
+    assert shots == ["index_手机.png", "index_电脑.png", "石桥乡_手机.png", "石桥乡_电脑.png"]
+    assert all(p.stat().st_size > 10_000 for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
+    shutil.rmtree(e2e["paths"].reports / "screenshots")
