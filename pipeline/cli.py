@@ -1,7 +1,8 @@
 """Command line: ``survey demo``, ``survey run`` and one sub-command per stage.
 
 Exit codes: 0 success; 2 bad input (a Chinese message names file, row and column); 3 some reports
-failed (the others were written, and the index lists the failures).
+failed (the others were written, and the index lists the failures); 4 another run of the same survey
+is in progress (nothing was done).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
 
 EXIT_BAD_INPUT = 2
 EXIT_REPORTS_FAILED = 3
+EXIT_LOCKED = 4
 DEMO_EXPORT = "demo_wjx_按文本.xlsx"
 
 
@@ -24,6 +26,13 @@ def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
     p.add_argument("--root", type=Path, default=PROJECT_ROOT, help="项目根目录（含 data/ 和 reports/）")
     if inputs:
         p.add_argument("--input", "-i", type=Path, nargs="+", required=True, help="问卷星导出文件（可多个）")
+
+
+def _rendering(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）")
+    p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
+    p.add_argument("--executor", choices=["local", "dask"], default="local", help="在本机进程池或 Dask 集群上生成报告")
+    p.add_argument("--scheduler", default=None, help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）")
 
 
 def _weighting(p: argparse.ArgumentParser) -> None:
@@ -37,13 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="生成示范数据并生成全部报告")
     p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定）")
-    p.add_argument("--workers", type=int, default=None, help="并行生成报告的进程数")
     p.add_argument("--root", type=Path, default=PROJECT_ROOT)
+    _rendering(p)
 
     p = sub.add_parser("run", help="依次运行导入清洗、分析和报告")
     _common(p, inputs=True)
     _weighting(p)
-    p.add_argument("--workers", type=int, default=None)
+    _rendering(p)
 
     p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应（不写文件）")
     _common(p, inputs=True)
@@ -54,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _weighting(p)
     p = sub.add_parser("report", help="生成各街道（乡镇）报告、全区总体情况和目录")
     _common(p)
-    p.add_argument("--workers", type=int, default=None)
+    _rendering(p)
 
     p = sub.add_parser("screenshots", help="用无头 Chromium 给目录页和一份报告截图（电脑和手机宽度）")
     _common(p)
@@ -62,9 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _scheduler(args: argparse.Namespace) -> str | None:
+    if args.executor == "dask":
+        if not args.scheduler:
+            raise SurveyError("使用 --executor dask 时需要用 --scheduler 指定 Dask 调度器地址（如 tcp://10.0.0.5:8786）")
+        return args.scheduler
+    return None
+
+
 def _print_results(results, reports: Path) -> int:
     failed = [r for r in results if not r.ok]
-    print(f"报告：成功 {len(results) - len(failed)} 份，失败 {len(failed)} 份")
+    skipped = [r for r in results if r.skipped]
+    rendered = len(results) - len(failed) - len(skipped)
+    if rendered == 0 and not failed:
+        print(f"输入未变化，没有需要重新生成的报告（共 {len(skipped)} 份，均为最新）")
+    else:
+        print(f"报告：新生成 {rendered} 份，未变化跳过 {len(skipped)} 份，失败 {len(failed)} 份")
     for r in failed:
         print(f"  生成失败：{r.name}：{r.error}", file=sys.stderr)
     print(f"目录页：{(reports / 'index.html').resolve()}")
@@ -96,8 +118,13 @@ def _screenshots(paths, unit: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pipeline.lock import LockedError
+
     try:
         return _dispatch(args)
+    except LockedError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except SurveyError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -117,8 +144,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             write_demo_export(questionnaire, export, spec)
             print(f"已生成示范数据：{export}")
         paths = SurveyPaths(DEMO_SURVEY, args.root)
-        counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, args.workers)
-        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
+        counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, args.workers, force=args.force,
+                                     scheduler=_scheduler(args))
+        _print_counts(counts)
         return _print_results(results, paths.reports)
 
     paths = SurveyPaths(args.survey, args.root)
@@ -147,10 +175,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         if not (paths.processed / "manifest.json").exists():
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
-        return _print_results(stage_report(paths, args.workers), paths.reports)
-    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by)
-    print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
+        from pipeline.lock import survey_lock
+
+        with survey_lock(paths.reports):
+            results = stage_report(paths, args.workers, args.force, _scheduler(args))
+        return _print_results(results, paths.reports)
+    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by,
+                                 force=args.force, scheduler=_scheduler(args))
+    _print_counts(counts)
     return _print_results(results, paths.reports)
+
+
+def _print_counts(counts: dict | None) -> None:
+    if counts is None:
+        print("输入文件和问卷定义未变化，跳过清洗和分析")
+    else:
+        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
 
 
 if __name__ == "__main__":

@@ -1,101 +1,63 @@
-"""Render: execute the report notebooks with papermill and convert them to self-contained HTML.
+"""Render: execute the report notebooks and convert them to self-contained HTML, for many units at once.
 
-Each unit's notebook runs in a pool of worker processes through papermill's Python API (papermill
-changes the working directory, so threads are unsafe), is converted with nbconvert's ``basic``
-template (no scripts, no CDN links; code cells and prompts excluded, stderr outputs dropped) and
-wrapped in a small page of our own with inline CSS. Every file is written atomically. A unit whose
-notebook fails is retried once, then recorded with its error; the other units carry on.
+- Parameters are injected with papermill (``parameterize_notebook``) and the notebook is executed by
+  nbclient on a warm kernel kept by each worker (``pipeline.kernel.WarmKernel``): the statistics are
+  precomputed, so what is left per report is loading its slice and drawing its plots.
+- Workers: a local process pool (default, sized to the machine) or a dask.distributed cluster.
+- Incremental: a report is rendered again only when its key changes — a hash of the unit's slice
+  of the stored results, the template, the questionnaire and the package version — or with ``force``.
+- Fault tolerant: one report's failure (exception, kernel death, timeout) never stops the others; it
+  is retried once on a fresh kernel, then recorded with its error. Every file is written atomically,
+  so after ``kill -9`` no truncated report exists and a rerun renders only what is missing.
 """
 
 from __future__ import annotations
 
-import html
+import hashlib
 import json
 import os
+import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
-from pipeline.atomic import atomic_path, write_json, write_text
-from pipeline.kernel import KERNEL_LOG_ENV
+from pipeline import __version__
+from pipeline.atomic import write_json, write_text
+from pipeline.html_page import notebook_to_html
+from pipeline.index_page import workbook_name, write_index, write_run_workbook
+from pipeline.kernel import KERNEL_LOG_ENV, WarmKernel
 from pipeline.paths import NOTEBOOKS
+from pipeline.render_types import OVERVIEW_NAME, RenderResult, RenderTask
+
+__all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_one", "workbook_name"]
 
 STREET_TEMPLATE = NOTEBOOKS / "street_report.ipynb"
 DISTRICT_TEMPLATE = NOTEBOOKS / "district_overview.ipynb"
-OVERVIEW_NAME = "全区总体情况"
 CELL_TIMEOUT_S = 300
 
-PAGE_CSS = """
-body{margin:0;background:#f5f6f8;color:#222;font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC",sans-serif;line-height:1.7}
-main{max-width:960px;margin:0 auto;background:#fff;padding:24px 28px 48px}
-h1{font-size:1.6em;color:#a61b1b;border-bottom:2px solid #a61b1b;padding-bottom:.3em;margin-top:.2em}
-h2{font-size:1.3em;color:#a61b1b;margin-top:1.6em;border-left:4px solid #a61b1b;padding-left:.5em}
-p{margin:.5em 0}.subtitle{color:#666;font-size:.9em}
-.toc{background:#faf3f3;padding:.6em 1em;border-radius:4px;font-size:.95em}.toc ul{margin:.3em 0 0 1.2em;padding:0;list-style:none}
-table.data{border-collapse:collapse;font-size:.88em;margin:.8em 0;display:block;overflow-x:auto;max-width:100%}
-table.data th,table.data td{border:1px solid #ddd;padding:4px 8px;text-align:left;white-space:nowrap}
-table.data th{background:#f0f0f0}
-img{max-width:100%;height:auto}
-.anchor-link{display:none}
-ul.quotes{color:#444;font-size:.95em}.quote-title{font-weight:bold;margin-top:.8em}
-a{color:#1f5f99}
-.failed{color:#a61b1b}
-footer{color:#888;font-size:.8em;margin-top:3em}
-@media (max-width:600px){main{padding:12px 12px 32px}h1{font-size:1.3em}}
-"""
+
+def _sha(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
 
 
-def page(title: str, body: str) -> str:
-    """A complete, offline HTML page: inline CSS, no scripts, Chinese language tag."""
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
-def notebook_to_html(nb, title: str) -> str:
-    """Convert an executed notebook to a self-contained HTML page (outputs only)."""
-    from nbconvert import HTMLExporter
-
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.output_type == "stream" and o.name == "stderr")]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return page(title, body)
-
-
-@dataclass
-class RenderTask:
-    name: str  # unit name, or OVERVIEW_NAME
-    template: str
-    parameters: dict
-    html_path: str
-    notebook_path: str
-
-
-@dataclass
-class RenderResult:
-    name: str
-    ok: bool
-    html_path: str
-    seconds: float
-    attempts: int
-    error: str = ""
+def _quiet_environment() -> None:
+    """No debugger frozen-module warnings, no Jupyter path warnings, in kernels started from here."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 
 def _worker_init() -> None:
-    """Quiet, deterministic kernels: no debugger frozen-module warnings, no Jupyter path warnings."""
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-    import papermill  # noqa: F401  - import once per worker (it is slow)
+    _quiet_environment()
+    import nbclient  # noqa: F401  - import once per worker (papermill and nbclient are slow to import)
+    import papermill  # noqa: F401
 
 
 def _error_text(exc: BaseException) -> str:
@@ -104,122 +66,178 @@ def _error_text(exc: BaseException) -> str:
     return f"{ename}: {evalue}".strip()
 
 
-def render_one(task: RenderTask, retries: int = 1) -> RenderResult:
-    """Execute one notebook and write its HTML; retry once, never raise."""
-    import nbformat
-    import papermill as pm
+def execute(template: str, parameters: dict, warm: WarmKernel, timeout: int = CELL_TIMEOUT_S):
+    """Inject parameters (papermill) and run the notebook on the worker's warm kernel (nbclient)."""
+    from nbclient import NotebookClient
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
+    nb = load_notebook_node(template)
+    nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
+    km, kc = warm.get()
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
+    client.kc = kc
+    client.execute()
+    return nb
+
+
+def render_one(task: RenderTask, retries: int = 1) -> RenderResult:
+    """Execute one notebook and write its notebook and HTML atomically; retry once, never raise."""
+    import nbformat
+
+    _quiet_environment()
     start = time.perf_counter()
-    last = ""
-    log_path = Path(task.notebook_path).with_suffix(".log")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_text("", encoding="utf-8")
-    os.environ[KERNEL_LOG_ENV] = str(log_path)
-    for attempt in range(1, retries + 2):
-        try:
-            with atomic_path(task.notebook_path) as tmp_nb:
-                nb = pm.execute_notebook(
-                    task.template, str(tmp_nb), parameters=task.parameters, kernel_name="python3",
-                    progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S, cwd=str(NOTEBOOKS),
-                    kernel_manager_class="pipeline.kernel.IPCKernelManager",
-                )
-            nb = nbformat.from_dict(nb)
-            write_text(task.html_path, notebook_to_html(nb, task.name))
-            return RenderResult(task.name, True, task.html_path, time.perf_counter() - start, attempt)
-        except Exception as exc:  # noqa: BLE001 - one unit's failure must not stop the others
-            last = _error_text(exc)
-            with log_path.open("a", encoding="utf-8") as log:
-                log.write(f"第{attempt}次运行失败：\n{traceback.format_exc()}\n")
-            if os.environ.get("SURVEY_DEBUG"):
-                traceback.print_exc()
-    return RenderResult(task.name, False, task.html_path, time.perf_counter() - start, retries + 1, last)
+    nb_path = Path(task.notebook_path)
+    nb_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = nb_path.with_suffix(".log")
+    os.environ[KERNEL_LOG_ENV] = str(nb_path.parent / f"kernel-{os.getpid()}.log")
+    warm = WarmKernel(cwd=str(NOTEBOOKS))
+    last, attempt = "", 0
+    with log_path.open("w", encoding="utf-8") as log:
+        for attempt in range(1, retries + 2):
+            try:
+                nb = execute(task.template, task.parameters, warm)
+                write_text(nb_path, nbformat.writes(nb))
+                write_text(task.html_path, notebook_to_html(nb, task.name))
+                write_text(nb_path.with_suffix(".key"), task.key)
+                seconds = time.perf_counter() - start
+                log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} 第{attempt}次运行成功，用时{seconds:.1f}秒\n")
+                return RenderResult(task.name, True, task.html_path, seconds, attempt)
+            except Exception as exc:  # noqa: BLE001 - one unit's failure must not stop the others
+                last = _error_text(exc)
+                warm.discard()  # never reuse a kernel that failed, timed out or died
+                log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} 第{attempt}次运行失败：\n{traceback.format_exc()}\n")
+    return RenderResult(task.name, False, task.html_path, time.perf_counter() - start, attempt, last)
 
 
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def render_all(processed: Path, reports: Path, workers: int | None = None, units: list[str] | None = None) -> list[RenderResult]:
-    """Render every unit report, the district overview and the index; return one result per report."""
+def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
+    """A hash of each unit's slice of every stored table (and of the whole set, for the overview)."""
+    import pandas as pd
+
+    per_unit = {u: [] for u in units}
+    whole = []
+    for path in sorted(processed.glob("*.parquet")):
+        df = pd.read_parquet(path)
+        whole.append(path.read_bytes())
+        for col in ("unit", "scope", "街道（乡镇）"):
+            if col in df.columns:
+                for u, part in df.groupby(df[col].astype("string"), observed=True):
+                    if u in per_unit:
+                        per_unit[u].append(part.to_json(orient="records", force_ascii=False))
+                district = df.loc[df[col].astype("string").isin(["全区"])]
+                for u in units:
+                    per_unit[u].append(district.to_json(orient="records", force_ascii=False))
+                break
+    out = {u: _sha(*parts, (processed / "findings" / f"{u}.json").read_bytes()) for u, parts in per_unit.items()}
+    out[OVERVIEW_NAME] = _sha(*whole)
+    return out
+
+
+def plan(processed: Path, reports: Path, units: list[str] | None = None) -> list[RenderTask]:
+    """One task per report, each with the key of everything it depends on."""
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     units = units if units is not None else manifest["units"]
+    hashes = _slice_hashes(processed, units)
+    common = _sha(__version__, manifest.get("questionnaire_sha256", ""), manifest["title"], manifest["data_until"])
     nb_dir = reports / "notebooks"
-    tasks = [RenderTask(OVERVIEW_NAME, str(DISTRICT_TEMPLATE), {"processed_dir": str(processed)},
-                        str(reports / f"{OVERVIEW_NAME}.html"), str(nb_dir / f"{OVERVIEW_NAME}.ipynb"))]
-    tasks += [RenderTask(u, str(STREET_TEMPLATE), {"unit": u, "processed_dir": str(processed)},
-                         str(reports / f"{u}.html"), str(nb_dir / f"{u}.ipynb")) for u in units]
-    workers = workers or default_workers()
+
+    def task(name: str, template: Path, params: dict) -> RenderTask:
+        key = _sha(common, template.read_bytes(), hashes[name], json.dumps(params, ensure_ascii=False, sort_keys=True))
+        return RenderTask(name, str(template), params, str(reports / f"{name}.html"), str(nb_dir / f"{name}.ipynb"), key)
+
+    tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {"processed_dir": str(processed)})]
+    tasks += [task(u, STREET_TEMPLATE, {"unit": u, "processed_dir": str(processed)}) for u in units]
+    return tasks
+
+
+def up_to_date(task: RenderTask) -> bool:
+    key_file = Path(task.notebook_path).with_suffix(".key")
+    return Path(task.html_path).exists() and key_file.exists() and key_file.read_text(encoding="utf-8") == task.key
+
+
+def remove_stale_temporaries(reports: Path) -> int:
+    """Temporary files left by a run that was killed (atomic writes never leave anything else)."""
+    stale = [p for p in reports.rglob(".*.tmp*") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
+def _local(tasks: list[RenderTask], workers: int) -> Iterable[RenderResult]:
     if workers == 1:
         _worker_init()
-        results = [render_one(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_init) as pool:
-            results = list(pool.map(render_one, tasks))
+        yield from map(render_one, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_init) as pool:
+        for fut in as_completed([pool.submit(render_one, t) for t in tasks]):
+            yield fut.result()
+
+
+def _dask(tasks: list[RenderTask], scheduler: str) -> Iterable[RenderResult]:
+    """Run on a dask.distributed cluster: ``scheduler`` is its address (tcp://host:8786)."""
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    with Client(scheduler) as client:
+        client.run(_worker_init)
+        futures = client.map(render_one, tasks, pure=False)
+        for fut in dask_completed(futures):
+            yield fut.result()
+
+
+def _progress(total: int) -> Callable[[RenderResult], None]:
+    """A tqdm bar on a terminal; plain log lines otherwise (cron)."""
+    if sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="生成报告", unit="份")
+
+        def update(r: RenderResult) -> None:
+            bar.set_postfix_str(r.name)
+            bar.update(1)
+            if bar.n >= total:
+                bar.close()
+        return update
+    done = [0]
+
+    def log(r: RenderResult) -> None:
+        done[0] += 1
+        state = "完成" if r.ok else f"失败：{r.error}"
+        print(f"[{done[0]}/{total}] {r.name} {state}（{r.seconds:.1f}秒）", file=sys.stderr, flush=True)
+    return log
+
+
+def render_all(processed: Path, reports: Path, workers: int | None = None, units: list[str] | None = None,
+               force: bool = False, scheduler: str | None = None) -> list[RenderResult]:
+    """Render what changed (or everything with ``force``), then the index, workbook and run summary."""
+    started = datetime.now()
+    reports.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(reports)
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    tasks = plan(processed, reports, units)
+    todo = [t for t in tasks if force or not up_to_date(t)]
+    results = [RenderResult(t.name, True, t.html_path, 0.0, 0, skipped=True) for t in tasks if t not in todo]
+    if todo:
+        report = _progress(len(todo))
+        stream = _dask(todo, scheduler) if scheduler else _local(todo, workers or default_workers())
+        for r in stream:
+            report(r)
+            results.append(r)
+    order = {t.name: i for i, t in enumerate(tasks)}
+    results.sort(key=lambda r: order[r.name])
     workbook = write_run_workbook(processed, reports, manifest)
     write_index(reports, manifest, results, workbook)
     write_json(reports / "run_summary.json", {
+        "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now().isoformat(timespec="seconds"),
-        "ok": sum(r.ok for r in results), "failed": sum(not r.ok for r in results),
+        "executor": f"dask {scheduler}" if scheduler else f"local, {workers or default_workers()} workers",
+        "rendered": sum(r.ok and not r.skipped for r in results),
+        "skipped_unchanged": sum(r.skipped for r in results),
+        "failed": sum(not r.ok for r in results),
         "reports": [asdict(r) for r in results],
     })
     return results
-
-
-def workbook_name(manifest: dict) -> str:
-    return f"{manifest['title']}_调研结果.xlsx"
-
-
-def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
-    """The run's Excel workbook (问题清单, summary, a sheet per unit, rejection audit)."""
-    import pandas as pd
-
-    from pipeline.analyze import read_analysis
-    from pipeline.workbook import write_workbook
-
-    audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
-    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
-    return write_workbook(reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest)
-
-
-def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:
-    """index.html: every unit with its counts, satisfaction, significant problems and link; failures with their error."""
-    import pandas as pd
-
-    processed = Path(manifest["processed_dir"])
-    units = pd.read_parquet(processed / "units.parquet").set_index("unit")
-    ud = pd.read_parquet(processed / "unit_dimensions.parquet")
-    n_sig = ud.loc[ud["significant"] & (ud["diff"] < 0)].groupby("unit").size()
-    by_name = {r.name: r for r in results}
-    rows = []
-    for name in [OVERVIEW_NAME] + manifest["units"]:
-        r = by_name.get(name)
-        if r is None:
-            continue
-        link = (f'<a href="{quote(Path(r.html_path).name)}">{html.escape(name)}</a>' if r.ok
-                else f'{html.escape(name)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
-        if name in units.index:
-            u = units.loc[name]
-            sat = "—" if pd.isna(u.get("satisfaction_rate")) else f"{u['satisfaction_rate']:.1%}"
-            score = "—" if pd.isna(u.get("satisfaction_mean")) else f"{u['satisfaction_mean']:.2f}"
-            cells = (f"<td>{html.escape(str(u['kind']))}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
-                     f"<td>{score}</td><td>{sat}</td><td>{int(n_sig.get(name, 0))}</td>")
-        else:
-            total = units["satisfaction_n"].sum() if "satisfaction_n" in units else 0
-            sat = f"{units['satisfaction_count'].sum() / total:.1%}" if total else "—"
-            cells = (f"<td>全区</td><td>{int(units['received'].sum())}</td><td>{int(units['valid'].sum())}</td>"
-                     f"<td>—</td><td>{sat}</td><td>{int(n_sig.sum())}</td>")
-        rows.append(f"<tr><td>{link}</td>{cells}</tr>")
-    failed = [r for r in results if not r.ok]
-    body = (
-        f"<h1>{html.escape(manifest['title'])}：调研报告目录</h1>"
-        f"<p class='subtitle'>生成时间：{html.escape(datetime.now().strftime('%Y-%m-%d %H:%M'))} · "
-        f"数据截至：{html.escape(manifest['data_until'])} · 数据文件：{html.escape('、'.join(manifest['input_files']))}</p>"
-        + (f"<p class='failed'>有{len(failed)}份报告生成失败，见下表。</p>" if failed else "")
-        + "<table class='data'><thead><tr><th>报告</th><th>类型</th><th>回收问卷</th><th>有效问卷</th>"
-        "<th>总体满意度（1–5分）</th><th>满意率</th><th>显著偏低维度数</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        + (f"<p>Excel汇总（问题清单、各单位数据表、剔除记录）：<a href=\"{quote(workbook.name)}\">{html.escape(workbook.name)}</a></p>"
-           if workbook else "")
-        + "<footer>本目录及各报告均为离线文件，可直接通过邮件或微信转发；报告只含汇总数据。</footer>"
-    )
-    return write_text(reports / "index.html", page(f"{manifest['title']}：调研报告目录", body))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +50,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
 
 
 def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path,
-                  population: Path | None = None, weight_by: str | None = None) -> dict:
+                  population: Path | None = None, weight_by: str | None = None, input_fingerprint: str | None = None) -> dict:
     """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
 
     With a population table and a weighting question, weighted unit means are added beside the
@@ -75,6 +77,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "title": questionnaire.title,
         "district": questionnaire.district,
         "questionnaire": questionnaire_path.name,
+        "questionnaire_sha256": hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
         "input_files": sorted(audit["来源文件"].unique().tolist()),
         "created": datetime.now().isoformat(timespec="seconds"),
         "data_until": kept["submitted_at"].max().strftime("%Y-%m-%d") if len(kept) else "—",
@@ -87,6 +90,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "rows_in": int(len(audit)),
         "kept": int(len(kept)),
         "version": __version__,
+        "fingerprint": input_fingerprint,
     }
     write_analysis(result, paths.processed, manifest)
     write_findings(result, questionnaire, paths.processed)
@@ -94,17 +98,47 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     return manifest
 
 
-def stage_report(paths: SurveyPaths, workers: int | None = None):
+def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False, scheduler: str | None = None):
     from pipeline.render import render_all
 
-    return render_all(paths.processed, paths.reports, workers=workers)
+    return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler)
+
+
+def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None) -> str:
+    """A hash of everything cleaning and analysis depend on: input files, questionnaire, options, version."""
+    h = hashlib.sha256(__version__.encode())
+    for path in [*inputs, questionnaire_path, *([population] if population else [])]:
+        h.update(Path(path).name.encode())
+        h.update(Path(path).read_bytes())
+    h.update(str(weight_by).encode())
+    return h.hexdigest()
+
+
+def _previous_fingerprint(paths: SurveyPaths) -> str | None:
+    manifest = paths.processed / "manifest.json"
+    if not manifest.exists() or not (paths.interim / "audit.parquet").exists():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
 
 
 def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
-               population: Path | None = None, weight_by: str | None = None):
-    """Run every stage; return (clean counts, render results)."""
-    questionnaire = load_questionnaire(questionnaire_path)
-    counts = stage_clean(inputs, questionnaire, paths)
-    stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by)
-    results = stage_report(paths, workers)
+               population: Path | None = None, weight_by: str | None = None, force: bool = False,
+               scheduler: str | None = None):
+    """Run every stage under the survey's lock; skip cleaning and analysis when no input changed.
+
+    Returns (clean counts or None when skipped, render results).
+    """
+    from pipeline.lock import survey_lock
+
+    with survey_lock(paths.reports):
+        questionnaire = load_questionnaire(questionnaire_path)
+        for path in inputs:
+            if not Path(path).exists():
+                raise SurveyError("文件不存在", file=str(path))
+        fp = fingerprint(inputs, questionnaire_path, population, weight_by)
+        counts = None
+        if force or _previous_fingerprint(paths) != fp:
+            counts = stage_clean(inputs, questionnaire, paths)
+            stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp)
+        results = stage_report(paths, workers, force, scheduler)
     return counts, results

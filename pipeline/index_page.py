@@ -1,0 +1,72 @@
+"""The run's index page (every unit with its figures and link, failures with their error) and workbook."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from pipeline.atomic import write_text
+from pipeline.html_page import page
+from pipeline.render_types import OVERVIEW_NAME, RenderResult
+
+
+def workbook_name(manifest: dict) -> str:
+    return f"{manifest['title']}_调研结果.xlsx"
+
+
+def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
+    """The run's Excel workbook (问题清单, summary, a sheet per unit, rejection audit)."""
+    import pandas as pd
+
+    from pipeline.analyze import read_analysis
+    from pipeline.workbook import write_workbook
+
+    audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
+    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
+    return write_workbook(reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest)
+
+
+def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:
+    """index.html: every unit with its counts, satisfaction, significant problems and link; failures with their error."""
+    import pandas as pd
+
+    processed = Path(manifest["processed_dir"])
+    units = pd.read_parquet(processed / "units.parquet").set_index("unit")
+    ud = pd.read_parquet(processed / "unit_dimensions.parquet")
+    n_sig = ud.loc[ud["significant"] & (ud["diff"] < 0)].groupby("unit").size()
+    by_name = {r.name: r for r in results}
+    rows = []
+    for name in [OVERVIEW_NAME] + manifest["units"]:
+        r = by_name.get(name)
+        if r is None:
+            continue
+        link = (f'<a href="{quote(Path(r.html_path).name)}">{html.escape(name)}</a>' if r.ok
+                else f'{html.escape(name)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
+        if name in units.index:
+            u = units.loc[name]
+            sat = "—" if pd.isna(u.get("satisfaction_rate")) else f"{u['satisfaction_rate']:.1%}"
+            score = "—" if pd.isna(u.get("satisfaction_mean")) else f"{u['satisfaction_mean']:.2f}"
+            cells = (f"<td>{html.escape(str(u['kind']))}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
+                     f"<td>{score}</td><td>{sat}</td><td>{int(n_sig.get(name, 0))}</td>")
+        else:
+            total = units["satisfaction_n"].sum() if "satisfaction_n" in units else 0
+            sat = f"{units['satisfaction_count'].sum() / total:.1%}" if total else "—"
+            cells = (f"<td>全区</td><td>{int(units['received'].sum())}</td><td>{int(units['valid'].sum())}</td>"
+                     f"<td>—</td><td>{sat}</td><td>{int(n_sig.sum())}</td>")
+        rows.append(f"<tr><td>{link}</td>{cells}</tr>")
+    failed = [r for r in results if not r.ok]
+    body = (
+        f"<h1>{html.escape(manifest['title'])}：调研报告目录</h1>"
+        f"<p class='subtitle'>生成时间：{html.escape(datetime.now().strftime('%Y-%m-%d %H:%M'))} · "
+        f"数据截至：{html.escape(manifest['data_until'])} · 数据文件：{html.escape('、'.join(manifest['input_files']))}</p>"
+        + (f"<p class='failed'>有{len(failed)}份报告生成失败，见下表。</p>" if failed else "")
+        + "<table class='data'><thead><tr><th>报告</th><th>类型</th><th>回收问卷</th><th>有效问卷</th>"
+        "<th>总体满意度（1–5分）</th><th>满意率</th><th>显著偏低维度数</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        + (f"<p>Excel汇总（问题清单、各单位数据表、剔除记录）：<a href=\"{quote(workbook.name)}\">{html.escape(workbook.name)}</a></p>"
+           if workbook else "")
+        + "<footer>本目录及各报告均为离线文件，可直接通过邮件或微信转发；报告只含汇总数据。</footer>"
+    )
+    return write_text(reports / "index.html", page(f"{manifest['title']}：调研报告目录", body))

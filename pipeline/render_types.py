@@ -1,0 +1,28 @@
+"""What a render run is made of: tasks in, results out (plain, picklable data for any executor)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OVERVIEW_NAME = "全区总体情况"
+
+
+@dataclass
+class RenderTask:
+    name: str  # unit name, or OVERVIEW_NAME
+    template: str
+    parameters: dict
+    html_path: str
+    notebook_path: str
+    key: str  # hash of everything the report depends on
+
+
+@dataclass
+class RenderResult:
+    name: str
+    ok: bool
+    html_path: str
+    seconds: float
+    attempts: int
+    error: str = ""
+    skipped: bool = False

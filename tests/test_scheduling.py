@@ -1,0 +1,180 @@
+"""Many reports, safely: incremental re-rendering, failures isolated, kill -9, the lock, Dask, stress."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import small_spec
+
+from pipeline.demo import write_demo_export
+from pipeline.kernel import WarmKernel
+from pipeline.lock import survey_lock
+from pipeline.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS
+from pipeline.render import render_all, render_one
+from pipeline.render_types import OVERVIEW_NAME, RenderTask
+from pipeline.run import SurveyPaths, run_survey
+
+SURVEY = Path(sys.executable).with_name("survey")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, questionnaire):
+    root = tmp_path_factory.mktemp("sched")
+    export = write_demo_export(questionnaire, root / "data" / "raw" / "s.xlsx", small_spec(n=45, seed=3))
+    paths = SurveyPaths("s", root)
+    counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, workers=2)
+    assert counts is not None and all(r.ok and not r.skipped for r in results)
+    return {"root": root, "paths": paths, "export": export}
+
+
+def _cli(*args, **kw):
+    return subprocess.run([str(SURVEY), *args], capture_output=True, text=True, timeout=600, **kw)
+
+
+def test_second_run_does_no_work_and_says_so(run):
+    proc = _cli("run", "--input", str(run["export"]), "--survey", "s", "--root", str(run["root"]), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "输入文件和问卷定义未变化，跳过清洗和分析" in proc.stdout
+    assert "输入未变化，没有需要重新生成的报告（共 4 份，均为最新）" in proc.stdout
+    summary = json.loads((run["paths"].reports / "run_summary.json").read_text(encoding="utf-8"))
+    assert summary["rendered"] == 0 and summary["skipped_unchanged"] == 4
+
+
+def test_only_the_changed_unit_is_rendered_again(run):
+    paths = run["paths"]
+    findings = paths.processed / "findings" / "新华街道.json"
+    original = findings.read_text(encoding="utf-8")
+    before = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
+    try:
+        data = json.loads(original)
+        data["basic"]["text"].append("新增的一句话。")
+        findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        results = render_all(paths.processed, paths.reports, workers=2)
+        assert [r.name for r in results if not r.skipped] == ["新华街道"]
+        assert "新增的一句话。" in (paths.reports / "新华街道.html").read_text(encoding="utf-8")
+        after = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
+        assert after["石桥乡.html"] == before["石桥乡.html"] and after["新华街道.html"] != before["新华街道.html"]
+        forced = render_all(paths.processed, paths.reports, workers=2, force=True)
+        assert not any(r.skipped for r in forced) and all(r.ok for r in forced)
+    finally:
+        findings.write_text(original, encoding="utf-8")
+        render_all(paths.processed, paths.reports, workers=2)
+
+
+def test_one_broken_unit_never_stops_the_others(run):
+    paths = run["paths"]
+    findings = paths.processed / "findings" / "石桥乡.json"
+    original = findings.read_text(encoding="utf-8")
+    try:
+        findings.write_text("{ this is not json", encoding="utf-8")
+        proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2")
+        assert proc.returncode == 3
+        assert "生成失败：石桥乡：JSONDecodeError" in proc.stderr
+        summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
+        bad = next(r for r in summary["reports"] if r["name"] == "石桥乡")
+        assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
+        index = (paths.reports / "index.html").read_text(encoding="utf-8")
+        assert "有1份报告生成失败" in index and "石桥乡 <span class=\"failed\">（生成失败：JSONDecodeError" in index
+        assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
+        assert "[1/1] 石桥乡 失败：JSONDecodeError" in proc.stderr and "完成" not in proc.stderr  # others unchanged: skipped
+    finally:
+        findings.write_text(original, encoding="utf-8")
+        render_all(paths.processed, paths.reports, workers=2)
+
+
+def test_kill_minus_nine_leaves_no_partial_file_and_rerun_finishes(run):
+    """A first run on new results is killed mid-way; the rerun renders exactly the reports still missing."""
+    paths = run["paths"]
+    for key in (paths.reports / "notebooks").glob("*.key"):
+        key.unlink()  # as if these results had never been rendered
+    proc = subprocess.Popen([str(SURVEY), "report", "--survey", "s", "--root", str(run["root"]), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((paths.reports / "notebooks").glob("*.key")):
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for html in paths.reports.glob("*.html"):
+        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), html
+    for nb in (paths.reports / "notebooks").glob("*.ipynb"):
+        nbformat.read(nb, as_version=4)
+    done = len(list((paths.reports / "notebooks").glob("*.key")))
+    assert 1 <= done < 4
+    results = render_all(paths.processed, paths.reports, workers=2)
+    assert sum(not r.skipped for r in results) == 4 - done and all(r.ok for r in results)
+    assert not list(paths.reports.rglob(".*.tmp*"))
+
+
+def test_a_second_run_exits_at_once_while_the_first_holds_the_lock(run):
+    with survey_lock(run["paths"].reports):
+        start = time.time()
+        proc = _cli("report", "--survey", "s", "--root", str(run["root"]))
+        assert time.time() - start < 30
+    assert proc.returncode == 4
+    assert "另一个运行（进程" in proc.stderr and "本次运行直接退出" in proc.stderr
+
+
+def test_plain_log_lines_when_not_on_a_terminal(run):
+    proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2", "--force")
+    assert proc.returncode == 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert len(lines) == 4 and all("完成" in ln for ln in lines) and lines[-1].startswith("[4/4]")
+
+
+def test_renders_on_a_dask_cluster(run):
+    from dask.distributed import LocalCluster
+
+    paths = run["paths"]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        results = render_all(paths.processed, paths.reports, force=True, scheduler=cluster.scheduler_address)
+    assert all(r.ok and not r.skipped for r in results) and len(results) == 4
+    summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
+    assert summary["executor"].startswith("dask tcp://")
+    assert "石桥乡基层党组织建设调研报告" in (paths.reports / "石桥乡.html").read_text(encoding="utf-8")
+
+
+def test_stress_many_small_notebooks_in_parallel(tmp_path):
+    """40 tiny notebooks on 4 workers: no kernel start failure, every one right the first time."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pipeline.render import _worker_init
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("n = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    template = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, template)
+    tasks = [RenderTask(f"t{i}", str(template), {"n": i}, str(tmp_path / f"t{i}.html"), str(tmp_path / "nb" / f"t{i}.ipynb"), "k")
+             for i in range(40)]
+    with ProcessPoolExecutor(max_workers=4, initializer=_worker_init) as pool:
+        results = list(pool.map(render_one, tasks))
+    assert all(r.ok and r.attempts == 1 for r in results), [r.error for r in results if not r.ok]
+    for i in range(40):
+        assert f"第{i * i}号" in (tmp_path / f"t{i}.html").read_text(encoding="utf-8")
+
+
+def test_warm_kernel_starts_clean_for_each_report(tmp_path):
+    """A variable left by one report is gone in the next (namespace reset on the reused kernel)."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("first = True")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("if first:\n    leftover = 1\nprint('leftover' in dir())")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    template = tmp_path / "state.ipynb"
+    nbformat.write(nb, template)
+    outs = []
+    for i, first in enumerate([True, False]):
+        task = RenderTask(f"s{i}", str(template), {"first": first}, str(tmp_path / f"s{i}.html"), str(tmp_path / f"s{i}.ipynb"), "k")
+        assert render_one(task).ok
+        outs.append(nbformat.read(tmp_path / f"s{i}.ipynb", as_version=4).cells[-1].outputs[0]["text"].strip())
+    WarmKernel(cwd=str(NOTEBOOKS)).discard()
+    assert outs == ["True", "False"]
+    assert OVERVIEW_NAME  # the module's names are importable for users scripting their own runs
