@@ -61,6 +61,7 @@ def build_survey(root: Path, n_units: int, per_unit: int) -> SurveyPaths:
     raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
     units = [f"第{i:04d}街道" for i in range(n_units)]
     raw["profile"][0]["options"] = units
+    raw.pop("places", None)  # the generated streets are not in the demo district's reference list
     qpath = root / "questionnaire.yaml"
     qpath.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     q = load_questionnaire(qpath)

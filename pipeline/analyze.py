@@ -152,8 +152,11 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
     qrows = []
     for theme in q.themes:
-        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[coded[theme] & real].drop_duplicates()
-        hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_len", "quote"])
+        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[coded[theme] & real]
+        # representative answers: the most frequent in the unit, then the shortest
+        hits = hits.groupby(["unit", "quote"], observed=True).size().rename("_n").reset_index()
+        hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_n", "_len", "quote"],
+                                                                      ascending=[True, False, True, True])
         for u, grp in hits.groupby("unit", observed=True):
             qrows += [{"unit": u, "theme": theme, "quote": s} for s in grp["quote"].head(2)]
     quotes = pd.DataFrame(qrows, columns=["unit", "theme", "quote"])

@@ -3,14 +3,21 @@
 Rules are applied in a fixed order and a row is rejected by the first rule it breaks:
 
 0. ``未填所在单位`` — no street/township answered, so the row cannot be attributed;
-1. ``答题过快`` — duration below a fraction (default 1/3) of the median duration of all rows;
-2. ``直线作答`` — at least N (default 5) Likert answers, all the same option;
-3. ``重复提交`` — the same answers as an earlier row submitted within a window (default 30 min);
-4. ``大面积缺答`` — more than a share (default 40%) of applicable questions unanswered; questions
+1. ``数值不合理`` — a number answer that is unreadable or outside the questionnaire's range;
+2. ``答题过快`` — duration below a fraction (default 1/3) of the median duration, or below an
+   absolute floor per question (default 1 s); rows without a duration (paper, SPSS) are not judged;
+3. ``直线作答`` — at least N (default 5) Likert answers, all the same option;
+4. ``注意力检测未通过`` — an instructed-response item answered otherwise (when the questionnaire has one);
+5. ``重复提交`` — the same answers as an earlier row submitted within a window (default 30 min), or
+   with no submit time to compare (the same respondent in a web export and a paper file);
+6. ``大面积缺答`` — more than a share (default 40%) of applicable questions unanswered; questions
    hidden by skip logic (``show_if``) are not applicable and do not count as missing.
 
+A shared IP address alone is not evidence (a village committee's Wi-Fi serves many honest
+respondents): rows sharing one with several others are only flagged in the audit's 提示 column.
+
 Privacy: the IP column is dropped and phone numbers, 18-digit ID numbers, e-mail and IP addresses
-in open answers are masked here; nothing downstream sees them.
+in every text column are masked here; nothing downstream sees them.
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ from pipeline.questionnaire import Questionnaire
 KEPT = "保留"
 REJECTED = "剔除"
 RULE_NO_UNIT = "未填所在单位"
+RULE_INVALID = "数值不合理"
 RULE_SPEEDER = "答题过快"
+RULE_ATTENTION = "注意力检测未通过"
 RULE_STRAIGHTLINE = "直线作答"
 RULE_DUPLICATE = "重复提交"
 RULE_MISSING = "大面积缺答"
-RULE_ORDER = (RULE_NO_UNIT, RULE_SPEEDER, RULE_STRAIGHTLINE, RULE_DUPLICATE, RULE_MISSING)
+RULE_ORDER = (RULE_NO_UNIT, RULE_INVALID, RULE_SPEEDER, RULE_STRAIGHTLINE, RULE_ATTENTION, RULE_DUPLICATE, RULE_MISSING)
 
 PII_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"), "〔身份证号已隐去〕"),
@@ -93,7 +102,7 @@ def answered(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
 
 def _answer_key(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
     """A hash of every answer of a row (metadata excluded), for finding duplicates."""
-    meta = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip"}
+    meta = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip", "_issue"}
     cols = [c for c in frame.columns if c not in meta]
     return pd.util.hash_pandas_object(frame[cols].astype("string").fillna("\x00"), index=False)
 
@@ -101,7 +110,6 @@ def _answer_key(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
 def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Per row: the first rule broken (or NA) and a Chinese detail sentence."""
     rules = questionnaire.quality
-    n = len(frame)
     rule = pd.Series(pd.NA, index=frame.index, dtype="string")
     detail = pd.Series(pd.NA, index=frame.index, dtype="string")
 
@@ -113,12 +121,18 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
     unit = frame[questionnaire.unit_question.id]
     mark(unit.isna(), RULE_NO_UNIT, pd.Series("未填写所在街道（乡镇），无法归属到任何单位", index=frame.index))
 
-    median = float(frame["duration_s"].median()) if n else 0.0
-    cut = rules.speeder_fraction_of_median * median
-    dur = frame["duration_s"]
-    mark(dur < cut, RULE_SPEEDER,
-         "用时" + dur.round().astype(int).astype(str) + f"秒，低于全部答卷用时中位数{median:.0f}秒的"
-         f"{rules.speeder_fraction_of_median:.0%}（{cut:.0f}秒）")
+    if "_issue" in frame:
+        mark(frame["_issue"].notna(), RULE_INVALID, frame["_issue"].astype("string"))
+
+    dur = frame["duration_s"].astype(float)
+    if dur.notna().any():
+        median = float(dur.median())
+        relative = rules.speeder_fraction_of_median * median
+        floor = rules.min_seconds_per_item * len(questionnaire.questions)
+        cut = max(relative, floor)
+        why = (f"低于全部答卷用时中位数{median:.0f}秒的{rules.speeder_fraction_of_median:.0%}（{relative:.0f}秒）"
+               if relative >= floor else f"低于每题{rules.min_seconds_per_item:g}秒的下限（{floor:.0f}秒）")
+        mark(dur < cut, RULE_SPEEDER, "用时" + dur.round().astype("Int64").astype("string") + "秒，" + why)
 
     likert_ids = [q.id for q in questionnaire.questions if q.type == "likert"]
     lik = frame[likert_ids].astype("Float64")
@@ -128,16 +142,28 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
     mark(same, RULE_STRAIGHTLINE,
          "全部" + n_answered.astype(str) + "道量表题均选择第" + first.astype("Int64").astype("string").fillna("?") + "个选项")
 
+    for check in questionnaire.attention_checks:
+        q = questionnaire.by_id[check.question]
+        expected = q.options.index(check.expected) + 1 if check.expected in q.options else None
+        answer = frame[check.question]
+        given = answer.cat.codes + 1 if isinstance(answer.dtype, pd.CategoricalDtype) else answer
+        failed = answer.notna() & (pd.Series(given, index=frame.index) != expected)
+        mark(failed, RULE_ATTENTION, pd.Series(f"第{q.number}题应选择“{check.expected}”", index=frame.index))
+
     key = _answer_key(frame, questionnaire)
     order = frame.sort_values("submitted_at", kind="stable").index
     k = key.loc[order]
     t = frame.loc[order, "submitted_at"]
     prev_t = t.groupby(k.to_numpy()).shift(1)
     prev_id = frame.loc[order, "resp_id"].groupby(k.to_numpy()).shift(1)
+    prev_file = frame.loc[order, "_file"].groupby(k.to_numpy()).shift(1)
+    has_prev = prev_id.notna()
     gap_min = (t - prev_t).dt.total_seconds() / 60
-    is_dup = (gap_min <= rules.duplicate_window_minutes).reindex(frame.index)
-    dup_text = ("与序号" + prev_id.astype("string") + "的答卷完全相同，提交间隔"
-                + gap_min.round(1).astype("string") + "分钟").reindex(frame.index)
+    no_time = has_prev & (t.isna() | prev_t.isna())
+    is_dup = ((gap_min <= rules.duplicate_window_minutes) | no_time).reindex(frame.index)
+    where = ("（" + prev_file.astype("string") + "）").where(prev_file != frame.loc[order, "_file"], "")
+    gap_text = ("，提交间隔" + gap_min.round(1).astype("string") + "分钟").fillna("，无提交时间可比")
+    dup_text = ("与序号" + prev_id.astype("string") + where + "的答卷完全相同" + gap_text).reindex(frame.index)
     mark(is_dup, RULE_DUPLICATE, dup_text)
 
     app = applicable(frame, questionnaire)
@@ -149,7 +175,13 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
     mark(share > rules.max_missing_share, RULE_MISSING,
          "适用的" + n_app.astype(str) + "道题中有" + n_miss.astype(str) + "道未作答（"
          + (share * 100).round(0).astype("Int64").astype("string") + f"%，上限{rules.max_missing_share:.0%}）")
-    return pd.DataFrame({"rule": rule, "detail": detail})
+    hint = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if "ip" in frame:
+        ip = frame["ip"].astype("string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+        shared = ip.map(ip.value_counts())
+        many = shared >= rules.shared_ip_flag_at
+        hint[many.fillna(False)] = "与另外" + (shared[many.fillna(False)] - 1).astype(str) + "份答卷来自同一IP（仅提示，不剔除）"
+    return pd.DataFrame({"rule": rule, "detail": detail, "hint": hint})
 
 
 def reverse_code(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -173,14 +205,18 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
         "状态": np.where(flags["rule"].isna(), KEPT, REJECTED),
         "剔除规则": flags["rule"],
         "说明": flags["detail"],
+        "提示": flags["hint"],
     })
-    kept = frame.loc[flags["rule"].isna()].drop(columns=[c for c in PII_COLUMNS if c in frame.columns])
+    kept = frame.loc[flags["rule"].isna()].drop(columns=[c for c in (*PII_COLUMNS, "_issue") if c in frame.columns])
     for q in questionnaire.questions:
         if q.type == "text":
             kept[q.id] = redact_series(kept[q.id])
     for col in [c for c in kept.columns if c.endswith("__other_text")]:
         kept[col] = redact_series(kept[col])
     kept = reverse_code(kept, questionnaire).reset_index(drop=True)
+    from pipeline.schema import validate_clean
+
+    validate_clean(kept, questionnaire)
     return CleanResult(kept=kept, audit=audit.reset_index(drop=True))
 
 

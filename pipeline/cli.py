@@ -25,7 +25,9 @@ def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
     p.add_argument("--survey", "-s", default=DEMO_SURVEY, help="调查名称，决定 data/ 和 reports/ 下的子目录")
     p.add_argument("--root", type=Path, default=PROJECT_ROOT, help="项目根目录（含 data/ 和 reports/）")
     if inputs:
-        p.add_argument("--input", "-i", type=Path, nargs="+", required=True, help="问卷星导出文件（可多个）")
+        p.add_argument("--input", "-i", type=Path, nargs="+", required=True,
+                       help="导出文件（可多个：问卷星/腾讯问卷/KoboToolbox 的 xlsx、xls、csv，SPSS 的 sav，纸质问卷录入表）")
+        p.add_argument("--mapping", "-m", type=Path, default=None, help="列对应文件（YAML：“表头: 题目id”），覆盖自动匹配")
 
 
 def _rendering(p: argparse.ArgumentParser) -> None:
@@ -152,15 +154,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     paths = SurveyPaths(args.survey, args.root)
     questionnaire = load_questionnaire(args.questionnaire)
     if args.command == "ingest":
-        from pipeline.ingest import ingest_file
+        from pipeline.ingest import ingest_file, read_mapping
 
         for path in args.input:
-            ing = ingest_file(path, questionnaire)
-            print(f"{path}：{len(ing.frame)} 行，对应题目 {len(ing.mapping)} 道"
-                  + (f"；未识别的列：{'、'.join(ing.unmapped)}" if ing.unmapped else ""))
+            ing = ingest_file(path, questionnaire, read_mapping(args.mapping))
+            print(f"{path}：格式 {ing.format}，{len(ing.frame)} 行，对应题目 {len(ing.mapping)} 道"
+                  + (f"；未使用的列：{'、'.join(ing.unmapped)}" if ing.unmapped else ""))
         return 0
     if args.command == "clean":
-        counts = stage_clean(args.input, questionnaire, paths)
+        counts = stage_clean(args.input, questionnaire, paths, args.mapping)
         print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
               f"清洗记录：{paths.interim / 'audit.xlsx'}")
         return 0
@@ -181,7 +183,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             results = stage_report(paths, args.workers, args.force, _scheduler(args))
         return _print_results(results, paths.reports)
     counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by,
-                                 force=args.force, scheduler=_scheduler(args))
+                                 force=args.force, scheduler=_scheduler(args), mapping=args.mapping)
     _print_counts(counts)
     return _print_results(results, paths.reports)
 

@@ -1,19 +1,22 @@
-"""Ingest: read a 问卷星 "按文本" export and map it onto the questionnaire.
+"""Ingest: read an export (any supported platform and file type) and map it onto the questionnaire.
 
-Output is one row per input row with the source file and row number, the metadata (序号, submit time,
-duration, IP — the IP is consumed and dropped by the clean stage), and one column per question:
+Output is one row per input row with the source file and row number, metadata (序号, submit time,
+duration, an IP column that the clean stage consumes and drops) and one column per question:
 
-- single choice: an ordered categorical of option texts;
+- single choice: an ordered categorical of option texts (unit names normalised against the
+  questionnaire's list: "XX街道办事处" is "XX街道"; an unknown unit is an error naming the closest ones);
 - Likert items and Likert outcomes: the raw option code 1..k (not yet reverse-coded);
 - multi-select: one boolean column per option (``problems__1`` …) and ``problems__other_text``;
-- number: float; text: string.
+- number: float; text: string (kept as written, after traditional → simplified conversion).
 
-"(跳过)" (hidden by skip logic) and "(空)" (left empty) both become missing here; the clean stage
-decides from the questionnaire's ``show_if`` whether a missing answer was applicable.
+"(跳过)"/−3 (hidden by skip logic) and "(空)"/−2 become missing; the clean stage decides from
+``show_if`` whether a missing answer was applicable. A number that is out of range or unreadable is
+not a file error: the row is kept for the clean stage to reject, with the reason in ``_issue``.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,36 +24,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from pipeline.errors import SurveyError
+from pipeline.formats import HEADER_RE, MULTI_SEP, normalise, normalize_text, split_multi
 from pipeline.questionnaire import Question, Questionnaire
+from pipeline.readers import read_table
 
-MULTI_SEP = "┋"
-SKIP_MARKERS = {"(跳过)"}
-EMPTY_MARKERS = {"(空)", "", "nan", "None"}
+SKIP_MARKERS = {"(跳过)", "-3"}
+EMPTY_MARKERS = {"(空)", "", "nan", "None", "-2"}
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
-HEADER_RE = re.compile(r"^\s*(?P<num>\d+)\s*[、.．]\s*(?P<stem>.*?)\s*$")
-META_COLUMNS = {
-    "序号": "resp_id",
-    "提交答卷时间": "submitted_at",
-    "所用时间": "duration_s",
-    "来源": "channel",
-    "来源详情": "channel_detail",
-    "来自IP": "ip",
-    "总分": "total_score",
-}
-REQUIRED_META = ("序号", "提交答卷时间", "所用时间")
-
-
-def normalize_text(text: str) -> str:
-    """Fold full-width forms (NFKC), drop whitespace and punctuation, for tolerant matching."""
-    text = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZS"))
+META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}
+REQUIRED_META_WJX = ("序号", "提交答卷时间", "所用时间")
+UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")
+__all__ = ["MULTI_SEP", "Ingested", "ingest_file", "ingest_files", "ingest_frame", "normalize_text", "read_table"]
 
 
 def _cell(value: object) -> str:
     """A cell as a stripped, NFKC-folded string ("" for missing)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     return unicodedata.normalize("NFKC", str(value)).strip()
 
@@ -61,47 +53,32 @@ class Ingested:
 
     frame: pd.DataFrame
     file: str
+    format: str = "wjx"
     mapping: dict[str, str] = field(default_factory=dict)  # header -> question id
     unmapped: list[str] = field(default_factory=list)
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read an xlsx/xls/csv export with every cell as text."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise SurveyError("文件不存在", file=str(path))
+def read_mapping(path: str | Path | None) -> dict[str, str]:
+    """A user-editable YAML file ``{表头: 题目id}`` that overrides automatic header matching."""
+    if path is None:
+        return {}
+    path = Path(path)
     try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(path, dtype=str, sheet_name=0)
-        elif suffix == ".csv":
-            df = _read_csv(path)
-        else:
-            raise SurveyError("不支持的文件类型，应为 .xlsx、.xls 或 .csv", file=str(path))
-    except SurveyError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
-        raise SurveyError(f"文件无法读取（{type(exc).__name__}: {exc}）", file=str(path)) from None
-    if df.shape[1] == 0:
-        raise SurveyError("文件是空的，没有表头", file=str(path))
-    if len(df) == 0:
-        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
-    return df
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SurveyError(f"列对应文件无法读取：{exc}", file=str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise SurveyError("列对应文件应为“表头: 题目id”的键值对", file=str(path))
+    return data
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
-        except UnicodeDecodeError as exc:
-            last = exc
-        except pd.errors.EmptyDataError:
-            raise SurveyError("文件是空的，没有表头", file=str(path)) from None
-    raise SurveyError(f"无法识别文件编码（已尝试 UTF-8、GB18030）：{last}", file=str(path))
-
-
-def map_headers(columns: list[str], questionnaire: Questionnaire, file: str) -> tuple[dict[str, str], list[str]]:
-    """Map export headers to question ids by stem text, falling back to the question number."""
+def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt: str = "wjx",
+                overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Map headers to question ids: the mapping file first, then id, stem text, question number."""
+    overrides = overrides or {}
+    unknown = [f"“{h}”→“{q}”" for h, q in overrides.items() if q not in questionnaire.by_id]
+    if unknown:
+        raise SurveyError("列对应文件中有不存在的题目id：" + "、".join(unknown), file=file)
     by_stem = {normalize_text(q.text): q for q in questionnaire.questions}
     by_number = {q.number: q for q in questionnaire.questions if q.number is not None}
     mapping: dict[str, str] = {}
@@ -109,9 +86,10 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str) -> 
     for col in columns:
         if col in META_COLUMNS:
             continue
+        q = questionnaire.by_id.get(overrides[col]) if col in overrides else questionnaire.by_id.get(col)
         m = HEADER_RE.match(col)
-        stem = m.group("stem") if m else col
-        q = by_stem.get(normalize_text(stem))
+        if q is None:
+            q = by_stem.get(normalize_text(m.group("stem") if m else col))
         if q is None and m:
             q = by_number.get(int(m.group("num")))
         if q is None:
@@ -119,11 +97,10 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str) -> 
             continue
         if q.id in mapping.values():
             other = next(c for c, i in mapping.items() if i == q.id)
-            raise SurveyError(f"列“{col}”和列“{other}”都对应题目“{q.id}”，无法确定使用哪一列", file=file)
+            raise SurveyError(f"列“{col}”和列“{other}”都对应题目“{q.id}”，无法确定使用哪一列（可用列对应文件指定）", file=file)
         mapping[col] = q.id
-    missing_meta = [c for c in REQUIRED_META if c not in columns]
-    mapped = set(mapping.values())
-    missing_q = [q for q in questionnaire.questions if q.id not in mapped]
+    missing_meta = [c for c in REQUIRED_META_WJX if c not in columns] if fmt == "wjx" else []
+    missing_q = [q for q in questionnaire.questions if q.id not in set(mapping.values())]
     if missing_meta or missing_q:
         parts = []
         if missing_meta:
@@ -132,31 +109,56 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str) -> 
             parts.append("以下题目在表头中找不到：" + "；".join(f"{q.number}、{q.text}（{q.id}）" for q in missing_q))
         if unmapped:
             parts.append("无法识别的列：" + "、".join(unmapped))
-        raise SurveyError("表头与问卷定义不一致。" + "。".join(parts), file=file)
+        raise SurveyError("表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file)
     return mapping, unmapped
 
 
 def _bad_value(file: str, idx: int, col: str, value: str, q: Question) -> SurveyError:
     expected = "、".join(q.options) if q.options else "数字"
-    return SurveyError(f"无法识别的答案“{value}”，应为以下之一：{expected}", file=file, row=idx + 2, column=col)
+    return SurveyError(f"无法识别的答案“{value}”，应为以下之一：{expected}（或选项序号1–{len(q.options)}）",
+                       file=file, row=idx + 2, column=col)
+
+
+def _unit_key(name: str) -> str:
+    key = normalize_text(name)
+    for suffix in UNIT_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            key = key[: -len(suffix)]
+            if suffix.startswith("街道"):
+                key += "街道"
+            break
+    return key
+
+
+def _lookup(q: Question) -> dict[str, int]:
+    lookup = {normalize_text(o): k for k, o in enumerate(q.options, start=1)}
+    if q.role == "unit":
+        lookup.update({_unit_key(o): k for k, o in enumerate(q.options, start=1)})
+    lookup.update({str(k): k for k in range(1, len(q.options) + 1)})
+    return lookup
 
 
 def _code_choice(values: pd.Series, q: Question, file: str, col: str) -> pd.Series:
     """Option text (or its 1-based code) -> 1-based code; missing/skip -> NA."""
-    lookup = {normalize_text(o): k for k, o in enumerate(q.options, start=1)}
-    lookup.update({str(k): k for k in range(1, len(q.options) + 1)})
+    lookup = _lookup(q)
     cells = values.map(_cell)
     blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
-    codes = cells.map(lambda v: lookup.get(normalize_text(v)))
+    codes = cells.map(lambda v: lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if q.role == "unit" else None))
     bad = ~blank & codes.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise _bad_value(file, i, col, cells.iloc[i], q)
+        value = cells.iloc[i]
+        if q.role == "unit":
+            close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
+            hint = f"，最接近的是：{'、'.join(close)}" if close else ""
+            raise SurveyError(f"不认识的街道（乡镇）“{value}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
+                              file=file, row=i + 2, column=col)
+        raise _bad_value(file, i, col, value, q)
     return codes.where(~blank).astype("Int64")
 
 
 def _code_multi(values: pd.Series, q: Question, file: str, col: str) -> pd.DataFrame:
-    lookup = {normalize_text(o): k for k, o in enumerate(q.options, start=1)}
+    lookup = _lookup(q)
     k = len(q.options)
     chosen = np.zeros((len(values), k), dtype=bool)
     answered = np.zeros(len(values), dtype=bool)
@@ -165,7 +167,7 @@ def _code_multi(values: pd.Series, q: Question, file: str, col: str) -> pd.DataF
         if raw in SKIP_MARKERS | EMPTY_MARKERS:
             continue
         answered[i] = True
-        for part in raw.split(MULTI_SEP):
+        for part in split_multi(raw):
             part = part.strip()
             m = OTHER_RE.match(part)
             if m:
@@ -180,18 +182,18 @@ def _code_multi(values: pd.Series, q: Question, file: str, col: str) -> pd.DataF
     return out
 
 
-def _number(values: pd.Series, q: Question, file: str, col: str) -> pd.Series:
+def _number(values: pd.Series, q: Question, col: str) -> tuple[pd.Series, pd.Series]:
+    """Numbers, and per row a Chinese note where the answer is unreadable or out of range (value → NA)."""
     cells = values.map(_cell)
     blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
     nums = pd.to_numeric(cells.where(~blank), errors="coerce")
     lo = q.min if q.min is not None else -np.inf
     hi = q.max if q.max is not None else np.inf
     bad = ~blank & (nums.isna() | (nums < lo) | (nums > hi))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        rng = f"{q.min:g}–{q.max:g} 之间的数字" if q.min is not None and q.max is not None else "数字"
-        raise SurveyError(f"无法识别的数值“{cells.iloc[i]}”，应为{rng}", file=file, row=i + 2, column=col)
-    return nums.astype("Float64")
+    rng = f"{q.min:g}–{q.max:g}" if q.min is not None and q.max is not None else "数字"
+    issue = pd.Series(pd.NA, index=values.index, dtype="string")
+    issue[bad] = "“" + col + "”填写“" + cells[bad] + f"”，不是{rng}之间的数字"
+    return nums.where(~bad).astype("Float64"), issue
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -200,68 +202,144 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().where(~blank)
 
 
+def _parse_time(text: str) -> pd.Timestamp | None:
+    """A submit time in any common form ("2024/3/5 9:07:03", "02-Feb-2021 20:26:58", ISO with zone);
+    None when unreadable or implausible (before 1990 or after 2100)."""
+    if not text:
+        return None
+    try:
+        ts = pd.Timestamp(pd.to_datetime(text, format="mixed"))
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("Asia/Shanghai").tz_localize(None)
+    return ts if 1990 <= ts.year <= 2100 else None
+
+
+def _parse_times(cells: pd.Series) -> pd.Series:
+    """Vectorised when the column is well-formed; cell by cell (``_parse_time``) when it is not."""
+    try:
+        times = pd.to_datetime(cells.replace("", None), format="mixed", errors="coerce", utc=False)
+        if getattr(times.dt, "tz", None) is not None:
+            times = times.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        times = times.astype("datetime64[ns]")
+        return times.where(times.dt.year.between(1990, 2100))
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+        return pd.to_datetime(cells.map(_parse_time)).astype("datetime64[ns]")
+
+
 def _metadata(df: pd.DataFrame, file: str) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
-    out["resp_id"] = df["序号"].map(_cell).astype("string")
-    times = pd.to_datetime(df["提交答卷时间"].map(_cell), format="mixed", errors="coerce")
-    if times.isna().any():
-        i = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise SurveyError(
-            f"提交时间“{df['提交答卷时间'].iloc[i]}”无法识别，应形如 2024/3/5 9:07:03",
-            file=file, row=i + 2, column="提交答卷时间",
-        )
-    out["submitted_at"] = times
-    secs = pd.to_numeric(df["所用时间"].map(_cell).str.replace("秒", "", regex=False), errors="coerce")
-    if secs.isna().any():
-        i = int(np.flatnonzero(secs.isna().to_numpy())[0])
-        raise SurveyError(f"答题用时“{df['所用时间'].iloc[i]}”无法识别，应形如“125秒”", file=file, row=i + 2, column="所用时间")
-    out["duration_s"] = secs.astype(float)
+    if "序号" in df.columns:
+        out["resp_id"] = df["序号"].map(_cell).astype("string")
+    else:
+        out["resp_id"] = pd.Series([f"{file}#{i + 2}" for i in range(len(df))], index=df.index, dtype="string")
+    if "提交答卷时间" in df.columns:
+        cells = df["提交答卷时间"].map(_cell)
+        times = _parse_times(cells)
+        bad = times.isna() & (cells != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SurveyError(f"提交时间“{cells.iloc[i]}”无法识别，应形如 2024/3/5 9:07:03",
+                              file=file, row=i + 2, column="提交答卷时间")
+        out["submitted_at"] = times
+    else:
+        out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    if "所用时间" in df.columns:
+        cells = df["所用时间"].map(_cell).str.replace("秒", "", regex=False)
+        secs = pd.to_numeric(cells, errors="coerce")
+        bad = secs.isna() & (cells != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SurveyError(f"答题用时“{df['所用时间'].iloc[i]}”无法识别，应形如“125秒”", file=file, row=i + 2, column="所用时间")
+        out["duration_s"] = secs.astype(float)
+    else:
+        out["duration_s"] = np.nan
     for src, dst in (("来源", "channel"), ("来自IP", "ip")):
-        if src in df.columns:
-            out[dst] = df[src].map(_cell).astype("string")
+        out[dst] = df[src].map(_cell).astype("string") if src in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
     return out
 
 
-def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str) -> Ingested:
+COMMUNITY_SUFFIXES = (("居民委员会", "社区"), ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"))
+
+
+def _community_key(name: str) -> str:
+    key = normalize_text(name)
+    for suffix, canonical in COMMUNITY_SUFFIXES:
+        if key.endswith(suffix):
+            return key[: -len(suffix)] + canonical
+    return key
+
+
+def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], file: str, col: str) -> pd.Series:
+    """Community names as the reference list writes them; an unknown one is an error naming the closest."""
+    out = values.copy()
+    for i, (name, unit) in enumerate(zip(values, units, strict=True)):
+        if pd.isna(name) or pd.isna(unit):
+            continue
+        known = places.get(str(unit), [])
+        match = next((k for k in known if _community_key(k) == _community_key(str(name))), None)
+        if match is None:
+            close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
+            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的社区（村）有：{'、'.join(known) or '（无）'}"
+            raise SurveyError(f"不认识的社区（村）“{name}”（{unit}），不在地名参考表中；{hint}", file=file, row=i + 2, column=col)
+        out.iloc[i] = match
+    return out
+
+
+def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
+                 overrides: dict[str, str] | None = None) -> Ingested:
     """Map an export already read as text cells onto the questionnaire."""
     raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
-    mapping, unmapped = map_headers(list(raw.columns), questionnaire, file)
+    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
     parts: list[pd.DataFrame | pd.Series] = [
-        pd.DataFrame({"_file": file, "_row": np.arange(2, len(raw) + 2)}, index=raw.index),
-        _metadata(raw, file),
+        pd.DataFrame({"_file": file, "_row": np.arange(2, len(df) + 2)}, index=df.index),
+        _metadata(df, file),
     ]
+    issues = pd.Series(pd.NA, index=df.index, dtype="string")
     for col, qid in mapping.items():
         q = questionnaire.by_id[qid]
         if q.type == "single":
-            codes = _code_choice(raw[col], q, file, col)
+            codes = _code_choice(df[col], q, file, col)
             cat = pd.Categorical.from_codes((codes.fillna(0).astype(int) - 1).to_numpy(), categories=q.options, ordered=True)
-            parts.append(pd.Series(cat, index=raw.index, name=qid))
+            parts.append(pd.Series(cat, index=df.index, name=qid))
         elif q.type == "likert":
-            parts.append(_code_choice(raw[col], q, file, col).rename(qid))
+            parts.append(_code_choice(df[col], q, file, col).rename(qid))
         elif q.type == "multi":
-            parts.append(_code_multi(raw[col], q, file, col))
+            parts.append(_code_multi(df[col], q, file, col))
         elif q.type == "number":
-            parts.append(_number(raw[col], q, file, col).rename(qid))
+            nums, issue = _number(df[col], q, col)
+            parts.append(nums.rename(qid))
+            issues = issues.fillna(issue)
         else:
-            parts.append(_text(raw[col]).rename(qid))
+            parts.append(_text(df[col]).rename(qid))
+    parts.append(issues.rename("_issue"))
     frame = pd.concat(parts, axis=1)
+    community = questionnaire.role("community")
+    places = questionnaire.known_places()
+    if community is not None and places is not None:
+        col = next(c for c, i in mapping.items() if i == community.id)
+        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, file, col)
     dup = frame["resp_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise SurveyError(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", file=file, row=i + 2, column="序号")
-    return Ingested(frame=frame, file=file, mapping=mapping, unmapped=unmapped)
+    return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
 
 
-def ingest_file(path: str | Path, questionnaire: Questionnaire) -> Ingested:
+def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None) -> Ingested:
     """Read one export file and return it mapped onto the questionnaire."""
     path = Path(path)
-    return ingest_frame(read_table(path), questionnaire, path.name)
+    return ingest_frame(read_table(path), questionnaire, path.name, overrides)
 
 
-def ingest_files(paths: list[str | Path], questionnaire: Questionnaire) -> pd.DataFrame:
-    """Ingest several exports of one survey and stack them (source file recorded per row)."""
+def ingest_files(paths: list[str | Path], questionnaire: Questionnaire, overrides: dict[str, str] | None = None) -> pd.DataFrame:
+    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row."""
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
-    frames = [ingest_file(p, questionnaire).frame for p in paths]
-    return pd.concat(frames, ignore_index=True)
+    names = [Path(p).name for p in paths]
+    if len(set(names)) != len(names):
+        raise SurveyError("有重名的导出文件：" + "、".join(sorted({n for n in names if names.count(n) > 1})) + "，请改名以便区分来源")
+    return pd.concat([ingest_file(p, questionnaire, overrides).frame for p in paths], ignore_index=True)

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.errors import SurveyError
 
@@ -63,10 +71,19 @@ class Theme(_Model):
     dimensions: list[str] = Field(default_factory=list)
 
 
+class AttentionCheck(_Model):
+    """An instructed-response item ("本题请选择‘比较同意’"): any other answer fails it."""
+
+    question: str
+    expected: str
+
+
 class QualityRules(_Model):
     """Data-quality rules; defaults and their sources are documented in the README."""
 
     speeder_fraction_of_median: float = Field(default=1 / 3, gt=0, lt=1)
+    min_seconds_per_item: float = Field(default=1.0, ge=0)
+    shared_ip_flag_at: int = Field(default=5, ge=2)
     straightline_min_items: int = Field(default=5, ge=3)
     duplicate_window_minutes: float = Field(default=30, ge=0)
     max_missing_share: float = Field(default=0.4, gt=0, le=1)
@@ -82,6 +99,25 @@ class Questionnaire(_Model):
     outcomes: list[Question] = Field(default_factory=list)
     themes: dict[str, Theme] = Field(default_factory=dict)
     quality: QualityRules = QualityRules()
+    attention_checks: list[AttentionCheck] = Field(default_factory=list)
+    places: str | None = None  # CSV (unit, community) of known communities, relative to the questionnaire file
+    _source: Path | None = PrivateAttr(default=None)
+
+    def known_places(self) -> dict[str, list[str]] | None:
+        """Unit → its known communities/villages, from the ``places`` reference list (None if there is none)."""
+        if not self.places:
+            return None
+        path = Path(self.places)
+        if not path.is_absolute() and self._source is not None:
+            path = (self._source.parent / path).resolve()
+        if not path.exists():
+            raise SurveyError("地名参考表不存在", file=str(path))
+        import pandas as pd
+
+        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
+        if not {"unit", "community"} <= set(table.columns):
+            raise SurveyError("地名参考表应有 unit 和 community 两列", file=str(path))
+        return {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}
 
     @field_validator("themes", mode="before")
     @classmethod
@@ -197,6 +233,11 @@ class Questionnaire(_Model):
             unknown = [d for d in spec.dimensions if d not in known_dims]
             if unknown:
                 problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
+        by_all = {q.id: q for q in self.profile + self.outcomes}
+        by_all.update({i.id: i for d in self.dimensions for i in d.items})  # type: ignore[misc]
+        for check in self.attention_checks:
+            if check.question not in by_all:
+                problems.append(f"注意力检测引用了不存在的题目“{check.question}”")
         if problems:
             raise ValueError("；".join(problems))
         return self
@@ -252,7 +293,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     if not isinstance(raw, dict):
         raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
     try:
-        return Questionnaire.model_validate(raw)
+        questionnaire = Questionnaire.model_validate(raw)
+        questionnaire._source = path.resolve()
+        return questionnaire
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

@@ -36,12 +36,13 @@ class SurveyPaths:
         return reports_dir(self.survey, self.root)
 
 
-def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths) -> dict[str, int]:
+def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
+                mapping: Path | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
     from pipeline.clean import clean, write_clean
-    from pipeline.ingest import ingest_files
+    from pipeline.ingest import ingest_files, read_mapping
 
-    frame = ingest_files(inputs, questionnaire)
+    frame = ingest_files(inputs, questionnaire, read_mapping(mapping))
     result = clean(frame, questionnaire)
     write_clean(result, paths.interim)
     counts = result.counts
@@ -104,10 +105,11 @@ def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = F
     return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler)
 
 
-def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None) -> str:
+def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None,
+                mapping: Path | None = None) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire, options, version."""
     h = hashlib.sha256(__version__.encode())
-    for path in [*inputs, questionnaire_path, *([population] if population else [])]:
+    for path in [*inputs, questionnaire_path, *([population] if population else []), *([mapping] if mapping else [])]:
         h.update(Path(path).name.encode())
         h.update(Path(path).read_bytes())
     h.update(str(weight_by).encode())
@@ -123,7 +125,7 @@ def _previous_fingerprint(paths: SurveyPaths) -> str | None:
 
 def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
                population: Path | None = None, weight_by: str | None = None, force: bool = False,
-               scheduler: str | None = None):
+               scheduler: str | None = None, mapping: Path | None = None):
     """Run every stage under the survey's lock; skip cleaning and analysis when no input changed.
 
     Returns (clean counts or None when skipped, render results).
@@ -135,10 +137,13 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
         for path in inputs:
             if not Path(path).exists():
                 raise SurveyError("文件不存在", file=str(path))
-        fp = fingerprint(inputs, questionnaire_path, population, weight_by)
+        places = questionnaire.known_places()  # a missing reference list is reported before any work
+        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping)
+        if places is not None and questionnaire.places:
+            fp = hashlib.sha256((fp + repr(sorted(places.items()))).encode()).hexdigest()
         counts = None
         if force or _previous_fingerprint(paths) != fp:
-            counts = stage_clean(inputs, questionnaire, paths)
+            counts = stage_clean(inputs, questionnaire, paths, mapping)
             stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp)
         results = stage_report(paths, workers, force, scheduler)
     return counts, results

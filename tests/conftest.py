@@ -15,9 +15,10 @@ from pipeline.questionnaire import Questionnaire, load_questionnaire
 SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
 SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
 SMALL_NULL = "西城街道"
-# hostile answers planted in the end-to-end survey: reports must show them as text, never run them
-HOSTILE_COMMUNITY = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">社区"
-HOSTILE_SCRIPT = "<script>document.body.setAttribute('data-pwned','1')</script>村"
+# hostile answers planted in the end-to-end survey (six times each, so they are the most frequent and
+# get quoted): reports must show them as text, never run them
+HOSTILE_IMG = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">希望减少填表"
+HOSTILE_SCRIPT = "<script>document.body.setAttribute('data-pwned','1')</script>希望减少填表"
 HOSTILE_ANSWER = "<b>减负</b>"
 
 
@@ -51,11 +52,11 @@ def e2e(tmp_path_factory, questionnaire):
     export = root / "data" / "raw" / "small_wjx.xlsx"
     export.parent.mkdir(parents=True)
     raw = generate_responses(questionnaire, small_spec())
-    unit_col, community_col = "1、您所在的街道（乡镇）", "2、您所在的社区（村）"
+    unit_col, open_col = "1、您所在的街道（乡镇）", "45、您对加强基层党组织建设有哪些意见建议？"
     rows = raw.index[raw[unit_col] == "新华街道"]
-    raw.loc[rows[:6], community_col] = HOSTILE_COMMUNITY
-    raw.loc[rows[6:12], community_col] = HOSTILE_SCRIPT
-    raw.loc[raw.index[raw[unit_col] == "石桥乡"][:6], "45、您对加强基层党组织建设有哪些意见建议？"] = HOSTILE_ANSWER
+    raw.loc[rows[:6], open_col] = HOSTILE_IMG
+    raw.loc[rows[6:12], open_col] = HOSTILE_SCRIPT
+    raw.loc[raw.index[raw[unit_col] == "石桥乡"][:6], open_col] = HOSTILE_ANSWER
     raw.to_excel(export, index=False)
     paths = SurveyPaths("small", root)
     counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, workers=2)

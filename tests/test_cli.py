@@ -28,3 +28,25 @@ def test_console_script_reports_a_missing_file(tmp_path):
 def test_analyze_before_clean_says_what_to_do(tmp_path, capsys):
     assert main(["analyze", "--survey", "x", "--root", str(tmp_path)]) == EXIT_BAD_INPUT
     assert "请先运行 survey clean" in capsys.readouterr().err
+
+
+def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_path, capsys):
+    import yaml
+
+    from pipeline.demo_formats import tencent
+
+    raw = small_raw.head(10).rename(columns={"4、您的性别": "性别（自填）"})
+    export = tmp_path / "x.xlsx"
+    raw.to_excel(export, index=False)
+    assert main(["ingest", "--input", str(export)]) == EXIT_BAD_INPUT
+    assert "无法识别的列：性别（自填）" in capsys.readouterr().err
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(yaml.safe_dump({"性别（自填）": "gender"}, allow_unicode=True), encoding="utf-8")
+    assert main(["ingest", "--input", str(export), "--mapping", str(mapping)]) == 0
+    assert "格式 wjx，10 行，对应题目 45 道" in capsys.readouterr().out
+    from pipeline.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.questionnaire import load_questionnaire
+
+    tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
+    assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0
+    assert "格式 tencent，10 行" in capsys.readouterr().out

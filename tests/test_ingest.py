@@ -55,11 +55,16 @@ def test_duplicated_serial_number(small_raw, questionnaire):
         ingest_frame(raw, questionnaire, "wjx.xlsx")
 
 
-def test_number_out_of_range(small_raw, questionnaire):
+def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnaire):
+    from pipeline.clean import RULE_INVALID, clean
+
     raw = small_raw.head(4).copy()
-    raw.loc[1, "44、过去一年，您参加“三会一课”的次数"] = "500"
-    with pytest.raises(SurveyError, match="第3行.*“500”.*0–100"):
-        ingest_frame(raw, questionnaire, "wjx.xlsx")
+    member = raw.index[raw["3、您的身份"] == "党员"][0]
+    raw.loc[member, "44、过去一年，您参加“三会一课”的次数"] = "500"
+    frame = ingest_frame(raw, questionnaire, "wjx.xlsx").frame
+    assert pd.isna(frame.loc[member, "meetings"]) and "“500”，不是0–100之间的数字" in frame.loc[member, "_issue"]
+    audit = clean(frame, questionnaire).audit
+    assert audit.loc[member, "剔除规则"] == RULE_INVALID and "500" in audit.loc[member, "说明"]
 
 
 def test_reads_xlsx_and_gbk_csv_alike(small_raw, questionnaire, tmp_path):

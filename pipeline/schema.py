@@ -1,0 +1,52 @@
+"""The cleaned table's contract, as a pandera schema built from the questionnaire.
+
+It is checked at the end of the clean stage, before anything is written: Likert codes within the
+scale, choices among the options, numbers within their range, no IP column and no personal data left
+in any text column. A failure here is a bug in the pipeline, not a problem with the user's file.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.questionnaire import Questionnaire
+
+PII_CHECK = r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dXx](?!\d)|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.|(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"
+
+
+def _no_pii(s: pd.Series) -> pd.Series:
+    return ~s.astype("string").str.contains(PII_CHECK, regex=True).fillna(False)
+
+
+def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
+    columns: dict[str, pa.Column] = {
+        "_file": pa.Column(str, nullable=False, coerce=True),
+        "_row": pa.Column(int, pa.Check.ge(2)),
+        "resp_id": pa.Column("string", nullable=False),
+        "duration_s": pa.Column(float, pa.Check.ge(0), nullable=True),
+    }
+    for q in questionnaire.questions:
+        if q.type == "likert":
+            columns[q.id] = pa.Column("Int64", pa.Check.in_range(1, len(q.options)), nullable=True)
+        elif q.type == "single":
+            columns[q.id] = pa.Column(nullable=q.role != "unit", checks=pa.Check.isin(q.options))
+        elif q.type == "number":
+            lo = q.min if q.min is not None else float("-inf")
+            hi = q.max if q.max is not None else float("inf")
+            columns[q.id] = pa.Column("Float64", pa.Check.in_range(lo, hi), nullable=True)
+        elif q.type == "text":
+            columns[q.id] = pa.Column("string", pa.Check(_no_pii, element_wise=False, error="个人信息未隐去"), nullable=True)
+        else:
+            for k in range(1, len(q.options) + 1):
+                columns[f"{q.id}__{k}"] = pa.Column("boolean", nullable=True)
+            columns[f"{q.id}__other_text"] = pa.Column("string", pa.Check(_no_pii, element_wise=False), nullable=True)
+    return pa.DataFrameSchema(
+        columns,
+        checks=pa.Check(lambda df: "ip" not in df.columns and "_issue" not in df.columns, error="IP列不应保留"),
+        strict=False,
+    )
+
+
+def validate_clean(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    return clean_schema(questionnaire).validate(kept, lazy=True)
