@@ -52,9 +52,22 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
+def _versus(ax, fig: Figure, d: pd.DataFrame, labels: list[str], what: str, unit: str, comparison: str, size: int) -> None:
+    """The unit's means (dots) against the comparison group's (diamonds), one row per label; legend below."""
+    import seaborn as sns
+
+    long = pd.concat([pd.DataFrame({"得分": d["mean"].to_numpy(), what: labels, "对象": unit}),
+                      pd.DataFrame({"得分": d["rest_mean"].to_numpy(), what: labels, "对象": comparison})])
+    sns.scatterplot(data=long, x="得分", y=what, hue="对象", style="对象", ax=ax, s=size,
+                    palette=[PALETTE["本单位"], PALETTE["对比"]], markers=["o", "D"], zorder=3)
+    ax.set_xlim(1, 5)
+    ax.set_ylabel("")
+    ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
+              fontsize=9, frameon=False)
+
+
 def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str) -> Figure:
     """Dot plot: the unit's dimension means with 95% CIs against the comparison group's means."""
-    import seaborn as sns
 
     _theme()
     d = unit_dims.sort_values("mean")
@@ -63,21 +76,12 @@ def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str) -> Figur
     y = range(len(d))
     ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]], fmt="none",
                 ecolor=PALETTE["本单位"], elinewidth=1.5, capsize=3)
-    long = pd.concat([
-        pd.DataFrame({"得分": d["mean"].to_numpy(), "维度": d["dimension_name"].to_numpy(), "对象": unit}),
-        pd.DataFrame({"得分": d["rest_mean"].to_numpy(), "维度": d["dimension_name"].to_numpy(), "对象": comparison}),
-    ])
-    sns.scatterplot(data=long, x="得分", y="维度", hue="对象", style="对象", ax=ax, s=70,
-                    palette=[PALETTE["本单位"], PALETTE["对比"]], markers=["o", "D"], zorder=3)
+    _versus(ax, fig, d, d["dimension_name"].tolist(), "维度", unit, comparison, size=70)
     sig = d.loc[d["significant"].fillna(False).astype(bool)]
     for _, r in sig.iterrows():
         ax.annotate("*", (r["ci_high"], list(d.index).index(r.name)), xytext=(4, -4), textcoords="offset points",
                     fontsize=14, color=PALETTE["本单位"])
-    ax.set_xlim(1, 5)
     ax.set_xlabel("平均得分（1–5分，越高越好；横线为95%置信区间，* 为显著差异）")
-    ax.set_ylabel("")
-    ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
-              fontsize=9, frameon=False)
     ax.set_title(f"{unit}各维度得分与{comparison}对比", fontsize=12)
     return fig
 
@@ -143,7 +147,6 @@ def ipa_plot(ipa: pd.DataFrame, unit: str) -> Figure:
 
 def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 20) -> Figure:
     """Dot plot of item means (unit vs comparison), the items with the largest gaps first."""
-    import seaborn as sns
 
     _theme()
     d = items.sort_values("diff", ascending=False)
@@ -152,15 +155,8 @@ def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 
     ax = fig.subplots()
     y = list(range(len(d)))
     ax.hlines(y, d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
-    long = pd.concat([pd.DataFrame({"得分": d["mean"].to_numpy(), "题目": labels, "对象": unit}),
-                      pd.DataFrame({"得分": d["rest_mean"].to_numpy(), "题目": labels, "对象": comparison})])
-    sns.scatterplot(data=long, x="得分", y="题目", hue="对象", style="对象", ax=ax, s=55,
-                    palette=[PALETTE["本单位"], PALETTE["对比"]], markers=["o", "D"], zorder=3)
-    ax.set_xlim(1, 5)
+    _versus(ax, fig, d, labels, "题目", unit, comparison, size=55)
     ax.set_xlabel("平均得分（1–5分，越高越好）")
-    ax.set_ylabel("")
-    ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
-              fontsize=9, frameon=False)
     ax.set_title(f"{unit}与{comparison}差距最大的题目", fontsize=12)
     return fig
 

@@ -23,6 +23,17 @@ from pipeline.run import SurveyPaths, run_survey
 SURVEY = Path(sys.executable).with_name("survey")
 
 
+def tiny_notebook(path: Path, parameters: str, body: str) -> Path:
+    """A two-cell notebook: a tagged parameters cell and one code cell."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, questionnaire):
     root = tmp_path_factory.mktemp("sched")
@@ -145,13 +156,7 @@ def test_stress_many_small_notebooks_in_parallel(tmp_path):
 
     from pipeline.render import _worker_init
 
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("n = 0")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    template = tmp_path / "tiny.ipynb"
-    nbformat.write(nb, template)
+    template = tiny_notebook(tmp_path / "tiny.ipynb", "n = 0", "from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))")
     tasks = [RenderTask(f"t{i}", str(template), {"n": i}, str(tmp_path / f"t{i}.html"), str(tmp_path / "nb" / f"t{i}.ipynb"), "k")
              for i in range(40)]
     with ProcessPoolExecutor(max_workers=4, initializer=_worker_init) as pool:
@@ -163,13 +168,7 @@ def test_stress_many_small_notebooks_in_parallel(tmp_path):
 
 def test_warm_kernel_starts_clean_for_each_report(tmp_path):
     """A variable left by one report is gone in the next (namespace reset on the reused kernel)."""
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("first = True")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("if first:\n    leftover = 1\nprint('leftover' in dir())")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    template = tmp_path / "state.ipynb"
-    nbformat.write(nb, template)
+    template = tiny_notebook(tmp_path / "state.ipynb", "first = True", "if first:\n    leftover = 1\nprint('leftover' in dir())")
     outs = []
     for i, first in enumerate([True, False]):
         task = RenderTask(f"s{i}", str(template), {"first": first}, str(tmp_path / f"s{i}.html"), str(tmp_path / f"s{i}.ipynb"), "k")
