@@ -149,7 +149,7 @@ def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 
     """Dot plot of item means (unit vs comparison), the items with the largest gaps first."""
 
     _theme()
-    d = items.sort_values("diff", ascending=False)
+    d = items.sort_values("diff")  # the largest gap on top
     labels = [t if len(t) <= max_label else t[: max_label - 1] + "…" for t in d["item_text"]]
     fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.4))
     ax = fig.subplots()
