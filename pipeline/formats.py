@@ -119,7 +119,6 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
     items = {normalize_text(q.text): q for q in questionnaire.questions if q.type == "likert"}
     groups: dict[str, list[tuple[str, str]]] = {}
     renames: dict[str, str] = {}
-    previous_matrix = False
     for col in df.columns:
         m = MATRIX_RE.match(col)
         t = TENCENT_OPTION_RE.match(col) if fmt == "tencent" else None
@@ -151,9 +150,7 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
             if normalize_text(row) in items:
                 it = items[normalize_text(row)]
                 renames[col] = f"{it.number}、{it.text}"
-                previous_matrix = True
                 continue
-        previous_matrix = previous_matrix and False
     df = df.rename(columns=renames)
     if fmt == "kobo":
         # the option columns are authoritative; drop the space-joined column they duplicate
