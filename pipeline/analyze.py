@@ -31,12 +31,10 @@ from pipeline.drivers import driver_table, ipa_table
 from pipeline.open_answers import code_themes, is_suggestion, keywords
 from pipeline.questionnaire import Questionnaire
 from pipeline.reliability import reliability_tables
+from pipeline.thresholds import DISTRICT, MIN_CELL, MIN_N_TEST
 from pipeline.validity import kmo_bartlett
 from pipeline.weights import weighted_means
 
-MIN_N_TEST = 30
-MIN_CELL = 5
-DISTRICT = "全区"
 UNFAVOURABLE_MAX = 2  # codes 1–2 (after reverse-coding) are unfavourable answers
 __all__ = ["ALPHA", "DISTRICT", "MIN_CELL", "MIN_N_TEST", "Analysis", "analyze", "read_analysis", "write_analysis"]
 

@@ -32,6 +32,7 @@ from pipeline.index_page import workbook_name, write_index, write_run_workbook
 from pipeline.kernel import KERNEL_LOG_ENV, WarmKernel
 from pipeline.paths import NOTEBOOKS
 from pipeline.render_types import OVERVIEW_NAME, RenderResult, RenderTask
+from pipeline.thresholds import DISTRICT
 
 __all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_one", "workbook_name"]
 
@@ -128,7 +129,7 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
                 for u, part in df.groupby(df[col].astype("string"), observed=True):
                     if u in per_unit:
                         per_unit[u].append(part.to_json(orient="records", force_ascii=False))
-                district = df.loc[df[col].astype("string").isin(["全区"])]
+                district = df.loc[df[col].astype("string") == DISTRICT]
                 for u in units:
                     per_unit[u].append(district.to_json(orient="records", force_ascii=False))
                 break

@@ -19,10 +19,9 @@ from IPython.display import HTML, Image
 from pipeline import plots
 from pipeline.paths import DEMO_SURVEY
 from pipeline.paths import processed_dir as default_processed_dir
+from pipeline.thresholds import DISTRICT, MIN_CELL
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
-MIN_CELL = 5  # same rule as pipeline.analyze.MIN_CELL (not imported: analyze pulls in pingouin)
-DISTRICT = "全区"  # pipeline.analyze.DISTRICT
 MAX_QUOTED_THEMES = 5
 
 
@@ -144,7 +143,7 @@ def composition_plot(report: UnitReport) -> Image | HTML:
     dist = report.district_composition.loc[report.district_composition["question"].isin(labels)]
     if own.empty:
         return HTML("")
-    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象="全区")])
+    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=DISTRICT)])
     table["类别"] = table["question"].map(labels) + "：" + table["option"]
     fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}受访者构成（与全区对比）")
     return Image(data=plots.to_png(fig), format="png")
@@ -309,7 +308,7 @@ def rejections_table(report: DistrictReport) -> HTML:
 
 def item_reliability_table(report: DistrictReport) -> HTML:
     """The SPSSAU-style item table for the district: CITC and α if item deleted, with the usual flags."""
-    r = report.item_reliability.loc[report.item_reliability["scope"] == "全区"]
+    r = report.item_reliability.loc[report.item_reliability["scope"] == DISTRICT]
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
     notes = [("；".join(x for x in (f"CITC<{0.4}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
              for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)]
