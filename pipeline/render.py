@@ -129,7 +129,7 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
                 for u, part in df.groupby(df[col].astype("string"), observed=True):
                     if u in per_unit:
                         per_unit[u].append(part.to_json(orient="records", force_ascii=False))
-                district = df.loc[df[col].astype("string") == DISTRICT]
+                district = df.loc[df[col].astype("string").eq(DISTRICT).fillna(False).astype(bool)]
                 for u in units:
                     per_unit[u].append(district.to_json(orient="records", force_ascii=False))
                 break
