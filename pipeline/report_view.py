@@ -23,6 +23,7 @@ from pipeline.thresholds import DISTRICT, MIN_CELL
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
 MAX_QUOTED_THEMES = 5
+MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
 
 
 def resolve_processed_dir(path: str | Path | None) -> Path:
@@ -271,12 +272,22 @@ def units_table(report: DistrictReport) -> HTML:
     return _table(out)
 
 
+def _lowest_units(report: DistrictReport, limit: int = MAX_PLOTTED_UNITS) -> tuple[list[str], str]:
+    """The units a plot shows: all of them, or the ``limit`` with the lowest average score (and a note)."""
+    units = [u for u in report.units["unit"] if u in set(report.unit_dimensions["unit"])]
+    if len(units) <= limit:
+        return units, ""
+    avg = report.unit_dimensions.groupby("unit")["mean"].mean().nsmallest(limit)
+    keep = set(avg.index)
+    return [u for u in units if u in keep], f"（共{len(units)}个单位，图中只显示平均得分最低的{limit}个；全部数据见上表和Excel汇总）"
+
+
 def district_heatmap(report: DistrictReport) -> Image:
     d = report.unit_dimensions.loc[~report.unit_dimensions["suppressed"]]
     order = report.district_dimensions["dimension_name"].tolist()
-    m = d.pivot(index="unit", columns="dimension_name", values="mean").reindex(columns=order)
-    m = m.reindex([u for u in report.units["unit"] if u in m.index])
-    fig = plots.heatmap(m, "各街道（乡镇）维度得分")
+    units, note = _lowest_units(report)
+    m = d.pivot(index="unit", columns="dimension_name", values="mean").reindex(columns=order).reindex(units)
+    fig = plots.heatmap(m, "各街道（乡镇）维度得分" + note)
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -364,8 +375,12 @@ def satisfaction_ranking(report: DistrictReport) -> Image | HTML:
     u = report.units.loc[report.units["valid"] >= MIN_CELL]
     if "satisfaction_rate" not in u or u["satisfaction_rate"].isna().all():
         return HTML("")
+    title = "各街道（乡镇）群众满意率排序"
+    if len(u) > MAX_PLOTTED_UNITS:
+        title += f"（满意率最低的{MAX_PLOTTED_UNITS}个，共{len(u)}个）"
+        u = u.nsmallest(MAX_PLOTTED_UNITS, "satisfaction_rate")
     fig = plots.ranking_plot(u, "unit", "satisfaction_rate", "satisfaction_ci_low", "satisfaction_ci_high",
-                             "各街道（乡镇）群众满意率排序", "满意率（“比较满意”+“非常满意”，横线为95%置信区间）")
+                             title, "满意率（“比较满意”+“非常满意”，横线为95%置信区间）")
     return Image(data=plots.to_png(fig), format="png")
 
 

@@ -81,3 +81,22 @@ def test_screenshot_command(e2e, tmp_path):
     assert shots == ["index_手机.png", "index_电脑.png", "石桥乡_手机.png", "石桥乡_电脑.png"]
     assert all(p.stat().st_size > 10_000 for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
     shutil.rmtree(e2e["paths"].reports / "screenshots")
+
+
+def test_overview_plots_stay_readable_for_many_units():
+    import numpy as np
+
+    from pipeline.report_view import MAX_PLOTTED_UNITS, DistrictReport, _lowest_units, satisfaction_ranking
+
+    units = [f"第{i:03d}街道" for i in range(100)]
+    rng = np.random.default_rng(1)
+    ud = pd.DataFrame({"unit": np.repeat(units, 2), "dimension": ["a", "b"] * 100, "mean": rng.uniform(3, 4, 200)})
+    u = pd.DataFrame({"unit": units, "valid": 50, "satisfaction_rate": rng.uniform(0.5, 0.9, 100)})
+    u["satisfaction_ci_low"], u["satisfaction_ci_high"] = u["satisfaction_rate"] - 0.05, u["satisfaction_rate"] + 0.05
+    report = DistrictReport({}, u, ud, *(pd.DataFrame(),) * 9, manifest={})
+    shown, note = _lowest_units(report)
+    lowest = set(ud.groupby("unit")["mean"].mean().nsmallest(MAX_PLOTTED_UNITS).index)
+    assert len(shown) == MAX_PLOTTED_UNITS and set(shown) == lowest and "共100个单位" in note
+    png = satisfaction_ranking(report).data
+    height = int.from_bytes(png[20:24], "big")  # PNG IHDR height
+    assert height < 2500
