@@ -14,7 +14,9 @@ import pandas as pd
 from pipeline.analyze import Analysis
 from pipeline.atomic import write_with
 from pipeline.questionnaire import Questionnaire
+from pipeline.thresholds import DISTRICT
 
+SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
 LEDGER_COLUMNS = ["街道（乡镇）", "维度", "题目", "本单位均值", "全区其他单位均值", "差距", "FDR校正p值", "Hedges g",
                   "负面评价占比", "建议对策方向"]
 
@@ -53,8 +55,12 @@ def sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _unit_tables(a: Analysis, unit: str) -> list[tuple[str, pd.DataFrame]]:
-    d = a.unit_dimensions.loc[(a.unit_dimensions["unit"] == unit) & ~a.unit_dimensions["suppressed"]]
+def _unit_tables(a: Analysis, unit: str | None) -> list[tuple[str, pd.DataFrame]]:
+    """A unit's tables; with ``unit=None`` every unit's, in long form with a 街道（乡镇） column."""
+    def rows(table: pd.DataFrame) -> pd.Series:
+        return table["unit"] == unit if unit is not None else table["unit"] != DISTRICT
+
+    d = a.unit_dimensions.loc[rows(a.unit_dimensions) & ~a.unit_dimensions["suppressed"]]
     dims = pd.DataFrame({
         "维度": d["dimension_name"], "有效样本": d["n"], "本单位得分": d["mean"].round(3),
         "95%置信区间下限": d["ci_low"].round(3), "95%置信区间上限": d["ci_high"].round(3),
@@ -62,12 +68,15 @@ def _unit_tables(a: Analysis, unit: str) -> list[tuple[str, pd.DataFrame]]:
         "FDR校正p值": d["p_fdr"], "显著": d["significant"].map({True: "是", False: "否"}),
         "负面评价占比": d["unfavourable"].round(3),
     })
-    c = a.composition.loc[(a.composition["unit"] == unit) & ~a.composition["suppressed"]]
+    c = a.composition.loc[rows(a.composition) & ~a.composition["suppressed"]]
     comp = pd.DataFrame({"题目": c["question"], "选项": c["option"], "人数": c["count"], "占比": c["share"].round(3)})
-    p = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"]].sort_values("rank")
+    p = a.problems.loc[rows(a.problems) & ~a.problems["suppressed"]].sort_values(["unit", "rank"], kind="stable")
     prob = pd.DataFrame({"突出问题": p["option"], "选择人数": p["count"], "占比": p["share"].round(3),
                          "95%置信区间下限": p["ci_low"].round(3), "95%置信区间上限": p["ci_high"].round(3)})
-    return [("各维度得分", dims), ("受访者构成", comp), ("最突出的问题（多选）", prob)]
+    tables = [("各维度得分", dims, d), ("受访者构成", comp, c), ("最突出的问题（多选）", prob, p)]
+    if unit is None:
+        return [(title, t.assign(**{"街道（乡镇）": src["unit"].to_numpy()})[["街道（乡镇）", *t.columns]]) for title, t, src in tables]
+    return [(title, t) for title, t, _ in tables]
 
 
 def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.DataFrame, manifest: dict) -> Path:
@@ -89,12 +98,16 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
             about.to_excel(xw, sheet_name=sheet_name("说明", used), index=False)
             ledger.to_excel(xw, sheet_name=sheet_name("问题清单", used), index=False)
             summary.to_excel(xw, sheet_name=sheet_name("全区汇总", used), index=False)
-            for unit in manifest["units"]:
-                name, row = sheet_name(unit, used), 0
-                for title, table in _unit_tables(a, unit):
-                    pd.DataFrame({title: []}).to_excel(xw, sheet_name=name, startrow=row, index=False)
-                    table.to_excel(xw, sheet_name=name, startrow=row + 1, index=False)
-                    row += len(table) + 4
+            if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
+                for unit in manifest["units"]:
+                    name, row = sheet_name(unit, used), 0
+                    for title, table in _unit_tables(a, unit):
+                        pd.DataFrame({title: []}).to_excel(xw, sheet_name=name, startrow=row, index=False)
+                        table.to_excel(xw, sheet_name=name, startrow=row + 1, index=False)
+                        row += len(table) + 4
+            else:  # a city or a province: long tables a researcher filters by unit
+                for title, table in _unit_tables(a, None):
+                    table.to_excel(xw, sheet_name=sheet_name("各单位" + title[:20], used), index=False)
             audit.to_excel(xw, sheet_name=sheet_name("剔除记录", used), index=False)
             for ws in xw.book.worksheets:
                 for col in ws.columns:

@@ -100,3 +100,22 @@ def test_overview_plots_stay_readable_for_many_units():
     png = satisfaction_ranking(report).data
     height = int.from_bytes(png[20:24], "big")  # PNG IHDR height
     assert height < 2500
+
+
+def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
+    import json
+
+    from pipeline import workbook
+    from pipeline.analyze import read_analysis
+
+    monkeypatch.setattr(workbook, "SHEET_PER_UNIT_MAX", 1)
+    processed = e2e["paths"].processed
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
+    audit = pd.read_parquet(e2e["paths"].interim / "audit.parquet")
+    path = workbook.write_workbook(tmp_path / "wb.xlsx", read_analysis(processed), ledger, audit, manifest)
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert "石桥乡" not in sheets and "各单位各维度得分" in sheets
+    dims = sheets["各单位各维度得分"]
+    assert set(dims["街道（乡镇）"]) == set(manifest["units"]) and len(dims) == 9 * len(manifest["units"])
+    assert set(sheets["各单位受访者构成"]["街道（乡镇）"]) == set(manifest["units"])
