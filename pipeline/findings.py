@@ -9,6 +9,7 @@ least a small effect (g ≤ −0.2), always saying it is not significant; otherw
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -252,9 +253,22 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
             "rejected_by_rule": by_rule, "significant_low": int(len(sig))}
 
 
+def unit_slices(a: Analysis) -> dict[str, Analysis]:
+    """Each unit's rows of every per-unit table, split once (filtering every table per unit is O(units²))."""
+    tables = {f.name: getattr(a, f.name) for f in fields(Analysis)}
+    split = {name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df.columns else None
+             for name, df in tables.items()}
+    out = {}
+    for unit in a.units["unit"]:
+        out[unit] = Analysis(**{name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
+                                for name, parts in split.items()})
+    return out
+
+
 def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir) / "findings"
-    paths = {unit: write_json(out_dir / f"{unit}.json", build_findings(unit, a, questionnaire)) for unit in a.units["unit"]}
+    paths = {unit: write_json(out_dir / f"{unit}.json", build_findings(unit, part, questionnaire))
+             for unit, part in unit_slices(a).items()}
     paths[DISTRICT] = write_json(out_dir / f"{DISTRICT}.json", district_findings(a, questionnaire))
     return paths
 

@@ -92,3 +92,10 @@ def test_slightly_low_is_worded_as_not_significant(demo_analysis, questionnaire)
     sentence = next(t for t in f["problems"]["text"] if "略低于" in t)
     assert "“区域化党建与资源整合”得分略低于" in sentence and "未达到统计显著水平" in sentence
     assert f["problems"]["slightly_low"] == ["区域化党建与资源整合"] and f["problems"]["significant_low"] == []
+
+
+def test_findings_from_a_unit_slice_equal_findings_from_everything(demo_analysis, questionnaire):
+    a, _ = demo_analysis
+    slices = fd.unit_slices(a)
+    for unit in ("石桥乡", "新华街道", "西城街道"):
+        assert fd.build_findings(unit, slices[unit], questionnaire) == fd.build_findings(unit, a, questionnaire)
