@@ -103,13 +103,20 @@ class Questionnaire(_Model):
     places: str | None = None  # CSV (unit, community) of known communities, relative to the questionnaire file
     _source: Path | None = PrivateAttr(default=None)
 
-    def known_places(self) -> dict[str, list[str]] | None:
-        """Unit → its known communities/villages, from the ``places`` reference list (None if there is none)."""
+    def places_path(self) -> Path | None:
+        """The ``places`` reference list, resolved against the questionnaire file's folder."""
         if not self.places:
             return None
         path = Path(self.places)
         if not path.is_absolute() and self._source is not None:
             path = (self._source.parent / path).resolve()
+        return path
+
+    def known_places(self) -> dict[str, list[str]] | None:
+        """Unit → its known communities/villages, from the ``places`` reference list (None if there is none)."""
+        path = self.places_path()
+        if path is None:
+            return None
         if not path.exists():
             raise SurveyError("地名参考表不存在", file=str(path))
         import pandas as pd

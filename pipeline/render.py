@@ -130,8 +130,9 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
                     if u in per_unit:
                         per_unit[u].append(part.to_json(orient="records", force_ascii=False))
                 district = df.loc[df[col].astype("string").eq(DISTRICT).fillna(False).astype(bool)]
+                district_json = district.to_json(orient="records", force_ascii=False)
                 for u in units:
-                    per_unit[u].append(district.to_json(orient="records", force_ascii=False))
+                    per_unit[u].append(district_json)
                 break
     out = {u: _sha(*parts, (processed / "findings" / f"{u}.json").read_bytes()) for u, parts in per_unit.items()}
     out[OVERVIEW_NAME] = _sha(*whole)

@@ -106,10 +106,11 @@ def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = F
 
 
 def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None,
-                mapping: Path | None = None) -> str:
-    """A hash of everything cleaning and analysis depend on: input files, questionnaire, options, version."""
+                mapping: Path | None = None, places: Path | None = None) -> str:
+    """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
+    mapping, weighting, version."""
     h = hashlib.sha256(__version__.encode())
-    for path in [*inputs, questionnaire_path, *([population] if population else []), *([mapping] if mapping else [])]:
+    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
         h.update(Path(path).name.encode())
         h.update(Path(path).read_bytes())
     h.update(str(weight_by).encode())
@@ -137,10 +138,8 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
         for path in inputs:
             if not Path(path).exists():
                 raise SurveyError("文件不存在", file=str(path))
-        places = questionnaire.known_places()  # a missing reference list is reported before any work
-        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping)
-        if places is not None and questionnaire.places:
-            fp = hashlib.sha256((fp + repr(sorted(places.items()))).encode()).hexdigest()
+        questionnaire.known_places()  # a missing reference list is reported before any work
+        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping, questionnaire.places_path())
         counts = None
         if force or _previous_fingerprint(paths) != fp:
             counts = stage_clean(inputs, questionnaire, paths, mapping)
