@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.atomic import write_with
+from pipeline.formats import MULTI_SEP
 from pipeline.questionnaire import Question, Questionnaire
 
-MULTI_SEP = "┋"
 SKIPPED = "(跳过)"
 EMPTY = "(空)"
 

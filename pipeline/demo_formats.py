@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.demo import MULTI_SEP, SKIPPED
+from pipeline.demo import EMPTY, SKIPPED
+from pipeline.formats import MULTI_SEP
 from pipeline.questionnaire import Question, Questionnaire
-
-EMPTY = "(空)"
 
 
 def _header(q: Question) -> str:

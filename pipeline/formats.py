@@ -20,6 +20,10 @@ import pandas as pd
 from pipeline.questionnaire import Questionnaire
 
 MULTI_SEP = "┋"
+# answer markers, after NFKC folding (so "（跳过）" is "(跳过)"): hidden by skip logic, and left empty
+SKIP_MARKERS = {"(跳过)", "-3"}
+EMPTY_MARKERS = {"(空)", "", "nan", "None", "-2"}
+NOT_CHOSEN = {"0", "0.0", "False", "false"}
 META = ("序号", "提交答卷时间", "所用时间", "来源", "来自IP")
 TENCENT = {"编号": "序号", "结束答题时间": "提交答卷时间", "答题时长": "所用时间", "IP": "来自IP"}
 KOBO = {"_uuid": "序号", "_submission_time": "提交答卷时间"}
@@ -84,9 +88,13 @@ def _kobo_duration(df: pd.DataFrame) -> pd.Series | None:
     return None
 
 
+def _folded(cells: pd.Series) -> pd.Series:
+    return cells.astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+
+
 def _truthy(cells: pd.Series) -> pd.Series:
-    v = cells.astype(str).str.strip()
-    return ~v.isin(["", "0", "0.0", "-2", "-3", "(跳过)", "（跳过）", "(空)", "（空）", "False", "false", "nan"])
+    """A per-option column marks its option as chosen (anything but 0, empty or a skip marker)."""
+    return ~_folded(cells).isin(SKIP_MARKERS | EMPTY_MARKERS | NOT_CHOSEN)
 
 
 def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:
@@ -94,7 +102,7 @@ def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]
     out = df.copy()
     for target, cols in groups.items():
         chosen = pd.DataFrame({opt: _truthy(df[col]) for col, opt in cols})
-        skipped = df[[c for c, _ in cols]].astype(str).apply(lambda s: s.str.strip().isin(["-3", "(跳过)", "（跳过）"])).all(axis=1)
+        skipped = df[[c for c, _ in cols]].apply(lambda s: _folded(s).isin(SKIP_MARKERS)).all(axis=1)
         joined = chosen.apply(lambda r: MULTI_SEP.join(o for o, flag in r.items() if flag), axis=1)
         out = out.drop(columns=[c for c, _ in cols])
         out[target] = joined.where(~skipped, "(跳过)")

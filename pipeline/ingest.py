@@ -27,17 +27,21 @@ import pandas as pd
 import yaml
 
 from pipeline.errors import SurveyError
-from pipeline.formats import HEADER_RE, MULTI_SEP, normalise, normalize_text, split_multi
+from pipeline.formats import (
+    EMPTY_MARKERS,
+    HEADER_RE,
+    SKIP_MARKERS,
+    normalise,
+    normalize_text,
+    split_multi,
+)
 from pipeline.questionnaire import Question, Questionnaire
 from pipeline.readers import read_table
 
-SKIP_MARKERS = {"(跳过)", "-3"}
-EMPTY_MARKERS = {"(空)", "", "nan", "None", "-2"}
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
 META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}
 REQUIRED_META_WJX = ("序号", "提交答卷时间", "所用时间")
 UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")
-__all__ = ["MULTI_SEP", "Ingested", "ingest_file", "ingest_files", "ingest_frame", "normalize_text", "read_table"]
 
 
 def _cell(value: object) -> str:

@@ -2,7 +2,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import SurveyError
-from pipeline.ingest import ingest_file, ingest_frame, normalize_text
+from pipeline.formats import normalize_text
+from pipeline.ingest import ingest_file, ingest_frame
 
 UNIT_COL = "1、您所在的街道（乡镇）"
 MULTI_COL = "43、您认为当前基层党建工作中最突出的问题是（最多选3项）"
