@@ -21,15 +21,15 @@ import tempfile
 import threading
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_client.manager import KernelManager
 from traitlets import default
 
 KERNEL_LOG_ENV = "SURVEY_KERNEL_LOG"
 MAX_REPORTS_PER_KERNEL = 200  # restart now and then to bound memory growth
 
 
-class _IPCMixin:
-    """IPC sockets in a private temporary directory; kernel output to the unit's log file."""
+class IPCKernelManager(KernelManager):
+    """IPC sockets in a private temporary directory; kernel output to the log named by ``SURVEY_KERNEL_LOG``."""
 
     @default("transport")
     def _default_transport(self) -> str:
@@ -45,22 +45,14 @@ class _IPCMixin:
         if log_path and "stderr" not in kw:
             with open(log_path, "ab") as log:  # Popen duplicates the descriptor
                 kw["stdout"] = kw["stderr"] = log
-                await super()._async_launch_kernel(kernel_cmd, **kw)  # type: ignore[misc]
+                await super()._async_launch_kernel(kernel_cmd, **kw)
         else:
-            await super()._async_launch_kernel(kernel_cmd, **kw)  # type: ignore[misc]
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)  # type: ignore[misc]
+        await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)  # type: ignore[attr-defined]
-
-
-class IPCKernelManager(_IPCMixin, AsyncKernelManager):
-    """For papermill/nbclient runs that start their own kernel."""
-
-
-class IPCBlockingKernelManager(_IPCMixin, KernelManager):
-    """For the warm kernels kept by ``WarmKernel``."""
+            shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
 
 class WarmKernel:
@@ -78,7 +70,7 @@ class WarmKernel:
             self.discard()
             state = None
         if state is None:
-            km = IPCBlockingKernelManager(kernel_name=self.kernel_name)
+            km = IPCKernelManager(kernel_name=self.kernel_name)
             km.start_kernel(cwd=self.cwd, env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
             kc = km.client()
             kc.start_channels()

@@ -50,8 +50,7 @@ def _sha(*parts: bytes | str) -> str:
 
 
 def _quiet_environment() -> None:
-    """No debugger frozen-module warnings, no Jupyter path warnings, in kernels started from here."""
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    """No Jupyter path-migration warnings in workers (kernels get their own settings in ``pipeline.kernel``)."""
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 
