@@ -1,4 +1,4 @@
-"""The run's index page (every unit with its figures and link, failures with their error) and workbook."""
+"""The run's index page: every unit with its figures and link, failures with their error."""
 
 from __future__ import annotations
 
@@ -10,22 +10,6 @@ from urllib.parse import quote
 from pipeline.atomic import write_text
 from pipeline.html_page import page
 from pipeline.render_types import OVERVIEW_NAME, RenderResult
-
-
-def workbook_name(manifest: dict) -> str:
-    return f"{manifest['title']}_调研结果.xlsx"
-
-
-def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
-    """The run's Excel workbook (问题清单, summary, a sheet per unit, rejection audit)."""
-    import pandas as pd
-
-    from pipeline.analyze import read_analysis
-    from pipeline.workbook import write_workbook
-
-    audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
-    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
-    return write_workbook(reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest)
 
 
 def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:

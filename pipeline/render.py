@@ -28,13 +28,13 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.atomic import write_json, write_text
 from pipeline.html_page import notebook_to_html
-from pipeline.index_page import workbook_name, write_index, write_run_workbook
+from pipeline.index_page import write_index
 from pipeline.kernel import KERNEL_LOG_ENV, WarmKernel
 from pipeline.paths import NOTEBOOKS
 from pipeline.render_types import OVERVIEW_NAME, RenderResult, RenderTask
 from pipeline.thresholds import DISTRICT
 
-__all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_one", "workbook_name"]
+__all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_one"]
 
 STREET_TEMPLATE = NOTEBOOKS / "street_report.ipynb"
 DISTRICT_TEMPLATE = NOTEBOOKS / "district_overview.ipynb"
@@ -230,6 +230,8 @@ def render_all(processed: Path, reports: Path, workers: int | None = None, units
             results.append(r)
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[r.name])
+    from pipeline.workbook import write_run_workbook  # pulls in the analysis stack: kept out of the workers
+
     workbook = write_run_workbook(processed, reports, manifest)
     write_index(reports, manifest, results, workbook)
     write_json(reports / "run_summary.json", {

@@ -115,3 +115,16 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
                     ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width * 1.6))
 
     return write_with(target, _write)
+
+
+def workbook_name(manifest: dict) -> str:
+    return f"{manifest['title']}_调研结果.xlsx"
+
+
+def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
+    """The run's Excel workbook (问题清单, summary, a sheet per unit, rejection audit)."""
+    from pipeline.analyze import read_analysis
+
+    audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
+    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
+    return write_workbook(reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest)

@@ -10,8 +10,9 @@ import pytest
 from conftest import HOSTILE_SCRIPT, reports_html
 
 from pipeline import browser
-from pipeline.render import OVERVIEW_NAME, workbook_name
+from pipeline.render import OVERVIEW_NAME
 from pipeline.report_view import UnitReport, section
+from pipeline.workbook import workbook_name
 
 needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
 
