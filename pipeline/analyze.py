@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.atomic import write_json, write_parquet
+from pipeline.atomic import write_parquet
 from pipeline.clean import KEPT
 from pipeline.comparisons import (
     ALPHA,
@@ -27,6 +27,7 @@ from pipeline.comparisons import (
     welch_anova_table,
 )
 from pipeline.descriptives import add_wilson, mean_ci
+from pipeline.disclosure import apply_disclosure
 from pipeline.drivers import driver_table, ipa_table
 from pipeline.open_answers import code_themes, is_suggestion, keywords
 from pipeline.questionnaire import Questionnaire
@@ -59,6 +60,7 @@ class Analysis:
     """All tables the reports read; each is a small aggregate, never respondent rows."""
 
     units: pd.DataFrame
+    district: pd.DataFrame
     unit_dimensions: pd.DataFrame
     unit_items: pd.DataFrame
     district_dimensions: pd.DataFrame
@@ -227,17 +229,23 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
         communities = kept.groupby([unit.rename("unit"), kept[community.id].astype("string").rename("community")]).size()
         communities = communities.rename("valid").reset_index()
         communities["suppressed"] = communities["valid"] < MIN_CELL
+    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [len(kept)]})
+    district["rejected"] = district["received"] - district["valid"]
+    if community is not None:
+        district["communities"] = int(kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0])
     if overall is not None:
         sat = kept[overall.id].astype(float)
         satisfied = (sat >= len(overall.options) - 1).where(sat.notna())
-        units["satisfaction_mean"] = units["unit"].map(sat.groupby(unit).mean())
-        units["satisfaction_n"] = units["unit"].map(satisfied.groupby(unit).count()).fillna(0).astype(int)
-        units["satisfaction_count"] = units["unit"].map(satisfied.groupby(unit).sum()).fillna(0).astype(int)
-        units["satisfaction_rate"] = units["satisfaction_count"] / units["satisfaction_n"].where(units["satisfaction_n"] > 0)
-        units["satisfaction_ci_low"], units["satisfaction_ci_high"] = add_wilson(
-            units, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
+        for table, groups in ((units, unit), (district, pd.Series(DISTRICT, index=kept.index))):
+            table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
+            table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)
+            table["satisfaction_count"] = table["unit"].map(satisfied.groupby(groups).sum()).fillna(0).astype(int)
+            table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(table["satisfaction_n"] > 0)
+            table["satisfaction_ci_low"], table["satisfaction_ci_high"] = add_wilson(
+                table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
     counts, themes, quotes, words = _open_answers(kept, unit, q)
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
+    district["suggestions"] = int(counts.sum())
 
     rej = audit.loc[audit["状态"] != KEPT].groupby(["街道乡镇", "剔除规则"]).size().rename("count").reset_index()
     rej.columns = ["unit", "rule", "count"]
@@ -250,21 +258,20 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     composition = pd.concat(comp, ignore_index=True)
     composition["suppressed"] = composition["count"].between(1, MIN_CELL - 1)
 
-    return Analysis(
-        units=units, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, reliability=rel,
+    return apply_disclosure(Analysis(
+        units=units, district=district, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, reliability=rel,
         item_reliability=item_rel, validity=pd.DataFrame([validity]), item_kmo=item_kmo, anova=anova,
         games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa,
         rejections=rej, composition=composition, problems=_multi_select(kept, unit, q), themes=themes,
         quotes=quotes, keywords=words, communities=communities,
-    )
+    ))
 
 
-def write_analysis(result: Analysis, out_dir: str | Path, manifest: dict) -> Path:
-    """Store every table as Parquet plus a manifest (JSON) in ``out_dir``."""
+def write_analysis(result: Analysis, out_dir: str | Path) -> Path:
+    """Store every table as Parquet in ``out_dir``."""
     out_dir = Path(out_dir)
     for name in TABLES:
         write_parquet(out_dir / f"{name}.parquet", getattr(result, name))
-    write_json(out_dir / "manifest.json", manifest)
     return out_dir
 
 

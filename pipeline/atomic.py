@@ -1,10 +1,17 @@
-"""Atomic file writes: write to a temporary file in the same directory, then rename."""
+"""Atomic writes: a file is written to a temporary file beside it, then renamed; a stage's whole
+directory is written to a staging directory beside it, then swapped in (``staged_dir``).
+
+After a crash or ``kill -9`` at any point, a reader finds either the complete previous state or the
+complete new one: never a half-written file, never a stage directory that mixes two runs.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,3 +65,44 @@ def _json_default(obj: Any) -> Any:
     if obj is pd.NA:
         return None
     raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+@contextmanager
+def staged_dir(target: str | Path) -> Iterator[Path]:
+    """Yield an empty staging directory beside ``target``; on success it replaces ``target`` as a whole.
+
+    The swap is two renames (the old directory aside, the new one in); ``recover_dir`` puts the old
+    directory back if a crash fell between them. On failure the staging directory is removed and
+    ``target`` is left as it was.
+    """
+    target = Path(target)
+    recover_dir(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    try:
+        yield staging
+        old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover_dir(target: str | Path) -> None:
+    """Undo what a crash left of a swap: restore the previous directory if the new one never arrived;
+    remove stale staging and old directories."""
+    target = Path(target)
+    if not target.parent.exists():
+        return
+    olds = sorted(target.parent.glob(f".{glob_escape(target.name)}.*.old"), key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists():
+        os.rename(olds.pop(), target)
+    for leftover in [*olds, *target.parent.glob(f".{glob_escape(target.name)}.*.staging")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)

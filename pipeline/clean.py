@@ -3,7 +3,8 @@
 Rules are applied in a fixed order and a row is rejected by the first rule it breaks:
 
 0. ``未填所在单位`` — no street/township answered, so the row cannot be attributed;
-1. ``数值不合理`` — a number answer that is unreadable or outside the questionnaire's range;
+1. ``答案不合规`` — an answer that breaks its question's rule: a number unreadable, outside the
+   questionnaire's range or looking like a phone/ID number, or more choices than ``max_choices``;
 2. ``答题过快`` — duration below a fraction (default 1/3) of the median duration, or below an
    absolute floor per question (default 1 s); rows without a duration (paper, SPSS) are not judged;
 3. ``直线作答`` — at least N (default 5) Likert answers, all the same option;
@@ -16,13 +17,12 @@ Rules are applied in a fixed order and a row is rejected by the first rule it br
 A shared IP address alone is not evidence (a village committee's Wi-Fi serves many honest
 respondents): rows sharing one with several others are only flagged in the audit's 提示 column.
 
-Privacy: the IP column is dropped and phone numbers, 18-digit ID numbers, e-mail and IP addresses
-in every text column are masked here; nothing downstream sees them.
+Privacy: the IP column is dropped and personal numbers, e-mail and IP addresses in every text column
+(answers and the audit's own text) are masked here with ``pipeline.privacy``; nothing downstream sees them.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.atomic import write_parquet, write_with
+from pipeline.excel import excel_writer, write_frame
+from pipeline.privacy import redact_series
 from pipeline.questionnaire import Questionnaire
 
 KEPT = "保留"
 REJECTED = "剔除"
 RULE_NO_UNIT = "未填所在单位"
-RULE_INVALID = "数值不合理"
+RULE_INVALID = "答案不合规"
 RULE_SPEEDER = "答题过快"
 RULE_ATTENTION = "注意力检测未通过"
 RULE_STRAIGHTLINE = "直线作答"
@@ -43,28 +45,8 @@ RULE_DUPLICATE = "重复提交"
 RULE_MISSING = "大面积缺答"
 RULE_ORDER = (RULE_NO_UNIT, RULE_INVALID, RULE_SPEEDER, RULE_STRAIGHTLINE, RULE_ATTENTION, RULE_DUPLICATE, RULE_MISSING)
 
-PII_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"), "〔身份证号已隐去〕"),
-    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "〔电话已隐去〕"),
-    (re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"), "〔电话已隐去〕"),
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "〔邮箱已隐去〕"),
-    (re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"), "〔IP已隐去〕"),
-]
 PII_COLUMNS = ("ip",)
-
-
-def redact(text: str) -> str:
-    """Mask phone numbers, ID numbers, e-mail and IP addresses in free text."""
-    for pattern, repl in PII_PATTERNS:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def redact_series(s: pd.Series) -> pd.Series:
-    out = s.astype("string")
-    for pattern, repl in PII_PATTERNS:
-        out = out.str.replace(pattern, repl, regex=True)
-    return out
+AUDIT_TEXT = ("来源文件", "序号", "说明", "提示")
 
 
 @dataclass
@@ -207,6 +189,8 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
         "说明": flags["detail"],
         "提示": flags["hint"],
     })
+    for col in AUDIT_TEXT:
+        audit[col] = redact_series(audit[col])
     kept = frame.loc[flags["rule"].isna()].drop(columns=[c for c in (*PII_COLUMNS, "_issue") if c in frame.columns])
     for q in questionnaire.questions:
         if q.type == "text":
@@ -231,9 +215,9 @@ def write_clean(result: CleanResult, out_dir: str | Path) -> dict[str, Path]:
                .groupby(["街道乡镇", "状态", "剔除规则"], dropna=False).size().rename("份数").reset_index())
 
     def _excel(p: Path) -> None:
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="汇总", index=False)
-            result.audit.to_excel(xw, sheet_name="逐行记录", index=False)
+        with excel_writer(p) as xw:
+            write_frame(xw, summary, "汇总")
+            write_frame(xw, result.audit, "逐行记录")
 
     paths["audit_xlsx"] = write_with(out_dir / "audit.xlsx", _excel)
     return paths

@@ -8,6 +8,7 @@ is in progress (nothing was done).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,39 @@ EXIT_LOCKED = 4
 DEMO_EXPORT = "demo_wjx_按文本.xlsx"
 
 
+class ChineseParser(argparse.ArgumentParser):
+    """argparse with its errors said in Chinese (exit code 2, like any other bad input)."""
+
+    PATTERNS = (
+        (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
+        (r"argument (\S+): invalid choice: '?([^' ]*)'? \(choose from (.*)\)", "参数 {0} 的取值“{1}”无效，可选：{2}"),
+        (r"argument (\S+): invalid (\w+) value: '(.*)'", "参数 {0} 的取值“{2}”无效（应为{1}）"),
+        (r"argument (\S+): expected one argument", "参数 {0} 后面需要一个值"),
+        (r"argument (\S+): expected at least one argument", "参数 {0} 后面至少需要一个值"),
+        (r"unrecognized arguments: (.*)", "不认识的参数：{0}（可用 survey -h 查看用法）"),
+        (r"argument (\S+): (.*)", "参数 {0}：{1}"),
+    )
+    TYPES = {"int": "整数", "float": "数字", "Path": "文件路径", "command": "命令"}
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        for pattern, text in self.PATTERNS:
+            m = re.fullmatch(pattern, message)
+            if m:
+                message = text.format(*(self.TYPES.get(g, g) for g in m.groups()))
+                break
+        self.exit(EXIT_BAD_INPUT, f"错误：{message}\n用法：{self.format_usage().removeprefix('usage: ').strip()}\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数，收到“{text}”") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数（至少为1），收到“{text}”")
+    return value
+
+
 def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
     p.add_argument("--questionnaire", "-q", type=Path, default=DEFAULT_QUESTIONNAIRE, help="问卷定义 YAML 文件")
     p.add_argument("--survey", "-s", default=DEMO_SURVEY, help="调查名称，决定 data/ 和 reports/ 下的子目录")
@@ -28,10 +62,12 @@ def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
         p.add_argument("--input", "-i", type=Path, nargs="+", required=True,
                        help="导出文件（可多个：问卷星/腾讯问卷/KoboToolbox 的 xlsx、xls、csv，SPSS 的 sav，纸质问卷录入表）")
         p.add_argument("--mapping", "-m", type=Path, default=None, help="列对应文件（YAML：“表头: 题目id”），覆盖自动匹配")
+        p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
+                       help="提交时间写成“13/09/2026”这类日、月在前的形式时，指定顺序：dmy＝日/月/年，mdy＝月/日/年")
 
 
 def _rendering(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=None, help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）")
+    p.add_argument("--workers", type=positive_int, default=None, help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）")
     p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
     p.add_argument("--executor", choices=["local", "dask"], default="local", help="在本机进程池或 Dask 集群上生成报告")
     p.add_argument("--scheduler", default=None, help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）")
@@ -43,8 +79,8 @@ def _weighting(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="survey", description="基层调研问卷分析流水线")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = ChineseParser(prog="survey", description="基层调研问卷分析流水线")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser, title="命令")
 
     p = sub.add_parser("demo", help="生成示范数据并生成全部报告")
     p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定）")
@@ -74,11 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _scheduler(args: argparse.Namespace) -> str | None:
-    if args.executor == "dask":
-        if not args.scheduler:
-            raise SurveyError("使用 --executor dask 时需要用 --scheduler 指定 Dask 调度器地址（如 tcp://10.0.0.5:8786）")
-        return args.scheduler
-    return None
+    """The Dask scheduler's address (``--scheduler`` alone implies ``--executor dask``)."""
+    if args.executor == "dask" and not args.scheduler:
+        raise SurveyError("使用 --executor dask 时需要用 --scheduler 指定 Dask 调度器地址（如 tcp://10.0.0.5:8786）")
+    return args.scheduler
 
 
 def _print_results(results, reports: Path) -> int:
@@ -139,13 +174,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from pipeline.demo import DemoSpec, write_demo_export
 
+        paths = SurveyPaths(DEMO_SURVEY, args.root)
         questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE)
         spec = DemoSpec() if args.seed is None else DemoSpec(seed=args.seed)
-        export = args.root / "data" / "raw" / DEMO_EXPORT
+        export = paths.root / "data" / "raw" / DEMO_EXPORT
         if not export.exists():  # raw data is immutable: generate once
             write_demo_export(questionnaire, export, spec)
             print(f"已生成示范数据：{export}")
-        paths = SurveyPaths(DEMO_SURVEY, args.root)
         counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, args.workers, force=args.force,
                                      scheduler=_scheduler(args))
         _print_counts(counts)
@@ -154,37 +189,36 @@ def _dispatch(args: argparse.Namespace) -> int:
     paths = SurveyPaths(args.survey, args.root)
     questionnaire = load_questionnaire(args.questionnaire)
     if args.command == "ingest":
-        from pipeline.ingest import ingest_file, read_mapping
+        from pipeline.ingest import expand_inputs, ingest_file, read_mapping
 
-        for path in args.input:
-            ing = ingest_file(path, questionnaire, read_mapping(args.mapping))
+        for path in expand_inputs(args.input):
+            ing = ingest_file(path, questionnaire, read_mapping(args.mapping), args.date_order)
             print(f"{path}：格式 {ing.format}，{len(ing.frame)} 行，对应题目 {len(ing.mapping)} 道"
                   + (f"；未使用的列：{'、'.join(ing.unmapped)}" if ing.unmapped else ""))
-        return 0
-    if args.command == "clean":
-        counts = stage_clean(args.input, questionnaire, paths, args.mapping)
-        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
-              f"清洗记录：{paths.interim / 'audit.xlsx'}")
-        return 0
-    if args.command == "analyze":
-        if not (paths.interim / "responses.parquet").exists():
-            raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
-        manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
-        print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
+            for note in ing.notes:
+                print(f"  说明：{note}")
         return 0
     if args.command == "screenshots":
         return _screenshots(paths, args.unit)
-    if args.command == "report":
+    if args.command == "run":
+        counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by,
+                                     force=args.force, scheduler=_scheduler(args), mapping=args.mapping,
+                                     date_order=args.date_order)
+        _print_counts(counts)
+        return _print_results(results, paths.reports)
+    with paths.lock():
+        if args.command == "clean":
+            counts = stage_clean(args.input, questionnaire, paths, args.mapping, args.date_order)
+            print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
+                  f"清洗记录：{paths.interim / 'audit.xlsx'}")
+            return 0
+        if args.command == "analyze":
+            manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
+            print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
+            return 0
         if not (paths.processed / "manifest.json").exists():
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
-        from pipeline.lock import survey_lock
-
-        with survey_lock(paths.reports):
-            results = stage_report(paths, args.workers, args.force, _scheduler(args))
-        return _print_results(results, paths.reports)
-    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by,
-                                 force=args.force, scheduler=_scheduler(args), mapping=args.mapping)
-    _print_counts(counts)
+        results = stage_report(paths, args.workers, args.force, _scheduler(args))
     return _print_results(results, paths.reports)
 
 

@@ -197,7 +197,7 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
             score = -np.array([th[d] for d in PROBLEM_DIMENSIONS]) + rng.gumbel(size=len(PROBLEM_DIMENSIONS))
             k = int(rng.choice([1, 2, 3], p=[0.2, 0.35, 0.45]))
             chosen = [problems[j] for j in sorted(np.argsort(-score)[:k])]
-            if rng.random() < 0.02:
+            if rng.random() < 0.02 and len(chosen) < (qn.by_id["problems"].max_choices or len(problems)):
                 chosen.append("其他〖社区办公用房紧张〗")
             rec["problems"] = MULTI_SEP.join(chosen)
             rec["meetings"] = int(max(0, rng.poisson(max(1.0, 10 + 3 * th["org_life"])))) if member else SKIPPED

@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.analyze import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
 from pipeline.atomic import write_json
 from pipeline.clean import RULE_ORDER
+from pipeline.paths import findings_path
 from pipeline.questionnaire import Questionnaire
 from pipeline.reliability import reading as alpha_reading
 
@@ -43,10 +44,14 @@ def _share_phrase(comp: pd.DataFrame, question: str, option: str, label: str) ->
     row = comp.loc[(comp["question"] == question) & (comp["option"] == option)]
     if row.empty:
         return None
-    count, share = int(row["count"].iloc[0]), float(row["share"].iloc[0])
-    if 0 < count < MIN_CELL:
-        return f"{label}不足{MIN_CELL}人"
-    return f"{label}占{pct(share)}"
+    if bool(row["suppressed"].iloc[0]):
+        return f"{label}人数不予显示（避免推算出个别受访者的情况）"
+    return f"{label}占{pct(float(row['share'].iloc[0]))}"
+
+
+def _count(value) -> int | None:
+    """A stored count, or None where it was withheld (or never computed)."""
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _unit_row(a: Analysis, unit: str) -> pd.Series:
@@ -70,8 +75,8 @@ def basic_section(unit: str, a: Analysis) -> dict:
         _share_phrase(comp, "age", "35岁以下", "35岁以下的"),
         _share_phrase(comp, "education", "本科及以上", "本科及以上学历的"),
     ) if p]
-    communities = int(u.get("communities", 0) or 0)
-    suggestions = int(u.get("suggestions", 0) or 0)
+    communities = _count(u.get("communities"))
+    suggestions = _count(u.get("suggestions"))
     rate = u.get("satisfaction_rate")
     if valid >= MIN_CELL:
         text.append(f"有效问卷覆盖{communities}个社区（村）" + ("；受访者中" + "，".join(parts) if parts else "") + "。")
@@ -177,7 +182,7 @@ def causes_section(unit: str, a: Analysis, problems: dict) -> dict:
 def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict) -> dict:
     th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)].sort_values("count", ascending=False)
     quotes = a.quotes.loc[a.quotes["unit"] == unit]
-    n = int(_unit_row(a, unit).get("suggestions", 0) or 0)
+    n = _count(_unit_row(a, unit).get("suggestions")) or 0
     problem_dims = {d["dimension"]: d["name"] for d in problems["significant_low"]}
     themes = []
     for _, r in th.iterrows():
@@ -219,24 +224,24 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict
 
 
 def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
-    """District-level summary for the overview report."""
-    u = a.units
+    """District-level summary for the overview report (totals over every respondent, not sums of units)."""
+    u, d = a.units, a.district.iloc[0]
     by_rule = _in_rule_order(a.rejections.groupby("rule")["count"].sum())
     text = [f"本次调研覆盖{questionnaire.district}{len(u)}个街道（乡镇）（街道{int((u['kind'] == '街道').sum())}个、"
-            f"乡镇{int((u['kind'] == '乡镇').sum())}个），共回收问卷{int(u['received'].sum())}份，"
-            f"有效问卷{int(u['valid'].sum())}份，剔除{int(u['rejected'].sum())}份（"
+            f"乡镇{int((u['kind'] == '乡镇').sum())}个），共回收问卷{int(d['received'])}份，"
+            f"有效问卷{int(d['valid'])}份，剔除{int(d['rejected'])}份（"
             + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）。"]
-    if "suggestions" in u:
-        text.append(f"共征集意见建议{int(u['suggestions'].sum())}条。")
-    if "satisfaction_count" in u and u["satisfaction_n"].sum() > 0:
-        text.append(f"全区群众满意率（“比较满意”和“非常满意”合计）为{pct(u['satisfaction_count'].sum() / u['satisfaction_n'].sum())}。")
+    if "suggestions" in d:
+        text.append(f"共征集意见建议{int(d['suggestions'])}条。")
+    if "satisfaction_rate" in d and pd.notna(d["satisfaction_rate"]):
+        text.append(f"全区群众满意率（“比较满意”和“非常满意”合计）为{pct(float(d['satisfaction_rate']))}。")
     v = a.validity.iloc[0]
     dd = a.district_dimensions
     if pd.notna(v["kmo"]):
         text.append(f"问卷信效度：各维度Cronbach α在{dd['alpha'].min():.2f}–{dd['alpha'].max():.2f}之间"
                     f"（{alpha_reading(float(dd['alpha'].min()))}）；KMO={v['kmo']:.3f}，{v['reading']}，"
                     f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{fmt_p(v['bartlett_p'])}）。")
-    sig = a.unit_dimensions.loc[a.unit_dimensions["significant"] & (a.unit_dimensions["diff"] < 0)]
+    sig = a.unit_dimensions.loc[a.unit_dimensions["significant"].fillna(False).astype(bool) & (a.unit_dimensions["diff"] < 0)]
     text.append(f"经FDR校正，共有{sig['unit'].nunique()}个街道（乡镇）的{len(sig)}项维度得分显著低于{REST}。")
     diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
     if diff_dims:
@@ -249,7 +254,7 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
                                                         for _, r in top.iterrows())
                     + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。")
     return {"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
-            "units": u["unit"].tolist(), "received": int(u["received"].sum()), "valid": int(u["valid"].sum()),
+            "units": u["unit"].tolist(), "received": int(d["received"]), "valid": int(d["valid"]),
             "rejected_by_rule": by_rule, "significant_low": int(len(sig))}
 
 
@@ -266,10 +271,9 @@ def unit_slices(a: Analysis) -> dict[str, Analysis]:
 
 
 def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
-    out_dir = Path(out_dir) / "findings"
-    paths = {unit: write_json(out_dir / f"{unit}.json", build_findings(unit, part, questionnaire))
+    paths = {unit: write_json(findings_path(out_dir, unit), build_findings(unit, part, questionnaire))
              for unit, part in unit_slices(a).items()}
-    paths[DISTRICT] = write_json(out_dir / f"{DISTRICT}.json", district_findings(a, questionnaire))
+    paths[DISTRICT] = write_json(findings_path(out_dir, DISTRICT), district_findings(a, questionnaire))
     return paths
 
 

@@ -38,9 +38,20 @@ HEADER_RE = re.compile(r"^\s*(?P<num>\d+)\s*[、.．]\s*(?P<stem>.*?)\s*$")
 
 
 def normalize_text(text: str) -> str:
-    """Fold full-width forms (NFKC), drop whitespace and punctuation, for tolerant matching."""
+    """Fold full-width forms (NFKC), drop whitespace, punctuation and invisible characters, for tolerant matching."""
     text = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZS"))
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZSC"))
+
+
+PLATFORM_META = {*META, *TENCENT, *KOBO, "开始答题时间", "来源详情", "总分", "start", "end"}
+QID_RE = re.compile(r"^[Qq]\d+")
+
+
+def looks_like_header(cell: str) -> bool:
+    """Whether a cell looks like an export's column header ("3、题干", "第3题(行)", "Q3", 序号 …)."""
+    cell = str(cell).strip()
+    return bool(cell in PLATFORM_META or HEADER_RE.match(cell) or MATRIX_RE.match(cell) or QID_RE.match(cell)
+                or ("/" in cell and not cell.startswith("/") and " " not in cell))
 
 
 @cache
@@ -48,6 +59,11 @@ def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional → simplified characters in one string."""
+    return _t2s().convert(text) if not text.isascii() else text
 
 
 def to_simplified(df: pd.DataFrame) -> pd.DataFrame:

@@ -7,19 +7,21 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import pandas as pd
+
 from pipeline.atomic import write_text
+from pipeline.disclosure import SUPPRESSED
 from pipeline.html_page import page
 from pipeline.render_types import OVERVIEW_NAME, RenderResult
 
 
 def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:
     """index.html: every unit with its counts, satisfaction, significant problems and link; failures with their error."""
-    import pandas as pd
-
     processed = Path(manifest["processed_dir"])
     units = pd.read_parquet(processed / "units.parquet").set_index("unit")
+    district = pd.read_parquet(processed / "district.parquet").set_index("unit")
     ud = pd.read_parquet(processed / "unit_dimensions.parquet")
-    n_sig = ud.loc[ud["significant"] & (ud["diff"] < 0)].groupby("unit").size()
+    n_sig = ud.loc[ud["significant"].fillna(False).astype(bool) & (ud["diff"] < 0)].groupby("unit").size()
     by_name = {r.name: r for r in results}
     rows = []
     for name in [OVERVIEW_NAME] + manifest["units"]:
@@ -28,17 +30,14 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
             continue
         link = (f'<a href="{quote(Path(r.html_path).name)}">{html.escape(name)}</a>' if r.ok
                 else f'{html.escape(name)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
-        if name in units.index:
-            u = units.loc[name]
-            sat = "—" if pd.isna(u.get("satisfaction_rate")) else f"{u['satisfaction_rate']:.1%}"
-            score = "—" if pd.isna(u.get("satisfaction_mean")) else f"{u['satisfaction_mean']:.2f}"
-            cells = (f"<td>{html.escape(str(u['kind']))}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
-                     f"<td>{score}</td><td>{sat}</td><td>{int(n_sig.get(name, 0))}</td>")
-        else:
-            total = units["satisfaction_n"].sum() if "satisfaction_n" in units else 0
-            sat = f"{units['satisfaction_count'].sum() / total:.1%}" if total else "—"
-            cells = (f"<td>全区</td><td>{int(units['received'].sum())}</td><td>{int(units['valid'].sum())}</td>"
-                     f"<td>—</td><td>{sat}</td><td>{int(n_sig.sum())}</td>")
+        u = units.loc[name] if name in units.index else district.iloc[0]
+        hidden = bool(u.get("suppressed", False))
+        sat = _figure(u.get("satisfaction_rate"), "{:.1%}", hidden)
+        score = _figure(u.get("satisfaction_mean"), "{:.2f}", hidden)
+        kind = "全区" if name not in units.index else str(u["kind"])
+        sig = int(n_sig.sum()) if name not in units.index else int(n_sig.get(name, 0))
+        cells = (f"<td>{html.escape(kind)}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
+                 f"<td>{score}</td><td>{sat}</td><td>{SUPPRESSED if hidden else sig}</td>")
         rows.append(f"<tr><td>{link}</td>{cells}</tr>")
     failed = [r for r in results if not r.ok]
     body = (
@@ -54,3 +53,9 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
         + "<footer>本目录及各报告均为离线文件，可直接通过邮件或微信转发；报告只含汇总数据。</footer>"
     )
     return write_text(reports / "index.html", page(f"{manifest['title']}：调研报告目录", body))
+
+
+def _figure(value, fmt: str, hidden: bool) -> str:
+    if hidden:
+        return SUPPRESSED
+    return "—" if value is None or pd.isna(value) else fmt.format(value)

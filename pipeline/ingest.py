@@ -10,8 +10,11 @@ duration, an IP column that the clean stage consumes and drops) and one column p
 - number: float; text: string (kept as written, after traditional → simplified conversion).
 
 "(跳过)"/−3 (hidden by skip logic) and "(空)"/−2 become missing; the clean stage decides from
-``show_if`` whether a missing answer was applicable. A number that is out of range or unreadable is
-not a file error: the row is kept for the clean stage to reject, with the reason in ``_issue``.
+``show_if`` whether a missing answer was applicable. An answer that breaks a rule of its question (a
+number out of range or unreadable, or looking like a phone number; more choices than ``max_choices``)
+is not a file error: the row is kept for the clean stage to reject, with the reason in ``_issue`` —
+which never repeats the answer itself. Invisible characters (zero-width spaces, BOMs) are dropped from
+every cell, and the 序号 is masked like any text (a phone number typed there is not kept).
 """
 
 from __future__ import annotations
@@ -30,11 +33,18 @@ from pipeline.errors import SurveyError
 from pipeline.formats import (
     EMPTY_MARKERS,
     HEADER_RE,
+    KOBO,
+    MATRIX_RE,
+    PLATFORM_META,
     SKIP_MARKERS,
+    TENCENT,
     normalise,
     normalize_text,
+    simplified,
     split_multi,
 )
+from pipeline.names import shown, strip_invisible
+from pipeline.privacy import holds_personal_data, redact_series
 from pipeline.questionnaire import Question, Questionnaire
 from pipeline.readers import read_table
 
@@ -42,13 +52,27 @@ OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
 META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}
 REQUIRED_META_WJX = ("序号", "提交答卷时间", "所用时间")
 UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")
+DAY_MONTH_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$")
+DATE_ORDERS = {"dmy": "日/月/年", "mdy": "月/日/年"}
+LISTED_AT_MOST = 12  # names listed in one message; the rest are counted
 
 
 def _cell(value: object) -> str:
-    """A cell as a stripped, NFKC-folded string ("" for missing)."""
+    """A cell as a stripped, NFKC-folded string without invisible characters ("" for missing)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return strip_invisible(unicodedata.normalize("NFKC", str(value)))
+
+
+@dataclass
+class Source:
+    """Where the rows came from: the file's name and each row's line in it, for error messages."""
+
+    file: str
+    rows: np.ndarray
+
+    def error(self, message: str, position: int, column: str | None = None) -> SurveyError:
+        return SurveyError(message, file=self.file, row=int(self.rows[position]), column=column)
 
 
 @dataclass
@@ -60,6 +84,7 @@ class Ingested:
     format: str = "wjx"
     mapping: dict[str, str] = field(default_factory=dict)  # header -> question id
     unmapped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader worked out (sheet, header row, encoding)
 
 
 def read_mapping(path: str | Path | None) -> dict[str, str]:
@@ -69,20 +94,23 @@ def read_mapping(path: str | Path | None) -> dict[str, str]:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SurveyError(f"列对应文件无法读取：{exc}", file=str(path)) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise SurveyError("列对应文件应为“表头: 题目id”的键值对", file=str(path))
     return data
 
 
-def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt: str = "wjx",
-                overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-    """Map headers to question ids: the mapping file first, then id, stem text, question number."""
+def _listed(names: list[str]) -> str:
+    more = len(names) - LISTED_AT_MOST
+    return "、".join(names[:LISTED_AT_MOST]) + (f"等{len(names)}项" if more > 0 else "")
+
+
+def match_headers(columns: list[str], questionnaire: Questionnaire,
+                  overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Header → question id (the mapping file first, then id, stem text, question number), and the
+    headers left unmatched. Never raises: ``map_headers`` judges the result."""
     overrides = overrides or {}
-    unknown = [f"“{h}”→“{q}”" for h, q in overrides.items() if q not in questionnaire.by_id]
-    if unknown:
-        raise SurveyError("列对应文件中有不存在的题目id：" + "、".join(unknown), file=file)
     by_stem = {normalize_text(q.text): q for q in questionnaire.questions}
     by_number = {q.number: q for q in questionnaire.questions if q.number is not None}
     mapping: dict[str, str] = {}
@@ -98,29 +126,59 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt
             q = by_number.get(int(m.group("num")))
         if q is None:
             unmapped.append(col)
-            continue
-        if q.id in mapping.values():
-            other = next(c for c, i in mapping.items() if i == q.id)
-            raise SurveyError(f"列“{col}”和列“{other}”都对应题目“{q.id}”，无法确定使用哪一列（可用列对应文件指定）", file=file)
-        mapping[col] = q.id
-    missing_meta = [c for c in REQUIRED_META_WJX if c not in columns] if fmt == "wjx" else []
-    missing_q = [q for q in questionnaire.questions if q.id not in set(mapping.values())]
-    if missing_meta or missing_q:
-        parts = []
-        if missing_meta:
-            parts.append("缺少问卷星元数据列：" + "、".join(missing_meta))
-        if missing_q:
-            parts.append("以下题目在表头中找不到：" + "；".join(f"{q.number}、{q.text}（{q.id}）" for q in missing_q))
-        if unmapped:
-            parts.append("无法识别的列：" + "、".join(unmapped))
-        raise SurveyError("表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file)
+        else:
+            mapping[col] = q.id
     return mapping, unmapped
 
 
-def _bad_value(file: str, idx: int, col: str, value: str, q: Question) -> SurveyError:
+def header_scorer(questionnaire: Questionnaire, overrides: dict[str, str] | None = None):
+    """A reader's scorer: how many cells of a row name a question of this questionnaire or export metadata."""
+    def score(cells: list[str]) -> float:
+        cells = [simplified(c) for c in cells]
+        mapping, _ = match_headers(cells, questionnaire, overrides)
+        meta = sum(c in PLATFORM_META or c in TENCENT or c in KOBO for c in cells)
+        matrix = sum(bool(MATRIX_RE.match(c)) for c in cells if c not in mapping)
+        return len(set(mapping.values())) + meta + 0.5 * matrix
+
+    return score
+
+
+def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt: str = "wjx",
+                overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Map headers to question ids; a Chinese error saying what does not match (and what likely went wrong)."""
+    overrides = overrides or {}
+    unknown = [f"“{h}”→“{q}”" for h, q in overrides.items() if q not in questionnaire.by_id]
+    if unknown:
+        raise SurveyError("列对应文件中有不存在的题目id：" + _listed(unknown), file=file)
+    mapping, unmapped = match_headers(columns, questionnaire, overrides)
+    seen: dict[str, str] = {}
+    for col, qid in mapping.items():
+        if qid in seen:
+            raise SurveyError(f"列“{col}”和列“{seen[qid]}”都对应题目“{qid}”，无法确定使用哪一列（可用列对应文件指定）", file=file)
+        seen[qid] = col
+    missing_meta = [c for c in REQUIRED_META_WJX if c not in columns] if fmt == "wjx" else []
+    missing_q = [q for q in questionnaire.questions if q.id not in seen]
+    if not (missing_meta or missing_q):
+        return mapping, unmapped
+    total = len(questionnaire.questions)
+    if len(seen) < max(1, total // 3):
+        raise SurveyError(
+            f"表头与问卷定义几乎对不上（问卷定义有{total}道题，表头中只找到{len(seen)}道）。可能的原因：用错了问卷定义文件；"
+            "导出时选了其他格式；表头不在前10行；或文件的列分隔符不对。文件的表头是：" + _listed([f"“{c}”" for c in columns])
+            + "。可以用 --mapping 指定列对应文件", file=file)
+    parts = []
+    if missing_meta:
+        parts.append("缺少问卷星元数据列：" + "、".join(missing_meta))
+    if missing_q:
+        parts.append("以下题目在表头中找不到：" + _listed([f"{q.number}、{q.text}（{q.id}）" for q in missing_q]))
+    if unmapped:
+        parts.append("无法识别的列：" + _listed(unmapped))
+    raise SurveyError("表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file)
+
+
+def _bad_value(src: Source, i: int, col: str, value: str, q: Question) -> SurveyError:
     expected = "、".join(q.options) if q.options else "数字"
-    return SurveyError(f"无法识别的答案“{value}”，应为以下之一：{expected}（或选项序号1–{len(q.options)}）",
-                       file=file, row=idx + 2, column=col)
+    return src.error(f"无法识别的答案“{shown(value)}”，应为以下之一：{expected}（或选项序号1–{len(q.options)}）", i, col)
 
 
 def _unit_key(name: str) -> str:
@@ -142,7 +200,7 @@ def _lookup(q: Question) -> dict[str, int]:
     return lookup
 
 
-def _code_choice(values: pd.Series, q: Question, file: str, col: str) -> pd.Series:
+def _code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Series:
     """Option text (or its 1-based code) -> 1-based code; missing/skip -> NA."""
     lookup = _lookup(q)
     cells = values.map(_cell)
@@ -155,13 +213,14 @@ def _code_choice(values: pd.Series, q: Question, file: str, col: str) -> pd.Seri
         if q.role == "unit":
             close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
             hint = f"，最接近的是：{'、'.join(close)}" if close else ""
-            raise SurveyError(f"不认识的街道（乡镇）“{value}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
-                              file=file, row=i + 2, column=col)
-        raise _bad_value(file, i, col, value, q)
+            raise src.error(f"不认识的街道（乡镇）“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
+                            i, col)
+        raise _bad_value(src, i, col, value, q)
     return codes.where(~blank).astype("Int64")
 
 
-def _code_multi(values: pd.Series, q: Question, file: str, col: str) -> pd.DataFrame:
+def _code_multi(values: pd.Series, q: Question, src: Source, col: str) -> tuple[pd.DataFrame, pd.Series]:
+    """One boolean column per option plus the "other" text; and a note where more were chosen than allowed."""
     lookup = _lookup(q)
     k = len(q.options)
     chosen = np.zeros((len(values), k), dtype=bool)
@@ -178,32 +237,42 @@ def _code_multi(values: pd.Series, q: Question, file: str, col: str) -> pd.DataF
                 part, other_text[i] = m.group("option"), m.group("text").strip() or None
             code = lookup.get(normalize_text(part))
             if code is None:
-                raise _bad_value(file, i, col, part, q)
+                raise _bad_value(src, i, col, part, q)
             chosen[i, code - 1] = True
     out = pd.DataFrame(chosen, columns=[f"{q.id}__{j}" for j in range(1, k + 1)], index=values.index)
     out = out.astype("boolean").where(pd.Series(answered, index=values.index), other=pd.NA)
     out[f"{q.id}__other_text"] = pd.Series(other_text, index=values.index, dtype="string")
-    return out
+    issue = pd.Series(pd.NA, index=values.index, dtype="string")
+    if q.max_choices is not None:
+        n = chosen.sum(axis=1)
+        over = n > q.max_choices
+        issue[over] = [f"“{col}”最多选{q.max_choices}项，实际选了{c}项" for c in n[over]]
+    return out, issue
 
 
 def _number(values: pd.Series, q: Question, col: str) -> tuple[pd.Series, pd.Series]:
-    """Numbers, and per row a Chinese note where the answer is unreadable or out of range (value → NA)."""
+    """Numbers, and per row a Chinese note where the answer is unreadable, out of range or looks like a
+    phone or ID number (value → NA). The note never repeats the answer."""
     cells = values.map(_cell)
     blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
     nums = pd.to_numeric(cells.where(~blank), errors="coerce")
     lo = q.min if q.min is not None else -np.inf
     hi = q.max if q.max is not None else np.inf
+    personal = ~blank & holds_personal_data(cells)
     bad = ~blank & (nums.isna() | (nums < lo) | (nums > hi))
-    rng = f"{q.min:g}–{q.max:g}" if q.min is not None and q.max is not None else "数字"
+    rng = f"{q.min:g}–{q.max:g}之间的数字" if q.min is not None and q.max is not None else "数字"
     issue = pd.Series(pd.NA, index=values.index, dtype="string")
-    issue[bad] = "“" + col + "”填写“" + cells[bad] + f"”，不是{rng}之间的数字"
-    return nums.where(~bad).astype("Float64"), issue
+    issue[bad] = f"“{col}”的答案不是{rng}（原答案不予保存）"
+    issue[personal] = f"“{col}”的答案疑似电话、证件号等个人信息（原答案不予保存）"
+    return nums.where(~(bad | personal)).astype("Float64"), issue
 
 
 def _text(values: pd.Series) -> pd.Series:
     """Free text kept as written (no width folding: Chinese punctuation stays full-width)."""
-    blank = values.map(_cell).isin(SKIP_MARKERS | EMPTY_MARKERS)
-    return values.astype("string").str.strip().where(~blank)
+    cells = values.map(_cell)
+    blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
+    kept = values.astype("string").map(strip_invisible, na_action="ignore").astype("string")
+    return kept.where(~blank)
 
 
 def _parse_time(text: str) -> pd.Timestamp | None:
@@ -220,6 +289,33 @@ def _parse_time(text: str) -> pd.Timestamp | None:
     return ts if 1990 <= ts.year <= 2100 else None
 
 
+def _day_month(cells: pd.Series, date_order: str | None, src: Source, column: str) -> pd.Series:
+    """Dates written day and month first ("13/09/2026") rewritten year first, in one order for the whole
+    column: the order is read from the data (a first part above 12 is a day), or given by ``date_order``;
+    a column where it cannot be told is refused rather than half of it misread."""
+    parts = cells.str.extract(DAY_MONTH_RE)
+    has = parts[0].notna()
+    if not has.any():
+        return cells
+    a, b = parts.loc[has, 0].astype(int), parts.loc[has, 1].astype(int)
+    order = date_order
+    if order is None:
+        first, second = a > 12, b > 12
+        if first.any() and second.any():
+            i, j = int(np.flatnonzero(has)[np.flatnonzero(first)[0]]), int(np.flatnonzero(has)[np.flatnonzero(second)[0]])
+            raise src.error(f"提交时间的日、月顺序前后不一致（“{cells.iloc[i]}”与第{int(src.rows[j])}行的“{cells.iloc[j]}”）；"
+                            "请检查导出文件", i, column)
+        if not (first.any() or second.any()):
+            i = int(np.flatnonzero(has)[0])
+            raise src.error(f"提交时间“{cells.iloc[i]}”是“日/月/年”还是“月/日/年”无法确定（整列没有大于12的日或月）；"
+                            "请用 --date-order dmy（日/月/年）或 --date-order mdy（月/日/年）指定", i, column)
+        order = "dmy" if first.any() else "mdy"
+    day, month = (a, b) if order == "dmy" else (b, a)
+    rewritten = (parts.loc[has, 2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+                 + parts.loc[has, 3])
+    return cells.where(~has, rewritten)
+
+
 def _parse_times(cells: pd.Series) -> pd.Series:
     """Vectorised when the column is well-formed; cell by cell (``_parse_time``) when it is not."""
     try:
@@ -232,35 +328,35 @@ def _parse_times(cells: pd.Series) -> pd.Series:
         return pd.to_datetime(cells.map(_parse_time)).astype("datetime64[ns]")
 
 
-def _metadata(df: pd.DataFrame, file: str) -> pd.DataFrame:
+def _metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     if "序号" in df.columns:
-        out["resp_id"] = df["序号"].map(_cell).astype("string")
+        out["resp_id"] = redact_series(df["序号"].map(_cell))
     else:
-        out["resp_id"] = pd.Series([f"{file}#{i + 2}" for i in range(len(df))], index=df.index, dtype="string")
+        out["resp_id"] = pd.Series([f"{src.file}#{r}" for r in src.rows], index=df.index, dtype="string")
     if "提交答卷时间" in df.columns:
-        cells = df["提交答卷时间"].map(_cell)
+        cells = _day_month(df["提交答卷时间"].map(_cell), date_order, src, "提交答卷时间")
         times = _parse_times(cells)
         bad = times.isna() & (cells != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SurveyError(f"提交时间“{cells.iloc[i]}”无法识别，应形如 2024/3/5 9:07:03",
-                              file=file, row=i + 2, column="提交答卷时间")
+            raise src.error(f"提交时间“{shown(df['提交答卷时间'].iloc[i])}”无法识别，应形如 2024/3/5 9:07:03", i, "提交答卷时间")
         out["submitted_at"] = times
     else:
         out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     if "所用时间" in df.columns:
         cells = df["所用时间"].map(_cell).str.replace("秒", "", regex=False)
         secs = pd.to_numeric(cells, errors="coerce")
-        bad = secs.isna() & (cells != "")
+        bad = (secs.isna() & (cells != "")) | (secs < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SurveyError(f"答题用时“{df['所用时间'].iloc[i]}”无法识别，应形如“125秒”", file=file, row=i + 2, column="所用时间")
+            raise src.error(f"答题用时“{shown(df['所用时间'].iloc[i])}”无法识别，应形如“125秒”", i, "所用时间")
         out["duration_s"] = secs.astype(float)
     else:
         out["duration_s"] = np.nan
-    for src, dst in (("来源", "channel"), ("来自IP", "ip")):
-        out[dst] = df[src].map(_cell).astype("string") if src in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+    for name, dst in (("来源", "channel"), ("来自IP", "ip")):
+        out[dst] = df[name].map(_cell).astype("string") if name in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+    out["channel"] = redact_series(out["channel"])
     return out
 
 
@@ -275,7 +371,8 @@ def _community_key(name: str) -> str:
     return key
 
 
-def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], file: str, col: str) -> pd.Series:
+def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,
+                          col: str) -> pd.Series:
     """Community names as the reference list writes them; an unknown one is an error naming the closest."""
     out = values.copy()
     for i, (name, unit) in enumerate(zip(values, units, strict=True)):
@@ -285,34 +382,41 @@ def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str,
         match = next((k for k in known if _community_key(k) == _community_key(str(name))), None)
         if match is None:
             close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
-            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的社区（村）有：{'、'.join(known) or '（无）'}"
-            raise SurveyError(f"不认识的社区（村）“{name}”（{unit}），不在地名参考表中；{hint}", file=file, row=i + 2, column=col)
+            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的社区（村）有：{_listed(known) or '（无）'}"
+            raise src.error(f"不认识的社区（村）“{shown(name)}”（{unit}），不在地名参考表中；{hint}", i, col)
         out.iloc[i] = match
     return out
 
 
 def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
-                 overrides: dict[str, str] | None = None) -> Ingested:
-    """Map an export already read as text cells onto the questionnaire."""
+                 overrides: dict[str, str] | None = None, *, rows: np.ndarray | None = None,
+                 date_order: str | None = None) -> Ingested:
+    """Map an export already read as text cells onto the questionnaire.
+
+    ``rows`` are the file's line numbers of the rows (default: a header on line 1, then 2, 3, …).
+    """
+    src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2))
     raw = raw.reset_index(drop=True)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw.columns = [strip_invisible(c) for c in raw.columns]
     df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
     parts: list[pd.DataFrame | pd.Series] = [
-        pd.DataFrame({"_file": file, "_row": np.arange(2, len(df) + 2)}, index=df.index),
-        _metadata(df, file),
+        pd.DataFrame({"_file": file, "_row": src.rows}, index=df.index),
+        _metadata(df, src, date_order),
     ]
     issues = pd.Series(pd.NA, index=df.index, dtype="string")
     for col, qid in mapping.items():
         q = questionnaire.by_id[qid]
         if q.type == "single":
-            codes = _code_choice(df[col], q, file, col)
+            codes = _code_choice(df[col], q, src, col)
             cat = pd.Categorical.from_codes((codes.fillna(0).astype(int) - 1).to_numpy(), categories=q.options, ordered=True)
             parts.append(pd.Series(cat, index=df.index, name=qid))
         elif q.type == "likert":
-            parts.append(_code_choice(df[col], q, file, col).rename(qid))
+            parts.append(_code_choice(df[col], q, src, col).rename(qid))
         elif q.type == "multi":
-            parts.append(_code_multi(df[col], q, file, col))
+            block, issue = _code_multi(df[col], q, src, col)
+            parts.append(block)
+            issues = issues.fillna(issue)
         elif q.type == "number":
             nums, issue = _number(df[col], q, col)
             parts.append(nums.rename(qid))
@@ -325,25 +429,49 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     places = questionnaire.known_places()
     if community is not None and places is not None:
         col = next(c for c, i in mapping.items() if i == community.id)
-        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, file, col)
+        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, src, col)
     dup = frame["resp_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise SurveyError(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", file=file, row=i + 2, column="序号")
+        raise src.error(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", i, "序号")
     return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
 
 
-def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None) -> Ingested:
+def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
+                date_order: str | None = None) -> Ingested:
     """Read one export file and return it mapped onto the questionnaire."""
     path = Path(path)
-    return ingest_frame(read_table(path), questionnaire, path.name, overrides)
+    table = read_table(path, header_scorer(questionnaire, overrides))
+    out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=table.frame.index.to_numpy(),
+                       date_order=date_order)
+    out.notes = table.notes
+    return out
 
 
-def ingest_files(paths: list[str | Path], questionnaire: Questionnaire, overrides: dict[str, str] | None = None) -> pd.DataFrame:
+def expand_inputs(paths: list[str | Path]) -> list[Path]:
+    """Input paths with folders replaced by the export files in them (xlsx, xls, csv, txt, sav)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$"))
+                           and f.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".sav"))
+            if not found:
+                raise SurveyError("文件夹中没有导出文件（.xlsx、.xls、.csv、.sav）", file=str(p))
+            out += found
+        elif not p.exists():
+            raise SurveyError("文件不存在", file=str(p))
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_files(paths: list[str | Path], questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
+                 date_order: str | None = None) -> pd.DataFrame:
     """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row."""
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
-    names = [Path(p).name for p in paths]
+    paths = expand_inputs(paths)
+    names = [p.name for p in paths]
     if len(set(names)) != len(names):
         raise SurveyError("有重名的导出文件：" + "、".join(sorted({n for n in names if names.count(n) > 1})) + "，请改名以便区分来源")
-    return pd.concat([ingest_file(p, questionnaire, overrides).frame for p in paths], ignore_index=True)
+    return pd.concat([ingest_file(p, questionnaire, overrides, date_order).frame for p in paths], ignore_index=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.names import output_path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "jiceng_dangjian.yaml"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -20,3 +22,8 @@ def processed_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:
 
 def reports_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:
     return root / "reports" / survey
+
+
+def findings_path(processed: str | Path, unit: str) -> Path:
+    """Where a unit's (or the district's) findings JSON is stored: a safe file name inside ``findings/``."""
+    return output_path(Path(processed) / "findings", unit, ".json")

@@ -24,6 +24,11 @@ from pydantic import (
 )
 
 from pipeline.errors import SurveyError
+from pipeline.names import has_control_characters, safe_name, shown, strip_invisible
+from pipeline.render_types import OVERVIEW_NAME
+from pipeline.thresholds import DISTRICT
+
+RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index")  # names of the district row, the overview and the index page
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
 
@@ -240,14 +245,63 @@ class Questionnaire(_Model):
             unknown = [d for d in spec.dimensions if d not in known_dims]
             if unknown:
                 problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
-        by_all = {q.id: q for q in self.profile + self.outcomes}
-        by_all.update({i.id: i for d in self.dimensions for i in d.items})  # type: ignore[misc]
+        expanded = {q.id: q for q in self.questions}
         for check in self.attention_checks:
-            if check.question not in by_all:
+            target = expanded.get(check.question)
+            if target is None:
                 problems.append(f"注意力检测引用了不存在的题目“{check.question}”")
+            elif check.expected not in target.options:
+                problems.append(f"注意力检测的正确答案“{check.expected}”不是题目“{check.question}”的选项"
+                                f"（可选：{'、'.join(target.options) or '无'}）")
+        for q in self.profile + self.outcomes:
+            if q.reverse:
+                problems.append(f"题目“{q.id}”标注了 reverse: true，但反向计分只用于 dimensions 下的量表题")
+            if q.max_choices is not None and (q.type != "multi" or not 1 <= q.max_choices <= len(q.options)):
+                problems.append(f"题目“{q.id}”的 max_choices 应为多选题的 1 到选项数之间的整数")
+            if q.min is not None and q.max is not None and q.min > q.max:
+                problems.append(f"题目“{q.id}”的 min 大于 max")
+        if unit_q is not None:
+            problems += _unit_name_problems(unit_q)
         if problems:
             raise ValueError("；".join(problems))
         return self
+
+
+def _unit_name_problems(unit_q: Question) -> list[str]:
+    """Unit names become file names: each must make one, and no two the same (or a reserved one)."""
+    problems, seen = [], {}
+    for name in unit_q.options:
+        if name in RESERVED_UNIT_NAMES:
+            problems.append(f"街道（乡镇）不能叫“{name}”（这个名称留给全区汇总、总体情况报告或目录页）")
+            continue
+        try:
+            key = safe_name(name, "街道（乡镇）名称").casefold()
+        except SurveyError as exc:
+            problems.append(exc.message)
+            continue
+        if key in seen:
+            problems.append(f"街道（乡镇）“{shown(name)}”和“{shown(seen[key])}”作为文件名时相同，请改得更易区分")
+        seen[key] = name
+    return problems
+
+
+def _clean_strings(raw: object, where: str = "") -> tuple[object, list[str]]:
+    """Every string of the YAML without invisible format characters; where control characters are."""
+    if isinstance(raw, str):
+        bad = [f"{where or '文件'}中的“{shown(raw)}”含有控制字符"] if has_control_characters(raw.strip("\r\n\t ")) else []
+        return strip_invisible(raw), bad
+    if isinstance(raw, dict):
+        out, bad = {}, []
+        for k, v in raw.items():
+            key, b1 = _clean_strings(k, where)
+            value, b2 = _clean_strings(v, f"{where} → {k}" if where else str(k))
+            out[key] = value
+            bad += b1 + b2
+        return out, bad
+    if isinstance(raw, list):
+        items = [_clean_strings(v, where) for v in raw]
+        return [v for v, _ in items], [b for _, bs in items for b in bs]
+    return raw, []
 
 
 _PYDANTIC_MESSAGES = {
@@ -299,6 +353,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         raise SurveyError(f"问卷定义文件无法解析（YAML 格式错误）：{exc}", file=str(path)) from None
     if not isinstance(raw, dict):
         raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
+    raw, control = _clean_strings(raw)
+    if control:
+        raise SurveyError("问卷定义有误：" + "；".join(control[:5]) + "（名称和题干中不能有控制字符）", file=str(path))
     try:
         questionnaire = Questionnaire.model_validate(raw)
         questionnaire._source = path.resolve()

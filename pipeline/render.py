@@ -3,9 +3,11 @@
 - Parameters are injected with papermill (``parameterize_notebook``) and the notebook is executed by
   nbclient on a warm kernel kept by each worker (``pipeline.kernel.WarmKernel``): the statistics are
   precomputed, so what is left per report is loading its slice and drawing its plots.
-- Workers: a local process pool (default, sized to the machine) or a dask.distributed cluster.
+- Workers: one ``concurrent.futures`` interface over a local process pool (default, sized to the
+  machine), a thread (one worker) or a dask.distributed cluster (``Client.get_executor``).
 - Incremental: a report is rendered again only when its key changes — a hash of the unit's slice
-  of the stored results, the template, the questionnaire and the package version — or with ``force``.
+  of the stored results, the template, the report code, the questionnaire and the package version —
+  or with ``force``.
 - Fault tolerant: one report's failure (exception, kernel death, timeout) never stops the others; it
   is retried once on a fresh kernel, then recorded with its error. Every file is written atomically,
   so after ``kill -9`` no truncated report exists and a rerun renders only what is missing.
@@ -19,18 +21,22 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.atomic import write_json, write_text
+from pipeline.errors import SurveyError
 from pipeline.html_page import notebook_to_html
 from pipeline.index_page import write_index
 from pipeline.kernel import KERNEL_LOG_ENV, WarmKernel
-from pipeline.paths import NOTEBOOKS
+from pipeline.names import output_path
+from pipeline.paths import NOTEBOOKS, findings_path
 from pipeline.render_types import OVERVIEW_NAME, RenderResult, RenderTask
 from pipeline.thresholds import DISTRICT
 
@@ -39,6 +45,19 @@ __all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_
 STREET_TEMPLATE = NOTEBOOKS / "street_report.ipynb"
 DISTRICT_TEMPLATE = NOTEBOOKS / "district_overview.ipynb"
 CELL_TIMEOUT_S = 300
+DASK_CONNECT_TIMEOUT_S = 30
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def dask_worker_wait_s() -> float:
+    """How long to wait for a Dask cluster to have a worker (``SURVEY_DASK_WORKER_WAIT``, default 60 s)."""
+    return float(os.environ.get("SURVEY_DASK_WORKER_WAIT", "60"))
+
+
+@cache
+def report_code_hash() -> str:
+    """A hash of the package's code: a report made by other code (views, plots, page) is out of date."""
+    return _sha(*(p.read_bytes() for p in sorted(PACKAGE_DIR.rglob("*.py"))))
 
 
 def _sha(*parts: bytes | str) -> str:
@@ -133,7 +152,7 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
                 for u in units:
                     per_unit[u].append(district_json)
                 break
-    out = {u: _sha(*parts, (processed / "findings" / f"{u}.json").read_bytes()) for u, parts in per_unit.items()}
+    out = {u: _sha(*parts, findings_path(processed, u).read_bytes()) for u, parts in per_unit.items()}
     out[OVERVIEW_NAME] = _sha(*whole)
     return out
 
@@ -143,12 +162,14 @@ def plan(processed: Path, reports: Path, units: list[str] | None = None) -> list
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     units = units if units is not None else manifest["units"]
     hashes = _slice_hashes(processed, units)
-    common = _sha(__version__, manifest.get("questionnaire_sha256", ""), manifest["title"], manifest["data_until"])
+    common = _sha(__version__, report_code_hash(), manifest.get("questionnaire_sha256", ""), manifest["title"],
+                  manifest["data_until"])
     nb_dir = reports / "notebooks"
 
     def task(name: str, template: Path, params: dict) -> RenderTask:
         key = _sha(common, template.read_bytes(), hashes[name], json.dumps(params, ensure_ascii=False, sort_keys=True))
-        return RenderTask(name, str(template), params, str(reports / f"{name}.html"), str(nb_dir / f"{name}.ipynb"), key)
+        return RenderTask(name, str(template), params, str(output_path(reports, name, ".html")),
+                          str(output_path(nb_dir, name, ".ipynb")), key)
 
     tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {"processed_dir": str(processed)})]
     tasks += [task(u, STREET_TEMPLATE, {"unit": u, "processed_dir": str(processed)}) for u in units]
@@ -168,26 +189,59 @@ def remove_stale_temporaries(reports: Path) -> int:
     return len(stale)
 
 
-def _local(tasks: list[RenderTask], workers: int) -> Iterable[RenderResult]:
-    if workers == 1:
-        _worker_init()
-        yield from map(render_one, tasks)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_init) as pool:
-        for fut in as_completed([pool.submit(render_one, t) for t in tasks]):
-            yield fut.result()
-
-
-def _dask(tasks: list[RenderTask], scheduler: str) -> Iterable[RenderResult]:
-    """Run on a dask.distributed cluster: ``scheduler`` is its address (tcp://host:8786)."""
+def connect(scheduler: str):
+    """A Dask client for ``scheduler`` with at least one worker; a Chinese error (after a bounded wait) otherwise."""
     from dask.distributed import Client
-    from dask.distributed import as_completed as dask_completed
 
-    with Client(scheduler) as client:
-        client.run(_worker_init)
-        futures = client.map(render_one, tasks, pure=False)
-        for fut in dask_completed(futures):
-            yield fut.result()
+    try:
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise SurveyError(f"无法连接 Dask 调度器“{scheduler}”（{type(exc).__name__}）：请检查地址和端口（如 tcp://10.0.0.5:8786），"
+                          "以及调度器是否已经启动") from None
+    wait = dask_worker_wait_s()
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except (OSError, TimeoutError):
+        client.close()
+        raise SurveyError(f"Dask 调度器“{scheduler}”上没有可用的 worker（等待了{wait:g}秒）：请先启动 worker，"
+                          f"如 dask worker {scheduler} --nthreads 1") from None
+    return client
+
+
+class _Cluster(Executor):
+    """A dask.distributed cluster as a ``concurrent.futures`` executor (``Client.get_executor``)."""
+
+    def __init__(self, scheduler: str) -> None:
+        self.client = connect(scheduler)
+        self.client.run(_worker_init)
+        self.executor = self.client.get_executor(pure=False)
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, **kw) -> None:
+        self.executor.shutdown(wait=wait)
+        self.client.close()
+
+
+@contextmanager
+def executor(workers: int, scheduler: str | None, tasks: int) -> Iterator[Executor]:
+    """Where reports run: a Dask cluster, a thread (one worker: no process to start) or a process pool."""
+    if scheduler:
+        pool: Executor = _Cluster(scheduler)
+    elif workers == 1 or tasks == 1:
+        _worker_init()
+        pool = ThreadPoolExecutor(max_workers=1)
+    else:
+        pool = ProcessPoolExecutor(max_workers=min(workers, tasks), initializer=_worker_init)
+    with pool:
+        yield pool
+        if isinstance(pool, ThreadPoolExecutor):  # the thread's warm kernel goes with it
+            pool.submit(_close_kernel).result()
+
+
+def _close_kernel() -> None:
+    WarmKernel(cwd=str(NOTEBOOKS)).discard()
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -224,10 +278,11 @@ def render_all(processed: Path, reports: Path, workers: int | None = None, units
     results = [RenderResult(t.name, True, t.html_path, 0.0, 0, skipped=True) for t in tasks if t not in todo]
     if todo:
         report = _progress(len(todo))
-        stream = _dask(todo, scheduler) if scheduler else _local(todo, workers or default_workers())
-        for r in stream:
-            report(r)
-            results.append(r)
+        with executor(workers or default_workers(), scheduler, len(todo)) as pool:
+            for fut in as_completed([pool.submit(render_one, t) for t in todo]):
+                r = fut.result()
+                report(r)
+                results.append(r)
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[r.name])
     from pipeline.workbook import write_run_workbook  # pulls in the analysis stack: kept out of the workers

@@ -17,7 +17,8 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from pipeline import plots
-from pipeline.paths import DEMO_SURVEY
+from pipeline.disclosure import SUPPRESSED
+from pipeline.paths import DEMO_SURVEY, findings_path
 from pipeline.paths import processed_dir as default_processed_dir
 from pipeline.thresholds import DISTRICT, MIN_CELL
 
@@ -55,7 +56,7 @@ def load_unit(processed_dir: str | Path | None, unit: str | None) -> UnitReport:
     manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
     if not unit:
         unit = manifest["units"][0]
-    path = base / "findings" / f"{unit}.json"
+    path = findings_path(base, unit)
     if not path.exists():
         raise FileNotFoundError(f"找不到“{unit}”的分析结果（{path}），请先运行 survey run")
     return UnitReport(
@@ -125,7 +126,7 @@ def dimension_table(report: UnitReport) -> HTML:
     if "mean_weighted" in d:
         out.insert(3, "加权得分", d["mean_weighted"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"))
     suppressed = d["suppressed"].to_numpy()
-    out.loc[suppressed, out.columns[2:]] = f"不足{MIN_CELL}人"
+    out.loc[suppressed, out.columns[2:]] = SUPPRESSED
     return _table(out)
 
 
@@ -178,8 +179,8 @@ def composition_table(report: UnitReport) -> HTML:
     out = pd.DataFrame({
         "项目": c["question"].map(labels).fillna(c["question"]),
         "选项": c["option"],
-        "人数": [f"<{MIN_CELL}" if s else str(int(n)) for n, s in zip(c["count"], c["suppressed"], strict=True)],
-        "占比": [f"不足{MIN_CELL}人" if s else f"{v:.1%}" for v, s in zip(c["share"], c["suppressed"], strict=True)],
+        "人数": [SUPPRESSED if s else str(int(n)) for n, s in zip(c["count"], c["suppressed"], strict=True)],
+        "占比": [SUPPRESSED if s else f"{v:.1%}" for v, s in zip(c["share"], c["suppressed"], strict=True)],
     })
     return _table(out)
 
@@ -235,7 +236,7 @@ class DistrictReport:
 def load_district(processed_dir: str | Path | None) -> DistrictReport:
     base = resolve_processed_dir(processed_dir)
     return DistrictReport(
-        findings=json.loads((base / "findings" / "全区.json").read_text(encoding="utf-8")),
+        findings=json.loads(findings_path(base, DISTRICT).read_text(encoding="utf-8")),
         units=_read(base, "units"),
         unit_dimensions=_read(base, "unit_dimensions"),
         district_dimensions=_read(base, "district_dimensions"),
@@ -262,12 +263,18 @@ def units_table(report: DistrictReport) -> HTML:
     u = report.units
     sig = report.unit_dimensions.loc[report.unit_dimensions["significant"] & (report.unit_dimensions["diff"] < 0)]
     n_sig = sig.groupby("unit").size()
+    hidden = u["suppressed"].to_numpy()
+
+    def shown(values: pd.Series, fmt=str) -> list[str]:
+        return [SUPPRESSED if h else ("—" if pd.isna(v) else fmt(v)) for v, h in zip(values, hidden, strict=True)]
+
     out = pd.DataFrame({
         "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
-        "剔除": u["rejected"], "覆盖社区（村）": u.get("communities"),
-        "满意率": u["satisfaction_rate"].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}"),
-        "意见建议（条）": u.get("suggestions"),
-        "显著偏低维度数": u["unit"].map(n_sig).fillna(0).astype(int),
+        "剔除": u["rejected"],
+        **({"覆盖社区（村）": shown(u["communities"], lambda v: str(int(v)))} if "communities" in u else {}),
+        **({"满意率": shown(u["satisfaction_rate"], "{:.1%}".format)} if "satisfaction_rate" in u else {}),
+        "意见建议（条）": shown(u["suggestions"], lambda v: str(int(v))),
+        "显著偏低维度数": shown(u["unit"].map(n_sig).fillna(0), lambda v: str(int(v))),
     })
     return _table(out)
 
@@ -401,5 +408,5 @@ def communities_table(report: DistrictReport) -> HTML:
     if c.empty:
         return HTML("")
     out = pd.DataFrame({"街道（乡镇）": c["unit"], "社区（村）": c["community"],
-                        "有效问卷": [f"<{MIN_CELL}" if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)]})
+                        "有效问卷": [SUPPRESSED if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)]})
     return _table(out)

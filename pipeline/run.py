@@ -1,4 +1,9 @@
-"""The stages chained: ingest+clean → analyze (+findings) → render. Each is callable on its own."""
+"""The stages chained: ingest+clean → analyze (+findings) → render. Each is callable on its own.
+
+Each stage writes its whole directory at once (``pipeline.atomic.staged_dir``): after a crash the
+directory holds the previous complete result, and ``run_survey`` redoes what is missing or stale
+without ``--force``. Every stage runs under the survey's lock.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,30 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.atomic import staged_dir
 from pipeline.errors import SurveyError
+from pipeline.names import survey_directory_name
 from pipeline.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 
 
 @dataclass
 class SurveyPaths:
-    """Where one survey's stages read and write."""
+    """Where one survey's stages read and write: ``root`` is resolved once (a relative root works from any
+    working directory, including the report kernels'), and the survey name must be a plain name."""
 
     survey: str
     root: Path = PROJECT_ROOT
+
+    def __post_init__(self) -> None:
+        self.survey = survey_directory_name(self.survey)
+        self.root = Path(self.root).resolve()
+
+    def lock(self):
+        """The survey's lock (``reports/<survey>/.lock``): one stage or run at a time."""
+        from pipeline.lock import survey_lock
+
+        return survey_lock(self.reports)
 
     @property
     def interim(self) -> Path:
@@ -37,17 +55,29 @@ class SurveyPaths:
 
 
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
-                mapping: Path | None = None) -> dict[str, int]:
+                mapping: Path | None = None, date_order: str | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
-    from pipeline.clean import clean, write_clean
+    from pipeline.clean import RULE_ORDER, clean, write_clean
     from pipeline.ingest import ingest_files, read_mapping
 
-    frame = ingest_files(inputs, questionnaire, read_mapping(mapping))
+    frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order)
     result = clean(frame, questionnaire)
-    write_clean(result, paths.interim)
     counts = result.counts
     assert counts["rows_in"] == counts["kept"] + counts["rejected"]
+    if counts["kept"] == 0:
+        by_rule = result.audit["剔除规则"].value_counts()
+        listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
+        raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
+                          "请核对导出文件，或问卷定义中的清洗规则（quality:）")
+    with staged_dir(paths.interim) as staging:
+        write_clean(result, staging)
     return counts
+
+
+def _data_until(kept: pd.DataFrame) -> str:
+    """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
+    last = kept["submitted_at"].max() if "submitted_at" in kept else pd.NaT
+    return "—" if pd.isna(last) else last.strftime("%Y-%m-%d")
 
 
 def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path,
@@ -58,10 +88,12 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     unweighted ones (see ``pipeline.weights``).
     """
     from pipeline.analyze import MIN_N_TEST, analyze, write_analysis
-    from pipeline.atomic import write_parquet
+    from pipeline.atomic import write_json, write_parquet
     from pipeline.findings import write_findings
     from pipeline.workbook import problem_ledger
 
+    if not (paths.interim / "responses.parquet").exists():
+        raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
     kept = pd.read_parquet(paths.interim / "responses.parquet")
     audit = pd.read_parquet(paths.interim / "audit.parquet")
     weights = None
@@ -71,7 +103,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         if not weight_by or weight_by not in questionnaire.by_id:
             raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”")
         unit = kept[questionnaire.unit_question.id]
-        weights = cell_weights(unit, kept[weight_by], read_population(population, weight_by), weight_by)
+        weights = cell_weights(unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population))
     result = analyze(kept, audit, questionnaire, weights=weights)
     manifest = {
         "survey": paths.survey,
@@ -81,7 +113,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "questionnaire_sha256": hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
         "input_files": sorted(audit["来源文件"].unique().tolist()),
         "created": datetime.now().isoformat(timespec="seconds"),
-        "data_until": kept["submitted_at"].max().strftime("%Y-%m-%d") if len(kept) else "—",
+        "data_until": _data_until(kept),
         "units": result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
         "processed_dir": str(paths.processed.resolve()),
         "interim_dir": str(paths.interim.resolve()),
@@ -93,9 +125,11 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "version": __version__,
         "fingerprint": input_fingerprint,
     }
-    write_analysis(result, paths.processed, manifest)
-    write_findings(result, questionnaire, paths.processed)
-    write_parquet(paths.processed / "problem_ledger.parquet", problem_ledger(result, questionnaire))
+    with staged_dir(paths.processed) as staging:
+        write_analysis(result, staging)
+        write_findings(result, questionnaire, staging)
+        write_parquet(staging / "problem_ledger.parquet", problem_ledger(result, questionnaire))
+        write_json(staging / "manifest.json", manifest)  # last: its presence says the stage completed
     return manifest
 
 
@@ -106,14 +140,14 @@ def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = F
 
 
 def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None,
-                mapping: Path | None = None, places: Path | None = None) -> str:
+                mapping: Path | None = None, places: Path | None = None, date_order: str | None = None) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
     mapping, weighting, version."""
     h = hashlib.sha256(__version__.encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
         h.update(Path(path).name.encode())
         h.update(Path(path).read_bytes())
-    h.update(str(weight_by).encode())
+    h.update(f"{weight_by}|{date_order}".encode())
     return h.hexdigest()
 
 
@@ -126,23 +160,22 @@ def _previous_fingerprint(paths: SurveyPaths) -> str | None:
 
 def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
                population: Path | None = None, weight_by: str | None = None, force: bool = False,
-               scheduler: str | None = None, mapping: Path | None = None):
+               scheduler: str | None = None, mapping: Path | None = None, date_order: str | None = None):
     """Run every stage under the survey's lock; skip cleaning and analysis when no input changed.
 
     Returns (clean counts or None when skipped, render results).
     """
-    from pipeline.lock import survey_lock
+    from pipeline.ingest import expand_inputs
 
-    with survey_lock(paths.reports):
+    with paths.lock():
         questionnaire = load_questionnaire(questionnaire_path)
-        for path in inputs:
-            if not Path(path).exists():
-                raise SurveyError("文件不存在", file=str(path))
+        inputs = expand_inputs(inputs)
         questionnaire.known_places()  # a missing reference list is reported before any work
-        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping, questionnaire.places_path())
+        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping, questionnaire.places_path(),
+                         date_order)
         counts = None
         if force or _previous_fingerprint(paths) != fp:
-            counts = stage_clean(inputs, questionnaire, paths, mapping)
+            counts = stage_clean(inputs, questionnaire, paths, mapping, date_order)
             stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp)
         results = stage_report(paths, workers, force, scheduler)
     return counts, results

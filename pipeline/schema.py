@@ -2,7 +2,8 @@
 
 It is checked at the end of the clean stage, before anything is written: Likert codes within the
 scale, choices among the options, numbers within their range, no IP column and no personal data left
-in any text column. A failure here is a bug in the pipeline, not a problem with the user's file.
+in any text column (checked with the masking's own rules, so it cannot disagree with the masking). A
+failure here is a bug in the pipeline, not a problem with the user's file.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline.privacy import holds_personal_data
 from pipeline.questionnaire import Questionnaire
-
-PII_CHECK = r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dXx](?!\d)|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.|(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"
 
 
 def _no_pii(s: pd.Series) -> pd.Series:
-    return ~s.astype("string").str.contains(PII_CHECK, regex=True).fillna(False)
+    """The masking's own rules: a value is clean when masking would not change it."""
+    return ~holds_personal_data(s)
 
 
 def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
@@ -48,5 +49,15 @@ def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
     )
 
 
+class ContractError(RuntimeError):
+    """A stored table broke its contract: a bug in the pipeline. The message names columns and checks,
+    never the values (they could be personal data)."""
+
+
 def validate_clean(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    return clean_schema(questionnaire).validate(kept, lazy=True)
+    try:
+        return clean_schema(questionnaire).validate(kept, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        where = sorted({f"{c}（{k}）" for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)})
+        raise ContractError(f"清洗结果未通过内部检查（程序错误，请报告）：{'；'.join(where)}，共{len(cases)}处") from None

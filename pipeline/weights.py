@@ -3,7 +3,8 @@
 The population table (CSV or Excel) has one row per unit and cell: columns ``unit``, the weighting
 variable (for example ``identity`` with the questionnaire's option texts) and ``population``. Within each
 unit, a respondent in cell c gets weight (population share of c) / (sample share of c), normalised to a
-mean of 1 in the unit. Respondents in cells the table does not list keep weight 1 (reported as a note).
+mean of 1 in the unit. A unit or cell the sample has and the table does not list is an error naming
+them all (a silent weight of 1 would misstate the estimate).
 Weighted estimates are always labelled as such next to the unweighted ones.
 """
 
@@ -33,14 +34,21 @@ def read_population(path: str | Path, by: str) -> pd.DataFrame:
     return table.assign(population=bad)
 
 
-def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by: str) -> pd.Series:
-    """Post-stratification weight per respondent (mean 1 within each unit)."""
+def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by: str,
+                 file: str | None = None) -> pd.Series:
+    """Post-stratification weight per respondent (mean 1 within each unit); respondents with no answer to
+    the weighting question keep weight 1."""
     sample = pd.DataFrame({"unit": unit.astype("string"), by: cell.astype("string")})
     pop = population.assign(unit=population["unit"].astype("string"), **{by: population[by].astype("string")})
     pop["pop_share"] = pop["population"] / pop.groupby("unit")["population"].transform("sum")
-    counts = sample.groupby(["unit", by]).size().rename("n").reset_index()
+    counts = sample.dropna().groupby(["unit", by]).size().rename("n").reset_index()
     counts["sample_share"] = counts["n"] / counts.groupby("unit")["n"].transform("sum")
     cells = counts.merge(pop[["unit", by, "pop_share"]], on=["unit", by], how="left")
+    missing = cells.loc[cells["pop_share"].isna() | (cells["pop_share"] == 0)]
+    if not missing.empty:
+        listed = "、".join(f"{u}的“{c}”" for u, c in zip(missing["unit"], missing[by], strict=True))
+        raise SurveyError(f"人口结构表缺少以下单位和类别的人数（或人数为0），但样本中有这些受访者：{listed}；"
+                          "请补全人口结构表后再加权", file=file, column="population")
     cells["w"] = cells["pop_share"] / cells["sample_share"]
     w = sample.merge(cells[["unit", by, "w"]], on=["unit", by], how="left")["w"].fillna(1.0).to_numpy()
     w = pd.Series(w, index=unit.index)

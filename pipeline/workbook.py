@@ -6,13 +6,15 @@ the ledger (问题清单/台账) as the start of next year's follow-up.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.analyze import Analysis
 from pipeline.atomic import write_with
+from pipeline.disclosure import SUPPRESSED
+from pipeline.excel import excel_writer, sheet_name, write_frame
+from pipeline.names import output_path
 from pipeline.questionnaire import Questionnaire
 from pipeline.thresholds import DISTRICT
 
@@ -42,17 +44,6 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     key = pd.DataFrame({"u": ledger["街道（乡镇）"].map(order), "d": ledger["维度"].map(dims),
                         "item": ledger["题目"] != "（维度总体）", "gap": ledger["差距"]})
     return ledger.loc[key.sort_values(["u", "d", "item", "gap"]).index].reset_index(drop=True)
-
-
-def sheet_name(name: str, used: set[str]) -> str:
-    """An Excel-safe, unique sheet name (≤ 31 characters, none of []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
-    out, i = base, 2
-    while out in used:
-        out = f"{base[:28]}_{i}"
-        i += 1
-    used.add(out)
-    return out
 
 
 def _unit_tables(a: Analysis, unit: str | None) -> list[tuple[str, pd.DataFrame]]:
@@ -85,8 +76,10 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
     u = a.units
     summary = pd.DataFrame({
         "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"], "剔除": u["rejected"],
-        "满意率": u["satisfaction_rate"].round(3) if "satisfaction_rate" in u else None,
-        "意见建议（条）": u.get("suggestions"), "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
+        "满意率": (u["satisfaction_rate"].round(3).astype(object).where(~u["suppressed"], SUPPRESSED)
+                if "satisfaction_rate" in u else None),
+        "意见建议（条）": u["suggestions"].astype(object).where(~u["suppressed"], SUPPRESSED),
+        "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
     })
     about = pd.DataFrame({"项目": ["调查", "数据截至", "生成时间", "数据文件", "说明"],
                           "内容": [manifest["title"], manifest["data_until"], manifest["created"], "、".join(manifest["input_files"]),
@@ -94,31 +87,34 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
 
     def _write(path: Path) -> None:
         used: set[str] = set()
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            about.to_excel(xw, sheet_name=sheet_name("说明", used), index=False)
-            ledger.to_excel(xw, sheet_name=sheet_name("问题清单", used), index=False)
-            summary.to_excel(xw, sheet_name=sheet_name("全区汇总", used), index=False)
+        with excel_writer(path) as xw:
+            sheets = [(sheet_name("说明", used), about, 0), (sheet_name("问题清单", used), ledger, 0),
+                      (sheet_name("全区汇总", used), summary, 0)]
             if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
                 for unit in manifest["units"]:
                     name, row = sheet_name(unit, used), 0
                     for title, table in _unit_tables(a, unit):
-                        pd.DataFrame({title: []}).to_excel(xw, sheet_name=name, startrow=row, index=False)
-                        table.to_excel(xw, sheet_name=name, startrow=row + 1, index=False)
+                        sheets.append((name, pd.DataFrame({title: []}), row))
+                        sheets.append((name, table, row + 1))
                         row += len(table) + 4
             else:  # a city or a province: long tables a researcher filters by unit
-                for title, table in _unit_tables(a, None):
-                    table.to_excel(xw, sheet_name=sheet_name("各单位" + title[:20], used), index=False)
-            audit.to_excel(xw, sheet_name=sheet_name("剔除记录", used), index=False)
-            for ws in xw.book.worksheets:
-                for col in ws.columns:
-                    width = max(len(str(c.value or "")) for c in col[:200])
-                    ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width * 1.6))
+                sheets += [(sheet_name("各单位" + title[:20], used), table, 0) for title, table in _unit_tables(a, None)]
+            sheets.append((sheet_name("剔除记录", used), audit, 0))
+            widths: dict[str, dict[int, float]] = {}
+            for name, table, row in sheets:
+                write_frame(xw, table, name, startrow=row)
+                for j, col in enumerate(table.columns):
+                    width = max([len(str(col)), *(len(str(v)) for v in table[col].head(200))])
+                    widths.setdefault(name, {})[j] = max(widths.get(name, {}).get(j, 0), width)
+            for name, cols in widths.items():
+                for j, width in cols.items():
+                    xw.sheets[name].set_column(j, j, min(60, max(8, width * 1.6)))
 
     return write_with(target, _write)
 
 
 def workbook_name(manifest: dict) -> str:
-    return f"{manifest['title']}_调研结果.xlsx"
+    return output_path(Path("."), f"{manifest['title']}_调研结果", ".xlsx", "问卷标题").name
 
 
 def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:

@@ -1,5 +1,7 @@
 import json
 
+import pandas as pd
+
 from pipeline import findings as fd
 from pipeline.analyze import Analysis
 
@@ -45,9 +47,9 @@ def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
     a, _ = demo_analysis
     comp = a.composition.copy()
     row = (comp["unit"] == "东湖街道") & (comp["question"] == "age") & (comp["option"] == "60岁以上")
-    comp.loc[row, "count"] = 3
+    comp.loc[row, ["count", "share", "suppressed"]] = [pd.NA, pd.NA, True]
     f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire)
-    assert "60岁以上的不足5人" in " ".join(f["basic"]["text"])
+    assert "60岁以上的人数不予显示" in " ".join(f["basic"]["text"])
 
 
 def test_district_summary(demo_analysis, questionnaire):

@@ -63,9 +63,10 @@ def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnai
     member = raw.index[raw["3、您的身份"] == "党员"][0]
     raw.loc[member, "44、过去一年，您参加“三会一课”的次数"] = "500"
     frame = ingest_frame(raw, questionnaire, "wjx.xlsx").frame
-    assert pd.isna(frame.loc[member, "meetings"]) and "“500”，不是0–100之间的数字" in frame.loc[member, "_issue"]
+    assert pd.isna(frame.loc[member, "meetings"]) and "的答案不是0–100之间的数字" in frame.loc[member, "_issue"]
     audit = clean(frame, questionnaire).audit
-    assert audit.loc[member, "剔除规则"] == RULE_INVALID and "500" in audit.loc[member, "说明"]
+    assert audit.loc[member, "剔除规则"] == RULE_INVALID and "0–100" in audit.loc[member, "说明"]
+    assert "500" not in audit.loc[member, "说明"]  # the raw answer is never copied into an explanation
 
 
 def test_reads_xlsx_and_gbk_csv_alike(small_raw, questionnaire, tmp_path):
@@ -89,7 +90,7 @@ def test_empty_and_header_only_files(small_raw, questionnaire, tmp_path):
     with pytest.raises(SurveyError, match="只有表头"):
         ingest_file(tmp_path / "head.xlsx", questionnaire)
     (tmp_path / "x.xlsx").write_text("not a workbook")
-    with pytest.raises(SurveyError, match="无法读取"):
+    with pytest.raises(SurveyError, match="x.xlsx.*内容不是Excel表格"):
         ingest_file(tmp_path / "x.xlsx", questionnaire)
 
 

@@ -49,8 +49,9 @@ def test_web_and_paper_files_combined_with_the_same_respondent_caught(questionna
 
 
 def test_duplicate_file_names_are_refused(questionnaire, tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.xlsx").write_bytes(b"")
     with pytest.raises(SurveyError, match="重名"):
         ingest_files([tmp_path / "a" / "x.xlsx", tmp_path / "b" / "x.xlsx"], questionnaire)
 
