@@ -216,9 +216,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
             print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
             return 0
+        scheduler = _scheduler(args)
         if not (paths.processed / "manifest.json").exists():
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
-        results = stage_report(paths, args.workers, args.force, _scheduler(args))
+        results = stage_report(paths, args.workers, args.force, scheduler)
     return _print_results(results, paths.reports)
 
 

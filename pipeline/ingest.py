@@ -44,7 +44,7 @@ from pipeline.formats import (
     split_multi,
 )
 from pipeline.names import shown, strip_invisible
-from pipeline.privacy import holds_personal_data, redact_series
+from pipeline.privacy import holds_personal_data, redact, redact_series
 from pipeline.questionnaire import Question, Questionnaire
 from pipeline.readers import read_table
 
@@ -398,10 +398,14 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2))
     raw = raw.reset_index(drop=True)
     raw.columns = [strip_invisible(c) for c in raw.columns]
+    twice = raw.columns[raw.columns.duplicated()].unique().tolist()
+    if twice:
+        raise SurveyError("、".join(f"表头“{c}”出现了{int((raw.columns == c).sum())}次" for c in twice)
+                          + "；每一列的表头应不同（请检查导出文件，或用列对应文件区分）", file=file)
     df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
     parts: list[pd.DataFrame | pd.Series] = [
-        pd.DataFrame({"_file": file, "_row": src.rows}, index=df.index),
+        pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index),
         _metadata(df, src, date_order),
     ]
     issues = pd.Series(pd.NA, index=df.index, dtype="string")

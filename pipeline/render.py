@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -45,13 +46,14 @@ __all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_
 STREET_TEMPLATE = NOTEBOOKS / "street_report.ipynb"
 DISTRICT_TEMPLATE = NOTEBOOKS / "district_overview.ipynb"
 CELL_TIMEOUT_S = 300
-DASK_CONNECT_TIMEOUT_S = 30
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def dask_worker_wait_s() -> float:
-    """How long to wait for a Dask cluster to have a worker (``SURVEY_DASK_WORKER_WAIT``, default 60 s)."""
-    return float(os.environ.get("SURVEY_DASK_WORKER_WAIT", "60"))
+def dask_waits() -> tuple[float, float]:
+    """Seconds to wait for a Dask scheduler to answer and for it to have a worker
+    (``SURVEY_DASK_CONNECT_TIMEOUT``, default 30; ``SURVEY_DASK_WORKER_WAIT``, default 60)."""
+    return (float(os.environ.get("SURVEY_DASK_CONNECT_TIMEOUT", "30")),
+            float(os.environ.get("SURVEY_DASK_WORKER_WAIT", "60")))
 
 
 @cache
@@ -193,12 +195,22 @@ def connect(scheduler: str):
     """A Dask client for ``scheduler`` with at least one worker; a Chinese error (after a bounded wait) otherwise."""
     from dask.distributed import Client
 
+    timeout, wait = dask_waits()
+    failure, client = "", None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None  # a half-built client complains from __del__; the message below says it all
     try:
-        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise SurveyError(f"无法连接 Dask 调度器“{scheduler}”（{type(exc).__name__}）：请检查地址和端口（如 tcp://10.0.0.5:8786），"
-                          "以及调度器是否已经启动") from None
-    wait = dask_worker_wait_s()
+        try:
+            client = Client(scheduler, timeout=timeout, set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - whatever the address or the network did, say it in Chinese
+            failure = type(exc).__name__
+        if failure:
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    if client is None:
+        raise SurveyError(f"无法连接 Dask 调度器“{scheduler}”（{failure}，等待了{timeout:g}秒）：请检查地址和端口"
+                          "（如 tcp://10.0.0.5:8786），以及调度器是否已经启动")
     try:
         client.wait_for_workers(1, timeout=wait)
     except (OSError, TimeoutError):

@@ -145,7 +145,7 @@ def composition_plot(report: UnitReport) -> Image | HTML:
     dist = report.district_composition.loc[report.district_composition["question"].isin(labels)]
     if own.empty:
         return HTML("")
-    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=DISTRICT)])
+    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=DISTRICT)], ignore_index=True)
     table["类别"] = table["question"].map(labels) + "：" + table["option"]
     fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}受访者构成（与全区对比）")
     return Image(data=plots.to_png(fig), format="png")
@@ -167,8 +167,10 @@ def themes_table(report: UnitReport) -> HTML:
     return _table(out)
 
 
-def dimension_plot(report: UnitReport) -> Image:
+def dimension_plot(report: UnitReport) -> Image | HTML:
     d = report.dimensions.loc[~report.dimensions["suppressed"]]
+    if d.empty:
+        return HTML("")
     fig = plots.dimension_plot(d, report.unit, report.findings["comparison"])
     return Image(data=plots.to_png(fig), format="png")
 
