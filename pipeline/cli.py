@@ -1,8 +1,9 @@
 """Command line: ``survey demo``, ``survey run`` and one sub-command per stage.
 
-Exit codes: 0 success; 2 bad input (a Chinese message names file, row and column); 3 some reports
-failed (the others were written, and the index lists the failures); 4 another run of the same survey
-is in progress (nothing was done).
+Exit codes: 0 success; 1 an internal error (a bug: a Chinese message and the traceback in a log file);
+2 bad input or misuse (a Chinese message names file, row and column); 3 some reports failed (the others
+were written, and the index lists the failures); 4 another run of the same survey is in progress
+(nothing was done); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 from pipeline.errors import SurveyError
 from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
 
+EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_REPORTS_FAILED = 3
 EXIT_LOCKED = 4
+EXIT_INTERRUPTED = 130
 DEMO_EXPORT = "demo_wjx_按文本.xlsx"
 
 
@@ -153,6 +156,18 @@ def _screenshots(paths, unit: str | None) -> int:
     return 0
 
 
+def _internal_error_log() -> Path:
+    """Write the current traceback to a log file in the temporary directory and return its path."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    fd, name = tempfile.mkstemp(prefix=f"survey-error-{datetime.now():%Y%m%d-%H%M%S}-", suffix=".log")
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc())
+    return Path(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.lock import LockedError
@@ -165,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     except SurveyError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("已中断：已写完的文件完整可用，下次运行会接着完成其余部分", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in Chinese, keep the traceback for the developers
+        log = _internal_error_log()
+        print(f"错误：程序内部出错（{type(exc).__name__}），这不是您的数据的问题；详细信息已写入 {log}，"
+              "请把该文件发给维护人员", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _dispatch(args: argparse.Namespace) -> int:

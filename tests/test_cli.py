@@ -50,3 +50,22 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
     assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0
     assert "格式 tencent，10 行" in capsys.readouterr().out
+
+
+def test_an_internal_error_is_explained_and_logged(monkeypatch, tmp_path, capsys):
+    from pipeline import run
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(run, "stage_analyze", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    (tmp_path / "data" / "interim" / "x").mkdir(parents=True)
+    assert main(["analyze", "--survey", "x", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "程序内部出错（ZeroDivisionError），这不是您的数据的问题" in err and "Traceback" not in err
+    log = Path(err.split("详细信息已写入 ")[1].split("，")[0])
+    assert "ZeroDivisionError: division by zero" in log.read_text(encoding="utf-8")
