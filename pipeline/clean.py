@@ -130,7 +130,7 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
         answer = frame[check.question]
         given = answer.cat.codes + 1 if isinstance(answer.dtype, pd.CategoricalDtype) else answer
         failed = answer.notna() & (pd.Series(given, index=frame.index) != expected)
-        mark(failed, RULE_ATTENTION, pd.Series(f"第{q.number}题应选择“{check.expected}”", index=frame.index))
+        mark(failed, RULE_ATTENTION, pd.Series(f"{q.where}应选择“{check.expected}”", index=frame.index))
 
     key = _answer_key(frame, questionnaire)
     order = frame.sort_values("submitted_at", kind="stable").index

@@ -1,46 +1,49 @@
-"""Synthetic but realistic 问卷星 "按文本" export with planted effects.
+"""Synthetic but realistic survey exports with planted effects, for any questionnaire.
 
-The demo district (示范区) has six streets (街道) and four townships (镇/乡) with four communities
-or villages each. Respondents answer the default questionnaire (`questionnaires/jiceng_dangjian.yaml`).
+``generate_responses`` answers a questionnaire question by question, in its order, the way respondents
+of a district would; ``DemoSpec`` says how many respondents each unit has, which effects are planted,
+and the touches of realism a particular survey has (who answers, what drives overall satisfaction,
+what people write). The shipped questionnaires have their own specs (``demo_spec``); any other
+questionnaire gets a plain one.
 
 Response model (documented so that tests can check the analysis finds what was planted):
 
 - each respondent has a general attitude ``g ~ N(0, 1)``; each dimension's latent score is
   ``0.55 g + 0.835 e_d + effect[unit, dimension]`` with ``e_d ~ N(0, 1)``;
-- an item's latent response is ``0.8 θ_d + 0.6 ε + intercept`` cut into five categories
-  (about 3.8 on average); a reverse-worded item records ``6 - category``;
-- overall satisfaction depends most on 服务群众, 基层减负 and 组织生活 (the "drivers");
-- the multi-select problem choices and the open suggestions lean to the respondent's lowest
-  dimensions.
+- an item's latent response is ``0.8 θ_d + 0.6 ε + intercept`` cut into the scale's categories
+  (about 3.8 of 5 on average); a reverse-worded item records the mirror category;
+- overall satisfaction depends on the ``drivers`` dimensions (and a little on all of them);
+- multi-select choices lean to the options linked to the respondent's lowest dimensions, and open
+  suggestions to the respondent's lowest dimensions;
+- planted effects are centred: every unit but the ``null_unit`` is shifted so that the size-weighted
+  mean of all units except the null unit is the baseline, which is where the null unit sits.
 
-Planted effects (latent SD units) in the default demo:
-
-- 石桥乡 (a township) is clearly low on 信息化建设 (−1.0);
-- 新华街道 (a street) is low on 基层减负 (−0.8);
-- 西城街道 has no real differences: the planted effects are centred, i.e. every other unit is
-  shifted up slightly so that the size-weighted mean of all units except the no-effect unit is
-  exactly the baseline, which is where the no-effect unit sits.
-
-Contamination: about 3% speeders (random answers in 25–80 s), 2% straight-liners (the same option
-for every Likert item) and 2% duplicate submissions (an exact copy sent 1–15 minutes later).
-A few open answers carry a planted mobile number, which the clean stage must redact.
+The 示范区 demo (``questionnaires/jiceng_dangjian.yaml``): six streets and four townships with four
+communities or villages each; 石桥乡 is clearly low on 信息化建设 (−1.0), 新华街道 low on 基层减负
+(−0.8), 西城街道 has no real differences. Contamination: about 3% speeders (random answers in 25–80
+s), 2% straight-liners and 2% duplicate submissions (an exact copy sent 1–15 minutes later); a few open
+answers carry a planted mobile number, which the clean stage must mask.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from pipeline.atomic import write_with
-from pipeline.formats import MULTI_SEP
+from pipeline.formats import MULTI_SEP, export_header
 from pipeline.questionnaire import Question, Questionnaire
 
 SKIPPED = "(跳过)"
 EMPTY = "(空)"
+PROVINCE_CITY = "(江苏-南京)"
+NO_SUGGESTION = ["无", "暂无", "没有", "无意见"]
 
 DEFAULT_UNITS: dict[str, list[str]] = {
     "东湖街道": ["东湖社区", "湖滨社区", "桂园社区", "翠湖社区"],
@@ -61,11 +64,18 @@ DEFAULT_SIZES: dict[str, int] = {
 DEFAULT_PLANTED: dict[str, dict[str, float]] = {"石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8}}
 DEFAULT_NULL_UNIT = "西城街道"
 
-PROBLEM_DIMENSIONS = [
-    "responsibility", "org_life", "education_mgmt", "service", "cadres", "burden", "regional", "digital",
-]
-
-SUGGESTIONS: dict[str, list[str]] = {
+# the 示范区 demo's realism: who answers (by unit kind), what drives satisfaction, what people choose and write
+JICENG_PROFILE = {
+    "identity": {"": [0.45, 0.35, 0.1, 0.1]},
+    "age": {"街道": [0.3, 0.5, 0.2], "乡镇": [0.2, 0.45, 0.35]},
+    "education": {"街道": [0.15, 0.25, 0.3, 0.3], "乡镇": [0.35, 0.3, 0.2, 0.15]},
+}
+JICENG_DRIVERS = {"service": 1.0, "burden": 1.0, "org_life": 1.0}
+JICENG_MULTI = {"problems": ["responsibility", "org_life", "education_mgmt", "service", "cadres", "burden", "regional",
+                             "digital"]}
+JICENG_OTHER = {"problems": "其他〖社区办公用房紧张〗"}
+JICENG_NUMBERS = {"meetings": (10.0, "org_life", 3.0)}
+JICENG_SUGGESTIONS: dict[str, list[str]] = {
     "burden": [
         "建议进一步精简填表报数，减少重复统计，让社区干部有更多时间服务居民。",
         "微信群打卡截图太多了，希望真正为基层减负，不要过度留痕。",
@@ -104,13 +114,11 @@ SUGGESTIONS: dict[str, list[str]] = {
         "总体感觉不错，希望继续保持。",
     ],
 }
-NO_SUGGESTION = ["无", "暂无", "没有", "无意见"]
-PROVINCE_CITY = "(江苏-南京)"
 
 
 @dataclass
 class DemoSpec:
-    """What to generate; the defaults are the README's demo district."""
+    """What to generate; the defaults are the README's 示范区 demo."""
 
     units: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_UNITS))
     sizes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZES))
@@ -122,11 +130,28 @@ class DemoSpec:
     duplicate_rate: float = 0.02
     pii_rate: float = 0.01
     start: datetime = datetime(2026, 9, 1, 8, 0, 0)
+    # realism of a particular survey (empty: plain random answers)
+    profile_weights: dict[str, dict[str, list[float]]] = field(default_factory=lambda: dict(JICENG_PROFILE))
+    drivers: dict[str, float] = field(default_factory=lambda: dict(JICENG_DRIVERS))
+    multi_links: dict[str, list[str]] = field(default_factory=lambda: dict(JICENG_MULTI))  # question → dimension per option
+    multi_other: dict[str, str] = field(default_factory=lambda: dict(JICENG_OTHER))  # question → "其他〖…〗" now and then
+    numbers: dict[str, tuple[float, str, float]] = field(default_factory=lambda: dict(JICENG_NUMBERS))  # base, dim, slope
+    suggestions: dict[str, list[str]] = field(default_factory=lambda: dict(JICENG_SUGGESTIONS))
+    times: bool = True  # submit times and durations (paper entry has none)
 
     @classmethod
     def small(cls, units: dict[str, list[str]], n: int, planted: dict[str, dict[str, float]],
               null_unit: str | None, seed: int = 7) -> DemoSpec:
         return cls(units=units, sizes={u: n for u in units}, planted=planted, null_unit=null_unit, seed=seed)
+
+
+def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
+    """A spec for any questionnaire: its units with four communities each, 120 respondents a unit, no
+    planted effects, plain random profiles and answers."""
+    units = {u: [f"{u}第{i}社区" for i in "一二三四"] for u in questionnaire.unit_question.options}
+    spec = DemoSpec(units=units, sizes={u: 120 for u in units}, planted={}, null_unit=None, profile_weights={},
+                    drivers={}, multi_links={}, multi_other={}, numbers={}, suggestions={})
+    return replace(spec, **changes)
 
 
 def centred_effects(spec: DemoSpec, dimensions: list[str]) -> pd.DataFrame:
@@ -151,12 +176,22 @@ def _fmt_time(ts: datetime) -> str:
     return f"{ts.year}/{ts.month}/{ts.day} {ts.hour}:{ts.minute:02d}:{ts.second:02d}"
 
 
-def _categories(latent: np.ndarray) -> np.ndarray:
-    return np.digitize(latent, [-0.9, -0.2, 0.5, 1.5]) + 1
+CUTS_5 = [-0.9, -0.2, 0.5, 1.5]
 
 
-def _header(q: Question) -> str:
-    return f"{q.number}、{q.text}"
+def cuts(k: int) -> list[float]:
+    """Latent thresholds of a k-point scale: most answers in the upper middle, as in real surveys."""
+    if k == 5:
+        return CUTS_5
+    return list(0.9 + norm.ppf(np.linspace(0, 1, k + 1)[1:-1] ** 1.6))
+
+
+def _category(latent: float, k: int) -> int:
+    return int(np.digitize([latent], cuts(k))[0]) + 1
+
+
+def _applies(q: Question, rec: dict[str, object]) -> bool:
+    return all(rec.get(ref) in values for ref, values in (q.show_if or {}).items())
 
 
 def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataFrame:
@@ -168,64 +203,101 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
     records: list[dict[str, object]] = []
     items = qn.likert_items
     intercepts = {it.id: 0.9 + rng.normal(0, 0.15) for it in items}
+    overall = qn.overall
+    drivers = spec.drivers or {d: 1.0 for d in dims}
     for unit, communities in spec.units.items():
         n = spec.sizes[unit]
-        township = not unit.endswith("街道")
+        kind = qn.unit_kind(unit)
         g = rng.normal(size=n)
         theta = 0.55 * g[:, None] + 0.835 * rng.normal(size=(n, len(dims))) + effects.loc[unit].to_numpy()
         for i in range(n):
-            rec: dict[str, object] = {"_unit": unit}
-            rec["unit"] = unit
-            rec["community"] = communities[int(rng.integers(len(communities)))]
-            identity = rng.choice(qn.by_id["identity"].options, p=[0.45, 0.35, 0.1, 0.1])
-            rec["identity"] = identity
-            rec["gender"] = rng.choice(qn.by_id["gender"].options)
-            age_p = [0.2, 0.45, 0.35] if township else [0.3, 0.5, 0.2]
-            rec["age"] = rng.choice(qn.by_id["age"].options, p=age_p)
-            edu_p = [0.35, 0.3, 0.2, 0.15] if township else [0.15, 0.25, 0.3, 0.3]
-            rec["education"] = rng.choice(qn.by_id["education"].options, p=edu_p)
-            member = identity == "党员"
-            rec["party_years"] = rng.choice(qn.by_id["party_years"].options) if member else SKIPPED
             th = dict(zip(dims, theta[i], strict=True))
-            for it in items:
-                cat = int(_categories(np.array([0.8 * th[it.dimension] + 0.6 * rng.normal() + intercepts[it.id]]))[0])
-                raw = 6 - cat if it.reverse else cat
-                rec[it.id] = it.options[raw - 1]
-            sat = 0.9 + 0.3 * (th["service"] + th["burden"] + th["org_life"]) / 1.5 + 0.1 * sum(th.values()) / len(th)
-            rec["overall"] = qn.by_id["overall"].options[int(_categories(np.array([sat + 0.5 * rng.normal()]))[0]) - 1]
-            problems = qn.by_id["problems"].options
-            score = -np.array([th[d] for d in PROBLEM_DIMENSIONS]) + rng.gumbel(size=len(PROBLEM_DIMENSIONS))
-            k = int(rng.choice([1, 2, 3], p=[0.2, 0.35, 0.45]))
-            chosen = [problems[j] for j in sorted(np.argsort(-score)[:k])]
-            if rng.random() < 0.02 and len(chosen) < (qn.by_id["problems"].max_choices or len(problems)):
-                chosen.append("其他〖社区办公用房紧张〗")
-            rec["problems"] = MULTI_SEP.join(chosen)
-            rec["meetings"] = int(max(0, rng.poisson(max(1.0, 10 + 3 * th["org_life"])))) if member else SKIPPED
-            rec["suggestion"] = _suggestion(rng, th, spec.pii_rate)
+            rec: dict[str, object] = {"_unit": unit}
+            for q in qn.questions:
+                if not _applies(q, rec):
+                    rec[q.id] = SKIPPED
+                elif q.role == "unit":
+                    rec[q.id] = unit
+                elif q.role == "community":
+                    rec[q.id] = communities[int(rng.integers(len(communities)))]
+                elif q.dimension is not None:
+                    latent = 0.8 * th[q.dimension] + 0.6 * rng.normal() + intercepts[q.id]
+                    cat = _category(latent, len(q.options))
+                    rec[q.id] = q.options[(len(q.options) + 1 - cat if q.reverse else cat) - 1]
+                elif q is overall:
+                    sat = (0.9 + 0.3 * sum(w * th[d] for d, w in drivers.items()) / (0.5 * sum(drivers.values()))
+                           + 0.1 * sum(th.values()) / len(th))
+                    rec[q.id] = q.options[_category(sat + 0.5 * rng.normal(), len(q.options)) - 1]
+                elif q.type == "single":
+                    weights = spec.profile_weights.get(q.id, {})
+                    p = weights.get(kind, weights.get(""))
+                    rec[q.id] = rng.choice(q.options, p=p) if p is not None else rng.choice(q.options)
+                elif q.type == "multi":
+                    rec[q.id] = _multi(q, th, rng, spec)
+                elif q.type == "number":
+                    rec[q.id] = _number(q, th, rng, spec)
+                elif q.role == "open":
+                    rec[q.id] = _suggestion(rng, th, spec, qn)
+                else:
+                    rec[q.id] = EMPTY
             records.append(rec)
     df = pd.DataFrame.from_records(records)
     df = _add_contamination(df, qn, rng, spec)
     return _to_export(df, qn, rng, spec)
 
 
-def _suggestion(rng: np.random.Generator, th: dict[str, float], pii_rate: float) -> str:
+def _multi(q: Question, th: dict[str, float], rng: np.random.Generator, spec: DemoSpec) -> str:
+    links = spec.multi_links.get(q.id)
+    linked = len(links) if links else len(q.options)
+    score = (-np.array([th[d] for d in links]) if links else np.zeros(linked)) + rng.gumbel(size=linked)
+    most = min(q.max_choices or 3, 3, linked)
+    k = int(rng.choice([1, 2, 3][:most], p=np.array([0.2, 0.35, 0.45][:most]) / sum([0.2, 0.35, 0.45][:most])))
+    chosen = [q.options[j] for j in sorted(np.argsort(-score)[:k])]
+    if rng.random() < 0.02 and q.id in spec.multi_other and len(chosen) < (q.max_choices or len(q.options)):
+        chosen.append(spec.multi_other[q.id])
+    return MULTI_SEP.join(chosen)
+
+
+def _number(q: Question, th: dict[str, float], rng: np.random.Generator, spec: DemoSpec) -> int:
+    base, dim, slope = spec.numbers.get(q.id, (None, None, 0.0))
+    lo = int(q.min) if q.min is not None else 0
+    hi = int(q.max) if q.max is not None else lo + 20
+    if base is None:
+        return int(rng.integers(lo, min(hi, lo + 20) + 1))
+    return int(min(hi, max(lo, rng.poisson(max(1.0, base + slope * th.get(dim, 0.0))))))
+
+
+def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, qn: Questionnaire) -> str:
+    pool = spec.suggestions or _theme_suggestions(qn)
     r = rng.random()
     if r < 0.40:
         return EMPTY
     if r < 0.50:
         return str(rng.choice(NO_SUGGESTION))
-    candidates = sorted(SUGGESTIONS.keys() - {"general"}, key=lambda d: th.get(d, 0.0))[:2] + ["general"]
-    topic = candidates[int(rng.choice(3, p=[0.55, 0.25, 0.2]))]
-    text = str(rng.choice(SUGGESTIONS[topic]))
-    if rng.random() < pii_rate:
+    topics = [d for d in pool if d != "general"]
+    candidates = sorted(topics, key=lambda d: th.get(d, 0.0))[:2] + (["general"] if "general" in pool else [])
+    p = np.array([0.55, 0.25, 0.2][:len(candidates)])
+    topic = candidates[int(rng.choice(len(candidates), p=p / p.sum()))]
+    text = str(rng.choice(pool[topic]))
+    if rng.random() < spec.pii_rate:
         text += f"有事可以联系我，电话1{rng.integers(3, 9)}{rng.integers(10**8, 10**9 - 1)}。"
     return text
+
+
+def _theme_suggestions(qn: Questionnaire) -> dict[str, list[str]]:
+    """Suggestions for a questionnaire without a demo spec: one sentence per theme keyword, filed under the
+    dimensions the theme addresses (so they lean to the respondent's lowest dimensions)."""
+    pool: dict[str, list[str]] = {}
+    for theme in qn.themes.values():
+        for dim in theme.dimensions or ["general"]:
+            pool.setdefault(dim, []).extend(f"建议在{kw}方面多想办法，把工作做实。" for kw in theme.keywords[:3])
+    return pool or {"general": ["希望继续改进工作。", "建议多听取群众意见。"]}
 
 
 def _add_contamination(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, spec: DemoSpec) -> pd.DataFrame:
     n = len(df)
     df["_kind"] = "genuine"
-    likert_ids = [it.id for it in qn.likert_items] + ["overall"]
+    likert_ids = [it.id for it in qn.likert_items] + ([qn.overall.id] if qn.overall is not None else [])
     speeders = rng.choice(n, size=int(round(spec.speeder_rate * n)), replace=False)
     for i in speeders:
         for qid in likert_ids:
@@ -236,7 +308,8 @@ def _add_contamination(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Gener
     for i in liners:
         pick = int(rng.integers(2, 5))
         for qid in likert_ids:
-            df.at[i, qid] = qn.by_id[qid].options[pick]
+            options = qn.by_id[qid].options
+            df.at[i, qid] = options[min(pick, len(options) - 1)]
         df.at[i, "_kind"] = "straightliner"
     genuine = np.setdiff1d(rest, liners)
     originals = rng.choice(genuine, size=int(round(spec.duplicate_rate * n)), replace=False)
@@ -268,14 +341,25 @@ def _to_export(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, sp
         "来自IP": [f"{ip}{PROVINCE_CITY}" for ip in ips],
     })
     for q in qn.questions:
-        out[_header(q)] = df[q.id].to_numpy()
+        out[export_header(q)] = df[q.id].to_numpy()
     out = out.sort_values("提交答卷时间", kind="stable").reset_index(drop=True)
     out["提交答卷时间"] = out["提交答卷时间"].map(_fmt_time)
     out.insert(0, "序号", np.arange(1, n + 1))
+    if not spec.times:
+        out = out.drop(columns=["提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"])
     return out
 
 
+DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian": lambda q: DemoSpec()}
+
+
+def demo_spec(questionnaire: Questionnaire) -> DemoSpec:
+    """The demo spec registered for a shipped questionnaire, or a plain one for any other."""
+    make = DEMO_SPECS.get(questionnaire.id)
+    return make(questionnaire) if make is not None else plain_spec(questionnaire)
+
+
 def write_demo_export(questionnaire: Questionnaire, target: str | Path, spec: DemoSpec | None = None) -> Path:
-    """Generate the demo export and write it as an xlsx file (atomically)."""
-    df = generate_responses(questionnaire, spec or DemoSpec())
+    """Generate a demo export and write it as an xlsx file (atomically)."""
+    df = generate_responses(questionnaire, spec or demo_spec(questionnaire))
     return write_with(target, lambda p: df.to_excel(p, index=False, sheet_name="Sheet1", engine="openpyxl"))

@@ -14,11 +14,8 @@ import pandas as pd
 
 from pipeline.demo import EMPTY, SKIPPED
 from pipeline.formats import MULTI_SEP
+from pipeline.formats import export_header as _header
 from pipeline.questionnaire import Question, Questionnaire
-
-
-def _header(q: Question) -> str:
-    return f"{q.number}、{q.text}"
 
 
 def _code(q: Question, value: str, skipped: str = "-3", empty: str = "") -> str:
@@ -41,7 +38,7 @@ def wjx_by_code(df: pd.DataFrame, q: Questionnaire, matrix: str = "number") -> p
     ``matrix``: "number" → "第N题(行)"; "comma" → "N、(行)"; "dash" → "题干—行1" then bare row texts.
     """
     out = df[["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]].copy()
-    first_in_dim = {d.items[0].id: d.name for d in q.dimensions}
+    first_in_dim = {d.items[0].id: d.text or d.name for d in q.dimensions}
     for qq in q.questions:
         col = df[_header(qq)]
         if qq.type in ("single", "likert"):
@@ -177,7 +174,7 @@ def write_sav(df: pd.DataFrame, q: Questionnaire, path: Path) -> Path:
 
 def _question_for(header: str, q: Questionnaire) -> Question | None:
     for qq in q.questions:
-        if header in (_header(qq), f"{qq.number}、({qq.text})"):
+        if header == _header(qq):
             return qq
     return None
 

@@ -37,6 +37,13 @@ TENCENT_OPTION_RE = re.compile(r"^\s*(?P<num>\d+)\s*[.．、]\s*(?P<stem>.*?)[:�
 HEADER_RE = re.compile(r"^\s*(?P<num>\d+)\s*[、.．]\s*(?P<stem>.*?)\s*$")
 
 
+def export_header(q) -> str:
+    """A question's column header as 问卷星 writes it: "3、题干", and "8、(行标题)" for a matrix row."""
+    if q.number is None:
+        return q.id
+    return f"{q.number}、({q.text})" if q.matrix else f"{q.number}、{q.text}"
+
+
 def normalize_text(text: str) -> str:
     """Fold full-width forms (NFKC), drop whitespace, punctuation and invisible characters, for tolerant matching."""
     text = unicodedata.normalize("NFKC", str(text))

@@ -37,6 +37,7 @@ from pipeline.formats import (
     MATRIX_RE,
     PLATFORM_META,
     SKIP_MARKERS,
+    export_header,
     TENCENT,
     normalise,
     normalize_text,
@@ -112,7 +113,9 @@ def match_headers(columns: list[str], questionnaire: Questionnaire,
     headers left unmatched. Never raises: ``map_headers`` judges the result."""
     overrides = overrides or {}
     by_stem = {normalize_text(q.text): q for q in questionnaire.questions}
-    by_number = {q.number: q for q in questionnaire.questions if q.number is not None}
+    numbers = pd.Series([q.number for q in questionnaire.questions if q.number is not None], dtype="Int64")
+    shared = set(numbers[numbers.duplicated()])  # a matrix's rows share its number: only the text can tell them
+    by_number = {q.number: q for q in questionnaire.questions if q.number is not None and q.number not in shared}
     mapping: dict[str, str] = {}
     unmapped: list[str] = []
     for col in columns:
@@ -170,7 +173,7 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt
     if missing_meta:
         parts.append("缺少问卷星元数据列：" + "、".join(missing_meta))
     if missing_q:
-        parts.append("以下题目在表头中找不到：" + _listed([f"{q.number}、{q.text}（{q.id}）" for q in missing_q]))
+        parts.append("以下题目在表头中找不到：" + _listed([f"{export_header(q)}（{q.id}）" for q in missing_q]))
     if unmapped:
         parts.append("无法识别的列：" + _listed(unmapped))
     raise SurveyError("表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file)

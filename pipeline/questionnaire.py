@@ -8,6 +8,7 @@ and the item id.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,8 @@ from pipeline.names import has_control_characters, safe_name, shown, strip_invis
 from pipeline.render_types import OVERVIEW_NAME
 from pipeline.thresholds import DISTRICT
 
-RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index")  # names of the district row, the overview and the index page
+NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
+RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index", NO_UNIT)  # names of the district row, pages and the no-unit row
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
 
@@ -53,6 +55,24 @@ class Question(_Model):
     max_choices: int | None = None
     min: float | None = None
     max: float | None = None
+    label: str | None = None  # a short name for tables and sentences ("身份"); default: from the text
+    matrix: str | None = None  # for a matrix row: the matrix question's stem
+
+    @property
+    def short(self) -> str:
+        """The short name reports use: ``label``, or the text without "您的/您所在的" and end punctuation."""
+        if self.label:
+            return self.label
+        text = re.sub(r"^(?:请问)?您(?:所在)?的?", "", self.text)
+        text = re.sub(r"[（(](?:单选|多选|最多选\d+项|可多选)[）)]|[？?：:。]+$", "", text).strip()
+        return text if len(text) <= 16 else text[:15] + "…"
+
+    @property
+    def where(self) -> str:
+        """How a message points at the question: "第8题" or "第8题（行标题）" for a matrix row."""
+        if self.number is None:
+            return f"题目“{self.id}”"
+        return f"第{self.number}题（{self.text}）" if self.matrix else f"第{self.number}题"
 
 
 class Item(_Model):
@@ -63,10 +83,40 @@ class Item(_Model):
 
 
 class Dimension(_Model):
+    """A Likert dimension: usually one matrix question (``number``, ``text`` its stem) whose rows are the items."""
+
     id: str
     name: str
     scale: str
+    number: int | None = None
+    text: str | None = None
     items: list[Item] = Field(min_length=2)
+
+
+class ProfileFigure(_Model):
+    """A share the 基本情况 quotes: respondents who chose any of ``options`` of ``question`` ("党员占45%")."""
+
+    question: str
+    options: list[str] = Field(min_length=1)
+    label: str | None = None  # default: the options joined with 、
+
+
+class ReportWords(_Model):
+    """Every word a report says about the survey, with defaults that fit any questionnaire."""
+
+    topic: str = ""  # "基层党组织建设": titles read "东湖街道基层党组织建设调研报告"
+    area: str = "全区"  # what the whole surveyed area is called in comparisons
+    unit_label: str = "街道（乡镇）"  # what the units are called
+    unit_kinds: dict[str, str] = Field(default_factory=lambda: {"街道": "街道", "镇": "乡镇", "乡": "乡镇"})
+    community_label: str = "社区（村）"
+    respondents: str = "受访者"
+    rate_name: str = "满意率"
+    overall_label: str | None = None  # how sentences name the overall question; default: its short name
+    satisfied: list[str] | None = None  # options of the overall question that count as satisfied
+    unfavourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted as unfavourable
+    favourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted as favourable
+    profile: list[ProfileFigure] | None = None  # shares the 基本情况 quotes; default: each profile question's largest
+    composition: list[str] | None = None  # profile questions drawn against the district; default: the first two
 
 
 class Theme(_Model):
@@ -106,6 +156,7 @@ class Questionnaire(_Model):
     quality: QualityRules = QualityRules()
     attention_checks: list[AttentionCheck] = Field(default_factory=list)
     places: str | None = None  # CSV (unit, community) of known communities, relative to the questionnaire file
+    report: ReportWords = ReportWords()
     _source: Path | None = PrivateAttr(default=None)
 
     def places_path(self) -> Path | None:
@@ -151,13 +202,14 @@ class Questionnaire(_Model):
                 out.append(
                     Question(
                         id=item.id,
-                        number=item.number,
+                        number=item.number if item.number is not None else dim.number,
                         text=item.text,
                         type="likert",
                         scale=dim.scale,
                         reverse=item.reverse,
                         dimension=dim.id,
                         options=self.likert_scales.get(dim.scale, []),
+                        matrix=(dim.text or dim.name) if item.number is None and dim.number is not None else None,
                     )
                 )
         for q in self.outcomes:
@@ -191,6 +243,67 @@ class Questionnaire(_Model):
     def dimension_names(self) -> dict[str, str]:
         return {d.id: d.name for d in self.dimensions}
 
+    def scale_codes(self, scale: str, side: str) -> list[int]:
+        """Codes (1-based) of a scale's ``side`` ("favourable" or "unfavourable") options: as the report
+        section names them, or by default the upper or lower part of the scale (below or above its middle)."""
+        options = self.likert_scales[scale]
+        named = (self.report.favourable if side == "favourable" else self.report.unfavourable).get(scale)
+        if named:
+            return [options.index(o) + 1 for o in named]
+        k = len(options)
+        return list(range(k - k // 2 + 1, k + 1)) if side == "favourable" else list(range(1, k // 2 + 1))
+
+    @property
+    def overall(self) -> Question | None:
+        return self.role("overall")
+
+    def satisfied_codes(self) -> list[int]:
+        """Codes of the overall question's options that count as satisfied (the report's ``satisfied`` labels,
+        or the upper part of its scale — never "the top two codes" whatever the scale)."""
+        q = self.overall
+        if q is None:
+            return []
+        if self.report.satisfied:
+            return [q.options.index(o) + 1 for o in self.report.satisfied]
+        k = len(q.options)
+        return list(range(k - k // 2 + 1, k + 1))
+
+    def unit_kind(self, name: str) -> str:
+        """The kind of a unit (街道, 乡镇 …) from the end of its name, per ``report.unit_kinds``."""
+        for suffix, kind in sorted(self.report.unit_kinds.items(), key=lambda kv: -len(kv[0])):
+            if name.endswith(suffix):
+                return kind
+        return self.report.unit_label
+
+    def words(self) -> dict:
+        """The report section with every default resolved: what the reports say about this survey."""
+        r = self.report
+        overall = self.overall
+        scales = {}
+        for name, options in self.likert_scales.items():
+            scales[name] = {"options": options,
+                            "favourable": [options[c - 1] for c in self.scale_codes(name, "favourable")],
+                            "unfavourable": [options[c - 1] for c in self.scale_codes(name, "unfavourable")]}
+        profile = [p for p in self.profile if p.type == "single" and p.role != "unit"]
+        composition = r.composition if r.composition is not None else [p.id for p in profile[:2]]
+        return {
+            "topic": r.topic, "area": r.area, "unit_label": r.unit_label, "community_label": r.community_label,
+            "respondents": r.respondents, "rate_name": r.rate_name,
+            "rest": f"{r.area}其他{r.unit_label}",
+            "overall": None if overall is None else {
+                "id": overall.id, "label": r.overall_label or overall.short, "options": overall.options,
+                "satisfied": [overall.options[c - 1] for c in self.satisfied_codes()]},
+            "scales": scales,
+            "dimension_scales": {d.id: d.scale for d in self.dimensions},
+            "profile_labels": {p.id: p.short for p in profile},
+            "profile_figures": None if r.profile is None else [
+                {"question": f.question, "options": f.options, "label": f.label or "、".join(f.options)} for f in r.profile],
+            "composition": composition,
+            "multi": {q.id: q.short for q in self.questions if q.type == "multi"},
+            "has_community": self.role("community") is not None,
+            "has_open": self.role("open") is not None,
+        }
+
     @model_validator(mode="after")
     def _check_references(self) -> Questionnaire:
         problems: list[str] = []
@@ -200,12 +313,16 @@ class Questionnaire(_Model):
         ids: dict[str, int] = {}
         numbers: dict[int, str] = {}
         all_q = list(self.profile) + list(self.outcomes)
+        numbered: list = list(all_q)
         for dim in self.dimensions:
             if dim.scale not in self.likert_scales:
                 problems.append(f"维度“{dim.id}”引用了不存在的量表“{dim.scale}”（可用：{'、'.join(self.likert_scales)}）")
             all_q.extend(dim.items)  # type: ignore[arg-type]
+            numbered += [dim] if dim.number is not None else []
+            numbered += [i for i in dim.items if i.number is not None]
         for q in all_q:
             ids[q.id] = ids.get(q.id, 0) + 1
+        for q in numbered:
             if q.number is not None:
                 if q.number in numbers:
                     problems.append(f"题目“{q.id}”的题号 {q.number} 与题目“{numbers[q.number]}”重复")
@@ -262,9 +379,58 @@ class Questionnaire(_Model):
                 problems.append(f"题目“{q.id}”的 min 大于 max")
         if unit_q is not None:
             problems += _unit_name_problems(unit_q)
+        problems += self._role_problems() + self._report_problems()
         if problems:
             raise ValueError("；".join(problems))
         return self
+
+    def _role_problems(self) -> list[str]:
+        allowed = {"overall": ("likert", "single"), "open": ("text",), "community": ("text", "single")}
+        names = {"overall": "总体评价题（role: overall）", "open": "意见建议题（role: open）", "community": "社区（村）题（role: community）"}
+        types = {"likert": "量表题", "single": "单选题", "text": "填空题"}
+        return [f"{names[q.role]}“{q.id}”应为{'或'.join(types[t] for t in allowed[q.role])}"
+                for q in self.profile + self.outcomes if q.role in allowed and q.type not in allowed[q.role]]
+
+    def _report_problems(self) -> list[str]:
+        """The report section must name what exists: scales, options, profile questions."""
+        r, problems = self.report, []
+        overall = next((q for q in self.profile + self.outcomes if q.role == "overall"), None)
+        if r.satisfied is not None:
+            if overall is None:
+                problems.append("report.satisfied 指定了“满意”的选项，但问卷没有总体评价题（role: overall）")
+            else:
+                options = overall.options or self.likert_scales.get(overall.scale or "", [])
+                unknown = [o for o in r.satisfied if o not in options]
+                if unknown:
+                    problems.append(f"report.satisfied 中的“{'、'.join(unknown)}”不是总体评价题“{overall.id}”的选项"
+                                    f"（可选：{'、'.join(options)}）")
+                elif not r.satisfied or set(r.satisfied) == set(options):
+                    problems.append("report.satisfied 应是总体评价题的一部分选项（全选时满意率恒为100%）")
+        for side, table in (("unfavourable", r.unfavourable), ("favourable", r.favourable)):
+            for scale, labels in table.items():
+                if scale not in self.likert_scales:
+                    problems.append(f"report.{side} 引用了不存在的量表“{scale}”（可用：{'、'.join(self.likert_scales)}）")
+                    continue
+                unknown = [o for o in labels if o not in self.likert_scales[scale]]
+                if unknown:
+                    problems.append(f"report.{side} 中量表“{scale}”没有选项“{'、'.join(unknown)}”")
+                elif not labels or len(set(labels)) == len(self.likert_scales[scale]):
+                    problems.append(f"report.{side} 中量表“{scale}”应是一部分选项，不能为空或全部选项")
+        for scale in set(r.unfavourable) & set(r.favourable):
+            both = set(r.unfavourable[scale]) & set(r.favourable[scale])
+            if both:
+                problems.append(f"量表“{scale}”的选项“{'、'.join(sorted(both))}”不能既算正面评价又算负面评价")
+        singles = {p.id: p for p in self.profile if p.type == "single" and p.role != "unit"}
+        for f in r.profile or []:
+            q = singles.get(f.question)
+            if q is None:
+                problems.append(f"report.profile 引用的“{f.question}”不是基本情况中的单选题（可用：{'、'.join(singles) or '无'}）")
+            elif [o for o in f.options if o not in q.options]:
+                problems.append(f"report.profile 中题目“{f.question}”没有选项“{'、'.join(o for o in f.options if o not in q.options)}”")
+        for qid in r.composition or []:
+            if qid not in singles:
+                problems.append(f"report.composition 引用的“{qid}”不是基本情况中的单选题（可用：{'、'.join(singles) or '无'}）")
+        return problems
 
 
 def _unit_name_problems(unit_q: Question) -> list[str]:

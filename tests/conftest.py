@@ -52,7 +52,7 @@ def e2e(tmp_path_factory, questionnaire):
     export = root / "data" / "raw" / "small_wjx.xlsx"
     export.parent.mkdir(parents=True)
     raw = generate_responses(questionnaire, small_spec())
-    unit_col, open_col = "1、您所在的街道（乡镇）", "45、您对加强基层党组织建设有哪些意见建议？"
+    unit_col, open_col = "1、您所在的街道（乡镇）", "20、您对加强基层党组织建设有哪些意见建议？"
     rows = raw.index[raw[unit_col] == "新华街道"]
     raw.loc[rows[:6], open_col] = HOSTILE_IMG
     raw.loc[rows[6:12], open_col] = HOSTILE_SCRIPT

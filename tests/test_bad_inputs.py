@@ -30,9 +30,9 @@ from pipeline.questionnaire import load_questionnaire
 UNIT = "1、您所在的街道（乡镇）"
 COMMUNITY = "2、您所在的社区（村）"
 IDENTITY = "3、您的身份"
-PROBLEMS = "43、您认为当前基层党建工作中最突出的问题是（最多选3项）"
-MEETINGS = "44、过去一年，您参加“三会一课”的次数"
-SUGGESTION = "45、您对加强基层党组织建设有哪些意见建议？"
+PROBLEMS = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"
+MEETINGS = "19、过去一年，您参加“三会一课”的次数"
+SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
 TIME = "提交答卷时间"
 TWO = ("东湖街道", "西城街道")
 

@@ -3,9 +3,10 @@ import pytest
 
 from pipeline import clean as cl
 from pipeline.demo import DemoSpec, generate_responses
+from pipeline.formats import export_header
 from pipeline.ingest import ingest_frame
 
-SUGGESTION = "45、您对加强基层党组织建设有哪些意见建议？"
+SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
 
 
 @pytest.fixture()
@@ -20,7 +21,7 @@ def base(questionnaire) -> pd.DataFrame:
 
 
 def headers(questionnaire, kind):
-    return {q.id: f"{q.number}、{q.text}" for q in questionnaire.questions if q.type == kind}
+    return {q.id: export_header(q) for q in questionnaire.questions if q.type == kind}
 
 
 def run(raw, questionnaire):
@@ -65,8 +66,8 @@ def test_skip_logic_is_not_missing(base, questionnaire):
 
 def test_reverse_coding(base, questionnaire):
     raw = base.copy()
-    raw.loc[0, "31、社区（村）填表报数任务繁重"] = "非常同意"       # reverse item: agreeing is bad
-    raw.loc[0, "33、上级文件、会议精简明显，“变相发文”减少了"] = "非常同意"
+    raw.loc[0, "14、(社区（村）填表报数任务繁重)"] = "非常同意"       # reverse item: agreeing is bad
+    raw.loc[0, "14、(上级文件、会议精简明显，“变相发文”减少了)"] = "非常同意"
     kept = run(raw, questionnaire).kept
     assert kept.loc[0, "burden_1"] == 1 and kept.loc[0, "burden_3"] == 5
 
@@ -76,7 +77,7 @@ def test_personal_data_never_leaves_clean(base, questionnaire):
     planted = ["13912345678", "139-1234-5678", "025-83456789", "320102199003077715", "a.b@qq.com", "117.136.1.2"]
     for i, value in enumerate(planted):
         raw.loc[i, SUGGESTION] = f"建议加强服务，联系{value}谢谢"
-    raw.loc[10, "43、您认为当前基层党建工作中最突出的问题是（最多选3项）"] = "其他〖找我 13812345678〗"
+    raw.loc[10, "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"] = "其他〖找我 13812345678〗"
     kept = run(raw, questionnaire).kept
     assert "ip" not in kept.columns
     text = kept.astype("string").fillna("").to_csv()

@@ -29,7 +29,7 @@ def test_demo_size_units_and_skip_logic(demo):
     party = demo["3、您的身份"] == "党员"
     years = demo["7、您的党龄"]
     assert (years[~party] == "(跳过)").all() and (years[party] != "(跳过)").all()
-    assert demo["43、您认为当前基层党建工作中最突出的问题是（最多选3项）"].str.contains("┋").any()
+    assert demo["18、您认为当前基层党建工作中最突出的问题是（最多选3项）"].str.contains("┋").any()
 
 
 def test_contamination_is_planted(demo, questionnaire):
@@ -42,7 +42,7 @@ def test_contamination_is_planted(demo, questionnaire):
     coded = ingest_frame(demo.astype(str), questionnaire, "demo.xlsx").frame
     likert = coded[[q.id for q in questionnaire.questions if q.type == "likert"]]
     assert (likert.nunique(axis=1) == 1).sum() >= 0.015 * len(demo)
-    assert demo["45、您对加强基层党组织建设有哪些意见建议？"].str.contains(r"1[3-9]\d{9}").any()
+    assert demo["20、您对加强基层党组织建设有哪些意见建议？"].str.contains(r"1[3-9]\d{9}").any()
 
 
 def test_effects_are_centred_on_the_null_unit(questionnaire):

@@ -6,16 +6,16 @@ from pipeline.formats import normalize_text
 from pipeline.ingest import ingest_file, ingest_frame
 
 UNIT_COL = "1、您所在的街道（乡镇）"
-MULTI_COL = "43、您认为当前基层党建工作中最突出的问题是（最多选3项）"
+MULTI_COL = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"
 
 
 def test_codes_skips_and_multi_select(small_raw, questionnaire):
     raw = small_raw.head(6).copy()
-    raw.loc[0, "8、所在党组织书记切实履行抓党建“第一责任人”职责"] = "比较同意"
-    raw.loc[1, "8、所在党组织书记切实履行抓党建“第一责任人”职责"] = "（跳过）"  # full-width form
+    raw.loc[0, "8、(所在党组织书记切实履行抓党建“第一责任人”职责)"] = "比较同意"
+    raw.loc[1, "8、(所在党组织书记切实履行抓党建“第一责任人”职责)"] = "（跳过）"  # full-width form
     raw.loc[0, MULTI_COL] = "组织生活流于形式┋其他〖办公用房紧张〗"
-    raw.loc[0, "44、过去一年，您参加“三会一课”的次数"] = "12"
-    raw.loc[1, "44、过去一年，您参加“三会一课”的次数"] = "(跳过)"
+    raw.loc[0, "19、过去一年，您参加“三会一课”的次数"] = "12"
+    raw.loc[1, "19、过去一年，您参加“三会一课”的次数"] = "(跳过)"
     f = ingest_frame(raw, questionnaire, "x.xlsx").frame
     assert f.loc[0, "resp_1"] == 4 and pd.isna(f.loc[1, "resp_1"])
     assert bool(f.loc[0, "problems__2"]) and bool(f.loc[0, "problems__9"]) and not bool(f.loc[0, "problems__1"])
@@ -61,7 +61,7 @@ def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnai
 
     raw = small_raw.head(4).copy()
     member = raw.index[raw["3、您的身份"] == "党员"][0]
-    raw.loc[member, "44、过去一年，您参加“三会一课”的次数"] = "500"
+    raw.loc[member, "19、过去一年，您参加“三会一课”的次数"] = "500"
     frame = ingest_frame(raw, questionnaire, "wjx.xlsx").frame
     assert pd.isna(frame.loc[member, "meetings"]) and "的答案不是0–100之间的数字" in frame.loc[member, "_issue"]
     audit = clean(frame, questionnaire).audit
@@ -76,7 +76,7 @@ def test_reads_xlsx_and_gbk_csv_alike(small_raw, questionnaire, tmp_path):
     a = ingest_file(tmp_path / "a.xlsx", questionnaire).frame.drop(columns="_file")
     b = ingest_file(tmp_path / "a.csv", questionnaire).frame.drop(columns="_file")
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
-    said = raw["45、您对加强基层党组织建设有哪些意见建议？"]
+    said = raw["20、您对加强基层党组织建设有哪些意见建议？"]
     real = said != "(空)"
     assert a.loc[real.to_numpy(), "suggestion"].tolist() == said[real].tolist()  # kept as written, full-width punctuation too
     assert a.loc[~real.to_numpy(), "suggestion"].isna().all()

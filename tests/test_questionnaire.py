@@ -23,9 +23,11 @@ def test_default_questionnaire_covers_the_survey(questionnaire):
     assert q.by_id["problems"].type == "multi" and q.by_id["problems"].max_choices == 3
     assert q.role("open").type == "text"
     assert {"减负", "信息化", "后备干部"} <= set(q.themes)
-    # numbers are unique and every Likert item carries its dimension's options
+    # 45 answers on 20 numbered questions: each dimension is one matrix question whose rows share its number
     numbers = [x.number for x in q.questions]
-    assert len(numbers) == len(set(numbers)) == 45
+    assert len(numbers) == 45 and len(set(numbers)) == 20
+    assert all({q.by_id[i.id].number for i in d.items} == {d.number} for d in q.dimensions)
+    assert q.by_id["resp_1"].matrix == q.dimensions[0].text and q.by_id["unit"].matrix is None
     assert q.by_id["burden_1"].options == q.likert_scales["agree"] and q.by_id["burden_1"].reverse
 
 

@@ -22,9 +22,9 @@ from pipeline.errors import SurveyError
 from pipeline.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.run import SurveyPaths, run_survey
 
-SUGGESTION = "45、您对加强基层党组织建设有哪些意见建议？"
-PROBLEMS = "43、您认为当前基层党建工作中最突出的问题是（最多选3项）"
-MEETINGS = "44、过去一年，您参加“三会一课”的次数"
+SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
+PROBLEMS = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"
+MEETINGS = "19、过去一年，您参加“三会一课”的次数"
 IDENTITY = "3、您的身份"
 FORMULA = "=cmd|' /C calc'!A0"
 # canonical value -> the forms respondents write it in
