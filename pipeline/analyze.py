@@ -32,17 +32,28 @@ from pipeline.drivers import driver_table, ipa_table
 from pipeline.open_answers import code_themes, is_suggestion, keywords
 from pipeline.questionnaire import Questionnaire
 from pipeline.reliability import reliability_tables
-from pipeline.thresholds import DISTRICT, MIN_CELL, MIN_N_TEST
+from pipeline.thresholds import DISTRICT, MIN_CELL, MIN_N_TEST, NO_UNIT
 from pipeline.validity import kmo_bartlett
 from pipeline.weights import weighted_means
 
-UNFAVOURABLE_MAX = 2  # codes 1–2 (after reverse-coding) are unfavourable answers
 __all__ = ["ALPHA", "DISTRICT", "MIN_CELL", "MIN_N_TEST", "Analysis", "analyze", "read_analysis", "write_analysis"]
 
 
-def unit_kind(name: str) -> str:
-    """街道 or 乡镇, from the unit's name."""
-    return "街道" if name.endswith(("街道", "街道办事处")) else "乡镇"
+def answer_codes(values: pd.Series) -> pd.Series:
+    """1-based option codes of a Likert or single-choice answer column (NaN where unanswered)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.astype(float) + 1
+        return codes.where(codes > 0)
+    return values.astype(float)
+
+
+def unfavourable_answers(items: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Per respondent and (reverse-coded) item: 1.0 where the answer is among its scale's unfavourable options."""
+    out = {}
+    for it in questionnaire.likert_items:
+        codes = questionnaire.scale_codes(it.scale or "", "unfavourable")
+        out[it.id] = items[it.id].isin(codes).astype(float).where(items[it.id].notna())
+    return pd.DataFrame(out, index=items.index)
 
 
 def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -181,7 +192,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     ui = unit_tests(item_values, unit, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-    unfav = (item_values <= UNFAVOURABLE_MAX).astype(float).where(item_values.notna())
+    unfav = unfavourable_answers(item_values, q)
     ui = ui.merge(unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"]).reset_index(),
                   on=["unit", "item"], how="left")
     ud = ud.merge(ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(), on=["unit", "dimension"], how="left")
@@ -210,18 +221,18 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     profile = {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
     chi2 = chi2_by_unit(kept, unit, profile)
     overall = q.role("overall")
-    drivers = driver_table(scores, kept[overall.id], names) if overall is not None else pd.DataFrame(
+    drivers = driver_table(scores, answer_codes(kept[overall.id]), names) if overall is not None else pd.DataFrame(
         columns=["dimension", "dimension_name", "importance"])
     ipa = ipa_table(ud, drivers) if overall is not None else pd.DataFrame()
 
     # units: counts, satisfaction, suggestions
-    received = audit.groupby("街道乡镇").size()
+    received = audit.groupby(audit["街道乡镇"].fillna(NO_UNIT)).size()
     units = pd.DataFrame({"received": received}).join(unit.value_counts().rename("valid")).fillna({"valid": 0}).astype(int)
     units["rejected"] = units["received"] - units["valid"]
     units = units.rename_axis("unit").reset_index()
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
-    units["kind"] = units["unit"].map(unit_kind)
+    units["kind"] = units["unit"].map(lambda u: "—" if u == NO_UNIT else q.unit_kind(u))
     community = q.role("community")
     communities = pd.DataFrame(columns=["unit", "community", "valid", "suppressed"])
     if community is not None:
@@ -234,8 +245,8 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     if community is not None:
         district["communities"] = int(kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0])
     if overall is not None:
-        sat = kept[overall.id].astype(float)
-        satisfied = (sat >= len(overall.options) - 1).where(sat.notna())
+        sat = answer_codes(kept[overall.id])
+        satisfied = sat.isin(q.satisfied_codes()).where(sat.notna())
         for table, groups in ((units, unit), (district, pd.Series(DISTRICT, index=kept.index))):
             table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
             table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)

@@ -23,13 +23,13 @@ Privacy: the IP column is dropped and personal numbers, e-mail and IP addresses 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.atomic import write_parquet, write_with
+from pipeline.atomic import write_json, write_parquet, write_with
 from pipeline.excel import excel_writer, write_frame
 from pipeline.privacy import redact_series
 from pipeline.questionnaire import Questionnaire
@@ -53,6 +53,7 @@ AUDIT_TEXT = ("来源文件", "序号", "说明", "提示")
 class CleanResult:
     kept: pd.DataFrame
     audit: pd.DataFrame
+    rules: list[dict] = field(default_factory=list)  # each rule as applied to this export (``describe_rules``)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -166,6 +167,32 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
     return pd.DataFrame({"rule": rule, "detail": detail, "hint": hint})
 
 
+def describe_rules(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[dict]:
+    """Each quality rule, in order, as applied to this export: a Chinese sentence with its parameters, and
+    whether the data allowed it (an export without durations cannot be checked for speeders)."""
+    r, w = questionnaire.quality, questionnaire.report
+    has_times = bool(frame["submitted_at"].notna().any()) if "submitted_at" in frame else False
+    has_durations = bool(frame["duration_s"].notna().any()) if "duration_s" in frame else False
+    n_likert = len(questionnaire.likert_items)
+    checks = "；".join(f"{questionnaire.by_id[c.question].where}应选“{c.expected}”" for c in questionnaire.attention_checks)
+    rules = [
+        (RULE_NO_UNIT, True, f"未填写所在{w.unit_label}的答卷无法归属到任何单位（计入{w.area}回收数）"),
+        (RULE_INVALID, True, "答案不符合题目要求：数字无法识别、超出题目范围或疑似电话证件号码，或多选题超过限选项数"),
+        (RULE_SPEEDER, has_durations,
+         f"答题用时低于全部答卷用时中位数的{r.speeder_fraction_of_median:.0%}，或平均每题不足{r.min_seconds_per_item:g}秒"
+         if has_durations else "导出文件没有答题用时，未检查答题过快"),
+        (RULE_STRAIGHTLINE, n_likert >= r.straightline_min_items,
+         f"{r.straightline_min_items}道及以上量表题全部选择同一选项" if n_likert >= r.straightline_min_items
+         else f"量表题不足{r.straightline_min_items}道，未检查直线作答"),
+        (RULE_ATTENTION, bool(checks), f"注意力检测题答错（{checks}）" if checks else "问卷没有注意力检测题"),
+        (RULE_DUPLICATE, True,
+         f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复）"
+         if has_times else "与另一份答卷答案完全相同（导出文件没有提交时间，不论先后）"),
+        (RULE_MISSING, True, f"适用题目中未作答的超过{r.max_missing_share:.0%}（跳题不计为缺答）"),
+    ]
+    return [{"rule": name, "applied": applied, "text": text} for name, applied, text in rules]
+
+
 def reverse_code(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Reverse-worded Likert items: code -> (k + 1 - code), so that higher is always better."""
     out = frame.copy()
@@ -201,7 +228,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
     from pipeline.schema import validate_clean
 
     validate_clean(kept, questionnaire)
-    return CleanResult(kept=kept, audit=audit.reset_index(drop=True))
+    return CleanResult(kept=kept, audit=audit.reset_index(drop=True), rules=describe_rules(frame, questionnaire))
 
 
 def write_clean(result: CleanResult, out_dir: str | Path) -> dict[str, Path]:
@@ -210,6 +237,7 @@ def write_clean(result: CleanResult, out_dir: str | Path) -> dict[str, Path]:
     paths = {
         "responses": write_parquet(out_dir / "responses.parquet", result.kept),
         "audit": write_parquet(out_dir / "audit.parquet", result.audit),
+        "rules": write_json(out_dir / "cleaning.json", result.rules),
     }
     summary = (result.audit.fillna({"剔除规则": "（保留）"})
                .groupby(["街道乡镇", "状态", "剔除规则"], dropna=False).size().rename("份数").reset_index())

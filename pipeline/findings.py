@@ -20,8 +20,8 @@ from pipeline.clean import RULE_ORDER
 from pipeline.paths import findings_path
 from pipeline.questionnaire import Questionnaire
 from pipeline.reliability import reading as alpha_reading
+from pipeline.thresholds import NO_UNIT
 
-REST = "全区其他街道（乡镇）"
 SMALL_SAMPLE = "样本量较小，结论仅供参考"
 SMALL_EFFECT = -0.2
 
@@ -40,13 +40,31 @@ def _in_rule_order(counts: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: rank.get(kv[0], len(rank)))}
 
 
-def _share_phrase(comp: pd.DataFrame, question: str, option: str, label: str) -> str | None:
-    row = comp.loc[(comp["question"] == question) & (comp["option"] == option)]
-    if row.empty:
+def _figure_phrase(comp: pd.DataFrame, question: str, options: list[str], label: str) -> str | None:
+    """"党员占45.0%": the share of the unit's respondents who chose any of ``options``."""
+    rows = comp.loc[(comp["question"] == question) & comp["option"].isin(options)]
+    if rows.empty:
         return None
-    if bool(row["suppressed"].iloc[0]):
+    if rows["suppressed"].any():
         return f"{label}人数不予显示（避免推算出个别受访者的情况）"
-    return f"{label}占{pct(float(row['share'].iloc[0]))}"
+    return f"{label}占{pct(float(rows['share'].sum()))}"
+
+
+def _profile_phrases(comp: pd.DataFrame, w: dict) -> list[str]:
+    """The profile shares the 基本情况 quotes: the report section's figures, or each question's largest option."""
+    figures = w["profile_figures"]
+    if figures is None:
+        figures = []
+        for qid, label in w["profile_labels"].items():
+            rows = comp.loc[(comp["question"] == qid) & ~comp["suppressed"]]
+            if not rows.empty:
+                top = rows.sort_values("share", ascending=False).iloc[0]
+                figures.append({"question": qid, "options": [top["option"]], "label": f"{label}为“{top['option']}”的"})
+    return [p for f in figures if (p := _figure_phrase(comp, f["question"], f["options"], f["label"]))]
+
+
+def _quoted(labels: list[str]) -> str:
+    return "“" + "”或“".join(labels) + "”"
 
 
 def _count(value) -> int | None:
@@ -58,7 +76,7 @@ def _unit_row(a: Analysis, unit: str) -> pd.Series:
     return a.units.set_index("unit").loc[unit]
 
 
-def basic_section(unit: str, a: Analysis) -> dict:
+def basic_section(unit: str, a: Analysis, w: dict) -> dict:
     u = _unit_row(a, unit)
     by_rule = _in_rule_order(a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum())
     received, valid, rejected = int(u["received"]), int(u["valid"]), int(u["rejected"])
@@ -67,25 +85,23 @@ def basic_section(unit: str, a: Analysis) -> dict:
             + (f"，剔除无效问卷{rejected}份（" + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）" if rejected else "")
             + "。"]
     comp = a.composition.loc[a.composition["unit"] == unit]
-    parts = [p for p in (
-        _share_phrase(comp, "identity", "党员", "党员"),
-        _share_phrase(comp, "identity", "群众", "群众"),
-        _share_phrase(comp, "identity", "社区(村)干部", "社区（村）干部"),
-        _share_phrase(comp, "age", "60岁以上", "60岁以上的"),
-        _share_phrase(comp, "age", "35岁以下", "35岁以下的"),
-        _share_phrase(comp, "education", "本科及以上", "本科及以上学历的"),
-    ) if p]
+    parts = _profile_phrases(comp, w)
     communities = _count(u.get("communities"))
     suggestions = _count(u.get("suggestions"))
     rate = u.get("satisfaction_rate")
     if valid >= MIN_CELL:
-        text.append(f"有效问卷覆盖{communities}个社区（村）" + ("；受访者中" + "，".join(parts) if parts else "") + "。")
-        if rate is not None and pd.notna(rate):
-            text.append(f"对基层党组织建设工作总体表示“比较满意”或“非常满意”的占{pct(float(rate))}"
-                        f"（95%置信区间{pct(float(u['satisfaction_ci_low']))}–{pct(float(u['satisfaction_ci_high']))}），"
-                        f"共征集意见建议{suggestions}条。")
+        covered = f"有效问卷覆盖{communities}个{w['community_label']}" if w["has_community"] and communities else ""
+        who = f"{w['respondents']}中" + "，".join(parts) if parts else ""
+        if covered or who:
+            text.append("；".join(x for x in (covered, who) if x) + "。")
+        overall = w["overall"]
+        if overall is not None and rate is not None and pd.notna(rate):
+            text.append(f"{w['rate_name']}为{pct(float(rate))}（“{overall['label']}”选择{_quoted(overall['satisfied'])}的比例，"
+                        f"95%置信区间{pct(float(u['satisfaction_ci_low']))}–{pct(float(u['satisfaction_ci_high']))}）。")
+        if w["has_open"]:
+            text.append(f"共征集意见建议{suggestions or 0}条。")
     else:
-        text.append(f"有效问卷不足{MIN_CELL}份，为保护受访者，不显示构成和得分。")
+        text.append(f"有效问卷不足{MIN_CELL}份，为保护{w['respondents']}，不显示构成和得分。")
     if valid < MIN_N_TEST:
         text.append(f"{SMALL_SAMPLE}（有效问卷不足{MIN_N_TEST}份，不做统计显著性判断）。")
     return {"received": received, "valid": valid, "rejected": rejected, "rejected_by_rule": by_rule,
@@ -100,52 +116,57 @@ def _dim_record(r: pd.Series) -> dict:
             "unfavourable": None if pd.isna(r.get("unfavourable")) else float(r["unfavourable"])}
 
 
-def problems_section(unit: str, a: Analysis) -> dict:
+def problems_section(unit: str, a: Analysis, w: dict) -> dict:
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
     n_valid = int(_unit_row(a, unit)["valid"])
     tested = n_valid >= MIN_N_TEST
     low = ud.loc[ud["significant"] & (ud["diff"] < 0)].sort_values("diff")
     slight = ud.loc[tested & ud["tested"] & ~ud["significant"] & (ud["hedges_g"] <= SMALL_EFFECT)].sort_values("diff")
     high = ud.loc[ud["significant"] & (ud["diff"] > 0)].sort_values("diff", ascending=False)
+    rest = w["rest"]
     text: list[str] = []
     if n_valid < MIN_CELL:
         text.append(f"有效问卷不足{MIN_CELL}份，不分析存在的问题。")
     elif not tested:
-        text.append(f"{SMALL_SAMPLE}：有效问卷仅{n_valid}份，各维度得分仅作描述，不判断与{REST}的差异是否显著。")
+        text.append(f"{SMALL_SAMPLE}：有效问卷仅{n_valid}份，各维度得分仅作描述，不判断与{rest}的差异是否显著。")
     elif low.empty:
-        text.append(f"各维度得分与{REST}相比，均未发现统计学意义上显著偏低的方面（经FDR多重比较校正，α={ALPHA}）。")
+        text.append(f"各维度得分与{rest}相比，均未发现统计学意义上显著偏低的方面（经FDR多重比较校正，α={ALPHA}）。")
     else:
         for _, r in low.iterrows():
             neg = f"，{pct(r['unfavourable'])}的作答为负面评价" if pd.notna(r.get("unfavourable")) else ""
-            text.append(f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{REST}的{r['rest_mean']:.2f}分"
+            text.append(f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{rest}的{r['rest_mean']:.2f}分"
                         f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{fmt_p(r['p_fdr'])}{neg}）。")
     if tested and not slight.empty:
-        text.append("“" + "”“".join(slight["dimension_name"]) + f"”得分略低于{REST}，但差异未达到统计显著水平，宜持续关注。")
+        text.append("“" + "”“".join(slight["dimension_name"]) + f"”得分略低于{rest}，但差异未达到统计显著水平，宜持续关注。")
     ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
     low_items = ui.sort_values("diff").head(3)
     if tested and not low_items.empty:
-        text.append("具体题目中，显著低于" + REST + "的有："
-                    + "；".join(f"“{r['item_text']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分）"
+        text.append("具体题目中，显著低于" + rest + "的有："
+                    + "；".join(f"“{r['item_text']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
                                for _, r in low_items.iterrows()) + "。")
     if tested and not high.empty:
-        text.append("相对优势：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分）"
-                                        for _, r in high.iterrows()) + "显著高于" + REST + "。")
-    pr = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"] & (a.problems["option"] != "其他")]
-    top = pr.sort_values("share", ascending=False).head(3)
-    if not top.empty and n_valid >= MIN_CELL:
-        text.append("在“最突出的问题”多选题中，选择最多的依次是："
-                    + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in top.iterrows()) + "。")
+        text.append("相对优势：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
+                                        for _, r in high.iterrows()) + "显著高于" + rest + "。")
+    pr = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"] & ~a.problems["option"].str.startswith("其他")
+                        & (a.problems["count"] > 0)]
+    top = pr.sort_values("share", ascending=False).groupby("question", sort=False).head(3)
+    if n_valid >= MIN_CELL:
+        for qid, label in w["multi"].items():
+            chosen = top.loc[top["question"] == qid]
+            if not chosen.empty:
+                text.append(f"在“{label}”（多选）中，选择最多的依次是："
+                            + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in chosen.iterrows()) + "。")
     return {"significant_low": [_dim_record(r) for _, r in low.iterrows()],
             "slightly_low": slight["dimension_name"].tolist() if tested else [],
             "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
             "low_items": [{"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
                            "rest_mean": float(r["rest_mean"])} for _, r in low_items.iterrows()] if tested else [],
-            "top_choices": [{"option": r["option"], "share": float(r["share"]), "ci_low": float(r["ci_low"]),
+            "top_choices": [{"question": r["question"], "option": r["option"], "share": float(r["share"]), "ci_low": float(r["ci_low"]),
                              "ci_high": float(r["ci_high"])} for _, r in top.iterrows()],
             "text": text}
 
 
-def causes_section(unit: str, a: Analysis, problems: dict) -> dict:
+def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
     text: list[str] = []
     priority: list[str] = []
     if a.ipa is not None and not a.ipa.empty and problems["significant_low"]:
@@ -155,10 +176,10 @@ def causes_section(unit: str, a: Analysis, problems: dict) -> dict:
                 r = ipa.loc[dim["dimension"]]
                 if r["quadrant"] == "重点改进区":
                     priority.append(dim["name"])
-                    text.append(f"“{dim['name']}”对群众总体满意度的影响较大（相对重要性{pct(r['importance'])}），"
+                    text.append(f"“{dim['name']}”与“{w['overall']['label']}”的关联较强（相对重要性{pct(r['importance'])}），"
                                 "且本单位得分偏低，属于需要优先改进的“重点改进区”。")
                 else:
-                    text.append(f"“{dim['name']}”对群众总体满意度的相对重要性为{pct(r['importance'])}，"
+                    text.append(f"“{dim['name']}”与“{w['overall']['label']}”关联的相对重要性为{pct(r['importance'])}，"
                                 f"在重要性—表现分析中属于“{r['quadrant']}”。")
     items = []
     ui = a.unit_items.loc[a.unit_items["unit"] == unit]
@@ -168,18 +189,25 @@ def causes_section(unit: str, a: Analysis, problems: dict) -> dict:
         for _, r in worst.iterrows():
             mark = "，差异显著" if r["significant"] else ""
             neg = f"，{pct(r['unfavourable'])}的受访者给出负面评价" if pd.notna(r.get("unfavourable")) else ""
-            parts.append(f"“{r['item_text']}”（{r['mean']:.2f}分，{REST}{r['rest_mean']:.2f}分{mark}{neg}）")
+            parts.append(f"“{r['item_text']}”（{r['mean']:.2f}分，{w['rest']}{r['rest_mean']:.2f}分{mark}{neg}）")
             items.append({"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
                           "rest_mean": float(r["rest_mean"]), "significant": bool(r["significant"])})
         text.append(f"从具体题目看，“{dim['name']}”方面差距最大的是" + "和".join(parts) + "。")
     if not problems["significant_low"]:
         text.append("未发现显著偏低的维度，不作原因分析。")
-    text.append("注：反向表述的题目已反向计分，分数越高表示情况越好；负面评价指“非常不同意/比较不同意”"
-                "或“非常不满意/比较不满意”（反向题为“比较同意/非常同意”）。")
+    text.append(scoring_note(w))
     return {"priority": priority, "items": items, "text": text}
 
 
-def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict) -> dict:
+def scoring_note(w: dict) -> str:
+    """What scores and "负面评价" mean, from the scales the dimensions use."""
+    used = list(dict.fromkeys(w["dimension_scales"].values()))
+    parts = [f"“{'/'.join(w['scales'][s]['unfavourable'])}”（反向题为“{'/'.join(w['scales'][s]['favourable'])}”）"
+             for s in used]
+    return "注：反向表述的题目已反向计分，分数越高表示情况越好；负面评价指选择" + "或".join(parts) + "。"
+
+
+def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict, w: dict) -> dict:
     th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)].sort_values("count", ascending=False)
     quotes = a.quotes.loc[a.quotes["unit"] == unit]
     n = _count(_unit_row(a, unit).get("suggestions")) or 0
@@ -191,7 +219,9 @@ def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, pr
         themes.append({"theme": r["theme"], "count": int(r["count"]), "problems": linked,
                        "quotes": quotes.loc[quotes["theme"] == r["theme"], "quote"].tolist()})
     themes.sort(key=lambda t: (not t["problems"], -t["count"]))
-    if n == 0:
+    if not w["has_open"]:
+        text = ["本次问卷没有意见建议题。"]
+    elif n == 0:
         text = ["本次调研未征集到意见建议。"]
     else:
         text = [f"共征集意见建议{n}条"
@@ -209,32 +239,41 @@ def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, pr
 
 def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict:
     """The findings object for one unit (plain JSON-serialisable data)."""
-    problems = problems_section(unit, a)
+    w = questionnaire.words()
+    problems = problems_section(unit, a, w)
     return {
         "unit": unit,
         "kind": str(_unit_row(a, unit)["kind"]),
         "survey_title": questionnaire.title,
         "district": questionnaire.district,
-        "comparison": REST,
-        "basic": basic_section(unit, a),
+        "comparison": w["rest"],
+        "basic": basic_section(unit, a, w),
         "problems": problems,
-        "causes": causes_section(unit, a, problems),
-        "suggestions": suggestions_section(unit, a, questionnaire, problems),
+        "causes": causes_section(unit, a, problems, w),
+        "suggestions": suggestions_section(unit, a, questionnaire, problems, w),
     }
 
 
 def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
     """District-level summary for the overview report (totals over every respondent, not sums of units)."""
-    u, d = a.units, a.district.iloc[0]
+    w = questionnaire.words()
+    u, d = a.units.loc[a.units["valid"] > 0], a.district.iloc[0]
     by_rule = _in_rule_order(a.rejections.groupby("rule")["count"].sum())
-    text = [f"本次调研覆盖{questionnaire.district}{len(u)}个街道（乡镇）（街道{int((u['kind'] == '街道').sum())}个、"
-            f"乡镇{int((u['kind'] == '乡镇').sum())}个），共回收问卷{int(d['received'])}份，"
-            f"有效问卷{int(d['valid'])}份，剔除{int(d['rejected'])}份（"
+    kinds = u["kind"].value_counts()
+    text = [f"本次调研覆盖{questionnaire.district}{len(u)}个{w['unit_label']}"
+            + ("（" + "、".join(f"{k}{int(kinds[k])}个" for k in kinds.index) + "）" if len(kinds) > 1 else "")
+            + f"，共回收问卷{int(d['received'])}份，有效问卷{int(d['valid'])}份，剔除{int(d['rejected'])}份（"
             + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）。"]
-    if "suggestions" in d:
+    no_unit = a.units.loc[a.units["unit"] == NO_UNIT, "received"]
+    if not no_unit.empty:
+        text.append(f"其中{int(no_unit.iloc[0])}份问卷未填写所在{w['unit_label']}，计入回收总数后剔除。")
+    if w["has_open"]:
         text.append(f"共征集意见建议{int(d['suggestions'])}条。")
-    if "satisfaction_rate" in d and pd.notna(d["satisfaction_rate"]):
-        text.append(f"全区群众满意率（“比较满意”和“非常满意”合计）为{pct(float(d['satisfaction_rate']))}。")
+    if w["overall"] is not None and pd.notna(d.get("satisfaction_rate")):
+        text.append(f"{w['area']}{w['rate_name']}（“{w['overall']['label']}”选择{_quoted(w['overall']['satisfied'])}的比例）"
+                    f"为{pct(float(d['satisfaction_rate']))}。")
+    elif w["overall"] is None:
+        text.append("本次问卷没有总体评价题，不计算满意率，也不做驱动因素和重要性—表现分析。")
     v = a.validity.iloc[0]
     dd = a.district_dimensions
     if pd.notna(v["kmo"]):
@@ -242,16 +281,16 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
                     f"（{alpha_reading(float(dd['alpha'].min()))}）；KMO={v['kmo']:.3f}，{v['reading']}，"
                     f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{fmt_p(v['bartlett_p'])}）。")
     sig = a.unit_dimensions.loc[a.unit_dimensions["significant"].fillna(False).astype(bool) & (a.unit_dimensions["diff"] < 0)]
-    text.append(f"经FDR校正，共有{sig['unit'].nunique()}个街道（乡镇）的{len(sig)}项维度得分显著低于{REST}。")
+    text.append(f"经FDR校正，共有{sig['unit'].nunique()}个{w['unit_label']}的{len(sig)}项维度得分显著低于{w['rest']}。")
     diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
     if diff_dims:
-        text.append("Welch方差分析显示，各街道（乡镇）之间差异显著的维度有：" + "、".join(f"“{d}”" for d in diff_dims) + "。")
+        text.append(f"Welch方差分析显示，各{w['unit_label']}之间差异显著的维度有：" + "、".join(f"“{d}”" for d in diff_dims) + "。")
     lowest = dd.sort_values("mean").head(3)
     text.append("全区得分最低的三个维度是：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows()) + "。")
     if not a.drivers.empty and a.drivers["importance"].notna().any():
         top = a.drivers.sort_values("importance", ascending=False).head(3)
-        text.append("对群众总体满意度影响最大的维度依次是：" + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）"
-                                                        for _, r in top.iterrows())
+        text.append(f"与“{w['overall']['label']}”关联最强的维度依次是："
+                    + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）" for _, r in top.iterrows())
                     + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。")
     return {"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
             "units": u["unit"].tolist(), "received": int(d["received"]), "valid": int(d["valid"]),
@@ -264,7 +303,7 @@ def unit_slices(a: Analysis) -> dict[str, Analysis]:
     split = {name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df.columns else None
              for name, df in tables.items()}
     out = {}
-    for unit in a.units["unit"]:
+    for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
         out[unit] = Analysis(**{name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
                                 for name, parts in split.items()})
     return out

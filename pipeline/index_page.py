@@ -13,6 +13,7 @@ from pipeline.atomic import write_text
 from pipeline.disclosure import SUPPRESSED
 from pipeline.html_page import page
 from pipeline.render_types import OVERVIEW_NAME, RenderResult
+from pipeline.thresholds import NO_UNIT
 
 
 def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:
@@ -23,6 +24,8 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
     ud = pd.read_parquet(processed / "unit_dimensions.parquet")
     n_sig = ud.loc[ud["significant"].fillna(False).astype(bool) & (ud["diff"] < 0)].groupby("unit").size()
     by_name = {r.name: r for r in results}
+    w = manifest["words"]
+    overall = w["overall"]
     rows = []
     for name in [OVERVIEW_NAME] + manifest["units"]:
         r = by_name.get(name)
@@ -32,22 +35,29 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
                 else f'{html.escape(name)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
         u = units.loc[name] if name in units.index else district.iloc[0]
         hidden = bool(u.get("suppressed", False))
-        sat = _figure(u.get("satisfaction_rate"), "{:.1%}", hidden)
-        score = _figure(u.get("satisfaction_mean"), "{:.2f}", hidden)
-        kind = "全区" if name not in units.index else str(u["kind"])
+        kind = w["area"] if name not in units.index else str(u["kind"])
         sig = int(n_sig.sum()) if name not in units.index else int(n_sig.get(name, 0))
-        cells = (f"<td>{html.escape(kind)}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
-                 f"<td>{score}</td><td>{sat}</td><td>{SUPPRESSED if hidden else sig}</td>")
+        cells = f"<td>{html.escape(kind)}</td><td>{int(u['received'])}</td><td>{int(u['valid'])}</td>"
+        if overall is not None:
+            cells += (f"<td>{_figure(u.get('satisfaction_mean'), '{:.2f}', hidden)}</td>"
+                      f"<td>{_figure(u.get('satisfaction_rate'), '{:.1%}', hidden)}</td>")
+        cells += f"<td>{SUPPRESSED if hidden else sig}</td>"
         rows.append(f"<tr><td>{link}</td>{cells}</tr>")
+    headers = ["报告", "类型", "回收问卷", "有效问卷"]
+    if overall is not None:
+        headers += [f"{overall['label']}（1–{len(overall['options'])}分）", w["rate_name"]]
+    headers.append("显著偏低维度数")
+    no_unit = units.loc[NO_UNIT, "received"] if NO_UNIT in units.index else 0
     failed = [r for r in results if not r.ok]
     body = (
         f"<h1>{html.escape(manifest['title'])}：调研报告目录</h1>"
         f"<p class='subtitle'>生成时间：{html.escape(datetime.now().strftime('%Y-%m-%d %H:%M'))} · "
         f"数据截至：{html.escape(manifest['data_until'])} · 数据文件：{html.escape('、'.join(manifest['input_files']))}</p>"
         + (f"<p class='failed'>有{len(failed)}份报告生成失败，见下表。</p>" if failed else "")
-        + "<table class='data'><thead><tr><th>报告</th><th>类型</th><th>回收问卷</th><th>有效问卷</th>"
-        "<th>总体满意度（1–5分）</th><th>满意率</th><th>显著偏低维度数</th></tr></thead>"
+        + "<table class='data'><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+        + (f"<p>另有{int(no_unit)}份问卷未填写所在{html.escape(w['unit_label'])}（{NO_UNIT}），已计入{html.escape(w['area'])}"
+           "回收总数，并作为无效问卷剔除。</p>" if no_unit else "")
         + (f"<p>Excel汇总（问题清单、各单位数据表、剔除记录）：<a href=\"{quote(workbook.name)}\">{html.escape(workbook.name)}</a></p>"
            if workbook else "")
         + "<footer>本目录及各报告均为离线文件，可直接通过邮件或微信转发；报告只含汇总数据。</footer>"

@@ -52,7 +52,8 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _versus(ax, fig: Figure, d: pd.DataFrame, labels: list[str], what: str, unit: str, comparison: str, size: int) -> None:
+def _versus(ax, fig: Figure, d: pd.DataFrame, labels: list[str], what: str, unit: str, comparison: str, size: int,
+            top: int) -> None:
     """The unit's means (dots) against the comparison group's (diamonds), one row per label; legend below."""
     import seaborn as sns
 
@@ -60,13 +61,13 @@ def _versus(ax, fig: Figure, d: pd.DataFrame, labels: list[str], what: str, unit
                       pd.DataFrame({"得分": d["rest_mean"].to_numpy(), what: labels, "对象": comparison})])
     sns.scatterplot(data=long, x="得分", y=what, hue="对象", style="对象", ax=ax, s=size,
                     palette=[PALETTE["本单位"], PALETTE["对比"]], markers=["o", "D"], zorder=3)
-    ax.set_xlim(1, 5)
+    ax.set_xlim(0.9, top + 0.1)
     ax.set_ylabel("")
     ax.legend(title="", loc="upper center", bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06), ncol=2,
               fontsize=9, frameon=False)
 
 
-def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str) -> Figure:
+def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str, top: int = 5) -> Figure:
     """Dot plot: the unit's dimension means with 95% CIs against the comparison group's means."""
 
     _theme()
@@ -76,12 +77,12 @@ def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str) -> Figur
     y = range(len(d))
     ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]], fmt="none",
                 ecolor=PALETTE["本单位"], elinewidth=1.5, capsize=3)
-    _versus(ax, fig, d, d["dimension_name"].tolist(), "维度", unit, comparison, size=70)
+    _versus(ax, fig, d, d["dimension_name"].tolist(), "维度", unit, comparison, size=70, top=top)
     sig = d.loc[d["significant"].fillna(False).astype(bool)]
     for _, r in sig.iterrows():
         ax.annotate("*", (r["ci_high"], list(d.index).index(r.name)), xytext=(4, -4), textcoords="offset points",
                     fontsize=14, color=PALETTE["本单位"])
-    ax.set_xlabel("平均得分（1–5分，越高越好；横线为95%置信区间，* 为显著差异）")
+    ax.set_xlabel(f"平均得分（1–{top}分，越高越好；横线为95%置信区间，* 为显著差异）")
     ax.set_title(f"{unit}各维度得分与{comparison}对比", fontsize=12)
     return fig
 
@@ -123,7 +124,7 @@ def heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def ipa_plot(ipa: pd.DataFrame, unit: str) -> Figure:
+def ipa_plot(ipa: pd.DataFrame, unit: str, outcome: str) -> Figure:
     """Importance–performance scatter with the quadrant lines (unit's own average, mean importance)."""
     import seaborn as sns
 
@@ -139,13 +140,13 @@ def ipa_plot(ipa: pd.DataFrame, unit: str) -> Figure:
     ax.axhline(ipa["importance"].mean(), color="#999", ls="--", lw=1)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("表现：本单位平均得分")
-    ax.set_ylabel("重要性：对总体满意度的相对重要性")
+    ax.set_ylabel(f"重要性：与“{outcome}”关联的相对重要性")
     ax.set_title(f"{unit}重要性—表现（IPA）分析", fontsize=12)
     ax.legend(title="", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
-def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 20) -> Figure:
+def item_plot(items: pd.DataFrame, unit: str, comparison: str, top: int = 5, max_label: int = 20) -> Figure:
     """Dot plot of item means (unit vs comparison), the items with the largest gaps first."""
 
     _theme()
@@ -155,8 +156,8 @@ def item_plot(items: pd.DataFrame, unit: str, comparison: str, max_label: int = 
     ax = fig.subplots()
     y = list(range(len(d)))
     ax.hlines(y, d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
-    _versus(ax, fig, d, labels, "题目", unit, comparison, size=55)
-    ax.set_xlabel("平均得分（1–5分，越高越好）")
+    _versus(ax, fig, d, labels, "题目", unit, comparison, size=55, top=top)
+    ax.set_xlabel(f"平均得分（1–{top}分，越高越好）")
     ax.set_title(f"{unit}与{comparison}差距最大的题目", fontsize=12)
     return fig
 

@@ -27,9 +27,8 @@ from pydantic import (
 from pipeline.errors import SurveyError
 from pipeline.names import has_control_characters, safe_name, shown, strip_invisible
 from pipeline.render_types import OVERVIEW_NAME
-from pipeline.thresholds import DISTRICT
+from pipeline.thresholds import DISTRICT, NO_UNIT
 
-NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
 RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index", NO_UNIT)  # names of the district row, pages and the no-unit row
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]

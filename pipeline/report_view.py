@@ -76,11 +76,22 @@ def _paragraphs(lines: list[str]) -> str:
     return "".join(f"<p>{html.escape(t)}</p>" for t in lines)
 
 
+def words(manifest: dict) -> dict:
+    """What the reports call things, as the questionnaire's report section says (stored in the manifest)."""
+    return manifest["words"]
+
+
+def scale_max(manifest: dict) -> int:
+    """The longest scale the dimensions use (plot axes run from 1 to it)."""
+    w = words(manifest)
+    return max(len(w["scales"][s]["options"]) for s in w["dimension_scales"].values())
+
+
 def title(report: UnitReport) -> HTML:
     f, m = report.findings, report.manifest
     toc = "".join(f"<li><a href='#{quote(s)}'>{html.escape(s)}</a></li>" for s in [*SECTIONS.values(), "方法说明"])
     return HTML(
-        f"<h1>{html.escape(f['unit'])}基层党组织建设调研报告</h1>"
+        f"<h1>{html.escape(f['unit'] + words(m)['topic'])}调研报告</h1>"
         f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
         f"报告生成于{html.escape(m['created'][:10])}</p>"
         f"<nav class='toc'><strong>目录</strong><ul>{toc}</ul></nav>"
@@ -135,27 +146,32 @@ def item_plot(report: UnitReport, top: int = 10) -> Image | HTML:
     items = report.items.loc[~report.items["suppressed"]].nsmallest(top, "diff")
     if items.empty:
         return HTML("<p>没有可显示的数据。</p>")
-    return Image(data=plots.to_png(plots.item_plot(items, report.unit, report.findings["comparison"])), format="png")
+    fig = plots.item_plot(items, report.unit, report.findings["comparison"], scale_max(report.manifest))
+    return Image(data=plots.to_png(fig), format="png")
 
 
 def composition_plot(report: UnitReport) -> Image | HTML:
-    """Identity and age of the unit's respondents against the whole district (suppressed cells left out)."""
-    labels = {"identity": "身份", "age": "年龄段"}
+    """The report section's composition questions for the unit against the district (suppressed cells left out)."""
+    w = words(report.manifest)
+    labels = {q: w["profile_labels"][q] for q in w["composition"] if q in w["profile_labels"]}
     own = report.composition.loc[report.composition["question"].isin(labels) & ~report.composition["suppressed"]]
     dist = report.district_composition.loc[report.district_composition["question"].isin(labels)]
     if own.empty:
         return HTML("")
-    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=DISTRICT)], ignore_index=True)
+    table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=w["area"])], ignore_index=True)
     table["类别"] = table["question"].map(labels) + "：" + table["option"]
-    fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}受访者构成（与全区对比）")
+    fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}{w['respondents']}构成（与{w['area']}对比）")
     return Image(data=plots.to_png(fig), format="png")
 
 
 def ipa_plot(report: UnitReport) -> Image | HTML:
+    overall = words(report.manifest)["overall"]
+    if overall is None:
+        return HTML("<p>本次问卷没有总体评价题，不做重要性—表现分析。</p>")
     ipa = report.ipa.loc[~report.ipa["suppressed"] & report.ipa["importance"].notna()]
     if ipa.empty:
         return HTML("<p>没有可显示的数据。</p>")
-    return Image(data=plots.to_png(plots.ipa_plot(ipa, report.unit)), format="png")
+    return Image(data=plots.to_png(plots.ipa_plot(ipa, report.unit, overall["label"])), format="png")
 
 
 def themes_table(report: UnitReport) -> HTML:
@@ -171,12 +187,12 @@ def dimension_plot(report: UnitReport) -> Image | HTML:
     d = report.dimensions.loc[~report.dimensions["suppressed"]]
     if d.empty:
         return HTML("")
-    fig = plots.dimension_plot(d, report.unit, report.findings["comparison"])
+    fig = plots.dimension_plot(d, report.unit, report.findings["comparison"], scale_max(report.manifest))
     return Image(data=plots.to_png(fig), format="png")
 
 
 def composition_table(report: UnitReport) -> HTML:
-    labels = {"identity": "身份", "gender": "性别", "age": "年龄段", "education": "学历", "party_years": "党龄"}
+    labels = words(report.manifest)["profile_labels"]
     c = report.composition
     out = pd.DataFrame({
         "项目": c["question"].map(labels).fillna(c["question"]),
@@ -187,30 +203,35 @@ def composition_table(report: UnitReport) -> HTML:
     return _table(out)
 
 
-def problems_plot(report: UnitReport) -> Image | HTML:
-    p = report.problems.loc[~report.problems["suppressed"] & (report.problems["count"] > 0)]
-    if p.empty:
-        return HTML("<p>没有可显示的数据。</p>")
-    fig = plots.share_bar(p, "option", "share", "受访者认为最突出的问题（多选，占作答人数比例）")
-    return Image(data=plots.to_png(fig), format="png")
+def choice_plots(report: UnitReport) -> list[Image | HTML]:
+    """One bar chart per multi-select question: the share of respondents choosing each option."""
+    out: list[Image | HTML] = []
+    for qid, label in words(report.manifest)["multi"].items():
+        p = report.problems.loc[(report.problems["question"] == qid) & ~report.problems["suppressed"]
+                                & (report.problems["count"] > 0)]
+        if not p.empty:
+            out.append(Image(data=plots.to_png(plots.share_bar(p, "option", "share", f"{label}（多选，占作答人数比例）")),
+                             format="png"))
+    return out
 
 
 def methods_note(manifest: dict) -> HTML:
-    rules = manifest.get("quality_rules", {})
+    """How the figures were made: data, the cleaning rules as applied, scoring, tests, privacy."""
+    w = words(manifest)
+    applied = [r["text"] for r in manifest.get("cleaning", []) if r["applied"]]
+    skipped = [r["text"] for r in manifest.get("cleaning", []) if not r["applied"]]
+    scales = "；".join(f"{len(v['options'])}级（{v['options'][0]}=1分……{v['options'][-1]}={len(v['options'])}分）"
+                      for k, v in w["scales"].items() if k in set(w["dimension_scales"].values()))
     lines = [
         f"数据来源：{'、'.join(manifest.get('input_files', []))}；问卷定义：{manifest.get('questionnaire', '')}。",
-        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——未填所在街道（乡镇）；"
-        f"答题用时低于全部答卷用时中位数的{rules.get('speeder_fraction_of_median', 1 / 3):.0%}；"
-        f"{rules.get('straightline_min_items', 5)}道及以上量表题全部选择同一选项（直线作答）；"
-        f"与此前{rules.get('duplicate_window_minutes', 30):g}分钟内提交的答卷完全相同（重复提交）；"
-        f"适用题目中未作答超过{rules.get('max_missing_share', 0.4):.0%}（跳题不计为缺答）。"
-        "电话、身份证号、邮箱和IP地址在清洗阶段即已删除或隐去。",
-        "计分：5级量表，1分最差、5分最好；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
-        f"比较方法：每个街道（乡镇）与全区其他街道（乡镇）合并样本比较，采用Welch t检验，效应量为Hedges g；"
-        f"对全部“街道（乡镇）×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<0.05视为显著。"
+        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——" + "；".join(applied) + "。"
+        + ("".join(f"{t}。" for t in skipped)) + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去。",
+        f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
+        f"比较方法：每个{w['unit_label']}与{w['rest']}合并样本比较，采用Welch t检验，效应量为Hedges g；"
+        f"对全部“{w['unit_label']}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<0.05视为显著。"
         f"有效问卷不足{manifest.get('min_n_test', 30)}份的单位只作描述，不做显著性判断。",
         f"隐私保护：报告只含汇总数据，不含任何个人答卷；人数不足{MIN_CELL}人的单元格不予显示；"
-        "各街道（乡镇）报告只与全区汇总数据对比，不显示其他单位的数据。",
+        f"各{w['unit_label']}报告只与{w['area']}汇总数据对比，不显示其他单位的数据。",
     ]
     return HTML(_paragraphs(lines))
 
@@ -256,7 +277,7 @@ def load_district(processed_dir: str | Path | None) -> DistrictReport:
 
 def district_title(report: DistrictReport) -> HTML:
     m = report.manifest
-    return HTML(f"<h1>{html.escape(m['district'])}基层党组织建设调研总体情况</h1>"
+    return HTML(f"<h1>{html.escape(m['district'] + words(m)['topic'])}调研总体情况</h1>"
                 f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
                 f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings["text"]))
 
@@ -270,12 +291,13 @@ def units_table(report: DistrictReport) -> HTML:
     def shown(values: pd.Series, fmt=str) -> list[str]:
         return [SUPPRESSED if h else ("—" if pd.isna(v) else fmt(v)) for v, h in zip(values, hidden, strict=True)]
 
+    w = words(report.manifest)
     out = pd.DataFrame({
-        "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
+        w["unit_label"]: u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
         "剔除": u["rejected"],
-        **({"覆盖社区（村）": shown(u["communities"], lambda v: str(int(v)))} if "communities" in u else {}),
-        **({"满意率": shown(u["satisfaction_rate"], "{:.1%}".format)} if "satisfaction_rate" in u else {}),
-        "意见建议（条）": shown(u["suggestions"], lambda v: str(int(v))),
+        **({f"覆盖{w['community_label']}": shown(u["communities"], lambda v: str(int(v)))} if "communities" in u else {}),
+        **({w["rate_name"]: shown(u["satisfaction_rate"], "{:.1%}".format)} if "satisfaction_rate" in u else {}),
+        **({"意见建议（条）": shown(u["suggestions"], lambda v: str(int(v)))} if w["has_open"] else {}),
         "显著偏低维度数": shown(u["unit"].map(n_sig).fillna(0), lambda v: str(int(v))),
     })
     return _table(out)
@@ -296,7 +318,7 @@ def district_heatmap(report: DistrictReport) -> Image:
     order = report.district_dimensions["dimension_name"].tolist()
     units, note = _lowest_units(report)
     m = d.pivot(index="unit", columns="dimension_name", values="mean").reindex(columns=order).reindex(units)
-    fig = plots.heatmap(m, "各街道（乡镇）维度得分" + note)
+    fig = plots.heatmap(m, f"各{words(report.manifest)['unit_label']}维度得分" + note)
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -321,7 +343,7 @@ def rejections_table(report: DistrictReport) -> HTML:
     m["合计"] = m.sum(axis=1)
     m = m.reindex([u for u in report.units["unit"] if u in m.index])
     m.loc["全区合计"] = m.sum()
-    m = m.reset_index().rename(columns={"unit": "街道（乡镇）"})
+    m = m.reset_index().rename(columns={"unit": words(report.manifest)["unit_label"]})
     m.columns.name = None
     return _table(m)
 
@@ -360,14 +382,18 @@ def anova_table(report: DistrictReport) -> HTML:
 
 
 def drivers_table(report: DistrictReport) -> HTML:
+    overall = words(report.manifest)["overall"]
+    if overall is None:
+        return HTML("<p>本次问卷没有总体评价题，不做驱动因素分析。</p>")
     d = report.drivers.sort_values("importance", ascending=False)
     if d["importance"].isna().all():
         return HTML("<p>样本不足，无法进行驱动因素分析。</p>")
     out = pd.DataFrame({"维度": d["dimension_name"], "回归系数": d["coef"].map("{:.3f}".format),
                         "p值": d["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
                         "相对重要性": d["importance"].map("{:.1%}".format)})
-    return HTML(_paragraphs([f"以总体满意度为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
-                             f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比。"]) + _table(out).data)
+    return HTML(_paragraphs([f"以“{overall['label']}”为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
+                             f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比；"
+                             "这是横断面数据中的关联，不代表因果。"]) + _table(out).data)
 
 
 def chi2_table(report: DistrictReport) -> HTML:
@@ -377,19 +403,23 @@ def chi2_table(report: DistrictReport) -> HTML:
     out = pd.DataFrame({"项目": c["label"], "χ²": c["chi2"].map("{:.2f}".format), "自由度": c["dof"].map("{:.0f}".format),
                         "p值": c["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
                         "Cramér's V": c["cramer_v"].map("{:.3f}".format), "说明": c["note"].replace("", "—")})
-    return HTML(_paragraphs(["各街道（乡镇）受访者构成差异的卡方检验（p<0.05说明构成差异显著，比较得分时需注意）："]) + _table(out).data)
+    w = words(report.manifest)
+    return HTML(_paragraphs([f"各{w['unit_label']}{w['respondents']}构成差异的卡方检验（p<0.05说明构成差异显著，比较得分时需注意）："])
+                + _table(out).data)
 
 
 def satisfaction_ranking(report: DistrictReport) -> Image | HTML:
+    w = words(report.manifest)
     u = report.units.loc[report.units["valid"] >= MIN_CELL]
-    if "satisfaction_rate" not in u or u["satisfaction_rate"].isna().all():
+    if w["overall"] is None or "satisfaction_rate" not in u or u["satisfaction_rate"].isna().all():
         return HTML("")
-    title = "各街道（乡镇）群众满意率排序"
+    title = f"各{w['unit_label']}{w['rate_name']}排序"
     if len(u) > MAX_PLOTTED_UNITS:
-        title += f"（满意率最低的{MAX_PLOTTED_UNITS}个，共{len(u)}个）"
+        title += f"（{w['rate_name']}最低的{MAX_PLOTTED_UNITS}个，共{len(u)}个）"
         u = u.nsmallest(MAX_PLOTTED_UNITS, "satisfaction_rate")
+    satisfied = "+".join(f"“{o}”" for o in w["overall"]["satisfied"])
     fig = plots.ranking_plot(u, "unit", "satisfaction_rate", "satisfaction_ci_low", "satisfaction_ci_high",
-                             title, "满意率（“比较满意”+“非常满意”，横线为95%置信区间）")
+                             title, f"{w['rate_name']}（{satisfied}，横线为95%置信区间）")
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -409,6 +439,7 @@ def communities_table(report: DistrictReport) -> HTML:
     c = report.communities
     if c.empty:
         return HTML("")
-    out = pd.DataFrame({"街道（乡镇）": c["unit"], "社区（村）": c["community"],
+    w = words(report.manifest)
+    out = pd.DataFrame({w["unit_label"]: c["unit"], w["community_label"]: c["community"],
                         "有效问卷": [SUPPRESSED if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)]})
     return _table(out)

@@ -74,6 +74,12 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     return counts
 
 
+def _cleaning_rules(paths: SurveyPaths) -> list[dict]:
+    """The quality rules as the clean stage applied them (for the methods note)."""
+    path = paths.interim / "cleaning.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
 def _data_until(kept: pd.DataFrame) -> str:
     """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
     last = kept["submitted_at"].max() if "submitted_at" in kept else pd.NaT
@@ -118,6 +124,8 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "processed_dir": str(paths.processed.resolve()),
         "interim_dir": str(paths.interim.resolve()),
         "quality_rules": questionnaire.quality.model_dump(),
+        "cleaning": _cleaning_rules(paths),
+        "words": questionnaire.words(),
         "min_n_test": MIN_N_TEST,
         "weighting": {"population": population.name, "by": weight_by} if population is not None else None,
         "rows_in": int(len(audit)),

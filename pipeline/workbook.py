@@ -19,12 +19,14 @@ from pipeline.questionnaire import Questionnaire
 from pipeline.thresholds import DISTRICT
 
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
-LEDGER_COLUMNS = ["街道（乡镇）", "维度", "题目", "本单位均值", "全区其他单位均值", "差距", "FDR校正p值", "Hedges g",
-                  "负面评价占比", "建议对策方向"]
+LEDGER_COLUMNS = ["unit", "dimension_name", "item_text", "mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable",
+                  "themes"]
+OVERALL_ROW = "（维度总体）"
 
 
 def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Every significantly low dimension and item of every unit, with the suggestion themes tied to it."""
+    """Every significantly low dimension and item of every unit, with the suggestion themes tied to it
+    (``item_text`` is empty on a dimension's own row)."""
     themes_for = {d.id: [name for name, t in questionnaire.themes.items() if d.id in t.dimensions]
                   for d in questionnaire.dimensions}
     names = questionnaire.dimension_names()
@@ -33,21 +35,29 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     ui = a.unit_items.loc[a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
     for frame, item in ((ud, False), (ui, True)):
         for _, r in frame.iterrows():
-            rows.append({"街道（乡镇）": r["unit"], "维度": names[r["dimension"]], "题目": r["item_text"] if item else "（维度总体）",
-                         "本单位均值": round(r["mean"], 3), "全区其他单位均值": round(r["rest_mean"], 3),
-                         "差距": round(r["diff"], 3), "FDR校正p值": float(f"{r['p_fdr']:.3g}"), "Hedges g": round(r["hedges_g"], 3),
-                         "负面评价占比": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
-                         "建议对策方向": "、".join(themes_for.get(r["dimension"], [])) or "—"})
+            rows.append({"unit": r["unit"], "dimension_name": names[r["dimension"]], "item_text": r["item_text"] if item else None,
+                         "mean": round(r["mean"], 3), "rest_mean": round(r["rest_mean"], 3),
+                         "diff": round(r["diff"], 3), "p_fdr": float(f"{r['p_fdr']:.3g}"), "hedges_g": round(r["hedges_g"], 3),
+                         "unfavourable": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
+                         "themes": "、".join(themes_for.get(r["dimension"], [])) or "—"})
     ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     order = {u: i for i, u in enumerate(a.units["unit"])}
     dims = {name: i for i, name in enumerate(names.values())}
-    key = pd.DataFrame({"u": ledger["街道（乡镇）"].map(order), "d": ledger["维度"].map(dims),
-                        "item": ledger["题目"] != "（维度总体）", "gap": ledger["差距"]})
+    key = pd.DataFrame({"u": ledger["unit"].map(order), "d": ledger["dimension_name"].map(dims),
+                        "item": ledger["item_text"].notna(), "gap": ledger["diff"]})
     return ledger.loc[key.sort_values(["u", "d", "item", "gap"]).index].reset_index(drop=True)
 
 
-def _unit_tables(a: Analysis, unit: str | None) -> list[tuple[str, pd.DataFrame]]:
-    """A unit's tables; with ``unit=None`` every unit's, in long form with a 街道（乡镇） column."""
+def ledger_sheet(ledger: pd.DataFrame, w: dict) -> pd.DataFrame:
+    """The ledger with the headers a research group reads."""
+    return ledger.assign(item_text=ledger["item_text"].fillna(OVERALL_ROW)).rename(columns={
+        "unit": w["unit_label"], "dimension_name": "维度", "item_text": "题目", "mean": "本单位均值",
+        "rest_mean": f"{w['rest']}均值", "diff": "差距", "p_fdr": "FDR校正p值", "hedges_g": "Hedges g",
+        "unfavourable": "负面评价占比", "themes": "建议对策方向"})
+
+
+def _unit_tables(a: Analysis, unit: str | None, w: dict) -> list[tuple[str, pd.DataFrame]]:
+    """A unit's tables; with ``unit=None`` every unit's, in long form with a unit column."""
     def rows(table: pd.DataFrame) -> pd.Series:
         return table["unit"] == unit if unit is not None else table["unit"] != DISTRICT
 
@@ -55,50 +65,56 @@ def _unit_tables(a: Analysis, unit: str | None) -> list[tuple[str, pd.DataFrame]
     dims = pd.DataFrame({
         "维度": d["dimension_name"], "有效样本": d["n"], "本单位得分": d["mean"].round(3),
         "95%置信区间下限": d["ci_low"].round(3), "95%置信区间上限": d["ci_high"].round(3),
-        "全区其他单位得分": d["rest_mean"].round(3), "差值": d["diff"].round(3), "Hedges g": d["hedges_g"].round(3),
+        f"{w['rest']}得分": d["rest_mean"].round(3), "差值": d["diff"].round(3), "Hedges g": d["hedges_g"].round(3),
         "FDR校正p值": d["p_fdr"], "显著": d["significant"].map({True: "是", False: "否"}),
         "负面评价占比": d["unfavourable"].round(3),
     })
     c = a.composition.loc[rows(a.composition) & ~a.composition["suppressed"]]
-    comp = pd.DataFrame({"题目": c["question"], "选项": c["option"], "人数": c["count"], "占比": c["share"].round(3)})
+    comp = pd.DataFrame({"题目": c["question"].map(w["profile_labels"]).fillna(c["question"]), "选项": c["option"],
+                         "人数": c["count"], "占比": c["share"].round(3)})
     p = a.problems.loc[rows(a.problems) & ~a.problems["suppressed"]].sort_values(["unit", "rank"], kind="stable")
-    prob = pd.DataFrame({"突出问题": p["option"], "选择人数": p["count"], "占比": p["share"].round(3),
+    prob = pd.DataFrame({"题目": p["question"].map(w["multi"]), "选项": p["option"], "选择人数": p["count"], "占比": p["share"].round(3),
                          "95%置信区间下限": p["ci_low"].round(3), "95%置信区间上限": p["ci_high"].round(3)})
-    tables = [("各维度得分", dims, d), ("受访者构成", comp, c), ("最突出的问题（多选）", prob, p)]
+    tables = [("各维度得分", dims, d), (f"{w['respondents']}构成", comp, c), ("多选题选择情况", prob, p)]
     if unit is None:
-        return [(title, t.assign(**{"街道（乡镇）": src["unit"].to_numpy()})[["街道（乡镇）", *t.columns]]) for title, t, src in tables]
+        label = w["unit_label"]
+        return [(title, t.assign(**{label: src["unit"].to_numpy()})[[label, *t.columns]]) for title, t, src in tables]
     return [(title, t) for title, t, _ in tables]
 
 
 def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.DataFrame, manifest: dict) -> Path:
     """Write the run's workbook atomically."""
-    sig = ledger.loc[ledger["题目"] == "（维度总体）"].groupby("街道（乡镇）").size()
+    w = manifest["words"]
+    sig = ledger.loc[ledger["item_text"].isna()].groupby("unit").size()
     u = a.units
+
+    def withheld(values: pd.Series) -> pd.Series:
+        return values.astype(object).where(~u["suppressed"], SUPPRESSED)
+
     summary = pd.DataFrame({
-        "街道（乡镇）": u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"], "剔除": u["rejected"],
-        "满意率": (u["satisfaction_rate"].round(3).astype(object).where(~u["suppressed"], SUPPRESSED)
-                if "satisfaction_rate" in u else None),
-        "意见建议（条）": u["suggestions"].astype(object).where(~u["suppressed"], SUPPRESSED),
+        w["unit_label"]: u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"], "剔除": u["rejected"],
+        **({w["rate_name"]: withheld(u["satisfaction_rate"].round(3))} if "satisfaction_rate" in u else {}),
+        **({"意见建议（条）": withheld(u["suggestions"])} if w["has_open"] else {}),
         "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
     })
     about = pd.DataFrame({"项目": ["调查", "数据截至", "生成时间", "数据文件", "说明"],
                           "内容": [manifest["title"], manifest["data_until"], manifest["created"], "、".join(manifest["input_files"]),
-                                 "“问题清单”列出经FDR校正后显著低于全区其他街道（乡镇）的维度和题目；人数不足5人的单元格不予显示。"]})
+                                 f"“问题清单”列出经FDR校正后显著低于{w['rest']}的维度和题目；人数不足5人的单元格不予显示。"]})
 
     def _write(path: Path) -> None:
         used: set[str] = set()
         with excel_writer(path) as xw:
-            sheets = [(sheet_name("说明", used), about, 0), (sheet_name("问题清单", used), ledger, 0),
+            sheets = [(sheet_name("说明", used), about, 0), (sheet_name("问题清单", used), ledger_sheet(ledger, w), 0),
                       (sheet_name("全区汇总", used), summary, 0)]
             if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
                 for unit in manifest["units"]:
                     name, row = sheet_name(unit, used), 0
-                    for title, table in _unit_tables(a, unit):
+                    for title, table in _unit_tables(a, unit, w):
                         sheets.append((name, pd.DataFrame({title: []}), row))
                         sheets.append((name, table, row + 1))
                         row += len(table) + 4
             else:  # a city or a province: long tables a researcher filters by unit
-                sheets += [(sheet_name("各单位" + title[:20], used), table, 0) for title, table in _unit_tables(a, None)]
+                sheets += [(sheet_name("各单位" + title[:20], used), table, 0) for title, table in _unit_tables(a, None, w)]
             sheets.append((sheet_name("剔除记录", used), audit, 0))
             widths: dict[str, dict[int, float]] = {}
             for name, table, row in sheets:

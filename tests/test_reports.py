@@ -61,7 +61,7 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
     assert list(sheets)[:3] == ["说明", "问题清单", "全区汇总"] and list(sheets)[-1] == "剔除记录"
     assert {"石桥乡", "新华街道", "西城街道"} <= set(sheets)
     ledger = sheets["问题清单"]
-    assert {"街道（乡镇）", "维度", "题目", "本单位均值", "全区其他单位均值", "差距", "FDR校正p值", "Hedges g", "建议对策方向"} <= set(ledger)
+    assert {"街道（乡镇）", "维度", "题目", "本单位均值", "全区其他街道（乡镇）均值", "差距", "FDR校正p值", "Hedges g", "建议对策方向"} <= set(ledger)
     dim_rows = ledger.loc[ledger["题目"] == "（维度总体）"]
     assert set(zip(dim_rows["街道（乡镇）"], dim_rows["维度"], strict=True)) == {("石桥乡", "信息化建设"), ("新华街道", "基层减负")}
     assert ledger["差距"].dtype.kind == "f" and (ledger["差距"] < 0).all() and (ledger["FDR校正p值"] < 0.05).all()
@@ -84,7 +84,7 @@ def test_screenshot_command(e2e, tmp_path):
     shutil.rmtree(e2e["paths"].reports / "screenshots")
 
 
-def test_overview_plots_stay_readable_for_many_units():
+def test_overview_plots_stay_readable_for_many_units(questionnaire):
     import numpy as np
 
     from pipeline.report_view import MAX_PLOTTED_UNITS, DistrictReport, _lowest_units, satisfaction_ranking
@@ -94,7 +94,7 @@ def test_overview_plots_stay_readable_for_many_units():
     ud = pd.DataFrame({"unit": np.repeat(units, 2), "dimension": ["a", "b"] * 100, "mean": rng.uniform(3, 4, 200)})
     u = pd.DataFrame({"unit": units, "valid": 50, "satisfaction_rate": rng.uniform(0.5, 0.9, 100)})
     u["satisfaction_ci_low"], u["satisfaction_ci_high"] = u["satisfaction_rate"] - 0.05, u["satisfaction_rate"] + 0.05
-    report = DistrictReport({}, u, ud, *(pd.DataFrame(),) * 9, manifest={})
+    report = DistrictReport({}, u, ud, *(pd.DataFrame(),) * 9, manifest={"words": questionnaire.words()})
     shown, note = _lowest_units(report)
     lowest = set(ud.groupby("unit")["mean"].mean().nsmallest(MAX_PLOTTED_UNITS).index)
     assert len(shown) == MAX_PLOTTED_UNITS and set(shown) == lowest and "共100个单位" in note
