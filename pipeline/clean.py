@@ -102,7 +102,7 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
         detail[new] = text[new]
 
     unit = frame[questionnaire.unit_question.id]
-    mark(unit.isna(), RULE_NO_UNIT, pd.Series("未填写所在街道（乡镇），无法归属到任何单位", index=frame.index))
+    mark(unit.isna(), RULE_NO_UNIT, pd.Series(f"未填写“{questionnaire.unit_question.short}”，无法归属到任何单位", index=frame.index))
 
     if "_issue" in frame:
         mark(frame["_issue"].notna(), RULE_INVALID, frame["_issue"].astype("string"))

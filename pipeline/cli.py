@@ -102,13 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="统计分析，写入 data/processed/")
     _common(p)
     _weighting(p)
-    p = sub.add_parser("report", help="生成各街道（乡镇）报告、全区总体情况和目录")
+    p = sub.add_parser("report", help="生成各单位报告、全区总体情况和目录")
     _common(p)
     _rendering(p)
 
     p = sub.add_parser("screenshots", help="用无头 Chromium 给目录页和一份报告截图（电脑和手机宽度）")
     _common(p)
-    p.add_argument("--unit", default=None, help="截图的街道（乡镇），默认第一个")
+    p.add_argument("--unit", default=None, help="截图的单位，默认第一个")
     return parser
 
 
@@ -237,7 +237,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "analyze":
             manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
-            print(f"分析完成：{len(manifest['units'])} 个街道（乡镇），结果在 {paths.processed}")
+            print(f"分析完成：{len(manifest['units'])} 个单位，结果在 {paths.processed}")
             return 0
         scheduler = _scheduler(args)
         if not (paths.processed / "manifest.json").exists():

@@ -273,7 +273,7 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
         text.append(f"{w['area']}{w['rate_name']}（“{w['overall']['label']}”选择{_quoted(w['overall']['satisfied'])}的比例）"
                     f"为{pct(float(d['satisfaction_rate']))}。")
     elif w["overall"] is None:
-        text.append("本次问卷没有总体评价题，不计算满意率，也不做驱动因素和重要性—表现分析。")
+        text.append(f"本次问卷没有总体评价题，不计算{w['rate_name']}，也不做驱动因素和重要性—表现分析。")
     v = a.validity.iloc[0]
     dd = a.district_dimensions
     if pd.notna(v["kmo"]):

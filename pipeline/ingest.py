@@ -216,7 +216,7 @@ def _code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Se
         if q.role == "unit":
             close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
             hint = f"，最接近的是：{'、'.join(close)}" if close else ""
-            raise src.error(f"不认识的街道（乡镇）“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
+            raise src.error(f"不认识的{q.short}“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
                             i, col)
         raise _bad_value(src, i, col, value, q)
     return codes.where(~blank).astype("Int64")
@@ -375,7 +375,7 @@ def _community_key(name: str) -> str:
 
 
 def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,
-                          col: str) -> pd.Series:
+                          col: str, label: str = "社区（村）") -> pd.Series:
     """Community names as the reference list writes them; an unknown one is an error naming the closest."""
     out = values.copy()
     for i, (name, unit) in enumerate(zip(values, units, strict=True)):
@@ -385,8 +385,8 @@ def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str,
         match = next((k for k in known if _community_key(k) == _community_key(str(name))), None)
         if match is None:
             close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
-            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的社区（村）有：{_listed(known) or '（无）'}"
-            raise src.error(f"不认识的社区（村）“{shown(name)}”（{unit}），不在地名参考表中；{hint}", i, col)
+            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的{label}有：{_listed(known) or '（无）'}"
+            raise src.error(f"不认识的{label}“{shown(name)}”（{unit}），不在地名参考表中；{hint}", i, col)
         out.iloc[i] = match
     return out
 
@@ -436,7 +436,8 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     places = questionnaire.known_places()
     if community is not None and places is not None:
         col = next(c for c, i in mapping.items() if i == community.id)
-        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, src, col)
+        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, src, col,
+                                                    community.short)
     dup = frame["resp_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])

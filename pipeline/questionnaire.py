@@ -54,7 +54,7 @@ class Question(_Model):
     max_choices: int | None = None
     min: float | None = None
     max: float | None = None
-    label: str | None = None  # a short name for tables and sentences ("身份"); default: from the text
+    label: str | None = None  # a short name for tables and sentences; default: from the text
     matrix: str | None = None  # for a matrix row: the matrix question's stem
 
     @property
@@ -103,7 +103,7 @@ class ProfileFigure(_Model):
 class ReportWords(_Model):
     """Every word a report says about the survey, with defaults that fit any questionnaire."""
 
-    topic: str = ""  # "基层党组织建设": titles read "东湖街道基层党组织建设调研报告"
+    topic: str = ""  # the survey's subject: titles read "<unit><topic>调研报告"
     area: str = "全区"  # what the whole surveyed area is called in comparisons
     unit_label: str = "街道（乡镇）"  # what the units are called
     unit_kinds: dict[str, str] = Field(default_factory=lambda: {"街道": "街道", "镇": "乡镇", "乡": "乡镇"})
@@ -353,7 +353,7 @@ class Questionnaire(_Model):
                 problems.append(f"角色“{role}”只能由一道题承担")
         unit_q = next((q for q in self.profile if q.role == "unit"), None)
         if unit_q is None:
-            problems.append("缺少标注 role: unit 的“所在街道（乡镇）”题目")
+            problems.append("缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成")
         elif unit_q.type != "single":
             problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
         known_dims = set(dim_ids)
@@ -437,15 +437,15 @@ def _unit_name_problems(unit_q: Question) -> list[str]:
     problems, seen = [], {}
     for name in unit_q.options:
         if name in RESERVED_UNIT_NAMES:
-            problems.append(f"街道（乡镇）不能叫“{name}”（这个名称留给全区汇总、总体情况报告或目录页）")
+            problems.append(f"单位不能叫“{name}”（这个名称留给全区汇总、总体情况报告、目录页或未填单位的答卷）")
             continue
         try:
-            key = safe_name(name, "街道（乡镇）名称").casefold()
+            key = safe_name(name, "单位名称").casefold()
         except SurveyError as exc:
             problems.append(exc.message)
             continue
         if key in seen:
-            problems.append(f"街道（乡镇）“{shown(name)}”和“{shown(seen[key])}”作为文件名时相同，请改得更易区分")
+            problems.append(f"单位“{shown(name)}”和“{shown(seen[key])}”作为文件名时相同，请改得更易区分")
         seen[key] = name
     return problems
 

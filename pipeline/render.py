@@ -144,7 +144,7 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
     for path in sorted(processed.glob("*.parquet")):
         df = pd.read_parquet(path)
         whole.append(path.read_bytes())
-        for col in ("unit", "scope", "街道（乡镇）"):
+        for col in ("unit", "scope"):
             if col in df.columns:
                 for u, part in df.groupby(df[col].astype("string"), observed=True):
                     if u in per_unit:
