@@ -221,9 +221,9 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     profile = {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
     chi2 = chi2_by_unit(kept, unit, profile)
     overall = q.role("overall")
-    drivers = driver_table(scores, answer_codes(kept[overall.id]), names) if overall is not None else pd.DataFrame(
-        columns=["dimension", "dimension_name", "importance"])
-    ipa = ipa_table(ud, drivers) if overall is not None else pd.DataFrame()
+    outcome = answer_codes(kept[overall.id]) if overall is not None else pd.Series(np.nan, index=kept.index)
+    drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
+    ipa = ipa_table(ud, drivers)
 
     # units: counts, satisfaction, suggestions
     received = audit.groupby(audit["街道乡镇"].fillna(NO_UNIT)).size()

@@ -11,17 +11,17 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.errors import SurveyError
-from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
+from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_REPORTS_FAILED = 3
 EXIT_LOCKED = 4
 EXIT_INTERRUPTED = 130
-DEMO_EXPORT = "demo_wjx_按文本.xlsx"
 
 
 class ChineseParser(argparse.ArgumentParser):
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="survey", description="基层调研问卷分析流水线")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser, title="命令")
 
-    p = sub.add_parser("demo", help="生成示范数据并生成全部报告")
+    p = sub.add_parser("demo", help="生成两份示范问卷的示范数据并生成全部报告")
     p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定）")
     p.add_argument("--root", type=Path, default=PROJECT_ROOT)
     _rendering(p)
@@ -195,19 +195,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     from pipeline.run import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
 
     if args.command == "demo":
-        from pipeline.demo import DemoSpec, write_demo_export
+        from pipeline.demo import demo_spec, write_demo_export
 
-        paths = SurveyPaths(DEMO_SURVEY, args.root)
-        questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE)
-        spec = DemoSpec() if args.seed is None else DemoSpec(seed=args.seed)
-        export = paths.root / "data" / "raw" / DEMO_EXPORT
-        if not export.exists():  # raw data is immutable: generate once
-            write_demo_export(questionnaire, export, spec)
-            print(f"已生成示范数据：{export}")
-        counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, args.workers, force=args.force,
-                                     scheduler=_scheduler(args))
-        _print_counts(counts)
-        return _print_results(results, paths.reports)
+        code = 0
+        for questionnaire_path, survey, export_name in DEMOS:
+            paths = SurveyPaths(survey, args.root)
+            questionnaire = load_questionnaire(questionnaire_path)
+            spec = demo_spec(questionnaire)
+            export = paths.root / "data" / "raw" / export_name
+            if not export.exists():  # raw data is immutable: generate once
+                write_demo_export(questionnaire, export, spec if args.seed is None else replace(spec, seed=args.seed))
+                print(f"已生成示范数据：{export}")
+            print(f"示范调查“{questionnaire.title}”（{questionnaire_path.name}）：")
+            counts, results = run_survey([export], questionnaire_path, paths, args.workers, force=args.force,
+                                         scheduler=_scheduler(args))
+            _print_counts(counts)
+            code = max(code, _print_results(results, paths.reports))
+        return code
 
     paths = SurveyPaths(args.survey, args.root)
     questionnaire = load_questionnaire(args.questionnaire)

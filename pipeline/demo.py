@@ -350,7 +350,41 @@ def _to_export(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, sp
     return out
 
 
-DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian": lambda q: DemoSpec()}
+JIANFU_UNITS: dict[str, list[str]] = {
+    "城关镇": ["城北社区", "城南社区", "梨园村"], "河口镇": ["河口社区", "渡口村", "沙洲村"],
+    "桃源镇": ["桃源社区", "桃花村", "杏林村"], "松林镇": ["松林社区", "青松村", "林场村"],
+    "龙泉乡": ["龙泉村", "龙井村", "泉水村"], "三溪乡": ["三溪村", "上溪村", "下溪村"],
+    "东风街道": ["东风社区", "红星社区", "前进社区"], "新城街道": ["新城社区", "锦园社区", "滨河社区"],
+}
+JIANFU_SUGGESTIONS: dict[str, list[str]] = {
+    "apps": ["政务App太多了，建议合并成一个入口，数据一次录入多处共用。", "工作群里打卡截图的要求还是不少，希望真正取消。"],
+    "forms": ["各部门要的报表内容差不多，建议统一表格、数据共享，不要重复报。", "填表报数占了大量时间，希望继续精简报表。"],
+    "papers": ["会议还是偏多，能合并的会议建议合并召开。", "文件转发层层加码，希望精简文件。"],
+    "inspections": ["检查前要补很多台账材料，希望考核多看实际效果。", "督查考核次数能不能再少一些。"],
+    "access": ["部门把工作下沉到村里却不给经费，建议严格执行准入清单。", "属地责任压得太多，希望权责对等。"],
+    "time_use": ["村干部人手少、加班多，建议提高待遇补贴。"],
+    "general": ["减负工作有进步，希望坚持下去。", "希望多听听一线干部的意见。"],
+}
+
+
+def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
+    """The 示范县 基层减负 demo: eight townships and streets; 桃源镇 clearly low on 政务App和工作群,
+    东风街道 low on 报表填报, 新城街道 with no real differences; community and village cadres answer."""
+    return DemoSpec(
+        units=dict(JIANFU_UNITS),
+        sizes={"城关镇": 110, "河口镇": 95, "桃源镇": 90, "松林镇": 85, "龙泉乡": 70, "三溪乡": 65, "东风街道": 100,
+               "新城街道": 105},
+        planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}}, null_unit="新城街道", seed=20261123,
+        profile_weights={"post": {"": [0.2, 0.45, 0.2, 0.15]}, "tenure": {"": [0.35, 0.45, 0.2]},
+                         "area_type": {"街道": [0.9, 0.1], "镇": [0.35, 0.65], "乡": [0.1, 0.9]}},
+        drivers={"forms": 1.0, "apps": 1.0, "time_use": 1.0},
+        multi_links={"heaviest": ["papers", "forms", "inspections", "apps", "access"]},
+        multi_other={"heaviest": "其他〖人手不够〗"}, numbers={"overtime": (8.0, "time_use", -2.0)},
+        suggestions=dict(JIANFU_SUGGESTIONS), start=datetime(2026, 10, 8, 8, 0, 0))
+
+
+DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian": lambda q: DemoSpec(),
+                                                              "jiceng_jianfu": jianfu_spec}
 
 
 def demo_spec(questionnaire: Questionnaire) -> DemoSpec:

@@ -25,9 +25,9 @@ def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]
     """Regression of overall satisfaction on the dimensions with relative importance per dimension."""
     data = scores.assign(_y=overall.astype(float)).dropna()
     cols = list(scores.columns)
-    if len(data) < len(cols) + 10:
+    if len(data) < len(cols) + 10:  # too few complete answers, or no overall question at all
         return pd.DataFrame({"dimension": cols, "dimension_name": [names[c] for c in cols], "coef": np.nan,
-                             "p": np.nan, "relimp": np.nan, "importance": np.nan, "r2": np.nan})
+                             "p": np.nan, "relimp": np.nan, "importance": np.nan, "r2": np.nan, "n": len(data)})
     lm = pg.linear_regression(data[cols], data["_y"], relimp=True)
     lm = lm.loc[lm["names"] != "Intercept"]
     share = lm["relimp"].to_numpy() / lm["relimp"].sum()

@@ -169,10 +169,10 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
 def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
     text: list[str] = []
     priority: list[str] = []
-    if a.ipa is not None and not a.ipa.empty and problems["significant_low"]:
+    if w["overall"] is not None and not a.ipa.empty and problems["significant_low"]:
         ipa = a.ipa.loc[a.ipa["unit"] == unit].set_index("dimension")
         for dim in problems["significant_low"]:
-            if dim["dimension"] in ipa.index:
+            if dim["dimension"] in ipa.index and pd.notna(ipa.loc[dim["dimension"], "importance"]):
                 r = ipa.loc[dim["dimension"]]
                 if r["quadrant"] == "重点改进区":
                     priority.append(dim["name"])
@@ -286,7 +286,7 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
     if diff_dims:
         text.append(f"Welch方差分析显示，各{w['unit_label']}之间差异显著的维度有：" + "、".join(f"“{d}”" for d in diff_dims) + "。")
     lowest = dd.sort_values("mean").head(3)
-    text.append("全区得分最低的三个维度是：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows()) + "。")
+    text.append(f"{w['area']}得分最低的三个维度是：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows()) + "。")
     if not a.drivers.empty and a.drivers["importance"].notna().any():
         top = a.drivers.sort_values("importance", ascending=False).head(3)
         text.append(f"与“{w['overall']['label']}”关联最强的维度依次是："

@@ -31,8 +31,9 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
         r = by_name.get(name)
         if r is None:
             continue
-        link = (f'<a href="{quote(Path(r.html_path).name)}">{html.escape(name)}</a>' if r.ok
-                else f'{html.escape(name)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
+        shown = f"{w['area']}总体情况" if name == OVERVIEW_NAME else name
+        link = (f'<a href="{quote(Path(r.html_path).name)}">{html.escape(shown)}</a>' if r.ok
+                else f'{html.escape(shown)} <span class="failed">（生成失败：{html.escape(r.error)}）</span>')
         u = units.loc[name] if name in units.index else district.iloc[0]
         hidden = bool(u.get("suppressed", False))
         kind = w["area"] if name not in units.index else str(u["kind"])

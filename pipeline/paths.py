@@ -10,6 +10,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "jiceng_dangjian.yaml"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 DEMO_SURVEY = "demo"
+# the shipped questionnaires and their demo surveys: (questionnaire, survey name, export written to data/raw/)
+DEMOS = (
+    (DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, "demo_wjx_按文本.xlsx"),
+    (PROJECT_ROOT / "questionnaires" / "jiceng_jianfu.yaml", "demo_jianfu", "demo_jianfu_按文本.xlsx"),
+)
 
 
 def interim_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:

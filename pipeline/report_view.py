@@ -326,7 +326,7 @@ def reliability_table(report: DistrictReport) -> HTML:
     d = report.district_dimensions
     out = pd.DataFrame({
         "维度": d["dimension_name"], "题目数": d["n_items"], "有效样本": d["n"],
-        "全区得分": d["mean"].map("{:.2f}".format),
+        f"{words(report.manifest)['area']}得分": d["mean"].map("{:.2f}".format),
         "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
         "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
         "标准化α": d["std_alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
@@ -342,7 +342,7 @@ def rejections_table(report: DistrictReport) -> HTML:
     m = r.pivot_table(index="unit", columns="rule", values="count", aggfunc="sum", fill_value=0)
     m["合计"] = m.sum(axis=1)
     m = m.reindex([u for u in report.units["unit"] if u in m.index])
-    m.loc["全区合计"] = m.sum()
+    m.loc[f"{words(report.manifest)['area']}合计"] = m.sum()
     m = m.reset_index().rename(columns={"unit": words(report.manifest)["unit_label"]})
     m.columns.name = None
     return _table(m)

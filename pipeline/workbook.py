@@ -105,7 +105,7 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
         used: set[str] = set()
         with excel_writer(path) as xw:
             sheets = [(sheet_name("说明", used), about, 0), (sheet_name("问题清单", used), ledger_sheet(ledger, w), 0),
-                      (sheet_name("全区汇总", used), summary, 0)]
+                      (sheet_name(f"{w['area']}汇总", used), summary, 0)]
             if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
                 for unit in manifest["units"]:
                     name, row = sheet_name(unit, used), 0
