@@ -22,6 +22,7 @@ EXIT_BAD_INPUT = 2
 EXIT_REPORTS_FAILED = 3
 EXIT_LOCKED = 4
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
 
 
 class ChineseParser(argparse.ArgumentParser):
@@ -95,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     _weighting(p)
     _rendering(p)
 
-    p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应（不写文件）")
+    p = sub.add_parser("init", help="根据导出文件起草问卷定义（YAML），核对修改后即可运行")
+    p.add_argument("--input", "-i", type=Path, required=True, help="一个导出文件（任何支持的格式）")
+    p.add_argument("--output", "-o", type=Path, default=None, help="写到哪里（默认 questionnaires/<文件名>.yaml）")
+    p.add_argument("--force", action="store_true", help="覆盖已有的同名文件")
+
+    p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应：逐题列出对上和没对上的列（不写文件）")
     _common(p, inputs=True)
     p = sub.add_parser("clean", help="导入并清洗，写入 data/interim/")
     _common(p, inputs=True)
@@ -180,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     except SurveyError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into head or less, which stopped reading: nothing wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except KeyboardInterrupt:
         print("已中断：已写完的文件完整可用，下次运行会接着完成其余部分", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -213,18 +224,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             code = max(code, _print_results(results, paths.reports))
         return code
 
+    if args.command == "init":
+        return _init(args)
     paths = SurveyPaths(args.survey, args.root)
     questionnaire = load_questionnaire(args.questionnaire)
     if args.command == "ingest":
-        from pipeline.ingest import expand_inputs, ingest_file, read_mapping
-
-        for path in expand_inputs(args.input):
-            ing = ingest_file(path, questionnaire, read_mapping(args.mapping), args.date_order)
-            print(f"{path}：格式 {ing.format}，{len(ing.frame)} 行，对应题目 {len(ing.mapping)} 道"
-                  + (f"；未使用的列：{'、'.join(ing.unmapped)}" if ing.unmapped else ""))
-            for note in ing.notes:
-                print(f"  说明：{note}")
-        return 0
+        return _ingest(args, questionnaire)
     if args.command == "screenshots":
         return _screenshots(paths, args.unit)
     if args.command == "run":
@@ -248,6 +253,56 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
         results = stage_report(paths, args.workers, args.force, scheduler)
     return _print_results(results, paths.reports)
+
+
+def _init(args: argparse.Namespace) -> int:
+    """Draft a questionnaire from an export, check that it loads, and say what to check."""
+    from pipeline.atomic import write_text
+    from pipeline.draft import draft_questionnaire
+    from pipeline.names import safe_name
+    from pipeline.questionnaire import load_questionnaire
+
+    source = Path(args.input)
+    target = args.output or PROJECT_ROOT / "questionnaires" / f"{safe_name(source.stem, '文件名')}.yaml"
+    if target.exists() and not args.force:
+        raise SurveyError(f"{target} 已存在；换一个 --output，或加 --force 覆盖")
+    text, summary = draft_questionnaire(source)
+    write_text(target, text)
+    load_questionnaire(target)  # the draft must load as written
+    roles = {"unit": "单位题", "community": "社区（村）题", "overall": "总体评价题", "open": "意见建议题"}
+    print(f"已起草问卷定义：{target}")
+    print(f"  {summary['questions']} 道题，{summary['dimensions']} 个量表维度（量表：{'、'.join(summary['scales']) or '无'}），"
+          f"{summary['reverse']} 道疑似反向题")
+    for role, text_ in summary["roles"].items():
+        print(f"  {roles[role]}：{text_}")
+    missing = [name for role, name in roles.items() if role not in summary["roles"]]
+    if missing:
+        print(f"  没有找到：{'、'.join(missing)}（报告会说明没有这些题）")
+    print("请打开文件核对标有“请确认”的地方，然后运行：")
+    print(f"  survey run -q {target} -i {source} -s 调查名称")
+    return 0
+
+
+def _ingest(args: argparse.Namespace, questionnaire) -> int:
+    """Per question, which columns of each export it was matched to; then the answers are checked."""
+    from pipeline.formats import export_header
+    from pipeline.ingest import expand_inputs, header_report, ingest_file, read_mapping
+
+    overrides = read_mapping(args.mapping)
+    for path in expand_inputs(args.input):
+        rows, unmapped, info = header_report(path, questionnaire, overrides)
+        found = sum(bool(cols) for _, cols in rows)
+        print(f"{path}：格式 {info.format}，{found}/{len(rows)} 道题在表头中找到")
+        for note in info.notes:
+            print(f"  说明：{note}")
+        for q, cols in rows:
+            mark = "✓" if cols else "✗"
+            print(f"  {mark} {export_header(q)}（{q.id}）" + (f" ← {'、'.join(f'“{c}”' for c in cols)}" if cols else "：未找到"))
+        if unmapped:
+            print(f"  未使用的列：{'、'.join(unmapped)}")
+        ing = ingest_file(path, questionnaire, overrides, args.date_order)  # answers: a clear error where one is wrong
+        print(f"  答案检查通过：{len(ing.frame)} 行")
+    return 0
 
 
 def _print_counts(counts: dict | None) -> None:

@@ -161,7 +161,7 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
                 groups.setdefault(f"{q.number}、{q.text}", []).append((col, option))
             elif normalize_text(inner) in items:
                 it = items[normalize_text(inner)]
-                renames[col] = f"{it.number}、{it.text}"
+                renames[col] = f"{it.number}、{it.text}" if it.number is not None else it.text
             continue
         if t and int(t.group("num")) in multi:
             q = multi[int(t.group("num"))]
@@ -180,7 +180,7 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
             stem, row = col.rsplit("—", 1)
             if normalize_text(row) in items:
                 it = items[normalize_text(row)]
-                renames[col] = f"{it.number}、{it.text}"
+                renames[col] = f"{it.number}、{it.text}" if it.number is not None else it.text
                 continue
     df = df.rename(columns=renames)
     if fmt == "kobo":
@@ -194,6 +194,9 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
     for col in META:
         if col in df.columns:
             df[col] = df[col].astype(str)
+    origin = {new: [old] for old, new in renames.items()}
+    origin.update({target: [c for c, _ in cols] for target, cols in groups.items()})
+    df.attrs["origin"] = origin  # the export's own headers behind each renamed or merged column
     return df, fmt
 
 

@@ -445,6 +445,21 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
 
 
+def header_report(path: str | Path, questionnaire: Questionnaire,
+                  overrides: dict[str, str] | None = None) -> tuple[list[tuple[Question, list[str]]], list[str], Ingested]:
+    """Per question, the export's columns matched to it (none: not found); the columns matched to nothing;
+    and what the reader worked out. Never raises on headers: this is the report ``survey ingest`` prints."""
+    path = Path(path)
+    table = read_table(path, header_scorer(questionnaire, overrides))
+    raw = table.frame.reset_index(drop=True)
+    raw.columns = [strip_invisible(c) for c in raw.columns]
+    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    mapping, unmapped = match_headers(list(df.columns), questionnaire, overrides)
+    origin = df.attrs.get("origin", {})
+    rows = [(q, [o for c, qid in mapping.items() if qid == q.id for o in origin.get(c, [c])]) for q in questionnaire.questions]
+    return rows, unmapped, Ingested(frame=raw.head(0), file=path.name, format=fmt, mapping=mapping, notes=table.notes)
+
+
 def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
                 date_order: str | None = None) -> Ingested:
     """Read one export file and return it mapped onto the questionnaire."""

@@ -39,17 +39,22 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     export = tmp_path / "x.xlsx"
     raw.to_excel(export, index=False)
     assert main(["ingest", "--input", str(export)]) == EXIT_BAD_INPUT
-    assert "无法识别的列：性别（自填）" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "44/45 道题在表头中找到" in said.out and "✗ 4、您的性别（gender）：未找到" in said.out
+    assert "✓ 8、(所在党组织书记切实履行抓党建“第一责任人”职责)（resp_1） ← “8、(所在党组织书记切实履行抓党建“第一责任人”职责)”" in said.out
+    assert "未使用的列：性别（自填）" in said.out and "无法识别的列：性别（自填）" in said.err
     mapping = tmp_path / "map.yaml"
     mapping.write_text(yaml.safe_dump({"性别（自填）": "gender"}, allow_unicode=True), encoding="utf-8")
     assert main(["ingest", "--input", str(export), "--mapping", str(mapping)]) == 0
-    assert "格式 wjx，10 行，对应题目 45 道" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "格式 wjx，45/45 道题在表头中找到" in out and "✓ 4、您的性别（gender） ← “性别（自填）”" in out
+    assert "答案检查通过：10 行" in out
     from pipeline.paths import DEFAULT_QUESTIONNAIRE
     from pipeline.questionnaire import load_questionnaire
 
     tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
     assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0
-    assert "格式 tencent，10 行" in capsys.readouterr().out
+    assert "格式 tencent，45/45 道题在表头中找到" in capsys.readouterr().out
 
 
 def test_an_internal_error_is_explained_and_logged(monkeypatch, tmp_path, capsys):

@@ -1,0 +1,520 @@
+"""Draft a questionnaire from an export (``survey init``): the first hour of every new survey, in seconds.
+
+From the headers and the answers of any supported export: question numbers and texts; each question's
+type (single choice, multi-select as "┋" lists, per-option columns or "1,3" codes, Likert, number, open
+text); options in their natural order (known Likert label sets of 2 to 11 points, other options by first
+appearance, placeholders where only codes were exported); matrix questions as candidate dimensions
+(consecutive Likert questions on one scale otherwise); the unit, community, overall and open questions
+by their wording; skip logic from the "(跳过)" markers; items likely to be negatively worded marked
+``reverse: true  # 请确认``. The draft loads and runs as written; Chinese comments say what to check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.formats import (
+    DROP_EXACT,
+    DROP_PREFIX,
+    EMPTY_MARKERS,
+    HEADER_RE,
+    KOBO,
+    MATRIX_RE,
+    MULTI_SEP,
+    NOT_CHOSEN,
+    PLATFORM_META,
+    SKIP_MARKERS,
+    TENCENT,
+    TENCENT_OPTION_RE,
+    detect,
+    normalize_text,
+    split_multi,
+    to_simplified,
+)
+from pipeline.readers import read_table
+
+BLANK = SKIP_MARKERS | EMPTY_MARKERS
+CODE_MAX = 11  # coded answers run from 1 to at most 11
+# known Likert label sets, lowest first: (kind, labels); agreement-type kinds may hold negatively worded items
+KNOWN_SCALES: list[tuple[str, list[str]]] = [
+    ("同意程度", ["不同意", "同意"]),
+    ("同意程度", ["不同意", "说不清", "同意"]),
+    ("同意程度", ["非常不同意", "比较不同意", "一般", "比较同意", "非常同意"]),
+    ("同意程度", ["非常不同意", "不同意", "一般", "同意", "非常同意"]),
+    ("同意程度", ["完全不同意", "比较不同意", "一般", "比较同意", "完全同意"]),
+    ("同意程度", ["完全不同意", "不同意", "有点不同意", "说不清", "有点同意", "同意", "完全同意"]),
+    ("同意程度", ["非常不同意", "不同意", "有点不同意", "中立", "有点同意", "同意", "非常同意"]),
+    ("符合程度", ["不符合", "一般", "符合"]),
+    ("符合程度", ["完全不符合", "比较不符合", "一般", "比较符合", "完全符合"]),
+    ("符合程度", ["非常不符合", "不太符合", "一般", "比较符合", "非常符合"]),
+    ("满意程度", ["不满意", "满意"]),
+    ("满意程度", ["不满意", "一般", "满意"]),
+    ("满意程度", ["很不满意", "不太满意", "比较满意", "很满意"]),
+    ("满意程度", ["非常不满意", "比较不满意", "一般", "比较满意", "非常满意"]),
+    ("满意程度", ["非常不满意", "不满意", "一般", "满意", "非常满意"]),
+    ("频率", ["从不", "偶尔", "经常"]),
+    ("频率", ["从不", "很少", "有时", "经常", "总是"]),
+    ("频率", ["从不", "偶尔", "有时", "经常", "总是"]),
+    ("重要程度", ["非常不重要", "不太重要", "一般", "比较重要", "非常重要"]),
+    ("评分", [str(i) for i in range(0, 11)]),
+    ("评分", [str(i) for i in range(1, 11)]),
+]
+AGREEMENT_KINDS = ("同意程度", "符合程度")
+# wording that often marks a negatively worded item (agreeing with it is bad)
+NEGATIVE = re.compile(r"存在.{0,16}(?:问题|现象|情况)|繁重|流于形式|形式主义|官僚主义|走过场|过度|重复|反复|频繁|难以|困难|"
+                      r"负担|压力大|仍然(?:存在|较多)|大量|不够|不足|不到位|不强|不高|不好|不力|不严|不规范|不积极|不及时|"
+                      r"不突出|不明显|不充分|不落实|缺乏|薄弱|滞后|较差|漠不关心|不相称")
+UNIT_WORDS = re.compile(r"(?:所在|居住|属于|来自).{0,6}(?:街道|乡镇|镇|乡|社区|村|单位)|(?:街道|乡镇)|^unit$|单位")
+COMMUNITY_WORDS = re.compile(r"社区|村|community|village")
+OVERALL_WORDS = re.compile(r"(?:总体|总的来说|整体|综合|overall).{0,40}(?:满意|评价|看法)|overall")
+OPEN_WORDS = re.compile(r"意见|建议|suggest")
+MAX_CHOICES = re.compile(r"(?:最多|至多|限)选?(\d+)项")
+TITLE_IN_NAME = re.compile(r"^\d+_(?:按文本|按序号|按分数)_(?P<title>.+?)_\d+_\d+$")
+DISTRICT_IN_TITLE = re.compile(r"^(?P<district>.{1,8}?(?:区|县|市|旗|镇|乡|街道))")
+
+
+@dataclass
+class Draft:
+    """One question as the export shows it, before it is written as YAML."""
+
+    key: str  # the header (or its number) it came from
+    number: int | None
+    text: str
+    columns: list[str]
+    kind: str = "text"  # single, multi, likert, number, text
+    options: list[str] = field(default_factory=list)
+    scale: str | None = None
+    matrix: int | None = None  # number of the matrix question the row belongs to
+    group: str | None = None  # the matrix the row belongs to (its key: matrices without numbers exist)
+    stem: str | None = None  # the matrix question's own text, where the export has it
+    coded: bool = False  # answers are option codes only
+    role: str | None = None
+    notes: list[str] = field(default_factory=list)
+    reverse: bool = False
+    max_choices: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    show_if: dict[str, list[str]] | None = None
+    id: str = ""
+
+
+def _values(col: pd.Series) -> pd.Series:
+    cells = col.astype(str).str.strip()
+    return cells[~cells.isin(BLANK)]
+
+
+def _is_int(values: pd.Series) -> bool:
+    return bool(len(values)) and values.str.fullmatch(r"-?\d+(?:\.0+)?").all()
+
+
+def _known_scale(observed: list[str]) -> tuple[str, list[str]] | None:
+    """The smallest known label set holding every observed answer."""
+    seen = {normalize_text(v) for v in observed}
+    fits = [(kind, labels) for kind, labels in KNOWN_SCALES if seen <= {normalize_text(x) for x in labels}]
+    return min(fits, key=lambda kl: len(kl[1])) if fits and seen else None
+
+
+def _nice(x: float) -> float:
+    """A round upper bound at or above ``x`` (1, 2 or 5 times a power of ten)."""
+    if x <= 0:
+        return 1
+    base = 10 ** math.floor(math.log10(x))
+    return next(m * base for m in (1, 2, 5, 10) if m * base >= x)
+
+
+def _group(df: pd.DataFrame) -> list[Draft]:
+    """The export's columns as questions: one per numbered header; matrix rows, option columns and
+    "题干—行" blocks grouped under their question; any other column is a question of its own."""
+    drafts: dict[str, Draft] = {}
+    order: list[str] = []
+    dash: Draft | None = None
+
+    def get(key: str, number: int | None, text: str) -> Draft:
+        if key not in drafts:
+            drafts[key] = Draft(key=key, number=number, text=text, columns=[])
+            order.append(key)
+        return drafts[key]
+
+    for col in df.columns:
+        if col in PLATFORM_META or col in DROP_EXACT or (col.startswith(DROP_PREFIX) and col not in KOBO):
+            continue
+        m, t, h = MATRIX_RE.match(col), TENCENT_OPTION_RE.match(col), HEADER_RE.match(col)
+        if m:
+            number = int(m.group("n1") or m.group("n2"))
+            d = get(f"#{number}", number, f"第{number}题")
+            d.columns.append(col)
+            dash = None
+        elif "—" in col and not h:
+            stem, row = col.rsplit("—", 1)
+            dash = get(f"—{stem}", None, stem)
+            dash.stem = stem
+            dash.columns.append(col)
+        elif h:
+            number = int(h.group("num"))
+            if t and _is_binary(df[col]):
+                d = get(f"#{number}", number, t.group("stem"))
+                d.columns.append(col)
+            else:
+                key = f"#{number}"
+                d = get(key, number, h.group("stem"))
+                if d.columns and d.text != h.group("stem"):  # several "N.text" columns with one number: a matrix
+                    d.text, d.stem = f"第{number}题", None
+                d.columns.append(col)
+            dash = None
+        elif "/" in col:
+            parts = col.split("/")
+            if len(parts) >= 3 and _is_binary(df[col]):
+                d = get(f"/{parts[-2]}", None, parts[-2])
+            else:
+                d = get(f"/{parts[-1]}", None, parts[-1])
+            d.columns.append(col)
+            dash = None
+        elif dash is not None:
+            dash.columns.append(col)
+        else:
+            get(col, None, col).columns.append(col)
+    return [drafts[k] for k in order]
+
+
+def _is_binary(col: pd.Series) -> bool:
+    """A per-option column of a multi-select: only 0/1 (or empty, or skipped), or its own option's text
+    (腾讯问卷; an option nobody chose leaves its column empty)."""
+    cells = col.astype(str).str.strip()
+    values = set(cells[~cells.isin(BLANK)])
+    option = _option_of(col.name)
+    if option:
+        return values <= {option}
+    return bool(values) and values <= {"0", "1", "0.0", "1.0", "True", "true"} | NOT_CHOSEN
+
+
+def _option_of(header: str) -> str:
+    t = TENCENT_OPTION_RE.match(str(header))
+    return t.group("option") if t else ""
+
+
+def _row_text(col: str) -> str:
+    m = MATRIX_RE.match(col)
+    if m:
+        return m.group("inner").strip()
+    if "—" in col and not HEADER_RE.match(col):
+        return col.rsplit("—", 1)[1].strip()
+    h = HEADER_RE.match(col)
+    return h.group("stem") if h else col.split("/")[-1]
+
+
+def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
+    """Type and options of one grouped question; a matrix comes back as its rows (Likert items)."""
+    cols = d.columns
+    binary = [c for c in cols if _is_binary(df[c])]
+    if len(binary) >= 2 and len(binary) >= len(cols) - 1:  # per-option columns (Kobo adds one joined column)
+        d.kind, d.columns = "multi", binary
+        options = [_option_of(c) or _row_text(c) for c in binary]
+        d.options = [f"选项{o}" for o in options] if all(o.isdigit() for o in options) else options
+        if all(o.isdigit() for o in options):
+            d.notes.append("导出文件只有选项序号：请把“选项1”等改成选项文字")
+        m = MAX_CHOICES.search(d.text)
+        d.max_choices = int(m.group(1)) if m and int(m.group(1)) <= len(d.options) else None
+        return [d]
+    if len(cols) > 1:  # matrix rows
+        rows = []
+        observed = [v for c in cols for v in _values(df[c]).unique()]
+        scale = _scale_for(observed)
+        for c in cols:
+            row = Draft(key=c, number=d.number, text=_row_text(c), columns=[c], kind="likert", matrix=d.number,
+                        group=d.key, stem=d.stem)
+            row.options, row.scale = scale
+            rows.append(row)
+        return rows
+    values = _values(df[cols[0]])
+    if values.str.contains(MULTI_SEP, regex=False).any() or values.str.fullmatch(r"\d+(?:\s*[,，;；]\s*\d+)+").any():
+        d.kind = "multi"
+        parts = [p.split("〖")[0] for v in values for p in split_multi(v)]
+        if all(p.isdigit() for p in parts):
+            d.options = [f"选项{i}" for i in range(1, max(map(int, parts)) + 1)]
+            d.notes.append("导出文件只有选项序号：请把“选项1”等改成选项文字")
+        else:
+            d.options = list(dict.fromkeys(parts))
+        m = MAX_CHOICES.search(d.text)
+        d.max_choices = int(m.group(1)) if m and int(m.group(1)) <= len(d.options) else None
+        return [d]
+    known = _known_scale(list(values.unique()))
+    if known and (known[0] != "评分" or re.search(r"评分|打分|分数|几分", d.text)):
+        d.kind, (d.options, d.scale) = "likert", _scale_for(list(values.unique()))
+        return [d]
+    if _is_int(values):
+        nums = values.astype(float)
+        if nums.min() >= 1 and nums.max() <= CODE_MAX and nums.nunique() <= CODE_MAX:
+            d.kind, d.coded = "single", True
+            d.options = [f"选项{i}" for i in range(1, int(nums.max()) + 1)]
+            d.notes.append("导出文件只有选项序号：请把“选项1”等改成选项文字（也可能是数字题或量表题，请确认）")
+        else:
+            d.kind = "number"
+            d.minimum = 0.0 if nums.min() >= 0 else float(math.floor(nums.min()))
+            d.maximum = float(_nice(nums.max()))
+            d.notes.append(f"数字题：请确认合理的取值范围（导出中最大为{nums.max():g}）")
+        return [d]
+    distinct = values.unique()
+    if len(distinct) <= max(12, len(values) // 20) and values.str.len().mean() <= 16:
+        d.kind = "single"
+        d.options = list(distinct)
+        return [d]
+    d.kind = "text"
+    return [d]
+
+
+def _scale_for(observed: list[str]) -> tuple[list[str], str]:
+    """Options and a scale name for Likert answers: a known label set, or placeholders for codes."""
+    known = _known_scale(observed)
+    if known:
+        return known[1], known[0]
+    if observed and all(re.fullmatch(r"\d+(?:\.0+)?", v) for v in observed):
+        top = max(2, min(CODE_MAX, int(max(float(v) for v in observed))))
+        return [f"{i}分" for i in range(1, top + 1)], "序号"
+    return list(dict.fromkeys(observed)), "其他"
+
+
+def _roles(questions: list[Draft]) -> None:
+    """Unit, community, overall and open questions, by their wording."""
+    singles = [q for q in questions if q.kind == "single" and q.group is None]
+    unit = next((q for q in singles if UNIT_WORDS.search(q.text) and not COMMUNITY_WORDS.fullmatch(q.text)), None)
+    if unit is None and singles:
+        unit = singles[0]
+        unit.notes.append("没有找到题干像“您所在的街道（乡镇）”的题目，暂把这道题当作单位题：请确认")
+    if unit is not None:
+        unit.role = "unit"
+    community = next((q for q in questions if q is not unit and q.kind in ("single", "text") and q.group is None
+                      and COMMUNITY_WORDS.search(q.text) and re.search(r"所在|居住|名称|community|village", q.text)), None)
+    if community is not None:
+        community.role, community.kind, community.options = "community", "text", []
+    overall = next((q for q in questions if q.kind in ("likert", "single") and q.group is None and q.role is None
+                    and OVERALL_WORDS.search(q.text)), None)
+    if overall is not None:
+        overall.role = "overall"
+    opens = [q for q in questions if q.kind == "text" and q.role is None and OPEN_WORDS.search(q.text)]
+    if opens:
+        opens[-1].role = "open"
+
+
+def _skip_logic(questions: list[Draft], df: pd.DataFrame) -> None:
+    """``show_if`` where "(跳过)" marks follow one earlier single choice exactly (党龄 only for 党员)."""
+    for i, q in enumerate(questions):
+        cells = df[q.columns[0]].astype(str).str.strip()
+        skipped = cells.isin(SKIP_MARKERS).to_numpy()
+        if not skipped.any() or skipped.all():
+            continue
+        for p in questions[:i]:
+            if p.kind != "single" or p.role == "unit":
+                continue
+            answers = df[p.columns[0]].astype(str).str.strip()
+            shown = set(answers[~skipped]) - BLANK
+            hidden = set(answers[skipped]) - BLANK
+            if shown and hidden and not shown & hidden:
+                q.show_if = {p.id: [o for o in p.options if o in shown]}
+                break
+
+
+def _coded_runs(questions: list[Draft]) -> None:
+    """Runs of three or more coded single choices with the same number of codes (3 to 11), in exports that
+    carry codes only (paper entry, Kobo): candidate Likert items, on a placeholder scale."""
+    run: list[Draft] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            for q in run:
+                q.kind, q.scale = "likert", "序号"
+                q.options = [f"{i}分" for i in range(1, len(q.options) + 1)]
+                q.notes = ["导出文件只有选项序号：暂当作量表题，请确认并填写量表选项文字"]
+        run.clear()
+
+    for q in questions:
+        fits = q.coded and q.role is None and 3 <= len(q.options) <= CODE_MAX
+        if fits and (not run or len(run[-1].options) == len(q.options)):
+            run.append(q)
+            continue
+        close()
+        if fits:
+            run.append(q)
+    close()
+
+
+def _ids(questions: list[Draft]) -> None:
+    used: set[str] = set()
+    for q in questions:
+        if q.group is not None and q.matrix is not None:
+            base = f"q{q.matrix}_{sum(1 for x in questions[:questions.index(q)] if x.group == q.group) + 1}"
+        elif q.group is not None:
+            base = f"m{sum(1 for x in questions[:questions.index(q)] if x.group is not None) + 1}"
+        elif q.number is not None:
+            base = f"q{q.number}"
+        else:
+            base = re.sub(r"\W", "_", q.key).strip("_") or "q"
+            base = base if re.match(r"[A-Za-z_]", base) else f"q_{base}"
+        qid, k = base, 2
+        while qid in used:
+            qid, k = f"{base}_{k}", k + 1
+        used.add(qid)
+        q.id = qid
+
+
+def draft_questionnaire(path: Path) -> tuple[str, dict]:
+    """A questionnaire YAML drafted from the export at ``path``, and a summary of what was found."""
+    table = read_table(path)
+    df = to_simplified(table.frame.reset_index(drop=True)).fillna("")
+    fmt = detect(list(df.columns))
+    df = df.rename(columns=TENCENT if fmt == "tencent" else KOBO if fmt == "kobo" else {})
+    questions = [row for d in _group(df) for row in _classify(d, df)]
+    for q in questions:
+        q.notes = list(dict.fromkeys(q.notes))
+    _ids(questions)
+    _roles(questions)
+    _coded_runs(questions)
+    _skip_logic(questions, df)
+    dimensions = _dimensions(questions)
+    kinds = {q.scale for q in questions if q.kind == "likert"}
+    for q in questions:
+        if q.kind == "likert" and q.scale in AGREEMENT_KINDS and NEGATIVE.search(q.text):
+            q.reverse = True
+    title = _title(path)
+    text = _emit(path, title, questions, dimensions, table.notes, fmt, _frequent_words(questions, df))
+    summary = {"questions": len(questions), "dimensions": len(dimensions), "scales": sorted(k for k in kinds if k),
+               "roles": {q.role: q.text for q in questions if q.role}, "reverse": sum(q.reverse for q in questions),
+               "format": fmt}
+    return text, summary
+
+
+def _dimensions(questions: list[Draft]) -> list[list[Draft]]:
+    """Candidate dimensions: each matrix's rows; then runs of single Likert questions on one scale."""
+    dims: list[list[Draft]] = []
+    run: list[Draft] = []
+    for q in questions:
+        if q.kind != "likert" or q.role is not None:
+            run = []
+            continue
+        if q.group is not None:
+            if not (dims and dims[-1][0].group == q.group):
+                dims.append([])
+            dims[-1].append(q)
+            run = []
+        elif run and run[-1].options == q.options:
+            run.append(q)
+        else:
+            run = [q]
+            dims.append(run)
+    return [d for d in dims if len(d) >= 2]  # a lone Likert question stays an outcome
+
+
+def _title(path: Path) -> str:
+    m = TITLE_IN_NAME.match(path.stem)
+    return m.group("title") if m else path.stem
+
+
+def _y(value) -> str:
+    """A YAML scalar or flow list on one line."""
+    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+
+
+def _frequent_words(questions: list[Draft], df: pd.DataFrame) -> list[str]:
+    """The open question's most frequent keywords (jieba), as hints for the themes dictionary."""
+    from pipeline.open_answers import is_suggestion, keywords
+
+    q = next((q for q in questions if q.role == "open"), None)
+    if q is None:
+        return []
+    texts = df[q.columns[0]].astype("string")
+    texts = texts.where(is_suggestion(texts) & ~texts.isin(BLANK))
+    words = keywords(texts, pd.Series("all", index=texts.index), top=20, min_answers=5)
+    return words["keyword"].tolist()
+
+
+def _emit(path: Path, title: str, questions: list[Draft], dimensions: list[list[Draft]], notes: list[str], fmt: str,
+          hints: list[str]) -> str:
+    scales: dict[tuple, str] = {}
+    for q in questions:
+        if q.kind == "likert" and tuple(q.options) not in scales:
+            scales[tuple(q.options)] = f"scale{len(scales) + 1}"
+    district = DISTRICT_IN_TITLE.match(title)
+    topic = re.sub(r"(?:情况)?(?:调查问卷|问卷调查|调查|问卷|调研)$", "", title[district.end():] if district else title)
+    in_dims = {id(q) for d in dimensions for q in d}
+    first_dim = min((questions.index(d[0]) for d in dimensions), default=len(questions))
+    unit = next((q for q in questions if q.role == "unit"), None)
+    profile = [q for q in questions[:first_dim] if id(q) not in in_dims and q.kind != "likert"]
+    if unit is not None and unit not in profile:
+        profile.insert(0, unit)
+    outcomes = [q for q in questions if id(q) not in in_dims and q not in profile]
+    lines = [
+        f"# 由 survey init 根据导出文件“{path.name}”起草（{date.today():%Y-%m-%d}，格式 {fmt}）。",
+        "# 请逐项核对，尤其是标有“请确认”的地方：题目类型、选项顺序、量表维度的划分和名称、反向题、各题的角色（role）。",
+        "# 改好后运行：survey run -q 本文件 -i 导出文件 -s 调查名称",
+        *(f"# 读取说明：{n}" for n in notes),
+        "",
+        "id: " + _y(re.sub(r"\W", "_", path.stem).strip("_")[:40] or "survey"),
+        "title: " + _y(title) + "  # 请确认：调查名称（报告标题用）",
+        "district: " + _y(district.group("district") if district else "本区") + "  # 请确认：区县名称",
+        "",
+        "likert_scales:",
+        *(f"  {name}: {_y(list(opts))}" for opts, name in scales.items()),
+        *([] if scales else ["  {}"]),
+        "",
+        "profile:",
+        *[ln for q in profile for ln in _question(q, scales)],
+        "",
+        "dimensions:",
+    ]
+    for k, dim in enumerate(dimensions, start=1):
+        head = dim[0]
+        name = head.stem or (f"第{head.matrix}题" if head.matrix is not None else f"维度{k}")
+        lines += [f"  - id: d{k}", f"    name: {_y(name)}  # 请确认：维度名称（报告用）",
+                  f"    scale: {scales[tuple(head.options)]}"]
+        if head.group is not None and head.matrix is not None:
+            lines.append(f"    number: {head.matrix}")
+        if head.stem:
+            lines.append(f"    text: {_y(head.stem)}")
+        if head.group is None:
+            lines.append("    # 这几道题是连续的同一量表题，暂合为一个维度：请确认划分")
+        lines.append("    items:")
+        for q in dim:
+            item = {"id": q.id, "text": q.text}
+            if (head.group is None or head.matrix is None) and q.number is not None:
+                item = {"id": q.id, "number": q.number, "text": q.text}
+            if q.reverse:
+                item["reverse"] = True
+            lines.append(f"      - {_y(item)}" + ("  # 请确认：疑似反向表述" if q.reverse else ""))
+    lines += ["", "outcomes:" if outcomes else "outcomes: []", *[ln for q in outcomes for ln in _question(q, scales)], ""]
+    lines += [
+        "# 意见建议主题词典（可选）：一条意见含某主题的任一关键词即计入该主题；dimensions 为该主题对应的维度 id，例如：",
+        "#   减负: {keywords: [填表, 报表, 留痕], dimensions: [d7]}",
+        *([f"# 意见建议中的常见词（供设置主题参考）：{'、'.join(hints)}"] if hints else []),
+        "themes: {}",
+        "",
+        "report:",
+        f"  topic: {_y(topic or title)}  # 请确认：报告标题中的主题（“某某街道<主题>调研报告”）",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _question(q: Draft, scales: dict[tuple, str]) -> list[str]:
+    out = [f"  - id: {q.id}"]
+    if q.number is not None:
+        out.append(f"    number: {q.number}")
+    out += [f"    text: {_y(q.text)}", f"    type: {q.kind}"]
+    if q.role:
+        out.append(f"    role: {q.role}  # 请确认")
+    if q.kind == "likert":
+        out.append(f"    scale: {scales[tuple(q.options)]}")
+    elif q.options:
+        out.append(f"    options: {_y(q.options)}")
+    if q.max_choices:
+        out.append(f"    max_choices: {q.max_choices}")
+    if q.minimum is not None:
+        out += [f"    min: {q.minimum:g}", f"    max: {q.maximum:g}"]
+    if q.show_if:
+        out.append(f"    show_if: {_y(q.show_if)}  # 请确认：由“(跳过)”推断的跳题逻辑")
+    out += [f"    # {n}" for n in q.notes]
+    return out
