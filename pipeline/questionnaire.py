@@ -469,6 +469,15 @@ def _clean_strings(raw: object, where: str = "") -> tuple[object, list[str]]:
     return raw, []
 
 
+_TOP_LEVEL = {
+    "id": "问卷编号（id）",
+    "title": "调查名称（title），报告标题要用",
+    "district": "区县名称（district），报告标题和比较要用",
+    "likert_scales": "量表选项（likert_scales）：量表题的选项从低到高",
+    "profile": "基本情况题（profile）：至少要有标注 role: unit 的“所在单位”题",
+    "dimensions": "量表维度（dimensions）：至少一个",
+}
+
 _PYDANTIC_MESSAGES = {
     "missing": "缺少必填字段",
     "extra_forbidden": "不认识的字段（拼写是否有误？）",
@@ -528,10 +537,16 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
+            loc = tuple(err["loc"])
             if err["type"] == "value_error":
                 msg = str(err.get("ctx", {}).get("error", err["msg"]))
                 lines.append(msg)
-                continue
-            where = _locate(raw, tuple(err["loc"]))
-            lines.append(f"{where}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
+            elif err["type"] == "missing" and len(loc) == 1 and loc[0] in _TOP_LEVEL:
+                lines.append(f"缺少{_TOP_LEVEL[loc[0]]}")
+            elif err["type"] == "too_short" and loc == ("dimensions",):
+                lines.append("至少需要一个量表维度（dimensions）：报告比较的就是各维度的得分")
+            elif err["type"] == "too_short" and len(loc) == 3 and loc[0] == "dimensions" and loc[2] == "items":
+                lines.append(f"维度“{raw['dimensions'][loc[1]].get('id', loc[1] + 1)}”至少需要两道题（items）")
+            else:
+                lines.append(f"{_locate(raw, loc)}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
         raise SurveyError("问卷定义有误：" + "；".join(lines), file=str(path)) from None
