@@ -27,10 +27,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, code_hash
 from pipeline.atomic import write_json, write_text
 from pipeline.errors import SurveyError
 from pipeline.html_page import notebook_to_html
@@ -46,7 +45,6 @@ __all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_
 STREET_TEMPLATE = NOTEBOOKS / "street_report.ipynb"
 DISTRICT_TEMPLATE = NOTEBOOKS / "district_overview.ipynb"
 CELL_TIMEOUT_S = 300
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def dask_waits() -> tuple[float, float]:
@@ -56,10 +54,9 @@ def dask_waits() -> tuple[float, float]:
             float(os.environ.get("SURVEY_DASK_WORKER_WAIT", "60")))
 
 
-@cache
 def report_code_hash() -> str:
     """A hash of the package's code: a report made by other code (views, plots, page) is out of date."""
-    return _sha(*(p.read_bytes() for p in sorted(PACKAGE_DIR.rglob("*.py"))))
+    return code_hash()
 
 
 def _sha(*parts: bytes | str) -> str:

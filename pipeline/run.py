@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__
+from pipeline import __version__, code_hash
 from pipeline.atomic import staged_dir
 from pipeline.errors import SurveyError
 from pipeline.names import survey_directory_name
@@ -150,8 +150,8 @@ def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = F
 def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None,
                 mapping: Path | None = None, places: Path | None = None, date_order: str | None = None) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
-    mapping, weighting, version."""
-    h = hashlib.sha256(__version__.encode())
+    mapping, weighting, date order, the package's version and code."""
+    h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
         h.update(Path(path).name.encode())
         h.update(Path(path).read_bytes())
