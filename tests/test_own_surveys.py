@@ -102,13 +102,22 @@ def _check_satisfaction_share(q, paths, pages, name):
 
 
 def test_no_report_holds_a_word_of_another_questionnaire(survey):
-    own = _distinct_words(survey["q"])
+    _check_no_foreign_words(survey["q"], survey["pages"])
+
+
+def test_the_shipped_survey_holds_no_foreign_word_either(e2e, questionnaire):
+    _check_no_foreign_words(questionnaire, reports_html(e2e["paths"]))
+
+
+def _check_no_foreign_words(questionnaire, pages: dict[str, str]) -> None:
+    own = _distinct_words(questionnaire)
     others = set()
     for path in [DEFAULT_QUESTIONNAIRE, *SURVEYS.values()]:
         q = load_questionnaire(path)
-        if q.id != survey["q"].id:
+        if q.id != questionnaire.id:
             others |= _distinct_words(q)
-    for name, html in survey["pages"].items():
+    assert others - own
+    for name, html in pages.items():
         text = re.sub(r"<[^>]+>", " ", html)
         leaked = {w for w in others - own if w in text and not any(w in o for o in own)}
         assert not leaked, (name, leaked)
