@@ -21,7 +21,7 @@ import pandas as pd
 
 
 def questionnaire(units: list[str], dims: int, items: int):
-    from pipeline.questionnaire import Questionnaire
+    from pipeline.questionnaire.model import Questionnaire
 
     scale = ["非常不同意", "比较不同意", "一般", "比较同意", "非常同意"]
     return Questionnaire.model_validate({
@@ -57,7 +57,7 @@ def loop_baseline(kept: pd.DataFrame, q, units: list[str]) -> float:
     """pingouin one unit at a time, as a notebook per unit would do it."""
     import pingouin as pg
 
-    from pipeline.analyze import dimension_scores
+    from pipeline.analyze.tables import dimension_scores
 
     start = time.perf_counter()
     scores = dimension_scores(kept, q)
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--loop-units", type=int, default=20)
     args = parser.parse_args()
 
-    from pipeline.analyze import analyze
+    from pipeline.analyze.tables import analyze
 
     units = [f"单位{i:04d}街道" for i in range(args.units)]
     q = questionnaire(units, args.dims, args.items)
@@ -98,7 +98,7 @@ def main() -> None:
           f"(data in memory before: {rss_before:.0f} MiB); {len(result.unit_dimensions):,} unit×dimension and "
           f"{len(result.unit_items):,} unit×item tests, reliability for {result.reliability['scope'].nunique()} scopes")
 
-    from pipeline.analyze import dimension_scores, unit_tests
+    from pipeline.analyze.tables import dimension_scores, unit_tests
 
     scores = dimension_scores(kept, q)
     start = time.perf_counter()

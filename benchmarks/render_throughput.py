@@ -25,11 +25,11 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, write_demo_export
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
-from pipeline.render import default_workers, render_all
-from pipeline.run import SurveyPaths, stage_analyze, stage_clean
+from pipeline.questionnaire.model import load_questionnaire
+from pipeline.run.render import default_workers, render_all
+from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
 
 NAIVE_CELLS = [
     "import pandas as pd\nimport pingouin as pg\nimport seaborn as sns\nimport matplotlib.pyplot as plt\nimport yaml",

@@ -7,10 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, write_demo_export
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
-from pipeline.run import SurveyPaths, stage_analyze, stage_clean, stage_report
+from pipeline.questionnaire.model import load_questionnaire
+from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean, stage_report
 
 
 def main() -> None:

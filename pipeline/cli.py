@@ -14,8 +14,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.errors import SurveyError
-from pipeline.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
@@ -142,7 +142,7 @@ def _print_results(results, reports: Path) -> int:
 def _screenshots(paths, unit: str | None) -> int:
     import json
 
-    from pipeline import browser
+    from pipeline.report import browser
 
     if browser.find_chromium() is None:
         raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
@@ -176,7 +176,7 @@ def _internal_error_log() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from pipeline.lock import LockedError
+    from pipeline.run.lock import LockedError
 
     try:
         return _dispatch(args)
@@ -202,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pipeline.questionnaire import load_questionnaire
-    from pipeline.run import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
+    from pipeline.questionnaire.model import load_questionnaire
+    from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
 
     if args.command == "demo":
         from pipeline.demo import demo_spec, write_demo_export
@@ -257,10 +257,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     """Draft a questionnaire from an export, check that it loads, and say what to check."""
-    from pipeline.atomic import write_text
-    from pipeline.draft import draft_questionnaire
-    from pipeline.names import safe_name
-    from pipeline.questionnaire import load_questionnaire
+    from pipeline.common.atomic import write_text
+    from pipeline.common.names import safe_name
+    from pipeline.questionnaire.draft import draft_questionnaire
+    from pipeline.questionnaire.model import load_questionnaire
 
     source = Path(args.input)
     target = args.output or PROJECT_ROOT / "questionnaires" / f"{safe_name(source.stem, '文件名')}.yaml"
@@ -285,8 +285,8 @@ def _init(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace, questionnaire) -> int:
     """Per question, which columns of each export it was matched to; then the answers are checked."""
-    from pipeline.formats import export_header
-    from pipeline.ingest import expand_inputs, header_report, ingest_file, read_mapping
+    from pipeline.ingest.files import expand_inputs, header_report, ingest_file, read_mapping
+    from pipeline.ingest.formats import export_header
 
     overrides = read_mapping(args.mapping)
     for path in expand_inputs(args.input):

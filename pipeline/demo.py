@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from pipeline.atomic import write_with
-from pipeline.formats import MULTI_SEP, export_header
-from pipeline.questionnaire import Question, Questionnaire
+from pipeline.common.atomic import write_with
+from pipeline.ingest.formats import MULTI_SEP, export_header
+from pipeline.questionnaire.model import Question, Questionnaire
 
 SKIPPED = "(跳过)"
 EMPTY = "(空)"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import Questionnaire, load_questionnaire
+from pipeline.questionnaire.model import Questionnaire, load_questionnaire
 
 SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
 SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
@@ -46,7 +46,7 @@ def small_raw(questionnaire) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def e2e(tmp_path_factory, questionnaire):
     """One real run of every stage (papermill + nbconvert) on the small survey."""
-    from pipeline.run import SurveyPaths, run_survey
+    from pipeline.run.stages import SurveyPaths, run_survey
 
     root = tmp_path_factory.mktemp("project")
     export = root / "data" / "raw" / "small_wjx.xlsx"
@@ -70,9 +70,9 @@ def reports_html(paths) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo_analysis(questionnaire):
     """The full demo survey analysed in memory: (Analysis, CleanResult)."""
-    from pipeline.analyze import analyze
-    from pipeline.clean import clean
-    from pipeline.ingest import ingest_frame
+    from pipeline.analyze.tables import analyze
+    from pipeline.clean.stage import clean
+    from pipeline.ingest.files import ingest_frame
 
     raw = generate_responses(questionnaire, DemoSpec()).astype(str)
     res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)

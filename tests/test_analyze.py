@@ -3,13 +3,13 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from pipeline import analyze as an
-from pipeline.clean import clean
-from pipeline.comparisons import compare_units, fdr
+from pipeline.analyze import tables as an
+from pipeline.clean.stage import clean
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.drivers import ipa_table
-from pipeline.ingest import ingest_frame
-from pipeline.weights import cell_weights, weighted_means
+from pipeline.ingest.files import ingest_frame
+from pipeline.stats.comparisons import compare_units, fdr
+from pipeline.stats.drivers import ipa_table
+from pipeline.stats.weights import cell_weights, weighted_means
 
 
 def test_welch_and_hedges_match_pingouin():

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from pipeline.cli import main
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DEFAULT_UNITS, DemoSpec, generate_responses
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
+from pipeline.questionnaire.model import load_questionnaire
 
 UNIT = "1、您所在的街道（乡镇）"
 COMMUNITY = "2、您所在的社区（村）"
@@ -230,7 +230,7 @@ def _relative_root(ctx: Ctx) -> list[str]:
 
 
 def _lock_held(ctx: Ctx) -> list[str]:
-    from pipeline.run import SurveyPaths
+    from pipeline.run.stages import SurveyPaths
 
     lock = SurveyPaths("s", ctx.root).lock()
     lock.__enter__()

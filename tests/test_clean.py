@@ -1,10 +1,10 @@
 import pandas as pd
 import pytest
 
-from pipeline import clean as cl
+from pipeline.clean import stage as cl
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.formats import export_header
-from pipeline.ingest import ingest_frame
+from pipeline.ingest.files import ingest_frame
+from pipeline.ingest.formats import export_header
 
 SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
 

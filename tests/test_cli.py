@@ -32,8 +32,7 @@ def test_analyze_before_clean_says_what_to_do(tmp_path, capsys):
 
 def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_path, capsys):
     import yaml
-
-    from pipeline.demo_formats import tencent
+    from export_formats import tencent
 
     raw = small_raw.head(10).rename(columns={"4、您的性别": "性别（自填）"})
     export = tmp_path / "x.xlsx"
@@ -49,8 +48,8 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     out = capsys.readouterr().out
     assert "格式 wjx，45/45 道题在表头中找到" in out and "✓ 4、您的性别（gender） ← “性别（自填）”" in out
     assert "答案检查通过：10 行" in out
-    from pipeline.paths import DEFAULT_QUESTIONNAIRE
-    from pipeline.questionnaire import load_questionnaire
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.questionnaire.model import load_questionnaire
 
     tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
     assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0
@@ -58,7 +57,7 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
 
 
 def test_an_internal_error_is_explained_and_logged(monkeypatch, tmp_path, capsys):
-    from pipeline import run
+    from pipeline.run import stages as run
 
     def broken(*a, **k):
         raise ZeroDivisionError("division by zero")

@@ -10,8 +10,8 @@ import nbformat
 import pandas as pd
 from conftest import SMALL_NULL, SMALL_UNITS, reports_html
 
-from pipeline.paths import NOTEBOOKS
-from pipeline.render import OVERVIEW_NAME
+from pipeline.common.paths import NOTEBOOKS
+from pipeline.run.render import OVERVIEW_NAME
 
 
 def test_one_report_per_unit_plus_overview_and_index(e2e):

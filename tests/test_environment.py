@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from pipeline.paths import PROJECT_ROOT
+from pipeline.common.paths import PROJECT_ROOT
 
 
 def _norm(spec: str) -> tuple[str, str]:

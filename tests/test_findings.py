@@ -2,8 +2,8 @@ import json
 
 import pandas as pd
 
-from pipeline import findings as fd
-from pipeline.analyze import Analysis
+from pipeline.analyze.tables import Analysis
+from pipeline.findings import build as fd
 
 
 def test_planted_unit_findings(demo_analysis, questionnaire):
@@ -65,7 +65,7 @@ def test_district_summary(demo_analysis, questionnaire):
 
 
 def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
-    from pipeline.clean import RULE_ORDER
+    from pipeline.clean.stage import RULE_ORDER
 
     a, _ = demo_analysis
     rules = list(fd.district_findings(a, questionnaire)["rejected_by_rule"])

@@ -2,10 +2,10 @@
 
 import pandas as pd
 import pytest
+from export_formats import write_all
 
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.demo_formats import write_all
-from pipeline.ingest import ingest_file
+from pipeline.ingest.files import ingest_file
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
 
-from pipeline.errors import SurveyError
-from pipeline.formats import normalize_text
-from pipeline.ingest import ingest_file, ingest_frame
+from pipeline.common.errors import SurveyError
+from pipeline.ingest.files import ingest_file, ingest_frame
+from pipeline.ingest.formats import normalize_text
 
 UNIT_COL = "1、您所在的街道（乡镇）"
 MULTI_COL = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"
@@ -57,7 +57,7 @@ def test_duplicated_serial_number(small_raw, questionnaire):
 
 
 def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnaire):
-    from pipeline.clean import RULE_INVALID, clean
+    from pipeline.clean.stage import RULE_INVALID, clean
 
     raw = small_raw.head(4).copy()
     member = raw.index[raw["3、您的身份"] == "党员"][0]

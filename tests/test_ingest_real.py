@@ -5,16 +5,16 @@ refused with a message naming row and column; nothing crashes and nothing is los
 import pandas as pd
 import pytest
 import yaml
+from export_formats import paper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import clean as cl
+from pipeline.clean import stage as cl
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.demo_formats import paper
-from pipeline.errors import SurveyError
-from pipeline.ingest import ingest_file, ingest_files, ingest_frame, read_mapping
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
+from pipeline.ingest.files import ingest_file, ingest_files, ingest_frame, read_mapping
+from pipeline.questionnaire.model import load_questionnaire
 
 UNIT = "1、您所在的街道（乡镇）"
 COMMUNITY = "2、您所在的社区（村）"

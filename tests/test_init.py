@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from conftest import small_spec
+from export_formats import write_all
 
 from pipeline.cli import main
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import generate_responses
-from pipeline.demo_formats import write_all
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
+from pipeline.questionnaire.model import load_questionnaire
 
 SURVEY = Path(sys.executable).with_name("survey")
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import reports_html
+from export_formats import paper
 
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, PROJECT_ROOT
 from pipeline.demo import demo_spec, generate_responses, plain_spec
-from pipeline.demo_formats import paper
-from pipeline.paths import DEFAULT_QUESTIONNAIRE, PROJECT_ROOT
-from pipeline.questionnaire import load_questionnaire
-from pipeline.run import SurveyPaths, run_survey
+from pipeline.questionnaire.model import load_questionnaire
+from pipeline.run.stages import SurveyPaths, run_survey
 
 HERE = Path(__file__).parent / "questionnaires"
 JIANFU = PROJECT_ROOT / "questionnaires" / "jiceng_jianfu.yaml"

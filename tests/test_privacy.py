@@ -4,7 +4,16 @@ ordinary numbers are not, and the schema's check agrees with the masking by cons
 import pandas as pd
 import pytest
 
-from pipeline.privacy import EMAIL, ID_NUMBER, IP, NUMBER, PHONE, holds_personal_data, redact, redact_series
+from pipeline.clean.privacy import (
+    EMAIL,
+    ID_NUMBER,
+    IP,
+    NUMBER,
+    PHONE,
+    holds_personal_data,
+    redact,
+    redact_series,
+)
 
 MASKED = [
     ("13912345678", PHONE),

@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.errors import SurveyError
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire import load_questionnaire
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+from pipeline.questionnaire.model import load_questionnaire
 
 
 def test_default_questionnaire_covers_the_survey(questionnaire):

@@ -11,10 +11,10 @@ import numpy as np
 import pingouin as pg
 import pytest
 
-from pipeline.comparisons import chi2_by_unit, welch_anova_table
-from pipeline.descriptives import wilson
-from pipeline.reliability import reliability_tables
-from pipeline.validity import kmo_bartlett
+from pipeline.stats.comparisons import chi2_by_unit, welch_anova_table
+from pipeline.stats.descriptives import wilson
+from pipeline.stats.reliability import reliability_tables
+from pipeline.stats.validity import kmo_bartlett
 
 
 def test_cronbach_alpha_documented_example():

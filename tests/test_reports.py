@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from conftest import HOSTILE_SCRIPT, reports_html
 
-from pipeline import browser
-from pipeline.render import OVERVIEW_NAME
-from pipeline.report_view import UnitReport, section
-from pipeline.workbook import workbook_name
+from pipeline.report import browser
+from pipeline.report.views import UnitReport, section
+from pipeline.report.workbook import workbook_name
+from pipeline.run.render import OVERVIEW_NAME
 
 needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
 
@@ -87,7 +87,7 @@ def test_screenshot_command(e2e, tmp_path):
 def test_overview_plots_stay_readable_for_many_units(questionnaire):
     import numpy as np
 
-    from pipeline.report_view import MAX_PLOTTED_UNITS, DistrictReport, _lowest_units, satisfaction_ranking
+    from pipeline.report.views import MAX_PLOTTED_UNITS, DistrictReport, _lowest_units, satisfaction_ranking
 
     units = [f"第{i:03d}街道" for i in range(100)]
     rng = np.random.default_rng(1)
@@ -106,8 +106,8 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
 def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
     import json
 
-    from pipeline import workbook
-    from pipeline.analyze import read_analysis
+    from pipeline.analyze.tables import read_analysis
+    from pipeline.report import workbook
 
     monkeypatch.setattr(workbook, "SHEET_PER_UNIT_MAX", 1)
     processed = e2e["paths"].processed

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import atomic, render
-from pipeline import run as runmod
+from pipeline.common import atomic
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.errors import SurveyError
-from pipeline.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.run import SurveyPaths, run_survey
+from pipeline.run import render
+from pipeline.run import stages as runmod
+from pipeline.run.stages import SurveyPaths, run_survey
 
 SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
 PROBLEMS = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"

@@ -12,13 +12,13 @@ import nbformat
 import pytest
 from conftest import small_spec
 
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS
 from pipeline.demo import write_demo_export
-from pipeline.kernel import WarmKernel
-from pipeline.lock import survey_lock
-from pipeline.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS
-from pipeline.render import render_all, render_one
-from pipeline.render_types import OVERVIEW_NAME, RenderTask
-from pipeline.run import SurveyPaths, run_survey
+from pipeline.run.kernel import WarmKernel
+from pipeline.run.lock import survey_lock
+from pipeline.run.render import render_all, render_one
+from pipeline.run.stages import SurveyPaths, run_survey
+from pipeline.run.tasks import OVERVIEW_NAME, RenderTask
 
 SURVEY = Path(sys.executable).with_name("survey")
 
@@ -154,7 +154,7 @@ def test_stress_many_small_notebooks_in_parallel(tmp_path):
     """40 tiny notebooks on 4 workers: no kernel start failure, every one right the first time."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from pipeline.render import _worker_init
+    from pipeline.run.render import _worker_init
 
     template = tiny_notebook(tmp_path / "tiny.ipynb", "n = 0", "from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))")
     tasks = [RenderTask(f"t{i}", str(template), {"n": i}, str(tmp_path / f"t{i}.html"), str(tmp_path / "nb" / f"t{i}.ipynb"), "k")

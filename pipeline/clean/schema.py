@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.privacy import holds_personal_data
-from pipeline.questionnaire import Questionnaire
+from pipeline.clean.privacy import holds_personal_data
+from pipeline.questionnaire.model import Questionnaire
 
 
 def _no_pii(s: pd.Series) -> pd.Series:

@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.atomic import write_parquet
-from pipeline.clean import KEPT
-from pipeline.comparisons import (
+from pipeline.analyze.disclosure import apply_disclosure
+from pipeline.clean.stage import KEPT
+from pipeline.common.atomic import write_parquet
+from pipeline.common.rules import DISTRICT, MIN_CELL, MIN_N_TEST, NO_UNIT
+from pipeline.questionnaire.model import Questionnaire
+from pipeline.stats.comparisons import (
     ALPHA,
     chi2_by_unit,
     compare_units,
@@ -26,15 +29,12 @@ from pipeline.comparisons import (
     fdr,
     welch_anova_table,
 )
-from pipeline.descriptives import add_wilson, mean_ci
-from pipeline.disclosure import apply_disclosure
-from pipeline.drivers import driver_table, ipa_table
-from pipeline.open_answers import code_themes, is_suggestion, keywords
-from pipeline.questionnaire import Questionnaire
-from pipeline.reliability import reliability_tables
-from pipeline.thresholds import DISTRICT, MIN_CELL, MIN_N_TEST, NO_UNIT
-from pipeline.validity import kmo_bartlett
-from pipeline.weights import weighted_means
+from pipeline.stats.descriptives import add_wilson, mean_ci
+from pipeline.stats.drivers import driver_table, ipa_table
+from pipeline.stats.open_answers import code_themes, is_suggestion, keywords
+from pipeline.stats.reliability import reliability_tables
+from pipeline.stats.validity import kmo_bartlett
+from pipeline.stats.weights import weighted_means
 
 __all__ = ["ALPHA", "DISTRICT", "MIN_CELL", "MIN_N_TEST", "Analysis", "analyze", "read_analysis", "write_analysis"]
 

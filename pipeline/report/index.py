@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from pipeline.atomic import write_text
-from pipeline.disclosure import SUPPRESSED
-from pipeline.html_page import page
-from pipeline.render_types import OVERVIEW_NAME, RenderResult
-from pipeline.thresholds import NO_UNIT
+from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.common.atomic import write_text
+from pipeline.common.rules import NO_UNIT
+from pipeline.report.page import page
+from pipeline.run.tasks import OVERVIEW_NAME, RenderResult
 
 
 def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.formats import (
+from pipeline.ingest.formats import (
     DROP_EXACT,
     DROP_PREFIX,
     EMPTY_MARKERS,
@@ -38,7 +38,7 @@ from pipeline.formats import (
     split_multi,
     to_simplified,
 )
-from pipeline.readers import read_table
+from pipeline.ingest.readers import read_table
 
 BLANK = SKIP_MARKERS | EMPTY_MARKERS
 CODE_MAX = 11  # coded answers run from 1 to at most 11
@@ -422,7 +422,7 @@ def _y(value) -> str:
 
 def _frequent_words(questions: list[Draft], df: pd.DataFrame) -> list[str]:
     """The open question's most frequent keywords (jieba), as hints for the themes dictionary."""
-    from pipeline.open_answers import is_suggestion, keywords
+    from pipeline.stats.open_answers import is_suggestion, keywords
 
     q = next((q for q in questions if q.role == "open"), None)
     if q is None:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.analyze import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
-from pipeline.atomic import write_json
-from pipeline.clean import RULE_ORDER
-from pipeline.paths import findings_path
-from pipeline.questionnaire import Questionnaire
-from pipeline.reliability import reading as alpha_reading
-from pipeline.thresholds import NO_UNIT
+from pipeline.analyze.tables import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
+from pipeline.clean.stage import RULE_ORDER
+from pipeline.common.atomic import write_json
+from pipeline.common.paths import findings_path
+from pipeline.common.rules import NO_UNIT
+from pipeline.questionnaire.model import Questionnaire
+from pipeline.stats.reliability import reading as alpha_reading
 
 SMALL_SAMPLE = "样本量较小，结论仅供参考"
 SMALL_EFFECT = -0.2

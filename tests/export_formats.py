@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.demo import EMPTY, SKIPPED
-from pipeline.formats import MULTI_SEP
-from pipeline.formats import export_header as _header
-from pipeline.questionnaire import Question, Questionnaire
+from pipeline.ingest.formats import MULTI_SEP
+from pipeline.ingest.formats import export_header as _header
+from pipeline.questionnaire.model import Question, Questionnaire
 
 
 def _code(q: Question, value: str, skipped: str = "-3", empty: str = "") -> str:

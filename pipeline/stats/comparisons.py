@@ -14,7 +14,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from pipeline.descriptives import mean_ci
+from pipeline.stats.descriptives import mean_ci
 
 ALPHA = 0.05
 MAX_UNITS_GAMES_HOWELL = 60  # k(k-1)/2 pairs per dimension; beyond this the overview shows ANOVA only

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SurveyError
+from pipeline.common.errors import SurveyError
 
 
 def read_population(path: str | Path, by: str) -> pd.DataFrame:

@@ -16,11 +16,11 @@ from urllib.parse import quote
 import pandas as pd
 from IPython.display import HTML, Image
 
-from pipeline import plots
-from pipeline.disclosure import SUPPRESSED
-from pipeline.paths import DEMO_SURVEY, findings_path
-from pipeline.paths import processed_dir as default_processed_dir
-from pipeline.thresholds import DISTRICT, MIN_CELL
+from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.common.paths import DEMO_SURVEY, findings_path
+from pipeline.common.paths import processed_dir as default_processed_dir
+from pipeline.common.rules import DISTRICT, MIN_CELL
+from pipeline.report import plots
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
 MAX_QUOTED_THEMES = 5

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import SurveyError
+from pipeline.common.errors import SurveyError
 
 HEADER_SEARCH_ROWS = 10  # a header is looked for in the first rows (title rows above it are common)
 DELIMITERS = (",", ";", "\t", "|")
@@ -40,7 +40,7 @@ class Table:
 
 def header_score(cells: list[str]) -> float:
     """How much a row looks like an export header: cells like "3、题干", "3.题干", "Q3" or known metadata."""
-    from pipeline.formats import looks_like_header
+    from pipeline.ingest.formats import looks_like_header
 
     return float(sum(looks_like_header(c) for c in cells))
 

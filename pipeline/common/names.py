@@ -13,7 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from pipeline.errors import SurveyError
+from pipeline.common.errors import SurveyError
 
 MAX_NAME_CHARS = 60  # 180 bytes in UTF-8: room for suffixes and temporary-file prefixes under 255 bytes
 _PATH_CHARS = re.compile(r'[\\/:*?"<>|]')

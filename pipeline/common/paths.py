@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.names import output_path
+from pipeline.common.names import output_path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "jiceng_dangjian.yaml"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 DEMO_SURVEY = "demo"

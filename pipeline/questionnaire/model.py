@@ -24,10 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.errors import SurveyError
-from pipeline.names import has_control_characters, safe_name, shown, strip_invisible
-from pipeline.render_types import OVERVIEW_NAME
-from pipeline.thresholds import DISTRICT, NO_UNIT
+from pipeline.common.errors import SurveyError
+from pipeline.common.names import has_control_characters, safe_name, shown, strip_invisible
+from pipeline.common.rules import DISTRICT, NO_UNIT
+from pipeline.run.tasks import OVERVIEW_NAME
 
 RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index", NO_UNIT)  # names of the district row, pages and the no-unit row
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.analyze import Analysis
-from pipeline.atomic import write_with
-from pipeline.disclosure import SUPPRESSED
-from pipeline.excel import excel_writer, sheet_name, write_frame
-from pipeline.names import output_path
-from pipeline.questionnaire import Questionnaire
-from pipeline.thresholds import DISTRICT
+from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.analyze.tables import Analysis
+from pipeline.common.atomic import write_with
+from pipeline.common.excel import excel_writer, sheet_name, write_frame
+from pipeline.common.names import output_path
+from pipeline.common.rules import DISTRICT
+from pipeline.questionnaire.model import Questionnaire
 
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
 LEDGER_COLUMNS = ["unit", "dimension_name", "item_text", "mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable",
@@ -135,7 +135,7 @@ def workbook_name(manifest: dict) -> str:
 
 def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
     """The run's Excel workbook (问题清单, summary, a sheet per unit, rejection audit)."""
-    from pipeline.analyze import read_analysis
+    from pipeline.analyze.tables import read_analysis
 
     audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
     ledger = pd.read_parquet(processed / "problem_ledger.parquet")

@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from pipeline.errors import SurveyError
-from pipeline.formats import (
+from pipeline.clean.privacy import holds_personal_data, redact, redact_series
+from pipeline.common.errors import SurveyError
+from pipeline.common.names import shown, strip_invisible
+from pipeline.ingest.formats import (
     EMPTY_MARKERS,
     HEADER_RE,
     KOBO,
@@ -44,10 +46,8 @@ from pipeline.formats import (
     simplified,
     split_multi,
 )
-from pipeline.names import shown, strip_invisible
-from pipeline.privacy import holds_personal_data, redact, redact_series
-from pipeline.questionnaire import Question, Questionnaire
-from pipeline.readers import read_table
+from pipeline.ingest.readers import read_table
+from pipeline.questionnaire.model import Question, Questionnaire
 
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
 META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__, code_hash
-from pipeline.atomic import staged_dir
-from pipeline.errors import SurveyError
-from pipeline.names import survey_directory_name
-from pipeline.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
-from pipeline.questionnaire import Questionnaire, load_questionnaire
+from pipeline.common.atomic import staged_dir
+from pipeline.common.errors import SurveyError
+from pipeline.common.names import survey_directory_name
+from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
+from pipeline.questionnaire.model import Questionnaire, load_questionnaire
 
 
 @dataclass
@@ -37,7 +37,7 @@ class SurveyPaths:
 
     def lock(self):
         """The survey's lock (``reports/<survey>/.lock``): one stage or run at a time."""
-        from pipeline.lock import survey_lock
+        from pipeline.run.lock import survey_lock
 
         return survey_lock(self.reports)
 
@@ -57,8 +57,8 @@ class SurveyPaths:
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
                 mapping: Path | None = None, date_order: str | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
-    from pipeline.clean import RULE_ORDER, clean, write_clean
-    from pipeline.ingest import ingest_files, read_mapping
+    from pipeline.clean.stage import RULE_ORDER, clean, write_clean
+    from pipeline.ingest.files import ingest_files, read_mapping
 
     frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order)
     result = clean(frame, questionnaire)
@@ -93,10 +93,10 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     With a population table and a weighting question, weighted unit means are added beside the
     unweighted ones (see ``pipeline.weights``).
     """
-    from pipeline.analyze import MIN_N_TEST, analyze, write_analysis
-    from pipeline.atomic import write_json, write_parquet
-    from pipeline.findings import write_findings
-    from pipeline.workbook import problem_ledger
+    from pipeline.analyze.tables import MIN_N_TEST, analyze, write_analysis
+    from pipeline.common.atomic import write_json, write_parquet
+    from pipeline.findings.build import write_findings
+    from pipeline.report.workbook import problem_ledger
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
@@ -104,7 +104,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     audit = pd.read_parquet(paths.interim / "audit.parquet")
     weights = None
     if population is not None:
-        from pipeline.weights import cell_weights, read_population
+        from pipeline.stats.weights import cell_weights, read_population
 
         if not weight_by or weight_by not in questionnaire.by_id:
             raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”")
@@ -142,7 +142,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
 
 
 def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False, scheduler: str | None = None):
-    from pipeline.render import render_all
+    from pipeline.run.render import render_all
 
     return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler)
 
@@ -173,7 +173,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
 
     Returns (clean counts or None when skipped, render results).
     """
-    from pipeline.ingest import expand_inputs
+    from pipeline.ingest.files import expand_inputs
 
     with paths.lock():
         questionnaire = load_questionnaire(questionnaire_path)

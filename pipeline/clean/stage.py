@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.atomic import write_json, write_parquet, write_with
-from pipeline.excel import excel_writer, write_frame
-from pipeline.privacy import redact_series
-from pipeline.questionnaire import Questionnaire
+from pipeline.clean.privacy import redact_series
+from pipeline.common.atomic import write_json, write_parquet, write_with
+from pipeline.common.excel import excel_writer, write_frame
+from pipeline.questionnaire.model import Questionnaire
 
 KEPT = "保留"
 REJECTED = "剔除"
@@ -225,7 +225,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
     for col in [c for c in kept.columns if c.endswith("__other_text")]:
         kept[col] = redact_series(kept[col])
     kept = reverse_code(kept, questionnaire).reset_index(drop=True)
-    from pipeline.schema import validate_clean
+    from pipeline.clean.schema import validate_clean
 
     validate_clean(kept, questionnaire)
     return CleanResult(kept=kept, audit=audit.reset_index(drop=True), rules=describe_rules(frame, questionnaire))

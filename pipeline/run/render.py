@@ -30,15 +30,15 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import __version__, code_hash
-from pipeline.atomic import write_json, write_text
-from pipeline.errors import SurveyError
-from pipeline.html_page import notebook_to_html
-from pipeline.index_page import write_index
-from pipeline.kernel import KERNEL_LOG_ENV, WarmKernel
-from pipeline.names import output_path
-from pipeline.paths import NOTEBOOKS, findings_path
-from pipeline.render_types import OVERVIEW_NAME, RenderResult, RenderTask
-from pipeline.thresholds import DISTRICT
+from pipeline.common.atomic import write_json, write_text
+from pipeline.common.errors import SurveyError
+from pipeline.common.names import output_path
+from pipeline.common.paths import NOTEBOOKS, findings_path
+from pipeline.common.rules import DISTRICT
+from pipeline.report.index import write_index
+from pipeline.report.page import notebook_to_html
+from pipeline.run.kernel import KERNEL_LOG_ENV, WarmKernel
+from pipeline.run.tasks import OVERVIEW_NAME, RenderResult, RenderTask
 
 __all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask", "render_all", "render_one"]
 
@@ -294,7 +294,9 @@ def render_all(processed: Path, reports: Path, workers: int | None = None, units
                 results.append(r)
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[r.name])
-    from pipeline.workbook import write_run_workbook  # pulls in the analysis stack: kept out of the workers
+    from pipeline.report.workbook import (
+        write_run_workbook,  # pulls in the analysis stack: kept out of the workers
+    )
 
     workbook = write_run_workbook(processed, reports, manifest)
     write_index(reports, manifest, results, workbook)

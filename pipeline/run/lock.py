@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import SurveyError
+from pipeline.common.errors import SurveyError
 
 
 class LockedError(SurveyError):
