@@ -23,7 +23,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from pipeline.common.rules import DISTRICT, MIN_CELL
+from pipeline.common.names import DISTRICT
+from pipeline.common.rules import MIN_CELL
 
 SUPPRESSED = "样本不足"
 TEST_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "rest_n", "rest_mean", "rest_sd", "diff", "t", "p", "df",

@@ -19,10 +19,10 @@ import pandas as pd
 from pipeline.analyze.disclosure import apply_disclosure
 from pipeline.clean.stage import KEPT
 from pipeline.common.atomic import write_parquet
-from pipeline.common.rules import DISTRICT, MIN_CELL, MIN_N_TEST, NO_UNIT
+from pipeline.common.names import DISTRICT, NO_UNIT
+from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.questionnaire.model import Questionnaire
 from pipeline.stats.comparisons import (
-    ALPHA,
     chi2_by_unit,
     compare_units,
     correlation_long,
@@ -36,7 +36,7 @@ from pipeline.stats.reliability import reliability_tables
 from pipeline.stats.validity import kmo_bartlett
 from pipeline.stats.weights import weighted_means
 
-__all__ = ["ALPHA", "DISTRICT", "MIN_CELL", "MIN_N_TEST", "Analysis", "analyze", "read_analysis", "write_analysis"]
+__all__ = ["Analysis", "analyze", "read_analysis", "write_analysis"]
 
 
 def answer_codes(values: pd.Series) -> pd.Series:

@@ -15,6 +15,11 @@ from pathlib import Path
 
 from pipeline.common.errors import SurveyError
 
+DISTRICT = "全区"  # the district aggregate's name in stored tables
+NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
+OVERVIEW_NAME = "全区总体情况"  # the district overview's report (its file name; the link says the area's own name)
+INDEX_NAME = "index"
+RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, INDEX_NAME, NO_UNIT)  # no unit may take these names
 MAX_NAME_CHARS = 60  # 180 bytes in UTF-8: room for suffixes and temporary-file prefixes under 255 bytes
 _PATH_CHARS = re.compile(r'[\\/:*?"<>|]')
 _SPACES = re.compile(r"\s+")

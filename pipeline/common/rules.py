@@ -1,6 +1,36 @@
-"""Shared rules of disclosure and testing (a module of its own so report notebooks import nothing heavy)."""
+"""The rules every stage and every report applies: disclosure and testing thresholds, and what
+"significantly low" means. One home each, so an output can never apply a different rule.
+
+Kept free of heavy imports: the report notebooks import it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 
 MIN_CELL = 5  # figures from fewer respondents are suppressed
 MIN_N_TEST = 30  # units with fewer valid responses are described, not tested
-DISTRICT = "全区"  # the district aggregate's name in stored tables
-NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
+ALPHA = 0.05  # significance level, after Benjamini–Hochberg FDR over each family of tests
+SMALL_EFFECT = -0.2  # Hedges' g at or below which a tested, non-significant gap is worded "略低于"
+CITC_MIN = 0.4  # corrected item-total correlation below this is flagged
+DELETE_GAIN = 0.02  # α if item deleted more than this above α is flagged
+
+
+def _flag(table: pd.DataFrame, column: str) -> pd.Series:
+    return table[column].fillna(False).astype(bool) if column in table else pd.Series(False, index=table.index)
+
+
+def significantly_low(table: pd.DataFrame) -> pd.Series:
+    """Rows (unit × dimension or item) significantly below the rest of the area: tested, FDR-adjusted p < ALPHA,
+    and lower."""
+    return _flag(table, "significant") & (table["diff"] < 0)
+
+
+def significantly_high(table: pd.DataFrame) -> pd.Series:
+    """Rows significantly above the rest of the area."""
+    return _flag(table, "significant") & (table["diff"] > 0)
+
+
+def slightly_low(table: pd.DataFrame) -> pd.Series:
+    """Rows tested, not significant, but lower by at least a small effect (worded "略低于…未达到统计显著水平")."""
+    return _flag(table, "tested") & ~_flag(table, "significant") & (table["hedges_g"] <= SMALL_EFFECT)

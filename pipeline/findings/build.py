@@ -14,24 +14,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.analyze.tables import ALPHA, DISTRICT, MIN_CELL, MIN_N_TEST, Analysis
+from pipeline.analyze.tables import Analysis
 from pipeline.clean.stage import RULE_ORDER
 from pipeline.common.atomic import write_json
+from pipeline.common.formatting import p_text, pct
+from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.paths import findings_path
-from pipeline.common.rules import NO_UNIT
+from pipeline.common.rules import (
+    ALPHA,
+    MIN_CELL,
+    MIN_N_TEST,
+    significantly_high,
+    significantly_low,
+    slightly_low,
+)
 from pipeline.questionnaire.model import Questionnaire
 from pipeline.stats.reliability import reading as alpha_reading
 
 SMALL_SAMPLE = "样本量较小，结论仅供参考"
-SMALL_EFFECT = -0.2
-
-
-def fmt_p(p: float) -> str:
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
-def pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
 
 
 def _in_rule_order(counts: pd.Series) -> dict[str, int]:
@@ -120,9 +120,9 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
     n_valid = int(_unit_row(a, unit)["valid"])
     tested = n_valid >= MIN_N_TEST
-    low = ud.loc[ud["significant"] & (ud["diff"] < 0)].sort_values("diff")
-    slight = ud.loc[tested & ud["tested"] & ~ud["significant"] & (ud["hedges_g"] <= SMALL_EFFECT)].sort_values("diff")
-    high = ud.loc[ud["significant"] & (ud["diff"] > 0)].sort_values("diff", ascending=False)
+    low = ud.loc[significantly_low(ud)].sort_values("diff")
+    slight = ud.loc[slightly_low(ud) & tested].sort_values("diff")
+    high = ud.loc[significantly_high(ud)].sort_values("diff", ascending=False)
     rest = w["rest"]
     text: list[str] = []
     if n_valid < MIN_CELL:
@@ -135,10 +135,10 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
         for _, r in low.iterrows():
             neg = f"，{pct(r['unfavourable'])}的作答为负面评价" if pd.notna(r.get("unfavourable")) else ""
             text.append(f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{rest}的{r['rest_mean']:.2f}分"
-                        f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{fmt_p(r['p_fdr'])}{neg}）。")
+                        f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{p_text(r['p_fdr'])}{neg}）。")
     if tested and not slight.empty:
         text.append("“" + "”“".join(slight["dimension_name"]) + f"”得分略低于{rest}，但差异未达到统计显著水平，宜持续关注。")
-    ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
+    ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & significantly_low(a.unit_items)]
     low_items = ui.sort_values("diff").head(3)
     if tested and not low_items.empty:
         text.append("具体题目中，显著低于" + rest + "的有："
@@ -279,8 +279,8 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
     if pd.notna(v["kmo"]):
         text.append(f"问卷信效度：各维度Cronbach α在{dd['alpha'].min():.2f}–{dd['alpha'].max():.2f}之间"
                     f"（{alpha_reading(float(dd['alpha'].min()))}）；KMO={v['kmo']:.3f}，{v['reading']}，"
-                    f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{fmt_p(v['bartlett_p'])}）。")
-    sig = a.unit_dimensions.loc[a.unit_dimensions["significant"].fillna(False).astype(bool) & (a.unit_dimensions["diff"] < 0)]
+                    f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{p_text(v['bartlett_p'])}）。")
+    sig = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
     text.append(f"经FDR校正，共有{sig['unit'].nunique()}个{w['unit_label']}的{len(sig)}项维度得分显著低于{w['rest']}。")
     diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
     if diff_dims:

@@ -25,11 +25,13 @@ from pydantic import (
 )
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.names import has_control_characters, safe_name, shown, strip_invisible
-from pipeline.common.rules import DISTRICT, NO_UNIT
-from pipeline.run.tasks import OVERVIEW_NAME
-
-RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, "index", NO_UNIT)  # names of the district row, pages and the no-unit row
+from pipeline.common.names import (
+    RESERVED_UNIT_NAMES,
+    has_control_characters,
+    safe_name,
+    shown,
+    strip_invisible,
+)
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
 

@@ -11,7 +11,8 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.common.atomic import write_text
-from pipeline.common.rules import NO_UNIT
+from pipeline.common.names import NO_UNIT
+from pipeline.common.rules import significantly_low
 from pipeline.report.page import page
 from pipeline.run.tasks import OVERVIEW_NAME, RenderResult
 
@@ -22,7 +23,7 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
     units = pd.read_parquet(processed / "units.parquet").set_index("unit")
     district = pd.read_parquet(processed / "district.parquet").set_index("unit")
     ud = pd.read_parquet(processed / "unit_dimensions.parquet")
-    n_sig = ud.loc[ud["significant"].fillna(False).astype(bool) & (ud["diff"] < 0)].groupby("unit").size()
+    n_sig = ud.loc[significantly_low(ud)].groupby("unit").size()
     by_name = {r.name: r for r in results}
     w = manifest["words"]
     overall = w["overall"]

@@ -78,7 +78,7 @@ def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str, top: int
     ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]], fmt="none",
                 ecolor=PALETTE["本单位"], elinewidth=1.5, capsize=3)
     _versus(ax, fig, d, d["dimension_name"].tolist(), "维度", unit, comparison, size=70, top=top)
-    sig = d.loc[d["significant"].fillna(False).astype(bool)]
+    sig = d.loc[d["significant"].fillna(False).astype(bool)]  # marked either way: the axis shows the direction
     for _, r in sig.iterrows():
         ax.annotate("*", (r["ci_high"], list(d.index).index(r.name)), xytext=(4, -4), textcoords="offset points",
                     fontsize=14, color=PALETTE["本单位"])

@@ -17,9 +17,11 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.common.formatting import p_cell, p_text, pct, score, signed
+from pipeline.common.names import DISTRICT
 from pipeline.common.paths import DEMO_SURVEY, findings_path
 from pipeline.common.paths import processed_dir as default_processed_dir
-from pipeline.common.rules import DISTRICT, MIN_CELL
+from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, significantly_low
 from pipeline.report import plots
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
@@ -109,11 +111,6 @@ def section(report: UnitReport, key: str) -> HTML:
     return HTML(body)
 
 
-def signed(x: float) -> str:
-    """'+0.12' / '-0.12', never '-0.00'."""
-    return f"{x:+.2f}" if round(x, 2) != 0 else "0.00"
-
-
 def _table(df: pd.DataFrame) -> HTML:
     return HTML(df.to_html(index=False, escape=True, classes="data", border=0, na_rep="—"))
 
@@ -124,13 +121,13 @@ def dimension_table(report: UnitReport) -> HTML:
     out = pd.DataFrame({
         "维度": d["dimension_name"],
         "有效样本": d["n"].astype(int),
-        "本单位得分": d["mean"].map("{:.2f}".format),
-        "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
-        f"{comparison}得分": d["rest_mean"].map("{:.2f}".format),
+        "本单位得分": d["mean"].map(score),
+        "95%置信区间": d["ci_low"].map(score) + "–" + d["ci_high"].map(score),
+        f"{comparison}得分": d["rest_mean"].map(score),
         "差值": d["diff"].map(signed),
         "Hedges g": d["hedges_g"].map(signed),
-        "FDR校正p值": d["p_fdr"].map(lambda p: "—" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
-        "负面评价占比": d["unfavourable"].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}"),
+        "FDR校正p值": d["p_fdr"].map(p_cell),
+        "负面评价占比": d["unfavourable"].map(pct),
         "结论": [("显著偏低" if df_ < 0 else "显著偏高") if s else "无显著差异" if t else "样本不足，不检验"
                for df_, s, t in zip(d["diff"], d["significant"], d["tested"], strict=True)],
     })
@@ -198,7 +195,7 @@ def composition_table(report: UnitReport) -> HTML:
         "项目": c["question"].map(labels).fillna(c["question"]),
         "选项": c["option"],
         "人数": [SUPPRESSED if s else str(int(n)) for n, s in zip(c["count"], c["suppressed"], strict=True)],
-        "占比": [SUPPRESSED if s else f"{v:.1%}" for v, s in zip(c["share"], c["suppressed"], strict=True)],
+        "占比": [SUPPRESSED if s else pct(v) for v, s in zip(c["share"], c["suppressed"], strict=True)],
     })
     return _table(out)
 
@@ -228,7 +225,7 @@ def methods_note(manifest: dict) -> HTML:
         + ("".join(f"{t}。" for t in skipped)) + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去。",
         f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
         f"比较方法：每个{w['unit_label']}与{w['rest']}合并样本比较，采用Welch t检验，效应量为Hedges g；"
-        f"对全部“{w['unit_label']}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<0.05视为显著。"
+        f"对全部“{w['unit_label']}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<{ALPHA}视为显著。"
         f"有效问卷不足{manifest.get('min_n_test', 30)}份的单位只作描述，不做显著性判断。",
         f"隐私保护：报告只含汇总数据，不含任何个人答卷；人数不足{MIN_CELL}人的单元格不予显示；"
         f"各{w['unit_label']}报告只与{w['area']}汇总数据对比，不显示其他单位的数据。",
@@ -284,7 +281,7 @@ def district_title(report: DistrictReport) -> HTML:
 
 def units_table(report: DistrictReport) -> HTML:
     u = report.units
-    sig = report.unit_dimensions.loc[report.unit_dimensions["significant"] & (report.unit_dimensions["diff"] < 0)]
+    sig = report.unit_dimensions.loc[significantly_low(report.unit_dimensions)]
     n_sig = sig.groupby("unit").size()
     hidden = u["suppressed"].to_numpy()
 
@@ -296,7 +293,7 @@ def units_table(report: DistrictReport) -> HTML:
         w["unit_label"]: u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
         "剔除": u["rejected"],
         **({f"覆盖{w['community_label']}": shown(u["communities"], lambda v: str(int(v)))} if "communities" in u else {}),
-        **({w["rate_name"]: shown(u["satisfaction_rate"], "{:.1%}".format)} if "satisfaction_rate" in u else {}),
+        **({w["rate_name"]: shown(u["satisfaction_rate"], pct)} if "satisfaction_rate" in u else {}),
         **({"意见建议（条）": shown(u["suggestions"], lambda v: str(int(v)))} if w["has_open"] else {}),
         "显著偏低维度数": shown(u["unit"].map(n_sig).fillna(0), lambda v: str(int(v))),
     })
@@ -326,8 +323,8 @@ def reliability_table(report: DistrictReport) -> HTML:
     d = report.district_dimensions
     out = pd.DataFrame({
         "维度": d["dimension_name"], "题目数": d["n_items"], "有效样本": d["n"],
-        f"{words(report.manifest)['area']}得分": d["mean"].map("{:.2f}".format),
-        "95%置信区间": d["ci_low"].map("{:.2f}".format) + "–" + d["ci_high"].map("{:.2f}".format),
+        f"{words(report.manifest)['area']}得分": d["mean"].map(score),
+        "95%置信区间": d["ci_low"].map(score) + "–" + d["ci_high"].map(score),
         "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
         "标准化α": d["std_alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
         "α的95%置信区间": [("—" if pd.isna(lo) else f"{lo:.3f}–{hi:.3f}") for lo, hi in zip(d["alpha_ci_low"], d["alpha_ci_high"], strict=True)],
@@ -352,7 +349,7 @@ def item_reliability_table(report: DistrictReport) -> HTML:
     """The SPSSAU-style item table for the district: CITC and α if item deleted, with the usual flags."""
     r = report.item_reliability.loc[report.item_reliability["scope"] == DISTRICT]
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
-    notes = [("；".join(x for x in (f"CITC<{0.4}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
+    notes = [("；".join(x for x in (f"CITC<{CITC_MIN}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
              for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)]
     out = pd.DataFrame({"维度": r["dimension"].map(names), "题目": r["item_text"], "校正项总计相关性（CITC）": r["citc"].map("{:.3f}".format),
                         "项已删除的α系数": r["alpha_if_deleted"].map("{:.3f}".format), "提示": notes})
@@ -363,10 +360,10 @@ def validity_text(report: DistrictReport) -> HTML:
     v = report.validity.iloc[0]
     if pd.isna(v["kmo"]):
         return HTML(_paragraphs([f"效度检验：{v['reading']}。"]))
-    p = "p<0.001" if v["bartlett_p"] < 0.001 else f"p={v['bartlett_p']:.3f}"
+    p = p_text(v["bartlett_p"])
     return HTML(_paragraphs([f"效度检验（{int(v['items'])}道量表题，{int(v['n'])}份完整作答）：KMO={v['kmo']:.3f}，{v['reading']}；"
                              f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}，df={int(v['bartlett_df'])}，{p}。"
-                             "（KMO>0.8非常适合，0.7–0.8适合，0.6–0.7勉强适合，<0.6不适合；Bartlett检验p<0.05说明题目间存在相关。）"]))
+                             f"（KMO>0.8非常适合，0.7–0.8适合，0.6–0.7勉强适合，<0.6不适合；Bartlett检验p<{ALPHA}说明题目间存在相关。）"]))
 
 
 def anova_table(report: DistrictReport) -> HTML:
@@ -375,9 +372,9 @@ def anova_table(report: DistrictReport) -> HTML:
         return HTML("<p>可比较的单位不足两个。</p>")
     out = pd.DataFrame({"维度": a["dimension_name"], "F": a["F"].map("{:.2f}".format),
                         "自由度": a["df1"].map("{:.0f}".format) + ", " + a["df2"].map("{:.1f}".format),
-                        "p值": a["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+                        "p值": a["p"].map(p_cell),
                         "偏η²": a["np2"].map("{:.3f}".format),
-                        "结论": a["p"].map(lambda p: "各单位间差异显著" if p < 0.05 else "差异不显著")})
+                        "结论": a["p"].map(lambda p: "各单位间差异显著" if p < ALPHA else "差异不显著")})
     return _table(out)
 
 
@@ -389,8 +386,8 @@ def drivers_table(report: DistrictReport) -> HTML:
     if d["importance"].isna().all():
         return HTML("<p>样本不足，无法进行驱动因素分析。</p>")
     out = pd.DataFrame({"维度": d["dimension_name"], "回归系数": d["coef"].map("{:.3f}".format),
-                        "p值": d["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
-                        "相对重要性": d["importance"].map("{:.1%}".format)})
+                        "p值": d["p"].map(p_cell),
+                        "相对重要性": d["importance"].map(pct)})
     return HTML(_paragraphs([f"以“{overall['label']}”为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
                              f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比；"
                              "这是横断面数据中的关联，不代表因果。"]) + _table(out).data)
@@ -401,10 +398,10 @@ def chi2_table(report: DistrictReport) -> HTML:
     if "chi2" not in c:
         return HTML("")
     out = pd.DataFrame({"项目": c["label"], "χ²": c["chi2"].map("{:.2f}".format), "自由度": c["dof"].map("{:.0f}".format),
-                        "p值": c["p"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+                        "p值": c["p"].map(p_cell),
                         "Cramér's V": c["cramer_v"].map("{:.3f}".format), "说明": c["note"].replace("", "—")})
     w = words(report.manifest)
-    return HTML(_paragraphs([f"各{w['unit_label']}{w['respondents']}构成差异的卡方检验（p<0.05说明构成差异显著，比较得分时需注意）："])
+    return HTML(_paragraphs([f"各{w['unit_label']}{w['respondents']}构成差异的卡方检验（p<{ALPHA}说明构成差异显著，比较得分时需注意）："])
                 + _table(out).data)
 
 
@@ -429,9 +426,9 @@ def games_howell_summary(report: DistrictReport) -> HTML:
         return HTML("<p>单位数量较多，未做两两比较。</p>")
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
     total = gh.groupby("dimension").size()
-    sig = gh.loc[gh["pval"] < 0.05].groupby("dimension").size()
+    sig = gh.loc[gh["pval"] < ALPHA].groupby("dimension").size()
     out = pd.DataFrame({"维度": names.reindex(total.index).to_numpy(), "两两比较对数": total.to_numpy(),
-                        "差异显著的对数（Games–Howell，p<0.05）": sig.reindex(total.index).fillna(0).astype(int).to_numpy()})
+                        f"差异显著的对数（Games–Howell，p<{ALPHA}）": sig.reindex(total.index).fillna(0).astype(int).to_numpy()})
     return _table(out)
 
 

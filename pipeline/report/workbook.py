@@ -14,8 +14,8 @@ from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.tables import Analysis
 from pipeline.common.atomic import write_with
 from pipeline.common.excel import excel_writer, sheet_name, write_frame
-from pipeline.common.names import output_path
-from pipeline.common.rules import DISTRICT
+from pipeline.common.names import DISTRICT, output_path
+from pipeline.common.rules import significantly_low
 from pipeline.questionnaire.model import Questionnaire
 
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
@@ -31,8 +31,8 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
                   for d in questionnaire.dimensions}
     names = questionnaire.dimension_names()
     rows = []
-    ud = a.unit_dimensions.loc[a.unit_dimensions["significant"] & (a.unit_dimensions["diff"] < 0)]
-    ui = a.unit_items.loc[a.unit_items["significant"] & (a.unit_items["diff"] < 0)]
+    ud = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
+    ui = a.unit_items.loc[significantly_low(a.unit_items)]
     for frame, item in ((ud, False), (ui, True)):
         for _, r in frame.iterrows():
             rows.append({"unit": r["unit"], "dimension_name": names[r["dimension"]], "item_text": r["item_text"] if item else None,

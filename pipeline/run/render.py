@@ -32,9 +32,8 @@ from pathlib import Path
 from pipeline import __version__, code_hash
 from pipeline.common.atomic import write_json, write_text
 from pipeline.common.errors import SurveyError
-from pipeline.common.names import output_path
+from pipeline.common.names import DISTRICT, output_path
 from pipeline.common.paths import NOTEBOOKS, findings_path
-from pipeline.common.rules import DISTRICT
 from pipeline.report.index import write_index
 from pipeline.report.page import notebook_to_html
 from pipeline.run.kernel import KERNEL_LOG_ENV, WarmKernel

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OVERVIEW_NAME = "全区总体情况"
+from pipeline.common.names import OVERVIEW_NAME
+
+__all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask"]
 
 
 @dataclass

@@ -14,9 +14,9 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
+from pipeline.common.rules import ALPHA
 from pipeline.stats.descriptives import mean_ci
 
-ALPHA = 0.05
 MAX_UNITS_GAMES_HOWELL = 60  # k(k-1)/2 pairs per dimension; beyond this the overview shows ANOVA only
 
 

@@ -4,8 +4,8 @@ Everything is computed from each group's item covariance matrix (pairwise deleti
 ``pingouin.cronbach_alpha`` and R psych with ``use="pairwise"``), so all units are done in one
 ``groupby().cov()`` pass. The tests check the results against pingouin.
 
-Readings flagged (as Chinese researchers expect): CITC < 0.4; α if item deleted clearly above α
-(by more than ``DELETE_GAIN``).
+Readings flagged (as Chinese researchers expect): CITC below ``CITC_MIN``; α if item deleted clearly
+above α (by more than ``DELETE_GAIN``); both rules live in ``pipeline.common.rules``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import f as f_dist
 
-CITC_MIN = 0.4
-DELETE_GAIN = 0.02
+from pipeline.common.rules import CITC_MIN, DELETE_GAIN
+
 CI = 0.95
 
 
