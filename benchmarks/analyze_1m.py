@@ -21,7 +21,7 @@ import pandas as pd
 
 
 def questionnaire(units: list[str], dims: int, items: int):
-    from pipeline.questionnaire.model import Questionnaire
+    from pipeline.questionnaire import Questionnaire
 
     scale = ["非常不同意", "比较不同意", "一般", "比较同意", "非常同意"]
     return Questionnaire.model_validate({

@@ -27,7 +27,7 @@ import yaml
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, write_demo_export
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 from pipeline.run.render import default_workers, render_all
 from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
 

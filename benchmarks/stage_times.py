@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, write_demo_export
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean, stage_report
 
 

@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pipeline.questionnaire.model import load_questionnaire
+    from pipeline.questionnaire import load_questionnaire
     from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
 
     if args.command == "demo":
@@ -259,8 +259,8 @@ def _init(args: argparse.Namespace) -> int:
     """Draft a questionnaire from an export, check that it loads, and say what to check."""
     from pipeline.common.atomic import write_text
     from pipeline.common.names import safe_name
+    from pipeline.questionnaire import load_questionnaire
     from pipeline.questionnaire.draft import draft_questionnaire
-    from pipeline.questionnaire.model import load_questionnaire
 
     source = Path(args.input)
     target = args.output or PROJECT_ROOT / "questionnaires" / f"{safe_name(source.stem, '文件名')}.yaml"

@@ -38,7 +38,7 @@ from scipy.stats import norm
 
 from pipeline.common.atomic import write_with
 from pipeline.ingest.formats import MULTI_SEP, export_header
-from pipeline.questionnaire.model import Question, Questionnaire
+from pipeline.questionnaire import Question, Questionnaire
 
 SKIPPED = "(跳过)"
 EMPTY = "(空)"

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.questionnaire.model import Questionnaire, load_questionnaire
+from pipeline.questionnaire import Questionnaire, load_questionnaire
 
 SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
 SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
@@ -71,7 +71,7 @@ def reports_html(paths) -> dict[str, str]:
 def demo_analysis(questionnaire):
     """The full demo survey analysed in memory: (Analysis, CleanResult)."""
     from pipeline.analyze.tables import analyze
-    from pipeline.clean.stage import clean
+    from pipeline.clean import clean
     from pipeline.ingest.files import ingest_frame
 
     raw = generate_responses(questionnaire, DemoSpec()).astype(str)

@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.demo import EMPTY, SKIPPED
 from pipeline.ingest.formats import MULTI_SEP
 from pipeline.ingest.formats import export_header as _header
-from pipeline.questionnaire.model import Question, Questionnaire
+from pipeline.questionnaire import Question, Questionnaire
 
 
 def _code(q: Question, value: str, skipped: str = "-3", empty: str = "") -> str:

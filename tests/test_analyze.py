@@ -4,7 +4,7 @@ import pingouin as pg
 import pytest
 
 from pipeline.analyze import tables as an
-from pipeline.clean.stage import clean
+from pipeline.clean import clean
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.ingest.files import ingest_frame
 from pipeline.stats.comparisons import compare_units, fdr

@@ -25,7 +25,7 @@ import yaml
 from pipeline.cli import main
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DEFAULT_UNITS, DemoSpec, generate_responses
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 
 UNIT = "1、您所在的街道（乡镇）"
 COMMUNITY = "2、您所在的社区（村）"
@@ -399,7 +399,7 @@ def test_bad_input(case: Case, tmp_path, capsys, monkeypatch):
     if audit_path.exists():
         audit = pd.read_parquet(audit_path)
         kept = pd.read_parquet(audit_path.with_name("responses.parquet"))
-        assert len(audit) == ctx.rows == len(kept) + int((audit["状态"] == "剔除").sum())
+        assert len(audit) == ctx.rows == len(kept) + int((audit["status"] == "剔除").sum())
 
 
 def test_there_are_at_least_sixty_cases():

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.clean import stage as cl
+from pipeline import clean as cl
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.ingest.files import ingest_frame
 from pipeline.ingest.formats import export_header
@@ -40,16 +40,16 @@ def test_each_rule_rejects_with_reason(base, questionnaire):
         raw.loc[7, col] = "(空)"
     raw.loc[8, "1、您所在的街道（乡镇）"] = "(空)"
     res = run(raw, questionnaire)
-    audit = res.audit.set_index("行号")
-    assert audit.loc[2, "剔除规则"] == cl.RULE_SPEEDER and "用时20秒" in audit.loc[2, "说明"] and "300秒" in audit.loc[2, "说明"]
-    assert audit.loc[3, "剔除规则"] == cl.RULE_STRAIGHTLINE and "35道量表题均选择第4个选项" in audit.loc[3, "说明"]
-    assert audit.loc[5, "剔除规则"] == cl.RULE_DUPLICATE and f"序号{raw.loc[2, '序号']}" in audit.loc[5, "说明"]
-    assert "5.0分钟" in audit.loc[5, "说明"]
-    assert audit.loc[9, "剔除规则"] == cl.RULE_MISSING and "20道未作答" in audit.loc[9, "说明"]
-    assert audit.loc[10, "剔除规则"] == cl.RULE_NO_UNIT
-    assert pd.isna(audit.loc[6, "剔除规则"]) and pd.isna(audit.loc[7, "剔除规则"])
+    audit = res.audit.set_index("row")
+    assert audit.loc[2, "rule"] == cl.RULE_SPEEDER and "用时20秒" in audit.loc[2, "detail"] and "300秒" in audit.loc[2, "detail"]
+    assert audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE and "35道量表题均选择第4个选项" in audit.loc[3, "detail"]
+    assert audit.loc[5, "rule"] == cl.RULE_DUPLICATE and f"序号{raw.loc[2, '序号']}" in audit.loc[5, "detail"]
+    assert "5.0分钟" in audit.loc[5, "detail"]
+    assert audit.loc[9, "rule"] == cl.RULE_MISSING and "20道未作答" in audit.loc[9, "detail"]
+    assert audit.loc[10, "rule"] == cl.RULE_NO_UNIT
+    assert pd.isna(audit.loc[6, "rule"]) and pd.isna(audit.loc[7, "rule"])
     assert res.counts == {"rows_in": 30, "kept": 25, "rejected": 5}
-    assert set(audit["状态"]) == {cl.KEPT, cl.REJECTED}
+    assert set(audit["status"]) == {cl.KEPT, cl.REJECTED}
 
 
 def test_skip_logic_is_not_missing(base, questionnaire):

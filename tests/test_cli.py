@@ -49,7 +49,7 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     assert "格式 wjx，45/45 道题在表头中找到" in out and "✓ 4、您的性别（gender） ← “性别（自填）”" in out
     assert "答案检查通过：10 行" in out
     from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
-    from pipeline.questionnaire.model import load_questionnaire
+    from pipeline.questionnaire import load_questionnaire
 
     tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
     assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0

@@ -48,8 +48,8 @@ def test_every_row_accounted_for(e2e):
     raw_rows = len(pd.read_excel(e2e["export"], dtype=str))
     assert counts["rows_in"] == raw_rows == counts["kept"] + counts["rejected"]
     audit = pd.read_parquet(e2e["paths"].interim / "audit.parquet")
-    assert len(audit) == raw_rows and audit["剔除规则"].notna().sum() == counts["rejected"]
-    assert {"答题过快", "直线作答", "重复提交"} <= set(audit["剔除规则"].dropna())
+    assert len(audit) == raw_rows and audit["rule"].notna().sum() == counts["rejected"]
+    assert {"答题过快", "直线作答", "重复提交"} <= set(audit["rule"].dropna())
     assert (e2e["paths"].interim / "audit.xlsx").exists()
 
 

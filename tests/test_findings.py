@@ -65,7 +65,7 @@ def test_district_summary(demo_analysis, questionnaire):
 
 
 def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
-    from pipeline.clean.stage import RULE_ORDER
+    from pipeline.clean import RULE_ORDER
 
     a, _ = demo_analysis
     rules = list(fd.district_findings(a, questionnaire)["rejected_by_rule"])

@@ -57,7 +57,7 @@ def test_duplicated_serial_number(small_raw, questionnaire):
 
 
 def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnaire):
-    from pipeline.clean.stage import RULE_INVALID, clean
+    from pipeline.clean import RULE_INVALID, clean
 
     raw = small_raw.head(4).copy()
     member = raw.index[raw["3、您的身份"] == "党员"][0]
@@ -65,8 +65,8 @@ def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnai
     frame = ingest_frame(raw, questionnaire, "wjx.xlsx").frame
     assert pd.isna(frame.loc[member, "meetings"]) and "的答案不是0–100之间的数字" in frame.loc[member, "_issue"]
     audit = clean(frame, questionnaire).audit
-    assert audit.loc[member, "剔除规则"] == RULE_INVALID and "0–100" in audit.loc[member, "说明"]
-    assert "500" not in audit.loc[member, "说明"]  # the raw answer is never copied into an explanation
+    assert audit.loc[member, "rule"] == RULE_INVALID and "0–100" in audit.loc[member, "detail"]
+    assert "500" not in audit.loc[member, "detail"]  # the raw answer is never copied into an explanation
 
 
 def test_reads_xlsx_and_gbk_csv_alike(small_raw, questionnaire, tmp_path):

@@ -9,12 +9,12 @@ from export_formats import paper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import stage as cl
+from pipeline import clean as cl
 from pipeline.common.errors import SurveyError
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.ingest.files import ingest_file, ingest_files, ingest_frame, read_mapping
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 
 UNIT = "1、您所在的街道（乡镇）"
 COMMUNITY = "2、您所在的社区（村）"
@@ -41,10 +41,10 @@ def test_web_and_paper_files_combined_with_the_same_respondent_caught(questionna
     frame = ingest_files([tmp_path / "网络.xlsx", tmp_path / "纸质.xlsx"], questionnaire)
     res = cl.clean(frame, questionnaire)
     audit = res.audit
-    assert audit["来源文件"].value_counts().to_dict() == {"网络.xlsx": 20, "纸质.xlsx": 8}
-    dups = audit.loc[audit["剔除规则"] == cl.RULE_DUPLICATE]
-    assert len(dups) == 3 and set(dups["来源文件"]) == {"纸质.xlsx"}
-    assert dups["说明"].str.contains("（网络.xlsx）的答卷完全相同，无提交时间可比").all()
+    assert audit["file"].value_counts().to_dict() == {"网络.xlsx": 20, "纸质.xlsx": 8}
+    dups = audit.loc[audit["rule"] == cl.RULE_DUPLICATE]
+    assert len(dups) == 3 and set(dups["file"]) == {"纸质.xlsx"}
+    assert dups["detail"].str.contains("（网络.xlsx）的答卷完全相同，无提交时间可比").all()
     assert res.counts == {"rows_in": 28, "kept": 25, "rejected": 3}
 
 
@@ -106,11 +106,11 @@ def test_attention_check_speeder_floor_and_shared_ip(tmp_path):
     raw.loc[5, "所用时间"] = "40秒"
     raw.loc[10:15, "来自IP"] = "117.136.1.2(江苏-南京)"
     audit = cl.clean(ingest_frame(raw, q, "x.xlsx").frame, q).audit
-    assert audit.loc[3, "剔除规则"] == cl.RULE_ATTENTION and "应选择“比较同意”" in audit.loc[3, "说明"]
-    assert audit.loc[5, "剔除规则"] == cl.RULE_SPEEDER and "低于每题1秒的下限（45秒）" in audit.loc[5, "说明"]
+    assert audit.loc[3, "rule"] == cl.RULE_ATTENTION and "应选择“比较同意”" in audit.loc[3, "detail"]
+    assert audit.loc[5, "rule"] == cl.RULE_SPEEDER and "低于每题1秒的下限（45秒）" in audit.loc[5, "detail"]
     shared = audit.loc[10:15]
-    assert shared["剔除规则"].isna().all() and shared["提示"].str.contains("另外5份答卷来自同一IP").all()
-    assert audit["剔除规则"].notna().sum() == 2
+    assert shared["rule"].isna().all() and shared["hint"].str.contains("另外5份答卷来自同一IP").all()
+    assert audit["rule"].notna().sum() == 2
 
 
 def test_missing_reference_list_is_reported(tmp_path):
@@ -150,8 +150,8 @@ def test_messy_cells_are_cleaned_or_refused_never_lost(base, questionnaire, cell
         return
     res = cl.clean(frame, questionnaire)
     assert len(res.audit) == 8 and res.counts["kept"] + res.counts["rejected"] == 8
-    rejected = res.audit.loc[res.audit["状态"] == cl.REJECTED]
-    assert rejected["剔除规则"].notna().all() and rejected["说明"].notna().all()
+    rejected = res.audit.loc[res.audit["status"] == cl.REJECTED]
+    assert rejected["rule"].notna().all() and rejected["detail"].notna().all()
     text_cols = [c for c in res.kept.columns if res.kept[c].dtype == "string" or isinstance(res.kept[c].dtype, pd.CategoricalDtype)]
     assert "13912345678" not in res.kept[text_cols].astype("string").fillna("").to_csv()  # masked in every text column
 

@@ -15,7 +15,7 @@ from export_formats import write_all
 from pipeline.cli import main
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import generate_responses
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 
 SURVEY = Path(sys.executable).with_name("survey")
 

@@ -21,7 +21,7 @@ from export_formats import paper
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, PROJECT_ROOT
 from pipeline.demo import demo_spec, generate_responses, plain_spec
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 from pipeline.run.stages import SurveyPaths, run_survey
 
 HERE = Path(__file__).parent / "questionnaires"

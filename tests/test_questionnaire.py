@@ -5,7 +5,7 @@ import yaml
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
-from pipeline.questionnaire.model import load_questionnaire
+from pipeline.questionnaire import load_questionnaire
 
 
 def test_default_questionnaire_covers_the_survey(questionnaire):

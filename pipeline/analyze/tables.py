@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyze.disclosure import apply_disclosure
-from pipeline.clean.stage import KEPT
+from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
-from pipeline.questionnaire.model import Questionnaire
+from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
     chi2_by_unit,
     compare_units,
@@ -226,7 +226,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     ipa = ipa_table(ud, drivers)
 
     # units: counts, satisfaction, suggestions
-    received = audit.groupby(audit["街道乡镇"].fillna(NO_UNIT)).size()
+    received = audit.groupby(audit["unit"].fillna(NO_UNIT)).size()
     units = pd.DataFrame({"received": received}).join(unit.value_counts().rename("valid")).fillna({"valid": 0}).astype(int)
     units["rejected"] = units["received"] - units["valid"]
     units = units.rename_axis("unit").reset_index()
@@ -258,7 +258,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
     district["suggestions"] = int(counts.sum())
 
-    rej = audit.loc[audit["状态"] != KEPT].groupby(["街道乡镇", "剔除规则"]).size().rename("count").reset_index()
+    rej = audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
     rej.columns = ["unit", "rule", "count"]
     comp = []
     for p in q.profile:

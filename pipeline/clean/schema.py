@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.clean.privacy import holds_personal_data
-from pipeline.questionnaire.model import Questionnaire
+from pipeline.questionnaire import Questionnaire
 
 
 def _no_pii(s: pd.Series) -> pd.Series:

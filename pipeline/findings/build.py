@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.analyze.tables import Analysis
-from pipeline.clean.stage import RULE_ORDER
+from pipeline.clean import RULE_ORDER
 from pipeline.common.atomic import write_json
 from pipeline.common.formatting import p_text, pct
 from pipeline.common.names import DISTRICT, NO_UNIT
@@ -28,7 +28,7 @@ from pipeline.common.rules import (
     significantly_low,
     slightly_low,
 )
-from pipeline.questionnaire.model import Questionnaire
+from pipeline.questionnaire import Questionnaire
 from pipeline.stats.reliability import reading as alpha_reading
 
 SMALL_SAMPLE = "样本量较小，结论仅供参考"

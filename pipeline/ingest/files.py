@@ -47,7 +47,7 @@ from pipeline.ingest.formats import (
     split_multi,
 )
 from pipeline.ingest.readers import read_table
-from pipeline.questionnaire.model import Question, Questionnaire
+from pipeline.questionnaire import Question, Questionnaire
 
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
 META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}

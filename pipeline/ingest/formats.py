@@ -17,7 +17,7 @@ from functools import cache
 
 import pandas as pd
 
-from pipeline.questionnaire.model import Questionnaire
+from pipeline.questionnaire import Questionnaire
 
 MULTI_SEP = "┋"
 # answer markers, after NFKC folding (so "（跳过）" is "(跳过)"): hidden by skip logic, and left empty

@@ -12,11 +12,12 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.tables import Analysis
+from pipeline.clean.audit import audit_sheet
 from pipeline.common.atomic import write_with
 from pipeline.common.excel import excel_writer, sheet_name, write_frame
 from pipeline.common.names import DISTRICT, output_path
 from pipeline.common.rules import significantly_low
-from pipeline.questionnaire.model import Questionnaire
+from pipeline.questionnaire import Questionnaire
 
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
 LEDGER_COLUMNS = ["unit", "dimension_name", "item_text", "mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable",
@@ -115,7 +116,7 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
                         row += len(table) + 4
             else:  # a city or a province: long tables a researcher filters by unit
                 sheets += [(sheet_name("各单位" + title[:20], used), table, 0) for title, table in _unit_tables(a, None, w)]
-            sheets.append((sheet_name("剔除记录", used), audit, 0))
+            sheets.append((sheet_name("剔除记录", used), audit_sheet(audit, w["unit_label"]), 0))
             widths: dict[str, dict[int, float]] = {}
             for name, table, row in sheets:
                 write_frame(xw, table, name, startrow=row)

@@ -20,7 +20,7 @@ from pipeline.common.atomic import staged_dir
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
-from pipeline.questionnaire.model import Questionnaire, load_questionnaire
+from pipeline.questionnaire import Questionnaire, load_questionnaire
 
 
 @dataclass
@@ -57,7 +57,7 @@ class SurveyPaths:
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
                 mapping: Path | None = None, date_order: str | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
-    from pipeline.clean.stage import RULE_ORDER, clean, write_clean
+    from pipeline.clean import RULE_ORDER, clean, write_clean
     from pipeline.ingest.files import ingest_files, read_mapping
 
     frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order)
@@ -65,7 +65,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     counts = result.counts
     assert counts["rows_in"] == counts["kept"] + counts["rejected"]
     if counts["kept"] == 0:
-        by_rule = result.audit["剔除规则"].value_counts()
+        by_rule = result.audit["rule"].value_counts()
         listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
         raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
                           "请核对导出文件，或问卷定义中的清洗规则（quality:）")
@@ -117,7 +117,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         "district": questionnaire.district,
         "questionnaire": questionnaire_path.name,
         "questionnaire_sha256": hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
-        "input_files": sorted(audit["来源文件"].unique().tolist()),
+        "input_files": sorted(audit["file"].unique().tolist()),
         "created": datetime.now().isoformat(timespec="seconds"),
         "data_until": _data_until(kept),
         "units": result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
