@@ -285,7 +285,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace, questionnaire) -> int:
     """Per question, which columns of each export it was matched to; then the answers are checked."""
-    from pipeline.ingest.files import expand_inputs, header_report, ingest_file, read_mapping
+    from pipeline.ingest import expand_inputs, header_report, ingest_file, read_mapping
     from pipeline.ingest.formats import export_header
 
     overrides = read_mapping(args.mapping)

@@ -72,7 +72,7 @@ def demo_analysis(questionnaire):
     """The full demo survey analysed in memory: (Analysis, CleanResult)."""
     from pipeline.analyze.tables import analyze
     from pipeline.clean import clean
-    from pipeline.ingest.files import ingest_frame
+    from pipeline.ingest import ingest_frame
 
     raw = generate_responses(questionnaire, DemoSpec()).astype(str)
     res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)

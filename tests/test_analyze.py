@@ -6,7 +6,7 @@ import pytest
 from pipeline.analyze import tables as an
 from pipeline.clean import clean
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.ingest.files import ingest_frame
+from pipeline.ingest import ingest_frame
 from pipeline.stats.comparisons import compare_units, fdr
 from pipeline.stats.drivers import ipa_table
 from pipeline.stats.weights import cell_weights, weighted_means

@@ -3,7 +3,7 @@ import pytest
 
 from pipeline import clean as cl
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.ingest.files import ingest_frame
+from pipeline.ingest import ingest_frame
 from pipeline.ingest.formats import export_header
 
 SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"

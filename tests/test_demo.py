@@ -33,7 +33,7 @@ def test_demo_size_units_and_skip_logic(demo):
 
 
 def test_contamination_is_planted(demo, questionnaire):
-    from pipeline.ingest.files import ingest_frame
+    from pipeline.ingest import ingest_frame
 
     answers = demo.iloc[:, 6:]
     assert answers.duplicated().sum() >= 0.015 * len(demo)

@@ -5,7 +5,7 @@ import pytest
 from export_formats import write_all
 
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.ingest.files import ingest_file
+from pipeline.ingest import ingest_file
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from pipeline.common.errors import SurveyError
-from pipeline.ingest.files import ingest_file, ingest_frame
+from pipeline.ingest import ingest_file, ingest_frame
 from pipeline.ingest.formats import normalize_text
 
 UNIT_COL = "1、您所在的街道（乡镇）"

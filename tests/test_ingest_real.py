@@ -13,7 +13,7 @@ from pipeline import clean as cl
 from pipeline.common.errors import SurveyError
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.ingest.files import ingest_file, ingest_files, ingest_frame, read_mapping
+from pipeline.ingest import ingest_file, ingest_files, ingest_frame, read_mapping
 from pipeline.questionnaire import load_questionnaire
 
 UNIT = "1、您所在的街道（乡镇）"

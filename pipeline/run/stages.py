@@ -58,7 +58,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
                 mapping: Path | None = None, date_order: str | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
     from pipeline.clean import RULE_ORDER, clean, write_clean
-    from pipeline.ingest.files import ingest_files, read_mapping
+    from pipeline.ingest import ingest_files, read_mapping
 
     frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order)
     result = clean(frame, questionnaire)
@@ -173,7 +173,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
 
     Returns (clean counts or None when skipped, render results).
     """
-    from pipeline.ingest.files import expand_inputs
+    from pipeline.ingest import expand_inputs
 
     with paths.lock():
         questionnaire = load_questionnaire(questionnaire_path)
