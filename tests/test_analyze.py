@@ -5,6 +5,8 @@ import pytest
 
 from pipeline.analyze import tables as an
 from pipeline.clean import clean
+from pipeline.common.names import DISTRICT
+from pipeline.common.rules import MIN_CELL
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.ingest import ingest_frame
 from pipeline.stats.comparisons import compare_units, fdr
@@ -76,11 +78,11 @@ def test_district_tables(demo_analysis, questionnaire):
     assert a.rejections["count"].sum() == u["rejected"].sum()
     comp = a.composition
     np.testing.assert_allclose(comp.loc[comp["question"] == "identity"].groupby("unit")["share"].sum(), 1.0)
-    probs = a.problems.loc[a.problems["unit"] == an.DISTRICT]
+    probs = a.problems.loc[a.problems["unit"] == DISTRICT]
     assert probs["n"].iloc[0] == len(res.kept) and probs["share"].between(0, 1).all()
     assert (probs["ci_low"] <= probs["share"]).all() and probs["rank"].min() == 1
     # reliability for the district and each unit (all units have n >= 30 here)
-    assert set(a.reliability["scope"]) == set(u.index) | {an.DISTRICT}
+    assert set(a.reliability["unit"]) == set(u.index) | {DISTRICT}
     assert a.validity.iloc[0]["kmo"] > 0.8 and a.validity.iloc[0]["bartlett_p"] < 0.001
     # Welch ANOVA finds exactly the planted dimensions different across units
     assert set(a.anova.loc[a.anova["p"] < 0.001, "dimension"]) == {"digital", "burden"}
@@ -109,7 +111,7 @@ def test_ipa_quadrants():
 def test_keywords_need_five_answers(demo_analysis):
     a, _ = demo_analysis
     kw = a.keywords
-    assert not kw.empty and (kw["answers"] >= an.MIN_CELL).all()
+    assert not kw.empty and (kw["answers"] >= MIN_CELL).all()
     assert kw.groupby("unit").size().max() <= 10
 
 
@@ -123,7 +125,7 @@ def test_small_units_are_described_not_tested(questionnaire):
     small = a.unit_dimensions.loc[a.unit_dimensions["unit"] == "柳河镇"]
     assert (small["n"] == 20).all() and not small["tested"].any() and not small["significant"].any()
     assert small["p_fdr"].isna().all()
-    assert set(a.reliability["scope"]) == {an.DISTRICT, "青山镇"}  # per-unit α only from n >= 30
+    assert set(a.reliability["unit"]) == {DISTRICT, "青山镇"}  # per-unit α only from n >= 30
 
 
 def test_weights_rebalance_to_the_population():

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyze.disclosure import apply_disclosure
+from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
+from pipeline.common.contracts import conform
 from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.questionnaire import Questionnaire
@@ -37,33 +39,6 @@ from pipeline.stats.validity import kmo_bartlett
 from pipeline.stats.weights import weighted_means
 
 __all__ = ["Analysis", "analyze", "read_analysis", "write_analysis"]
-
-
-def answer_codes(values: pd.Series) -> pd.Series:
-    """1-based option codes of a Likert or single-choice answer column (NaN where unanswered)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.astype(float) + 1
-        return codes.where(codes > 0)
-    return values.astype(float)
-
-
-def unfavourable_answers(items: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Per respondent and (reverse-coded) item: 1.0 where the answer is among its scale's unfavourable options."""
-    out = {}
-    for it in questionnaire.likert_items:
-        codes = questionnaire.scale_codes(it.scale or "", "unfavourable")
-        out[it.id] = items[it.id].isin(codes).astype(float).where(items[it.id].notna())
-    return pd.DataFrame(out, index=items.index)
-
-
-def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Respondent × dimension mean item score (NA when fewer than half the items are answered)."""
-    out = {}
-    for dim, items in questionnaire.dimension_items().items():
-        block = kept[items].astype("Float64")
-        enough = block.notna().sum(axis=1) >= np.ceil(len(items) / 2)
-        out[dim] = block.mean(axis=1, skipna=True).where(enough)
-    return pd.DataFrame(out, index=kept.index).astype(float)
 
 
 @dataclass
@@ -175,57 +150,71 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     return counts, themes, quotes, words
 
 
-def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
-            weights: pd.Series | None = None) -> Analysis:
-    """Compute every table the reports need, for all units at once."""
-    q = questionnaire
-    unit = kept[q.unit_question.id].astype("string")
-    scores = dimension_scores(kept, q)
+def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
+                     q: Questionnaire, weights: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each unit against the rest of the area, per dimension and per item (see ``unit_tests``), with the share
+    of unfavourable answers, and weighted dimension means where there are weights.
+
+    Returns
+    -------
+    dimensions : one row per (unit, dimension): the columns of ``compare_units`` plus ``tested``, ``p_fdr``,
+        ``significant``, ``suppressed``, ``dimension_name``, ``unfavourable`` (and ``mean_weighted``, ``n_effective``).
+    items : one row per (unit, item): the same, plus ``item_text`` and ``dimension``.
+    """
     names = q.dimension_names()
     order = {d.id: i for i, d in enumerate(q.dimensions)}
-    item_ids = [it.id for it in q.likert_items]
-    item_values = kept[item_ids].astype(float)
-
-    # unit vs rest, per dimension and per item
     ud = unit_tests(scores, unit, "dimension")
     ud["dimension_name"] = ud["dimension"].map(names)
-    ui = unit_tests(item_values, unit, "item")
+    ui = unit_tests(items, unit, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-    unfav = unfavourable_answers(item_values, q)
-    ui = ui.merge(unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"]).reset_index(),
-                  on=["unit", "item"], how="left")
+    shares = unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"])
+    ui = ui.merge(shares.reset_index(), on=["unit", "item"], how="left")
     ud = ud.merge(ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(), on=["unit", "dimension"], how="left")
     if weights is not None:
         ud = ud.merge(weighted_means(scores, unit, weights), on=["unit", "dimension"], how="left")
-    ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s).reset_index(drop=True)
+    ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s)
+    return ud.reset_index(drop=True), ui
 
-    # district level: means, reliability, validity
+
+def district_dimensions(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
+                        q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The whole area per dimension (mean with its CI, unfavourable share, reliability), and the reliability
+    tables of the area and of every unit with at least ``MIN_N_TEST`` responses (unit ``DISTRICT`` for the area)."""
+    names = q.dimension_names()
+    order = {d.id: i for i, d in enumerate(q.dimensions)}
     dd = scores.agg(["count", "mean", "std"]).T.rename(columns={"count": "n", "std": "sd"}).rename_axis("dimension").reset_index()
     dd["n"] = dd["n"].astype(int)
     dd["ci_low"], dd["ci_high"] = mean_ci(dd["mean"], dd["sd"], dd["n"])
     dd["unfavourable"] = dd["dimension"].map(
         unfav.mean().groupby(pd.Series({it.id: it.dimension for it in q.likert_items})).mean())
-    rel, item_rel = reliability_tables(item_values, unit, q.dimension_items(), MIN_N_TEST)
-    district_rel = rel.loc[rel["scope"].isna()].drop(columns=["scope", "n"])
+    rel, item_rel = reliability_tables(items, unit, q.dimension_items(), MIN_N_TEST)
+    district_rel = rel.loc[rel["unit"].isna()].drop(columns=["unit", "n"])
     dd = dd.merge(district_rel.rename(columns={"k": "n_items", "note": "alpha_note"}), on="dimension")
     dd["dimension_name"] = dd["dimension"].map(names)
     dd = dd.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
-    rel["scope"] = rel["scope"].fillna(DISTRICT)
-    item_rel["scope"] = item_rel["scope"].fillna(DISTRICT)
+    rel["unit"] = rel["unit"].fillna(DISTRICT)
+    item_rel["unit"] = item_rel["unit"].fillna(DISTRICT)
     item_rel["item_text"] = item_rel["item"].map({it.id: it.text for it in q.likert_items})
-    validity, item_kmo = kmo_bartlett(item_values)
+    return dd, rel, item_rel
 
-    # across units
-    anova, gh = welch_anova_table(scores, unit, names)
-    profile = {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
-    chi2 = chi2_by_unit(kept, unit, profile)
-    overall = q.role("overall")
-    outcome = answer_codes(kept[overall.id]) if overall is not None else pd.Series(np.nan, index=kept.index)
-    drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
-    ipa = ipa_table(ud, drivers)
 
-    # units: counts, satisfaction, suggestions
+def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q: Questionnaire) -> None:
+    """Add the overall question's mean and satisfaction rate (the report's satisfied labels) with its Wilson CI."""
+    sat = answer_codes(kept[q.overall.id])
+    satisfied = sat.isin(q.satisfied_codes()).where(sat.notna())
+    table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
+    table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)
+    table["satisfaction_count"] = table["unit"].map(satisfied.groupby(groups).sum()).fillna(0).astype(int)
+    table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(table["satisfaction_n"] > 0)
+    table["satisfaction_ci_low"], table["satisfaction_ci_high"] = add_wilson(
+        table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
+
+
+def unit_counts(kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
+                q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Questionnaires received, valid and rejected, communities covered and satisfaction, per unit (rows without
+    a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); valid answers per community."""
     received = audit.groupby(audit["unit"].fillna(NO_UNIT)).size()
     units = pd.DataFrame({"received": received}).join(unit.value_counts().rename("valid")).fillna({"valid": 0}).astype(int)
     units["rejected"] = units["received"] - units["valid"]
@@ -233,56 +222,87 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
     units["kind"] = units["unit"].map(lambda u: "—" if u == NO_UNIT else q.unit_kind(u))
+    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [len(kept)]})
+    district["rejected"] = district["received"] - district["valid"]
     community = q.role("community")
-    communities = pd.DataFrame(columns=["unit", "community", "valid", "suppressed"])
+    communities = pd.DataFrame({"unit": pd.Series(dtype="string"), "community": pd.Series(dtype="string"),
+                                "valid": pd.Series(dtype=int), "suppressed": pd.Series(dtype=bool)})
     if community is not None:
         units["communities"] = units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
+        district["communities"] = int(kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0])
         communities = kept.groupby([unit.rename("unit"), kept[community.id].astype("string").rename("community")]).size()
         communities = communities.rename("valid").reset_index()
         communities["suppressed"] = communities["valid"] < MIN_CELL
-    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [len(kept)]})
-    district["rejected"] = district["received"] - district["valid"]
-    if community is not None:
-        district["communities"] = int(kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0])
-    if overall is not None:
-        sat = answer_codes(kept[overall.id])
-        satisfied = sat.isin(q.satisfied_codes()).where(sat.notna())
-        for table, groups in ((units, unit), (district, pd.Series(DISTRICT, index=kept.index))):
-            table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
-            table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)
-            table["satisfaction_count"] = table["unit"].map(satisfied.groupby(groups).sum()).fillna(0).astype(int)
-            table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(table["satisfaction_n"] > 0)
-            table["satisfaction_ci_low"], table["satisfaction_ci_high"] = add_wilson(
-                table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
-    counts, themes, quotes, words = _open_answers(kept, unit, q)
-    units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
-    district["suggestions"] = int(counts.sum())
+    if q.overall is not None:
+        _satisfaction(units, unit, kept, q)
+        _satisfaction(district, pd.Series(DISTRICT, index=kept.index), kept, q)
+    return units, district, communities
 
-    rej = audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
-    rej.columns = ["unit", "rule", "count"]
-    comp = []
+
+def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """Per unit and the area: count, share and Wilson CI of every option of every profile single choice."""
+    parts = []
     for p in q.profile:
         if p.type == "single" and p.role != "unit":
             t = _shares(kept, unit, p.id, p.options)
             t.insert(1, "question", p.id)
-            comp.append(t)
-    composition = pd.concat(comp, ignore_index=True)
-    composition["suppressed"] = composition["count"].between(1, MIN_CELL - 1)
+            parts.append(t)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("unit", "string"), ("question", "string"),
+                             ("option", "string"), ("count", int), ("n", int), ("share", float), ("ci_low", float),
+                             ("ci_high", float), ("suppressed", bool))})
+    out = pd.concat(parts, ignore_index=True)
+    out["suppressed"] = out["count"].between(1, MIN_CELL - 1)
+    return out
 
+
+def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
+            weights: pd.Series | None = None) -> Analysis:
+    """Compute every table the reports need, for all units at once, with disclosure control applied.
+
+    Parameters
+    ----------
+    kept : the cleaned responses (reverse-coded).
+    audit : every input row with its status (``pipeline.clean.audit``).
+    questionnaire : the survey's questionnaire.
+    weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
+
+    Returns
+    -------
+    Analysis : the stored tables; ``pipeline.analyze.contracts`` declares each one's columns.
+    """
+    q = questionnaire
+    unit = kept[q.unit_question.id].astype("string")
+    names = q.dimension_names()
+    scores = dimension_scores(kept, q)
+    items = kept[[it.id for it in q.likert_items]].astype(float)
+    unfav = unfavourable_answers(items, q)
+    ud, ui = unit_comparisons(scores, items, unfav, unit, q, weights)
+    dd, rel, item_rel = district_dimensions(scores, items, unfav, unit, q)
+    validity, item_kmo = kmo_bartlett(items)
+    anova, gh = welch_anova_table(scores, unit, names)
+    chi2 = chi2_by_unit(kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
+    outcome = answer_codes(kept[q.overall.id]) if q.overall is not None else pd.Series(np.nan, index=kept.index)
+    drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
+    units, district, communities = unit_counts(kept, audit, unit, q)
+    counts, themes, quotes, words = _open_answers(kept, unit, q)
+    units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
+    district["suggestions"] = int(counts.sum())
+    rejections = audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
     return apply_disclosure(Analysis(
         units=units, district=district, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, reliability=rel,
         item_reliability=item_rel, validity=pd.DataFrame([validity]), item_kmo=item_kmo, anova=anova,
-        games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa,
-        rejections=rej, composition=composition, problems=_multi_select(kept, unit, q), themes=themes,
-        quotes=quotes, keywords=words, communities=communities,
+        games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa_table(ud, drivers),
+        rejections=rejections, composition=composition_table(kept, unit, q), problems=_multi_select(kept, unit, q),
+        themes=themes, quotes=quotes, keywords=words, communities=communities,
     ))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:
-    """Store every table as Parquet in ``out_dir``."""
+    """Store every table as Parquet in ``out_dir``, each checked against its contract first."""
     out_dir = Path(out_dir)
     for name in TABLES:
-        write_parquet(out_dir / f"{name}.parquet", getattr(result, name))
+        write_parquet(out_dir / f"{name}.parquet", conform(name, getattr(result, name)))
     return out_dir
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.clean.privacy import redact_series
 from pipeline.common.atomic import write_parquet, write_with
+from pipeline.common.contracts import conform
 from pipeline.common.excel import excel_writer, write_frame
 
 KEPT = "保留"
@@ -60,5 +61,5 @@ def write_audit(audit: pd.DataFrame, out_dir: Path, unit_label: str) -> dict[str
             write_frame(xw, audit_summary(audit, unit_label), "汇总")
             write_frame(xw, audit_sheet(audit, unit_label), "逐行记录")
 
-    return {"audit": write_parquet(out_dir / "audit.parquet", audit),
+    return {"audit": write_parquet(out_dir / "audit.parquet", conform("audit", audit)),
             "audit_xlsx": write_with(out_dir / "audit.xlsx", _excel)}

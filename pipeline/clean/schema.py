@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.clean.privacy import holds_personal_data
+from pipeline.common.contracts import ContractError
 from pipeline.questionnaire import Questionnaire
 
 
@@ -47,11 +48,6 @@ def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
         checks=pa.Check(lambda df: "ip" not in df.columns and "_issue" not in df.columns, error="IP列不应保留"),
         strict=False,
     )
-
-
-class ContractError(RuntimeError):
-    """A stored table broke its contract: a bug in the pipeline. The message names columns and checks,
-    never the values (they could be personal data)."""
 
 
 def validate_clean(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:

@@ -347,7 +347,7 @@ def rejections_table(report: DistrictReport) -> HTML:
 
 def item_reliability_table(report: DistrictReport) -> HTML:
     """The SPSSAU-style item table for the district: CITC and α if item deleted, with the usual flags."""
-    r = report.item_reliability.loc[report.item_reliability["scope"] == DISTRICT]
+    r = report.item_reliability.loc[report.item_reliability["unit"] == DISTRICT]
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
     notes = [("；".join(x for x in (f"CITC<{CITC_MIN}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
              for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)]

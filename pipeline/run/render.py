@@ -140,16 +140,14 @@ def _slice_hashes(processed: Path, units: list[str]) -> dict[str, str]:
     for path in sorted(processed.glob("*.parquet")):
         df = pd.read_parquet(path)
         whole.append(path.read_bytes())
-        for col in ("unit", "scope"):
-            if col in df.columns:
-                for u, part in df.groupby(df[col].astype("string"), observed=True):
-                    if u in per_unit:
-                        per_unit[u].append(part.to_json(orient="records", force_ascii=False))
-                district = df.loc[df[col].astype("string").eq(DISTRICT).fillna(False).astype(bool)]
-                district_json = district.to_json(orient="records", force_ascii=False)
-                for u in units:
-                    per_unit[u].append(district_json)
-                break
+        if "unit" in df.columns:  # every stored table spells its unit column "unit" (the contracts check it)
+            for u, part in df.groupby(df["unit"].astype("string"), observed=True):
+                if u in per_unit:
+                    per_unit[u].append(part.to_json(orient="records", force_ascii=False))
+            district = df.loc[df["unit"].astype("string").eq(DISTRICT).fillna(False).astype(bool)]
+            district_json = district.to_json(orient="records", force_ascii=False)
+            for u in units:
+                per_unit[u].append(district_json)
     out = {u: _sha(*parts, findings_path(processed, u).read_bytes()) for u, parts in per_unit.items()}
     out[OVERVIEW_NAME] = _sha(*whole)
     return out

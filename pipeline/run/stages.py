@@ -93,10 +93,12 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     With a population table and a weighting question, weighted unit means are added beside the
     unweighted ones (see ``pipeline.weights``).
     """
-    from pipeline.analyze.tables import MIN_N_TEST, analyze, write_analysis
+    from pipeline.analyze import analyze, write_analysis
+    from pipeline.analyze.ledger import problem_ledger
     from pipeline.common.atomic import write_json, write_parquet
+    from pipeline.common.contracts import conform
+    from pipeline.common.rules import MIN_N_TEST
     from pipeline.findings.build import write_findings
-    from pipeline.report.workbook import problem_ledger
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
@@ -136,7 +138,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     with staged_dir(paths.processed) as staging:
         write_analysis(result, staging)
         write_findings(result, questionnaire, staging)
-        write_parquet(staging / "problem_ledger.parquet", problem_ledger(result, questionnaire))
+        write_parquet(staging / "problem_ledger.parquet", conform("problem_ledger", problem_ledger(result, questionnaire)))
         write_json(staging / "manifest.json", manifest)  # last: its presence says the stage completed
     return manifest
 

@@ -57,9 +57,18 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
                        min_n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scale and item tables for every group (and ``None`` = all rows) with at least ``min_n`` rows.
 
-    Returns (scales, items): scales has one row per (scope, dimension) with n, k, alpha, CI,
-    standardised alpha and a note when it cannot be computed; items has CITC and α if deleted with
-    the two flags.
+    Parameters
+    ----------
+    items : respondent × item scores (reverse-coded).
+    groups : each respondent's unit (or None: all rows only).
+    dimensions : dimension id → its item ids.
+    min_n : the fewest rows a unit needs for its own table.
+
+    Returns
+    -------
+    scales : one row per (unit, dimension): ``unit`` (NA for all rows), ``dimension``, ``n``, ``k``,
+        ``alpha``, ``alpha_ci_low``, ``alpha_ci_high`` (Feldt), ``std_alpha``, ``note`` (why it cannot be computed).
+    items : one row per (unit, dimension, item): ``citc``, ``alpha_if_deleted``, ``low_citc``, ``drop_raises_alpha``.
     """
     scale_rows, item_rows = [], []
     items = items.astype(float)
@@ -78,7 +87,7 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
             idx = [position[c] for c in cols]
             cov = full[np.ix_(idx, idx)]
             k = len(cols)
-            base = {"scope": scope, "dimension": dim, "n": n, "k": k}
+            base = {"unit": scope, "dimension": dim, "n": n, "k": k}
             if k < 2 or n < 3:
                 scale_rows.append({**base, "alpha": np.nan, "note": "题目或样本太少，无法计算信度"})
                 continue
@@ -91,11 +100,11 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
                                "std_alpha": standardised_alpha(cov), "note": ""})
             citc, deleted = item_statistics(cov)
             for item, c, d in zip(cols, citc, deleted, strict=True):
-                item_rows.append({"scope": scope, "dimension": dim, "item": item, "citc": c, "alpha_if_deleted": d,
+                item_rows.append({"unit": scope, "dimension": dim, "item": item, "citc": c, "alpha_if_deleted": d,
                                   "low_citc": bool(c < CITC_MIN), "drop_raises_alpha": bool(d > a + DELETE_GAIN)})
-    scales = pd.DataFrame(scale_rows, columns=["scope", "dimension", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
+    scales = pd.DataFrame(scale_rows, columns=["unit", "dimension", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
                                                "std_alpha", "note"])
-    return scales, pd.DataFrame(item_rows, columns=["scope", "dimension", "item", "citc", "alpha_if_deleted",
+    return scales, pd.DataFrame(item_rows, columns=["unit", "dimension", "item", "citc", "alpha_if_deleted",
                                                     "low_citc", "drop_raises_alpha"])
 
 
