@@ -2,14 +2,15 @@ import json
 
 import pandas as pd
 
+import pipeline.findings as fd
 from pipeline.analyze.tables import Analysis
-from pipeline.findings import build as fd
 
 
 def test_planted_unit_findings(demo_analysis, questionnaire):
     a, res = demo_analysis
-    f = fd.build_findings("石桥乡", a, questionnaire)
+    f = fd.build_findings("石桥乡", a, questionnaire).model_dump()
     json.dumps(f, ensure_ascii=False)  # serialisable
+    assert fd.UnitFindings.model_validate_json(json.dumps(f, ensure_ascii=False)).model_dump() == f  # round-trips
     u = a.units.set_index("unit").loc["石桥乡"]
     basic = " ".join(f["basic"]["text"])
     assert f"共回收问卷{u['received']}份，其中有效问卷{u['valid']}份" in basic
@@ -24,7 +25,7 @@ def test_planted_unit_findings(demo_analysis, questionnaire):
 
 def test_null_unit_claims_nothing(demo_analysis, questionnaire):
     a, _ = demo_analysis
-    f = fd.build_findings("西城街道", a, questionnaire)
+    f = fd.build_findings("西城街道", a, questionnaire).model_dump()
     text = " ".join(f["problems"]["text"])
     assert "显著低于" not in text and "均未发现统计学意义上显著偏低" in text
     assert f["problems"]["significant_low"] == [] and "不作原因分析" in f["causes"]["text"][0]
@@ -38,7 +39,7 @@ def test_small_sample_wording(demo_analysis, questionnaire):
     mask = ud["unit"] == "白马乡"
     ud.loc[mask, ["tested", "significant"]] = False
     small = Analysis(**{**a.__dict__, "units": units, "unit_dimensions": ud})
-    f = fd.build_findings("白马乡", small, questionnaire)
+    f = fd.build_findings("白马乡", small, questionnaire).model_dump()
     assert "样本量较小，结论仅供参考" in " ".join(f["problems"]["text"])
     assert not any("显著低于" in t or "显著高于" in t for t in f["problems"]["text"])
 
@@ -48,13 +49,13 @@ def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
     comp = a.composition.copy()
     row = (comp["unit"] == "东湖街道") & (comp["question"] == "age") & (comp["option"] == "60岁以上")
     comp.loc[row, ["count", "share", "suppressed"]] = [pd.NA, pd.NA, True]
-    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire)
+    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire).model_dump()
     assert "60岁以上的人数不予显示" in " ".join(f["basic"]["text"])
 
 
 def test_district_summary(demo_analysis, questionnaire):
     a, res = demo_analysis
-    d = fd.district_findings(a, questionnaire)
+    d = fd.district_findings(a, questionnaire).model_dump()
     assert d["received"] == len(res.audit) and d["valid"] == len(res.kept)
     assert "街道6个、乡镇4个" in d["text"][0]
     text = "".join(d["text"])
@@ -68,13 +69,13 @@ def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
     from pipeline.clean import RULE_ORDER
 
     a, _ = demo_analysis
-    rules = list(fd.district_findings(a, questionnaire)["rejected_by_rule"])
+    rules = list(fd.district_findings(a, questionnaire).rejected_by_rule)
     assert rules == [r for r in RULE_ORDER if r in rules] and len(rules) == 3
 
 
 def test_causes_and_suggestions_tie_back_to_the_problem(demo_analysis, questionnaire):
     a, _ = demo_analysis
-    f = fd.build_findings("新华街道", a, questionnaire)
+    f = fd.build_findings("新华街道", a, questionnaire).model_dump()
     assert f["causes"]["priority"] == ["基层减负"]
     assert "重点改进区" in f["causes"]["text"][0]
     linked = [t for t in f["suggestions"]["themes"] if t["problems"]]
@@ -90,7 +91,7 @@ def test_slightly_low_is_worded_as_not_significant(demo_analysis, questionnaire)
     ud = a.unit_dimensions.copy()
     row = (ud["unit"] == "东湖街道") & (ud["dimension"] == "regional")
     ud.loc[row, ["hedges_g", "diff", "significant"]] = [-0.25, -0.2, False]
-    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "unit_dimensions": ud}), questionnaire)
+    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "unit_dimensions": ud}), questionnaire).model_dump()
     sentence = next(t for t in f["problems"]["text"] if "略低于" in t)
     assert "“区域化党建与资源整合”得分略低于" in sentence and "未达到统计显著水平" in sentence
     assert f["problems"]["slightly_low"] == ["区域化党建与资源整合"] and f["problems"]["significant_low"] == []

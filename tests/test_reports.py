@@ -26,7 +26,11 @@ def test_hostile_answers_are_escaped_in_the_html(e2e):
 
 
 def test_section_escapes_everything_it_shows():
-    findings = {"suggestions": {"text": ["<i>x</i>"], "themes": [{"theme": "<u>t</u>", "quotes": ["<script>alert(1)</script>"]}]}}
+    from pipeline.findings.model import Suggestions, Theme, UnitFindings
+
+    suggestions = Suggestions(text=["<i>x</i>"], count=1,
+                              themes=[Theme(theme="<u>t</u>", count=5, problems=[], quotes=["<script>alert(1)</script>"])])
+    findings = UnitFindings.model_construct(suggestions=suggestions)
     html = section(UnitReport("u", findings, *(pd.DataFrame(),) * 6, manifest={}), "suggestions").data
     assert "<script>" not in html and "<i>" not in html and "<u>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;u&gt;t&lt;/u&gt;" in html

@@ -86,14 +86,14 @@ def test_one_broken_unit_never_stops_the_others(run):
         findings.write_text("{ this is not json", encoding="utf-8")
         proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2")
         assert proc.returncode == 3
-        assert "生成失败：石桥乡：JSONDecodeError" in proc.stderr
+        assert "生成失败：石桥乡：FindingsError: 分析结果文件“石桥乡.json”已损坏或格式不对" in proc.stderr
         summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
         bad = next(r for r in summary["reports"] if r["name"] == "石桥乡")
         assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
         index = (paths.reports / "index.html").read_text(encoding="utf-8")
-        assert "有1份报告生成失败" in index and "石桥乡 <span class=\"failed\">（生成失败：JSONDecodeError" in index
+        assert "有1份报告生成失败" in index and "石桥乡 <span class=\"failed\">（生成失败：FindingsError" in index
         assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
-        assert "[1/1] 石桥乡 失败：JSONDecodeError" in proc.stderr and "完成" not in proc.stderr  # others unchanged: skipped
+        assert "[1/1] 石桥乡 失败：FindingsError" in proc.stderr and "完成" not in proc.stderr  # others unchanged: skipped
     finally:
         findings.write_text(original, encoding="utf-8")
         render_all(paths.processed, paths.reports, workers=2)

@@ -9,17 +9,12 @@ least a small effect (g ≤ −0.2), always saying it is not significant; otherw
 
 from __future__ import annotations
 
-from dataclasses import fields
-from pathlib import Path
-
 import pandas as pd
 
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
-from pipeline.common.atomic import write_json
 from pipeline.common.formatting import p_text, pct
-from pipeline.common.names import DISTRICT, NO_UNIT
-from pipeline.common.paths import findings_path
+from pipeline.common.names import NO_UNIT
 from pipeline.common.rules import (
     ALPHA,
     MIN_CELL,
@@ -28,6 +23,7 @@ from pipeline.common.rules import (
     significantly_low,
     slightly_low,
 )
+from pipeline.findings.model import DistrictFindings, UnitFindings
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.reliability import reading as alpha_reading
 
@@ -237,11 +233,11 @@ def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, pr
     return {"count": n, "themes": themes, "text": text}
 
 
-def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict:
-    """The findings object for one unit (plain JSON-serialisable data)."""
+def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> UnitFindings:
+    """One unit's findings (validated against the findings model)."""
     w = questionnaire.words()
     problems = problems_section(unit, a, w)
-    return {
+    return UnitFindings.model_validate({
         "unit": unit,
         "kind": str(_unit_row(a, unit)["kind"]),
         "survey_title": questionnaire.title,
@@ -251,10 +247,10 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> dict
         "problems": problems,
         "causes": causes_section(unit, a, problems, w),
         "suggestions": suggestions_section(unit, a, questionnaire, problems, w),
-    }
+    })
 
 
-def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
+def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFindings:
     """District-level summary for the overview report (totals over every respondent, not sums of units)."""
     w = questionnaire.words()
     u, d = a.units.loc[a.units["valid"] > 0], a.district.iloc[0]
@@ -292,27 +288,6 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> dict:
         text.append(f"与“{w['overall']['label']}”关联最强的维度依次是："
                     + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）" for _, r in top.iterrows())
                     + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。")
-    return {"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
+    return DistrictFindings.model_validate({"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
             "units": u["unit"].tolist(), "received": int(d["received"]), "valid": int(d["valid"]),
-            "rejected_by_rule": by_rule, "significant_low": int(len(sig))}
-
-
-def unit_slices(a: Analysis) -> dict[str, Analysis]:
-    """Each unit's rows of every per-unit table, split once (filtering every table per unit is O(units²))."""
-    tables = {f.name: getattr(a, f.name) for f in fields(Analysis)}
-    split = {name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df.columns else None
-             for name, df in tables.items()}
-    out = {}
-    for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
-        out[unit] = Analysis(**{name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
-                                for name, parts in split.items()})
-    return out
-
-
-def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
-    paths = {unit: write_json(findings_path(out_dir, unit), build_findings(unit, part, questionnaire))
-             for unit, part in unit_slices(a).items()}
-    paths[DISTRICT] = write_json(findings_path(out_dir, DISTRICT), district_findings(a, questionnaire))
-    return paths
-
-
+            "rejected_by_rule": by_rule, "significant_low": int(len(sig))})

@@ -22,6 +22,7 @@ from pipeline.common.names import DISTRICT
 from pipeline.common.paths import DEMO_SURVEY, findings_path
 from pipeline.common.paths import processed_dir as default_processed_dir
 from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, significantly_low
+from pipeline.findings.model import DistrictFindings, UnitFindings, read_findings
 from pipeline.report import plots
 
 SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
@@ -42,7 +43,7 @@ def _read(base: Path, name: str, unit: str | None = None) -> pd.DataFrame:
 @dataclass
 class UnitReport:
     unit: str
-    findings: dict
+    findings: UnitFindings
     dimensions: pd.DataFrame
     composition: pd.DataFrame
     problems: pd.DataFrame
@@ -63,7 +64,7 @@ def load_unit(processed_dir: str | Path | None, unit: str | None) -> UnitReport:
         raise FileNotFoundError(f"找不到“{unit}”的分析结果（{path}），请先运行 survey run")
     return UnitReport(
         unit=unit,
-        findings=json.loads(path.read_text(encoding="utf-8")),
+        findings=read_findings(path, UnitFindings),
         dimensions=_read(base, "unit_dimensions", unit),
         composition=_read(base, "composition", unit),
         problems=_read(base, "problems", unit),
@@ -93,7 +94,7 @@ def title(report: UnitReport) -> HTML:
     f, m = report.findings, report.manifest
     toc = "".join(f"<li><a href='#{quote(s)}'>{html.escape(s)}</a></li>" for s in [*SECTIONS.values(), "方法说明"])
     return HTML(
-        f"<h1>{html.escape(f['unit'] + words(m)['topic'])}调研报告</h1>"
+        f"<h1>{html.escape(f.unit + words(m)['topic'])}调研报告</h1>"
         f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
         f"报告生成于{html.escape(m['created'][:10])}</p>"
         f"<nav class='toc'><strong>目录</strong><ul>{toc}</ul></nav>"
@@ -102,12 +103,12 @@ def title(report: UnitReport) -> HTML:
 
 def section(report: UnitReport, key: str) -> HTML:
     """The findings text of one section (基本情况, 存在的问题, 原因分析, 对策建议)."""
-    body = _paragraphs(report.findings[key]["text"])
+    body = _paragraphs(report.findings.section(key).text)
     if key == "suggestions":
-        for t in report.findings[key]["themes"][:MAX_QUOTED_THEMES]:
-            quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t["quotes"])
+        for t in report.findings.suggestions.themes[:MAX_QUOTED_THEMES]:
+            quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t.quotes)
             if quotes:
-                body += f"<p class='quote-title'>{html.escape(t['theme'])}方面的代表性意见：</p><ul class='quotes'>{quotes}</ul>"
+                body += f"<p class='quote-title'>{html.escape(t.theme)}方面的代表性意见：</p><ul class='quotes'>{quotes}</ul>"
     return HTML(body)
 
 
@@ -117,7 +118,7 @@ def _table(df: pd.DataFrame) -> HTML:
 
 def dimension_table(report: UnitReport) -> HTML:
     d = report.dimensions
-    comparison = report.findings["comparison"]
+    comparison = report.findings.comparison
     out = pd.DataFrame({
         "维度": d["dimension_name"],
         "有效样本": d["n"].astype(int),
@@ -143,7 +144,7 @@ def item_plot(report: UnitReport, top: int = 10) -> Image | HTML:
     items = report.items.loc[~report.items["suppressed"]].nsmallest(top, "diff")
     if items.empty:
         return HTML("<p>没有可显示的数据。</p>")
-    fig = plots.item_plot(items, report.unit, report.findings["comparison"], scale_max(report.manifest))
+    fig = plots.item_plot(items, report.unit, report.findings.comparison, scale_max(report.manifest))
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -172,11 +173,11 @@ def ipa_plot(report: UnitReport) -> Image | HTML:
 
 
 def themes_table(report: UnitReport) -> HTML:
-    themes = report.findings["suggestions"]["themes"]
+    themes = report.findings.suggestions.themes
     if not themes:
         return HTML("")
-    out = pd.DataFrame({"主题": [t["theme"] for t in themes], "意见建议（条）": [t["count"] for t in themes],
-                        "对应的问题": ["、".join(t["problems"]) or "—" for t in themes]})
+    out = pd.DataFrame({"主题": [t.theme for t in themes], "意见建议（条）": [t.count for t in themes],
+                        "对应的问题": ["、".join(t.problems) or "—" for t in themes]})
     return _table(out)
 
 
@@ -184,7 +185,7 @@ def dimension_plot(report: UnitReport) -> Image | HTML:
     d = report.dimensions.loc[~report.dimensions["suppressed"]]
     if d.empty:
         return HTML("")
-    fig = plots.dimension_plot(d, report.unit, report.findings["comparison"], scale_max(report.manifest))
+    fig = plots.dimension_plot(d, report.unit, report.findings.comparison, scale_max(report.manifest))
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -238,7 +239,7 @@ def methods_note(manifest: dict) -> HTML:
 
 @dataclass
 class DistrictReport:
-    findings: dict
+    findings: DistrictFindings
     units: pd.DataFrame
     unit_dimensions: pd.DataFrame
     district_dimensions: pd.DataFrame
@@ -256,7 +257,7 @@ class DistrictReport:
 def load_district(processed_dir: str | Path | None) -> DistrictReport:
     base = resolve_processed_dir(processed_dir)
     return DistrictReport(
-        findings=json.loads(findings_path(base, DISTRICT).read_text(encoding="utf-8")),
+        findings=read_findings(findings_path(base, DISTRICT), DistrictFindings),
         units=_read(base, "units"),
         unit_dimensions=_read(base, "unit_dimensions"),
         district_dimensions=_read(base, "district_dimensions"),
@@ -276,7 +277,7 @@ def district_title(report: DistrictReport) -> HTML:
     m = report.manifest
     return HTML(f"<h1>{html.escape(m['district'] + words(m)['topic'])}调研总体情况</h1>"
                 f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
-                f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings["text"]))
+                f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings.text))
 
 
 def units_table(report: DistrictReport) -> HTML:

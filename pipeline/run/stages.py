@@ -98,7 +98,7 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     from pipeline.common.atomic import write_json, write_parquet
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.findings.build import write_findings
+    from pipeline.findings import write_findings
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")

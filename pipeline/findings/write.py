@@ -1,0 +1,35 @@
+"""Writing the findings: every unit's from its own slice of the tables (split once), and the district's."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from pipeline.analyze.tables import Analysis
+from pipeline.common.atomic import write_text
+from pipeline.common.names import DISTRICT
+from pipeline.common.paths import findings_path
+from pipeline.findings.build import build_findings, district_findings
+from pipeline.questionnaire import Questionnaire
+
+
+def unit_slices(a: Analysis) -> dict[str, Analysis]:
+    """Each unit's rows of every per-unit table, split once (filtering every table per unit is O(units²))."""
+    tables = {f.name: getattr(a, f.name) for f in fields(Analysis)}
+    split = {name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df.columns else None
+             for name, df in tables.items()}
+    out = {}
+    for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
+        out[unit] = Analysis(**{name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
+                                for name, parts in split.items()})
+    return out
+
+
+def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
+    """``findings/<unit>.json`` for every unit with valid responses, and ``findings/全区.json``."""
+    paths = {unit: write_text(findings_path(out_dir, unit), build_findings(unit, part, questionnaire).model_dump_json(indent=2))
+             for unit, part in unit_slices(a).items()}
+    paths[DISTRICT] = write_text(findings_path(out_dir, DISTRICT), district_findings(a, questionnaire).model_dump_json(indent=2))
+    return paths
+
+
