@@ -24,23 +24,45 @@ def questionnaire(units: list[str], dims: int, items: int):
     from pipeline.questionnaire import Questionnaire
 
     scale = ["非常不同意", "比较不同意", "一般", "比较同意", "非常同意"]
-    return Questionnaire.model_validate({
-        "id": "bench", "title": "基准测试", "district": "测试区",
-        "likert_scales": {"agree": scale},
-        "profile": [{"id": "unit", "text": "单位", "type": "single", "role": "unit", "options": units},
-                    {"id": "identity", "text": "身份", "type": "single", "options": ["党员", "群众", "干部", "其他"]}],
-        "dimensions": [{"id": f"d{d}", "name": f"维度{d}", "scale": "agree",
-                        "items": [{"id": f"d{d}_{i}", "text": f"维度{d}题目{i}"} for i in range(items)]} for d in range(dims)],
-        "outcomes": [{"id": "overall", "text": "总体满意度", "type": "likert", "scale": "agree", "role": "overall"}],
-    })
+    return Questionnaire.model_validate(
+        {
+            "id": "bench",
+            "title": "基准测试",
+            "district": "测试区",
+            "likert_scales": {"agree": scale},
+            "profile": [
+                {"id": "unit", "text": "单位", "type": "single", "role": "unit", "options": units},
+                {
+                    "id": "identity",
+                    "text": "身份",
+                    "type": "single",
+                    "options": ["党员", "群众", "干部", "其他"],
+                },
+            ],
+            "dimensions": [
+                {
+                    "id": f"d{d}",
+                    "name": f"维度{d}",
+                    "scale": "agree",
+                    "items": [{"id": f"d{d}_{i}", "text": f"维度{d}题目{i}"} for i in range(items)],
+                }
+                for d in range(dims)
+            ],
+            "outcomes": [
+                {"id": "overall", "text": "总体满意度", "type": "likert", "scale": "agree", "role": "overall"}
+            ],
+        }
+    )
 
 
 def synthetic(rows: int, units: list[str], dims: int, items: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     unit_idx = rng.integers(0, len(units), rows)
     g = rng.normal(size=rows)
-    out: dict[str, object] = {"unit": pd.Categorical.from_codes(unit_idx, units),
-                              "identity": pd.Categorical.from_codes(rng.integers(0, 4, rows), ["党员", "群众", "干部", "其他"])}
+    out: dict[str, object] = {
+        "unit": pd.Categorical.from_codes(unit_idx, units),
+        "identity": pd.Categorical.from_codes(rng.integers(0, 4, rows), ["党员", "群众", "干部", "其他"]),
+    }
     thetas = []
     for d in range(dims):
         theta = 0.55 * g + 0.835 * rng.normal(size=rows) + np.where(unit_idx == d, -0.5, 0.0)
@@ -71,7 +93,9 @@ def loop_baseline(kept: pd.DataFrame, q, units: list[str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--dims", type=int, default=12)
@@ -94,9 +118,12 @@ def main() -> None:
     result = analyze(kept, audit, q)
     seconds = time.perf_counter() - start
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"analyze, everything for all units: {seconds:.1f} s; peak RSS {rss_peak:.0f} MiB "
-          f"(data in memory before: {rss_before:.0f} MiB); {len(result.unit_dimensions):,} unit×dimension and "
-          f"{len(result.unit_items):,} unit×item tests, reliability for {result.reliability['scope'].nunique()} scopes")
+    print(
+        f"analyze, everything for all units: {seconds:.1f} s; peak RSS {rss_peak:.0f} MiB "
+        f"(data in memory before: {rss_before:.0f} MiB); {len(result.unit_dimensions):,} unit×dimension and "
+        f"{len(result.unit_items):,} unit×item tests, "
+        f"reliability for {result.reliability['unit'].nunique()} units and the district"
+    )
 
     from pipeline.analyze.tables import dimension_scores, unit_tests
 

@@ -5,7 +5,7 @@ that loads all responses, computes its own statistics (Cronbach's α, Welch t-te
 pingouin) and draws three seaborn plots, then the ``jupyter nbconvert --to html`` CLI converts it.
 It is timed on ``--naive-units`` units (it is linear in the number of units).
 
-Renderer: ``pipeline.render.render_all`` (warm kernels in a process pool, precomputed statistics,
+Renderer: ``pipeline.run.render.render_all`` (warm kernels in a process pool, precomputed statistics,
 nbconvert's Python API) renders every unit of a generated survey, plus the overview, index and
 workbook, for each size in ``--units`` — printing the seconds per report to show the cost grows
 linearly. Prints the throughput ratio. No assertions.
@@ -28,21 +28,27 @@ import yaml
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, write_demo_export
 from pipeline.questionnaire import load_questionnaire
-from pipeline.run.render import default_workers, render_all
+from pipeline.run.execute import default_workers
+from pipeline.run.render import render_all
 from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
 
 NAIVE_CELLS = [
-    "import pandas as pd\nimport pingouin as pg\nimport seaborn as sns\nimport matplotlib.pyplot as plt\nimport yaml",
+    "import pandas as pd\nimport pingouin as pg\nimport seaborn as sns\n"
+    "import matplotlib.pyplot as plt\nimport yaml",
     "q = yaml.safe_load(open(questionnaire, encoding='utf-8'))\ndf = pd.read_parquet(responses)\n"
     "dims = {d['name']: [i['id'] for i in d['items']] for d in q['dimensions']}\n"
     "scores = pd.DataFrame({n: df[c].astype(float).mean(axis=1) for n, c in dims.items()})\n"
     "mine = (df['unit'].astype(str) == unit).to_numpy()",
-    "rows = []\nfor n, cols in dims.items():\n    a, ci = pg.cronbach_alpha(df.loc[mine, cols].astype(float))\n"
+    "rows = []\nfor n, cols in dims.items():\n"
+    "    a, ci = pg.cronbach_alpha(df.loc[mine, cols].astype(float))\n"
     "    t = pg.ttest(scores.loc[mine, n], scores.loc[~mine, n], correction=True)\n"
-    "    rows.append({'维度': n, 'alpha': a, 'T': t['T'].iloc[0], 'p': t['p_val'].iloc[0]})\npd.DataFrame(rows)",
-    "fig, ax = plt.subplots(figsize=(7, 4))\nsns.barplot(x=scores.loc[mine].mean().values, y=list(dims), ax=ax)\nplt.show()",
+    "    rows.append({'维度': n, 'alpha': a, 'T': t['T'].iloc[0], 'p': t['p_val'].iloc[0]})\n"
+    "pd.DataFrame(rows)",
+    "fig, ax = plt.subplots(figsize=(7, 4))\n"
+    "sns.barplot(x=scores.loc[mine].mean().values, y=list(dims), ax=ax)\nplt.show()",
     "fig, ax = plt.subplots(figsize=(7, 4))\nsns.histplot(scores.loc[mine].mean(axis=1), ax=ax)\nplt.show()",
-    "fig, ax = plt.subplots(figsize=(7, 4))\nsns.boxplot(data=scores.loc[mine], orient='h', ax=ax)\nplt.show()",
+    "fig, ax = plt.subplots(figsize=(7, 4))\n"
+    "sns.boxplot(data=scores.loc[mine], orient='h', ax=ax)\nplt.show()",
 ]
 
 
@@ -65,8 +71,13 @@ def build_survey(root: Path, n_units: int, per_unit: int) -> SurveyPaths:
     qpath = root / "questionnaire.yaml"
     qpath.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     q = load_questionnaire(qpath)
-    spec = DemoSpec(units={u: [f"{u[:5]}社区"] for u in units}, sizes=dict.fromkeys(units, per_unit), planted={},
-                    null_unit=None, seed=5)
+    spec = DemoSpec(
+        units={u: [f"{u[:5]}社区"] for u in units},
+        sizes=dict.fromkeys(units, per_unit),
+        planted={},
+        null_unit=None,
+        seed=5,
+    )
     export = write_demo_export(q, root / "data" / "raw" / "bench.xlsx", spec)
     paths = SurveyPaths("bench", root)
     stage_clean([export], q, paths)
@@ -80,15 +91,36 @@ def naive_seconds(paths: SurveyPaths, units: list[str], qpath: Path, work: Path)
     start = time.perf_counter()
     for i, unit in enumerate(units):
         out = work / f"naive_{i}.ipynb"
-        subprocess.run([str(bin_dir / "papermill"), str(template), str(out), "-p", "unit", unit,
-                        "-p", "responses", str(paths.interim / "responses.parquet"), "-p", "questionnaire", str(qpath),
-                        "--log-level", "ERROR"], check=True, capture_output=True)
-        subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(bin_dir / "papermill"),
+                str(template),
+                str(out),
+                "-p",
+                "unit",
+                unit,
+                "-p",
+                "responses",
+                str(paths.interim / "responses.parquet"),
+                "-p",
+                "questionnaire",
+                str(qpath),
+                "--log-level",
+                "ERROR",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", str(out)], check=True, capture_output=True
+        )
     return (time.perf_counter() - start) / len(units)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--units", type=int, nargs="+", default=[100])
     parser.add_argument("--per-unit", type=int, default=40)
     parser.add_argument("--naive-units", type=int, default=4)
@@ -104,8 +136,11 @@ def main() -> None:
             if naive is None:
                 units = [f"第{i:04d}街道" for i in range(args.naive_units)]
                 naive = naive_seconds(paths, units, root / "questionnaire.yaml", root)
-                print(f"naive loop (papermill CLI + nbconvert CLI, statistics in the notebook): {naive:.2f} s per report "
-                      f"(measured on {len(units)} units)")
+                print(
+                    "naive loop (papermill CLI + nbconvert CLI, statistics in the notebook): "
+                    f"{naive:.2f} s per report "
+                    f"(measured on {len(units)} units)"
+                )
             start = time.perf_counter()
             results = render_all(paths.processed, paths.reports, workers=workers, force=True)
             total = time.perf_counter() - start
@@ -117,7 +152,11 @@ def main() -> None:
         print(f"throughput ratio at {n} units: {naive / per:.1f}× the naive loop")
     if len(ours) > 1:
         sizes = sorted(ours)
-        print("per-report cost " + " → ".join(f"{ours[s]:.2f} s ({s} units)" for s in sizes) + " (flat = linear total cost)")
+        print(
+            "per-report cost "
+            + " → ".join(f"{ours[s]:.2f} s ({s} units)" for s in sizes)
+            + " (flat = linear total cost)"
+        )
 
 
 if __name__ == "__main__":

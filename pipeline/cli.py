@@ -30,7 +30,10 @@ class ChineseParser(argparse.ArgumentParser):
 
     PATTERNS = (
         (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
-        (r"argument (\S+): invalid choice: '?([^' ]*)'? \(choose from (.*)\)", "参数 {0} 的取值“{1}”无效，可选：{2}"),
+        (
+            r"argument (\S+): invalid choice: '?([^' ]*)'? \(choose from (.*)\)",
+            "参数 {0} 的取值“{1}”无效，可选：{2}",
+        ),
         (r"argument (\S+): invalid (\w+) value: '(.*)'", "参数 {0} 的取值“{2}”无效（应为{1}）"),
         (r"argument (\S+): expected one argument", "参数 {0} 后面需要一个值"),
         (r"argument (\S+): expected at least one argument", "参数 {0} 后面至少需要一个值"),
@@ -45,7 +48,9 @@ class ChineseParser(argparse.ArgumentParser):
             if m:
                 message = text.format(*(self.TYPES.get(g, g) for g in m.groups()))
                 break
-        self.exit(EXIT_BAD_INPUT, f"错误：{message}\n用法：{self.format_usage().removeprefix('usage: ').strip()}\n")
+        self.exit(
+            EXIT_BAD_INPUT, f"错误：{message}\n用法：{self.format_usage().removeprefix('usage: ').strip()}\n"
+        )
 
 
 def positive_int(text: str) -> int:
@@ -59,26 +64,57 @@ def positive_int(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser, inputs: bool = False) -> None:
-    p.add_argument("--questionnaire", "-q", type=Path, default=DEFAULT_QUESTIONNAIRE, help="问卷定义 YAML 文件")
+    p.add_argument(
+        "--questionnaire", "-q", type=Path, default=DEFAULT_QUESTIONNAIRE, help="问卷定义 YAML 文件"
+    )
     p.add_argument("--survey", "-s", default=DEMO_SURVEY, help="调查名称，决定 data/ 和 reports/ 下的子目录")
     p.add_argument("--root", type=Path, default=PROJECT_ROOT, help="项目根目录（含 data/ 和 reports/）")
     if inputs:
-        p.add_argument("--input", "-i", type=Path, nargs="+", required=True,
-                       help="导出文件（可多个：问卷星/腾讯问卷/KoboToolbox 的 xlsx、xls、csv，SPSS 的 sav，纸质问卷录入表）")
-        p.add_argument("--mapping", "-m", type=Path, default=None, help="列对应文件（YAML：“表头: 题目id”），覆盖自动匹配")
+        p.add_argument(
+            "--input",
+            "-i",
+            type=Path,
+            nargs="+",
+            required=True,
+            help="导出文件或文件夹（可多个：问卷星/腾讯问卷/KoboToolbox 的 xlsx、xls、csv，"
+            "SPSS 的 sav，纸质问卷录入表）",
+        )
+        p.add_argument(
+            "--mapping",
+            "-m",
+            type=Path,
+            default=None,
+            help="列对应文件（YAML：“表头: 题目id”），覆盖自动匹配",
+        )
         p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
                        help="提交时间写成“13/09/2026”这类日、月在前的形式时，指定顺序：dmy＝日/月/年，mdy＝月/日/年")
 
 
 def _rendering(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=positive_int, default=None, help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）",
+    )
     p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
-    p.add_argument("--executor", choices=["local", "dask"], default="local", help="在本机进程池或 Dask 集群上生成报告")
-    p.add_argument("--scheduler", default=None, help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）")
+    p.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help="在本机进程池或 Dask 集群上生成报告"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）",
+    )
 
 
 def _weighting(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--population", type=Path, default=None, help="人口结构表（CSV/Excel：unit、加权变量、population），用于事后分层加权")
+    p.add_argument(
+        "--population",
+        type=Path,
+        default=None,
+        help="人口结构表（CSV/Excel：unit、加权变量、population），用于事后分层加权",
+    )
     p.add_argument("--weight-by", default=None, help="加权所依据的单选题 id，如 identity 或 age")
 
 
@@ -98,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="根据导出文件起草问卷定义（YAML），核对修改后即可运行")
     p.add_argument("--input", "-i", type=Path, required=True, help="一个导出文件（任何支持的格式）")
-    p.add_argument("--output", "-o", type=Path, default=None, help="写到哪里（默认 questionnaires/<文件名>.yaml）")
+    p.add_argument(
+        "--output", "-o", type=Path, default=None, help="写到哪里（默认 questionnaires/<文件名>.yaml）"
+    )
     p.add_argument("--force", action="store_true", help="覆盖已有的同名文件")
 
     p = sub.add_parser("ingest", help="检查导出文件能否与问卷定义对应：逐题列出对上和没对上的列（不写文件）")
@@ -215,7 +253,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             spec = demo_spec(questionnaire)
             export = paths.root / "data" / "raw" / export_name
             if not export.exists():  # raw data is immutable: generate once
-                write_demo_export(questionnaire, export, spec if args.seed is None else replace(spec, seed=args.seed))
+                write_demo_export(
+                    questionnaire, export, spec if args.seed is None else replace(spec, seed=args.seed)
+                )
                 print(f"已生成示范数据：{export}")
             print(f"示范调查“{questionnaire.title}”（{questionnaire_path.name}）：")
             counts, results = run_survey([export], questionnaire_path, paths, args.workers, force=args.force,
@@ -233,9 +273,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "screenshots":
         return _screenshots(paths, args.unit)
     if args.command == "run":
-        counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population, args.weight_by,
-                                     force=args.force, scheduler=_scheduler(args), mapping=args.mapping,
-                                     date_order=args.date_order)
+        counts, results = run_survey(
+            args.input,
+            args.questionnaire,
+            paths,
+            args.workers,
+            args.population,
+            args.weight_by,
+            force=args.force,
+            scheduler=_scheduler(args),
+            mapping=args.mapping,
+            date_order=args.date_order,
+        )
         _print_counts(counts)
         return _print_results(results, paths.reports)
     with paths.lock():
@@ -245,7 +294,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                   f"清洗记录：{paths.interim / 'audit.xlsx'}")
             return 0
         if args.command == "analyze":
-            manifest = stage_analyze(questionnaire, paths, args.questionnaire, args.population, args.weight_by)
+            manifest = stage_analyze(
+                questionnaire, paths, args.questionnaire, args.population, args.weight_by
+            )
             print(f"分析完成：{len(manifest['units'])} 个单位，结果在 {paths.processed}")
             return 0
         scheduler = _scheduler(args)
@@ -271,8 +322,11 @@ def _init(args: argparse.Namespace) -> int:
     load_questionnaire(target)  # the draft must load as written
     roles = {"unit": "单位题", "community": "社区（村）题", "overall": "总体评价题", "open": "意见建议题"}
     print(f"已起草问卷定义：{target}")
-    print(f"  {summary['questions']} 道题，{summary['dimensions']} 个量表维度（量表：{'、'.join(summary['scales']) or '无'}），"
-          f"{summary['reverse']} 道疑似反向题")
+    print(
+        f"  {summary['questions']} 道题，{summary['dimensions']} 个量表维度"
+        f"（量表：{'、'.join(summary['scales']) or '无'}），"
+        f"{summary['reverse']} 道疑似反向题"
+    )
     for role, text_ in summary["roles"].items():
         print(f"  {roles[role]}：{text_}")
     missing = [name for role, name in roles.items() if role not in summary["roles"]]
@@ -297,10 +351,15 @@ def _ingest(args: argparse.Namespace, questionnaire) -> int:
             print(f"  说明：{note}")
         for q, cols in rows:
             mark = "✓" if cols else "✗"
-            print(f"  {mark} {export_header(q)}（{q.id}）" + (f" ← {'、'.join(f'“{c}”' for c in cols)}" if cols else "：未找到"))
+            print(
+                f"  {mark} {export_header(q)}（{q.id}）"
+                + (f" ← {'、'.join(f'“{c}”' for c in cols)}" if cols else "：未找到")
+            )
         if unmapped:
             print(f"  未使用的列：{'、'.join(unmapped)}")
-        ing = ingest_file(path, questionnaire, overrides, args.date_order)  # answers: a clear error where one is wrong
+        ing = ingest_file(
+            path, questionnaire, overrides, args.date_order
+        )  # answers: a clear error where one is wrong
         print(f"  答案检查通过：{len(ing.frame)} 行")
     return 0
 

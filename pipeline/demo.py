@@ -64,15 +64,26 @@ DEFAULT_SIZES: dict[str, int] = {
 DEFAULT_PLANTED: dict[str, dict[str, float]] = {"石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8}}
 DEFAULT_NULL_UNIT = "西城街道"
 
-# the 示范区 demo's realism: who answers (by unit kind), what drives satisfaction, what people choose and write
+# the 示范区 demo's realism: who answers (by unit kind), what drives satisfaction, what people choose
+# and write
 JICENG_PROFILE = {
     "identity": {"": [0.45, 0.35, 0.1, 0.1]},
     "age": {"街道": [0.3, 0.5, 0.2], "乡镇": [0.2, 0.45, 0.35]},
     "education": {"街道": [0.15, 0.25, 0.3, 0.3], "乡镇": [0.35, 0.3, 0.2, 0.15]},
 }
 JICENG_DRIVERS = {"service": 1.0, "burden": 1.0, "org_life": 1.0}
-JICENG_MULTI = {"problems": ["responsibility", "org_life", "education_mgmt", "service", "cadres", "burden", "regional",
-                             "digital"]}
+JICENG_MULTI = {
+    "problems": [
+        "responsibility",
+        "org_life",
+        "education_mgmt",
+        "service",
+        "cadres",
+        "burden",
+        "regional",
+        "digital",
+    ]
+}
 JICENG_OTHER = {"problems": "其他〖社区办公用房紧张〗"}
 JICENG_NUMBERS = {"meetings": (10.0, "org_life", 3.0)}
 JICENG_SUGGESTIONS: dict[str, list[str]] = {
@@ -133,9 +144,15 @@ class DemoSpec:
     # realism of a particular survey (empty: plain random answers)
     profile_weights: dict[str, dict[str, list[float]]] = field(default_factory=lambda: dict(JICENG_PROFILE))
     drivers: dict[str, float] = field(default_factory=lambda: dict(JICENG_DRIVERS))
-    multi_links: dict[str, list[str]] = field(default_factory=lambda: dict(JICENG_MULTI))  # question → dimension per option
-    multi_other: dict[str, str] = field(default_factory=lambda: dict(JICENG_OTHER))  # question → "其他〖…〗" now and then
-    numbers: dict[str, tuple[float, str, float]] = field(default_factory=lambda: dict(JICENG_NUMBERS))  # base, dim, slope
+    multi_links: dict[str, list[str]] = field(
+        default_factory=lambda: dict(JICENG_MULTI)
+    )  # question → dimension per option
+    multi_other: dict[str, str] = field(
+        default_factory=lambda: dict(JICENG_OTHER)
+    )  # question → "其他〖…〗" now and then
+    numbers: dict[str, tuple[float, str, float]] = field(
+        default_factory=lambda: dict(JICENG_NUMBERS)
+    )  # base, dim, slope
     suggestions: dict[str, list[str]] = field(default_factory=lambda: dict(JICENG_SUGGESTIONS))
     times: bool = True  # submit times and durations (paper entry has none)
 
@@ -149,8 +166,18 @@ def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
     """A spec for any questionnaire: its units with four communities each, 120 respondents a unit, no
     planted effects, plain random profiles and answers."""
     units = {u: [f"{u}第{i}社区" for i in "一二三四"] for u in questionnaire.unit_question.options}
-    spec = DemoSpec(units=units, sizes={u: 120 for u in units}, planted={}, null_unit=None, profile_weights={},
-                    drivers={}, multi_links={}, multi_other={}, numbers={}, suggestions={})
+    spec = DemoSpec(
+        units=units,
+        sizes={u: 120 for u in units},
+        planted={},
+        null_unit=None,
+        profile_weights={},
+        drivers={},
+        multi_links={},
+        multi_other={},
+        numbers={},
+        suggestions={},
+    )
     return replace(spec, **changes)
 
 
@@ -225,8 +252,11 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
                     cat = _category(latent, len(q.options))
                     rec[q.id] = q.options[(len(q.options) + 1 - cat if q.reverse else cat) - 1]
                 elif q is overall:
-                    sat = (0.9 + 0.3 * sum(w * th[d] for d, w in drivers.items()) / (0.5 * sum(drivers.values()))
-                           + 0.1 * sum(th.values()) / len(th))
+                    sat = (
+                        0.9
+                        + 0.3 * sum(w * th[d] for d, w in drivers.items()) / (0.5 * sum(drivers.values()))
+                        + 0.1 * sum(th.values()) / len(th)
+                    )
                     rec[q.id] = q.options[_category(sat + 0.5 * rng.normal(), len(q.options)) - 1]
                 elif q.type == "single":
                     weights = spec.profile_weights.get(q.id, {})
@@ -251,7 +281,9 @@ def _multi(q: Question, th: dict[str, float], rng: np.random.Generator, spec: De
     linked = len(links) if links else len(q.options)
     score = (-np.array([th[d] for d in links]) if links else np.zeros(linked)) + rng.gumbel(size=linked)
     most = min(q.max_choices or 3, 3, linked)
-    k = int(rng.choice([1, 2, 3][:most], p=np.array([0.2, 0.35, 0.45][:most]) / sum([0.2, 0.35, 0.45][:most])))
+    k = int(
+        rng.choice([1, 2, 3][:most], p=np.array([0.2, 0.35, 0.45][:most]) / sum([0.2, 0.35, 0.45][:most]))
+    )
     chosen = [q.options[j] for j in sorted(np.argsort(-score)[:k])]
     if rng.random() < 0.02 and q.id in spec.multi_other and len(chosen) < (q.max_choices or len(q.options)):
         chosen.append(spec.multi_other[q.id])
@@ -290,11 +322,15 @@ def _theme_suggestions(qn: Questionnaire) -> dict[str, list[str]]:
     pool: dict[str, list[str]] = {}
     for theme in qn.themes.values():
         for dim in theme.dimensions or ["general"]:
-            pool.setdefault(dim, []).extend(f"建议在{kw}方面多想办法，把工作做实。" for kw in theme.keywords[:3])
+            pool.setdefault(dim, []).extend(
+                f"建议在{kw}方面多想办法，把工作做实。" for kw in theme.keywords[:3]
+            )
     return pool or {"general": ["希望继续改进工作。", "建议多听取群众意见。"]}
 
 
-def _add_contamination(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, spec: DemoSpec) -> pd.DataFrame:
+def _add_contamination(
+    df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, spec: DemoSpec
+) -> pd.DataFrame:
     n = len(df)
     df["_kind"] = "genuine"
     likert_ids = [it.id for it in qn.likert_items] + ([qn.overall.id] if qn.overall is not None else [])
@@ -326,8 +362,14 @@ def _to_export(df: pd.DataFrame, qn: Questionnaire, rng: np.random.Generator, sp
     day = rng.integers(0, 14, size=n)
     minute = rng.integers(0, 12 * 60, size=n)
     sec = rng.integers(0, 60, size=n)
-    submitted = [spec.start + timedelta(days=int(d), minutes=int(m), seconds=int(s)) for d, m, s in zip(day, minute, sec, strict=True)]
-    ips = [f"{rng.integers(36, 223)}.{rng.integers(0, 256)}.{rng.integers(0, 256)}.{rng.integers(1, 255)}" for _ in range(n)]
+    submitted = [
+        spec.start + timedelta(days=int(d), minutes=int(m), seconds=int(s))
+        for d, m, s in zip(day, minute, sec, strict=True)
+    ]
+    ips = [
+        f"{rng.integers(36, 223)}.{rng.integers(0, 256)}.{rng.integers(0, 256)}.{rng.integers(1, 255)}"
+        for _ in range(n)
+    ]
     dup_mask = (df["_kind"] == "duplicate").to_numpy()
     for i in np.flatnonzero(dup_mask):
         j = int(df.at[i, "_dup_of"])
@@ -357,8 +399,14 @@ JIANFU_UNITS: dict[str, list[str]] = {
     "东风街道": ["东风社区", "红星社区", "前进社区"], "新城街道": ["新城社区", "锦园社区", "滨河社区"],
 }
 JIANFU_SUGGESTIONS: dict[str, list[str]] = {
-    "apps": ["政务App太多了，建议合并成一个入口，数据一次录入多处共用。", "工作群里打卡截图的要求还是不少，希望真正取消。"],
-    "forms": ["各部门要的报表内容差不多，建议统一表格、数据共享，不要重复报。", "填表报数占了大量时间，希望继续精简报表。"],
+    "apps": [
+        "政务App太多了，建议合并成一个入口，数据一次录入多处共用。",
+        "工作群里打卡截图的要求还是不少，希望真正取消。",
+    ],
+    "forms": [
+        "各部门要的报表内容差不多，建议统一表格、数据共享，不要重复报。",
+        "填表报数占了大量时间，希望继续精简报表。",
+    ],
     "papers": ["会议还是偏多，能合并的会议建议合并召开。", "文件转发层层加码，希望精简文件。"],
     "inspections": ["检查前要补很多台账材料，希望考核多看实际效果。", "督查考核次数能不能再少一些。"],
     "access": ["部门把工作下沉到村里却不给经费，建议严格执行准入清单。", "属地责任压得太多，希望权责对等。"],
@@ -372,15 +420,31 @@ def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
     东风街道 low on 报表填报, 新城街道 with no real differences; community and village cadres answer."""
     return DemoSpec(
         units=dict(JIANFU_UNITS),
-        sizes={"城关镇": 110, "河口镇": 95, "桃源镇": 90, "松林镇": 85, "龙泉乡": 70, "三溪乡": 65, "东风街道": 100,
-               "新城街道": 105},
-        planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}}, null_unit="新城街道", seed=20261123,
-        profile_weights={"post": {"": [0.2, 0.45, 0.2, 0.15]}, "tenure": {"": [0.35, 0.45, 0.2]},
-                         "area_type": {"街道": [0.9, 0.1], "镇": [0.35, 0.65], "乡": [0.1, 0.9]}},
+        sizes={
+            "城关镇": 110,
+            "河口镇": 95,
+            "桃源镇": 90,
+            "松林镇": 85,
+            "龙泉乡": 70,
+            "三溪乡": 65,
+            "东风街道": 100,
+            "新城街道": 105,
+        },
+        planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}},
+        null_unit="新城街道",
+        seed=20261123,
+        profile_weights={
+            "post": {"": [0.2, 0.45, 0.2, 0.15]},
+            "tenure": {"": [0.35, 0.45, 0.2]},
+            "area_type": {"街道": [0.9, 0.1], "镇": [0.35, 0.65], "乡": [0.1, 0.9]},
+        },
         drivers={"forms": 1.0, "apps": 1.0, "time_use": 1.0},
         multi_links={"heaviest": ["papers", "forms", "inspections", "apps", "access"]},
-        multi_other={"heaviest": "其他〖人手不够〗"}, numbers={"overtime": (8.0, "time_use", -2.0)},
-        suggestions=dict(JIANFU_SUGGESTIONS), start=datetime(2026, 10, 8, 8, 0, 0))
+        multi_other={"heaviest": "其他〖人手不够〗"},
+        numbers={"overtime": (8.0, "time_use", -2.0)},
+        suggestions=dict(JIANFU_SUGGESTIONS),
+        start=datetime(2026, 10, 8, 8, 0, 0),
+    )
 
 
 DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian": lambda q: DemoSpec(),

@@ -12,7 +12,11 @@ from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 
-SMALL_UNITS = {"石桥乡": ["石桥村", "上石村"], "新华街道": ["新华社区", "幸福社区"], "西城街道": ["西门社区", "城西社区"]}
+SMALL_UNITS = {
+    "石桥乡": ["石桥村", "上石村"],
+    "新华街道": ["新华社区", "幸福社区"],
+    "西城街道": ["西门社区", "城西社区"],
+}
 SMALL_PLANTED = {"石桥乡": {"digital": -1.2}, "新华街道": {"burden": -1.0}}
 SMALL_NULL = "西城街道"
 # hostile answers planted in the end-to-end survey (six times each, so they are the most frequent and
@@ -77,3 +81,11 @@ def demo_analysis(questionnaire):
     raw = generate_responses(questionnaire, DemoSpec()).astype(str)
     res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)
     return analyze(res.kept, res.audit, questionnaire), res
+
+
+def dump_dom(html: Path, timeout: float = 60) -> str:
+    """The page's DOM after load, as headless Chromium serialises it (scripts, if any, have run)."""
+    from pipeline.report.browser import run_chromium
+
+    proc = run_chromium(["--virtual-time-budget=2000", "--dump-dom", Path(html).resolve().as_uri()], timeout)
+    return proc.stdout

@@ -56,7 +56,9 @@ def wjx_by_code(df: pd.DataFrame, q: Questionnaire, matrix: str = "number") -> p
         elif qq.type == "multi":
             for opt in qq.options:
                 name = f"{qq.number}、({opt})" if matrix != "number" else f"第{qq.number}题({opt})"
-                out[name] = col.map(lambda v, opt=opt: "-3" if v == SKIPPED else ("1" if opt in _chosen(v) else "0"))
+                out[name] = col.map(
+                    lambda v, opt=opt: "-3" if v == SKIPPED else ("1" if opt in _chosen(v) else "0")
+                )
         elif qq.type == "number":
             out[_header(qq)] = col.map(lambda v: "-3" if v == SKIPPED else v)
         else:
@@ -68,24 +70,34 @@ def tencent(df: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """腾讯问卷 CSV: 编号/开始答题时间/结束答题时间/答题时长, "N.题干" headers, one column per option."""
     end = pd.to_datetime(df["提交答卷时间"], format="mixed")
     secs = df["所用时间"].str.rstrip("秒").astype(int)
-    out = pd.DataFrame({
-        "编号": df["序号"], "开始答题时间": (end - pd.to_timedelta(secs, unit="s")).dt.strftime("%d-%b-%Y %H:%M:%S"),
-        "结束答题时间": end.dt.strftime("%d-%b-%Y %H:%M:%S"), "答题时长": secs.astype(str),
-        "地理位置国家和地区": "中国", "地理位置省": "江苏", "地理位置市": "南京", "自定义字段": "",
-        "昵称": "微信用户" + df["序号"].astype(str), "IP": df["来自IP"].str.extract(r"^([\d.]+)")[0],
-    })
+    out = pd.DataFrame(
+        {
+            "编号": df["序号"],
+            "开始答题时间": (end - pd.to_timedelta(secs, unit="s")).dt.strftime("%d-%b-%Y %H:%M:%S"),
+            "结束答题时间": end.dt.strftime("%d-%b-%Y %H:%M:%S"),
+            "答题时长": secs.astype(str),
+            "地理位置国家和地区": "中国",
+            "地理位置省": "江苏",
+            "地理位置市": "南京",
+            "自定义字段": "",
+            "昵称": "微信用户" + df["序号"].astype(str),
+            "IP": df["来自IP"].str.extract(r"^([\d.]+)")[0],
+        }
+    )
     for qq in q.questions:
         col = df[_header(qq)].replace({SKIPPED: "", EMPTY: ""})
         if qq.type == "multi":
             for opt in qq.options:
-                out[f"{qq.number}.{qq.text}:{opt}"] = df[_header(qq)].map(lambda v, opt=opt: opt if opt in _chosen(v) else "")
+                out[f"{qq.number}.{qq.text}:{opt}"] = df[_header(qq)].map(
+                    lambda v, opt=opt: opt if opt in _chosen(v) else ""
+                )
         else:
             out[f"{qq.number}.{qq.text}"] = col
     return out
 
 
 def kobo(df: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """KoboToolbox CSV (XML values): group paths, codes, select_multiple as "q" plus "q/choice" 0/1 columns."""
+    """KoboToolbox CSV (XML values): group paths, codes, select_multiple as "q" and "q/choice" 0/1 columns."""
     end = pd.to_datetime(df["提交答卷时间"], format="mixed")
     secs = df["所用时间"].str.rstrip("秒").astype(int)
     out = pd.DataFrame({
@@ -98,9 +110,13 @@ def kobo(df: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
         if qq.type in ("single", "likert"):
             out[f"{group}/{qq.id}"] = col.map(lambda v, qq=qq: _code(qq, v, skipped="", empty=""))
         elif qq.type == "multi":
-            out[f"{group}/{qq.id}"] = col.map(lambda v, qq=qq: " ".join(str(qq.options.index(o) + 1) for o in qq.options if o in _chosen(v)))
+            out[f"{group}/{qq.id}"] = col.map(
+                lambda v, qq=qq: " ".join(str(qq.options.index(o) + 1) for o in qq.options if o in _chosen(v))
+            )
             for k, opt in enumerate(qq.options, start=1):
-                out[f"{group}/{qq.id}/{k}"] = col.map(lambda v, opt=opt: "" if v in (SKIPPED, EMPTY) else ("1" if opt in _chosen(v) else "0"))
+                out[f"{group}/{qq.id}/{k}"] = col.map(
+                    lambda v, opt=opt: "" if v in (SKIPPED, EMPTY) else ("1" if opt in _chosen(v) else "0")
+                )
         else:
             out[f"{group}/{qq.id}"] = col.replace({SKIPPED: "", EMPTY: ""})
     out["_id"] = range(1, len(df) + 1)
@@ -118,7 +134,9 @@ def paper(df: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
         if qq.type in ("single", "likert"):
             out[qq.id] = col.map(lambda v, qq=qq: _code(qq, v, skipped="", empty=""))
         elif qq.type == "multi":
-            out[qq.id] = col.map(lambda v, qq=qq: ",".join(str(qq.options.index(o) + 1) for o in qq.options if o in _chosen(v)))
+            out[qq.id] = col.map(
+                lambda v, qq=qq: ",".join(str(qq.options.index(o) + 1) for o in qq.options if o in _chosen(v))
+            )
         else:
             out[qq.id] = col.replace({SKIPPED: "", EMPTY: ""})
     return out
@@ -168,7 +186,9 @@ def write_sav(df: pd.DataFrame, q: Questionnaire, path: Path) -> Path:
         else:
             data[name] = values.astype(str)
         labels.append(col)
-    pyreadstat.write_sav(pd.DataFrame(data), str(path), column_labels=labels, variable_value_labels=value_labels)
+    pyreadstat.write_sav(
+        pd.DataFrame(data), str(path), column_labels=labels, variable_value_labels=value_labels
+    )
     return path
 
 

@@ -48,13 +48,20 @@ def test_dimension_score_needs_half_the_items(questionnaire):
     full = pd.DataFrame({i: [np.nan] * 3 for q in questionnaire.dimension_items().values() for i in q})
     full[items] = [[4.0] * 4, [4.0, np.nan, np.nan, np.nan], [2.0, 5.0, np.nan, np.nan]]
     scores = an.dimension_scores(full, questionnaire)
-    assert scores.loc[0, "burden"] == 4.0 and np.isnan(scores.loc[1, "burden"]) and scores.loc[2, "burden"] == 3.5
+    assert (
+        scores.loc[0, "burden"] == 4.0
+        and np.isnan(scores.loc[1, "burden"])
+        and scores.loc[2, "burden"] == 3.5
+    )
 
 
 def test_planted_effects_are_found_and_nothing_else(demo_analysis):
     a, _ = demo_analysis
     ud = a.unit_dimensions
-    sig = {(u, d, "low" if x < 0 else "high") for u, d, x in ud.loc[ud["significant"], ["unit", "dimension", "diff"]].itertuples(index=False)}
+    sig = {
+        (u, d, "low" if x < 0 else "high")
+        for u, d, x in ud.loc[ud["significant"], ["unit", "dimension", "diff"]].itertuples(index=False)
+    }
     assert sig == {("石桥乡", "digital", "low"), ("新华街道", "burden", "low")}
     row = ud.set_index(["unit", "dimension"]).loc[("石桥乡", "digital")]
     assert row["hedges_g"] < -0.7 and row["p_fdr"] < 1e-6 and row["unfavourable"] > 0.2
@@ -67,14 +74,20 @@ def test_planted_effects_are_found_and_nothing_else(demo_analysis):
 def test_district_tables(demo_analysis, questionnaire):
     a, res = demo_analysis
     dd = a.district_dimensions
-    assert len(dd) == len(questionnaire.dimensions) and (dd["alpha"] > 0.7).all() and (dd["std_alpha"] > 0.7).all()
+    assert (
+        len(dd) == len(questionnaire.dimensions)
+        and (dd["alpha"] > 0.7).all()
+        and (dd["std_alpha"] > 0.7).all()
+    )
     assert (dd["n"] == len(res.kept)).all()
     u = a.units.set_index("unit")
     assert int(u["received"].sum()) == len(res.audit) and int(u["valid"].sum()) == len(res.kept)
     assert (u["received"] == u["valid"] + u["rejected"]).all()
     assert list(a.units["unit"]) == questionnaire.unit_question.options  # questionnaire order
     assert set(u.loc[["石桥乡", "东湖街道"], "kind"]) == {"乡镇", "街道"}
-    assert (u["satisfaction_ci_low"] < u["satisfaction_rate"]).all() and (u["satisfaction_rate"] < u["satisfaction_ci_high"]).all()
+    assert (u["satisfaction_ci_low"] < u["satisfaction_rate"]).all() and (
+        u["satisfaction_rate"] < u["satisfaction_ci_high"]
+    ).all()
     assert a.rejections["count"].sum() == u["rejected"].sum()
     comp = a.composition
     np.testing.assert_allclose(comp.loc[comp["question"] == "identity"].groupby("unit")["share"].sum(), 1.0)
@@ -116,7 +129,9 @@ def test_keywords_need_five_answers(demo_analysis):
 
 
 def test_small_units_are_described_not_tested(questionnaire):
-    spec = DemoSpec.small({"青山镇": ["青松村"], "柳河镇": ["杨柳村"]}, 60, {"柳河镇": {"digital": -1.5}}, None, seed=5)
+    spec = DemoSpec.small(
+        {"青山镇": ["青松村"], "柳河镇": ["杨柳村"]}, 60, {"柳河镇": {"digital": -1.5}}, None, seed=5
+    )
     raw = generate_responses(questionnaire, spec).astype(str)
     res = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire)
     few = res.kept.loc[res.kept["unit"] == "柳河镇"].head(20).index
@@ -131,7 +146,13 @@ def test_small_units_are_described_not_tested(questionnaire):
 def test_weights_rebalance_to_the_population():
     unit = pd.Series(["u"] * 4 + ["v"] * 4)
     cell = pd.Series(["党员", "党员", "党员", "群众", "党员", "群众", "党员", "群众"])
-    pop = pd.DataFrame({"unit": ["u", "u", "v", "v"], "identity": ["党员", "群众", "党员", "群众"], "population": [50, 50, 1, 1]})
+    pop = pd.DataFrame(
+        {
+            "unit": ["u", "u", "v", "v"],
+            "identity": ["党员", "群众", "党员", "群众"],
+            "population": [50, 50, 1, 1],
+        }
+    )
     w = cell_weights(unit, cell, pop, "identity")
     np.testing.assert_allclose(w[:4], [2 / 3, 2 / 3, 2 / 3, 2.0])  # 50/50 target, 3:1 sample
     np.testing.assert_allclose(w[4:], 1.0)
@@ -146,8 +167,17 @@ def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
     units = {u: places[:1] for u, places in questionnaire.known_places().items()}
     shares, any_flag = [], 0
     for seed in range(20):
-        spec = DemoSpec(units=units, sizes={u: 50 for u in units}, planted={}, null_unit=None, seed=1000 + seed,
-                        speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+        spec = DemoSpec(
+            units=units,
+            sizes={u: 50 for u in units},
+            planted={},
+            null_unit=None,
+            seed=1000 + seed,
+            speeder_rate=0,
+            straightliner_rate=0,
+            duplicate_rate=0,
+            pii_rate=0,
+        )
         raw = generate_responses(questionnaire, spec).astype(str)
         kept = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire).kept
         scores = an.dimension_scores(kept, questionnaire)

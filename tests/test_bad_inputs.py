@@ -40,9 +40,17 @@ TWO = ("东湖街道", "西城街道")
 @cache
 def _raw(units: tuple[str, ...], n: int, seed: int) -> pd.DataFrame:
     q = load_questionnaire(DEFAULT_QUESTIONNAIRE)
-    spec = DemoSpec(units={u: DEFAULT_UNITS.get(u, [f"{u}社区"]) for u in units}, sizes={u: n for u in units},
-                    planted={}, null_unit=None, seed=seed, speeder_rate=0, straightliner_rate=0, duplicate_rate=0,
-                    pii_rate=0)
+    spec = DemoSpec(
+        units={u: DEFAULT_UNITS.get(u, [f"{u}社区"]) for u in units},
+        sizes={u: n for u in units},
+        planted={},
+        null_unit=None,
+        seed=seed,
+        speeder_rate=0,
+        straightliner_rate=0,
+        duplicate_rate=0,
+        pii_rate=0,
+    )
     return generate_responses(q, spec).astype(str)
 
 
@@ -152,14 +160,21 @@ def _xlsx_bytes(ctx: Ctx) -> bytes:
 
 def _encrypted(ctx: Ctx) -> bytes:
     """An OLE2 container holding an EncryptionInfo stream, as Office writes password-protected workbooks."""
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 512
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\x00" * 512
+    )
 
 
 def _title_row(ctx: Ctx) -> list[str]:
     df = ctx.raw()
     path = ctx.inputs / "带标题.xlsx"
     with pd.ExcelWriter(path) as xw:
-        pd.DataFrame([["示范区基层党组织建设情况调查 数据导出"], [""]]).to_excel(xw, index=False, header=False)
+        pd.DataFrame([["示范区基层党组织建设情况调查 数据导出"], [""]]).to_excel(
+            xw, index=False, header=False
+        )
         df.to_excel(xw, index=False, startrow=2)
     ctx.rows += len(df)
     return ["ingest", "-i", str(path)]
@@ -169,7 +184,9 @@ def _cover_sheet(ctx: Ctx) -> list[str]:
     df = ctx.raw()
     path = ctx.inputs / "封面.xlsx"
     with pd.ExcelWriter(path) as xw:
-        pd.DataFrame({"说明": ["本文件由问卷星导出", "共两个工作表"]}).to_excel(xw, sheet_name="封面", index=False)
+        pd.DataFrame({"说明": ["本文件由问卷星导出", "共两个工作表"]}).to_excel(
+            xw, sheet_name="封面", index=False
+        )
         df.to_excel(xw, sheet_name="数据", index=False)
     ctx.rows += len(df)
     return ["clean", "-i", str(path)]
@@ -249,32 +266,68 @@ class Case:
 
 OK, BAD, LOCKED = 0, 2, 4
 CASES = [
-    # --- names that are paths -------------------------------------------------------------------------------------
-    Case("survey name climbing out", cmd("analyze", "--survey", "../../x"), BAD, "调查名称“../../x”不能包含路径符号", False),
+    # --- names that are paths ----------------------------------------------------------------------
+    Case(
+        "survey name climbing out",
+        cmd("analyze", "--survey", "../../x"),
+        BAD,
+        "调查名称“../../x”不能包含路径符号",
+        False,
+    ),
     Case("survey name absolute", cmd("analyze", "--survey", "/tmp/x"), BAD, "不能包含路径符号", False),
     Case("survey name with a slash", cmd("analyze", "--survey", "a/b"), BAD, "不能包含路径符号", False),
     Case("survey name dots", cmd("analyze", "--survey", ".."), BAD, "调查名称“..”", False),
     Case("survey name empty", cmd("analyze", "--survey", ""), BAD, "不能用作文件名", False),
-    Case("survey name zero-width", cmd("analyze", "--survey", "2026\u200b年度"), BAD, "2026[U+200B]年度", False),
+    Case(
+        "survey name zero-width", cmd("analyze", "--survey", "2026\u200b年度"), BAD, "2026[U+200B]年度", False
+    ),
     Case("survey name too long", cmd("analyze", "--survey", "年" * 200), BAD, "不能超过60个字", False),
-    Case("unit names that climb out", lambda c: c.hostile_units(["../../../../pwn", "东湖/西湖街道"]), OK, "新生成 3 份"),
-    Case("unit name with NUL", lambda c: c.hostile_units(["东湖\x00街道", "西城街道"]), BAD, "东湖[U+0000]街道”含有控制字符"),
-    Case("unit name of 200 characters", lambda c: c.hostile_units(["长" * 200, "西城街道"]), OK, "新生成 3 份"),
+    Case(
+        "unit names that climb out",
+        lambda c: c.hostile_units(["../../../../pwn", "东湖/西湖街道"]),
+        OK,
+        "新生成 3 份",
+    ),
+    Case(
+        "unit name with NUL",
+        lambda c: c.hostile_units(["东湖\x00街道", "西城街道"]),
+        BAD,
+        "东湖[U+0000]街道”含有控制字符",
+    ),
+    Case(
+        "unit name of 200 characters", lambda c: c.hostile_units(["长" * 200, "西城街道"]), OK, "新生成 3 份"
+    ),
     Case("unit name dots only", lambda c: c.hostile_units(["..", "西城街道"]), BAD, "“..”不能用作文件名"),
     Case("unit named index", lambda c: c.hostile_units(["index", "西城街道"]), BAD, "不能叫“index”"),
-    Case("unit named like the district", lambda c: c.hostile_units(["全区", "西城街道"]), BAD, "不能叫“全区”"),
-    Case("units alike as file names", lambda c: c.hostile_units(["东湖/街道", "东湖_街道"]), BAD, "作为文件名时相同"),
-    Case("formula as unit name and title", lambda c: c.hostile_units(["=cmd|' /C calc'!A0", "西城街道"],
-                                                                      title="../../=HYPERLINK(\"http://x\")"), OK, "新生成 3 份"),
+    Case(
+        "unit named like the district", lambda c: c.hostile_units(["全区", "西城街道"]), BAD, "不能叫“全区”"
+    ),
+    Case(
+        "units alike as file names",
+        lambda c: c.hostile_units(["东湖/街道", "东湖_街道"]),
+        BAD,
+        "作为文件名时相同",
+    ),
+    Case(
+        "formula as unit name and title",
+        lambda c: c.hostile_units(["=cmd|' /C calc'!A0", "西城街道"], title='../../=HYPERLINK("http://x")'),
+        OK,
+        "新生成 3 份",
+    ),
     Case("relative root", _relative_root, OK, "新生成 3 份", False),
-    # --- the command line ------------------------------------------------------------------------------------------
+    # --- the command line --------------------------------------------------------------------------
     Case("workers negative", cmd("report", "--workers", "-1"), BAD, "参数 --workers：应为正整数"),
     Case("workers zero", cmd("report", "--workers", "0"), BAD, "应为正整数"),
     Case("workers not a number", cmd("report", "--workers", "两个"), BAD, "应为正整数，收到“两个”"),
     Case("unknown command", cmd("analyse"), BAD, "命令 的取值“analyse”无效", False),
     Case("run without input", cmd("run"), BAD, "缺少必需的参数：--input/-i"),
     Case("unrecognised option", cmd("report", "--fast"), BAD, "不认识的参数：--fast"),
-    Case("bad date order", cmd("clean", "-i", "x.xlsx", "--date-order", "ymd"), BAD, "参数 --date-order 的取值“ymd”无效"),
+    Case(
+        "bad date order",
+        cmd("clean", "-i", "x.xlsx", "--date-order", "ymd"),
+        BAD,
+        "参数 --date-order 的取值“ymd”无效",
+    ),
     Case("dask without scheduler", cmd("report", "--executor", "dask"), BAD, "需要用 --scheduler"),
     Case("analyze before clean", cmd("analyze"), BAD, "请先运行 survey clean"),
     Case("report before analyze", cmd("report"), BAD, "请先运行 survey analyze"),
@@ -283,69 +336,204 @@ CASES = [
     Case("input a folder", _folder, OK, "共 24 份"),
     Case("lock held by another run", _lock_held, LOCKED, "本次运行直接退出"),
     Case("questionnaire missing", cmd("clean", "-q", "无.yaml", "-i", "x.xlsx"), BAD, "问卷定义文件不存在"),
-    Case("questionnaire broken YAML", lambda c: ["clean", "-q", str(_write(c, "q.yaml", b"id: [x")), "-i", "x"], BAD,
-         "YAML 格式错误"),
-    Case("mapping file broken", lambda c: ["clean", "-i", str(c.export()), "-m", str(_write(c, "m.yaml", b"a: [b"))], BAD,
-         "列对应文件无法读取"),
-    Case("mapping to an unknown id", lambda c: ["clean", "-i", str(c.export()), "-m",
-                                                str(_write(c, "m.yaml", b"x: nosuch"))], BAD, "不存在的题目id"),
-    # --- files that are not what their name says ------------------------------------------------------------------
+    Case(
+        "questionnaire broken YAML",
+        lambda c: ["clean", "-q", str(_write(c, "q.yaml", b"id: [x")), "-i", "x"],
+        BAD,
+        "YAML 格式错误",
+    ),
+    Case(
+        "mapping file broken",
+        lambda c: ["clean", "-i", str(c.export()), "-m", str(_write(c, "m.yaml", b"a: [b"))],
+        BAD,
+        "列对应文件无法读取",
+    ),
+    Case(
+        "mapping to an unknown id",
+        lambda c: ["clean", "-i", str(c.export()), "-m", str(_write(c, "m.yaml", b"x: nosuch"))],
+        BAD,
+        "不存在的题目id",
+    ),
+    # --- files that are not what their name says ---------------------------------------------------
     Case("empty file", raw_file("空.csv", b""), BAD, "文件是空的"),
     Case("header only", with_export("clean", lambda d: d.head(0)), BAD, "只有表头"),
     Case("text named xlsx", raw_file("假.xlsx", "随便写的一段话".encode()), BAD, "内容不是Excel表格"),
-    Case("csv named xlsx", lambda c: ["clean", "-i", str(c.export(name="实为csv.xlsx", encoding="utf-8"))], OK,
-         "共 12 份"),
+    Case(
+        "csv named xlsx",
+        lambda c: ["clean", "-i", str(c.export(name="实为csv.xlsx", encoding="utf-8"))],
+        OK,
+        "共 12 份",
+    ),
     Case("truncated xlsx", raw_file("截断.xlsx", lambda c: _xlsx_bytes(c)[:700]), BAD, "已损坏或不完整"),
     Case("encrypted xlsx", raw_file("加密.xlsx", _encrypted), BAD, "设置了打开密码"),
     Case("a picture named xlsx", raw_file("图片.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), BAD, "已损坏"),
-    Case("web page named xls", raw_file("网页.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>"),
-         BAD, "这是网页文件（HTML）"),
+    Case(
+        "web page named xls",
+        raw_file("网页.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>"),
+        BAD,
+        "这是网页文件（HTML）",
+    ),
     Case("zip that is not a workbook", raw_file("压缩.xlsx", lambda c: _zip()), BAD, "文件无法读取"),
-    Case("unknown separator", raw_file("井号.csv", "序号#单位\n1#东湖街道\n2#西城街道\n".encode()), BAD, "无法判断列的分隔符"),
-    Case("pipe separated", lambda c: ["clean", "-i", str(c.export(name="竖线.csv", sep="|"))], OK, "共 12 份"),
+    Case(
+        "unknown separator",
+        raw_file("井号.csv", "序号#单位\n1#东湖街道\n2#西城街道\n".encode()),
+        BAD,
+        "无法判断列的分隔符",
+    ),
+    Case(
+        "pipe separated", lambda c: ["clean", "-i", str(c.export(name="竖线.csv", sep="|"))], OK, "共 12 份"
+    ),
     Case("title row above the header", _title_row, OK, "表头在第3行"),
     Case("cover sheet first", _cover_sheet, OK, "共 12 份"),
     Case("Big5 CSV", _big5, OK, "共 12 份"),
     Case("UTF-16 tab-separated text", _utf16_tab, OK, "共 12 份"),
-    Case("another survey's export", with_export("clean", lambda d: d.set_axis([f"Q{i}" for i in range(d.shape[1])], axis=1)),
-         BAD, "表头与问卷定义几乎对不上"),
-    Case("BOM and zero-width in headers and cells", with_export(
-        "clean", lambda d: d.assign(**{UNIT: d[UNIT] + "\u200b"}).rename(columns={UNIT: "\ufeff" + UNIT})), OK, "共 12 份"),
-    Case("the same header twice", with_export("clean", lambda d: d.rename(columns={"4、您的性别": "3、您的身份"})), BAD,
-         "表头“3、您的身份”出现了2次"),
-    # --- answers ---------------------------------------------------------------------------------------------------
-    Case("unknown unit", with_export("clean", cells(**{f"2,{UNIT}": "东湖镇\u200b"})), BAD, "不认识的街道（乡镇）“东湖镇”"),
-    Case("unknown option", with_export("clean", cells(**{"3,4、您的性别": "未知"})), BAD, "第5行，列“4、您的性别”"),
-    Case("unknown community", with_export("clean", cells(**{f"1,{COMMUNITY}": "火星社区"})), BAD, "不认识的社区（村）“火星社区”"),
+    Case(
+        "another survey's export",
+        with_export("clean", lambda d: d.set_axis([f"Q{i}" for i in range(d.shape[1])], axis=1)),
+        BAD,
+        "表头与问卷定义几乎对不上",
+    ),
+    Case(
+        "BOM and zero-width in headers and cells",
+        with_export(
+            "clean", lambda d: d.assign(**{UNIT: d[UNIT] + "\u200b"}).rename(columns={UNIT: "\ufeff" + UNIT})
+        ),
+        OK,
+        "共 12 份",
+    ),
+    Case(
+        "the same header twice",
+        with_export("clean", lambda d: d.rename(columns={"4、您的性别": "3、您的身份"})),
+        BAD,
+        "表头“3、您的身份”出现了2次",
+    ),
+    # --- answers -----------------------------------------------------------------------------------
+    Case(
+        "unknown unit",
+        with_export("clean", cells(**{f"2,{UNIT}": "东湖镇\u200b"})),
+        BAD,
+        "不认识的街道（乡镇）“东湖镇”",
+    ),
+    Case(
+        "unknown option",
+        with_export("clean", cells(**{"3,4、您的性别": "未知"})),
+        BAD,
+        "第5行，列“4、您的性别”",
+    ),
+    Case(
+        "unknown community",
+        with_export("clean", cells(**{f"1,{COMMUNITY}": "火星社区"})),
+        BAD,
+        "不认识的社区（村）“火星社区”",
+    ),
     Case("duplicated serial number", with_export("clean", cells(**{"3,序号": "1"})), BAD, "序号“1”重复出现"),
-    Case("unreadable time", with_export("clean", cells(**{f"2,{TIME}": "2026/13/45 9:00"})), BAD, "提交时间“2026/13/45 9:00”无法识别"),
-    Case("unreadable duration", with_export("clean", cells(**{"2,所用时间": "abc秒"})), BAD, "答题用时“abc秒”无法识别"),
-    Case("negative duration", with_export("clean", cells(**{"2,所用时间": "-5秒"})), BAD, "答题用时“-5秒”无法识别"),
-    Case("unknown choice in a multi-select", with_export("clean", cells(**{f"1,{PROBLEMS}": "都有问题"})), BAD, "无法识别的答案“都有问题”"),
-    Case("more choices than allowed", with_export("clean", cells(**{f"0,{PROBLEMS}": "组织生活流于形式┋党员教育管理方式单一┋服务群众能力不强┋信息化平台不好用"})),
-         OK, "保留 11 份，剔除 1 份"),
-    Case("every row without a unit", with_export("clean", _all_rejected), BAD, "全部12份答卷都未通过清洗规则（未填所在单位12份）"),
-    Case("a phone typed as a number", with_export("clean", column(MEETINGS, "13912345678")), BAD,
-         "全部12份答卷都未通过清洗规则（答案不合规12份）"),
+    Case(
+        "unreadable time",
+        with_export("clean", cells(**{f"2,{TIME}": "2026/13/45 9:00"})),
+        BAD,
+        "提交时间“2026/13/45 9:00”无法识别",
+    ),
+    Case(
+        "unreadable duration",
+        with_export("clean", cells(**{"2,所用时间": "abc秒"})),
+        BAD,
+        "答题用时“abc秒”无法识别",
+    ),
+    Case(
+        "negative duration",
+        with_export("clean", cells(**{"2,所用时间": "-5秒"})),
+        BAD,
+        "答题用时“-5秒”无法识别",
+    ),
+    Case(
+        "unknown choice in a multi-select",
+        with_export("clean", cells(**{f"1,{PROBLEMS}": "都有问题"})),
+        BAD,
+        "无法识别的答案“都有问题”",
+    ),
+    Case(
+        "more choices than allowed",
+        with_export(
+            "clean",
+            cells(
+                **{f"0,{PROBLEMS}": "组织生活流于形式┋党员教育管理方式单一┋服务群众能力不强┋信息化平台不好用"}
+            ),
+        ),
+        OK,
+        "保留 11 份，剔除 1 份",
+    ),
+    Case(
+        "every row without a unit",
+        with_export("clean", _all_rejected),
+        BAD,
+        "全部12份答卷都未通过清洗规则（未填所在单位12份）",
+    ),
+    Case(
+        "a phone typed as a number",
+        with_export("clean", column(MEETINGS, "13912345678")),
+        BAD,
+        "全部12份答卷都未通过清洗规则（答案不合规12份）",
+    ),
     Case("day first dates", with_export("clean", _days(["13/09/2026", "01/09/2026"])), OK, "共 12 份"),
     Case("month first dates", with_export("clean", _days(["09/13/2026", "09/01/2026"])), OK, "共 12 份"),
-    Case("ambiguous day and month", with_export("clean", _days(["01/09/2026", "02/09/2026"])), BAD, "--date-order dmy"),
-    Case("ambiguous day and month, order given", with_export("clean", _days(["01/09/2026"]), extra=("--date-order", "dmy")),
-         OK, "共 12 份"),
-    Case("day and month in both orders", with_export("clean", _days(["13/09/2026", "09/13/2026"])), BAD, "日、月顺序前后不一致"),
-    # --- questionnaires that would misread silently --------------------------------------------------------------
-    Case("attention check expecting a non-option", with_questionnaire(
-        "clean", lambda r: r.update(attention_checks=[{"question": "resp_1", "expected": "完全同意"}])), BAD,
-        "正确答案“完全同意”不是题目“resp_1”的选项"),
-    Case("reverse outside a dimension", with_questionnaire(
-        "clean", lambda r: r["outcomes"][0].update(reverse=True)), BAD, "反向计分只用于 dimensions 下的量表题"),
-    Case("max_choices on a single choice", with_questionnaire(
-        "clean", lambda r: r["profile"][2].update(max_choices=2)), BAD, "max_choices 应为多选题"),
-    Case("min above max", with_questionnaire("clean", lambda r: r["outcomes"][2].update(min=10, max=1)), BAD, "min 大于 max"),
-    Case("population missing a cell", lambda c: _population(c, [("东湖街道", "党员", 500)]), BAD, "人口结构表缺少以下单位和类别的人数"),
+    Case(
+        "ambiguous day and month",
+        with_export("clean", _days(["01/09/2026", "02/09/2026"])),
+        BAD,
+        "--date-order dmy",
+    ),
+    Case(
+        "ambiguous day and month, order given",
+        with_export("clean", _days(["01/09/2026"]), extra=("--date-order", "dmy")),
+        OK,
+        "共 12 份",
+    ),
+    Case(
+        "day and month in both orders",
+        with_export("clean", _days(["13/09/2026", "09/13/2026"])),
+        BAD,
+        "日、月顺序前后不一致",
+    ),
+    # --- questionnaires that would misread silently ------------------------------------------------
+    Case(
+        "attention check expecting a non-option",
+        with_questionnaire(
+            "clean", lambda r: r.update(attention_checks=[{"question": "resp_1", "expected": "完全同意"}])
+        ),
+        BAD,
+        "正确答案“完全同意”不是题目“resp_1”的选项",
+    ),
+    Case(
+        "reverse outside a dimension",
+        with_questionnaire("clean", lambda r: r["outcomes"][0].update(reverse=True)),
+        BAD,
+        "反向计分只用于 dimensions 下的量表题",
+    ),
+    Case(
+        "max_choices on a single choice",
+        with_questionnaire("clean", lambda r: r["profile"][2].update(max_choices=2)),
+        BAD,
+        "max_choices 应为多选题",
+    ),
+    Case(
+        "min above max",
+        with_questionnaire("clean", lambda r: r["outcomes"][2].update(min=10, max=1)),
+        BAD,
+        "min 大于 max",
+    ),
+    Case(
+        "population missing a cell",
+        lambda c: _population(c, [("东湖街道", "党员", 500)]),
+        BAD,
+        "人口结构表缺少以下单位和类别的人数",
+    ),
     Case("population table missing", lambda c: _population(c, None), BAD, "人口结构表无法读取"),
-    Case("weighting by an unknown question", lambda c: _population(c, [("东湖街道", "党员", 5)], by="role"), BAD,
-         "--weight-by 指定问卷中的一道单选题"),
+    Case(
+        "weighting by an unknown question",
+        lambda c: _population(c, [("东湖街道", "党员", 5)], by="role"),
+        BAD,
+        "--weight-by 指定问卷中的一道单选题",
+    ),
 ]
 
 

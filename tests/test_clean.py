@@ -41,8 +41,14 @@ def test_each_rule_rejects_with_reason(base, questionnaire):
     raw.loc[8, "1、您所在的街道（乡镇）"] = "(空)"
     res = run(raw, questionnaire)
     audit = res.audit.set_index("row")
-    assert audit.loc[2, "rule"] == cl.RULE_SPEEDER and "用时20秒" in audit.loc[2, "detail"] and "300秒" in audit.loc[2, "detail"]
-    assert audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE and "35道量表题均选择第4个选项" in audit.loc[3, "detail"]
+    assert (
+        audit.loc[2, "rule"] == cl.RULE_SPEEDER
+        and "用时20秒" in audit.loc[2, "detail"]
+        and "300秒" in audit.loc[2, "detail"]
+    )
+    assert (
+        audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE and "35道量表题均选择第4个选项" in audit.loc[3, "detail"]
+    )
     assert audit.loc[5, "rule"] == cl.RULE_DUPLICATE and f"序号{raw.loc[2, '序号']}" in audit.loc[5, "detail"]
     assert "5.0分钟" in audit.loc[5, "detail"]
     assert audit.loc[9, "rule"] == cl.RULE_MISSING and "20道未作答" in audit.loc[9, "detail"]
@@ -74,7 +80,14 @@ def test_reverse_coding(base, questionnaire):
 
 def test_personal_data_never_leaves_clean(base, questionnaire):
     raw = base.copy()
-    planted = ["13912345678", "139-1234-5678", "025-83456789", "320102199003077715", "a.b@qq.com", "117.136.1.2"]
+    planted = [
+        "13912345678",
+        "139-1234-5678",
+        "025-83456789",
+        "320102199003077715",
+        "a.b@qq.com",
+        "117.136.1.2",
+    ]
     for i, value in enumerate(planted):
         raw.loc[i, SUGGESTION] = f"建议加强服务，联系{value}谢谢"
     raw.loc[10, "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"] = "其他〖找我 13812345678〗"

@@ -20,7 +20,9 @@ def test_bad_input_exits_with_chinese_message_and_no_output(small_raw, tmp_path,
 
 def test_console_script_reports_a_missing_file(tmp_path):
     survey = Path(sys.executable).with_name("survey")
-    proc = subprocess.run([str(survey), "ingest", "--input", str(tmp_path / "nope.xlsx")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(survey), "ingest", "--input", str(tmp_path / "nope.xlsx")], capture_output=True, text=True
+    )
     assert proc.returncode == EXIT_BAD_INPUT
     assert "nope.xlsx" in proc.stderr and "文件不存在" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -40,7 +42,11 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     assert main(["ingest", "--input", str(export)]) == EXIT_BAD_INPUT
     said = capsys.readouterr()
     assert "44/45 道题在表头中找到" in said.out and "✗ 4、您的性别（gender）：未找到" in said.out
-    assert "✓ 8、(所在党组织书记切实履行抓党建“第一责任人”职责)（resp_1） ← “8、(所在党组织书记切实履行抓党建“第一责任人”职责)”" in said.out
+    assert (
+        "✓ 8、(所在党组织书记切实履行抓党建“第一责任人”职责)（resp_1） "
+        "← “8、(所在党组织书记切实履行抓党建“第一责任人”职责)”"
+        in said.out
+    )
     assert "未使用的列：性别（自填）" in said.out and "无法识别的列：性别（自填）" in said.err
     mapping = tmp_path / "map.yaml"
     mapping.write_text(yaml.safe_dump({"性别（自填）": "gender"}, allow_unicode=True), encoding="utf-8")
@@ -51,7 +57,9 @@ def test_ingest_command_reports_format_and_uses_the_mapping_file(small_raw, tmp_
     from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
     from pipeline.questionnaire import load_questionnaire
 
-    tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(tmp_path / "t.csv", index=False, encoding="gb18030")
+    tencent(small_raw.head(10), load_questionnaire(DEFAULT_QUESTIONNAIRE)).to_csv(
+        tmp_path / "t.csv", index=False, encoding="gb18030"
+    )
     assert main(["ingest", "--input", str(tmp_path / "t.csv")]) == 0
     assert "格式 tencent，45/45 道题在表头中找到" in capsys.readouterr().out
 

@@ -10,8 +10,8 @@ import nbformat
 import pandas as pd
 from conftest import SMALL_NULL, SMALL_UNITS, reports_html
 
+from pipeline.common.names import OVERVIEW_NAME
 from pipeline.common.paths import NOTEBOOKS
-from pipeline.run.render import OVERVIEW_NAME
 
 
 def test_one_report_per_unit_plus_overview_and_index(e2e):
@@ -73,7 +73,12 @@ def test_executed_notebooks_have_no_stderr(e2e):
     """Glyph-missing warnings (Chinese rendered as boxes) or any other warning would show up here."""
     for path in (e2e["paths"].reports / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
-        streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+        streams = [
+            o.get("text", "")
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if o.get("output_type") == "stream"
+        ]
         assert not any("Glyph" in s or "Warning" in s for s in streams), (path.name, streams)
         assert not nb.metadata.papermill.get("exception")
 

@@ -10,14 +10,20 @@ def test_planted_unit_findings(demo_analysis, questionnaire):
     a, res = demo_analysis
     f = fd.build_findings("石桥乡", a, questionnaire).model_dump()
     json.dumps(f, ensure_ascii=False)  # serialisable
-    assert fd.UnitFindings.model_validate_json(json.dumps(f, ensure_ascii=False)).model_dump() == f  # round-trips
+    assert (
+        fd.UnitFindings.model_validate_json(json.dumps(f, ensure_ascii=False)).model_dump() == f
+    )  # round-trips
     u = a.units.set_index("unit").loc["石桥乡"]
     basic = " ".join(f["basic"]["text"])
     assert f"共回收问卷{u['received']}份，其中有效问卷{u['valid']}份" in basic
     assert f"征集意见建议{u['suggestions']}条" in basic and "覆盖4个社区（村）" in basic
     assert sum(f["basic"]["rejected_by_rule"].values()) == u["rejected"]
     problems = f["problems"]["text"][0]
-    assert problems.startswith("“信息化建设”得分") and "显著低于全区其他街道（乡镇）" in problems and "Hedges g=-" in problems
+    assert (
+        problems.startswith("“信息化建设”得分")
+        and "显著低于全区其他街道（乡镇）" in problems
+        and "Hedges g=-" in problems
+    )
     assert [d["dimension"] for d in f["problems"]["significant_low"]] == ["digital"]
     assert "信息化建设" in f["causes"]["text"][0] and len(f["causes"]["items"]) == 2
     assert f["suggestions"]["count"] == u["suggestions"] and f["suggestions"]["themes"]
@@ -49,7 +55,9 @@ def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
     comp = a.composition.copy()
     row = (comp["unit"] == "东湖街道") & (comp["question"] == "age") & (comp["option"] == "60岁以上")
     comp.loc[row, ["count", "share", "suppressed"]] = [pd.NA, pd.NA, True]
-    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire).model_dump()
+    f = fd.build_findings(
+        "东湖街道", Analysis(**{**a.__dict__, "composition": comp}), questionnaire
+    ).model_dump()
     assert "60岁以上的人数不予显示" in " ".join(f["basic"]["text"])
 
 
@@ -91,14 +99,20 @@ def test_slightly_low_is_worded_as_not_significant(demo_analysis, questionnaire)
     ud = a.unit_dimensions.copy()
     row = (ud["unit"] == "东湖街道") & (ud["dimension"] == "regional")
     ud.loc[row, ["hedges_g", "diff", "significant"]] = [-0.25, -0.2, False]
-    f = fd.build_findings("东湖街道", Analysis(**{**a.__dict__, "unit_dimensions": ud}), questionnaire).model_dump()
+    f = fd.build_findings(
+        "东湖街道", Analysis(**{**a.__dict__, "unit_dimensions": ud}), questionnaire
+    ).model_dump()
     sentence = next(t for t in f["problems"]["text"] if "略低于" in t)
     assert "“区域化党建与资源整合”得分略低于" in sentence and "未达到统计显著水平" in sentence
-    assert f["problems"]["slightly_low"] == ["区域化党建与资源整合"] and f["problems"]["significant_low"] == []
+    assert (
+        f["problems"]["slightly_low"] == ["区域化党建与资源整合"] and f["problems"]["significant_low"] == []
+    )
 
 
 def test_findings_from_a_unit_slice_equal_findings_from_everything(demo_analysis, questionnaire):
     a, _ = demo_analysis
     slices = fd.unit_slices(a)
     for unit in ("石桥乡", "新华街道", "西城街道"):
-        assert fd.build_findings(unit, slices[unit], questionnaire) == fd.build_findings(unit, a, questionnaire)
+        assert fd.build_findings(unit, slices[unit], questionnaire) == fd.build_findings(
+            unit, a, questionnaire
+        )

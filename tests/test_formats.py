@@ -33,16 +33,35 @@ def answers(frame: pd.DataFrame, questionnaire, text: bool = True) -> pd.DataFra
     return out.reset_index(drop=True)
 
 
-@pytest.mark.parametrize("name", ["wjx_code_number", "wjx_code_comma", "wjx_code_dash", "wjx_xls", "csv_gb18030",
-                                  "csv_utf8_bom", "traditional", "tencent", "kobo", "sav", "paper"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wjx_code_number",
+        "wjx_code_comma",
+        "wjx_code_dash",
+        "wjx_xls",
+        "csv_gb18030",
+        "csv_utf8_bom",
+        "traditional",
+        "tencent",
+        "kobo",
+        "sav",
+        "paper",
+    ],
+)
 def test_format_ingests_to_the_same_answers(name, files, reference, questionnaire):
     got = ingest_file(files[name], questionnaire)
-    pd.testing.assert_frame_equal(answers(got.frame, questionnaire), answers(reference, questionnaire), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        answers(got.frame, questionnaire), answers(reference, questionnaire), check_dtype=False
+    )
     assert len(got.frame) == len(reference)
 
 
 def test_formats_are_detected(files, questionnaire):
-    kinds = {name: ingest_file(files[name], questionnaire).format for name in ("wjx_code_number", "tencent", "kobo", "paper")}
+    kinds = {
+        name: ingest_file(files[name], questionnaire).format
+        for name in ("wjx_code_number", "tencent", "kobo", "paper")
+    }
     assert kinds == {"wjx_code_number": "wjx", "tencent": "tencent", "kobo": "kobo", "paper": "paper"}
 
 
@@ -60,4 +79,7 @@ def test_personal_columns_are_dropped_at_ingest(files, questionnaire):
     tencent = ingest_file(files["tencent"], questionnaire)
     kobo = ingest_file(files["kobo"], questionnaire)
     assert not any("昵称" in c or "地理位置" in c for c in tencent.frame.columns)
-    assert "phonenumber" not in kobo.frame.columns and not kobo.frame.astype(str).isin(["13800000000"]).any().any()
+    assert (
+        "phonenumber" not in kobo.frame.columns
+        and not kobo.frame.astype(str).isin(["13800000000"]).any().any()
+    )

@@ -18,7 +18,9 @@ def test_codes_skips_and_multi_select(small_raw, questionnaire):
     raw.loc[1, "19、过去一年，您参加“三会一课”的次数"] = "(跳过)"
     f = ingest_frame(raw, questionnaire, "x.xlsx").frame
     assert f.loc[0, "resp_1"] == 4 and pd.isna(f.loc[1, "resp_1"])
-    assert bool(f.loc[0, "problems__2"]) and bool(f.loc[0, "problems__9"]) and not bool(f.loc[0, "problems__1"])
+    assert (
+        bool(f.loc[0, "problems__2"]) and bool(f.loc[0, "problems__9"]) and not bool(f.loc[0, "problems__1"])
+    )
     assert f.loc[0, "problems__other_text"] == "办公用房紧张"
     assert f.loc[0, "meetings"] == 12 and pd.isna(f.loc[1, "meetings"])
     assert list(f["_row"]) == [2, 3, 4, 5, 6, 7]
@@ -27,7 +29,9 @@ def test_codes_skips_and_multi_select(small_raw, questionnaire):
 
 
 def test_headers_tolerate_spaces_and_full_width(small_raw, questionnaire):
-    raw = small_raw.head(3).rename(columns={UNIT_COL: "1、 您所在的街道(乡镇) ", "4、您的性别": "4. 您的性别"})
+    raw = small_raw.head(3).rename(
+        columns={UNIT_COL: "1、 您所在的街道(乡镇) ", "4、您的性别": "4. 您的性别"}
+    )
     f = ingest_frame(raw, questionnaire, "x.xlsx").frame
     assert f["unit"].notna().all() and f["gender"].notna().all()
 
@@ -38,7 +42,9 @@ def test_unknown_option_names_row_and_column(small_raw, questionnaire):
     with pytest.raises(SurveyError) as err:
         ingest_frame(raw, questionnaire, "wjx.xlsx")
     msg = str(err.value)
-    assert "wjx.xlsx" in msg and "第5行" in msg and "4、您的性别" in msg and "“未知”" in msg and "男、女" in msg
+    assert (
+        "wjx.xlsx" in msg and "第5行" in msg and "4、您的性别" in msg and "“未知”" in msg and "男、女" in msg
+    )
 
 
 def test_missing_columns_are_listed_together(small_raw, questionnaire):
@@ -63,7 +69,9 @@ def test_number_out_of_range_rejects_the_row_not_the_file(small_raw, questionnai
     member = raw.index[raw["3、您的身份"] == "党员"][0]
     raw.loc[member, "19、过去一年，您参加“三会一课”的次数"] = "500"
     frame = ingest_frame(raw, questionnaire, "wjx.xlsx").frame
-    assert pd.isna(frame.loc[member, "meetings"]) and "的答案不是0–100之间的数字" in frame.loc[member, "_issue"]
+    assert (
+        pd.isna(frame.loc[member, "meetings"]) and "的答案不是0–100之间的数字" in frame.loc[member, "_issue"]
+    )
     audit = clean(frame, questionnaire).audit
     assert audit.loc[member, "rule"] == RULE_INVALID and "0–100" in audit.loc[member, "detail"]
     assert "500" not in audit.loc[member, "detail"]  # the raw answer is never copied into an explanation
@@ -78,7 +86,9 @@ def test_reads_xlsx_and_gbk_csv_alike(small_raw, questionnaire, tmp_path):
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
     said = raw["20、您对加强基层党组织建设有哪些意见建议？"]
     real = said != "(空)"
-    assert a.loc[real.to_numpy(), "suggestion"].tolist() == said[real].tolist()  # kept as written, full-width punctuation too
+    assert (
+        a.loc[real.to_numpy(), "suggestion"].tolist() == said[real].tolist()
+    )  # kept as written, full-width punctuation too
     assert a.loc[~real.to_numpy(), "suggestion"].isna().all()
 
 

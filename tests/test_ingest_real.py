@@ -22,8 +22,17 @@ PROBLEMS = "18、您认为当前基层党建工作中最突出的问题是（最
 
 
 def honest(questionnaire, n=20, seed=31) -> pd.DataFrame:
-    spec = DemoSpec(units={"东湖街道": ["东湖社区", "湖滨社区"]}, sizes={"东湖街道": n}, planted={}, null_unit=None,
-                    seed=seed, speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+    spec = DemoSpec(
+        units={"东湖街道": ["东湖社区", "湖滨社区"]},
+        sizes={"东湖街道": n},
+        planted={},
+        null_unit=None,
+        seed=seed,
+        speeder_rate=0,
+        straightliner_rate=0,
+        duplicate_rate=0,
+        pii_rate=0,
+    )
     raw = generate_responses(questionnaire, spec).astype(str)
     raw["所用时间"] = "300秒"
     raw["提交答卷时间"] = [f"2026/9/{1 + i % 28} 9:00:00" for i in range(len(raw))]
@@ -60,7 +69,11 @@ def test_mapping_file_overrides_headers(questionnaire, tmp_path):
     raw = honest(questionnaire).rename(columns={"4、您的性别": "Q4 性别（男/女）"})
     with pytest.raises(SurveyError) as err:
         ingest_frame(raw, questionnaire, "x.xlsx")
-    assert "4、您的性别（gender）" in str(err.value) and "Q4 性别（男/女）" in str(err.value) and "--mapping" in str(err.value)
+    assert (
+        "4、您的性别（gender）" in str(err.value)
+        and "Q4 性别（男/女）" in str(err.value)
+        and "--mapping" in str(err.value)
+    )
     mapping = tmp_path / "map.yaml"
     mapping.write_text(yaml.safe_dump({"Q4 性别（男/女）": "gender"}, allow_unicode=True), encoding="utf-8")
     frame = ingest_frame(raw, questionnaire, "x.xlsx", read_mapping(mapping)).frame
@@ -124,11 +137,43 @@ def test_missing_reference_list_is_reported(tmp_path):
 
 MESSY = st.one_of(
     st.text(max_size=6),
-    st.sampled_from(["", "(跳过)", "（跳过）", "(空)", "-3", "-2", "0", "6", "99", "3.5", "非常同意 ", "比较满意", "男",
-                     "1┋2", "其他〖x〗", "13912345678", "2026-13-45", "abc秒", "120", "-5", "东湖街道办事处"]),
+    st.sampled_from(
+        [
+            "",
+            "(跳过)",
+            "（跳过）",
+            "(空)",
+            "-3",
+            "-2",
+            "0",
+            "6",
+            "99",
+            "3.5",
+            "非常同意 ",
+            "比较满意",
+            "男",
+            "1┋2",
+            "其他〖x〗",
+            "13912345678",
+            "2026-13-45",
+            "abc秒",
+            "120",
+            "-5",
+            "东湖街道办事处",
+        ]
+    ),
 )
-COLUMNS = ["8、(所在党组织书记切实履行抓党建“第一责任人”职责)", "4、您的性别", PROBLEMS, "19、过去一年，您参加“三会一课”的次数",
-           "20、您对加强基层党组织建设有哪些意见建议？", "所用时间", "提交答卷时间", UNIT, "17、总体而言，您对所在街道（乡镇）基层党组织建设工作的满意程度"]
+COLUMNS = [
+    "8、(所在党组织书记切实履行抓党建“第一责任人”职责)",
+    "4、您的性别",
+    PROBLEMS,
+    "19、过去一年，您参加“三会一课”的次数",
+    "20、您对加强基层党组织建设有哪些意见建议？",
+    "所用时间",
+    "提交答卷时间",
+    UNIT,
+    "17、总体而言，您对所在街道（乡镇）基层党组织建设工作的满意程度",
+]
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +197,14 @@ def test_messy_cells_are_cleaned_or_refused_never_lost(base, questionnaire, cell
     assert len(res.audit) == 8 and res.counts["kept"] + res.counts["rejected"] == 8
     rejected = res.audit.loc[res.audit["status"] == cl.REJECTED]
     assert rejected["rule"].notna().all() and rejected["detail"].notna().all()
-    text_cols = [c for c in res.kept.columns if res.kept[c].dtype == "string" or isinstance(res.kept[c].dtype, pd.CategoricalDtype)]
-    assert "13912345678" not in res.kept[text_cols].astype("string").fillna("").to_csv()  # masked in every text column
+    text_cols = [
+        c
+        for c in res.kept.columns
+        if res.kept[c].dtype == "string" or isinstance(res.kept[c].dtype, pd.CategoricalDtype)
+    ]
+    assert (
+        "13912345678" not in res.kept[text_cols].astype("string").fillna("").to_csv()
+    )  # masked in every text column
 
 
 def test_ingest_file_reads_a_semicolon_csv(questionnaire, tmp_path):

@@ -25,7 +25,9 @@ def _run(args: list[str]) -> None:
 
 
 def _findings(processed: Path) -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (processed / "findings").glob("*.json")}
+    return {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (processed / "findings").glob("*.json")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +47,26 @@ def drafted(tmp_path_factory, questionnaire):
 
 def test_the_draft_recovers_the_questionnaire(drafted, questionnaire):
     d = drafted["draft"]
-    assert d.title == "示范区基层党组织建设情况调查" and d.district == "示范区" and d.report.topic == "基层党组织建设"
+    assert (
+        d.title == "示范区基层党组织建设情况调查"
+        and d.district == "示范区"
+        and d.report.topic == "基层党组织建设"
+    )
     assert [len(x.items) for x in d.dimensions] == [len(x.items) for x in questionnaire.dimensions]
     texts = {i.text: i.reverse for x in d.dimensions for i in x.items}
-    assert texts == {i.text: i.reverse for x in questionnaire.dimensions for i in x.items}  # reverse items found exactly
-    assert {q.role: q.text for q in d.questions if q.role} == {q.role: q.text for q in questionnaire.questions if q.role}
-    assert sorted(map(tuple, d.likert_scales.values())) == sorted(map(tuple, questionnaire.likert_scales.values()))
+    assert texts == {
+        i.text: i.reverse for x in questionnaire.dimensions for i in x.items
+    }  # reverse items found exactly
+    assert {q.role: q.text for q in d.questions if q.role} == {
+        q.role: q.text for q in questionnaire.questions if q.role
+    }
+    assert sorted(map(tuple, d.likert_scales.values())) == sorted(
+        map(tuple, questionnaire.likert_scales.values())
+    )
     by_text = {q.text: q for q in d.questions}
-    assert by_text["您的党龄"].show_if == {by_text["您的身份"].id: ["党员"]}  # skip logic from the (跳过) markers
+    assert by_text["您的党龄"].show_if == {
+        by_text["您的身份"].id: ["党员"]
+    }  # skip logic from the (跳过) markers
     assert by_text["您认为当前基层党建工作中最突出的问题是（最多选3项）"].max_choices == 3
     assert set(by_text["您的年龄段"].options) == set(questionnaire.by_id["age"].options)
 
@@ -71,11 +85,26 @@ def test_the_draft_finds_what_the_shipped_questionnaire_finds(drafted, questionn
             assert {k: f[k] for k in ("received", "valid", "rejected_by_rule", "significant_low")} == \
                    {k: g[k] for k in ("received", "valid", "rejected_by_rule", "significant_low")}
             continue
-        for key in ("received", "valid", "rejected", "rejected_by_rule", "suggestions", "communities", "satisfaction_rate"):
+        for key in (
+            "received",
+            "valid",
+            "rejected",
+            "rejected_by_rule",
+            "suggestions",
+            "communities",
+            "satisfaction_rate",
+        ):
             assert f["basic"][key] == g["basic"][key], (unit, key)
-        low = [(same[x["name"]], round(x["mean"], 6), round(x["p_fdr"], 6)) for x in f["problems"]["significant_low"]]
-        assert low == [(x["name"], round(x["mean"], 6), round(x["p_fdr"], 6)) for x in g["problems"]["significant_low"]]
-        assert [(i["text"], i["mean"]) for i in f["problems"]["low_items"]] == [(i["text"], i["mean"]) for i in g["problems"]["low_items"]]
+        low = [
+            (same[x["name"]], round(x["mean"], 6), round(x["p_fdr"], 6))
+            for x in f["problems"]["significant_low"]
+        ]
+        assert low == [
+            (x["name"], round(x["mean"], 6), round(x["p_fdr"], 6)) for x in g["problems"]["significant_low"]
+        ]
+        assert [(i["text"], i["mean"]) for i in f["problems"]["low_items"]] == [
+            (i["text"], i["mean"]) for i in g["problems"]["low_items"]
+        ]
         assert [(c["option"], c["share"]) for c in f["problems"]["top_choices"]] == \
                [(c["option"], c["share"]) for c in g["problems"]["top_choices"]]
         assert [same[n] for n in f["causes"]["priority"]] == g["causes"]["priority"]
@@ -89,8 +118,23 @@ def formats(tmp_path_factory, questionnaire):
     return root, write_all(df, questionnaire, root / "exports")
 
 
-@pytest.mark.parametrize("name", ["wjx_text_xlsx", "wjx_code_number", "wjx_code_comma", "wjx_code_dash", "wjx_xls",
-                                  "csv_gb18030", "csv_utf8_bom", "traditional", "tencent", "kobo", "sav", "paper"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wjx_text_xlsx",
+        "wjx_code_number",
+        "wjx_code_comma",
+        "wjx_code_dash",
+        "wjx_xls",
+        "csv_gb18030",
+        "csv_utf8_bom",
+        "traditional",
+        "tencent",
+        "kobo",
+        "sav",
+        "paper",
+    ],
+)
 def test_a_draft_of_every_format_is_accepted(name, formats):
     root, files = formats
     draft = root / f"{name}.yaml"
@@ -106,8 +150,25 @@ def test_survey_run_accepts_a_draft_of_codes_only(formats):
     root, files = formats
     draft = root / "paper_run.yaml"
     _run(["init", "-i", str(files["paper"]), "-o", str(draft)])
-    proc = subprocess.run([str(SURVEY), "run", "-q", str(draft), "-i", str(files["paper"]), "-s", "paper_run",
-                           "--root", str(root), "--workers", "2"], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            str(SURVEY),
+            "run",
+            "-q",
+            str(draft),
+            "-i",
+            str(files["paper"]),
+            "-s",
+            "paper_run",
+            "--root",
+            str(root),
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "新生成 4 份" in proc.stdout
 

@@ -36,15 +36,21 @@ SURVEYS = {
 def _export(name: str, q, root: Path) -> Path:
     if name == "jianfu":
         spec = demo_spec(q)
-        spec.sizes = {u: max(30, n // 2) for u, n in spec.sizes.items()}  # half the demo: faster, effects still found
+        spec.sizes = {
+            u: max(30, n // 2) for u, n in spec.sizes.items()
+        }  # half the demo: faster, effects still found
         raw = generate_responses(q, spec)
     elif name == "shequ":
         raw = generate_responses(q, plain_spec(q, sizes={u: 40 for u in q.unit_question.options},
                                                planted={"和谐社区": {"wuye": -1.2}}, seed=11))
         raw.loc[raw.index[:3], "1、您居住的社区"] = "(空)"  # three rows without a unit
     else:
-        raw = paper(generate_responses(q, plain_spec(q, sizes={u: 35 for u in q.unit_question.options}, times=False,
-                                                     seed=12)), q)
+        raw = paper(
+            generate_responses(
+                q, plain_spec(q, sizes={u: 35 for u in q.unit_question.options}, times=False, seed=12)
+            ),
+            q,
+        )
     path = root / f"{name}.xlsx"
     raw.to_excel(path, index=False)
     return path
@@ -112,7 +118,9 @@ def test_the_shipped_survey_holds_no_foreign_word_either(e2e, questionnaire):
 def _check_no_foreign_words(questionnaire, pages: dict[str, str]) -> None:
     own = _distinct_words(questionnaire)
     places = questionnaire.places_path()
-    own_text = questionnaire._source.read_text(encoding="utf-8") + (places.read_text(encoding="utf-8") if places else "")
+    own_text = questionnaire._source.read_text(encoding="utf-8") + (
+        places.read_text(encoding="utf-8") if places else ""
+    )
     others = set()
     for path in [DEFAULT_QUESTIONNAIRE, *SURVEYS.values()]:
         q = load_questionnaire(path)
@@ -131,7 +139,11 @@ def test_what_was_not_asked_is_said_not_guessed(survey):
     text = " ".join(re.sub(r"<[^>]+>", " ", pages[u]) for u in units)
     assert "None" not in text and "nan" not in text
     if name == "shequ":  # no community question, no overall question
-        assert "覆盖" not in text and "重要性—表现" in text and "本次问卷没有总体评价题，不做重要性—表现分析" in text
+        assert (
+            "覆盖" not in text
+            and "重要性—表现" in text
+            and "本次问卷没有总体评价题，不做重要性—表现分析" in text
+        )
         overview = re.sub(r"<[^>]+>", " ", pages["全区总体情况"])
         assert "其中3份问卷未填写所在社区" in overview and "未填写单位" in overview
         assert "另有3份问卷未填写所在社区" in pages["index"]

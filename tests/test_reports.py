@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HOSTILE_SCRIPT, reports_html
+from conftest import HOSTILE_SCRIPT, dump_dom, reports_html
 
+from pipeline.common.names import OVERVIEW_NAME
 from pipeline.report import browser
 from pipeline.report.views import UnitReport, section
 from pipeline.report.workbook import workbook_name
-from pipeline.run.render import OVERVIEW_NAME
 
 needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
 
@@ -28,8 +28,11 @@ def test_hostile_answers_are_escaped_in_the_html(e2e):
 def test_section_escapes_everything_it_shows():
     from pipeline.findings.model import Suggestions, Theme, UnitFindings
 
-    suggestions = Suggestions(text=["<i>x</i>"], count=1,
-                              themes=[Theme(theme="<u>t</u>", count=5, problems=[], quotes=["<script>alert(1)</script>"])])
+    suggestions = Suggestions(
+        text=["<i>x</i>"],
+        count=1,
+        themes=[Theme(theme="<u>t</u>", count=5, problems=[], quotes=["<script>alert(1)</script>"])],
+    )
     findings = UnitFindings.model_construct(suggestions=suggestions)
     html = section(UnitReport("u", findings, *(pd.DataFrame(),) * 6, manifest={}), "suggestions").data
     assert "<script>" not in html and "<i>" not in html and "<u>" not in html
@@ -40,9 +43,9 @@ def test_section_escapes_everything_it_shows():
 def test_no_script_runs_in_a_real_browser(e2e, tmp_path):
     control = tmp_path / "control.html"
     control.write_text(f"<html><body>{HOSTILE_SCRIPT}</body></html>", encoding="utf-8")
-    assert 'data-pwned="1"' in browser.dump_dom(control), "positive control: scripts must run in this browser mode"
+    assert 'data-pwned="1"' in dump_dom(control), "positive control: scripts must run in this browser mode"
     for name in (OVERVIEW_NAME, "石桥乡", "新华街道", "index"):
-        dom = browser.dump_dom(e2e["paths"].reports / f"{name}.html")
+        dom = dump_dom(e2e["paths"].reports / f"{name}.html")
         assert "</html>" in dom, name
         assert 'data-pwned="1"' not in dom, name
         assert "<b>减负</b>" not in dom and "<script>document" not in dom, name
@@ -53,7 +56,10 @@ def test_index_lists_counts_problems_and_the_workbook(e2e):
     index = reports_html(e2e["paths"])["index"]
     units = pd.read_parquet(e2e["paths"].processed / "units.parquet").set_index("unit")
     u = units.loc["石桥乡"]
-    assert f"<td>{int(u['received'])}</td><td>{int(u['valid'])}</td><td>{u['satisfaction_mean']:.2f}</td>" in index
+    assert (
+        f"<td>{int(u['received'])}</td><td>{int(u['valid'])}</td><td>{u['satisfaction_mean']:.2f}</td>"
+        in index
+    )
     assert f"<td>{u['satisfaction_rate']:.1%}</td><td>1</td></tr>" in index  # one dimension significantly low
     assert "数据截至" in index and "small_wjx.xlsx" in index
     assert workbook_name({"title": "示范区基层党组织建设情况调查"}) in index
@@ -65,22 +71,45 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
     assert list(sheets)[:3] == ["说明", "问题清单", "全区汇总"] and list(sheets)[-1] == "剔除记录"
     assert {"石桥乡", "新华街道", "西城街道"} <= set(sheets)
     ledger = sheets["问题清单"]
-    assert {"街道（乡镇）", "维度", "题目", "本单位均值", "全区其他街道（乡镇）均值", "差距", "FDR校正p值", "Hedges g", "建议对策方向"} <= set(ledger)
+    assert {
+        "街道（乡镇）",
+        "维度",
+        "题目",
+        "本单位均值",
+        "全区其他街道（乡镇）均值",
+        "差距",
+        "FDR校正p值",
+        "Hedges g",
+        "建议对策方向",
+    } <= set(ledger)
     dim_rows = ledger.loc[ledger["题目"] == "（维度总体）"]
-    assert set(zip(dim_rows["街道（乡镇）"], dim_rows["维度"], strict=True)) == {("石桥乡", "信息化建设"), ("新华街道", "基层减负")}
-    assert ledger["差距"].dtype.kind == "f" and (ledger["差距"] < 0).all() and (ledger["FDR校正p值"] < 0.05).all()
+    assert set(zip(dim_rows["街道（乡镇）"], dim_rows["维度"], strict=True)) == {
+        ("石桥乡", "信息化建设"),
+        ("新华街道", "基层减负"),
+    }
+    assert (
+        ledger["差距"].dtype.kind == "f"
+        and (ledger["差距"] < 0).all()
+        and (ledger["FDR校正p值"] < 0.05).all()
+    )
     assert ledger.loc[ledger["维度"] == "基层减负", "建议对策方向"].eq("减负").all()
     assert "西城街道" not in set(ledger["街道（乡镇）"])
     assert len(sheets["剔除记录"]) == e2e["counts"]["rows_in"]
     unit_sheet = sheets["石桥乡"]
-    assert unit_sheet.columns[0] == "各维度得分" and "信息化建设" in unit_sheet.iloc[:, 0].astype(str).tolist()
+    assert (
+        unit_sheet.columns[0] == "各维度得分" and "信息化建设" in unit_sheet.iloc[:, 0].astype(str).tolist()
+    )
 
 
 @needs_chromium
 def test_screenshot_command(e2e, tmp_path):
     survey = Path(sys.executable).with_name("survey")
-    proc = subprocess.run([str(survey), "screenshots", "--survey", "small", "--root", str(e2e["root"]), "--unit", "石桥乡"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(survey), "screenshots", "--survey", "small", "--root", str(e2e["root"]), "--unit", "石桥乡"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     shots = sorted(p.name for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
     assert shots == ["index_手机.png", "index_电脑.png", "石桥乡_手机.png", "石桥乡_电脑.png"]
@@ -95,9 +124,14 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
 
     units = [f"第{i:03d}街道" for i in range(100)]
     rng = np.random.default_rng(1)
-    ud = pd.DataFrame({"unit": np.repeat(units, 2), "dimension": ["a", "b"] * 100, "mean": rng.uniform(3, 4, 200)})
+    ud = pd.DataFrame(
+        {"unit": np.repeat(units, 2), "dimension": ["a", "b"] * 100, "mean": rng.uniform(3, 4, 200)}
+    )
     u = pd.DataFrame({"unit": units, "valid": 50, "satisfaction_rate": rng.uniform(0.5, 0.9, 100)})
-    u["satisfaction_ci_low"], u["satisfaction_ci_high"] = u["satisfaction_rate"] - 0.05, u["satisfaction_rate"] + 0.05
+    u["satisfaction_ci_low"], u["satisfaction_ci_high"] = (
+        u["satisfaction_rate"] - 0.05,
+        u["satisfaction_rate"] + 0.05,
+    )
     report = DistrictReport({}, u, ud, *(pd.DataFrame(),) * 9, manifest={"words": questionnaire.words()})
     shown, note = _lowest_units(report)
     lowest = set(ud.groupby("unit")["mean"].mean().nsmallest(MAX_PLOTTED_UNITS).index)

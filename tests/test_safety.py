@@ -19,7 +19,7 @@ from pipeline.common import atomic
 from pipeline.common.errors import SurveyError
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
-from pipeline.run import render
+from pipeline.run import execute, plan
 from pipeline.run import stages as runmod
 from pipeline.run.stages import SurveyPaths, run_survey
 
@@ -30,10 +30,20 @@ IDENTITY = "3、您的身份"
 FORMULA = "=cmd|' /C calc'!A0"
 # canonical value -> the forms respondents write it in
 PLANTED = {
-    "13912345678": ["13912345678", "１３９１２３４５６７８", "139 1234 5678", "139\u30001234\u30005678", "+86-139-1234-5678",
-                    "1 3 9 1 2 3 4 5 6 7 8"],
+    "13912345678": [
+        "13912345678",
+        "１３９１２３４５６７８",
+        "139 1234 5678",
+        "139\u30001234\u30005678",
+        "+86-139-1234-5678",
+        "1 3 9 1 2 3 4 5 6 7 8",
+    ],
     "01062345678": ["(010)62345678", "（010）6234 5678", "010-62345678", "【010】62345678"],
-    "320102199003077715": ["320102199003077715", "３２０１０２１９９００３０７７７１５", "320102 19900307 7715"],
+    "320102199003077715": [
+        "320102199003077715",
+        "３２０１０２１９９００３０７７７１５",
+        "320102 19900307 7715",
+    ],
     "123456789012345678": ["订单号123456789012345678"],
     "zhang.san@qq.com": ["zhang.san@qq.com", "ｚｈａｎｇ．ｓａｎ＠ｑｑ．ｃｏｍ"],
     "117.136.1.2": ["117.136.1.2"],
@@ -42,12 +52,23 @@ SIZES = {"东湖街道": 40, "西城街道": 1, "南苑街道": 4}
 
 
 def _hostile_export(questionnaire, path: Path) -> Path:
-    spec = DemoSpec(units={"东湖街道": ["东湖社区"], "西城街道": ["西门社区"], "南苑街道": ["南苑社区"]}, sizes=SIZES,
-                    planted={}, null_unit=None, seed=9, speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+    spec = DemoSpec(
+        units={"东湖街道": ["东湖社区"], "西城街道": ["西门社区"], "南苑街道": ["南苑社区"]},
+        sizes=SIZES,
+        planted={},
+        null_unit=None,
+        seed=9,
+        speeder_rate=0,
+        straightliner_rate=0,
+        duplicate_rate=0,
+        pii_rate=0,
+    )
     raw = generate_responses(questionnaire, spec).astype(str)
     forms = [f for fs in PLANTED.values() for f in fs]
     big = raw.index[raw["1、您所在的街道（乡镇）"] == "东湖街道"]
-    for i, form in enumerate(forms):  # every form, in open answers, 5 times each so themes and quotes pick them up
+    for i, form in enumerate(
+        forms
+    ):  # every form, in open answers, 5 times each so themes and quotes pick them up
         for j in range(5):
             raw.loc[big[(i * 5 + j) % len(big)], SUGGESTION] = f"希望减少填表报数，有事联系{form}"
     raw.loc[big[0], PROBLEMS] = f"其他〖找我 {PLANTED['13912345678'][1]}〗"
@@ -77,7 +98,13 @@ def _outputs(root: Path) -> list[Path]:
 def _text_of(path: Path) -> str:
     if path.suffix == ".xlsx":
         wb = load_workbook(path, read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(
+            str(v)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        )
     if path.suffix == ".parquet":
         return pd.read_parquet(path).to_csv()
     if path.suffix == ".png":
@@ -125,15 +152,24 @@ def test_small_units_show_nothing_but_their_counts(hostile):
         row = re.search(rf">{unit}</a></td>(.*?)</tr>", index).group(1)
         assert f"<td>{n}</td>" in row and row.count("样本不足") == 3, row
         report = re.sub(r"<[^>]+>", " ", (paths.reports / f"{unit}.html").read_text(encoding="utf-8"))
-        body = re.sub(r"有效率[\d.]+%|95%置信区间", "", report.split("一、基本情况")[-1].rsplit("方法说明", 1)[0])
+        body = re.sub(
+            r"有效率[\d.]+%|95%置信区间", "", report.split("一、基本情况")[-1].rsplit("方法说明", 1)[0]
+        )
         assert "有效问卷不足5份" in body and "%" not in body and not re.search(r"\d\.\d+分", body), body
-        assert "<img" not in (paths.reports / f"{unit}.html").read_text(encoding="utf-8")  # no plot of nothing
+        assert "<img" not in (paths.reports / f"{unit}.html").read_text(
+            encoding="utf-8"
+        )  # no plot of nothing
     overview = (paths.reports / "全区总体情况.html").read_text(encoding="utf-8")
     for unit in ("西城街道", "南苑街道"):
         row = re.search(rf"<td>{unit}</td>(.*?)</tr>", overview, re.S).group(1)
         assert "样本不足" in row and "%" not in row, row
     units = pd.read_parquet(paths.processed / "units.parquet").set_index("unit")
-    assert units.loc[["西城街道", "南苑街道"], ["satisfaction_rate", "satisfaction_mean", "suggestions"]].isna().all().all()
+    assert (
+        units.loc[["西城街道", "南苑街道"], ["satisfaction_rate", "satisfaction_mean", "suggestions"]]
+        .isna()
+        .all()
+        .all()
+    )
     comp = pd.read_parquet(paths.processed / "composition.parquet")
     assert comp.loc[comp["unit"].isin(["西城街道", "南苑街道"]), "count"].isna().all()
     book = pd.read_excel(paths.reports / "示范区基层党组织建设情况调查_调研结果.xlsx", sheet_name=None)
@@ -141,7 +177,9 @@ def test_small_units_show_nothing_but_their_counts(hostile):
     assert (summary.loc[["西城街道", "南苑街道"], "群众满意率"] == "样本不足").all()
     for unit in ("西城街道", "南苑街道"):
         sheet = book[unit].astype(str)
-        assert not sheet.apply(lambda c: c.str.fullmatch(r"0(\.0+)?")).any().any(), "no zero-count row of a small unit"
+        assert not sheet.apply(lambda c: c.str.fullmatch(r"0(\.0+)?")).any().any(), (
+            "no zero-count row of a small unit"
+        )
 
 
 def test_district_totals_count_every_respondent(hostile):
@@ -188,7 +226,9 @@ def _state(paths: SurveyPaths) -> dict:
             elif p.name.endswith(".json") and p.name != "manifest.json":
                 out[str(p.relative_to(paths.root))] = p.read_text(encoding="utf-8")
     manifest = paths.processed / "manifest.json"
-    out["fingerprint"] = json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"] if manifest.exists() else None
+    out["fingerprint"] = (
+        json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"] if manifest.exists() else None
+    )
     return out
 
 
@@ -247,14 +287,17 @@ def test_dask_problems_are_bounded_and_explained(monkeypatch):
     monkeypatch.setenv("SURVEY_DASK_CONNECT_TIMEOUT", "3")
     monkeypatch.setenv("SURVEY_DASK_WORKER_WAIT", "3")
     with pytest.raises(SurveyError, match="无法连接 Dask 调度器“tcp://127.0.0.1:1”"):
-        render.connect("tcp://127.0.0.1:1")
-    with LocalCluster(n_workers=0, dashboard_address=None) as cluster, pytest.raises(SurveyError, match="没有可用的 worker"):
-        render.connect(cluster.scheduler_address)
+        execute.connect("tcp://127.0.0.1:1")
+    with (
+        LocalCluster(n_workers=0, dashboard_address=None) as cluster,
+        pytest.raises(SurveyError, match="没有可用的 worker"),
+    ):
+        execute.connect(cluster.scheduler_address)
 
 
 def test_render_keys_cover_the_report_code(hostile, monkeypatch):
     paths = hostile["paths"]
-    tasks = render.plan(paths.processed, paths.reports)
-    assert all(render.up_to_date(t) for t in tasks)
-    monkeypatch.setattr(render, "report_code_hash", lambda: "other code")
-    assert not any(render.up_to_date(t) for t in render.plan(paths.processed, paths.reports))
+    tasks = plan.plan(paths.processed, paths.reports)
+    assert all(plan.up_to_date(t) for t in tasks)
+    monkeypatch.setattr(plan, "report_code_hash", lambda: "other code")
+    assert not any(plan.up_to_date(t) for t in plan.plan(paths.processed, paths.reports))

@@ -14,9 +14,10 @@ from conftest import small_spec
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS
 from pipeline.demo import write_demo_export
+from pipeline.run.execute import render_one
 from pipeline.run.kernel import WarmKernel
 from pipeline.run.lock import survey_lock
-from pipeline.run.render import render_all, render_one
+from pipeline.run.render import render_all
 from pipeline.run.stages import SurveyPaths, run_survey
 from pipeline.run.tasks import OVERVIEW_NAME, RenderTask
 
@@ -49,7 +50,9 @@ def _cli(*args, **kw):
 
 
 def test_second_run_does_no_work_and_says_so(run):
-    proc = _cli("run", "--input", str(run["export"]), "--survey", "s", "--root", str(run["root"]), "--workers", "2")
+    proc = _cli(
+        "run", "--input", str(run["export"]), "--survey", "s", "--root", str(run["root"]), "--workers", "2"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "输入文件和问卷定义未变化，跳过清洗和分析" in proc.stdout
     assert "输入未变化，没有需要重新生成的报告（共 4 份，均为最新）" in proc.stdout
@@ -70,7 +73,10 @@ def test_only_the_changed_unit_is_rendered_again(run):
         assert [r.name for r in results if not r.skipped] == ["新华街道"]
         assert "新增的一句话。" in (paths.reports / "新华街道.html").read_text(encoding="utf-8")
         after = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
-        assert after["石桥乡.html"] == before["石桥乡.html"] and after["新华街道.html"] != before["新华街道.html"]
+        assert (
+            after["石桥乡.html"] == before["石桥乡.html"]
+            and after["新华街道.html"] != before["新华街道.html"]
+        )
         forced = render_all(paths.processed, paths.reports, workers=2, force=True)
         assert not any(r.skipped for r in forced) and all(r.ok for r in forced)
     finally:
@@ -91,9 +97,13 @@ def test_one_broken_unit_never_stops_the_others(run):
         bad = next(r for r in summary["reports"] if r["name"] == "石桥乡")
         assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
         index = (paths.reports / "index.html").read_text(encoding="utf-8")
-        assert "有1份报告生成失败" in index and "石桥乡 <span class=\"failed\">（生成失败：FindingsError" in index
+        assert (
+            "有1份报告生成失败" in index and '石桥乡 <span class="failed">（生成失败：FindingsError' in index
+        )
         assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
-        assert "[1/1] 石桥乡 失败：FindingsError" in proc.stderr and "完成" not in proc.stderr  # others unchanged: skipped
+        assert (
+            "[1/1] 石桥乡 失败：FindingsError" in proc.stderr and "完成" not in proc.stderr
+        )  # others unchanged: skipped
     finally:
         findings.write_text(original, encoding="utf-8")
         render_all(paths.processed, paths.reports, workers=2)
@@ -104,8 +114,12 @@ def test_kill_minus_nine_leaves_no_partial_file_and_rerun_finishes(run):
     paths = run["paths"]
     for key in (paths.reports / "notebooks").glob("*.key"):
         key.unlink()  # as if these results had never been rendered
-    proc = subprocess.Popen([str(SURVEY), "report", "--survey", "s", "--root", str(run["root"]), "--workers", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(SURVEY), "report", "--survey", "s", "--root", str(run["root"]), "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((paths.reports / "notebooks").glob("*.key")):
         time.sleep(0.02)
@@ -154,11 +168,24 @@ def test_stress_many_small_notebooks_in_parallel(tmp_path):
     """40 tiny notebooks on 4 workers: no kernel start failure, every one right the first time."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from pipeline.run.render import _worker_init
+    from pipeline.run.execute import _worker_init
 
-    template = tiny_notebook(tmp_path / "tiny.ipynb", "n = 0", "from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))")
-    tasks = [RenderTask(f"t{i}", str(template), {"n": i}, str(tmp_path / f"t{i}.html"), str(tmp_path / "nb" / f"t{i}.ipynb"), "k")
-             for i in range(40)]
+    template = tiny_notebook(
+        tmp_path / "tiny.ipynb",
+        "n = 0",
+        "from IPython.display import HTML, display\ndisplay(HTML(f'<p>第{n * n}号</p>'))",
+    )
+    tasks = [
+        RenderTask(
+            f"t{i}",
+            str(template),
+            {"n": i},
+            str(tmp_path / f"t{i}.html"),
+            str(tmp_path / "nb" / f"t{i}.ipynb"),
+            "k",
+        )
+        for i in range(40)
+    ]
     with ProcessPoolExecutor(max_workers=4, initializer=_worker_init) as pool:
         results = list(pool.map(render_one, tasks))
     assert all(r.ok and r.attempts == 1 for r in results), [r.error for r in results if not r.ok]
@@ -168,12 +195,23 @@ def test_stress_many_small_notebooks_in_parallel(tmp_path):
 
 def test_warm_kernel_starts_clean_for_each_report(tmp_path):
     """A variable left by one report is gone in the next (namespace reset on the reused kernel)."""
-    template = tiny_notebook(tmp_path / "state.ipynb", "first = True", "if first:\n    leftover = 1\nprint('leftover' in dir())")
+    template = tiny_notebook(
+        tmp_path / "state.ipynb", "first = True", "if first:\n    leftover = 1\nprint('leftover' in dir())"
+    )
     outs = []
     for i, first in enumerate([True, False]):
-        task = RenderTask(f"s{i}", str(template), {"first": first}, str(tmp_path / f"s{i}.html"), str(tmp_path / f"s{i}.ipynb"), "k")
+        task = RenderTask(
+            f"s{i}",
+            str(template),
+            {"first": first},
+            str(tmp_path / f"s{i}.html"),
+            str(tmp_path / f"s{i}.ipynb"),
+            "k",
+        )
         assert render_one(task).ok
-        outs.append(nbformat.read(tmp_path / f"s{i}.ipynb", as_version=4).cells[-1].outputs[0]["text"].strip())
+        outs.append(
+            nbformat.read(tmp_path / f"s{i}.ipynb", as_version=4).cells[-1].outputs[0]["text"].strip()
+        )
     WarmKernel(cwd=str(NOTEBOOKS)).discard()
     assert outs == ["True", "False"]
     assert OVERVIEW_NAME  # the module's names are importable for users scripting their own runs

@@ -48,9 +48,12 @@ def _blank(df: pd.DataFrame, mask: pd.Series, columns: tuple[str, ...]) -> pd.Da
     return out
 
 
-def suppress_counts(table: pd.DataFrame, small: set[str], group: list[str], secondary: bool = True) -> pd.DataFrame:
+def suppress_counts(
+    table: pd.DataFrame, small: set[str], group: list[str], secondary: bool = True
+) -> pd.DataFrame:
     """Withhold counts of 1..MIN_CELL−1 (and every count of a small unit), with secondary suppression
-    within each ``group`` (e.g. unit × question) so a lone withheld count cannot be recovered from the total."""
+    within each ``group`` (e.g. unit × question), so that a lone withheld count cannot be worked back from
+    the total."""
     if table.empty:
         return table.assign(suppressed=pd.Series(dtype=bool))
     count = table["count"].astype(float)
@@ -79,12 +82,19 @@ def apply_disclosure(a):  # an ``Analysis`` (not imported: analyze imports this 
     ud, ui = tests(a.unit_dimensions), tests(a.unit_items)
     ipa = a.ipa
     if not ipa.empty:
-        hidden = ipa.merge(ud[["unit", "dimension", "suppressed"]], on=["unit", "dimension"], suffixes=("_", ""))["suppressed"]
-        ipa = _blank(ipa.drop(columns=["suppressed"]), hidden, ("performance",)).assign(suppressed=hidden.to_numpy())
+        hidden = ipa.merge(
+            ud[["unit", "dimension", "suppressed"]], on=["unit", "dimension"], suffixes=("_", "")
+        )["suppressed"]
+        ipa = _blank(ipa.drop(columns=["suppressed"]), hidden, ("performance",)).assign(
+            suppressed=hidden.to_numpy()
+        )
         ipa.loc[ipa["suppressed"], "quadrant"] = SUPPRESSED
-    composition = suppress_counts(a.composition.drop(columns=["suppressed"], errors="ignore"), small, ["unit", "question"])
-    problems = suppress_counts(a.problems.drop(columns=["suppressed"], errors="ignore"), small, ["unit", "question"],
-                               secondary=False)  # choices of a multi-select do not add up to a total
+    composition = suppress_counts(
+        a.composition.drop(columns=["suppressed"], errors="ignore"), small, ["unit", "question"]
+    )
+    problems = suppress_counts(
+        a.problems.drop(columns=["suppressed"], errors="ignore"), small, ["unit", "question"], secondary=False
+    )  # choices of a multi-select do not add up to a total
     communities = a.communities
     if not communities.empty:
         communities = communities.rename(columns={"valid": "count"})
@@ -92,7 +102,9 @@ def apply_disclosure(a):  # an ``Analysis`` (not imported: analyze imports this 
         communities = communities.rename(columns={"count": "valid"})
     themes = a.themes.loc[(a.themes["count"] >= MIN_CELL) & ~a.themes["unit"].isin(small)]
     shown_themes = set(zip(themes["unit"], themes["theme"], strict=True))
-    quotes = a.quotes.loc[[(u, t) in shown_themes for u, t in zip(a.quotes["unit"], a.quotes["theme"], strict=True)]]
+    quotes = a.quotes.loc[
+        [(u, t) in shown_themes for u, t in zip(a.quotes["unit"], a.quotes["theme"], strict=True)]
+    ]
     keywords = a.keywords.loc[~a.keywords["unit"].isin(small)]
     gh = a.games_howell.loc[~a.games_howell["A"].isin(small) & ~a.games_howell["B"].isin(small)]
     assert DISTRICT not in small

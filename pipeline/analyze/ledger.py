@@ -9,8 +9,18 @@ from pipeline.analyze.tables import Analysis
 from pipeline.common.rules import significantly_low
 from pipeline.questionnaire import Questionnaire
 
-LEDGER_COLUMNS = ["unit", "dimension_name", "item_text", "mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable",
-                  "themes"]
+LEDGER_COLUMNS = [
+    "unit",
+    "dimension_name",
+    "item_text",
+    "mean",
+    "rest_mean",
+    "diff",
+    "p_fdr",
+    "hedges_g",
+    "unfavourable",
+    "themes",
+]
 def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     """Every significantly low dimension and item of every unit, with the suggestion themes tied to it
     (``item_text`` is empty on a dimension's own row)."""
@@ -22,11 +32,20 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     ui = a.unit_items.loc[significantly_low(a.unit_items)]
     for frame, item in ((ud, False), (ui, True)):
         for _, r in frame.iterrows():
-            rows.append({"unit": r["unit"], "dimension_name": names[r["dimension"]], "item_text": r["item_text"] if item else None,
-                         "mean": round(r["mean"], 3), "rest_mean": round(r["rest_mean"], 3),
-                         "diff": round(r["diff"], 3), "p_fdr": float(f"{r['p_fdr']:.3g}"), "hedges_g": round(r["hedges_g"], 3),
-                         "unfavourable": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
-                         "themes": "、".join(themes_for.get(r["dimension"], [])) or "—"})
+            rows.append(
+                {
+                    "unit": r["unit"],
+                    "dimension_name": names[r["dimension"]],
+                    "item_text": r["item_text"] if item else None,
+                    "mean": round(r["mean"], 3),
+                    "rest_mean": round(r["rest_mean"], 3),
+                    "diff": round(r["diff"], 3),
+                    "p_fdr": float(f"{r['p_fdr']:.3g}"),
+                    "hedges_g": round(r["hedges_g"], 3),
+                    "unfavourable": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
+                    "themes": "、".join(themes_for.get(r["dimension"], [])) or "—",
+                }
+            )
     ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     order = {u: i for i, u in enumerate(a.units["unit"])}
     dims = {name: i for i, name in enumerate(names.values())}

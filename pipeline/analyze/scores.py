@@ -17,8 +17,8 @@ def answer_codes(values: pd.Series) -> pd.Series:
 
 
 def unfavourable_answers(items: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Per respondent and (reverse-coded) item: 1.0 where the answer is among its scale's unfavourable options,
-    0.0 where it is not, NaN where unanswered."""
+    """Per respondent and (reverse-coded) item: 1.0 where the answer is among its scale's unfavourable
+    options, 0.0 where it is not, NaN where unanswered."""
     out = {}
     for it in questionnaire.likert_items:
         codes = questionnaire.scale_codes(it.scale or "", "unfavourable")

@@ -84,7 +84,12 @@ def unit_tests(values: pd.DataFrame, unit: pd.Series, by: str) -> pd.DataFrame:
 
 def _shares(frame: pd.DataFrame, unit: pd.Series, column: str, options: list[str]) -> pd.DataFrame:
     """Counts, shares and Wilson CIs of a single-choice question per unit and for the district."""
-    counts = frame.groupby(unit, observed=True)[column].value_counts().unstack(fill_value=0).reindex(columns=options, fill_value=0)
+    counts = (
+        frame.groupby(unit, observed=True)[column]
+        .value_counts()
+        .unstack(fill_value=0)
+        .reindex(columns=options, fill_value=0)
+    )
     counts.loc[DISTRICT] = counts.sum()
     long = counts.stack().rename("count").reset_index()
     long.columns = ["unit", "option", "count"]
@@ -114,7 +119,20 @@ def _multi_select(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionna
         long["share"] = long["count"] / long["n"]
         rows.append(add_wilson(long))
     if not rows:
-        return pd.DataFrame(columns=["unit", "question", "option", "count", "n", "share", "ci_low", "ci_high", "rank", "suppressed"])
+        return pd.DataFrame(
+            columns=[
+                "unit",
+                "question",
+                "option",
+                "count",
+                "n",
+                "share",
+                "ci_low",
+                "ci_high",
+                "rank",
+                "suppressed",
+            ]
+        )
     out = pd.concat(rows, ignore_index=True)
     out["rank"] = out.groupby(["unit", "question"])["share"].rank(ascending=False, method="min").astype(int)
     out["suppressed"] = out["count"].between(1, MIN_CELL - 1)
@@ -123,8 +141,12 @@ def _multi_select(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionna
 
 def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     open_q = q.role("open")
-    empty = (pd.Series(0, index=unit.unique()), pd.DataFrame(columns=["unit", "theme", "count"]),
-             pd.DataFrame(columns=["unit", "theme", "quote"]), pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]))
+    empty = (
+        pd.Series(0, index=unit.unique()),
+        pd.DataFrame(columns=["unit", "theme", "count"]),
+        pd.DataFrame(columns=["unit", "theme", "quote"]),
+        pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]),
+    )
     if open_q is None:
         return empty
     texts = kept[open_q.id].astype("string")
@@ -158,7 +180,8 @@ def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFr
     Returns
     -------
     dimensions : one row per (unit, dimension): the columns of ``compare_units`` plus ``tested``, ``p_fdr``,
-        ``significant``, ``suppressed``, ``dimension_name``, ``unfavourable`` (and ``mean_weighted``, ``n_effective``).
+        ``significant``, ``suppressed``, ``dimension_name``, ``unfavourable`` (and, with weights,
+        ``mean_weighted``, ``n_effective``).
     items : one row per (unit, item): the same, plus ``item_text`` and ``dimension``.
     """
     names = q.dimension_names()
@@ -168,9 +191,15 @@ def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFr
     ui = unit_tests(items, unit, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-    shares = unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"])
+    shares = (
+        unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"])
+    )
     ui = ui.merge(shares.reset_index(), on=["unit", "item"], how="left")
-    ud = ud.merge(ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(), on=["unit", "dimension"], how="left")
+    ud = ud.merge(
+        ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(),
+        on=["unit", "dimension"],
+        how="left",
+    )
     if weights is not None:
         ud = ud.merge(weighted_means(scores, unit, weights), on=["unit", "dimension"], how="left")
     ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s)
@@ -180,10 +209,16 @@ def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFr
 def district_dimensions(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
                         q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The whole area per dimension (mean with its CI, unfavourable share, reliability), and the reliability
-    tables of the area and of every unit with at least ``MIN_N_TEST`` responses (unit ``DISTRICT`` for the area)."""
+    tables of the area and of every unit with at least ``MIN_N_TEST`` responses (unit ``DISTRICT``: the
+    area)."""
     names = q.dimension_names()
     order = {d.id: i for i, d in enumerate(q.dimensions)}
-    dd = scores.agg(["count", "mean", "std"]).T.rename(columns={"count": "n", "std": "sd"}).rename_axis("dimension").reset_index()
+    dd = (
+        scores.agg(["count", "mean", "std"])
+        .T.rename(columns={"count": "n", "std": "sd"})
+        .rename_axis("dimension")
+        .reset_index()
+    )
     dd["n"] = dd["n"].astype(int)
     dd["ci_low"], dd["ci_high"] = mean_ci(dd["mean"], dd["sd"], dd["n"])
     dd["unfavourable"] = dd["dimension"].map(
@@ -200,23 +235,32 @@ def district_dimensions(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.Dat
 
 
 def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q: Questionnaire) -> None:
-    """Add the overall question's mean and satisfaction rate (the report's satisfied labels) with its Wilson CI."""
+    """Add the overall question's mean and satisfaction rate (the report's satisfied labels), with its
+    Wilson CI."""
     sat = answer_codes(kept[q.overall.id])
     satisfied = sat.isin(q.satisfied_codes()).where(sat.notna())
     table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
     table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)
     table["satisfaction_count"] = table["unit"].map(satisfied.groupby(groups).sum()).fillna(0).astype(int)
-    table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(table["satisfaction_n"] > 0)
+    table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(
+        table["satisfaction_n"] > 0
+    )
     table["satisfaction_ci_low"], table["satisfaction_ci_high"] = add_wilson(
         table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
 
 
 def unit_counts(kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
                 q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Questionnaires received, valid and rejected, communities covered and satisfaction, per unit (rows without
-    a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); valid answers per community."""
+    """Questionnaires received, valid and rejected, communities covered and satisfaction, per unit (rows
+    without a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); valid
+    answers per community."""
     received = audit.groupby(audit["unit"].fillna(NO_UNIT)).size()
-    units = pd.DataFrame({"received": received}).join(unit.value_counts().rename("valid")).fillna({"valid": 0}).astype(int)
+    units = (
+        pd.DataFrame({"received": received})
+        .join(unit.value_counts().rename("valid"))
+        .fillna({"valid": 0})
+        .astype(int)
+    )
     units["rejected"] = units["received"] - units["valid"]
     units = units.rename_axis("unit").reset_index()
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
@@ -228,9 +272,15 @@ def unit_counts(kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
     communities = pd.DataFrame({"unit": pd.Series(dtype="string"), "community": pd.Series(dtype="string"),
                                 "valid": pd.Series(dtype=int), "suppressed": pd.Series(dtype=bool)})
     if community is not None:
-        units["communities"] = units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
-        district["communities"] = int(kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0])
-        communities = kept.groupby([unit.rename("unit"), kept[community.id].astype("string").rename("community")]).size()
+        units["communities"] = (
+            units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
+        )
+        district["communities"] = int(
+            kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0]
+        )
+        communities = kept.groupby(
+            [unit.rename("unit"), kept[community.id].astype("string").rename("community")]
+        ).size()
         communities = communities.rename("valid").reset_index()
         communities["suppressed"] = communities["valid"] < MIN_CELL
     if q.overall is not None:
@@ -248,9 +298,22 @@ def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> 
             t.insert(1, "question", p.id)
             parts.append(t)
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("unit", "string"), ("question", "string"),
-                             ("option", "string"), ("count", int), ("n", int), ("share", float), ("ci_low", float),
-                             ("ci_high", float), ("suppressed", bool))})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in (
+                    ("unit", "string"),
+                    ("question", "string"),
+                    ("option", "string"),
+                    ("count", int),
+                    ("n", int),
+                    ("share", float),
+                    ("ci_low", float),
+                    ("ci_high", float),
+                    ("suppressed", bool),
+                )
+            }
+        )
     out = pd.concat(parts, ignore_index=True)
     out["suppressed"] = out["count"].between(1, MIN_CELL - 1)
     return out
@@ -281,21 +344,46 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     dd, rel, item_rel = district_dimensions(scores, items, unfav, unit, q)
     validity, item_kmo = kmo_bartlett(items)
     anova, gh = welch_anova_table(scores, unit, names)
-    chi2 = chi2_by_unit(kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
-    outcome = answer_codes(kept[q.overall.id]) if q.overall is not None else pd.Series(np.nan, index=kept.index)
+    chi2 = chi2_by_unit(
+        kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
+    )
+    outcome = (
+        answer_codes(kept[q.overall.id]) if q.overall is not None else pd.Series(np.nan, index=kept.index)
+    )
     drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
     units, district, communities = unit_counts(kept, audit, unit, q)
     counts, themes, quotes, words = _open_answers(kept, unit, q)
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
     district["suggestions"] = int(counts.sum())
-    rejections = audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
-    return apply_disclosure(Analysis(
-        units=units, district=district, unit_dimensions=ud, unit_items=ui, district_dimensions=dd, reliability=rel,
-        item_reliability=item_rel, validity=pd.DataFrame([validity]), item_kmo=item_kmo, anova=anova,
-        games_howell=gh, chi2=chi2, correlations=correlation_long(scores), drivers=drivers, ipa=ipa_table(ud, drivers),
-        rejections=rejections, composition=composition_table(kept, unit, q), problems=_multi_select(kept, unit, q),
-        themes=themes, quotes=quotes, keywords=words, communities=communities,
-    ))
+    rejections = (
+        audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
+    )
+    return apply_disclosure(
+        Analysis(
+            units=units,
+            district=district,
+            unit_dimensions=ud,
+            unit_items=ui,
+            district_dimensions=dd,
+            reliability=rel,
+            item_reliability=item_rel,
+            validity=pd.DataFrame([validity]),
+            item_kmo=item_kmo,
+            anova=anova,
+            games_howell=gh,
+            chi2=chi2,
+            correlations=correlation_long(scores),
+            drivers=drivers,
+            ipa=ipa_table(ud, drivers),
+            rejections=rejections,
+            composition=composition_table(kept, unit, q),
+            problems=_multi_select(kept, unit, q),
+            themes=themes,
+            quotes=quotes,
+            keywords=words,
+            communities=communities,
+        )
+    )
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -16,6 +16,22 @@ from pipeline.clean.rules import (
 )
 from pipeline.clean.stage import CleanResult, clean, reverse_code, write_clean
 
-__all__ = ["KEPT", "REJECTED", "RULE_ATTENTION", "RULE_DUPLICATE", "RULE_INVALID", "RULE_MISSING", "RULE_NO_UNIT",
-           "RULE_ORDER", "RULE_SPEEDER", "RULE_STRAIGHTLINE", "CleanResult", "applicable", "clean", "describe_rules",
-           "quality_flags", "reverse_code", "write_clean"]
+__all__ = [
+    "KEPT",
+    "REJECTED",
+    "RULE_ATTENTION",
+    "RULE_DUPLICATE",
+    "RULE_INVALID",
+    "RULE_MISSING",
+    "RULE_NO_UNIT",
+    "RULE_ORDER",
+    "RULE_SPEEDER",
+    "RULE_STRAIGHTLINE",
+    "CleanResult",
+    "applicable",
+    "clean",
+    "describe_rules",
+    "quality_flags",
+    "reverse_code",
+    "write_clean",
+]

@@ -32,11 +32,18 @@ def build_audit(frame: pd.DataFrame, flags: pd.DataFrame, unit_id: str) -> pd.Da
     DataFrame with columns ``file``, ``row`` (the file's line), ``resp_id``, ``unit`` (NA where none),
     ``status`` (保留/剔除), ``rule``, ``detail``, ``hint`` (NA where none).
     """
-    audit = pd.DataFrame({
-        "file": frame["_file"], "row": frame["_row"], "resp_id": frame["resp_id"], "unit": frame[unit_id].astype("string"),
-        "status": np.where(flags["rule"].isna(), KEPT, REJECTED), "rule": flags["rule"], "detail": flags["detail"],
-        "hint": flags["hint"],
-    })
+    audit = pd.DataFrame(
+        {
+            "file": frame["_file"],
+            "row": frame["_row"],
+            "resp_id": frame["resp_id"],
+            "unit": frame[unit_id].astype("string"),
+            "status": np.where(flags["rule"].isna(), KEPT, REJECTED),
+            "rule": flags["rule"],
+            "detail": flags["detail"],
+            "hint": flags["hint"],
+        }
+    )
     for col in TEXT:
         audit[col] = redact_series(audit[col])
     return audit.reset_index(drop=True)

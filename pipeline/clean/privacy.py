@@ -26,8 +26,16 @@ PHONE = "〔电话已隐去〕"
 NUMBER = "〔号码已隐去〕"
 IP = "〔IP已隐去〕"
 
-_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0x3002: 0x2E, 0x2010: 0x2D, 0x2011: 0x2D,
-                                                          0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D, 0x2212: 0x2D}
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {
+    0x3000: 0x20,
+    0x3002: 0x2E,
+    0x2010: 0x2D,
+    0x2011: 0x2D,
+    0x2012: 0x2D,
+    0x2013: 0x2D,
+    0x2014: 0x2D,
+    0x2212: 0x2D,
+}
 _SEP = r"[ \t\-.]*"  # separators allowed between digits (after folding)
 _D = "[0-9]"
 _OPEN, _CLOSE = r"[(\[【〔〖]", r"[)\]】〕〗]"
@@ -41,13 +49,25 @@ def _digits(at_least: int) -> str:
 # (pattern, replacement, group): the group's span is masked (0: the whole match)
 RULES: list[tuple[re.Pattern[str], str, int]] = [
     (re.compile(r"[A-Za-z0-9._%+\-]+ *@ *[A-Za-z0-9\-]+(?: *\. *[A-Za-z0-9\-]+)*"), EMAIL, 0),
-    (re.compile(rf"(?<![0-9A-Za-z])[1-9]{_D}{{5}}(?:19|20){_D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{_D}|3[01]){_D}{{3}}[0-9Xx]"
-                r"(?![0-9A-Za-z])"), ID_NUMBER, 0),
+    (
+        re.compile(
+            rf"(?<![0-9A-Za-z])[1-9]{_D}{{5}}(?:19|20){_D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{_D}|3[01]){_D}{{3}}[0-9Xx]"
+            r"(?![0-9A-Za-z])"
+        ),
+        ID_NUMBER,
+        0,
+    ),
     (re.compile(_digits(14)), NUMBER, 0),  # card and order numbers before phones find pieces inside them
     (re.compile(rf"(?<![0-9])(?:\+? *86{_SEP})?1{_SEP}[3-9](?:{_SEP}{_D}){{9}}(?![0-9])"), PHONE, 0),
     (re.compile(rf"{_OPEN} *0{_D}{{2,3}} *{_CLOSE}{_SEP}{_D}(?:{_SEP}{_D}){{6,7}}(?![0-9])"), PHONE, 0),
     (re.compile(rf"(?<![0-9])0{_D}{{2,3}}{_SEP}[1-9](?:{_SEP}{_D}){{6,7}}(?![0-9])"), PHONE, 0),
-    (re.compile(rf"(?:电话|手机|座机|联系方式|号码|微信|[Qq]{{2}}|[Tt][Ee][Ll])[^0-9]{{0,6}}?({_D}(?:{_SEP}{_D}){{4,}})"), NUMBER, 1),
+    (
+        re.compile(
+            rf"(?:电话|手机|座机|联系方式|号码|微信|[Qq]{{2}}|[Tt][Ee][Ll])[^0-9]{{0,6}}?({_D}(?:{_SEP}{_D}){{4,}})"
+        ),
+        NUMBER,
+        1,
+    ),
     (re.compile(_digits(11)), NUMBER, 0),
     (re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9.])"), IP, 0),
     (re.compile(r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){3,7}(?![0-9A-Fa-f:])"), IP, 0),

@@ -32,7 +32,15 @@ RULE_ATTENTION = "注意力检测未通过"
 RULE_STRAIGHTLINE = "直线作答"
 RULE_DUPLICATE = "重复提交"
 RULE_MISSING = "大面积缺答"
-RULE_ORDER = (RULE_NO_UNIT, RULE_INVALID, RULE_SPEEDER, RULE_STRAIGHTLINE, RULE_ATTENTION, RULE_DUPLICATE, RULE_MISSING)
+RULE_ORDER = (
+    RULE_NO_UNIT,
+    RULE_INVALID,
+    RULE_SPEEDER,
+    RULE_STRAIGHTLINE,
+    RULE_ATTENTION,
+    RULE_DUPLICATE,
+    RULE_MISSING,
+)
 META = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip", "_issue"}
 
 Broken = tuple[pd.Series, pd.Series]  # per row: whether the rule is broken, and the Chinese detail
@@ -109,7 +117,9 @@ def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
         item = q.by_id[check.question]
         answer = frame[check.question]
         given = answer.cat.codes + 1 if isinstance(answer.dtype, pd.CategoricalDtype) else answer
-        wrong = answer.notna() & (pd.Series(given, index=frame.index) != item.options.index(check.expected) + 1)
+        wrong = answer.notna() & (
+            pd.Series(given, index=frame.index) != item.options.index(check.expected) + 1
+        )
         detail = detail.mask(wrong & ~failed, f"{item.where}应选择“{check.expected}”")
         failed |= wrong.fillna(False).astype(bool)
     return failed, detail
@@ -138,8 +148,15 @@ def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     n_app, n_miss = app.sum(axis=1), (app & ~ans).sum(axis=1)
     share = n_miss / n_app.where(n_app > 0)
     limit = q.quality.max_missing_share
-    return share > limit, ("适用的" + n_app.astype(str) + "道题中有" + n_miss.astype(str) + "道未作答（"
-                           + (share * 100).round(0).astype("Int64").astype("string") + f"%，上限{limit:.0%}）")
+    return share > limit, (
+        "适用的"
+        + n_app.astype(str)
+        + "道题中有"
+        + n_miss.astype(str)
+        + "道未作答（"
+        + (share * 100).round(0).astype("Int64").astype("string")
+        + f"%，上限{limit:.0%}）"
+    )
 
 
 RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire], Broken]], ...] = (
@@ -184,20 +201,38 @@ def describe_rules(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[di
     has_times = bool(frame["submitted_at"].notna().any()) if "submitted_at" in frame else False
     has_durations = bool(frame["duration_s"].notna().any()) if "duration_s" in frame else False
     n_likert = len(questionnaire.likert_items)
-    checks = "；".join(f"{questionnaire.by_id[c.question].where}应选“{c.expected}”" for c in questionnaire.attention_checks)
+    checks = "；".join(
+        f"{questionnaire.by_id[c.question].where}应选“{c.expected}”" for c in questionnaire.attention_checks
+    )
     rules = [
         (RULE_NO_UNIT, True, f"未填写所在{w.unit_label}的答卷无法归属到任何单位（计入{w.area}回收数）"),
-        (RULE_INVALID, True, "答案不符合题目要求：数字无法识别、超出题目范围或疑似电话证件号码，或多选题超过限选项数"),
-        (RULE_SPEEDER, has_durations,
-         f"答题用时低于全部答卷用时中位数的{r.speeder_fraction_of_median:.0%}，或平均每题不足{r.min_seconds_per_item:g}秒"
-         if has_durations else "导出文件没有答题用时，未检查答题过快"),
-        (RULE_STRAIGHTLINE, n_likert >= r.straightline_min_items,
-         f"{r.straightline_min_items}道及以上量表题全部选择同一选项" if n_likert >= r.straightline_min_items
-         else f"量表题不足{r.straightline_min_items}道，未检查直线作答"),
+        (
+            RULE_INVALID,
+            True,
+            "答案不符合题目要求：数字无法识别、超出题目范围或疑似电话证件号码，或多选题超过限选项数",
+        ),
+        (
+            RULE_SPEEDER,
+            has_durations,
+            f"答题用时低于全部答卷用时中位数的{r.speeder_fraction_of_median:.0%}，或平均每题不足{r.min_seconds_per_item:g}秒"
+            if has_durations
+            else "导出文件没有答题用时，未检查答题过快",
+        ),
+        (
+            RULE_STRAIGHTLINE,
+            n_likert >= r.straightline_min_items,
+            f"{r.straightline_min_items}道及以上量表题全部选择同一选项"
+            if n_likert >= r.straightline_min_items
+            else f"量表题不足{r.straightline_min_items}道，未检查直线作答",
+        ),
         (RULE_ATTENTION, bool(checks), f"注意力检测题答错（{checks}）" if checks else "问卷没有注意力检测题"),
-        (RULE_DUPLICATE, True,
-         f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复）"
-         if has_times else "与另一份答卷答案完全相同（导出文件没有提交时间，不论先后）"),
+        (
+            RULE_DUPLICATE,
+            True,
+            f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复）"
+            if has_times
+            else "与另一份答卷答案完全相同（导出文件没有提交时间，不论先后）",
+        ),
         (RULE_MISSING, True, f"适用题目中未作答的超过{r.max_missing_share:.0%}（跳题不计为缺答）"),
     ]
     return [{"rule": name, "applied": applied, "text": text} for name, applied, text in rules]

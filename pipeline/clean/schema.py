@@ -38,14 +38,20 @@ def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
             hi = q.max if q.max is not None else float("inf")
             columns[q.id] = pa.Column("Float64", pa.Check.in_range(lo, hi), nullable=True)
         elif q.type == "text":
-            columns[q.id] = pa.Column("string", pa.Check(_no_pii, element_wise=False, error="个人信息未隐去"), nullable=True)
+            columns[q.id] = pa.Column(
+                "string", pa.Check(_no_pii, element_wise=False, error="个人信息未隐去"), nullable=True
+            )
         else:
             for k in range(1, len(q.options) + 1):
                 columns[f"{q.id}__{k}"] = pa.Column("boolean", nullable=True)
-            columns[f"{q.id}__other_text"] = pa.Column("string", pa.Check(_no_pii, element_wise=False), nullable=True)
+            columns[f"{q.id}__other_text"] = pa.Column(
+                "string", pa.Check(_no_pii, element_wise=False), nullable=True
+            )
     return pa.DataFrameSchema(
         columns,
-        checks=pa.Check(lambda df: "ip" not in df.columns and "_issue" not in df.columns, error="IP列不应保留"),
+        checks=pa.Check(
+            lambda df: "ip" not in df.columns and "_issue" not in df.columns, error="IP列不应保留"
+        ),
         strict=False,
     )
 
@@ -55,5 +61,12 @@ def validate_clean(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
         return clean_schema(questionnaire).validate(kept, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        where = sorted({f"{c}（{k}）" for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)})
-        raise ContractError(f"清洗结果未通过内部检查（程序错误，请报告）：{'；'.join(where)}，共{len(cases)}处") from None
+        where = sorted(
+            {
+                f"{c}（{k}）"
+                for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)
+            }
+        )
+        raise ContractError(
+            f"清洗结果未通过内部检查（程序错误，请报告）：{'；'.join(where)}，共{len(cases)}处"
+        ) from None

@@ -26,12 +26,18 @@ PII_COLUMNS = ("ip",)
 class CleanResult:
     kept: pd.DataFrame
     audit: pd.DataFrame
-    rules: list[dict] = field(default_factory=list)  # each rule as applied to this export (``describe_rules``)
+    rules: list[dict] = field(
+        default_factory=list
+    )  # each rule as applied to this export (``describe_rules``)
     unit_label: str = "单位"
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"rows_in": len(self.audit), "kept": len(self.kept), "rejected": int((self.audit["status"] == REJECTED).sum())}
+        return {
+            "rows_in": len(self.audit),
+            "kept": len(self.kept),
+            "rejected": int((self.audit["status"] == REJECTED).sum()),
+        }
 
 
 def reverse_code(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -49,8 +55,12 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
 
     flags = quality_flags(frame, questionnaire)
     audit = build_audit(frame, flags, questionnaire.unit_question.id)
-    kept = frame.loc[flags["rule"].isna()].drop(columns=[c for c in (*PII_COLUMNS, "_issue") if c in frame.columns])
-    texts = [q.id for q in questionnaire.questions if q.type == "text"] + [c for c in kept if c.endswith("__other_text")]
+    kept = frame.loc[flags["rule"].isna()].drop(
+        columns=[c for c in (*PII_COLUMNS, "_issue") if c in frame.columns]
+    )
+    texts = [q.id for q in questionnaire.questions if q.type == "text"] + [
+        c for c in kept if c.endswith("__other_text")
+    ]
     for col in texts:
         kept[col] = redact_series(kept[col])
     kept = reverse_code(kept, questionnaire).reset_index(drop=True)

@@ -12,8 +12,16 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-TYPES = {"str": "string", "int": "int64", "int?": "Int64", "float": "float64", "float?": "float64", "bool": "bool",
-         "str?": "string", "bool?": "boolean"}
+TYPES = {
+    "str": "string",
+    "int": "int64",
+    "int?": "Int64",
+    "float": "float64",
+    "float?": "float64",
+    "bool": "bool",
+    "str?": "string",
+    "bool?": "boolean",
+}
 UNIT_RANGE = {"p", "p_fdr", "pval", "share", "satisfaction_rate", "unfavourable", "importance", "bartlett_p",
               "share_expected_below_5"}
 
@@ -24,49 +32,181 @@ def _table(name: str, **columns: str) -> pa.DataFrameSchema:
         optional = spec.endswith("*")
         kind = spec.rstrip("*")
         checks = [pa.Check.in_range(0, 1)] if col in UNIT_RANGE else []
-        cols[col] = pa.Column(TYPES[kind], checks=checks, nullable=kind.endswith("?") or kind.startswith("float"),
-                              required=not optional, coerce=True)
+        cols[col] = pa.Column(
+            TYPES[kind],
+            checks=checks,
+            nullable=kind.endswith("?") or kind.startswith("float"),
+            required=not optional,
+            coerce=True,
+        )
     return pa.DataFrameSchema(cols, strict=True, name=name, coerce=True)
 
 
-_TEST = dict(unit="str", n="int", mean="float", sd="float", rest_n="int?", rest_mean="float", rest_sd="float", t="float",
-             p="float", df="float", hedges_g="float", diff="float", ci_low="float", ci_high="float", note="str",
-             tested="bool", p_fdr="float", significant="bool", suppressed="bool", unfavourable="float")
+_TEST = dict(
+    unit="str",
+    n="int",
+    mean="float",
+    sd="float",
+    rest_n="int?",
+    rest_mean="float",
+    rest_sd="float",
+    t="float",
+    p="float",
+    df="float",
+    hedges_g="float",
+    diff="float",
+    ci_low="float",
+    ci_high="float",
+    note="str",
+    tested="bool",
+    p_fdr="float",
+    significant="bool",
+    suppressed="bool",
+    unfavourable="float",
+)
 _SATISFACTION = dict(satisfaction_mean="float*", satisfaction_n="int?*", satisfaction_count="int?*",
                      satisfaction_rate="float*", satisfaction_ci_low="float*", satisfaction_ci_high="float*")
 _SHARES = dict(unit="str", question="str", option="str", count="int?", n="int", share="float", ci_low="float",
                ci_high="float", suppressed="bool")
 
 CONTRACTS: dict[str, pa.DataFrameSchema] = {
-    "units": _table("units", unit="str", received="int", valid="int", rejected="int", kind="str", communities="int?*",
-                    suggestions="int?", suppressed="bool", **_SATISFACTION),
-    "district": _table("district", unit="str", received="int", valid="int", rejected="int", communities="int*",
-                       suggestions="int", **_SATISFACTION),
-    "unit_dimensions": _table("unit_dimensions", dimension="str", dimension_name="str", mean_weighted="float*",
-                              n_effective="float*", **_TEST),
+    "units": _table(
+        "units",
+        unit="str",
+        received="int",
+        valid="int",
+        rejected="int",
+        kind="str",
+        communities="int?*",
+        suggestions="int?",
+        suppressed="bool",
+        **_SATISFACTION,
+    ),
+    "district": _table(
+        "district",
+        unit="str",
+        received="int",
+        valid="int",
+        rejected="int",
+        communities="int*",
+        suggestions="int",
+        **_SATISFACTION,
+    ),
+    "unit_dimensions": _table(
+        "unit_dimensions",
+        dimension="str",
+        dimension_name="str",
+        mean_weighted="float*",
+        n_effective="float*",
+        **_TEST,
+    ),
     "unit_items": _table("unit_items", item="str", item_text="str", dimension="str", **_TEST),
-    "district_dimensions": _table("district_dimensions", dimension="str", dimension_name="str", n="int", mean="float",
-                                  sd="float", ci_low="float", ci_high="float", unfavourable="float", n_items="int",
-                                  alpha="float", alpha_ci_low="float*", alpha_ci_high="float*", std_alpha="float*",
-                                  alpha_note="str"),
-    "reliability": _table("reliability", unit="str", dimension="str", n="int", k="int", alpha="float",
-                          alpha_ci_low="float", alpha_ci_high="float", std_alpha="float", note="str"),
-    "item_reliability": _table("item_reliability", unit="str", dimension="str", item="str", item_text="str",
-                               citc="float", alpha_if_deleted="float", low_citc="bool", drop_raises_alpha="bool"),
-    "validity": _table("validity", n="int", items="int", kmo="float", bartlett_chi2="float", bartlett_df="float",
-                       bartlett_p="float", reading="str"),
+    "district_dimensions": _table(
+        "district_dimensions",
+        dimension="str",
+        dimension_name="str",
+        n="int",
+        mean="float",
+        sd="float",
+        ci_low="float",
+        ci_high="float",
+        unfavourable="float",
+        n_items="int",
+        alpha="float",
+        alpha_ci_low="float*",
+        alpha_ci_high="float*",
+        std_alpha="float*",
+        alpha_note="str",
+    ),
+    "reliability": _table(
+        "reliability",
+        unit="str",
+        dimension="str",
+        n="int",
+        k="int",
+        alpha="float",
+        alpha_ci_low="float",
+        alpha_ci_high="float",
+        std_alpha="float",
+        note="str",
+    ),
+    "item_reliability": _table(
+        "item_reliability",
+        unit="str",
+        dimension="str",
+        item="str",
+        item_text="str",
+        citc="float",
+        alpha_if_deleted="float",
+        low_citc="bool",
+        drop_raises_alpha="bool",
+    ),
+    "validity": _table(
+        "validity",
+        n="int",
+        items="int",
+        kmo="float",
+        bartlett_chi2="float",
+        bartlett_df="float",
+        bartlett_p="float",
+        reading="str",
+    ),
     "item_kmo": _table("item_kmo", item="str", kmo="float"),
-    "anova": _table("anova", dimension="str", dimension_name="str", F="float*", df1="float*", df2="float*", p="float*",
-                    np2="float*", note="str"),
-    "games_howell": _table("games_howell", dimension="str", A="str", B="str", diff="float", T="float", df="float",
-                           pval="float", hedges="float"),
-    "chi2": _table("chi2", question="str", label="str", chi2="float*", dof="float*", p="float*", cramer_v="float*",
-                   share_expected_below_5="float*", note="str"),
+    "anova": _table(
+        "anova",
+        dimension="str",
+        dimension_name="str",
+        F="float*",
+        df1="float*",
+        df2="float*",
+        p="float*",
+        np2="float*",
+        note="str",
+    ),
+    "games_howell": _table(
+        "games_howell",
+        dimension="str",
+        A="str",
+        B="str",
+        diff="float",
+        T="float",
+        df="float",
+        pval="float",
+        hedges="float",
+    ),
+    "chi2": _table(
+        "chi2",
+        question="str",
+        label="str",
+        chi2="float*",
+        dof="float*",
+        p="float*",
+        cramer_v="float*",
+        share_expected_below_5="float*",
+        note="str",
+    ),
     "correlations": _table("correlations", a="str", b="str", r="float"),
-    "drivers": _table("drivers", dimension="str", dimension_name="str", coef="float", p="float", relimp="float",
-                      importance="float", r2="float", n="int"),
-    "ipa": _table("ipa", unit="str", dimension="str", dimension_name="str", importance="float", performance="float",
-                  quadrant="str", suppressed="bool"),
+    "drivers": _table(
+        "drivers",
+        dimension="str",
+        dimension_name="str",
+        coef="float",
+        p="float",
+        relimp="float",
+        importance="float",
+        r2="float",
+        n="int",
+    ),
+    "ipa": _table(
+        "ipa",
+        unit="str",
+        dimension="str",
+        dimension_name="str",
+        importance="float",
+        performance="float",
+        quadrant="str",
+        suppressed="bool",
+    ),
     "rejections": _table("rejections", unit="str", rule="str", count="int"),
     "composition": _table("composition", **_SHARES),
     "problems": _table("problems", rank="int", **_SHARES),
@@ -74,11 +214,30 @@ CONTRACTS: dict[str, pa.DataFrameSchema] = {
     "quotes": _table("quotes", unit="str", theme="str", quote="str"),
     "keywords": _table("keywords", unit="str", keyword="str", weight="float", answers="int"),
     "communities": _table("communities", unit="str", community="str", valid="int?", suppressed="bool"),
-    "problem_ledger": _table("problem_ledger", unit="str", dimension_name="str", item_text="str?", mean="float",
-                             rest_mean="float", diff="float", p_fdr="float", hedges_g="float", unfavourable="float",
-                             themes="str"),
-    "audit": _table("audit", file="str", row="int", resp_id="str", unit="str?", status="str", rule="str?",
-                    detail="str?", hint="str?"),
+    "problem_ledger": _table(
+        "problem_ledger",
+        unit="str",
+        dimension_name="str",
+        item_text="str?",
+        mean="float",
+        rest_mean="float",
+        diff="float",
+        p_fdr="float",
+        hedges_g="float",
+        unfavourable="float",
+        themes="str",
+    ),
+    "audit": _table(
+        "audit",
+        file="str",
+        row="int",
+        resp_id="str",
+        unit="str?",
+        status="str",
+        rule="str?",
+        detail="str?",
+        hint="str?",
+    ),
 }
 
 
@@ -93,5 +252,10 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
         return CONTRACTS[name].validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        where = sorted({f"{c}（{k}）" for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)})
+        where = sorted(
+            {
+                f"{c}（{k}）"
+                for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)
+            }
+        )
         raise ContractError(f"表“{name}”不符合约定（程序错误，请报告）：{'；'.join(where)}") from None

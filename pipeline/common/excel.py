@@ -29,13 +29,15 @@ def excel_writer(path: Path, constant_memory: bool = False) -> Iterator[pd.Excel
 
 
 def text_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with control characters removed from its text cells and headers (the file format has no place for them)."""
+    """``df`` without control characters in its text cells and headers (the file format cannot hold them)."""
     out = df.copy()
     out.columns = [_CONTROL.sub("", str(c)) for c in out.columns]
     for col in out.columns:
         s = out[col]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype | pd.CategoricalDtype):
-            out[col] = s.astype("string").str.replace(_CONTROL, "", regex=True).astype(object).where(s.notna(), None)
+            out[col] = (
+                s.astype("string").str.replace(_CONTROL, "", regex=True).astype(object).where(s.notna(), None)
+            )
     return out
 
 

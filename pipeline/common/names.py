@@ -17,13 +17,22 @@ from pipeline.common.errors import SurveyError
 
 DISTRICT = "全区"  # the district aggregate's name in stored tables
 NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
-OVERVIEW_NAME = "全区总体情况"  # the district overview's report (its file name; the link says the area's own name)
+OVERVIEW_NAME = (
+    "全区总体情况"  # the district overview's report (its file name; the link says the area's own name)
+)
 INDEX_NAME = "index"
 RESERVED_UNIT_NAMES = (DISTRICT, OVERVIEW_NAME, INDEX_NAME, NO_UNIT)  # no unit may take these names
 MAX_NAME_CHARS = 60  # 180 bytes in UTF-8: room for suffixes and temporary-file prefixes under 255 bytes
 _PATH_CHARS = re.compile(r'[\\/:*?"<>|]')
 _SPACES = re.compile(r"\s+")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 def strip_invisible(text: str) -> str:
@@ -38,7 +47,9 @@ def has_control_characters(text: str) -> bool:
 
 def shown(text: str) -> str:
     """``text`` as a message can show it: invisible characters spelled out (``东湖街道[U+200B]``)."""
-    return "".join(f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text))
+    return "".join(
+        f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text)
+    )
 
 
 def safe_name(name: str, what: str = "名称") -> str:
@@ -50,7 +61,9 @@ def safe_name(name: str, what: str = "名称") -> str:
     """
     text = _SPACES.sub(" ", _PATH_CHARS.sub("_", strip_invisible(name))).strip(" .")
     if not text.strip("_ "):
-        raise SurveyError(f"{what}“{shown(name)}”不能用作文件名（去掉路径符号和不可见字符后什么也不剩），请改用普通的文字名称")
+        raise SurveyError(
+            f"{what}“{shown(name)}”不能用作文件名（去掉路径符号和不可见字符后什么也不剩），请改用普通的文字名称"
+        )
     if text.split(".")[0].upper() in _WINDOWS_RESERVED:
         text = "_" + text
     if len(text) > MAX_NAME_CHARS:
@@ -63,8 +76,10 @@ def survey_directory_name(name: str) -> str:
     """The survey name as a directory name; it must already be one (no silent renaming of a survey)."""
     safe = safe_name(name, "调查名称")
     if safe != str(name).strip() or str(name).strip() in (".", ".."):
-        raise SurveyError(f"调查名称“{shown(name)}”不能包含路径符号（/ \\ : * ? \" < > |）、不可见字符或“..”，"
-                          "也不能超过60个字；请用简单的名称，如“2026年度”")
+        raise SurveyError(
+            f'调查名称“{shown(name)}”不能包含路径符号（/ \\ : * ? " < > |）、不可见字符或“..”，'
+            "也不能超过60个字；请用简单的名称，如“2026年度”"
+        )
     return safe
 
 

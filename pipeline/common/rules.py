@@ -17,12 +17,14 @@ DELETE_GAIN = 0.02  # α if item deleted more than this above α is flagged
 
 
 def _flag(table: pd.DataFrame, column: str) -> pd.Series:
-    return table[column].fillna(False).astype(bool) if column in table else pd.Series(False, index=table.index)
+    return (
+        table[column].fillna(False).astype(bool) if column in table else pd.Series(False, index=table.index)
+    )
 
 
 def significantly_low(table: pd.DataFrame) -> pd.Series:
-    """Rows (unit × dimension or item) significantly below the rest of the area: tested, FDR-adjusted p < ALPHA,
-    and lower."""
+    """Rows (unit × dimension or item) significantly below the rest of the area: tested, FDR-adjusted
+    p < ALPHA, and lower."""
     return _flag(table, "significant") & (table["diff"] < 0)
 
 
@@ -32,5 +34,6 @@ def significantly_high(table: pd.DataFrame) -> pd.Series:
 
 
 def slightly_low(table: pd.DataFrame) -> pd.Series:
-    """Rows tested, not significant, but lower by at least a small effect (worded "略低于…未达到统计显著水平")."""
+    """Rows tested, not significant, but lower by at least a small effect
+    (worded "略低于…未达到统计显著水平")."""
     return _flag(table, "tested") & ~_flag(table, "significant") & (table["hedges_g"] <= SMALL_EFFECT)

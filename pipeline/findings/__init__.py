@@ -5,4 +5,11 @@ from pipeline.findings.build import build_findings, district_findings
 from pipeline.findings.model import DistrictFindings, UnitFindings
 from pipeline.findings.write import unit_slices, write_findings
 
-__all__ = ["DistrictFindings", "UnitFindings", "build_findings", "district_findings", "unit_slices", "write_findings"]
+__all__ = [
+    "DistrictFindings",
+    "UnitFindings",
+    "build_findings",
+    "district_findings",
+    "unit_slices",
+    "write_findings",
+]

@@ -47,7 +47,8 @@ def _figure_phrase(comp: pd.DataFrame, question: str, options: list[str], label:
 
 
 def _profile_phrases(comp: pd.DataFrame, w: dict) -> list[str]:
-    """The profile shares the 基本情况 quotes: the report section's figures, or each question's largest option."""
+    """The profile shares the 基本情况 quotes: the report section's figures, or each question's largest
+    option."""
     figures = w["profile_figures"]
     if figures is None:
         figures = []
@@ -55,7 +56,9 @@ def _profile_phrases(comp: pd.DataFrame, w: dict) -> list[str]:
             rows = comp.loc[(comp["question"] == qid) & ~comp["suppressed"]]
             if not rows.empty:
                 top = rows.sort_values("share", ascending=False).iloc[0]
-                figures.append({"question": qid, "options": [top["option"]], "label": f"{label}为“{top['option']}”的"})
+                figures.append(
+                    {"question": qid, "options": [top["option"]], "label": f"{label}为“{top['option']}”的"}
+                )
     return [p for f in figures if (p := _figure_phrase(comp, f["question"], f["options"], f["label"]))]
 
 
@@ -76,17 +79,25 @@ def basic_section(unit: str, a: Analysis, w: dict) -> dict:
     u = _unit_row(a, unit)
     by_rule = _in_rule_order(a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum())
     received, valid, rejected = int(u["received"]), int(u["valid"]), int(u["rejected"])
-    text = [f"本次调研在{unit}共回收问卷{received}份，其中有效问卷{valid}份"
-            + (f"（有效率{pct(valid / received)}）" if received else "")
-            + (f"，剔除无效问卷{rejected}份（" + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）" if rejected else "")
-            + "。"]
+    text = [
+        f"本次调研在{unit}共回收问卷{received}份，其中有效问卷{valid}份"
+        + (f"（有效率{pct(valid / received)}）" if received else "")
+        + (
+            f"，剔除无效问卷{rejected}份（" + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）"
+            if rejected
+            else ""
+        )
+        + "。"
+    ]
     comp = a.composition.loc[a.composition["unit"] == unit]
     parts = _profile_phrases(comp, w)
     communities = _count(u.get("communities"))
     suggestions = _count(u.get("suggestions"))
     rate = u.get("satisfaction_rate")
     if valid >= MIN_CELL:
-        covered = f"有效问卷覆盖{communities}个{w['community_label']}" if w["has_community"] and communities else ""
+        covered = (
+            f"有效问卷覆盖{communities}个{w['community_label']}" if w["has_community"] and communities else ""
+        )
         who = f"{w['respondents']}中" + "，".join(parts) if parts else ""
         if covered or who:
             text.append("；".join(x for x in (covered, who) if x) + "。")
@@ -130,10 +141,17 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
     else:
         for _, r in low.iterrows():
             neg = f"，{pct(r['unfavourable'])}的作答为负面评价" if pd.notna(r.get("unfavourable")) else ""
-            text.append(f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{rest}的{r['rest_mean']:.2f}分"
-                        f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，FDR校正后{p_text(r['p_fdr'])}{neg}）。")
+            text.append(
+                f"“{r['dimension_name']}”得分{r['mean']:.2f}分，显著低于{rest}的{r['rest_mean']:.2f}分"
+                f"（差距{-r['diff']:.2f}分，Hedges g={r['hedges_g']:.2f}，"
+                f"FDR校正后{p_text(r['p_fdr'])}{neg}）。"
+            )
     if tested and not slight.empty:
-        text.append("“" + "”“".join(slight["dimension_name"]) + f"”得分略低于{rest}，但差异未达到统计显著水平，宜持续关注。")
+        text.append(
+            "“"
+            + "”“".join(slight["dimension_name"])
+            + f"”得分略低于{rest}，但差异未达到统计显著水平，宜持续关注。"
+        )
     ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & significantly_low(a.unit_items)]
     low_items = ui.sort_values("diff").head(3)
     if tested and not low_items.empty:
@@ -141,25 +159,59 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
                     + "；".join(f"“{r['item_text']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
                                for _, r in low_items.iterrows()) + "。")
     if tested and not high.empty:
-        text.append("相对优势：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
-                                        for _, r in high.iterrows()) + "显著高于" + rest + "。")
-    pr = a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"] & ~a.problems["option"].str.startswith("其他")
-                        & (a.problems["count"] > 0)]
+        text.append(
+            "相对优势："
+            + "、".join(
+                f"“{r['dimension_name']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
+                for _, r in high.iterrows()
+            )
+            + "显著高于"
+            + rest
+            + "。"
+        )
+    pr = a.problems.loc[
+        (a.problems["unit"] == unit)
+        & ~a.problems["suppressed"]
+        & ~a.problems["option"].str.startswith("其他")
+        & (a.problems["count"] > 0)
+    ]
     top = pr.sort_values("share", ascending=False).groupby("question", sort=False).head(3)
     if n_valid >= MIN_CELL:
         for qid, label in w["multi"].items():
             chosen = top.loc[top["question"] == qid]
             if not chosen.empty:
-                text.append(f"在“{label}”（多选）中，选择最多的依次是："
-                            + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in chosen.iterrows()) + "。")
-    return {"significant_low": [_dim_record(r) for _, r in low.iterrows()],
-            "slightly_low": slight["dimension_name"].tolist() if tested else [],
-            "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
-            "low_items": [{"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
-                           "rest_mean": float(r["rest_mean"])} for _, r in low_items.iterrows()] if tested else [],
-            "top_choices": [{"question": r["question"], "option": r["option"], "share": float(r["share"]), "ci_low": float(r["ci_low"]),
-                             "ci_high": float(r["ci_high"])} for _, r in top.iterrows()],
-            "text": text}
+                text.append(
+                    f"在“{label}”（多选）中，选择最多的依次是："
+                    + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in chosen.iterrows())
+                    + "。"
+                )
+    return {
+        "significant_low": [_dim_record(r) for _, r in low.iterrows()],
+        "slightly_low": slight["dimension_name"].tolist() if tested else [],
+        "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
+        "low_items": [
+            {
+                "item": r["item"],
+                "text": r["item_text"],
+                "mean": float(r["mean"]),
+                "rest_mean": float(r["rest_mean"]),
+            }
+            for _, r in low_items.iterrows()
+        ]
+        if tested
+        else [],
+        "top_choices": [
+            {
+                "question": r["question"],
+                "option": r["option"],
+                "share": float(r["share"]),
+                "ci_low": float(r["ci_low"]),
+                "ci_high": float(r["ci_high"]),
+            }
+            for _, r in top.iterrows()
+        ],
+        "text": text,
+    }
 
 
 def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
@@ -198,13 +250,19 @@ def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
 def scoring_note(w: dict) -> str:
     """What scores and "负面评价" mean, from the scales the dimensions use."""
     used = list(dict.fromkeys(w["dimension_scales"].values()))
-    parts = [f"“{'/'.join(w['scales'][s]['unfavourable'])}”（反向题为“{'/'.join(w['scales'][s]['favourable'])}”）"
-             for s in used]
+    parts = [
+        f"“{'/'.join(w['scales'][s]['unfavourable'])}”（反向题为“{'/'.join(w['scales'][s]['favourable'])}”）"
+        for s in used
+    ]
     return "注：反向表述的题目已反向计分，分数越高表示情况越好；负面评价指选择" + "或".join(parts) + "。"
 
 
-def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict, w: dict) -> dict:
-    th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)].sort_values("count", ascending=False)
+def suggestions_section(
+    unit: str, a: Analysis, questionnaire: Questionnaire, problems: dict, w: dict
+) -> dict:
+    th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)].sort_values(
+        "count", ascending=False
+    )
     quotes = a.quotes.loc[a.quotes["unit"] == unit]
     n = _count(_unit_row(a, unit).get("suggestions")) or 0
     problem_dims = {d["dimension"]: d["name"] for d in problems["significant_low"]}
@@ -220,10 +278,18 @@ def suggestions_section(unit: str, a: Analysis, questionnaire: Questionnaire, pr
     elif n == 0:
         text = ["本次调研未征集到意见建议。"]
     else:
-        text = [f"共征集意见建议{n}条"
-                + ("，主要集中在" + "、".join(f"{t['theme']}（{t['count']}条）" for t in sorted(themes, key=lambda t: -t["count"])[:5])
-                   if themes else "")
-                + "（一条意见可涉及多个主题）。"]
+        text = [
+            f"共征集意见建议{n}条"
+            + (
+                "，主要集中在"
+                + "、".join(
+                    f"{t['theme']}（{t['count']}条）" for t in sorted(themes, key=lambda t: -t["count"])[:5]
+                )
+                if themes
+                else ""
+            )
+            + "（一条意见可涉及多个主题）。"
+        ]
         for t in themes:
             if t["problems"]:
                 text.append(f"针对“{'、'.join(t['problems'])}”方面的问题，受访者提出{t['theme']}方面的意见建议{t['count']}条。")
@@ -256,10 +322,13 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
     u, d = a.units.loc[a.units["valid"] > 0], a.district.iloc[0]
     by_rule = _in_rule_order(a.rejections.groupby("rule")["count"].sum())
     kinds = u["kind"].value_counts()
-    text = [f"本次调研覆盖{questionnaire.district}{len(u)}个{w['unit_label']}"
-            + ("（" + "、".join(f"{k}{int(kinds[k])}个" for k in kinds.index) + "）" if len(kinds) > 1 else "")
-            + f"，共回收问卷{int(d['received'])}份，有效问卷{int(d['valid'])}份，剔除{int(d['rejected'])}份（"
-            + "、".join(f"{k}{v}份" for k, v in by_rule.items()) + "）。"]
+    text = [
+        f"本次调研覆盖{questionnaire.district}{len(u)}个{w['unit_label']}"
+        + ("（" + "、".join(f"{k}{int(kinds[k])}个" for k in kinds.index) + "）" if len(kinds) > 1 else "")
+        + f"，共回收问卷{int(d['received'])}份，有效问卷{int(d['valid'])}份，剔除{int(d['rejected'])}份（"
+        + "、".join(f"{k}{v}份" for k, v in by_rule.items())
+        + "）。"
+    ]
     no_unit = a.units.loc[a.units["unit"] == NO_UNIT, "received"]
     if not no_unit.empty:
         text.append(f"其中{int(no_unit.iloc[0])}份问卷未填写所在{w['unit_label']}，计入回收总数后剔除。")
@@ -280,14 +349,33 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
     text.append(f"经FDR校正，共有{sig['unit'].nunique()}个{w['unit_label']}的{len(sig)}项维度得分显著低于{w['rest']}。")
     diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
     if diff_dims:
-        text.append(f"Welch方差分析显示，各{w['unit_label']}之间差异显著的维度有：" + "、".join(f"“{d}”" for d in diff_dims) + "。")
+        text.append(
+            f"Welch方差分析显示，各{w['unit_label']}之间差异显著的维度有："
+            + "、".join(f"“{d}”" for d in diff_dims)
+            + "。"
+        )
     lowest = dd.sort_values("mean").head(3)
-    text.append(f"{w['area']}得分最低的三个维度是：" + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows()) + "。")
+    text.append(
+        f"{w['area']}得分最低的三个维度是："
+        + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows())
+        + "。"
+    )
     if not a.drivers.empty and a.drivers["importance"].notna().any():
         top = a.drivers.sort_values("importance", ascending=False).head(3)
-        text.append(f"与“{w['overall']['label']}”关联最强的维度依次是："
-                    + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）" for _, r in top.iterrows())
-                    + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。")
-    return DistrictFindings.model_validate({"district": questionnaire.district, "survey_title": questionnaire.title, "text": text,
-            "units": u["unit"].tolist(), "received": int(d["received"]), "valid": int(d["valid"]),
-            "rejected_by_rule": by_rule, "significant_low": int(len(sig))})
+        text.append(
+            f"与“{w['overall']['label']}”关联最强的维度依次是："
+            + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）" for _, r in top.iterrows())
+            + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。"
+        )
+    return DistrictFindings.model_validate(
+        {
+            "district": questionnaire.district,
+            "survey_title": questionnaire.title,
+            "text": text,
+            "units": u["unit"].tolist(),
+            "received": int(d["received"]),
+            "valid": int(d["valid"]),
+            "rejected_by_rule": by_rule,
+            "significant_low": int(len(sig)),
+        }
+    )

@@ -20,16 +20,26 @@ def unit_slices(a: Analysis) -> dict[str, Analysis]:
              for name, df in tables.items()}
     out = {}
     for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
-        out[unit] = Analysis(**{name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
-                                for name, parts in split.items()})
+        out[unit] = Analysis(
+            **{
+                name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
+                for name, parts in split.items()
+            }
+        )
     return out
 
 
 def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
     """``findings/<unit>.json`` for every unit with valid responses, and ``findings/全区.json``."""
-    paths = {unit: write_text(findings_path(out_dir, unit), build_findings(unit, part, questionnaire).model_dump_json(indent=2))
-             for unit, part in unit_slices(a).items()}
-    paths[DISTRICT] = write_text(findings_path(out_dir, DISTRICT), district_findings(a, questionnaire).model_dump_json(indent=2))
+    paths = {
+        unit: write_text(
+            findings_path(out_dir, unit), build_findings(unit, part, questionnaire).model_dump_json(indent=2)
+        )
+        for unit, part in unit_slices(a).items()
+    }
+    paths[DISTRICT] = write_text(
+        findings_path(out_dir, DISTRICT), district_findings(a, questionnaire).model_dump_json(indent=2)
+    )
     return paths
 
 

@@ -11,5 +11,14 @@ from pipeline.ingest.files import (
 )
 from pipeline.ingest.mapping import map_headers, match_headers, read_mapping
 
-__all__ = ["Ingested", "expand_inputs", "header_report", "ingest_file", "ingest_files", "ingest_frame", "map_headers",
-           "match_headers", "read_mapping"]
+__all__ = [
+    "Ingested",
+    "expand_inputs",
+    "header_report",
+    "ingest_file",
+    "ingest_files",
+    "ingest_frame",
+    "map_headers",
+    "match_headers",
+    "read_mapping",
+]

@@ -48,7 +48,9 @@ class Source:
 
 def _bad_value(src: Source, i: int, col: str, value: str, q: Question) -> SurveyError:
     expected = "、".join(q.options) if q.options else "数字"
-    return src.error(f"无法识别的答案“{shown(value)}”，应为以下之一：{expected}（或选项序号1–{len(q.options)}）", i, col)
+    return src.error(
+        f"无法识别的答案“{shown(value)}”，应为以下之一：{expected}（或选项序号1–{len(q.options)}）", i, col
+    )
 
 
 def _unit_key(name: str) -> str:
@@ -75,7 +77,9 @@ def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Ser
     lookup = _lookup(q)
     cells = values.map(cell)
     blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
-    codes = cells.map(lambda v: lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if q.role == "unit" else None))
+    codes = cells.map(
+        lambda v: lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if q.role == "unit" else None)
+    )
     bad = ~blank & codes.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -83,8 +87,11 @@ def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Ser
         if q.role == "unit":
             close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
             hint = f"，最接近的是：{'、'.join(close)}" if close else ""
-            raise src.error(f"不认识的{q.short}“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
-                            i, col)
+            raise src.error(
+                f"不认识的{q.short}“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
+                i,
+                col,
+            )
         raise _bad_value(src, i, col, value, q)
     return codes.where(~blank).astype("Int64")
 
@@ -172,13 +179,24 @@ def _day_month(cells: pd.Series, date_order: str | None, src: Source, column: st
     if order is None:
         first, second = a > 12, b > 12
         if first.any() and second.any():
-            i, j = int(np.flatnonzero(has)[np.flatnonzero(first)[0]]), int(np.flatnonzero(has)[np.flatnonzero(second)[0]])
-            raise src.error(f"提交时间的日、月顺序前后不一致（“{cells.iloc[i]}”与第{int(src.rows[j])}行的“{cells.iloc[j]}”）；"
-                            "请检查导出文件", i, column)
+            i, j = (
+                int(np.flatnonzero(has)[np.flatnonzero(first)[0]]),
+                int(np.flatnonzero(has)[np.flatnonzero(second)[0]]),
+            )
+            raise src.error(
+                f"提交时间的日、月顺序前后不一致（“{cells.iloc[i]}”与第{int(src.rows[j])}行的“{cells.iloc[j]}”）；"
+                "请检查导出文件",
+                i,
+                column,
+            )
         if not (first.any() or second.any()):
             i = int(np.flatnonzero(has)[0])
-            raise src.error(f"提交时间“{cells.iloc[i]}”是“日/月/年”还是“月/日/年”无法确定（整列没有大于12的日或月）；"
-                            "请用 --date-order dmy（日/月/年）或 --date-order mdy（月/日/年）指定", i, column)
+            raise src.error(
+                f"提交时间“{cells.iloc[i]}”是“日/月/年”还是“月/日/年”无法确定（整列没有大于12的日或月）；"
+                "请用 --date-order dmy（日/月/年）或 --date-order mdy（月/日/年）指定",
+                i,
+                column,
+            )
         order = "dmy" if first.any() else "mdy"
     day, month = (a, b) if order == "dmy" else (b, a)
     rewritten = (parts.loc[has, 2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
@@ -210,7 +228,11 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFr
         bad = times.isna() & (cells != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise src.error(f"提交时间“{shown(df['提交答卷时间'].iloc[i])}”无法识别，应形如 2024/3/5 9:07:03", i, "提交答卷时间")
+            raise src.error(
+                f"提交时间“{shown(df['提交答卷时间'].iloc[i])}”无法识别，应形如 2024/3/5 9:07:03",
+                i,
+                "提交答卷时间",
+            )
         out["submitted_at"] = times
     else:
         out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
@@ -220,12 +242,18 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFr
         bad = (secs.isna() & (cells != "")) | (secs < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise src.error(f"答题用时“{shown(df['所用时间'].iloc[i])}”无法识别，应形如“125秒”", i, "所用时间")
+            raise src.error(
+                f"答题用时“{shown(df['所用时间'].iloc[i])}”无法识别，应形如“125秒”", i, "所用时间"
+            )
         out["duration_s"] = secs.astype(float)
     else:
         out["duration_s"] = np.nan
     for name, dst in (("来源", "channel"), ("来自IP", "ip")):
-        out[dst] = df[name].map(cell).astype("string") if name in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+        out[dst] = (
+            df[name].map(cell).astype("string")
+            if name in df.columns
+            else pd.Series(pd.NA, index=df.index, dtype="string")
+        )
     out["channel"] = redact_series(out["channel"])
     return out
 
@@ -252,7 +280,11 @@ def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str,
         match = next((k for k in known if _community_key(k) == _community_key(str(name))), None)
         if match is None:
             close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
-            hint = f"最接近的是：{'、'.join(close)}" if close else f"{unit}已知的{label}有：{listed(known) or '（无）'}"
+            hint = (
+                f"最接近的是：{'、'.join(close)}"
+                if close
+                else f"{unit}已知的{label}有：{listed(known) or '（无）'}"
+            )
             raise src.error(f"不认识的{label}“{shown(name)}”（{unit}），不在地名参考表中；{hint}", i, col)
         out.iloc[i] = match
     return out

@@ -77,7 +77,9 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
         q = questionnaire.by_id[qid]
         if q.type == "single":
             codes = code_choice(df[col], q, src, col)
-            cat = pd.Categorical.from_codes((codes.fillna(0).astype(int) - 1).to_numpy(), categories=q.options, ordered=True)
+            cat = pd.Categorical.from_codes(
+                (codes.fillna(0).astype(int) - 1).to_numpy(), categories=q.options, ordered=True
+            )
             parts.append(pd.Series(cat, index=df.index, name=qid))
         elif q.type == "likert":
             parts.append(code_choice(df[col], q, src, col).rename(qid))
@@ -97,8 +99,9 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     places = questionnaire.known_places()
     if community is not None and places is not None:
         col = next(c for c, i in mapping.items() if i == community.id)
-        frame[community.id] = normalise_communities(frame[community.id], frame[questionnaire.unit_question.id], places, src, col,
-                                                    community.short)
+        frame[community.id] = normalise_communities(
+            frame[community.id], frame[questionnaire.unit_question.id], places, src, col, community.short
+        )
     dup = frame["resp_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -106,8 +109,9 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
 
 
-def header_report(path: str | Path, questionnaire: Questionnaire,
-                  overrides: dict[str, str] | None = None) -> tuple[list[tuple[Question, list[str]]], list[str], Ingested]:
+def header_report(
+    path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None
+) -> tuple[list[tuple[Question, list[str]]], list[str], Ingested]:
     """Per question, the export's columns matched to it (none: not found); the columns matched to nothing;
     and what the reader worked out. Never raises on headers: this is the report ``survey ingest`` prints."""
     path = Path(path)
@@ -117,8 +121,15 @@ def header_report(path: str | Path, questionnaire: Questionnaire,
     df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
     mapping, unmapped = match_headers(list(df.columns), questionnaire, overrides)
     origin = df.attrs.get("origin", {})
-    rows = [(q, [o for c, qid in mapping.items() if qid == q.id for o in origin.get(c, [c])]) for q in questionnaire.questions]
-    return rows, unmapped, Ingested(frame=raw.head(0), file=path.name, format=fmt, mapping=mapping, notes=table.notes)
+    rows = [
+        (q, [o for c, qid in mapping.items() if qid == q.id for o in origin.get(c, [c])])
+        for q in questionnaire.questions
+    ]
+    return (
+        rows,
+        unmapped,
+        Ingested(frame=raw.head(0), file=path.name, format=fmt, mapping=mapping, notes=table.notes),
+    )
 
 
 def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
@@ -149,13 +160,23 @@ def expand_inputs(paths: list[str | Path]) -> list[Path]:
     return out
 
 
-def ingest_files(paths: list[str | Path], questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
-                 date_order: str | None = None) -> pd.DataFrame:
+def ingest_files(
+    paths: list[str | Path],
+    questionnaire: Questionnaire,
+    overrides: dict[str, str] | None = None,
+    date_order: str | None = None,
+) -> pd.DataFrame:
     """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row."""
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
     paths = expand_inputs(paths)
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
-        raise SurveyError("有重名的导出文件：" + "、".join(sorted({n for n in names if names.count(n) > 1})) + "，请改名以便区分来源")
-    return pd.concat([ingest_file(p, questionnaire, overrides, date_order).frame for p in paths], ignore_index=True)
+        raise SurveyError(
+            "有重名的导出文件："
+            + "、".join(sorted({n for n in names if names.count(n) > 1}))
+            + "，请改名以便区分来源"
+        )
+    return pd.concat(
+        [ingest_file(p, questionnaire, overrides, date_order).frame for p in paths], ignore_index=True
+    )

@@ -27,10 +27,40 @@ NOT_CHOSEN = {"0", "0.0", "False", "false"}
 META = ("序号", "提交答卷时间", "所用时间", "来源", "来自IP")
 TENCENT = {"编号": "序号", "结束答题时间": "提交答卷时间", "答题时长": "所用时间", "IP": "来自IP"}
 KOBO = {"_uuid": "序号", "_submission_time": "提交答卷时间"}
-DROP_EXACT = {"开始答题时间", "来源详情", "总分", "用户类型", "用户标识", "昵称", "UA", "Referrer", "自定义字段",
-              "清洗数据结果", "智能清洗数据无效概率", "start", "end", "today", "deviceid", "phonenumber", "username",
-              "simserial", "subscriberid", "_id", "_index", "_validation_status", "_notes", "_status", "_submitted_by",
-              "_tags", "_version_", "__version__", "meta/instanceID", "_attachments", "_geolocation", "_xform_id_string"}
+DROP_EXACT = {
+    "开始答题时间",
+    "来源详情",
+    "总分",
+    "用户类型",
+    "用户标识",
+    "昵称",
+    "UA",
+    "Referrer",
+    "自定义字段",
+    "清洗数据结果",
+    "智能清洗数据无效概率",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "phonenumber",
+    "username",
+    "simserial",
+    "subscriberid",
+    "_id",
+    "_index",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "_tags",
+    "_version_",
+    "__version__",
+    "meta/instanceID",
+    "_attachments",
+    "_geolocation",
+    "_xform_id_string",
+}
 DROP_PREFIX = ("地理位置", "_")
 MATRIX_RE = re.compile(r"^\s*(?:第(?P<n1>\d+)题|(?P<n2>\d+)\s*[、.．])\s*[(（](?P<inner>.*)[)）]\s*$")
 TENCENT_OPTION_RE = re.compile(r"^\s*(?P<num>\d+)\s*[.．、]\s*(?P<stem>.*?)[:：](?P<option>[^:：]*)$")
@@ -45,7 +75,7 @@ def export_header(q) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Fold full-width forms (NFKC), drop whitespace, punctuation and invisible characters, for tolerant matching."""
+    """Fold full-width forms (NFKC); drop spaces, punctuation and invisible characters (tolerant matching)."""
     text = unicodedata.normalize("NFKC", str(text))
     return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZSC"))
 
@@ -99,7 +129,9 @@ def detect(columns: list[str]) -> str:
 
 
 def _drop_personal_and_noise(df: pd.DataFrame) -> pd.DataFrame:
-    keep = [c for c in df.columns if c not in DROP_EXACT and not (c.startswith(DROP_PREFIX) and c not in KOBO)]
+    keep = [
+        c for c in df.columns if c not in DROP_EXACT and not (c.startswith(DROP_PREFIX) and c not in KOBO)
+    ]
     return df[keep]
 
 
@@ -141,7 +173,9 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
     elif fmt == "kobo":
         duration = _kobo_duration(df)
         df = df.rename(columns=KOBO)
-        df.columns = [c.split("/")[-1] if "/" in c and not _is_kobo_option(c, questionnaire) else c for c in df.columns]
+        df.columns = [
+            c.split("/")[-1] if "/" in c and not _is_kobo_option(c, questionnaire) else c for c in df.columns
+        ]
         if duration is not None:
             df["所用时间"] = duration
     df = _drop_personal_and_noise(df)

@@ -26,7 +26,13 @@ from pipeline.ingest.formats import (
 )
 from pipeline.questionnaire import Questionnaire
 
-META_COLUMNS = {"序号": "resp_id", "提交答卷时间": "submitted_at", "所用时间": "duration_s", "来源": "channel", "来自IP": "ip"}
+META_COLUMNS = {
+    "序号": "resp_id",
+    "提交答卷时间": "submitted_at",
+    "所用时间": "duration_s",
+    "来源": "channel",
+    "来自IP": "ip",
+}
 REQUIRED_META_WJX = ("序号", "提交答卷时间", "所用时间")
 LISTED_AT_MOST = 12  # names listed in one message; the rest are counted
 
@@ -40,7 +46,9 @@ def read_mapping(path: str | Path | None) -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SurveyError(f"列对应文件无法读取：{exc}", file=str(path)) from None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
         raise SurveyError("列对应文件应为“表头: 题目id”的键值对", file=str(path))
     return data
 
@@ -57,8 +65,12 @@ def match_headers(columns: list[str], questionnaire: Questionnaire,
     overrides = overrides or {}
     by_stem = {normalize_text(q.text): q for q in questionnaire.questions}
     numbers = pd.Series([q.number for q in questionnaire.questions if q.number is not None], dtype="Int64")
-    shared = set(numbers[numbers.duplicated()])  # a matrix's rows share its number: only the text can tell them
-    by_number = {q.number: q for q in questionnaire.questions if q.number is not None and q.number not in shared}
+    shared = set(
+        numbers[numbers.duplicated()]
+    )  # a matrix's rows share its number: only the text can tell them
+    by_number = {
+        q.number: q for q in questionnaire.questions if q.number is not None and q.number not in shared
+    }
     mapping: dict[str, str] = {}
     unmapped: list[str] = []
     for col in columns:
@@ -91,7 +103,7 @@ def header_scorer(questionnaire: Questionnaire, overrides: dict[str, str] | None
 
 def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt: str = "wjx",
                 overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-    """Map headers to question ids; a Chinese error saying what does not match (and what likely went wrong)."""
+    """Map headers to question ids; a Chinese error says what does not match (and what likely went wrong)."""
     overrides = overrides or {}
     unknown = [f"“{h}”→“{q}”" for h, q in overrides.items() if q not in questionnaire.by_id]
     if unknown:
@@ -100,7 +112,10 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt
     seen: dict[str, str] = {}
     for col, qid in mapping.items():
         if qid in seen:
-            raise SurveyError(f"列“{col}”和列“{seen[qid]}”都对应题目“{qid}”，无法确定使用哪一列（可用列对应文件指定）", file=file)
+            raise SurveyError(
+                f"列“{col}”和列“{seen[qid]}”都对应题目“{qid}”，无法确定使用哪一列（可用列对应文件指定）",
+                file=file,
+            )
         seen[qid] = col
     missing_meta = [c for c in REQUIRED_META_WJX if c not in columns] if fmt == "wjx" else []
     missing_q = [q for q in questionnaire.questions if q.id not in seen]
@@ -110,13 +125,20 @@ def map_headers(columns: list[str], questionnaire: Questionnaire, file: str, fmt
     if len(seen) < max(1, total // 3):
         raise SurveyError(
             f"表头与问卷定义几乎对不上（问卷定义有{total}道题，表头中只找到{len(seen)}道）。可能的原因：用错了问卷定义文件；"
-            "导出时选了其他格式；表头不在前10行；或文件的列分隔符不对。文件的表头是：" + listed([f"“{c}”" for c in columns])
-            + "。可以用 --mapping 指定列对应文件", file=file)
+            "导出时选了其他格式；表头不在前10行；或文件的列分隔符不对。文件的表头是："
+            + listed([f"“{c}”" for c in columns])
+            + "。可以用 --mapping 指定列对应文件",
+            file=file,
+        )
     parts = []
     if missing_meta:
         parts.append("缺少问卷星元数据列：" + "、".join(missing_meta))
     if missing_q:
-        parts.append("以下题目在表头中找不到：" + listed([f"{export_header(q)}（{q.id}）" for q in missing_q]))
+        parts.append(
+            "以下题目在表头中找不到：" + listed([f"{export_header(q)}（{q.id}）" for q in missing_q])
+        )
     if unmapped:
         parts.append("无法识别的列：" + listed(unmapped))
-    raise SurveyError("表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file)
+    raise SurveyError(
+        "表头与问卷定义不一致。" + "。".join(parts) + "。可以用 --mapping 指定列对应文件", file=file
+    )

@@ -59,20 +59,26 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
             df = _read_sav(path)
             table = Table(df.set_axis(range(2, len(df) + 2), axis=0))
         elif kind in ("xlsx", "xls"):
-            table = _pick(pd.read_excel(path, dtype=str, sheet_name=None, header=None, engine="calamine"), score, path)
+            table = _pick(
+                pd.read_excel(path, dtype=str, sheet_name=None, header=None, engine="calamine"), score, path
+            )
         elif kind == "text":
             table = _read_text(path, score)
             if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
                 if table.frame.shape[1] < 2 or table.frame.empty:
-                    raise SurveyError(f"文件扩展名是{path.suffix}，但内容不是Excel表格（也不是CSV表格）；请重新下载导出文件",
-                                      file=str(path))
+                    raise SurveyError(
+                        f"文件扩展名是{path.suffix}，但内容不是Excel表格（也不是CSV表格）；请重新下载导出文件",
+                        file=str(path),
+                    )
                 notes.append(f"文件扩展名是{path.suffix}，但内容是文本表格（CSV），已按CSV读取")
         else:
             raise SurveyError(_UNREADABLE[kind], file=str(path))
     except SurveyError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
-        raise SurveyError(f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)) from None
+        raise SurveyError(
+            f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
+        ) from None
     table.notes[:0] = notes
     df = table.frame
     if df.shape[1] == 0:
@@ -85,16 +91,19 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
 
 
 _UNREADABLE = {
-    "encrypted": "Excel文件设置了打开密码（已加密），无法读取；请在Excel中取消密码（文件→信息→保护工作簿）后另存再导入",
+    "encrypted": "Excel文件设置了打开密码（已加密），无法读取；"
+    "请在Excel中取消密码（文件→信息→保护工作簿）后另存再导入",
     "damaged": "Excel文件已损坏或不完整（可能下载没有完成）；请重新下载导出文件",
-    "html": "这是网页文件（HTML），不是Excel表格；请在问卷平台重新下载Excel或CSV格式，或用Excel打开后另存为.xlsx",
+    "html": "这是网页文件（HTML），不是Excel表格；"
+    "请在问卷平台重新下载Excel或CSV格式，或用Excel打开后另存为.xlsx",
     "binary": "无法识别的文件内容：不是Excel、CSV或SPSS文件",
     "empty": "文件是空的，没有表头",
 }
 
 
 def content_kind(path: Path) -> str:
-    """What the file is, from its first bytes: xlsx, xls, encrypted, damaged, sav, html, text, binary, empty."""
+    """What the file is, from its first bytes: xlsx, xls, encrypted, damaged, sav, html, text, binary or
+    empty."""
     with path.open("rb") as fh:
         head = fh.read(4096)
     if not head.strip():
@@ -161,7 +170,11 @@ def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
     """Text and the encoding used: BOMs first, then UTF-8, then the likeliest Chinese encoding."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
     try:
@@ -204,8 +217,10 @@ def _read_text(path: Path, score: Scorer) -> Table:
     grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
                        names=range(width), skip_blank_lines=False)
     if grid.shape[1] == 1 and len(sample) > 1:
-        raise SurveyError("只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",
-                          file=str(path))
+        raise SurveyError(
+            "只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",
+            file=str(path),
+        )
     row, _ = _header_row(grid, score)
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"文件编码：{encoding.upper()}"]
     return _with_header(grid, row, notes)

@@ -68,10 +68,14 @@ KNOWN_SCALES: list[tuple[str, list[str]]] = [
 ]
 AGREEMENT_KINDS = ("同意程度", "符合程度")
 # wording that often marks a negatively worded item (agreeing with it is bad)
-NEGATIVE = re.compile(r"存在.{0,16}(?:问题|现象|情况)|繁重|流于形式|形式主义|官僚主义|走过场|过度|重复|反复|频繁|难以|困难|"
-                      r"负担|压力大|仍然(?:存在|较多)|大量|不够|不足|不到位|不强|不高|不好|不力|不严|不规范|不积极|不及时|"
-                      r"不突出|不明显|不充分|不落实|缺乏|薄弱|滞后|较差|漠不关心|不相称")
-UNIT_WORDS = re.compile(r"(?:所在|居住|属于|来自).{0,6}(?:街道|乡镇|镇|乡|社区|村|单位)|(?:街道|乡镇)|^unit$|单位")
+NEGATIVE = re.compile(
+    r"存在.{0,16}(?:问题|现象|情况)|繁重|流于形式|形式主义|官僚主义|走过场|过度|重复|反复|频繁|难以|困难|"
+    r"负担|压力大|仍然(?:存在|较多)|大量|不够|不足|不到位|不强|不高|不好|不力|不严|不规范|不积极|不及时|"
+    r"不突出|不明显|不充分|不落实|缺乏|薄弱|滞后|较差|漠不关心|不相称"
+)
+UNIT_WORDS = re.compile(
+    r"(?:所在|居住|属于|来自).{0,6}(?:街道|乡镇|镇|乡|社区|村|单位)|(?:街道|乡镇)|^unit$|单位"
+)
 COMMUNITY_WORDS = re.compile(r"社区|村|community|village")
 OVERALL_WORDS = re.compile(r"(?:总体|总的来说|整体|综合|overall).{0,40}(?:满意|评价|看法)|overall")
 OPEN_WORDS = re.compile(r"意见|建议|suggest")
@@ -164,7 +168,9 @@ def _group(df: pd.DataFrame) -> list[Draft]:
             else:
                 key = f"#{number}"
                 d = get(key, number, h.group("stem"))
-                if d.columns and d.text != h.group("stem"):  # several "N.text" columns with one number: a matrix
+                if d.columns and d.text != h.group(
+                    "stem"
+                ):  # several "N.text" columns with one number: a matrix
                     d.text, d.stem = f"第{number}题", None
                 d.columns.append(col)
             dash = None
@@ -227,13 +233,24 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
         observed = [v for c in cols for v in _values(df[c]).unique()]
         scale = _scale_for(observed)
         for c in cols:
-            row = Draft(key=c, number=d.number, text=_row_text(c), columns=[c], kind="likert", matrix=d.number,
-                        group=d.key, stem=d.stem)
+            row = Draft(
+                key=c,
+                number=d.number,
+                text=_row_text(c),
+                columns=[c],
+                kind="likert",
+                matrix=d.number,
+                group=d.key,
+                stem=d.stem,
+            )
             row.options, row.scale = scale
             rows.append(row)
         return rows
     values = _values(df[cols[0]])
-    if values.str.contains(MULTI_SEP, regex=False).any() or values.str.fullmatch(r"\d+(?:\s*[,，;；]\s*\d+)+").any():
+    if (
+        values.str.contains(MULTI_SEP, regex=False).any()
+        or values.str.fullmatch(r"\d+(?:\s*[,，;；]\s*\d+)+").any()
+    ):
         d.kind = "multi"
         parts = [p.split("〖")[0] for v in values for p in split_multi(v)]
         if all(p.isdigit() for p in parts):
@@ -283,18 +300,39 @@ def _scale_for(observed: list[str]) -> tuple[list[str], str]:
 def _roles(questions: list[Draft]) -> None:
     """Unit, community, overall and open questions, by their wording."""
     singles = [q for q in questions if q.kind == "single" and q.group is None]
-    unit = next((q for q in singles if UNIT_WORDS.search(q.text) and not COMMUNITY_WORDS.fullmatch(q.text)), None)
+    unit = next(
+        (q for q in singles if UNIT_WORDS.search(q.text) and not COMMUNITY_WORDS.fullmatch(q.text)), None
+    )
     if unit is None and singles:
         unit = singles[0]
         unit.notes.append("没有找到题干像“您所在的街道（乡镇）”的题目，暂把这道题当作单位题：请确认")
     if unit is not None:
         unit.role = "unit"
-    community = next((q for q in questions if q is not unit and q.kind in ("single", "text") and q.group is None
-                      and COMMUNITY_WORDS.search(q.text) and re.search(r"所在|居住|名称|community|village", q.text)), None)
+    community = next(
+        (
+            q
+            for q in questions
+            if q is not unit
+            and q.kind in ("single", "text")
+            and q.group is None
+            and COMMUNITY_WORDS.search(q.text)
+            and re.search(r"所在|居住|名称|community|village", q.text)
+        ),
+        None,
+    )
     if community is not None:
         community.role, community.kind, community.options = "community", "text", []
-    overall = next((q for q in questions if q.kind in ("likert", "single") and q.group is None and q.role is None
-                    and OVERALL_WORDS.search(q.text)), None)
+    overall = next(
+        (
+            q
+            for q in questions
+            if q.kind in ("likert", "single")
+            and q.group is None
+            and q.role is None
+            and OVERALL_WORDS.search(q.text)
+        ),
+        None,
+    )
     if overall is not None:
         overall.role = "overall"
     opens = [q for q in questions if q.kind == "text" and q.role is None and OPEN_WORDS.search(q.text)]
@@ -383,9 +421,14 @@ def draft_questionnaire(path: Path) -> tuple[str, dict]:
             q.reverse = True
     title = _title(path)
     text = _emit(path, title, questions, dimensions, table.notes, fmt, _frequent_words(questions, df))
-    summary = {"questions": len(questions), "dimensions": len(dimensions), "scales": sorted(k for k in kinds if k),
-               "roles": {q.role: q.text for q in questions if q.role}, "reverse": sum(q.reverse for q in questions),
-               "format": fmt}
+    summary = {
+        "questions": len(questions),
+        "dimensions": len(dimensions),
+        "scales": sorted(k for k in kinds if k),
+        "roles": {q.role: q.text for q in questions if q.role},
+        "reverse": sum(q.reverse for q in questions),
+        "format": fmt,
+    }
     return text, summary
 
 
@@ -417,7 +460,12 @@ def _title(path: Path) -> str:
 
 def _y(value) -> str:
     """A YAML scalar or flow list on one line."""
-    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+    return (
+        yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
+        .strip()
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def _frequent_words(questions: list[Draft], df: pd.DataFrame) -> list[str]:
@@ -433,14 +481,23 @@ def _frequent_words(questions: list[Draft], df: pd.DataFrame) -> list[str]:
     return words["keyword"].tolist()
 
 
-def _emit(path: Path, title: str, questions: list[Draft], dimensions: list[list[Draft]], notes: list[str], fmt: str,
-          hints: list[str]) -> str:
+def _emit(
+    path: Path,
+    title: str,
+    questions: list[Draft],
+    dimensions: list[list[Draft]],
+    notes: list[str],
+    fmt: str,
+    hints: list[str],
+) -> str:
     scales: dict[tuple, str] = {}
     for q in questions:
         if q.kind == "likert" and tuple(q.options) not in scales:
             scales[tuple(q.options)] = f"scale{len(scales) + 1}"
     district = DISTRICT_IN_TITLE.match(title)
-    topic = re.sub(r"(?:情况)?(?:调查问卷|问卷调查|调查|问卷|调研)$", "", title[district.end():] if district else title)
+    topic = re.sub(
+        r"(?:情况)?(?:调查问卷|问卷调查|调查|问卷|调研)$", "", title[district.end() :] if district else title
+    )
     in_dims = {id(q) for d in dimensions for q in d}
     first_dim = min((questions.index(d[0]) for d in dimensions), default=len(questions))
     unit = next((q for q in questions if q.role == "unit"), None)
@@ -450,7 +507,8 @@ def _emit(path: Path, title: str, questions: list[Draft], dimensions: list[list[
     outcomes = [q for q in questions if id(q) not in in_dims and q not in profile]
     lines = [
         f"# 由 survey init 根据导出文件“{path.name}”起草（{date.today():%Y-%m-%d}，格式 {fmt}）。",
-        "# 请逐项核对，尤其是标有“请确认”的地方：题目类型、选项顺序、量表维度的划分和名称、反向题、各题的角色（role）。",
+        "# 请逐项核对，尤其是标有“请确认”的地方：",
+        "# 题目类型、选项顺序、量表维度的划分和名称、反向题、各题的角色（role）。",
         "# 改好后运行：survey run -q 本文件 -i 导出文件 -s 调查名称",
         *(f"# 读取说明：{n}" for n in notes),
         "",
@@ -486,9 +544,15 @@ def _emit(path: Path, title: str, questions: list[Draft], dimensions: list[list[
             if q.reverse:
                 item["reverse"] = True
             lines.append(f"      - {_y(item)}" + ("  # 请确认：疑似反向表述" if q.reverse else ""))
-    lines += ["", "outcomes:" if outcomes else "outcomes: []", *[ln for q in outcomes for ln in _question(q, scales)], ""]
     lines += [
-        "# 意见建议主题词典（可选）：一条意见含某主题的任一关键词即计入该主题；dimensions 为该主题对应的维度 id，例如：",
+        "",
+        "outcomes:" if outcomes else "outcomes: []",
+        *[ln for q in outcomes for ln in _question(q, scales)],
+        "",
+    ]
+    lines += [
+        "# 意见建议主题词典（可选）：一条意见含某主题的任一关键词即计入该主题；",
+        "# dimensions 为该主题对应的维度 id，例如：",
         "#   减负: {keywords: [填表, 报表, 留痕], dimensions: [d7]}",
         *([f"# 意见建议中的常见词（供设置主题参考）：{'、'.join(hints)}"] if hints else []),
         "themes: {}",

@@ -16,7 +16,11 @@ from pipeline.questionnaire.model import Questionnaire
 def _clean_strings(raw: object, where: str = "") -> tuple[object, list[str]]:
     """Every string of the YAML without invisible format characters; where control characters are."""
     if isinstance(raw, str):
-        bad = [f"{where or '文件'}中的“{shown(raw)}”含有控制字符"] if has_control_characters(raw.strip("\r\n\t ")) else []
+        bad = (
+            [f"{where or '文件'}中的“{shown(raw)}”含有控制字符"]
+            if has_control_characters(raw.strip("\r\n\t "))
+            else []
+        )
         return strip_invisible(raw), bad
     if isinstance(raw, dict):
         out, bad = {}, []
@@ -92,7 +96,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
     raw, control = _clean_strings(raw)
     if control:
-        raise SurveyError("问卷定义有误：" + "；".join(control[:5]) + "（名称和题干中不能有控制字符）", file=str(path))
+        raise SurveyError(
+            "问卷定义有误：" + "；".join(control[:5]) + "（名称和题干中不能有控制字符）", file=str(path)
+        )
     try:
         questionnaire = Questionnaire.model_validate(raw)
         questionnaire._source = path.resolve()
@@ -108,8 +114,12 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
                 lines.append(f"缺少{_TOP_LEVEL[loc[0]]}")
             elif err["type"] == "too_short" and loc == ("dimensions",):
                 lines.append("至少需要一个量表维度（dimensions）：报告比较的就是各维度的得分")
-            elif err["type"] == "too_short" and len(loc) == 3 and loc[0] == "dimensions" and loc[2] == "items":
-                lines.append(f"维度“{raw['dimensions'][loc[1]].get('id', loc[1] + 1)}”至少需要两道题（items）")
+            elif (
+                err["type"] == "too_short" and len(loc) == 3 and loc[0] == "dimensions" and loc[2] == "items"
+            ):
+                lines.append(
+                    f"维度“{raw['dimensions'][loc[1]].get('id', loc[1] + 1)}”至少需要两道题（items）"
+                )
             else:
                 lines.append(f"{_locate(raw, loc)}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
         raise SurveyError("问卷定义有误：" + "；".join(lines), file=str(path)) from None

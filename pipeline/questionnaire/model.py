@@ -75,7 +75,8 @@ class Item(_Model):
 
 
 class Dimension(_Model):
-    """A Likert dimension: usually one matrix question (``number``, ``text`` its stem) whose rows are the items."""
+    """A Likert dimension: usually one matrix question (``number``; ``text``, its stem) whose rows are the
+    items."""
 
     id: str
     name: str
@@ -105,10 +106,14 @@ class ReportWords(_Model):
     rate_name: str = "满意率"
     overall_label: str | None = None  # how sentences name the overall question; default: its short name
     satisfied: list[str] | None = None  # options of the overall question that count as satisfied
-    unfavourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted as unfavourable
+    unfavourable: dict[str, list[str]] = Field(
+        default_factory=dict
+    )  # scale → options counted as unfavourable
     favourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted as favourable
-    profile: list[ProfileFigure] | None = None  # shares the 基本情况 quotes; default: each profile question's largest
-    composition: list[str] | None = None  # profile questions drawn against the district; default: the first two
+    profile: list[ProfileFigure] | None = None
+    composition: list[str] | None = (
+        None  # profile questions drawn against the district; default: the first two
+    )
 
 
 class Theme(_Model):
@@ -147,7 +152,9 @@ class Questionnaire(_Model):
     themes: dict[str, Theme] = Field(default_factory=dict)
     quality: QualityRules = QualityRules()
     attention_checks: list[AttentionCheck] = Field(default_factory=list)
-    places: str | None = None  # CSV (unit, community) of known communities, relative to the questionnaire file
+    places: str | None = (
+        None  # CSV (unit, community) of known communities, relative to the questionnaire file
+    )
     report: ReportWords = ReportWords()
     _source: Path | None = PrivateAttr(default=None)
 
@@ -161,7 +168,7 @@ class Questionnaire(_Model):
         return path
 
     def known_places(self) -> dict[str, list[str]] | None:
-        """Unit → its known communities/villages, from the ``places`` reference list (None if there is none)."""
+        """Unit → its known communities/villages, from the ``places`` list (None if there is none)."""
         path = self.places_path()
         if path is None:
             return None
@@ -201,7 +208,9 @@ class Questionnaire(_Model):
                         reverse=item.reverse,
                         dimension=dim.id,
                         options=self.likert_scales.get(dim.scale, []),
-                        matrix=(dim.text or dim.name) if item.number is None and dim.number is not None else None,
+                        matrix=(dim.text or dim.name)
+                        if item.number is None and dim.number is not None
+                        else None,
                     )
                 )
         for q in self.outcomes:
@@ -279,17 +288,30 @@ class Questionnaire(_Model):
         profile = [p for p in self.profile if p.type == "single" and p.role != "unit"]
         composition = r.composition if r.composition is not None else [p.id for p in profile[:2]]
         return {
-            "topic": r.topic, "area": r.area, "unit_label": r.unit_label, "community_label": r.community_label,
-            "respondents": r.respondents, "rate_name": r.rate_name,
+            "topic": r.topic,
+            "area": r.area,
+            "unit_label": r.unit_label,
+            "community_label": r.community_label,
+            "respondents": r.respondents,
+            "rate_name": r.rate_name,
             "rest": f"{r.area}其他{r.unit_label}",
-            "overall": None if overall is None else {
-                "id": overall.id, "label": r.overall_label or overall.short, "options": overall.options,
-                "satisfied": [overall.options[c - 1] for c in self.satisfied_codes()]},
+            "overall": None
+            if overall is None
+            else {
+                "id": overall.id,
+                "label": r.overall_label or overall.short,
+                "options": overall.options,
+                "satisfied": [overall.options[c - 1] for c in self.satisfied_codes()],
+            },
             "scales": scales,
             "dimension_scales": {d.id: d.scale for d in self.dimensions},
             "profile_labels": {p.id: p.short for p in profile},
-            "profile_figures": None if r.profile is None else [
-                {"question": f.question, "options": f.options, "label": f.label or "、".join(f.options)} for f in r.profile],
+            "profile_figures": None
+            if r.profile is None
+            else [
+                {"question": f.question, "options": f.options, "label": f.label or "、".join(f.options)}
+                for f in r.profile
+            ],
             "composition": composition,
             "multi": {q.id: q.short for q in self.questions if q.type == "multi"},
             "has_community": self.role("community") is not None,
@@ -346,7 +368,9 @@ class Questionnaire(_Model):
                 problems.append(f"角色“{role}”只能由一道题承担")
         unit_q = next((q for q in self.profile if q.role == "unit"), None)
         if unit_q is None:
-            problems.append("缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成")
+            problems.append(
+                "缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成"
+            )
         elif unit_q.type != "single":
             problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
         known_dims = set(dim_ids)
@@ -378,7 +402,11 @@ class Questionnaire(_Model):
 
     def _role_problems(self) -> list[str]:
         allowed = {"overall": ("likert", "single"), "open": ("text",), "community": ("text", "single")}
-        names = {"overall": "总体评价题（role: overall）", "open": "意见建议题（role: open）", "community": "社区（村）题（role: community）"}
+        names = {
+            "overall": "总体评价题（role: overall）",
+            "open": "意见建议题（role: open）",
+            "community": "社区（村）题（role: community）",
+        }
         types = {"likert": "量表题", "single": "单选题", "text": "填空题"}
         return [f"{names[q.role]}“{q.id}”应为{'或'.join(types[t] for t in allowed[q.role])}"
                 for q in self.profile + self.outcomes if q.role in allowed and q.type not in allowed[q.role]]
@@ -394,14 +422,18 @@ class Questionnaire(_Model):
                 options = overall.options or self.likert_scales.get(overall.scale or "", [])
                 unknown = [o for o in r.satisfied if o not in options]
                 if unknown:
-                    problems.append(f"report.satisfied 中的“{'、'.join(unknown)}”不是总体评价题“{overall.id}”的选项"
-                                    f"（可选：{'、'.join(options)}）")
+                    problems.append(
+                        f"report.satisfied 中的“{'、'.join(unknown)}”不是总体评价题“{overall.id}”的选项"
+                        f"（可选：{'、'.join(options)}）"
+                    )
                 elif not r.satisfied or set(r.satisfied) == set(options):
                     problems.append("report.satisfied 应是总体评价题的一部分选项（全选时满意率恒为100%）")
         for side, table in (("unfavourable", r.unfavourable), ("favourable", r.favourable)):
             for scale, labels in table.items():
                 if scale not in self.likert_scales:
-                    problems.append(f"report.{side} 引用了不存在的量表“{scale}”（可用：{'、'.join(self.likert_scales)}）")
+                    problems.append(
+                        f"report.{side} 引用了不存在的量表“{scale}”（可用：{'、'.join(self.likert_scales)}）"
+                    )
                     continue
                 unknown = [o for o in labels if o not in self.likert_scales[scale]]
                 if unknown:
@@ -416,12 +448,21 @@ class Questionnaire(_Model):
         for f in r.profile or []:
             q = singles.get(f.question)
             if q is None:
-                problems.append(f"report.profile 引用的“{f.question}”不是基本情况中的单选题（可用：{'、'.join(singles) or '无'}）")
+                problems.append(
+                    f"report.profile 引用的“{f.question}”不是基本情况中的单选题"
+                    f"（可用：{'、'.join(singles) or '无'}）"
+                )
             elif [o for o in f.options if o not in q.options]:
-                problems.append(f"report.profile 中题目“{f.question}”没有选项“{'、'.join(o for o in f.options if o not in q.options)}”")
+                problems.append(
+                    f"report.profile 中题目“{f.question}”没有选项"
+                    f"“{'、'.join(o for o in f.options if o not in q.options)}”"
+                )
         for qid in r.composition or []:
             if qid not in singles:
-                problems.append(f"report.composition 引用的“{qid}”不是基本情况中的单选题（可用：{'、'.join(singles) or '无'}）")
+                problems.append(
+                    f"report.composition 引用的“{qid}”不是基本情况中的单选题"
+                    f"（可用：{'、'.join(singles) or '无'}）"
+                )
         return problems
 
 

@@ -1,4 +1,4 @@
-"""Headless Chromium: screenshots of reports for people to look at, and the DOM after scripts ran (tests).
+"""Headless Chromium: screenshots of reports for people to look at (``survey screenshots``).
 
 Uses the system's Chromium (Debian package ``chromium``); nothing is downloaded. Started with the
 flags that keep it off the network.
@@ -20,25 +20,27 @@ def find_chromium() -> str | None:
     return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
 
 
-def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+def run_chromium(args: list[str], timeout: float) -> subprocess.CompletedProcess:
     exe = find_chromium()
     if exe is None:
         raise RuntimeError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
     with tempfile.TemporaryDirectory(prefix="survey-chromium-") as profile:
-        return subprocess.run([exe, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
-                              timeout=timeout, check=False)
-
-
-def dump_dom(html: Path, timeout: float = 60) -> str:
-    """The page's DOM after load, as Chromium serialises it (scripts, if any, have run)."""
-    proc = _run(["--virtual-time-budget=2000", "--dump-dom", Path(html).resolve().as_uri()], timeout)
-    return proc.stdout
+        return subprocess.run(
+            [exe, *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def screenshot(html: Path, png: Path, width: int = 1000, height: int = 2400, timeout: float = 60) -> Path:
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
-    _run([f"--window-size={width},{height}", f"--screenshot={png.resolve()}", Path(html).resolve().as_uri()], timeout)
+    run_chromium(
+        [f"--window-size={width},{height}", f"--screenshot={png.resolve()}", Path(html).resolve().as_uri()],
+        timeout,
+    )
     if not png.exists():
         raise RuntimeError(f"Chromium 未能生成截图：{png}")
     return png

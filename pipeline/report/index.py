@@ -17,8 +17,11 @@ from pipeline.report.page import page, templates
 from pipeline.run.tasks import OVERVIEW_NAME, RenderResult
 
 
-def write_index(reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None) -> Path:
-    """index.html: every unit with its counts, satisfaction, significant problems and link; failures with their error."""
+def write_index(
+    reports: Path, manifest: dict, results: list[RenderResult], workbook: Path | None = None
+) -> Path:
+    """index.html: every unit with its counts, satisfaction, significant problems and link; failures with
+    their error."""
     processed = Path(manifest["processed_dir"])
     units = pd.read_parquet(processed / "units.parquet").set_index("unit")
     district = pd.read_parquet(processed / "district.parquet").set_index("unit")
@@ -35,22 +38,49 @@ def write_index(reports: Path, manifest: dict, results: list[RenderResult], work
         u = units.loc[name] if name in units.index else district.iloc[0]
         hidden = bool(u.get("suppressed", False))
         sig = int(n_sig.sum()) if name not in units.index else int(n_sig.get(name, 0))
-        cells = [w["area"] if name not in units.index else str(u["kind"]), int(u["received"]), int(u["valid"])]
+        cells = [
+            w["area"] if name not in units.index else str(u["kind"]),
+            int(u["received"]),
+            int(u["valid"]),
+        ]
         if overall is not None:
-            cells += [_figure(u.get("satisfaction_mean"), score, hidden), _figure(u.get("satisfaction_rate"), pct, hidden)]
+            cells += [
+                _figure(u.get("satisfaction_mean"), score, hidden),
+                _figure(u.get("satisfaction_rate"), pct, hidden),
+            ]
         cells.append(SUPPRESSED if hidden else sig)
-        rows.append({"name": f"{w['area']}总体情况" if name == OVERVIEW_NAME else name, "ok": r.ok, "error": r.error,
-                     "href": quote(Path(r.html_path).name), "cells": cells})
+        rows.append(
+            {
+                "name": f"{w['area']}总体情况" if name == OVERVIEW_NAME else name,
+                "ok": r.ok,
+                "error": r.error,
+                "href": quote(Path(r.html_path).name),
+                "cells": cells,
+            }
+        )
     headers = ["报告", "类型", "回收问卷", "有效问卷"]
     if overall is not None:
         headers += [f"{overall['label']}（1–{len(overall['options'])}分）", w["rate_name"]]
     headers.append("显著偏低维度数")
-    body = templates().get_template("index.html.j2").render(
-        title=manifest["title"], generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data_until=manifest["data_until"],
-        files=manifest["input_files"], failed=sum(not r.ok for r in results), headers=headers, rows=rows,
-        no_unit=int(units.loc[NO_UNIT, "received"]) if NO_UNIT in units.index else 0, no_unit_name=NO_UNIT,
-        unit_label=w["unit_label"], area=w["area"], workbook=workbook.name if workbook else None,
-        workbook_href=quote(workbook.name) if workbook else None)
+    body = (
+        templates()
+        .get_template("index.html.j2")
+        .render(
+            title=manifest["title"],
+            generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+            data_until=manifest["data_until"],
+            files=manifest["input_files"],
+            failed=sum(not r.ok for r in results),
+            headers=headers,
+            rows=rows,
+            no_unit=int(units.loc[NO_UNIT, "received"]) if NO_UNIT in units.index else 0,
+            no_unit_name=NO_UNIT,
+            unit_label=w["unit_label"],
+            area=w["area"],
+            workbook=workbook.name if workbook else None,
+            workbook_href=quote(workbook.name) if workbook else None,
+        )
+    )
     return write_text(reports / "index.html", page(f"{manifest['title']}：调研报告目录", body))
 
 

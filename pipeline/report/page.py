@@ -16,13 +16,17 @@ def templates():
     """The report templates, with autoescape on for everything."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    return Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=True, undefined=StrictUndefined,
-                       keep_trailing_newline=True)
+    return Environment(
+        loader=PackageLoader("pipeline.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 def page(title: str, body: str | Markup) -> str:
-    """A complete, offline HTML page: inline CSS, no scripts, Chinese language tag. ``body`` is HTML made by this
-    package (notebook outputs, a rendered template); ``title`` is text."""
+    """A complete, offline HTML page: inline CSS, no scripts, Chinese language tag. ``body`` is HTML made
+    by this package (notebook outputs, a rendered template); ``title`` is text."""
     return templates().get_template("page.html.j2").render(title=title, body=Markup(body))
 
 
@@ -32,7 +36,9 @@ def notebook_to_html(nb, title: str) -> str:
 
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [
+                o for o in cell.get("outputs", []) if not (o.output_type == "stream" and o.name == "stderr")
+            ]
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)

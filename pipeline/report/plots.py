@@ -52,8 +52,17 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _versus(ax, fig: Figure, d: pd.DataFrame, labels: list[str], what: str, unit: str, comparison: str, size: int,
-            top: int) -> None:
+def _versus(
+    ax,
+    fig: Figure,
+    d: pd.DataFrame,
+    labels: list[str],
+    what: str,
+    unit: str,
+    comparison: str,
+    size: int,
+    top: int,
+) -> None:
     """The unit's means (dots) against the comparison group's (diamonds), one row per label; legend below."""
     import seaborn as sns
 
@@ -78,10 +87,18 @@ def dimension_plot(unit_dims: pd.DataFrame, unit: str, comparison: str, top: int
     ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]], fmt="none",
                 ecolor=PALETTE["本单位"], elinewidth=1.5, capsize=3)
     _versus(ax, fig, d, d["dimension_name"].tolist(), "维度", unit, comparison, size=70, top=top)
-    sig = d.loc[d["significant"].fillna(False).astype(bool)]  # marked either way: the axis shows the direction
+    sig = d.loc[
+        d["significant"].fillna(False).astype(bool)
+    ]  # marked either way: the axis shows the direction
     for _, r in sig.iterrows():
-        ax.annotate("*", (r["ci_high"], list(d.index).index(r.name)), xytext=(4, -4), textcoords="offset points",
-                    fontsize=14, color=PALETTE["本单位"])
+        ax.annotate(
+            "*",
+            (r["ci_high"], list(d.index).index(r.name)),
+            xytext=(4, -4),
+            textcoords="offset points",
+            fontsize=14,
+            color=PALETTE["本单位"],
+        )
     ax.set_xlabel(f"平均得分（1–{top}分，越高越好；横线为95%置信区间，* 为显著差异）")
     ax.set_title(f"{unit}各维度得分与{comparison}对比", fontsize=12)
     return fig
@@ -97,7 +114,13 @@ def share_bar(table: pd.DataFrame, label: str, value: str, title: str) -> Figure
     ax = fig.subplots()
     sns.barplot(data=t, x=value, y=label, ax=ax, color="#2e86c1", orient="h")
     for patch, v in zip(ax.patches, t[value], strict=False):
-        ax.text(patch.get_width() + 0.005, patch.get_y() + patch.get_height() / 2, f"{v:.0%}", va="center", fontsize=9)
+        ax.text(
+            patch.get_width() + 0.005,
+            patch.get_y() + patch.get_height() / 2,
+            f"{v:.0%}",
+            va="center",
+            fontsize=9,
+        )
     ax.set_xlim(0, min(1.0, max(0.1, float(t[value].max()) * 1.2)))
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("")
@@ -113,8 +136,16 @@ def heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     _theme()
     fig = Figure(figsize=(1.0 * matrix.shape[1] + 2.5, 0.45 * matrix.shape[0] + 1.8))
     ax = fig.subplots()
-    sns.heatmap(matrix, annot=True, fmt=".2f", cmap="RdYlGn", center=float(pd.Series(matrix.to_numpy().ravel()).mean()),
-                cbar_kws={"label": "平均得分"}, ax=ax, annot_kws={"fontsize": 8})
+    sns.heatmap(
+        matrix,
+        annot=True,
+        fmt=".2f",
+        cmap="RdYlGn",
+        center=float(pd.Series(matrix.to_numpy().ravel()).mean()),
+        cbar_kws={"label": "平均得分"},
+        ax=ax,
+        annot_kws={"fontsize": 8},
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(title, fontsize=12)
@@ -135,7 +166,13 @@ def ipa_plot(ipa: pd.DataFrame, unit: str, outcome: str) -> Figure:
                     hue_order=["重点改进区", "继续保持区", "次要改进区", "锦上添花区"],
                     palette=["#c0392b", "#27ae60", "#e67e22", "#7f8c8d"])
     for _, r in ipa.iterrows():
-        ax.annotate(r["dimension_name"], (r["performance"], r["importance"]), xytext=(5, 3), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            r["dimension_name"],
+            (r["performance"], r["importance"]),
+            xytext=(5, 3),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.axvline(ipa["performance"].mean(), color="#999", ls="--", lw=1)
     ax.axhline(ipa["importance"].mean(), color="#999", ls="--", lw=1)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -169,7 +206,9 @@ def grouped_share_bar(table: pd.DataFrame, label: str, value: str, hue: str, tit
     _theme()
     fig = Figure(figsize=(7.5, 0.5 * table[label].nunique() + 1.4))
     ax = fig.subplots()
-    sns.barplot(data=table, x=value, y=label, hue=hue, ax=ax, orient="h", palette=[PALETTE["本单位"], PALETTE["对比"]])
+    sns.barplot(
+        data=table, x=value, y=label, hue=hue, ax=ax, orient="h", palette=[PALETTE["本单位"], PALETTE["对比"]]
+    )
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -178,14 +217,18 @@ def grouped_share_bar(table: pd.DataFrame, label: str, value: str, hue: str, tit
     return fig
 
 
-def ranking_plot(table: pd.DataFrame, label: str, value: str, low: str, high: str, title: str, xlabel: str) -> Figure:
+def ranking_plot(
+    table: pd.DataFrame, label: str, value: str, low: str, high: str, title: str, xlabel: str
+) -> Figure:
     """Units ranked by a proportion with its confidence interval."""
     _theme()
     d = table.sort_values(value)
     fig = Figure(figsize=(7.5, 0.38 * len(d) + 1.3))
     ax = fig.subplots()
     y = range(len(d))
-    ax.errorbar(d[value], y, xerr=[d[value] - d[low], d[high] - d[value]], fmt="o", color="#2e86c1", capsize=3)
+    ax.errorbar(
+        d[value], y, xerr=[d[value] - d[low], d[high] - d[value]], fmt="o", color="#2e86c1", capsize=3
+    )
     ax.set_yticks(list(y), d[label].tolist())
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(xlabel)

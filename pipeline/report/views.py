@@ -25,7 +25,12 @@ from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, significantly_low
 from pipeline.findings.model import DistrictFindings, UnitFindings, read_findings
 from pipeline.report import plots
 
-SECTIONS = {"basic": "一、基本情况", "problems": "二、存在的问题", "causes": "三、原因分析", "suggestions": "四、对策建议"}
+SECTIONS = {
+    "basic": "一、基本情况",
+    "problems": "二、存在的问题",
+    "causes": "三、原因分析",
+    "suggestions": "四、对策建议",
+}
 MAX_QUOTED_THEMES = 5
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
 
@@ -92,7 +97,9 @@ def scale_max(manifest: dict) -> int:
 
 def title(report: UnitReport) -> HTML:
     f, m = report.findings, report.manifest
-    toc = "".join(f"<li><a href='#{quote(s)}'>{html.escape(s)}</a></li>" for s in [*SECTIONS.values(), "方法说明"])
+    toc = "".join(
+        f"<li><a href='#{quote(s)}'>{html.escape(s)}</a></li>" for s in [*SECTIONS.values(), "方法说明"]
+    )
     return HTML(
         f"<h1>{html.escape(f.unit + words(m)['topic'])}调研报告</h1>"
         f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
@@ -108,7 +115,8 @@ def section(report: UnitReport, key: str) -> HTML:
         for t in report.findings.suggestions.themes[:MAX_QUOTED_THEMES]:
             quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t.quotes)
             if quotes:
-                body += f"<p class='quote-title'>{html.escape(t.theme)}方面的代表性意见：</p><ul class='quotes'>{quotes}</ul>"
+                body += (f"<p class='quote-title'>{html.escape(t.theme)}方面的代表性意见：</p>"
+                         f"<ul class='quotes'>{quotes}</ul>")
     return HTML(body)
 
 
@@ -149,16 +157,21 @@ def item_plot(report: UnitReport, top: int = 10) -> Image | HTML:
 
 
 def composition_plot(report: UnitReport) -> Image | HTML:
-    """The report section's composition questions for the unit against the district (suppressed cells left out)."""
+    """The report section's composition questions, the unit against the district (suppressed cells left
+    out)."""
     w = words(report.manifest)
     labels = {q: w["profile_labels"][q] for q in w["composition"] if q in w["profile_labels"]}
-    own = report.composition.loc[report.composition["question"].isin(labels) & ~report.composition["suppressed"]]
+    own = report.composition.loc[
+        report.composition["question"].isin(labels) & ~report.composition["suppressed"]
+    ]
     dist = report.district_composition.loc[report.district_composition["question"].isin(labels)]
     if own.empty:
         return HTML("")
     table = pd.concat([own.assign(对象=report.unit), dist.assign(对象=w["area"])], ignore_index=True)
     table["类别"] = table["question"].map(labels) + "：" + table["option"]
-    fig = plots.grouped_share_bar(table, "类别", "share", "对象", f"{report.unit}{w['respondents']}构成（与{w['area']}对比）")
+    fig = plots.grouped_share_bar(
+        table, "类别", "share", "对象", f"{report.unit}{w['respondents']}构成（与{w['area']}对比）"
+    )
     return Image(data=plots.to_png(fig), format="png")
 
 
@@ -208,8 +221,14 @@ def choice_plots(report: UnitReport) -> list[Image | HTML]:
         p = report.problems.loc[(report.problems["question"] == qid) & ~report.problems["suppressed"]
                                 & (report.problems["count"] > 0)]
         if not p.empty:
-            out.append(Image(data=plots.to_png(plots.share_bar(p, "option", "share", f"{label}（多选，占作答人数比例）")),
-                             format="png"))
+            out.append(
+                Image(
+                    data=plots.to_png(
+                        plots.share_bar(p, "option", "share", f"{label}（多选，占作答人数比例）")
+                    ),
+                    format="png",
+                )
+            )
     return out
 
 
@@ -218,12 +237,19 @@ def methods_note(manifest: dict) -> HTML:
     w = words(manifest)
     applied = [r["text"] for r in manifest.get("cleaning", []) if r["applied"]]
     skipped = [r["text"] for r in manifest.get("cleaning", []) if not r["applied"]]
-    scales = "；".join(f"{len(v['options'])}级（{v['options'][0]}=1分……{v['options'][-1]}={len(v['options'])}分）"
-                      for k, v in w["scales"].items() if k in set(w["dimension_scales"].values()))
+    scales = "；".join(
+        f"{len(v['options'])}级（{v['options'][0]}=1分……{v['options'][-1]}={len(v['options'])}分）"
+        for k, v in w["scales"].items()
+        if k in set(w["dimension_scales"].values())
+    )
     lines = [
-        f"数据来源：{'、'.join(manifest.get('input_files', []))}；问卷定义：{manifest.get('questionnaire', '')}。",
-        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——" + "；".join(applied) + "。"
-        + ("".join(f"{t}。" for t in skipped)) + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去。",
+        f"数据来源：{'、'.join(manifest.get('input_files', []))}；"
+        f"问卷定义：{manifest.get('questionnaire', '')}。",
+        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——"
+        + "；".join(applied)
+        + "。"
+        + ("".join(f"{t}。" for t in skipped))
+        + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去。",
         f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
         f"比较方法：每个{w['unit_label']}与{w['rest']}合并样本比较，采用Welch t检验，效应量为Hedges g；"
         f"对全部“{w['unit_label']}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<{ALPHA}视为显著。"
@@ -287,17 +313,28 @@ def units_table(report: DistrictReport) -> HTML:
     hidden = u["suppressed"].to_numpy()
 
     def shown(values: pd.Series, fmt=str) -> list[str]:
-        return [SUPPRESSED if h else ("—" if pd.isna(v) else fmt(v)) for v, h in zip(values, hidden, strict=True)]
+        return [
+            SUPPRESSED if h else ("—" if pd.isna(v) else fmt(v)) for v, h in zip(values, hidden, strict=True)
+        ]
 
     w = words(report.manifest)
-    out = pd.DataFrame({
-        w["unit_label"]: u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"],
-        "剔除": u["rejected"],
-        **({f"覆盖{w['community_label']}": shown(u["communities"], lambda v: str(int(v)))} if "communities" in u else {}),
-        **({w["rate_name"]: shown(u["satisfaction_rate"], pct)} if "satisfaction_rate" in u else {}),
-        **({"意见建议（条）": shown(u["suggestions"], lambda v: str(int(v)))} if w["has_open"] else {}),
-        "显著偏低维度数": shown(u["unit"].map(n_sig).fillna(0), lambda v: str(int(v))),
-    })
+    out = pd.DataFrame(
+        {
+            w["unit_label"]: u["unit"],
+            "类型": u["kind"],
+            "回收问卷": u["received"],
+            "有效问卷": u["valid"],
+            "剔除": u["rejected"],
+            **(
+                {f"覆盖{w['community_label']}": shown(u["communities"], lambda v: str(int(v)))}
+                if "communities" in u
+                else {}
+            ),
+            **({w["rate_name"]: shown(u["satisfaction_rate"], pct)} if "satisfaction_rate" in u else {}),
+            **({"意见建议（条）": shown(u["suggestions"], lambda v: str(int(v)))} if w["has_open"] else {}),
+            "显著偏低维度数": shown(u["unit"].map(n_sig).fillna(0), lambda v: str(int(v))),
+        }
+    )
     return _table(out)
 
 
@@ -308,7 +345,9 @@ def _lowest_units(report: DistrictReport, limit: int = MAX_PLOTTED_UNITS) -> tup
         return units, ""
     avg = report.unit_dimensions.groupby("unit")["mean"].mean().nsmallest(limit)
     keep = set(avg.index)
-    return [u for u in units if u in keep], f"（共{len(units)}个单位，图中只显示平均得分最低的{limit}个；全部数据见上表和Excel汇总）"
+    return [
+        u for u in units if u in keep
+    ], f"（共{len(units)}个单位，图中只显示平均得分最低的{limit}个；全部数据见上表和Excel汇总）"
 
 
 def district_heatmap(report: DistrictReport) -> Image:
@@ -322,14 +361,21 @@ def district_heatmap(report: DistrictReport) -> Image:
 
 def reliability_table(report: DistrictReport) -> HTML:
     d = report.district_dimensions
-    out = pd.DataFrame({
-        "维度": d["dimension_name"], "题目数": d["n_items"], "有效样本": d["n"],
-        f"{words(report.manifest)['area']}得分": d["mean"].map(score),
-        "95%置信区间": d["ci_low"].map(score) + "–" + d["ci_high"].map(score),
-        "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
-        "标准化α": d["std_alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
-        "α的95%置信区间": [("—" if pd.isna(lo) else f"{lo:.3f}–{hi:.3f}") for lo, hi in zip(d["alpha_ci_low"], d["alpha_ci_high"], strict=True)],
-    })
+    out = pd.DataFrame(
+        {
+            "维度": d["dimension_name"],
+            "题目数": d["n_items"],
+            "有效样本": d["n"],
+            f"{words(report.manifest)['area']}得分": d["mean"].map(score),
+            "95%置信区间": d["ci_low"].map(score) + "–" + d["ci_high"].map(score),
+            "Cronbach α": d["alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
+            "标准化α": d["std_alpha"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"),
+            "α的95%置信区间": [
+                ("—" if pd.isna(lo) else f"{lo:.3f}–{hi:.3f}")
+                for lo, hi in zip(d["alpha_ci_low"], d["alpha_ci_high"], strict=True)
+            ],
+        }
+    )
     return _table(out)
 
 
@@ -350,10 +396,22 @@ def item_reliability_table(report: DistrictReport) -> HTML:
     """The SPSSAU-style item table for the district: CITC and α if item deleted, with the usual flags."""
     r = report.item_reliability.loc[report.item_reliability["unit"] == DISTRICT]
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
-    notes = [("；".join(x for x in (f"CITC<{CITC_MIN}" if lc else "", "删除后α明显提高" if dr else "") if x) or "—")
-             for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)]
-    out = pd.DataFrame({"维度": r["dimension"].map(names), "题目": r["item_text"], "校正项总计相关性（CITC）": r["citc"].map("{:.3f}".format),
-                        "项已删除的α系数": r["alpha_if_deleted"].map("{:.3f}".format), "提示": notes})
+    notes = [
+        (
+            "；".join(x for x in (f"CITC<{CITC_MIN}" if lc else "", "删除后α明显提高" if dr else "") if x)
+            or "—"
+        )
+        for lc, dr in zip(r["low_citc"], r["drop_raises_alpha"], strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "维度": r["dimension"].map(names),
+            "题目": r["item_text"],
+            "校正项总计相关性（CITC）": r["citc"].map("{:.3f}".format),
+            "项已删除的α系数": r["alpha_if_deleted"].map("{:.3f}".format),
+            "提示": notes,
+        }
+    )
     return _table(out)
 
 
@@ -362,9 +420,15 @@ def validity_text(report: DistrictReport) -> HTML:
     if pd.isna(v["kmo"]):
         return HTML(_paragraphs([f"效度检验：{v['reading']}。"]))
     p = p_text(v["bartlett_p"])
-    return HTML(_paragraphs([f"效度检验（{int(v['items'])}道量表题，{int(v['n'])}份完整作答）：KMO={v['kmo']:.3f}，{v['reading']}；"
-                             f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}，df={int(v['bartlett_df'])}，{p}。"
-                             f"（KMO>0.8非常适合，0.7–0.8适合，0.6–0.7勉强适合，<0.6不适合；Bartlett检验p<{ALPHA}说明题目间存在相关。）"]))
+    return HTML(
+        _paragraphs(
+            [
+                f"效度检验（{int(v['items'])}道量表题，{int(v['n'])}份完整作答）：KMO={v['kmo']:.3f}，{v['reading']}；"
+                f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}，df={int(v['bartlett_df'])}，{p}。"
+                f"（KMO>0.8非常适合，0.7–0.8适合，0.6–0.7勉强适合，<0.6不适合；Bartlett检验p<{ALPHA}说明题目间存在相关。）"
+            ]
+        )
+    )
 
 
 def anova_table(report: DistrictReport) -> HTML:
@@ -389,21 +453,41 @@ def drivers_table(report: DistrictReport) -> HTML:
     out = pd.DataFrame({"维度": d["dimension_name"], "回归系数": d["coef"].map("{:.3f}".format),
                         "p值": d["p"].map(p_cell),
                         "相对重要性": d["importance"].map(pct)})
-    return HTML(_paragraphs([f"以“{overall['label']}”为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
-                             f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比；"
-                             "这是横断面数据中的关联，不代表因果。"]) + _table(out).data)
+    return HTML(
+        _paragraphs(
+            [
+                f"以“{overall['label']}”为因变量、各维度得分为自变量做线性回归（R²={float(d['r2'].iloc[0]):.2f}，"
+                f"n={int(d['n'].iloc[0])}），相对重要性为各维度对R²的贡献（LMG方法）占比；"
+                "这是横断面数据中的关联，不代表因果。"
+            ]
+        )
+        + _table(out).data
+    )
 
 
 def chi2_table(report: DistrictReport) -> HTML:
     c = report.chi2
     if "chi2" not in c:
         return HTML("")
-    out = pd.DataFrame({"项目": c["label"], "χ²": c["chi2"].map("{:.2f}".format), "自由度": c["dof"].map("{:.0f}".format),
-                        "p值": c["p"].map(p_cell),
-                        "Cramér's V": c["cramer_v"].map("{:.3f}".format), "说明": c["note"].replace("", "—")})
+    out = pd.DataFrame(
+        {
+            "项目": c["label"],
+            "χ²": c["chi2"].map("{:.2f}".format),
+            "自由度": c["dof"].map("{:.0f}".format),
+            "p值": c["p"].map(p_cell),
+            "Cramér's V": c["cramer_v"].map("{:.3f}".format),
+            "说明": c["note"].replace("", "—"),
+        }
+    )
     w = words(report.manifest)
-    return HTML(_paragraphs([f"各{w['unit_label']}{w['respondents']}构成差异的卡方检验（p<{ALPHA}说明构成差异显著，比较得分时需注意）："])
-                + _table(out).data)
+    return HTML(
+        _paragraphs(
+            [
+                f"各{w['unit_label']}{w['respondents']}构成差异的卡方检验（p<{ALPHA}说明构成差异显著，比较得分时需注意）："
+            ]
+        )
+        + _table(out).data
+    )
 
 
 def satisfaction_ranking(report: DistrictReport) -> Image | HTML:
@@ -428,8 +512,16 @@ def games_howell_summary(report: DistrictReport) -> HTML:
     names = report.district_dimensions.set_index("dimension")["dimension_name"]
     total = gh.groupby("dimension").size()
     sig = gh.loc[gh["pval"] < ALPHA].groupby("dimension").size()
-    out = pd.DataFrame({"维度": names.reindex(total.index).to_numpy(), "两两比较对数": total.to_numpy(),
-                        f"差异显著的对数（Games–Howell，p<{ALPHA}）": sig.reindex(total.index).fillna(0).astype(int).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "维度": names.reindex(total.index).to_numpy(),
+            "两两比较对数": total.to_numpy(),
+            f"差异显著的对数（Games–Howell，p<{ALPHA}）": sig.reindex(total.index)
+            .fillna(0)
+            .astype(int)
+            .to_numpy(),
+        }
+    )
     return _table(out)
 
 
@@ -438,6 +530,13 @@ def communities_table(report: DistrictReport) -> HTML:
     if c.empty:
         return HTML("")
     w = words(report.manifest)
-    out = pd.DataFrame({w["unit_label"]: c["unit"], w["community_label"]: c["community"],
-                        "有效问卷": [SUPPRESSED if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)]})
+    out = pd.DataFrame(
+        {
+            w["unit_label"]: c["unit"],
+            w["community_label"]: c["community"],
+            "有效问卷": [
+                SUPPRESSED if s else str(int(n)) for n, s in zip(c["valid"], c["suppressed"], strict=True)
+            ],
+        }
+    )
     return _table(out)

@@ -35,27 +35,56 @@ def _unit_tables(a: Analysis, unit: str | None, w: dict) -> list[tuple[str, pd.D
         return table["unit"] == unit if unit is not None else table["unit"] != DISTRICT
 
     d = a.unit_dimensions.loc[rows(a.unit_dimensions) & ~a.unit_dimensions["suppressed"]]
-    dims = pd.DataFrame({
-        "维度": d["dimension_name"], "有效样本": d["n"], "本单位得分": d["mean"].round(3),
-        "95%置信区间下限": d["ci_low"].round(3), "95%置信区间上限": d["ci_high"].round(3),
-        f"{w['rest']}得分": d["rest_mean"].round(3), "差值": d["diff"].round(3), "Hedges g": d["hedges_g"].round(3),
-        "FDR校正p值": d["p_fdr"], "显著": d["significant"].map({True: "是", False: "否"}),
-        "负面评价占比": d["unfavourable"].round(3),
-    })
+    dims = pd.DataFrame(
+        {
+            "维度": d["dimension_name"],
+            "有效样本": d["n"],
+            "本单位得分": d["mean"].round(3),
+            "95%置信区间下限": d["ci_low"].round(3),
+            "95%置信区间上限": d["ci_high"].round(3),
+            f"{w['rest']}得分": d["rest_mean"].round(3),
+            "差值": d["diff"].round(3),
+            "Hedges g": d["hedges_g"].round(3),
+            "FDR校正p值": d["p_fdr"],
+            "显著": d["significant"].map({True: "是", False: "否"}),
+            "负面评价占比": d["unfavourable"].round(3),
+        }
+    )
     c = a.composition.loc[rows(a.composition) & ~a.composition["suppressed"]]
-    comp = pd.DataFrame({"题目": c["question"].map(w["profile_labels"]).fillna(c["question"]), "选项": c["option"],
-                         "人数": c["count"], "占比": c["share"].round(3)})
-    p = a.problems.loc[rows(a.problems) & ~a.problems["suppressed"]].sort_values(["unit", "rank"], kind="stable")
-    prob = pd.DataFrame({"题目": p["question"].map(w["multi"]), "选项": p["option"], "选择人数": p["count"], "占比": p["share"].round(3),
-                         "95%置信区间下限": p["ci_low"].round(3), "95%置信区间上限": p["ci_high"].round(3)})
+    comp = pd.DataFrame(
+        {
+            "题目": c["question"].map(w["profile_labels"]).fillna(c["question"]),
+            "选项": c["option"],
+            "人数": c["count"],
+            "占比": c["share"].round(3),
+        }
+    )
+    p = a.problems.loc[rows(a.problems) & ~a.problems["suppressed"]].sort_values(
+        ["unit", "rank"], kind="stable"
+    )
+    prob = pd.DataFrame(
+        {
+            "题目": p["question"].map(w["multi"]),
+            "选项": p["option"],
+            "选择人数": p["count"],
+            "占比": p["share"].round(3),
+            "95%置信区间下限": p["ci_low"].round(3),
+            "95%置信区间上限": p["ci_high"].round(3),
+        }
+    )
     tables = [("各维度得分", dims, d), (f"{w['respondents']}构成", comp, c), ("多选题选择情况", prob, p)]
     if unit is None:
         label = w["unit_label"]
-        return [(title, t.assign(**{label: src["unit"].to_numpy()})[[label, *t.columns]]) for title, t, src in tables]
+        return [
+            (title, t.assign(**{label: src["unit"].to_numpy()})[[label, *t.columns]])
+            for title, t, src in tables
+        ]
     return [(title, t) for title, t, _ in tables]
 
 
-def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.DataFrame, manifest: dict) -> Path:
+def write_workbook(
+    target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.DataFrame, manifest: dict
+) -> Path:
     """Write the run's workbook atomically."""
     w = manifest["words"]
     sig = ledger.loc[ledger["item_text"].isna()].groupby("unit").size()
@@ -64,21 +93,43 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
     def withheld(values: pd.Series) -> pd.Series:
         return values.astype(object).where(~u["suppressed"], SUPPRESSED)
 
-    summary = pd.DataFrame({
-        w["unit_label"]: u["unit"], "类型": u["kind"], "回收问卷": u["received"], "有效问卷": u["valid"], "剔除": u["rejected"],
-        **({w["rate_name"]: withheld(u["satisfaction_rate"].round(3))} if "satisfaction_rate" in u else {}),
-        **({"意见建议（条）": withheld(u["suggestions"])} if w["has_open"] else {}),
-        "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
-    })
-    about = pd.DataFrame({"项目": ["调查", "数据截至", "生成时间", "数据文件", "说明"],
-                          "内容": [manifest["title"], manifest["data_until"], manifest["created"], "、".join(manifest["input_files"]),
-                                 f"“问题清单”列出经FDR校正后显著低于{w['rest']}的维度和题目；人数不足5人的单元格不予显示。"]})
+    summary = pd.DataFrame(
+        {
+            w["unit_label"]: u["unit"],
+            "类型": u["kind"],
+            "回收问卷": u["received"],
+            "有效问卷": u["valid"],
+            "剔除": u["rejected"],
+            **(
+                {w["rate_name"]: withheld(u["satisfaction_rate"].round(3))}
+                if "satisfaction_rate" in u
+                else {}
+            ),
+            **({"意见建议（条）": withheld(u["suggestions"])} if w["has_open"] else {}),
+            "显著偏低维度数": u["unit"].map(sig).fillna(0).astype(int),
+        }
+    )
+    about = pd.DataFrame(
+        {
+            "项目": ["调查", "数据截至", "生成时间", "数据文件", "说明"],
+            "内容": [
+                manifest["title"],
+                manifest["data_until"],
+                manifest["created"],
+                "、".join(manifest["input_files"]),
+                f"“问题清单”列出经FDR校正后显著低于{w['rest']}的维度和题目；人数不足5人的单元格不予显示。",
+            ],
+        }
+    )
 
     def _write(path: Path) -> None:
         used: set[str] = set()
         with excel_writer(path) as xw:
-            sheets = [(sheet_name("说明", used), about, 0), (sheet_name("问题清单", used), ledger_sheet(ledger, w), 0),
-                      (sheet_name(f"{w['area']}汇总", used), summary, 0)]
+            sheets = [
+                (sheet_name("说明", used), about, 0),
+                (sheet_name("问题清单", used), ledger_sheet(ledger, w), 0),
+                (sheet_name(f"{w['area']}汇总", used), summary, 0),
+            ]
             if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
                 for unit in manifest["units"]:
                     name, row = sheet_name(unit, used), 0
@@ -87,7 +138,10 @@ def write_workbook(target: Path, a: Analysis, ledger: pd.DataFrame, audit: pd.Da
                         sheets.append((name, table, row + 1))
                         row += len(table) + 4
             else:  # a city or a province: long tables a researcher filters by unit
-                sheets += [(sheet_name("各单位" + title[:20], used), table, 0) for title, table in _unit_tables(a, None, w)]
+                sheets += [
+                    (sheet_name("各单位" + title[:20], used), table, 0)
+                    for title, table in _unit_tables(a, None, w)
+                ]
             sheets.append((sheet_name("剔除记录", used), audit_sheet(audit, w["unit_label"]), 0))
             widths: dict[str, dict[int, float]] = {}
             for name, table, row in sheets:
@@ -112,4 +166,6 @@ def write_run_workbook(processed: Path, reports: Path, manifest: dict) -> Path:
 
     audit = pd.read_parquet(Path(manifest["interim_dir"]) / "audit.parquet")
     ledger = pd.read_parquet(processed / "problem_ledger.parquet")
-    return write_workbook(reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest)
+    return write_workbook(
+        reports / workbook_name(manifest), read_analysis(processed), ledger, audit, manifest
+    )

@@ -29,7 +29,7 @@ MAX_REPORTS_PER_KERNEL = 200  # restart now and then to bound memory growth
 
 
 class IPCKernelManager(KernelManager):
-    """IPC sockets in a private temporary directory; kernel output to the log named by ``SURVEY_KERNEL_LOG``."""
+    """IPC sockets in a private temporary directory; kernel output to the log ``SURVEY_KERNEL_LOG`` names."""
 
     @default("transport")
     def _default_transport(self) -> str:
@@ -78,7 +78,9 @@ class WarmKernel:
             state = {"km": km, "kc": kc, "served": 0}
             self._local.state = state
         else:  # a clean namespace for the next report; imported modules stay warm
-            state["kc"].execute_interactive("get_ipython().run_line_magic('reset', '-f')", silent=True, timeout=60)
+            state["kc"].execute_interactive(
+                "get_ipython().run_line_magic('reset', '-f')", silent=True, timeout=60
+            )
         state["served"] += 1
         return state["km"], state["kc"]
 

@@ -86,8 +86,14 @@ def _data_until(kept: pd.DataFrame) -> str:
     return "—" if pd.isna(last) else last.strftime("%Y-%m-%d")
 
 
-def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnaire_path: Path,
-                  population: Path | None = None, weight_by: str | None = None, input_fingerprint: str | None = None) -> dict:
+def stage_analyze(
+    questionnaire: Questionnaire,
+    paths: SurveyPaths,
+    questionnaire_path: Path,
+    population: Path | None = None,
+    weight_by: str | None = None,
+    input_fingerprint: str | None = None,
+) -> dict:
     """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
 
     With a population table and a weighting question, weighted unit means are added beside the
@@ -109,9 +115,13 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
         from pipeline.stats.weights import cell_weights, read_population
 
         if not weight_by or weight_by not in questionnaire.by_id:
-            raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”")
+            raise SurveyError(
+                f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”"
+            )
         unit = kept[questionnaire.unit_question.id]
-        weights = cell_weights(unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population))
+        weights = cell_weights(
+            unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
+        )
     result = analyze(kept, audit, questionnaire, weights=weights)
     manifest = {
         "survey": paths.survey,
@@ -138,19 +148,31 @@ def stage_analyze(questionnaire: Questionnaire, paths: SurveyPaths, questionnair
     with staged_dir(paths.processed) as staging:
         write_analysis(result, staging)
         write_findings(result, questionnaire, staging)
-        write_parquet(staging / "problem_ledger.parquet", conform("problem_ledger", problem_ledger(result, questionnaire)))
+        write_parquet(
+            staging / "problem_ledger.parquet",
+            conform("problem_ledger", problem_ledger(result, questionnaire)),
+        )
         write_json(staging / "manifest.json", manifest)  # last: its presence says the stage completed
     return manifest
 
 
-def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False, scheduler: str | None = None):
+def stage_report(
+    paths: SurveyPaths, workers: int | None = None, force: bool = False, scheduler: str | None = None
+):
     from pipeline.run.render import render_all
 
     return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler)
 
 
-def fingerprint(inputs: list[Path], questionnaire_path: Path, population: Path | None, weight_by: str | None,
-                mapping: Path | None = None, places: Path | None = None, date_order: str | None = None) -> str:
+def fingerprint(
+    inputs: list[Path],
+    questionnaire_path: Path,
+    population: Path | None,
+    weight_by: str | None,
+    mapping: Path | None = None,
+    places: Path | None = None,
+    date_order: str | None = None,
+) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
     mapping, weighting, date order, the package's version and code."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
@@ -181,11 +203,20 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
         questionnaire = load_questionnaire(questionnaire_path)
         inputs = expand_inputs(inputs)
         questionnaire.known_places()  # a missing reference list is reported before any work
-        fp = fingerprint(inputs, questionnaire_path, population, weight_by, mapping, questionnaire.places_path(),
-                         date_order)
+        fp = fingerprint(
+            inputs,
+            questionnaire_path,
+            population,
+            weight_by,
+            mapping,
+            questionnaire.places_path(),
+            date_order,
+        )
         counts = None
         if force or _previous_fingerprint(paths) != fp:
             counts = stage_clean(inputs, questionnaire, paths, mapping, date_order)
-            stage_analyze(questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp)
+            stage_analyze(
+                questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp
+            )
         results = stage_report(paths, workers, force, scheduler)
     return counts, results

@@ -32,7 +32,9 @@ def welch_df(s1, n1, s2, n2):
     return (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
 
 
-def compare_units(values: pd.DataFrame, groups: pd.Series, by: str = "dimension", group: str = "unit") -> pd.DataFrame:
+def compare_units(
+    values: pd.DataFrame, groups: pd.Series, by: str = "dimension", group: str = "unit"
+) -> pd.DataFrame:
     """Each group vs the rest of the district, for every column of ``values``, all at once.
 
     ``values`` is wide (one column per dimension or item, one row per respondent); ``groups`` gives
@@ -51,7 +53,11 @@ def compare_units(values: pd.DataFrame, groups: pd.Series, by: str = "dimension"
 
     def long(frame: pd.DataFrame, name: str) -> pd.Series:
         """unit × column table -> Series indexed by (unit, column)."""
-        return frame.rename_axis(index=group, columns=by).melt(ignore_index=False, value_name=name).set_index(by, append=True)[name]
+        return (
+            frame.rename_axis(index=group, columns=by)
+            .melt(ignore_index=False, value_name=name)
+            .set_index(by, append=True)[name]
+        )
 
     g = pd.concat([long(n, "n"), long(mean, "mean"), long(var, "var")], axis=1).reset_index()
     g = g.loc[g["n"] > 0, [by, group, "n", "mean", "var"]].reset_index(drop=True)
@@ -65,8 +71,17 @@ def compare_units(values: pd.DataFrame, groups: pd.Series, by: str = "dimension"
         ss_rest = SS - ss_unit - n2 * (m2 - M) ** 2
         s1, s2 = np.sqrt(v1), np.sqrt(np.clip(ss_rest, 0, None) / (n2 - 1))
         t, p = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
-        g = g.assign(sd=s1, rest_n=n2.astype(int), rest_mean=m2, rest_sd=s2, t=t, p=p, df=welch_df(s1, n1, s2, n2),
-                     hedges_g=hedges_g(m1, s1, n1, m2, s2, n2), diff=m1 - m2)
+        g = g.assign(
+            sd=s1,
+            rest_n=n2.astype(int),
+            rest_mean=m2,
+            rest_sd=s2,
+            t=t,
+            p=p,
+            df=welch_df(s1, n1, s2, n2),
+            hedges_g=hedges_g(m1, s1, n1, m2, s2, n2),
+            diff=m1 - m2,
+        )
     g["ci_low"], g["ci_high"] = mean_ci(m1, s1, n1)
     g["n"] = g["n"].astype(int)
     g["note"] = np.where((s1 == 0) & (s2 == 0), "得分无变异，无法检验", "")
@@ -83,7 +98,9 @@ def fdr(p: pd.Series) -> pd.Series:
     return out
 
 
-def welch_anova_table(scores: pd.DataFrame, unit: pd.Series, names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def welch_anova_table(
+    scores: pd.DataFrame, unit: pd.Series, names: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per dimension: Welch's ANOVA across units, and Games–Howell pairs when there are not too many units."""
     aov_rows, gh = [], []
     for dim in scores.columns:
@@ -96,11 +113,22 @@ def welch_anova_table(scores: pd.DataFrame, unit: pd.Series, names: dict[str, st
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             aov = pg.welch_anova(data=data, dv="score", between="unit").iloc[0]
-        aov_rows.append({"dimension": dim, "F": aov["F"], "df1": aov["ddof1"], "df2": aov["ddof2"], "p": aov["p_unc"],
-                         "np2": aov["np2"], "note": ""})
+        aov_rows.append(
+            {
+                "dimension": dim,
+                "F": aov["F"],
+                "df1": aov["ddof1"],
+                "df2": aov["ddof2"],
+                "p": aov["p_unc"],
+                "np2": aov["np2"],
+                "note": "",
+            }
+        )
         if data["unit"].nunique() <= MAX_UNITS_GAMES_HOWELL:
             pairs = pg.pairwise_gameshowell(data=data, dv="score", between="unit")
-            gh.append(pairs.assign(dimension=dim)[["dimension", "A", "B", "diff", "T", "df", "pval", "hedges"]])
+            gh.append(
+                pairs.assign(dimension=dim)[["dimension", "A", "B", "diff", "T", "df", "pval", "hedges"]]
+            )
     aov = pd.DataFrame(aov_rows)
     aov["dimension_name"] = aov["dimension"].map(names)
     pairs = pd.concat(gh, ignore_index=True) if gh else pd.DataFrame(

@@ -26,14 +26,33 @@ def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]
     data = scores.assign(_y=overall.astype(float)).dropna()
     cols = list(scores.columns)
     if len(data) < len(cols) + 10:  # too few complete answers, or no overall question at all
-        return pd.DataFrame({"dimension": cols, "dimension_name": [names[c] for c in cols], "coef": np.nan,
-                             "p": np.nan, "relimp": np.nan, "importance": np.nan, "r2": np.nan, "n": len(data)})
+        return pd.DataFrame(
+            {
+                "dimension": cols,
+                "dimension_name": [names[c] for c in cols],
+                "coef": np.nan,
+                "p": np.nan,
+                "relimp": np.nan,
+                "importance": np.nan,
+                "r2": np.nan,
+                "n": len(data),
+            }
+        )
     lm = pg.linear_regression(data[cols], data["_y"], relimp=True)
     lm = lm.loc[lm["names"] != "Intercept"]
     share = lm["relimp"].to_numpy() / lm["relimp"].sum()
-    return pd.DataFrame({"dimension": lm["names"].to_numpy(), "dimension_name": [names[c] for c in lm["names"]],
-                         "coef": lm["coef"].to_numpy(), "p": lm["pval"].to_numpy(), "relimp": lm["relimp"].to_numpy(),
-                         "importance": share, "r2": float(lm["r2"].iloc[0]), "n": len(data)})
+    return pd.DataFrame(
+        {
+            "dimension": lm["names"].to_numpy(),
+            "dimension_name": [names[c] for c in lm["names"]],
+            "coef": lm["coef"].to_numpy(),
+            "p": lm["pval"].to_numpy(),
+            "relimp": lm["relimp"].to_numpy(),
+            "importance": share,
+            "r2": float(lm["r2"].iloc[0]),
+            "n": len(data),
+        }
+    )
 
 
 def ipa_table(unit_dimensions: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:

@@ -8,10 +8,39 @@ import tempfile
 
 import pandas as pd
 
-NON_ANSWERS = {"无", "暂无", "没有", "无意见", "没意见", "无建议", "没有意见", "没有建议", "暂时没有", "不知道", "好", "很好", "挺好"}
+NON_ANSWERS = {
+    "无",
+    "暂无",
+    "没有",
+    "无意见",
+    "没意见",
+    "无建议",
+    "没有意见",
+    "没有建议",
+    "暂时没有",
+    "不知道",
+    "好",
+    "很好",
+    "挺好",
+}
 _PUNCT = re.compile(r"[\s，。！？、,.!?；;：:~～…]+")
 # generic words of suggestions that say nothing about their topic
-GENERIC_WORDS = {"希望", "建议", "一些", "进一步", "加强", "更多", "不要", "可以", "还是", "真正", "多听", "听听", "方面", "工作"}
+GENERIC_WORDS = {
+    "希望",
+    "建议",
+    "一些",
+    "进一步",
+    "加强",
+    "更多",
+    "不要",
+    "可以",
+    "还是",
+    "真正",
+    "多听",
+    "听听",
+    "方面",
+    "工作",
+}
 
 
 def is_suggestion(texts: pd.Series) -> pd.Series:
@@ -24,7 +53,10 @@ def code_themes(texts: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
     """Boolean frame, one column per theme: the answer contains any of the theme's keywords."""
     texts = texts.astype("string").fillna("")
     return pd.DataFrame(
-        {theme: texts.str.contains("|".join(map(re.escape, words)), regex=True) for theme, words in themes.items()},
+        {
+            theme: texts.str.contains("|".join(map(re.escape, words)), regex=True)
+            for theme, words in themes.items()
+        },
         index=texts.index,
     )
 

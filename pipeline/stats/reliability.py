@@ -49,7 +49,9 @@ def item_statistics(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cov_rest = row - np.diag(cov)  # cov(item, sum of the other items)
     var_rest = total - 2 * row + np.diag(cov)
     citc = cov_rest / np.sqrt(np.diag(cov) * var_rest)
-    deleted = np.array([alpha_from_cov(np.delete(np.delete(cov, i, 0), i, 1)) if k > 2 else np.nan for i in range(k)])
+    deleted = np.array(
+        [alpha_from_cov(np.delete(np.delete(cov, i, 0), i, 1)) if k > 2 else np.nan for i in range(k)]
+    )
     return citc, deleted
 
 
@@ -67,8 +69,10 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
     Returns
     -------
     scales : one row per (unit, dimension): ``unit`` (NA for all rows), ``dimension``, ``n``, ``k``,
-        ``alpha``, ``alpha_ci_low``, ``alpha_ci_high`` (Feldt), ``std_alpha``, ``note`` (why it cannot be computed).
-    items : one row per (unit, dimension, item): ``citc``, ``alpha_if_deleted``, ``low_citc``, ``drop_raises_alpha``.
+        ``alpha``, ``alpha_ci_low``, ``alpha_ci_high`` (Feldt), ``std_alpha``, ``note`` (why it cannot be
+        computed).
+    items : one row per (unit, dimension, item): ``citc``, ``alpha_if_deleted``, ``low_citc``,
+        ``drop_raises_alpha``.
     """
     scale_rows, item_rows = [], []
     items = items.astype(float)
@@ -92,7 +96,9 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
                 scale_rows.append({**base, "alpha": np.nan, "note": "题目或样本太少，无法计算信度"})
                 continue
             if np.isnan(cov).any() or (np.diag(cov) == 0).any():
-                scale_rows.append({**base, "alpha": np.nan, "note": "存在所有人答案相同或无人作答的题目，无法计算信度"})
+                scale_rows.append(
+                    {**base, "alpha": np.nan, "note": "存在所有人答案相同或无人作答的题目，无法计算信度"}
+                )
                 continue
             a = alpha_from_cov(cov)
             lo, hi = alpha_ci(a, n, k)
@@ -100,10 +106,31 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
                                "std_alpha": standardised_alpha(cov), "note": ""})
             citc, deleted = item_statistics(cov)
             for item, c, d in zip(cols, citc, deleted, strict=True):
-                item_rows.append({"unit": scope, "dimension": dim, "item": item, "citc": c, "alpha_if_deleted": d,
-                                  "low_citc": bool(c < CITC_MIN), "drop_raises_alpha": bool(d > a + DELETE_GAIN)})
-    scales = pd.DataFrame(scale_rows, columns=["unit", "dimension", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-                                               "std_alpha", "note"])
+                item_rows.append(
+                    {
+                        "unit": scope,
+                        "dimension": dim,
+                        "item": item,
+                        "citc": c,
+                        "alpha_if_deleted": d,
+                        "low_citc": bool(c < CITC_MIN),
+                        "drop_raises_alpha": bool(d > a + DELETE_GAIN),
+                    }
+                )
+    scales = pd.DataFrame(
+        scale_rows,
+        columns=[
+            "unit",
+            "dimension",
+            "n",
+            "k",
+            "alpha",
+            "alpha_ci_low",
+            "alpha_ci_high",
+            "std_alpha",
+            "note",
+        ],
+    )
     return scales, pd.DataFrame(item_rows, columns=["unit", "dimension", "item", "citc", "alpha_if_deleted",
                                                     "low_citc", "drop_raises_alpha"])
 

@@ -32,13 +32,27 @@ def kmo_bartlett(items: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     complete = items.astype(float).dropna()
     p = complete.shape[1]
     if len(complete) <= p or (complete.var() == 0).any():
-        summary = {"n": len(complete), "items": p, "kmo": np.nan, "bartlett_chi2": np.nan, "bartlett_df": np.nan,
-                   "bartlett_p": np.nan, "reading": "完整作答的样本太少或存在无变异的题目，无法计算"}
+        summary = {
+            "n": len(complete),
+            "items": p,
+            "kmo": np.nan,
+            "bartlett_chi2": np.nan,
+            "bartlett_df": np.nan,
+            "bartlett_p": np.nan,
+            "reading": "完整作答的样本太少或存在无变异的题目，无法计算",
+        }
         return summary, pd.DataFrame({"item": items.columns, "kmo": np.nan})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         per_item, overall = calculate_kmo(complete)
         chi2, pval = calculate_bartlett_sphericity(complete)
-    summary = {"n": len(complete), "items": p, "kmo": float(overall), "bartlett_chi2": float(chi2),
-               "bartlett_df": p * (p - 1) // 2, "bartlett_p": float(pval), "reading": kmo_reading(float(overall))}
+    summary = {
+        "n": len(complete),
+        "items": p,
+        "kmo": float(overall),
+        "bartlett_chi2": float(chi2),
+        "bartlett_df": p * (p - 1) // 2,
+        "bartlett_p": float(pval),
+        "reading": kmo_reading(float(overall)),
+    }
     return summary, pd.DataFrame({"item": complete.columns, "kmo": per_item})

@@ -21,12 +21,18 @@ from pipeline.common.errors import SurveyError
 def read_population(path: str | Path, by: str) -> pd.DataFrame:
     path = Path(path)
     try:
-        table = pd.read_excel(path) if path.suffix.lower() in (".xlsx", ".xls") else pd.read_csv(path, encoding="utf-8-sig")
+        table = (
+            pd.read_excel(path)
+            if path.suffix.lower() in (".xlsx", ".xls")
+            else pd.read_csv(path, encoding="utf-8-sig")
+        )
     except (OSError, ValueError) as exc:
         raise SurveyError(f"人口结构表无法读取：{exc}", file=str(path)) from None
     missing = [c for c in ("unit", by, "population") if c not in table.columns]
     if missing:
-        raise SurveyError(f"人口结构表缺少列：{'、'.join(missing)}（应有 unit、{by}、population 三列）", file=str(path))
+        raise SurveyError(
+            f"人口结构表缺少列：{'、'.join(missing)}（应有 unit、{by}、population 三列）", file=str(path)
+        )
     bad = pd.to_numeric(table["population"], errors="coerce")
     if bad.isna().any() or (bad < 0).any():
         row = int(np.flatnonzero((bad.isna() | (bad < 0)).to_numpy())[0]) + 2
