@@ -156,3 +156,11 @@ def test_what_was_not_asked_is_said_not_guessed(survey):
         assert "桃源镇基层减负调研报告" in pages["桃源镇"] and "“政务App和工作群”得分" in pages["桃源镇"]
         assert "显著低于全县其他乡镇（街道）" in pages["桃源镇"]
         assert "1–7分" in pages["桃源镇"] or "7级" in text
+
+
+def test_tables_and_findings_keep_their_contracts(survey):
+    """The same contracts hold whatever the questionnaire (see test_contracts for the shipped one)."""
+    from test_contracts import check_findings, check_tables
+
+    assert "unit_dimensions" in check_tables(survey["paths"])
+    assert check_findings(survey["paths"]) >= 2

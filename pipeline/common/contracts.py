@@ -252,10 +252,8 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
         return CONTRACTS[name].validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        where = sorted(
-            {
-                f"{c}（{k}）"
-                for c, k in zip(cases["column"].astype(str), cases["check"].astype(str), strict=True)
-            }
-        )
+        # Checks on the table's shape name the column in failure_case; elsewhere that holds a value.
+        shape = cases["check"].isin(["column_in_dataframe", "column_in_schema"])
+        column = cases["column"].astype(str).where(~shape, cases["failure_case"].astype(str))
+        where = sorted({f"{c}（{k}）" for c, k in zip(column, cases["check"].astype(str), strict=True)})
         raise ContractError(f"表“{name}”不符合约定（程序错误，请报告）：{'；'.join(where)}") from None

@@ -37,11 +37,25 @@ def compare_units(
 ) -> pd.DataFrame:
     """Each group vs the rest of the district, for every column of ``values``, all at once.
 
-    ``values`` is wide (one column per dimension or item, one row per respondent); ``groups`` gives
-    each row's unit. One groupby gives every unit's n, mean and variance per column; the rest of
-    the district's statistics follow from the totals. Returns one row per (column, unit) with the
-    unit's and the rest's n, mean, SD, the difference, Welch t, df and p, Hedges' g and the unit
-    mean's 95% CI. FDR is applied by the caller over the whole family.
+    One groupby gives every unit's n, mean and variance per column; the rest of the district's
+    statistics follow from the totals, so the cost does not grow with the number of units.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Wide: one column per dimension or item, one row per respondent.
+    groups : pandas.Series
+        Each row's unit; rows with no unit count only towards no group.
+    by, group : str
+        Names of the output's column and unit columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (column, unit): ``by``, ``group``, ``n``, ``mean``, ``sd``, ``rest_n``,
+        ``rest_mean``, ``rest_sd``, ``t``, ``p`` (Welch, two-sided), ``df``, ``hedges_g``, ``diff``
+        (unit minus rest), ``ci_low``, ``ci_high`` (95% CI of the unit mean) and ``note``.
+        FDR is applied by the caller over the whole family.
     """
     ok = groups.notna().to_numpy()
     v = values.loc[ok].astype(float)
@@ -101,7 +115,17 @@ def fdr(p: pd.Series) -> pd.Series:
 def welch_anova_table(
     scores: pd.DataFrame, unit: pd.Series, names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per dimension: Welch's ANOVA across units, and Games–Howell pairs when there are not too many units."""
+    """Per dimension: Welch's ANOVA across units, and Games–Howell pairs when there are not too many units.
+
+    Returns
+    -------
+    aov : pandas.DataFrame
+        One row per dimension: ``dimension``, ``F``, ``df1``, ``df2``, ``p``, ``np2`` (partial η²),
+        ``note`` and ``dimension_name``.
+    pairs : pandas.DataFrame
+        Games–Howell pairs (pingouin): ``dimension``, ``A``, ``B``, ``diff``, ``T``, ``df``, ``pval``,
+        ``hedges``.
+    """
     aov_rows, gh = [], []
     for dim in scores.columns:
         data = pd.DataFrame({"score": scores[dim], "unit": unit.astype("string")}).dropna()
@@ -137,7 +161,14 @@ def welch_anova_table(
 
 
 def chi2_by_unit(frame: pd.DataFrame, unit: pd.Series, questions: dict[str, str]) -> pd.DataFrame:
-    """χ² test of independence (Pearson) of each profile question by unit, with Cramér's V."""
+    """χ² test of independence (Pearson) of each profile question by unit, with Cramér's V.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per question: ``question``, ``label``, ``chi2``, ``dof``, ``p``, ``cramer_v``,
+        ``share_expected_below_5`` and ``note``.
+    """
     rows = []
     for qid, label in questions.items():
         data = pd.DataFrame({"unit": unit.astype("string"), "answer": frame[qid].astype("string")}).dropna()

@@ -22,7 +22,15 @@ QUADRANTS = {
 
 
 def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]) -> pd.DataFrame:
-    """Regression of overall satisfaction on the dimensions with relative importance per dimension."""
+    """Regression of the overall question on the dimension scores, with relative importance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dimension: ``dimension``, ``dimension_name``, ``coef``, ``p``, ``relimp``
+        (pingouin's LMG share of R²), ``importance`` (relimp as a share of the total), ``r2`` and
+        ``n`` (complete rows). All NaN when there are too few complete rows.
+    """
     data = scores.assign(_y=overall.astype(float)).dropna()
     cols = list(scores.columns)
     if len(data) < len(cols) + 10:  # too few complete answers, or no overall question at all

@@ -74,6 +74,11 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
     """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
 
     The threshold keeps names or other rare words that could identify a respondent out of reports.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``keyword``, ``weight`` (TF-IDF) and ``answers`` (answers containing the word).
     """
     analyse = _jieba()
     rows = []

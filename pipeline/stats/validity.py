@@ -26,7 +26,15 @@ def kmo_reading(kmo: float) -> str:
 
 
 def kmo_bartlett(items: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """Overall KMO, Bartlett's χ², df and p, and per-item KMO (listwise complete rows)."""
+    """Overall KMO, Bartlett's test of sphericity and per-item KMO (listwise complete rows).
+
+    Returns
+    -------
+    summary : dict
+        ``n``, ``items``, ``kmo``, ``bartlett_chi2``, ``bartlett_df``, ``bartlett_p`` and ``reading``.
+    per_item : pandas.DataFrame
+        ``item`` and ``kmo``.
+    """
     from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 
     complete = items.astype(float).dropna()

@@ -62,7 +62,13 @@ def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by:
 
 
 def weighted_means(scores: pd.DataFrame, unit: pd.Series, w: pd.Series) -> pd.DataFrame:
-    """Weighted mean and Kish effective n per unit × dimension."""
+    """Weighted mean and Kish effective n per unit × dimension.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``dimension``, ``mean_weighted`` and ``n_effective``.
+    """
     rows = []
     for dim in scores.columns:
         ok = scores[dim].notna()
