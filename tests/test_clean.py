@@ -104,13 +104,16 @@ def test_personal_data_never_leaves_clean(base, questionnaire):
 
 def test_write_clean_outputs(base, questionnaire, tmp_path):
     raw = base.copy()
-    raw.loc[0, "所用时间"] = "20秒"
+    raw.loc[[0, 4, 7], "所用时间"] = "20秒"
     res = run(raw, questionnaire)
     paths = cl.write_clean(res, tmp_path)
-    assert len(pd.read_parquet(paths["responses"])) == 29
+    assert len(pd.read_parquet(paths["responses"])) == 27
     sheets = pd.read_excel(paths["audit_xlsx"], sheet_name=None)
-    assert list(sheets) == ["汇总", "逐行记录"]
-    assert len(sheets["逐行记录"]) == 30
+    assert list(sheets) == ["汇总", "剔除记录"]  # every row is in audit.parquet; people read the rejected ones
+    rejected = sheets["剔除记录"]
+    assert rejected["剔除规则"].tolist() == [cl.RULE_SPEEDER] * 3
+    assert rejected["行号"].tolist() == [2, 6, 9] and rejected["说明"].str.startswith("用时20秒").all()
+    assert len(pd.read_parquet(paths["audit"])) == 30
     summary = sheets["汇总"]
-    assert summary.loc[summary["剔除规则"] == cl.RULE_SPEEDER, "份数"].tolist() == [1]
+    assert summary.loc[summary["剔除规则"] == cl.RULE_SPEEDER, "份数"].sum() == 3
     assert not list(tmp_path.glob("*.tmp*"))

@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.clean.privacy import redact_series
 from pipeline.common.atomic import write_parquet, write_with
 from pipeline.common.contracts import conform
-from pipeline.common.excel import excel_writer, write_frame
+from pipeline.common.excel import excel_writer, stream_frame
 
 KEPT = "保留"
 REJECTED = "剔除"
@@ -61,12 +61,19 @@ def audit_summary(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
     return audit_sheet(counts, unit_label)
 
 
+def rejected_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
+    """The rejected rows only, with the Chinese headers (what people check; kept rows are counted in 汇总)."""
+    return audit_sheet(audit.loc[audit["status"] == REJECTED].drop(columns="status"), unit_label)
+
+
 def write_audit(audit: pd.DataFrame, out_dir: Path, unit_label: str) -> dict[str, Path]:
-    """The audit as Parquet (for the pipeline) and as an Excel workbook (for people)."""
+    """The audit as Parquet, every row (for the pipeline and for anyone who wants all of it), and as an Excel
+    workbook for people: counts per unit and rule, and the rejected rows, streamed to disk."""
+
     def _excel(p: Path) -> None:
-        with excel_writer(p) as xw:
-            write_frame(xw, audit_summary(audit, unit_label), "汇总")
-            write_frame(xw, audit_sheet(audit, unit_label), "逐行记录")
+        with excel_writer(p, constant_memory=True) as xw:
+            stream_frame(xw, audit_summary(audit, unit_label), "汇总")
+            stream_frame(xw, rejected_sheet(audit, unit_label), "剔除记录")
 
     return {"audit": write_parquet(out_dir / "audit.parquet", conform("audit", audit)),
             "audit_xlsx": write_with(out_dir / "audit.xlsx", _excel)}

@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EMAIL = "〔邮箱已隐去〕"
 ID_NUMBER = "〔身份证号已隐去〕"
@@ -96,10 +98,17 @@ def redact(text: str) -> str:
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct strings of ``values`` that could hold personal data, and their masked forms."""
+    """The distinct strings of ``values`` that could hold personal data, and their masked forms. Found by
+    arrow in one pass: a digit or an at-sign, and not just a few ASCII digits (a 序号 of up to 8 digits
+    matches no rule), so a million distinct 序号 do not go through the rules one by one."""
     uniques = pd.unique(values.dropna().astype(str))
-    candidates = [u for u in uniques if _CANDIDATE.search(u)]
-    return np.array(candidates, dtype=object), np.array([redact(u) for u in candidates], dtype=object)
+    if not len(uniques):
+        return np.array([], dtype=object), np.array([], dtype=object)
+    strings = pa.array(uniques, type=pa.string())
+    maybe = pc.and_(pc.match_substring_regex(strings, _CANDIDATE.pattern),
+                    pc.invert(pc.match_substring_regex(strings, r"^[0-9]{1,8}$")))
+    candidates = np.asarray(uniques, dtype=object)[maybe.to_numpy(zero_copy_only=False)]
+    return candidates, np.array([redact(u) for u in candidates], dtype=object)
 
 
 def redact_series(values: pd.Series) -> pd.Series:

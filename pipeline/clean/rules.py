@@ -19,10 +19,13 @@ respondents): rows sharing one with several others are only flagged (the audit's
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
+from pipeline.common.distinct import factorize
 from pipeline.questionnaire import Questionnaire
 
 RULE_NO_UNIT = "未填所在单位"
@@ -70,9 +73,19 @@ def answered(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
 
 
 def answer_key(frame: pd.DataFrame) -> pd.Series:
-    """A hash of every answer of a row (metadata excluded), for finding duplicates."""
+    """A hash of every answer of a row (metadata excluded), for finding duplicates: each column hashed as it
+    is stored (codes, not texts), combined across columns."""
     cols = [c for c in frame.columns if c not in META]
-    return pd.util.hash_pandas_object(frame[cols].astype("string").fillna("\x00"), index=False)
+    return pd.util.hash_pandas_object(frame[cols], index=False, categorize=False)
+
+
+def _where(broken: pd.Series, text) -> pd.Series:
+    """A rule's detail: ``text(rows)`` for the rows that break it, NA elsewhere (built only where needed)."""
+    out = pd.Series(pd.NA, index=broken.index, dtype="string")
+    rows = broken.fillna(False).to_numpy(dtype=bool)
+    if rows.any():
+        out[rows] = text(rows).astype("string").to_numpy()
+    return out
 
 
 def _all(frame: pd.DataFrame, text: str) -> pd.Series:
@@ -99,15 +112,24 @@ def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     floor = rules.min_seconds_per_item * len(q.questions)
     why = (f"低于全部答卷用时中位数{median:.0f}秒的{rules.speeder_fraction_of_median:.0%}（{relative:.0f}秒）"
            if relative >= floor else f"低于每题{rules.min_seconds_per_item:g}秒的下限（{floor:.0f}秒）")
-    return dur < max(relative, floor), "用时" + dur.round().astype("Int64").astype("string") + "秒，" + why
+    broken = dur < max(relative, floor)
+    seconds = dur.round().astype("Int64").astype("string")
+    return broken, _where(broken, lambda r: "用时" + seconds[r] + "秒，" + why)
 
 
 def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    likert = frame[[x.id for x in q.questions if x.type == "likert"]].astype("Float64")
-    n = likert.notna().sum(axis=1)
-    first = likert.bfill(axis=1).iloc[:, 0].astype("Int64").astype("string").fillna("?")
-    same = (likert.nunique(axis=1) == 1) & (n >= q.quality.straightline_min_items)
-    return same, "全部" + n.astype(str) + "道量表题均选择第" + first + "个选项"
+    cols = [x.id for x in q.questions if x.type == "likert"]
+    likert = frame[cols].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    answered = ~np.isnan(likert)
+    n = answered.sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no answer at all
+        same = np.nanmin(likert, axis=1) == np.nanmax(likert, axis=1)
+    same = same & (n >= q.quality.straightline_min_items)
+    same = pd.Series(same, index=frame.index)
+    first = likert[np.arange(len(likert)), answered.argmax(axis=1)] if cols else np.full(len(frame), np.nan)
+    return same, _where(same, lambda r: "全部" + pd.Series(n[r]).astype(str) + "道量表题均选择第"
+                        + pd.Series(first[r]).astype("Int64").astype("string") + "个选项")
 
 
 def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
@@ -137,9 +159,15 @@ def duplicate(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     gap_min = (t - prev_t).dt.total_seconds() / 60
     no_time = prev_id.notna() & (t.isna() | prev_t.isna())
     is_dup = ((gap_min <= q.quality.duplicate_window_minutes) | no_time).reindex(frame.index)
-    where = ("（" + prev_file.astype("string") + "）").where(prev_file != frame.loc[order, "_file"], "")
-    gap = ("，提交间隔" + gap_min.round(1).astype("string") + "分钟").fillna("，无提交时间可比")
-    return is_dup, ("与序号" + prev_id.astype("string") + where + "的答卷完全相同" + gap).reindex(frame.index)
+
+    def detail(rows: np.ndarray) -> pd.Series:
+        at = frame.index[rows]
+        file = frame.loc[at, "_file"]
+        where = ("（" + prev_file[at].astype("string") + "）").where(prev_file[at] != file, "")
+        gap = ("，提交间隔" + gap_min[at].round(1).astype("string") + "分钟").fillna("，无提交时间可比")
+        return "与序号" + prev_id[at].astype("string") + where + "的答卷完全相同" + gap
+
+    return is_dup, _where(is_dup, detail)
 
 
 def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
@@ -148,15 +176,10 @@ def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     n_app, n_miss = app.sum(axis=1), (app & ~ans).sum(axis=1)
     share = n_miss / n_app.where(n_app > 0)
     limit = q.quality.max_missing_share
-    return share > limit, (
-        "适用的"
-        + n_app.astype(str)
-        + "道题中有"
-        + n_miss.astype(str)
-        + "道未作答（"
-        + (share * 100).round(0).astype("Int64").astype("string")
-        + f"%，上限{limit:.0%}）"
-    )
+    broken = share > limit
+    percent = (share * 100).round(0).astype("Int64").astype("string")
+    return broken, _where(broken, lambda r: "适用的" + n_app[r].astype(str) + "道题中有"
+                          + n_miss[r].astype(str) + "道未作答（" + percent[r] + f"%，上限{limit:.0%}）")
 
 
 RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire], Broken]], ...] = (
@@ -170,7 +193,9 @@ def shared_ip_hint(frame: pd.DataFrame, q: Questionnaire) -> pd.Series:
     """A hint (never a reason) where a row shares its IP with several others."""
     hint = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "ip" in frame:
-        ip = frame["ip"].astype("string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+        codes, uniques = factorize(frame["ip"])
+        address = pd.Series(uniques, dtype="string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+        ip = pd.Series(address.to_numpy()[codes], index=frame.index, dtype="string")
         shared = ip.map(ip.value_counts())
         many = (shared >= q.quality.shared_ip_flag_at).fillna(False).astype(bool)
         hint[many] = "与另外" + (shared[many] - 1).astype(str) + "份答卷来自同一IP（仅提示，不剔除）"

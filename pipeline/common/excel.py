@@ -57,3 +57,13 @@ def sheet_name(name: str, used: set[str]) -> str:
 def write_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str, startrow: int = 0) -> None:
     """Write ``df`` (text-safe) to ``sheet`` without the index."""
     text_safe(df).to_excel(writer, sheet_name=sheet, startrow=startrow, index=False)
+
+
+def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str) -> None:
+    """Write ``df`` (text-safe) to a new ``sheet`` row by row: the order a ``constant_memory`` writer needs
+    (pandas writes column by column, which that mode would silently lose)."""
+    safe = text_safe(df)
+    ws = writer.book.add_worksheet(sheet)
+    ws.write_row(0, 0, [str(c) for c in safe.columns])
+    for i, row in enumerate(safe.astype(object).where(safe.notna(), None).to_numpy().tolist(), start=1):
+        ws.write_row(i, 0, row)

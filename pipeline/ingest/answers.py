@@ -1,21 +1,22 @@
-"""Answers coded as the questionnaire defines them: option texts or codes to 1-based codes, multi-selects
-to one boolean column per option, numbers checked against their range (and for phone numbers), free
-text kept as written, submit times and durations read in one order for the whole column, unit and
-community names matched tolerantly. A wrong answer is an error naming file, row and column; an answer
-that breaks its question's rule is a note the clean stage rejects the row for.
+"""Answers coded as the questionnaire defines them, each distinct value once (``common.distinct``): option
+texts or codes to 1-based codes, multi-selects to one boolean column per option, numbers checked against
+their range (and for phone numbers), free text kept as written, submit times and durations read in one
+order for the whole column, unit and community names matched tolerantly. A wrong answer is an error
+naming file, row and column; an answer that breaks its question's rule is a note the clean stage rejects
+the row for.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from pipeline.clean.privacy import holds_personal_data, redact_series
+from pipeline.common.distinct import cell_values, cells, factorize, first_row
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import shown, strip_invisible
 from pipeline.ingest.formats import EMPTY_MARKERS, SKIP_MARKERS, normalize_text, split_multi
@@ -28,11 +29,7 @@ DAY_MONTH_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$")
 DATE_ORDERS = {"dmy": "日/月/年", "mdy": "月/日/年"}
 
 
-def cell(value: object) -> str:
-    """A cell as a stripped, NFKC-folded string without invisible characters ("" for missing)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return strip_invisible(unicodedata.normalize("NFKC", str(value)))
+MARKERS = SKIP_MARKERS | EMPTY_MARKERS
 
 
 @dataclass
@@ -44,6 +41,11 @@ class Source:
 
     def error(self, message: str, position: int, column: str | None = None) -> SurveyError:
         return SurveyError(message, file=self.file, row=int(self.rows[position]), column=column)
+
+    def of_distinct(self, codes: np.ndarray) -> Source:
+        """The same file seen through a column's distinct values (in order of first appearance): position k
+        is where distinct value k first appears, so errors found among distinct values name the first row."""
+        return Source(self.file, self.rows[np.unique(codes, return_index=True)[1]])
 
 
 def _bad_value(src: Source, i: int, col: str, value: str, q: Question) -> SurveyError:
@@ -75,15 +77,18 @@ def _lookup(q: Question) -> dict[str, int]:
 def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Series:
     """Option text (or its 1-based code) -> 1-based code; missing/skip -> NA."""
     lookup = _lookup(q)
-    cells = values.map(cell)
-    blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
-    codes = cells.map(
-        lambda v: lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if q.role == "unit" else None)
+    codes, uniques = factorize(values)
+    texts = cell_values(uniques)
+    blank = np.isin(texts, list(MARKERS))
+    unit = q.role == "unit"
+    coded = np.array(
+        [lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if unit else None) for v in texts],
+        dtype=float,
     )
-    bad = ~blank & codes.isna()
+    bad = (~blank & np.isnan(coded))[codes]
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        value = cells.iloc[i]
+        i = first_row(bad)
+        value = texts[codes[i]]
         if q.role == "unit":
             close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
             hint = f"，最接近的是：{'、'.join(close)}" if close else ""
@@ -93,32 +98,42 @@ def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Ser
                 col,
             )
         raise _bad_value(src, i, col, value, q)
-    return codes.where(~blank).astype("Int64")
+    return pd.Series(pd.array(np.where(blank, np.nan, coded)[codes], dtype="Int64"), index=values.index)
 
 
 def code_multi(values: pd.Series, q: Question, src: Source, col: str) -> tuple[pd.DataFrame, pd.Series]:
     """One boolean column per option plus the "other" text; and a note where more were chosen than allowed."""
     lookup = _lookup(q)
     k = len(q.options)
-    chosen = np.zeros((len(values), k), dtype=bool)
-    answered = np.zeros(len(values), dtype=bool)
-    other_text: list[str | None] = [None] * len(values)
-    for i, raw in enumerate(values.map(cell)):
-        if raw in SKIP_MARKERS | EMPTY_MARKERS:
+    codes, uniques = factorize(values)
+    texts = cell_values(uniques)
+    chosen_u = np.zeros((len(texts), k), dtype=bool)
+    answered_u = np.zeros(len(texts), dtype=bool)
+    other_u: list[str | None] = [None] * len(texts)
+    wrong_u: dict[int, str] = {}  # distinct value -> the part that is not an option
+    for j, raw in enumerate(texts):
+        if raw in MARKERS:
             continue
-        answered[i] = True
+        answered_u[j] = True
         for part in split_multi(raw):
             part = part.strip()
             m = OTHER_RE.match(part)
             if m:
-                part, other_text[i] = m.group("option"), m.group("text").strip() or None
+                part, other_u[j] = m.group("option"), m.group("text").strip() or None
             code = lookup.get(normalize_text(part))
             if code is None:
-                raise _bad_value(src, i, col, part, q)
-            chosen[i, code - 1] = True
+                wrong_u.setdefault(j, part)
+                continue
+            chosen_u[j, code - 1] = True
+    if wrong_u:
+        i = first_row(np.isin(codes, list(wrong_u)))
+        raise _bad_value(src, i, col, wrong_u[int(codes[i])], q)
+    answered = pd.Series(answered_u[codes], index=values.index)
+    chosen = chosen_u[codes]
     out = pd.DataFrame(chosen, columns=[f"{q.id}__{j}" for j in range(1, k + 1)], index=values.index)
-    out = out.astype("boolean").where(pd.Series(answered, index=values.index), other=pd.NA)
-    out[f"{q.id}__other_text"] = pd.Series(other_text, index=values.index, dtype="string")
+    out = out.astype("boolean").where(answered, other=pd.NA)
+    out[f"{q.id}__other_text"] = pd.Series(np.array(other_u, dtype=object)[codes], index=values.index,
+                                           dtype="string")
     issue = pd.Series(pd.NA, index=values.index, dtype="string")
     if q.max_choices is not None:
         n = chosen.sum(axis=1)
@@ -130,26 +145,32 @@ def code_multi(values: pd.Series, q: Question, src: Source, col: str) -> tuple[p
 def number_answers(values: pd.Series, q: Question, col: str) -> tuple[pd.Series, pd.Series]:
     """Numbers, and per row a Chinese note where the answer is unreadable, out of range or looks like a
     phone or ID number (value → NA). The note never repeats the answer."""
-    cells = values.map(cell)
-    blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
-    nums = pd.to_numeric(cells.where(~blank), errors="coerce")
+    codes, uniques = factorize(values)
+    texts = pd.Series(cell_values(uniques), dtype=object)
+    blank_u = texts.isin(MARKERS).to_numpy()
+    nums_u = pd.to_numeric(texts.where(~blank_u), errors="coerce").to_numpy(dtype=float)
     lo = q.min if q.min is not None else -np.inf
     hi = q.max if q.max is not None else np.inf
-    personal = ~blank & holds_personal_data(cells)
-    bad = ~blank & (nums.isna() | (nums < lo) | (nums > hi))
+    personal_u = ~blank_u & holds_personal_data(texts).to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad_u = ~blank_u & (np.isnan(nums_u) | (nums_u < lo) | (nums_u > hi))
     rng = f"{q.min:g}–{q.max:g}之间的数字" if q.min is not None and q.max is not None else "数字"
-    issue = pd.Series(pd.NA, index=values.index, dtype="string")
-    issue[bad] = f"“{col}”的答案不是{rng}（原答案不予保存）"
-    issue[personal] = f"“{col}”的答案疑似电话、证件号等个人信息（原答案不予保存）"
-    return nums.where(~(bad | personal)).astype("Float64"), issue
+    issue_u = np.where(personal_u, f"“{col}”的答案疑似电话、证件号等个人信息（原答案不予保存）",
+                       np.where(bad_u, f"“{col}”的答案不是{rng}（原答案不予保存）", None))
+    issue = pd.Series(issue_u[codes], index=values.index, dtype="string")
+    nums = np.where(bad_u | personal_u, np.nan, nums_u)[codes]
+    return pd.Series(pd.array(nums, dtype="Float64"), index=values.index), issue
 
 
 def text_answers(values: pd.Series) -> pd.Series:
     """Free text kept as written (no width folding: Chinese punctuation stays full-width)."""
-    cells = values.map(cell)
-    blank = cells.isin(SKIP_MARKERS | EMPTY_MARKERS)
-    kept = values.astype("string").map(strip_invisible, na_action="ignore").astype("string")
-    return kept.where(~blank)
+    codes, uniques = factorize(values)
+    blank = np.isin(cell_values(uniques), list(MARKERS))
+    kept = np.array(
+        [None if b or u is None else strip_invisible(str(u)) for u, b in zip(uniques, blank, strict=True)],
+        dtype=object,
+    )
+    return pd.Series(kept[codes], index=values.index, dtype="string")
 
 
 def _parse_time(text: str) -> pd.Timestamp | None:
@@ -216,41 +237,49 @@ def _parse_times(cells: pd.Series) -> pd.Series:
         return pd.to_datetime(cells.map(_parse_time)).astype("datetime64[ns]")
 
 
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    codes, uniques = factorize(values)
+    return codes, pd.Series(cell_values(uniques), dtype=object)
+
+
+def _submit_times(values: pd.Series, src: Source, date_order: str | None) -> np.ndarray:
+    codes, texts = _distinct_text(values)
+    sub = src.of_distinct(codes)
+    texts = _day_month(texts, date_order, sub, "提交答卷时间")
+    times = _parse_times(texts)
+    bad = times.isna() & (texts != "")
+    if bad.any():
+        k = first_row(bad.to_numpy())
+        raw = values.iloc[first_row(codes == k)]
+        raise sub.error(f"提交时间“{shown(raw)}”无法识别，应形如 2024/3/5 9:07:03", k, "提交答卷时间")
+    return times.to_numpy()[codes]
+
+
+def _durations(values: pd.Series, src: Source) -> np.ndarray:
+    codes, texts = _distinct_text(values)
+    texts = texts.str.replace("秒", "", regex=False)
+    secs = pd.to_numeric(texts, errors="coerce")
+    bad = ((secs.isna() & (texts != "")) | (secs < 0)).to_numpy()
+    if bad.any():
+        i = first_row(bad[codes])
+        raise src.error(f"答题用时“{shown(values.iloc[i])}”无法识别，应形如“125秒”", i, "所用时间")
+    return secs.to_numpy(dtype=float)[codes]
+
+
 def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     if "序号" in df.columns:
-        out["resp_id"] = redact_series(df["序号"].map(cell))
+        out["resp_id"] = redact_series(cells(df["序号"]))
     else:
         out["resp_id"] = pd.Series([f"{src.file}#{r}" for r in src.rows], index=df.index, dtype="string")
     if "提交答卷时间" in df.columns:
-        cells = _day_month(df["提交答卷时间"].map(cell), date_order, src, "提交答卷时间")
-        times = _parse_times(cells)
-        bad = times.isna() & (cells != "")
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise src.error(
-                f"提交时间“{shown(df['提交答卷时间'].iloc[i])}”无法识别，应形如 2024/3/5 9:07:03",
-                i,
-                "提交答卷时间",
-            )
-        out["submitted_at"] = times
+        out["submitted_at"] = _submit_times(df["提交答卷时间"], src, date_order)
     else:
         out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    if "所用时间" in df.columns:
-        cells = df["所用时间"].map(cell).str.replace("秒", "", regex=False)
-        secs = pd.to_numeric(cells, errors="coerce")
-        bad = (secs.isna() & (cells != "")) | (secs < 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise src.error(
-                f"答题用时“{shown(df['所用时间'].iloc[i])}”无法识别，应形如“125秒”", i, "所用时间"
-            )
-        out["duration_s"] = secs.astype(float)
-    else:
-        out["duration_s"] = np.nan
+    out["duration_s"] = _durations(df["所用时间"], src) if "所用时间" in df.columns else np.nan
     for name, dst in (("来源", "channel"), ("来自IP", "ip")):
         out[dst] = (
-            df[name].map(cell).astype("string")
+            cells(df[name]).astype("string")
             if name in df.columns
             else pd.Series(pd.NA, index=df.index, dtype="string")
         )
@@ -272,12 +301,15 @@ def _community_key(name: str) -> str:
 def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,
                           col: str, label: str = "社区（村）") -> pd.Series:
     """Community names as the reference list writes them; an unknown one is an error naming the closest."""
-    out = values.copy()
-    for i, (name, unit) in enumerate(zip(values, units, strict=True)):
+    pairs = pd.MultiIndex.from_arrays([values.astype(object), units.astype(object)])
+    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
+    matched = np.empty(len(uniques), dtype=object)
+    for k, (name, unit) in enumerate(uniques):
+        matched[k] = name
         if pd.isna(name) or pd.isna(unit):
             continue
         known = places.get(str(unit), [])
-        match = next((k for k in known if _community_key(k) == _community_key(str(name))), None)
+        match = next((p for p in known if _community_key(p) == _community_key(str(name))), None)
         if match is None:
             close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
             hint = (
@@ -285,6 +317,7 @@ def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str,
                 if close
                 else f"{unit}已知的{label}有：{listed(known) or '（无）'}"
             )
+            i = first_row(codes == k)
             raise src.error(f"不认识的{label}“{shown(name)}”（{unit}），不在地名参考表中；{hint}", i, col)
-        out.iloc[i] = match
-    return out
+        matched[k] = match
+    return pd.Series(matched[codes], index=values.index).astype(values.dtype)

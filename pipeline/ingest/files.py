@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clean.privacy import redact
+from pipeline.common.distinct import as_text
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import strip_invisible
 from pipeline.ingest.answers import (
@@ -66,7 +67,7 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     if twice:
         raise SurveyError("、".join(f"表头“{c}”出现了{int((raw.columns == c).sum())}次" for c in twice)
                           + "；每一列的表头应不同（请检查导出文件，或用列对应文件区分）", file=file)
-    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    df, fmt = normalise(as_text(raw), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
     parts: list[pd.DataFrame | pd.Series] = [
         pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index),
@@ -118,7 +119,7 @@ def header_report(
     table = read_table(path, header_scorer(questionnaire, overrides))
     raw = table.frame.reset_index(drop=True)
     raw.columns = [strip_invisible(c) for c in raw.columns]
-    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    df, fmt = normalise(as_text(raw), questionnaire)
     mapping, unmapped = match_headers(list(df.columns), questionnaire, overrides)
     origin = df.attrs.get("origin", {})
     rows = [

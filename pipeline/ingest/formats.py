@@ -15,8 +15,10 @@ import re
 import unicodedata
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
+from pipeline.common.distinct import map_values
 from pipeline.questionnaire import Questionnaire
 
 MULTI_SEP = "┋"
@@ -108,12 +110,8 @@ def to_simplified(df: pd.DataFrame) -> pd.DataFrame:
     cc = _t2s()
     out = df.copy()
     out.columns = [cc.convert(str(c)) for c in df.columns]
-    for col in out.columns:
-        values = out[col].astype(str)
-        uniques = values.unique()
-        mapping = {v: cc.convert(v) for v in uniques if v and not v.isascii()}
-        if mapping:
-            out[col] = values.map(lambda v, m=mapping: m.get(v, v))
+    for i in range(out.shape[1]):
+        out.isetitem(i, map_values(out.iloc[:, i], lambda v: cc.convert(v) if v and not v.isascii() else v))
     return out
 
 
@@ -143,22 +141,23 @@ def _kobo_duration(df: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def _folded(cells: pd.Series) -> pd.Series:
-    return cells.astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
-
-
-def _truthy(cells: pd.Series) -> pd.Series:
-    """A per-option column marks its option as chosen (anything but 0, empty or a skip marker)."""
-    return ~_folded(cells).isin(SKIP_MARKERS | EMPTY_MARKERS | NOT_CHOSEN)
+def _is_in(cells: pd.Series, markers: set[str]) -> np.ndarray:
+    """Per cell, whether its folded text is one of ``markers`` (each distinct value folded once)."""
+    folded = map_values(cells, lambda v: unicodedata.normalize("NFKC", str(v)).strip())
+    return folded.isin(markers).to_numpy(dtype=bool)
 
 
 def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:
-    """Replace per-option columns with one "┋"-joined column per multi-select question."""
+    """Replace per-option columns with one "┋"-joined column per multi-select question; a per-option column
+    marks its option as chosen unless it holds 0, nothing or a skip marker."""
     out = df.copy()
     for target, cols in groups.items():
-        chosen = pd.DataFrame({opt: _truthy(df[col]) for col, opt in cols})
-        skipped = df[[c for c, _ in cols]].apply(lambda s: _folded(s).isin(SKIP_MARKERS)).all(axis=1)
-        joined = chosen.apply(lambda r: MULTI_SEP.join(o for o, flag in r.items() if flag), axis=1)
+        joined = pd.Series("", index=df.index, dtype=object)
+        skipped = np.ones(len(df), dtype=bool)
+        for col, opt in cols:
+            chosen = ~_is_in(df[col], SKIP_MARKERS | EMPTY_MARKERS | NOT_CHOSEN)
+            joined = joined.where(~chosen, joined.where(joined == "", joined + MULTI_SEP) + opt)
+            skipped &= _is_in(df[col], SKIP_MARKERS)
         out = out.drop(columns=[c for c, _ in cols])
         out[target] = joined.where(~skipped, "(跳过)")
     return out
@@ -226,7 +225,7 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
             groups[qid] = groups.pop(key)
     df = _collapse_options(df, groups)
     for col in META:
-        if col in df.columns:
+        if col in df.columns and not isinstance(df[col].dtype, pd.CategoricalDtype):
             df[col] = df[col].astype(str)
     origin = {new: [old] for old, new in renames.items()}
     origin.update({target: [c for c, _ in cols] for target, cols in groups.items()})

@@ -207,15 +207,74 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame | None:
+    """The text parsed by pyarrow when every row has ``width`` fields (None otherwise: blank lines, ragged
+    rows and the like go the tolerant pandas way). Columns with few distinct values come back categorical,
+    so a million answers to a five-point item are a million small codes and five strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    names = [f"f{i}" for i in range(width)]
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:
+        return None
+    columns = {}
+    for i, name in enumerate(names):
+        col = table.column(name)
+        few = pc.count_distinct(col).as_py() <= max(64, len(col) // 4)
+        columns[i] = col.dictionary_encode().to_pandas() if few else col.to_pandas()
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
+def _utf8_head(data: bytes, size: int = 1 << 20) -> str | None:
+    """The start of ``data`` as text if it reads as UTF-8 (a character cut at the end is fine), else None."""
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:size], final=len(data) <= size)
+    except UnicodeDecodeError:
+        return None
+
+
+def _sample(text: str, complete: bool) -> list[str]:
+    lines = text.splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a head may be cut
+    return [ln for ln in lines[:50] if ln.strip()]
+
+
 def _read_text(path: Path, score: Scorer) -> Table:
-    text, encoding = decode(path.read_bytes(), path)
-    if not text.strip():
-        raise SurveyError("文件是空的，没有表头", file=str(path))
-    sample = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    sep = sniff_delimiter(sample)
-    width = max(len(r) for r in csv.reader(sample, delimiter=sep))
-    grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
-                       names=range(width), skip_blank_lines=False)
+    data = path.read_bytes()
+    head = _utf8_head(data)
+    grid, text, encoding = None, None, "utf-8"
+    if head is not None:  # the usual case: parse the bytes as they are, without decoding them in Python
+        sample = _sample(head, len(data) <= 1 << 20)
+        if not head.strip() and len(data) <= 1 << 20:
+            raise SurveyError("文件是空的，没有表头", file=str(path))
+        if sample:
+            sep = sniff_delimiter(sample)
+            width = max(len(r) for r in csv.reader(sample, delimiter=sep))
+            grid = _arrow_grid(data.removeprefix(codecs.BOM_UTF8), sep, width)
+    if grid is None:
+        text, encoding = decode(data, path)
+        del data
+        if not text.strip():
+            raise SurveyError("文件是空的，没有表头", file=str(path))
+        sample = _sample(text[: 1 << 20], len(text) <= 1 << 20)
+        sep = sniff_delimiter(sample)
+        width = max(len(r) for r in csv.reader(sample, delimiter=sep))
+        if encoding not in ("utf-8", "utf-8-sig"):
+            grid = _arrow_grid(text.encode("utf-8"), sep, width)
+        if grid is None:
+            grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
+                               names=range(width), skip_blank_lines=False)
     if grid.shape[1] == 1 and len(sample) > 1:
         raise SurveyError(
             "只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",

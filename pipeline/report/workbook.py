@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.tables import Analysis
-from pipeline.clean.audit import audit_sheet
+from pipeline.clean.audit import rejected_sheet
 from pipeline.common.atomic import write_with
 from pipeline.common.excel import excel_writer, sheet_name, write_frame
 from pipeline.common.names import DISTRICT, output_path
@@ -142,7 +142,7 @@ def write_workbook(
                     (sheet_name("各单位" + title[:20], used), table, 0)
                     for title, table in _unit_tables(a, None, w)
                 ]
-            sheets.append((sheet_name("剔除记录", used), audit_sheet(audit, w["unit_label"]), 0))
+            sheets.append((sheet_name("剔除记录", used), rejected_sheet(audit, w["unit_label"]), 0))
             widths: dict[str, dict[int, float]] = {}
             for name, table, row in sheets:
                 write_frame(xw, table, name, startrow=row)

@@ -1,0 +1,182 @@
+"""Reading exports: one file, several files, a folder; each row mapped onto the questionnaire.
+
+Output is one row per input row with the source file and row number, metadata (序号, submit time,
+duration, an IP column that the clean stage consumes and drops) and one column per question:
+
+- single choice: an ordered categorical of option texts (unit names normalised against the
+  questionnaire's list: "XX街道办事处" is "XX街道"; an unknown unit is an error naming the closest ones);
+- Likert items and Likert outcomes: the raw option code 1..k (not yet reverse-coded);
+- multi-select: one boolean column per option (``problems__1`` …) and ``problems__other_text``;
+- number: float; text: string (kept as written, after traditional → simplified conversion).
+
+"(跳过)"/−3 (hidden by skip logic) and "(空)"/−2 become missing; the clean stage decides from
+``show_if`` whether a missing answer was applicable. An answer that breaks a rule of its question is kept
+for the clean stage to reject, with the reason in ``_issue`` — which never repeats the answer itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clean.privacy import redact
+from pipeline.common.errors import SurveyError
+from pipeline.common.names import strip_invisible
+from slow_reference.answers import (
+    Source,
+    code_choice,
+    code_multi,
+    metadata,
+    normalise_communities,
+    number_answers,
+    text_answers,
+)
+from slow_reference.formats import normalise
+from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
+from slow_reference.readers import read_table
+from pipeline.questionnaire import Question, Questionnaire
+
+
+@dataclass
+class Ingested:
+    """The result of reading one export."""
+
+    frame: pd.DataFrame
+    file: str
+    format: str = "wjx"
+    mapping: dict[str, str] = field(default_factory=dict)  # header -> question id
+    unmapped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader worked out (sheet, header row, encoding)
+
+
+def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
+                 overrides: dict[str, str] | None = None, *, rows: np.ndarray | None = None,
+                 date_order: str | None = None) -> Ingested:
+    """Map an export already read as text cells onto the questionnaire.
+
+    ``rows`` are the file's line numbers of the rows (default: a header on line 1, then 2, 3, …).
+    """
+    src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2))
+    raw = raw.reset_index(drop=True)
+    raw.columns = [strip_invisible(c) for c in raw.columns]
+    twice = raw.columns[raw.columns.duplicated()].unique().tolist()
+    if twice:
+        raise SurveyError("、".join(f"表头“{c}”出现了{int((raw.columns == c).sum())}次" for c in twice)
+                          + "；每一列的表头应不同（请检查导出文件，或用列对应文件区分）", file=file)
+    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
+    parts: list[pd.DataFrame | pd.Series] = [
+        pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index),
+        metadata(df, src, date_order),
+    ]
+    issues = pd.Series(pd.NA, index=df.index, dtype="string")
+    for col, qid in mapping.items():
+        q = questionnaire.by_id[qid]
+        if q.type == "single":
+            codes = code_choice(df[col], q, src, col)
+            cat = pd.Categorical.from_codes(
+                (codes.fillna(0).astype(int) - 1).to_numpy(), categories=q.options, ordered=True
+            )
+            parts.append(pd.Series(cat, index=df.index, name=qid))
+        elif q.type == "likert":
+            parts.append(code_choice(df[col], q, src, col).rename(qid))
+        elif q.type == "multi":
+            block, issue = code_multi(df[col], q, src, col)
+            parts.append(block)
+            issues = issues.fillna(issue)
+        elif q.type == "number":
+            nums, issue = number_answers(df[col], q, col)
+            parts.append(nums.rename(qid))
+            issues = issues.fillna(issue)
+        else:
+            parts.append(text_answers(df[col]).rename(qid))
+    parts.append(issues.rename("_issue"))
+    frame = pd.concat(parts, axis=1)
+    community = questionnaire.role("community")
+    places = questionnaire.known_places()
+    if community is not None and places is not None:
+        col = next(c for c, i in mapping.items() if i == community.id)
+        frame[community.id] = normalise_communities(
+            frame[community.id], frame[questionnaire.unit_question.id], places, src, col, community.short
+        )
+    dup = frame["resp_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise src.error(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", i, "序号")
+    return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
+
+
+def header_report(
+    path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None
+) -> tuple[list[tuple[Question, list[str]]], list[str], Ingested]:
+    """Per question, the export's columns matched to it (none: not found); the columns matched to nothing;
+    and what the reader worked out. Never raises on headers: this is the report ``survey ingest`` prints."""
+    path = Path(path)
+    table = read_table(path, header_scorer(questionnaire, overrides))
+    raw = table.frame.reset_index(drop=True)
+    raw.columns = [strip_invisible(c) for c in raw.columns]
+    df, fmt = normalise(raw.fillna("").astype(str), questionnaire)
+    mapping, unmapped = match_headers(list(df.columns), questionnaire, overrides)
+    origin = df.attrs.get("origin", {})
+    rows = [
+        (q, [o for c, qid in mapping.items() if qid == q.id for o in origin.get(c, [c])])
+        for q in questionnaire.questions
+    ]
+    return (
+        rows,
+        unmapped,
+        Ingested(frame=raw.head(0), file=path.name, format=fmt, mapping=mapping, notes=table.notes),
+    )
+
+
+def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
+                date_order: str | None = None) -> Ingested:
+    """Read one export file and return it mapped onto the questionnaire."""
+    path = Path(path)
+    table = read_table(path, header_scorer(questionnaire, overrides))
+    out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=table.frame.index.to_numpy(),
+                       date_order=date_order)
+    out.notes = table.notes
+    return out
+
+
+def expand_inputs(paths: list[str | Path]) -> list[Path]:
+    """Input paths with folders replaced by the export files in them (xlsx, xls, csv, txt, sav)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$"))
+                           and f.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".sav"))
+            if not found:
+                raise SurveyError("文件夹中没有导出文件（.xlsx、.xls、.csv、.sav）", file=str(p))
+            out += found
+        elif not p.exists():
+            raise SurveyError("文件不存在", file=str(p))
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_files(
+    paths: list[str | Path],
+    questionnaire: Questionnaire,
+    overrides: dict[str, str] | None = None,
+    date_order: str | None = None,
+) -> pd.DataFrame:
+    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row."""
+    if not paths:
+        raise SurveyError("没有指定要导入的问卷导出文件")
+    paths = expand_inputs(paths)
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise SurveyError(
+            "有重名的导出文件："
+            + "、".join(sorted({n for n in names if names.count(n) > 1}))
+            + "，请改名以便区分来源"
+        )
+    return pd.concat(
+        [ingest_file(p, questionnaire, overrides, date_order).frame for p in paths], ignore_index=True
+    )

@@ -1,0 +1,243 @@
+"""Read an export file into a table of text cells, saying what is wrong with files that are not tables.
+
+Files are recognised by their content, not their name: an Excel workbook (xlsx, or legacy xls), a
+password-protected workbook, a damaged or truncated one, a web page saved as ``.xls``, SPSS ``.sav``,
+or text (CSV in UTF-8, UTF-16, GB18030/GBK or Big5; comma, semicolon, tab or ``|`` separated). A text
+file named ``.xlsx`` is read as the CSV it is. Cover sheets and title rows above the header are
+skipped: every sheet and each of the first rows are scored as a header (by the caller's ``score``,
+by default how many cells look like export headers), and the best is used, with a note saying so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.common.errors import SurveyError
+
+HEADER_SEARCH_ROWS = 10  # a header is looked for in the first rows (title rows above it are common)
+DELIMITERS = (",", ";", "\t", "|")
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+
+Scorer = Callable[[list[str]], float]
+
+
+@dataclass
+class Table:
+    """An export read as text: the cells under the header, and what the reader had to work out."""
+
+    frame: pd.DataFrame  # indexed by file row number (1-based), blank rows left out
+    notes: list[str] = field(default_factory=list)
+
+
+def header_score(cells: list[str]) -> float:
+    """How much a row looks like an export header: cells like "3、题干", "3.题干", "Q3" or known metadata."""
+    from slow_reference.formats import looks_like_header
+
+    return float(sum(looks_like_header(c) for c in cells))
+
+
+def read_table(path: Path, score: Scorer = header_score) -> Table:
+    """Every cell as text ("" for empty); a Chinese error naming the file for anything unreadable."""
+    path = Path(path)
+    if path.is_dir():
+        raise SurveyError("这是一个文件夹，不是导出文件", file=str(path))
+    if not path.exists():
+        raise SurveyError("文件不存在", file=str(path))
+    kind = content_kind(path)
+    notes: list[str] = []
+    try:
+        if kind == "sav":
+            df = _read_sav(path)
+            table = Table(df.set_axis(range(2, len(df) + 2), axis=0))
+        elif kind in ("xlsx", "xls"):
+            table = _pick(
+                pd.read_excel(path, dtype=str, sheet_name=None, header=None, engine="calamine"), score, path
+            )
+        elif kind == "text":
+            table = _read_text(path, score)
+            if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+                if table.frame.shape[1] < 2 or table.frame.empty:
+                    raise SurveyError(
+                        f"文件扩展名是{path.suffix}，但内容不是Excel表格（也不是CSV表格）；请重新下载导出文件",
+                        file=str(path),
+                    )
+                notes.append(f"文件扩展名是{path.suffix}，但内容是文本表格（CSV），已按CSV读取")
+        else:
+            raise SurveyError(_UNREADABLE[kind], file=str(path))
+    except SurveyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
+        raise SurveyError(
+            f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
+        ) from None
+    table.notes[:0] = notes
+    df = table.frame
+    if df.shape[1] == 0:
+        raise SurveyError("文件是空的，没有表头", file=str(path))
+    if len(df) == 0:
+        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
+    df.columns = [str(c).strip() for c in df.columns]
+    table.frame = df.fillna("")
+    return table
+
+
+_UNREADABLE = {
+    "encrypted": "Excel文件设置了打开密码（已加密），无法读取；"
+    "请在Excel中取消密码（文件→信息→保护工作簿）后另存再导入",
+    "damaged": "Excel文件已损坏或不完整（可能下载没有完成）；请重新下载导出文件",
+    "html": "这是网页文件（HTML），不是Excel表格；"
+    "请在问卷平台重新下载Excel或CSV格式，或用Excel打开后另存为.xlsx",
+    "binary": "无法识别的文件内容：不是Excel、CSV或SPSS文件",
+    "empty": "文件是空的，没有表头",
+}
+
+
+def content_kind(path: Path) -> str:
+    """What the file is, from its first bytes: xlsx, xls, encrypted, damaged, sav, html, text, binary or
+    empty."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        return "empty"
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        return "xlsx" if zipfile.is_zipfile(path) else "damaged"
+    if head.startswith(OLE2):
+        return "encrypted" if ENCRYPTED_MARK in path.read_bytes()[:1 << 20] else "xls"
+    if head.startswith((b"$FL2", b"$FL3")):
+        return "sav"
+    if path.suffix.lower() in (".xlsx", ".xlsm") and head.startswith(b"PK"):
+        return "damaged"
+    lowered = head.lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        return "html"
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "damaged" if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") else "binary"
+    return "text"
+
+
+def _pick(sheets: dict[str, pd.DataFrame], score: Scorer, path: Path) -> Table:
+    """The sheet and header row that look most like the export; a note where it is not the first of each."""
+    best: tuple[float, int, str, int] | None = None
+    for order, (name, grid) in enumerate(sheets.items()):
+        row, value = _header_row(grid, score)
+        if best is None or (value, -order) > (best[0], -best[1]):
+            best = (value, order, name, row)
+    if best is None:
+        raise SurveyError("Excel文件中没有工作表", file=str(path))
+    _, order, name, row = best
+    notes = []
+    if order > 0:
+        notes.append(f"第一个工作表不是答卷数据，已使用工作表“{name}”")
+    return _with_header(sheets[name], row, notes)
+
+
+def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
+    """The row among the first few that scores best as a header (ties: the first)."""
+    best_row, best_value = 0, float("-inf")
+    for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        cells = [str(c).strip() for c in grid.iloc[i].tolist() if pd.notna(c) and str(c).strip()]
+        value = score(cells) if cells else float("-inf")
+        if value > best_value:
+            best_row, best_value = i, value
+    return best_row, best_value
+
+
+def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
+    """The rows under ``row`` with ``row`` as header, indexed by file row number; blank rows and unnamed
+    empty columns left out."""
+    grid = grid.set_axis(range(1, len(grid) + 1), axis=0)
+    header = [str(c).strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
+    body = grid.iloc[row + 1:].replace("", pd.NA)
+    keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].notna().any()]
+    frame = body.iloc[:, keep]
+    frame.columns = [header[j] or f"未命名列{j + 1}" for j in keep]
+    frame = frame.loc[frame.notna().any(axis=1)]
+    if row > 0:
+        notes.append(f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过")
+    return Table(frame, notes=notes)
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Text and the encoding used: BOMs first, then UTF-8, then the likeliest Chinese encoding."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data[:262144], cp_isolation=["gb18030", "big5"]).best()
+    order = [guess.encoding] if guess is not None else []
+    for encoding in [*order, "gb18030", "big5"]:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise SurveyError("无法识别文件编码（已尝试 UTF-8、GB18030、Big5）", file=str(path))
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The separator that splits the sample lines into the most columns, consistently."""
+    best, best_key = ",", (0, 0.0)
+    for sep in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        if not counts:
+            continue
+        width, freq = Counter(counts).most_common(1)[0]
+        key = (width if width > 1 else 0, freq / len(counts))
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
+def _read_text(path: Path, score: Scorer) -> Table:
+    text, encoding = decode(path.read_bytes(), path)
+    if not text.strip():
+        raise SurveyError("文件是空的，没有表头", file=str(path))
+    sample = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    sep = sniff_delimiter(sample)
+    width = max(len(r) for r in csv.reader(sample, delimiter=sep))
+    grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
+                       names=range(width), skip_blank_lines=False)
+    if grid.shape[1] == 1 and len(sample) > 1:
+        raise SurveyError(
+            "只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",
+            file=str(path),
+        )
+    row, _ = _header_row(grid, score)
+    notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"文件编码：{encoding.upper()}"]
+    return _with_header(grid, row, notes)
+
+
+def _read_sav(path: Path) -> pd.DataFrame:
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
+    labels = meta.column_names_to_labels
+    df.columns = [labels.get(c) or c for c in df.columns]
+
+    def text(v: object) -> str:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    return df.map(text)
