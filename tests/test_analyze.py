@@ -187,3 +187,27 @@ def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
         any_flag += flagged > 0
     assert np.mean(shares) <= 0.05
     assert any_flag <= 4  # P(any flag) ≤ 5% under the global null; 4 of 20 is far in the tail
+
+
+def test_keywords_from_distinct_answers_equal_jieba_on_all_answers(questionnaire):
+    """Segmenting each distinct answer once gives jieba's own TF-IDF keywords of all answers joined."""
+    import jieba.analyse
+
+    from pipeline.stats.open_answers import GENERIC_WORDS, keywords
+
+    raw = generate_responses(
+        questionnaire, DemoSpec.small({"青山镇": ["青松村"], "东湖街道": ["东湖社区"]}, 120, {}, None, seed=5)
+    )
+    texts = raw["20、您对加强基层党组织建设有哪些意见建议？"].astype("string")
+    texts = texts.where(texts.str.len() > 1)
+    units = raw["1、您所在的街道（乡镇）"]
+    ours = keywords(texts, units, top=8, min_answers=2)
+    for unit, block in texts.dropna().groupby(units.loc[texts.dropna().index]):
+        expected = []
+        for word, weight in jieba.analyse.extract_tags("\n".join(block), topK=32, withWeight=True):
+            count = int(block.str.contains(word, regex=False).sum())
+            if word not in GENERIC_WORDS and len(word) >= 2 and count >= 2 and len(expected) < 8:
+                expected.append((word, weight, count))
+        got = ours.loc[ours["unit"] == unit, ["keyword", "weight", "answers"]].itertuples(index=False)
+        assert [tuple(r) for r in got] == expected, unit
+        assert expected

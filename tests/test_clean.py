@@ -109,7 +109,7 @@ def test_write_clean_outputs(base, questionnaire, tmp_path):
     paths = cl.write_clean(res, tmp_path)
     assert len(pd.read_parquet(paths["responses"])) == 27
     sheets = pd.read_excel(paths["audit_xlsx"], sheet_name=None)
-    assert list(sheets) == ["汇总", "剔除记录"]  # every row is in audit.parquet; people read the rejected ones
+    assert list(sheets) == ["汇总", "剔除记录"]  # all rows are in audit.parquet; people read the rejected
     rejected = sheets["剔除记录"]
     assert rejected["剔除规则"].tolist() == [cl.RULE_SPEEDER] * 3
     assert rejected["行号"].tolist() == [2, 6, 9] and rejected["说明"].str.startswith("用时20秒").all()

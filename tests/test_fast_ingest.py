@@ -103,8 +103,16 @@ def test_a_broken_cell_gives_the_same_message(case, tmp_path, questionnaire, sma
 def test_answers_holding_personal_data_and_odd_cells_ingest_alike(tmp_path, questionnaire, small_raw):
     raw = small_raw.copy()
     open_col = "20、您对加强基层党组织建设有哪些意见建议？"
-    raw.loc[raw.index[:8], open_col] = ["电话１３８１２３４５６７８", " 多开会 ", "\u200b无", "(空)", "(跳过)",
-                                        "x@qq.com 联系", "好\x00的", "123456789012345678"]
+    raw.loc[raw.index[:8], open_col] = [
+        "电话１３８１２３４５６７８",
+        " 多开会 ",
+        "\u200b无",
+        "(空)",
+        "(跳过)",
+        "x@qq.com 联系",
+        "好\x00的",
+        "123456789012345678",
+    ]
     raw.loc[raw.index[8:12], "序号"] = ["a\u200b1", "１２３４５", " 7777 ", "13812345678"]
     unit = "1、您所在的街道（乡镇）"
     raw.loc[raw.index[12:14], unit] = raw.loc[raw.index[12:14], unit].str.replace("街道", "街道办事处") + " "
@@ -112,3 +120,42 @@ def test_answers_holding_personal_data_and_odd_cells_ingest_alike(tmp_path, ques
     path = tmp_path / "odd.xlsx"
     raw.to_excel(path, index=False)
     _same(path, questionnaire)
+
+
+def test_a_new_export_is_the_only_file_read_again(tmp_path, questionnaire, small_raw, monkeypatch):
+    from pipeline.ingest import files
+    from pipeline.run.stages import SurveyPaths, stage_clean
+
+    unit = "1、您所在的街道（乡镇）"
+    exports = []
+    for i, (_, part) in enumerate(small_raw.groupby(unit, sort=True)):
+        exports.append(tmp_path / "raw" / f"export_{i}.csv")
+        exports[-1].parent.mkdir(exist_ok=True)
+        part.to_csv(exports[-1], index=False)
+    paths = SurveyPaths("nightly", tmp_path)
+    stage_clean(exports[:2], questionnaire, paths)
+    read: list[str] = []
+    real = files.read_table
+    monkeypatch.setattr(files, "read_table", lambda p, *a: (read.append(Path(p).name), real(p, *a))[1])
+    counts = stage_clean(exports, questionnaire, paths)
+    assert read == ["export_2.csv"]
+    assert counts["rows_in"] == len(small_raw)
+    assert sorted(p.name.split(".")[0] for p in (paths.interim / "ingested").glob("*.parquet")) == [
+        "export_0",
+        "export_1",
+        "export_2",
+    ]
+
+    fresh = SurveyPaths("fresh", tmp_path)  # the same exports with no cache: the same tables
+    stage_clean(exports, questionnaire, fresh)
+    for table in ("responses", "audit"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(paths.interim / f"{table}.parquet"),
+            pd.read_parquet(fresh.interim / f"{table}.parquet"),
+        )
+
+    read.clear()  # another questionnaire (here: a changed quality rule) reads every file again
+    quality = questionnaire.quality.model_copy(update={"speeder_fraction_of_median": 0.25})
+    changed = questionnaire.model_copy(update={"quality": quality})
+    stage_clean(exports, changed, paths)
+    assert sorted(read) == ["export_0.csv", "export_1.csv", "export_2.csv"]

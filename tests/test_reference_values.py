@@ -8,6 +8,7 @@
 """
 
 import numpy as np
+import pandas as pd
 import pingouin as pg
 import pytest
 
@@ -99,3 +100,19 @@ def test_wilson_interval_reference():
     assert np.isnan(lo[1]) and np.isnan(hi[1])
 
 
+
+
+def test_kmo_and_bartlett_equal_factor_analyzer():
+    """One correlation matrix gives what factor_analyzer computes from the data, to 10 decimals."""
+    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+
+    rng = np.random.default_rng(3)
+    latent = rng.normal(size=(400, 1))
+    data = pd.DataFrame(np.round(latent + rng.normal(size=(400, 7)) + 3).clip(1, 5))
+    summary, per_item = kmo_bartlett(data)
+    ref_items, ref_overall = calculate_kmo(data)
+    chi2, p = calculate_bartlett_sphericity(data)
+    assert summary["kmo"] == pytest.approx(ref_overall, abs=1e-10)
+    assert per_item["kmo"].to_numpy() == pytest.approx(ref_items, abs=1e-10)
+    assert summary["bartlett_chi2"] == pytest.approx(chi2, rel=1e-10)
+    assert summary["bartlett_p"] == pytest.approx(p, abs=1e-12)

@@ -35,6 +35,7 @@ from pipeline.ingest.answers import (
     number_answers,
     text_answers,
 )
+from pipeline.ingest.cache import IngestCache, file_key
 from pipeline.ingest.formats import normalise
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
 from pipeline.ingest.readers import read_table
@@ -166,8 +167,12 @@ def ingest_files(
     questionnaire: Questionnaire,
     overrides: dict[str, str] | None = None,
     date_order: str | None = None,
+    cache: IngestCache | None = None,
 ) -> pd.DataFrame:
-    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row."""
+    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row.
+
+    With a ``cache``, a file already ingested with the same questionnaire, options and code is taken from
+    it instead of being read again."""
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
     paths = expand_inputs(paths)
@@ -178,6 +183,13 @@ def ingest_files(
             + "、".join(sorted({n for n in names if names.count(n) > 1}))
             + "，请改名以便区分来源"
         )
-    return pd.concat(
-        [ingest_file(p, questionnaire, overrides, date_order).frame for p in paths], ignore_index=True
-    )
+    frames = []
+    for p in paths:
+        key = file_key(p, questionnaire, overrides, date_order) if cache is not None else ""
+        frame = cache.get(p.name, key) if cache is not None else None
+        if frame is None:
+            frame = ingest_file(p, questionnaire, overrides, date_order).frame
+            if cache is not None:
+                cache.put(p.name, key, frame)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

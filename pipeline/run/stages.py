@@ -59,17 +59,19 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
     from pipeline.clean import RULE_ORDER, clean, write_clean
     from pipeline.ingest import ingest_files, read_mapping
+    from pipeline.ingest.cache import IngestCache
 
-    frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order)
-    result = clean(frame, questionnaire)
-    counts = result.counts
-    assert counts["rows_in"] == counts["kept"] + counts["rejected"]
-    if counts["kept"] == 0:
-        by_rule = result.audit["rule"].value_counts()
-        listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
-        raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
-                          "请核对导出文件，或问卷定义中的清洗规则（quality:）")
     with staged_dir(paths.interim) as staging:
+        cache = IngestCache(paths.interim / "ingested", staging / "ingested")
+        frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order, cache)
+        result = clean(frame, questionnaire)
+        counts = result.counts
+        assert counts["rows_in"] == counts["kept"] + counts["rejected"]
+        if counts["kept"] == 0:
+            by_rule = result.audit["rule"].value_counts()
+            listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
+            raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
+                              "请核对导出文件，或问卷定义中的清洗规则（quality:）")
         write_clean(result, staging)
     return counts
 

@@ -6,6 +6,7 @@ import logging
 import re
 import tempfile
 
+import numpy as np
 import pandas as pd
 
 NON_ANSWERS = {
@@ -80,19 +81,38 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
     pandas.DataFrame
         ``unit``, ``keyword``, ``weight`` (TF-IDF) and ``answers`` (answers containing the word).
     """
-    analyse = _jieba()
+    tfidf = _jieba().default_tfidf
+    cut: dict[str, list[str]] = {}  # each distinct answer segmented once, for every group it appears in
     rows = []
     texts = texts.astype("string")
     for group, block in texts.dropna().groupby(groups.loc[texts.dropna().index], observed=True):
-        joined = "\n".join(block.tolist())
+        codes, answers = pd.factorize(block)  # distinct answers in order of first appearance
+        counts = np.bincount(codes, minlength=len(answers))
         kept = 0
-        for word, weight in analyse.extract_tags(joined, topK=top * 4, withWeight=True):
+        for word, weight in _tags(tfidf, answers, counts, cut, top * 4):
             if word in GENERIC_WORDS or len(word) < 2:
                 continue
-            count = int(block.str.contains(word, regex=False).sum())
+            count = int(counts[answers.str.contains(word, regex=False)].sum())
             if count >= min_answers:
                 rows.append({"unit": group, "keyword": word, "weight": weight, "answers": count})
                 kept += 1
             if kept >= top:
                 break
     return pd.DataFrame(rows, columns=["unit", "keyword", "weight", "answers"])
+
+
+def _tags(tfidf, answers: pd.Index, counts: np.ndarray, cut: dict[str, list[str]],
+          top: int) -> list[tuple[str, float]]:
+    """``jieba.analyse.extract_tags`` of all answers joined by newlines, from each distinct answer's words
+    times its count: the same words, weights and order (a newline separates words as jieba cuts)."""
+    freq: dict[str, float] = {}
+    for text, n in zip(answers, counts, strict=True):
+        if text not in cut:
+            cut[text] = [w for w in tfidf.tokenizer.cut(text)
+                         if len(w.strip()) >= 2 and w.lower() not in tfidf.stop_words]
+        for w in cut[text]:
+            freq[w] = freq.get(w, 0.0) + float(n)
+    total = sum(freq.values())
+    for k in freq:
+        freq[k] *= tfidf.idf_freq.get(k, tfidf.median_idf) / total
+    return sorted(freq.items(), key=lambda kv: kv[1], reverse=True)[:top]

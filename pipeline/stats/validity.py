@@ -1,7 +1,9 @@
 """Construct validity of the whole instrument: KMO (overall and per item) and Bartlett's sphericity test.
 
-factor_analyzer needs complete rows, so both use listwise deletion (R psych uses pairwise
-correlations; per-item KMO can differ in the second decimal where data are missing).
+Both use listwise deletion (R psych uses pairwise correlations; per-item KMO can differ in the second
+decimal where data are missing). The formulas are factor_analyzer's (``calculate_kmo``,
+``calculate_bartlett_sphericity``, the reference in the tests), computed from one correlation matrix
+instead of three passes over the data: a million rows cost one matrix product.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ def kmo_reading(kmo: float) -> str:
     return "不适合做因子分析"
 
 
+def _kmo_bartlett(corr: np.ndarray, n: int) -> tuple[np.ndarray, float, float, float]:
+    """Per-item KMO, overall KMO, Bartlett's χ² and p from a correlation matrix of ``n`` complete rows."""
+    from scipy import stats
+
+    p = corr.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            inverse = np.linalg.inv(corr)
+        except np.linalg.LinAlgError:
+            inverse = np.linalg.pinv(corr)
+        partial = -inverse / np.sqrt(np.outer(np.diag(inverse), np.diag(inverse)))
+        r2, p2 = corr**2, partial**2
+        np.fill_diagonal(r2, 0)
+        np.fill_diagonal(p2, 0)
+        per_item = r2.sum(axis=0) / (r2.sum(axis=0) + p2.sum(axis=0))
+        overall = r2.sum() / (r2.sum() + p2.sum())
+        chi2 = -np.log(np.linalg.det(corr)) * (n - 1 - (2 * p + 5) / 6)
+    return per_item, float(overall), float(chi2), float(stats.chi2.sf(chi2, p * (p - 1) / 2))
+
+
 def kmo_bartlett(items: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     """Overall KMO, Bartlett's test of sphericity and per-item KMO (listwise complete rows).
 
@@ -35,8 +58,6 @@ def kmo_bartlett(items: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     per_item : pandas.DataFrame
         ``item`` and ``kmo``.
     """
-    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
-
     complete = items.astype(float).dropna()
     p = complete.shape[1]
     if len(complete) <= p or (complete.var() == 0).any():
@@ -50,10 +71,8 @@ def kmo_bartlett(items: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
             "reading": "完整作答的样本太少或存在无变异的题目，无法计算",
         }
         return summary, pd.DataFrame({"item": items.columns, "kmo": np.nan})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        per_item, overall = calculate_kmo(complete)
-        chi2, pval = calculate_bartlett_sphericity(complete)
+    corr = np.corrcoef(complete.to_numpy(), rowvar=False)
+    per_item, overall, chi2, pval = _kmo_bartlett(corr, len(complete))
     summary = {
         "n": len(complete),
         "items": p,

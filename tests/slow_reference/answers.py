@@ -18,9 +18,9 @@ import pandas as pd
 from pipeline.clean.privacy import holds_personal_data, redact_series
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import shown, strip_invisible
-from slow_reference.formats import EMPTY_MARKERS, SKIP_MARKERS, normalize_text, split_multi
 from pipeline.ingest.mapping import listed
 from pipeline.questionnaire import Question
+from slow_reference.formats import EMPTY_MARKERS, SKIP_MARKERS, normalize_text, split_multi
 
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
 UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")

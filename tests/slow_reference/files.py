@@ -25,6 +25,8 @@ import pandas as pd
 from pipeline.clean.privacy import redact
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import strip_invisible
+from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
+from pipeline.questionnaire import Question, Questionnaire
 from slow_reference.answers import (
     Source,
     code_choice,
@@ -35,9 +37,7 @@ from slow_reference.answers import (
     text_answers,
 )
 from slow_reference.formats import normalise
-from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
 from slow_reference.readers import read_table
-from pipeline.questionnaire import Question, Questionnaire
 
 
 @dataclass
