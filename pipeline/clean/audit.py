@@ -68,10 +68,10 @@ def rejected_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
 
 def write_audit(audit: pd.DataFrame, out_dir: Path, unit_label: str) -> dict[str, Path]:
     """The audit as Parquet, every row (for the pipeline and for anyone who wants all of it), and as an Excel
-    workbook for people: counts per unit and rule, and the rejected rows, streamed to disk."""
+    workbook for people: counts per unit and rule, and the rejected rows (written row by row)."""
 
     def _excel(p: Path) -> None:
-        with excel_writer(p, constant_memory=True) as xw:
+        with excel_writer(p) as xw:
             stream_frame(xw, audit_summary(audit, unit_label), "汇总")
             stream_frame(xw, rejected_sheet(audit, unit_label), "剔除记录")
 
