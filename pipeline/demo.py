@@ -19,8 +19,9 @@ Response model (documented so that tests can check the analysis finds what was p
   mean of all units except the null unit is the baseline, which is where the null unit sits.
 
 The 示范区 demo (``questionnaires/jiceng_dangjian.yaml``): six streets and four townships with four
-communities or villages each; 石桥乡 is clearly low on 信息化建设 (−1.0), 新华街道 low on 基层减负
-(−0.8), 西城街道 has no real differences. Contamination: about 3% speeders (random answers in 25–80
+communities or villages each; 石桥乡 is clearly low on 信息化建设 (−1.0), lower still among its
+respondents aged 60 and over; 新华街道 is low on 基层减负 (−0.8), lower still in 幸福社区; 西城街道 has no
+real differences. Contamination: about 3% speeders (random answers in 25–80
 s), 2% straight-liners and 2% duplicate submissions (an exact copy sent 1–15 minutes later); a few open
 answers carry a planted mobile number, which the clean stage must mask.
 """
@@ -63,6 +64,11 @@ DEFAULT_SIZES: dict[str, int] = {
 }
 DEFAULT_PLANTED: dict[str, dict[str, float]] = {"石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8}}
 DEFAULT_NULL_UNIT = "西城街道"
+# problems concentrated in one group of a unit: unit → (question, its answer, dimension, extra shift)
+DEFAULT_CONCENTRATED: dict[str, tuple[str, str, str, float]] = {
+    "石桥乡": ("age", "60岁以上", "digital", -1.2),
+    "新华街道": ("community", "幸福社区", "burden", -1.4),
+}
 
 # the 示范区 demo's realism: who answers (by unit kind), what drives satisfaction, what people choose
 # and write
@@ -135,6 +141,9 @@ class DemoSpec:
     sizes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZES))
     planted: dict[str, dict[str, float]] = field(default_factory=lambda: dict(DEFAULT_PLANTED))
     null_unit: str | None = DEFAULT_NULL_UNIT
+    concentrated: dict[str, tuple[str, str, str, float]] = field(
+        default_factory=lambda: dict(DEFAULT_CONCENTRATED)
+    )
     seed: int = 20261122
     speeder_rate: float = 0.03
     straightliner_rate: float = 0.02
@@ -159,7 +168,8 @@ class DemoSpec:
     @classmethod
     def small(cls, units: dict[str, list[str]], n: int, planted: dict[str, dict[str, float]],
               null_unit: str | None, seed: int = 7) -> DemoSpec:
-        return cls(units=units, sizes={u: n for u in units}, planted=planted, null_unit=null_unit, seed=seed)
+        return cls(units=units, sizes={u: n for u in units}, planted=planted, null_unit=null_unit, seed=seed,
+                   concentrated={})
 
 
 def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
@@ -171,6 +181,7 @@ def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
         sizes={u: 120 for u in units},
         planted={},
         null_unit=None,
+        concentrated={},
         profile_weights={},
         drivers={},
         multi_links={},
@@ -249,6 +260,9 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
                     rec[q.id] = communities[int(rng.integers(len(communities)))]
                 elif q.dimension is not None:
                     latent = 0.8 * th[q.dimension] + 0.6 * rng.normal() + intercepts[q.id]
+                    where = spec.concentrated.get(unit)
+                    if where is not None and where[2] == q.dimension:
+                        latent += 0.8 * _concentration_shift(where, rec, qn, kind, spec, communities)
                     cat = _category(latent, len(q.options))
                     rec[q.id] = q.options[(len(q.options) + 1 - cat if q.reverse else cat) - 1]
                 elif q is overall:
@@ -274,6 +288,23 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
     df = pd.DataFrame.from_records(records)
     df = _add_contamination(df, qn, rng, spec)
     return _to_export(df, qn, rng, spec)
+
+
+def _concentration_shift(where: tuple[str, str, str, float], rec: dict[str, object], qn: Questionnaire,
+                         kind: str, spec: DemoSpec, communities: list[str]) -> float:
+    """The planted group's extra shift, and the opposite share for everyone else in the unit, so that the
+    unit's mean (and every other comparison) is as without the concentration: only where it sits changes."""
+    question, option, _, shift = where
+    q = qn.by_id[question]
+    if q.role == "community":
+        share = 1 / len(communities)
+    else:
+        weights = spec.profile_weights.get(question, {})
+        p = weights.get(kind, weights.get(""))
+        share = p[q.options.index(option)] if p is not None else 1 / len(q.options)
+    if rec.get(question) == option or share >= 1:
+        return shift
+    return -shift * share / (1 - share)
 
 
 def _multi(q: Question, th: dict[str, float], rng: np.random.Generator, spec: DemoSpec) -> str:
@@ -432,6 +463,7 @@ def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
         },
         planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}},
         null_unit="新城街道",
+        concentrated={"桃源镇": ("post", "两委委员", "apps", -1.2)},
         seed=20261123,
         profile_weights={
             "post": {"": [0.2, 0.45, 0.2, 0.15]},

@@ -113,12 +113,18 @@ def test_drivers_recover_the_planted_ones(demo_analysis):
     assert 0.2 < d["r2"].iloc[0] < 0.6
 
 
-def test_ipa_quadrants():
-    ud = pd.DataFrame({"unit": "u", "dimension": ["a", "b", "c", "d"], "dimension_name": list("ABCD"),
-                       "mean": [3.0, 4.0, 3.0, 4.0], "suppressed": False})
-    drivers = pd.DataFrame({"dimension": ["a", "b", "c", "d"], "importance": [0.4, 0.4, 0.1, 0.1]})
-    q = ipa_table(ud, drivers).set_index("dimension")["quadrant"]
-    assert q.to_dict() == {"a": "重点改进区", "b": "继续保持区", "c": "次要改进区", "d": "锦上添花区"}
+def test_ipa_quadrants_against_the_district_and_priority_only_when_significantly_low():
+    dims = ["a", "b", "c", "d", "e"]
+    ud = pd.DataFrame({"unit": "u", "dimension": dims, "dimension_name": list("ABCDE"),
+                       "mean": [3.0, 4.0, 3.0, 4.0, 3.4], "suppressed": False})
+    drivers = pd.DataFrame({"dimension": dims, "importance": [0.3, 0.3, 0.1, 0.1, 0.2]})
+    district = pd.Series({"a": 3.5, "b": 3.5, "c": 3.5, "d": 3.5, "e": 3.0})
+    low = pd.Series([True, False, True, False, False])
+    q = ipa_table(ud, drivers, district, low).set_index("dimension")["quadrant"]
+    assert q.to_dict() == {"a": "重点改进区", "b": "继续保持区", "c": "次要改进区", "d": "锦上添花区",
+                           "e": "锦上添花区"}  # e: 3.4 is below the unit's own average, above the district
+    not_significant = ipa_table(ud, drivers, district, pd.Series(False, index=range(5)))
+    assert not_significant.set_index("dimension").loc["a", "quadrant"] == "关注区"
 
 
 def test_keywords_need_five_answers(demo_analysis):
@@ -171,6 +177,7 @@ def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
             units=units,
             sizes={u: 50 for u in units},
             planted={},
+            concentrated={},
             null_unit=None,
             seed=1000 + seed,
             speeder_rate=0,
@@ -211,3 +218,19 @@ def test_keywords_from_distinct_answers_equal_jieba_on_all_answers(questionnaire
         got = ours.loc[ours["unit"] == unit, ["keyword", "weight", "answers"]].itertuples(index=False)
         assert [tuple(r) for r in got] == expected, unit
         assert expected
+
+
+def test_priority_is_significantly_low_and_important_in_every_unit(demo_analysis):
+    """The IPA's 重点改进区 of every unit = its significantly low dimensions ∩ the high-importance ones."""
+    from pipeline.common.rules import significantly_low
+
+    a, _ = demo_analysis
+    imp = a.drivers.set_index("dimension")["importance"]
+    high = set(imp.index[imp > imp.mean()])
+    found = 0
+    for unit, block in a.ipa.groupby("unit"):
+        ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
+        expected = set(ud.loc[significantly_low(ud), "dimension"]) & high
+        assert set(block.loc[block["quadrant"] == "重点改进区", "dimension"]) == expected, unit
+        found += len(expected)
+    assert found >= 1  # 新华街道's planted 基层减负 is low and a driver of satisfaction

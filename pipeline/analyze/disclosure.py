@@ -28,7 +28,7 @@ from pipeline.common.rules import MIN_CELL
 
 SUPPRESSED = "样本不足"
 TEST_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "rest_n", "rest_mean", "rest_sd", "diff", "t", "p", "df",
-                "hedges_g", "p_fdr", "unfavourable", "mean_weighted", "n_effective")
+                "hedges_g", "p_fdr", "unfavourable", "rest_unfavourable", "mean_weighted", "n_effective")
 UNIT_FIGURES = ("satisfaction_mean", "satisfaction_n", "satisfaction_count", "satisfaction_rate",
                 "satisfaction_ci_low", "satisfaction_ci_high", "suggestions", "communities")
 SHARE_COLUMNS = ("count", "share", "ci_low", "ci_high")
@@ -85,7 +85,7 @@ def apply_disclosure(a):  # an ``Analysis`` (not imported: analyze imports this 
         hidden = ipa.merge(
             ud[["unit", "dimension", "suppressed"]], on=["unit", "dimension"], suffixes=("_", "")
         )["suppressed"]
-        ipa = _blank(ipa.drop(columns=["suppressed"]), hidden, ("performance",)).assign(
+        ipa = _blank(ipa.drop(columns=["suppressed"]), hidden, ("performance", "gap")).assign(
             suppressed=hidden.to_numpy()
         )
         ipa.loc[ipa["suppressed"], "quadrant"] = SUPPRESSED

@@ -22,7 +22,7 @@ from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
 from pipeline.common.names import DISTRICT, NO_UNIT
-from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
+from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST, significantly_low
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
     chi2_by_unit,
@@ -67,6 +67,7 @@ class Analysis:
     quotes: pd.DataFrame
     keywords: pd.DataFrame
     communities: pd.DataFrame
+    subgroups: pd.DataFrame
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -191,9 +192,16 @@ def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFr
     ui = unit_tests(items, unit, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-    shares = (
-        unfav.groupby(unit, observed=True).mean().stack().rename("unfavourable").rename_axis(["unit", "item"])
-    )
+    by_unit = unfav.groupby(unit, observed=True)
+    answered, chosen = by_unit.count(), by_unit.sum()
+    rest = (unfav.sum() - chosen) / (unfav.count() - answered)  # the rest of the area's share, per unit
+    shares = pd.concat(
+        [
+            (chosen / answered).stack().rename("unfavourable"),
+            rest.stack().rename("rest_unfavourable"),
+        ],
+        axis=1,
+    ).rename_axis(["unit", "item"])
     ui = ui.merge(shares.reset_index(), on=["unit", "item"], how="left")
     ud = ud.merge(
         ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(),
@@ -204,6 +212,57 @@ def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFr
         ud = ud.merge(weighted_means(scores, unit, weights), on=["unit", "dimension"], how="left")
     ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s)
     return ud.reset_index(drop=True), ui
+
+
+def group_questions(q: Questionnaire) -> dict[str, str]:
+    """The respondent groups a problem is looked for in: single-choice profile questions (not the unit) and
+    the community question; id → how a sentence names the group's question ("" for communities)."""
+    out = {p.id: p.short for p in q.profile if p.type == "single" and p.role != "unit"}
+    community = q.role("community")
+    if community is not None:
+        out[community.id] = ""
+    return out
+
+
+SUBGROUP_COLUMNS = ["unit", "dimension", "question", "label", "group", "n", "mean", "rest_n", "rest_mean",
+                    "diff", "hedges_g", "p", "p_fdr", "significant", "suppressed"]
+
+
+def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, ud: pd.DataFrame,
+                  q: Questionnaire) -> pd.DataFrame:
+    """Where a unit's problem concentrates: within each unit, each of its significantly low dimensions
+    compared across respondent groups (each group against the rest of the unit: Welch t, Hedges g), with
+    FDR over all these tests together and the same disclosure rule (a group or its rest under ``MIN_CELL``
+    is not tested and its mean not stored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (unit, dimension, question, group): ``SUBGROUP_COLUMNS``.
+    """
+    low = ud.loc[significantly_low(ud), ["unit", "dimension"]]
+    questions = group_questions(q)
+    parts = []
+    for u, dims in low.groupby("unit", sort=False)["dimension"]:
+        mask = (unit == u).fillna(False).to_numpy(dtype=bool)
+        values = scores.loc[mask, list(dims)]
+        for qid, label in questions.items():
+            groups = kept.loc[mask, qid].astype("string")
+            if groups.nunique() < 2:
+                continue
+            t = compare_units(values, groups, "dimension", "group")
+            parts.append(t.assign(unit=u, question=qid, label=label))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBGROUP_COLUMNS}).astype(
+            {"n": int, "rest_n": int, "significant": bool, "suppressed": bool})
+    out = pd.concat(parts, ignore_index=True)
+    out["suppressed"] = (out["n"] < MIN_CELL) | (out["rest_n"] < MIN_CELL)
+    tested = ~out["suppressed"] & out["p"].notna()
+    out["p_fdr"] = fdr(out["p"].where(tested))
+    out["significant"] = (out["p_fdr"] < ALPHA).fillna(False).astype(bool)
+    for col in ("mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr"):
+        out.loc[out["suppressed"], col] = np.nan
+    return out[SUBGROUP_COLUMNS]
 
 
 def district_dimensions(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
@@ -374,7 +433,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             chi2=chi2,
             correlations=correlation_long(scores),
             drivers=drivers,
-            ipa=ipa_table(ud, drivers),
+            ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"], significantly_low(ud)),
             rejections=rejections,
             composition=composition_table(kept, unit, q),
             problems=_multi_select(kept, unit, q),
@@ -382,6 +441,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             quotes=quotes,
             keywords=words,
             communities=communities,
+            subgroups=subgroup_gaps(scores, kept, unit, ud, q),
         )
     )
 

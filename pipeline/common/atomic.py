@@ -73,12 +73,14 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
 
     The swap is two renames (the old directory aside, the new one in); ``recover_dir`` puts the old
     directory back if a crash fell between them. On failure the staging directory is removed and
-    ``target`` is left as it was.
+    ``target`` is left as it was (folders made for the staging directory are removed again).
     """
     target = Path(target)
     recover_dir(target)
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    done = False
     try:
         yield staging
         old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
@@ -86,8 +88,14 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
             os.rename(target, old)
         os.rename(staging, target)
         shutil.rmtree(old, ignore_errors=True)
+        done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made if not done else []:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 def recover_dir(target: str | Path) -> None:

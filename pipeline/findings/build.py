@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
 from pipeline.common.formatting import p_text, pct
-from pipeline.common.names import NO_UNIT
+from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import (
     ALPHA,
     MIN_CELL,
@@ -25,7 +25,7 @@ from pipeline.common.rules import (
 )
 from pipeline.findings.model import DistrictFindings, UnitFindings
 from pipeline.questionnaire import Questionnaire
-from pipeline.stats.reliability import reading as alpha_reading
+from pipeline.stats.drivers import PRIORITY
 
 SMALL_SAMPLE = "样本量较小，结论仅供参考"
 
@@ -104,7 +104,8 @@ def basic_section(unit: str, a: Analysis, w: dict) -> dict:
         overall = w["overall"]
         if overall is not None and rate is not None and pd.notna(rate):
             text.append(f"{w['rate_name']}为{pct(float(rate))}（“{overall['label']}”选择{_quoted(overall['satisfied'])}的比例，"
-                        f"95%置信区间{pct(float(u['satisfaction_ci_low']))}–{pct(float(u['satisfaction_ci_high']))}）。")
+                        f"95%置信区间{pct(float(u['satisfaction_ci_low']))}–{pct(float(u['satisfaction_ci_high']))}）"
+                        + _against_district(unit, a, w) + "。")
         if w["has_open"]:
             text.append(f"共征集意见建议{suggestions or 0}条。")
     else:
@@ -116,6 +117,34 @@ def basic_section(unit: str, a: Analysis, w: dict) -> dict:
             "satisfaction_rate": None if rate is None or pd.isna(rate) else float(rate), "text": text}
 
 
+def _against_district(unit: str, a: Analysis, w: dict) -> str:
+    """"，全区为78.2%，在10个街道（乡镇）中排第3位" (ranks among the units whose rate is shown)."""
+    out = ""
+    d = a.district.iloc[0] if not a.district.empty else None
+    if d is not None and pd.notna(d.get("satisfaction_rate")):
+        out += f"，{w['area']}为{pct(float(d['satisfaction_rate']))}"
+    rates = a.units.loc[a.units["valid"] > 0].set_index("unit")["satisfaction_rate"].dropna()
+    if unit in rates.index and len(rates) >= 2:
+        rank = int((rates > rates[unit]).sum()) + 1
+        out += f"，在{len(rates)}个{w['unit_label']}中排第{rank}位"
+    return out
+
+
+def _item_phrase(r: pd.Series, rest: str, reverse: set[str]) -> str:
+    """An item as respondents answered it: a negatively worded item by the share who agreed with it."""
+    if r["item"] in reverse and pd.notna(r.get("unfavourable")) and pd.notna(r.get("rest_unfavourable")):
+        more = "高于" if r["unfavourable"] > r["rest_unfavourable"] else "不高于"
+        return (f"认为“{r['item_text']}”的占{pct(r['unfavourable'])}，"
+                f"{more}{rest}的{pct(r['rest_unfavourable'])}"
+                f"（反向计分后{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）")
+    return f"“{r['item_text']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
+
+
+def _group_name(r: pd.Series, w: dict) -> str:
+    """How a sentence names a respondent group: a community by its name, others by question and option."""
+    return str(r["group"]) if not r["label"] else f"{r['label']}为“{r['group']}”的{w['respondents']}"
+
+
 def _dim_record(r: pd.Series) -> dict:
     return {"dimension": r["dimension"], "name": r["dimension_name"], "mean": float(r["mean"]),
             "rest_mean": float(r["rest_mean"]), "diff": float(r["diff"]), "hedges_g": float(r["hedges_g"]),
@@ -123,7 +152,7 @@ def _dim_record(r: pd.Series) -> dict:
             "unfavourable": None if pd.isna(r.get("unfavourable")) else float(r["unfavourable"])}
 
 
-def problems_section(unit: str, a: Analysis, w: dict) -> dict:
+def problems_section(unit: str, a: Analysis, w: dict, reverse: set[str] = frozenset()) -> dict:
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
     n_valid = int(_unit_row(a, unit)["valid"])
     tested = n_valid >= MIN_N_TEST
@@ -153,11 +182,10 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
             + f"”得分略低于{rest}，但差异未达到统计显著水平，宜持续关注。"
         )
     ui = a.unit_items.loc[(a.unit_items["unit"] == unit) & significantly_low(a.unit_items)]
-    low_items = ui.sort_values("diff").head(3)
+    low_items = ui.sort_values("diff")
     if tested and not low_items.empty:
-        text.append("具体题目中，显著低于" + rest + "的有："
-                    + "；".join(f"“{r['item_text']}”（{r['mean']:.2f}分，{rest}{r['rest_mean']:.2f}分）"
-                               for _, r in low_items.iterrows()) + "。")
+        text.append(f"具体题目中，显著低于{rest}的共{len(low_items)}项："
+                    + "；".join(_item_phrase(r, rest, reverse) for _, r in low_items.iterrows()) + "。")
     if tested and not high.empty:
         text.append(
             "相对优势："
@@ -214,21 +242,45 @@ def problems_section(unit: str, a: Analysis, w: dict) -> dict:
     }
 
 
-def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
+def _concentration(unit: str, a: Analysis, dim: dict, w: dict) -> tuple[str | None, list[str]]:
+    """Where a low dimension concentrates within the unit (significant groups, largest gap first)."""
+    sub = a.subgroups.loc[(a.subgroups["unit"] == unit) & (a.subgroups["dimension"] == dim["dimension"])
+                          & ~a.subgroups["suppressed"]]
+    if sub.empty:
+        return None, []
+    hit = sub.loc[sub["significant"] & (sub["diff"] < 0)].sort_values("diff").head(2)
+    if hit.empty:
+        labels = list(dict.fromkeys(x or w["community_label"] for x in sub["label"]))
+        return (f"“{dim['name']}”得分偏低在不同{'、'.join(labels)}的{w['respondents']}之间没有显著差别，"
+                "是本单位较普遍的问题。"), []
+    names = [_group_name(r, w) for _, r in hit.iterrows()]
+    parts = [f"{n}（{r['mean']:.2f}分，本单位其他{w['respondents']}{r['rest_mean']:.2f}分）"
+             for n, (_, r) in zip(names, hit.iterrows(), strict=True)]
+    return f"“{dim['name']}”得分偏低主要集中在" + "和".join(parts) + "，差异经FDR校正后显著。", names
+
+
+def causes_section(unit: str, a: Analysis, problems: dict, w: dict, reverse: set[str] = frozenset()) -> dict:
     text: list[str] = []
     priority: list[str] = []
+    concentrated: list[dict] = []
+    for dim in problems["significant_low"]:
+        sentence, groups = _concentration(unit, a, dim, w)
+        if sentence:
+            text.append(sentence)
+        if groups:
+            concentrated.append({"dimension": dim["dimension"], "groups": groups})
     if w["overall"] is not None and not a.ipa.empty and problems["significant_low"]:
         ipa = a.ipa.loc[a.ipa["unit"] == unit].set_index("dimension")
         for dim in problems["significant_low"]:
             if dim["dimension"] in ipa.index and pd.notna(ipa.loc[dim["dimension"], "importance"]):
                 r = ipa.loc[dim["dimension"]]
-                if r["quadrant"] == "重点改进区":
+                if r["quadrant"] == PRIORITY:
                     priority.append(dim["name"])
                     text.append(f"“{dim['name']}”与“{w['overall']['label']}”的关联较强（相对重要性{pct(r['importance'])}），"
-                                "且本单位得分偏低，属于需要优先改进的“重点改进区”。")
+                                "且本单位得分显著偏低，属于需要优先改进的“重点改进区”。")
                 else:
-                    text.append(f"“{dim['name']}”与“{w['overall']['label']}”关联的相对重要性为{pct(r['importance'])}，"
-                                f"在重要性—表现分析中属于“{r['quadrant']}”。")
+                    text.append(f"“{dim['name']}”与“{w['overall']['label']}”关联的相对重要性为{pct(r['importance'])}"
+                                "（低于各维度的平均水平），改进的优先程度次之。")
     items = []
     ui = a.unit_items.loc[a.unit_items["unit"] == unit]
     for dim in problems["significant_low"]:
@@ -236,15 +288,21 @@ def causes_section(unit: str, a: Analysis, problems: dict, w: dict) -> dict:
         parts = []
         for _, r in worst.iterrows():
             mark = "，差异显著" if r["significant"] else ""
-            neg = f"，{pct(r['unfavourable'])}的受访者给出负面评价" if pd.notna(r.get("unfavourable")) else ""
-            parts.append(f"“{r['item_text']}”（{r['mean']:.2f}分，{w['rest']}{r['rest_mean']:.2f}分{mark}{neg}）")
+            neg = (f"，{pct(r['unfavourable'])}的{w['respondents']}给出负面评价"
+                   if pd.notna(r.get("unfavourable")) else "")
+            plain = f"“{r['item_text']}”（{r['mean']:.2f}分，{w['rest']}{r['rest_mean']:.2f}分{mark}{neg}）"
+            parts.append(_item_phrase(r, w["rest"], reverse) + mark if r["item"] in reverse else plain)
             items.append({"item": r["item"], "text": r["item_text"], "mean": float(r["mean"]),
                           "rest_mean": float(r["rest_mean"]), "significant": bool(r["significant"])})
         text.append(f"从具体题目看，“{dim['name']}”方面差距最大的是" + "和".join(parts) + "。")
     if not problems["significant_low"]:
-        text.append("未发现显著偏低的维度，不作原因分析。")
+        slight = problems["slightly_low"]
+        text.append("各维度得分均未发现显著偏低，没有需要分析原因的突出问题"
+                    + (f"；得分略低的“{'”“'.join(slight)}”宜在下次调研中继续观察" if slight else "") + "。")
+    elif w["overall"] is not None:
+        text.append("以上“关联”指横断面数据中的统计关联，不代表因果关系。")
     text.append(scoring_note(w))
-    return {"priority": priority, "items": items, "text": text}
+    return {"priority": priority, "items": items, "concentrated": concentrated, "text": text}
 
 
 def scoring_note(w: dict) -> str:
@@ -273,6 +331,19 @@ def suggestions_section(
         themes.append({"theme": r["theme"], "count": int(r["count"]), "problems": linked,
                        "quotes": quotes.loc[quotes["theme"] == r["theme"], "quote"].tolist()})
     themes.sort(key=lambda t: (not t["problems"], -t["count"]))
+    shown: set[str] = set()
+    for t in themes:  # a quote is shown once, under its first (best linked) theme
+        t["quotes"] = [q for q in dict.fromkeys(t["quotes"]) if q not in shown][:3]
+        shown.update(t["quotes"])
+    library = {d.id: d.measures for d in questionnaire.dimensions}
+    measures = []
+    for dim in problems["significant_low"]:
+        if not library.get(dim["dimension"]):
+            continue
+        linked = [t for t in themes if dim["name"] in t["problems"]]
+        measures.append({"dimension": dim["dimension"], "name": dim["name"],
+                         "measures": library[dim["dimension"]],
+                         "quotes": [q for t in linked for q in t["quotes"]][:3]})
     if not w["has_open"]:
         text = ["本次问卷没有意见建议题。"]
     elif n == 0:
@@ -292,17 +363,23 @@ def suggestions_section(
         ]
         for t in themes:
             if t["problems"]:
-                text.append(f"针对“{'、'.join(t['problems'])}”方面的问题，受访者提出{t['theme']}方面的意见建议{t['count']}条。")
+                text.append(f"针对“{'、'.join(t['problems'])}”方面的问题，{w['respondents']}提出{t['theme']}方面的意见建议"
+                            f"{t['count']}条。")
         kw = a.keywords.loc[a.keywords["unit"] == unit, "keyword"].head(8).tolist()
         if kw:
             text.append("意见建议中的高频词：" + "、".join(kw) + "。")
-    return {"count": n, "themes": themes, "text": text}
+    for i, m in enumerate(measures, start=1):
+        d = next(x for x in problems["significant_low"] if x["dimension"] == m["dimension"])
+        text.append(f"（{i}）针对“{m['name']}”得分偏低（{d['mean']:.2f}分，{w['rest']}{d['rest_mean']:.2f}分），建议："
+                    + "；".join(x.rstrip("。；;") for x in m["measures"]) + "。")
+    return {"count": n, "themes": themes, "measures": measures, "text": text}
 
 
 def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> UnitFindings:
     """One unit's findings (validated against the findings model)."""
     w = questionnaire.words()
-    problems = problems_section(unit, a, w)
+    reverse = {it.id for it in questionnaire.likert_items if it.reverse}
+    problems = problems_section(unit, a, w, reverse)
     return UnitFindings.model_validate({
         "unit": unit,
         "kind": str(_unit_row(a, unit)["kind"]),
@@ -311,7 +388,7 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> Unit
         "comparison": w["rest"],
         "basic": basic_section(unit, a, w),
         "problems": problems,
-        "causes": causes_section(unit, a, problems, w),
+        "causes": causes_section(unit, a, problems, w, reverse),
         "suggestions": suggestions_section(unit, a, questionnaire, problems, w),
     })
 
@@ -339,34 +416,25 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
                     f"为{pct(float(d['satisfaction_rate']))}。")
     elif w["overall"] is None:
         text.append(f"本次问卷没有总体评价题，不计算{w['rate_name']}，也不做驱动因素和重要性—表现分析。")
-    v = a.validity.iloc[0]
     dd = a.district_dimensions
-    if pd.notna(v["kmo"]):
-        text.append(f"问卷信效度：各维度Cronbach α在{dd['alpha'].min():.2f}–{dd['alpha'].max():.2f}之间"
-                    f"（{alpha_reading(float(dd['alpha'].min()))}）；KMO={v['kmo']:.3f}，{v['reading']}，"
-                    f"Bartlett球形检验χ²={v['bartlett_chi2']:.1f}（df={int(v['bartlett_df'])}，{p_text(v['bartlett_p'])}）。")
-    sig = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
-    text.append(f"经FDR校正，共有{sig['unit'].nunique()}个{w['unit_label']}的{len(sig)}项维度得分显著低于{w['rest']}。")
-    diff_dims = a.anova.loc[a.anova["p"] < ALPHA, "dimension_name"].tolist() if "p" in a.anova else []
-    if diff_dims:
-        text.append(
-            f"Welch方差分析显示，各{w['unit_label']}之间差异显著的维度有："
-            + "、".join(f"“{d}”" for d in diff_dims)
-            + "。"
-        )
+    problems, causes, suggestions, units_low = _district_problems(a, questionnaire, w)
     lowest = dd.sort_values("mean").head(3)
-    text.append(
-        f"{w['area']}得分最低的三个维度是："
+    problems.append(
+        f"从{w['area']}整体看，得分最低的三个维度是："
         + "、".join(f"“{r['dimension_name']}”（{r['mean']:.2f}分）" for _, r in lowest.iterrows())
         + "。"
     )
     if not a.drivers.empty and a.drivers["importance"].notna().any():
         top = a.drivers.sort_values("importance", ascending=False).head(3)
-        text.append(
+        causes.insert(
+            0,
             f"与“{w['overall']['label']}”关联最强的维度依次是："
-            + "、".join(f"“{r['dimension_name']}”（{pct(r['importance'])}）" for _, r in top.iterrows())
-            + f"（回归模型R²={float(top['r2'].iloc[0]):.2f}，括号内为相对重要性）。"
+            + "、".join(
+                f"“{r['dimension_name']}”（相对重要性{pct(r['importance'])}）" for _, r in top.iterrows()
+            )
+            + "。这是横断面数据中的统计关联，不代表因果关系。",
         )
+    sig = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
     return DistrictFindings.model_validate(
         {
             "district": questionnaire.district,
@@ -377,5 +445,84 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
             "valid": int(d["valid"]),
             "rejected_by_rule": by_rule,
             "significant_low": int(len(sig)),
+            "problems": problems,
+            "causes": causes,
+            "suggestions": suggestions,
+            "open_answers": _district_open_answers(a, questionnaire, w),
+            "units_with_problems": units_low,
         }
     )
+
+
+def _district_problems(
+    a: Analysis, questionnaire: Questionnaire, w: dict
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """存在的问题 naming every unit and dimension significantly low; 原因分析 from where the problems
+    concentrate; 对策建议: the measures library for problems shared by several units, the rest by unit."""
+    ud = a.unit_dimensions
+    sig = ud.loc[significantly_low(ud)].sort_values("diff")
+    order = [d.id for d in questionnaire.dimensions]
+    units_low = list(dict.fromkeys(sig["unit"]))
+    if sig.empty:
+        return (
+            [f"经统计检验（FDR多重比较校正），没有{w['unit_label']}在任何维度上显著低于{w['rest']}。"],
+            [],
+            [],
+            [],
+        )
+    problems = [
+        f"经统计检验（FDR多重比较校正），共有{len(units_low)}个{w['unit_label']}的{len(sig)}项维度得分"
+        f"显著低于{w['rest']}："
+        + "；".join(
+            f"{u}（" + "、".join(f"“{r['dimension_name']}”{r['mean']:.2f}分" for _, r in g.iterrows()) + "）"
+            for u, g in sig.groupby("unit", sort=False)
+        )
+        + "。"
+    ]
+    causes = []
+    sub = a.subgroups.loc[a.subgroups["significant"] & (a.subgroups["diff"] < 0) & ~a.subgroups["suppressed"]]
+    names = questionnaire.dimension_names()
+    for (u, dim), g in sub.sort_values("diff").groupby(["unit", "dimension"], sort=False):
+        name = names[dim]
+        groups = "和".join(_group_name(r, w) for _, r in g.head(2).iterrows())
+        causes.append(f"{u}“{name}”得分偏低主要集中在{groups}。")
+    library = {d.id: d for d in questionnaire.dimensions}
+    counts = sig.groupby("dimension")["unit"].agg(list)
+    suggestions = []
+    shared = [d for d in order if d in counts and len(counts[d]) >= 2]
+    for i, dim in enumerate(shared, start=1):
+        spec = library[dim]
+        where = f"{'、'.join(counts[dim])}等{len(counts[dim])}个{w['unit_label']}"
+        line = f"（{i}）“{spec.name}”在{where}显著偏低，宜在{w['area']}层面统筹解决"
+        suggestions.append(
+            line
+            + ("：" + "；".join(x.rstrip("。；;") for x in spec.measures) if spec.measures else "")
+            + "。"
+        )
+    single = [d for d in order if d in counts and len(counts[d]) == 1]
+    if single:
+        suggestions.append(
+            "其余问题集中在个别"
+            + w["unit_label"]
+            + "，由所在单位对照本单位报告中的对策建议整改："
+            + "；".join(f"{counts[d][0]}“{library[d].name}”" for d in single)
+            + "。"
+        )
+    return problems, causes, suggestions, units_low
+
+
+def _district_open_answers(a: Analysis, questionnaire: Questionnaire, w: dict) -> list[str]:
+    """The open answers of the whole area by theme (a suggestion can touch several themes)."""
+    if not w["has_open"]:
+        return []
+    total = int(a.district.iloc[0]["suggestions"])
+    th = a.themes.loc[(a.themes["unit"] == DISTRICT) & (a.themes["count"] >= MIN_CELL)].sort_values(
+        "count", ascending=False
+    )
+    if total == 0 or th.empty:
+        return [f"共征集意见建议{total}条。"]
+    return [
+        f"共征集意见建议{total}条，按主题归类（一条意见可涉及多个主题）："
+        + "；".join(f"{r['theme']}{int(r['count'])}条（{pct(r['count'] / total)}）" for _, r in th.iterrows())
+        + "。"
+    ]

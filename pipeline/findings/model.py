@@ -65,9 +65,15 @@ class Problems(Section):
     top_choices: list[Choice]
 
 
+class Concentration(_Model):
+    dimension: str
+    groups: list[str]  # where its low score concentrates ("年龄段为“60岁以上”的受访者", "上石村")
+
+
 class Causes(Section):
     priority: list[str]
     items: list[ItemGap]
+    concentrated: list[Concentration] = []
 
 
 class Theme(_Model):
@@ -77,9 +83,17 @@ class Theme(_Model):
     quotes: list[str]
 
 
+class Measure(_Model):
+    dimension: str
+    name: str
+    measures: list[str]  # from the questionnaire's measures library
+    quotes: list[str]  # respondents' own suggestions on the themes linked to the dimension
+
+
 class Suggestions(Section):
     count: int
     themes: list[Theme]
+    measures: list[Measure] = []
 
 
 class UnitFindings(_Model):
@@ -110,6 +124,11 @@ class DistrictFindings(_Model):
     valid: int
     rejected_by_rule: dict[str, int]
     significant_low: int
+    problems: list[str] = []  # 存在的问题: the units and dimensions significantly low
+    causes: list[str] = []  # 原因分析
+    suggestions: list[str] = []  # 对策建议: measures for problems common to several units
+    open_answers: list[str] = []  # what respondents wrote, by theme
+    units_with_problems: list[str] = []
 
 
 class FindingsError(ValueError):

@@ -16,8 +16,11 @@ from pipeline.questionnaire import Questionnaire
 def unit_slices(a: Analysis) -> dict[str, Analysis]:
     """Each unit's rows of every per-unit table, split once (filtering every table per unit is O(units²))."""
     tables = {f.name: getattr(a, f.name) for f in fields(Analysis)}
-    split = {name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df.columns else None
-             for name, df in tables.items()}
+    whole = ("units", "district")  # one row per unit: a unit's text ranks it and sets it against the area
+    split = {
+        name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df and name not in whole else None
+        for name, df in tables.items()
+    }
     out = {}
     for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
         out[unit] = Analysis(

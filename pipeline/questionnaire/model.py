@@ -84,6 +84,8 @@ class Dimension(_Model):
     number: int | None = None
     text: str | None = None
     items: list[Item] = Field(min_length=2)
+    # concrete measures from practice, proposed in 对策建议 when the dimension is significantly low
+    measures: list[str] = Field(default_factory=list)
 
 
 class ProfileFigure(_Model):

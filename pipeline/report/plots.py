@@ -156,27 +156,32 @@ def heatmap(matrix: pd.DataFrame, title: str) -> Figure:
 
 
 def ipa_plot(ipa: pd.DataFrame, unit: str, outcome: str) -> Figure:
-    """Importance–performance scatter with the quadrant lines (unit's own average, mean importance)."""
+    """Importance–performance scatter against the district: x is the unit's score minus the district's mean
+    on the dimension (the line at 0), y the relative importance (the line at the mean importance). Colours are
+    the stored quadrants, so the chart says what the text says: red only for a significantly low dimension."""
     import seaborn as sns
+
+    from pipeline.stats.drivers import QUADRANT_ORDER
 
     _theme()
     fig = Figure(figsize=(7.5, 5.2))
     ax = fig.subplots()
-    sns.scatterplot(data=ipa, x="performance", y="importance", hue="quadrant", ax=ax, s=70,
-                    hue_order=["重点改进区", "继续保持区", "次要改进区", "锦上添花区"],
-                    palette=["#c0392b", "#27ae60", "#e67e22", "#7f8c8d"])
+    shown = [q for q in QUADRANT_ORDER if q in set(ipa["quadrant"])]
+    colours = dict(zip(QUADRANT_ORDER, ["#c0392b", "#e6a23c", "#27ae60", "#95a5a6", "#7f8c8d"], strict=True))
+    sns.scatterplot(data=ipa, x="gap", y="importance", hue="quadrant", ax=ax, s=70, hue_order=shown,
+                    palette=[colours[q] for q in shown])
     for _, r in ipa.iterrows():
         ax.annotate(
             r["dimension_name"],
-            (r["performance"], r["importance"]),
+            (r["gap"], r["importance"]),
             xytext=(5, 3),
             textcoords="offset points",
             fontsize=8,
         )
-    ax.axvline(ipa["performance"].mean(), color="#999", ls="--", lw=1)
+    ax.axvline(0, color="#999", ls="--", lw=1)
     ax.axhline(ipa["importance"].mean(), color="#999", ls="--", lw=1)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("表现：本单位平均得分")
+    ax.set_xlabel("表现：本单位得分减全区平均得分（0 以左低于全区）")
     ax.set_ylabel(f"重要性：与“{outcome}”关联的相对重要性")
     ax.set_title(f"{unit}重要性—表现（IPA）分析", fontsize=12)
     ax.legend(title="", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

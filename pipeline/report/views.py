@@ -112,11 +112,16 @@ def section(report: UnitReport, key: str) -> HTML:
     """The findings text of one section (基本情况, 存在的问题, 原因分析, 对策建议)."""
     body = _paragraphs(report.findings.section(key).text)
     if key == "suggestions":
-        for t in report.findings.suggestions.themes[:MAX_QUOTED_THEMES]:
-            quotes = "".join(f"<li>“{html.escape(q)}”</li>" for q in t.quotes)
-            if quotes:
-                body += (f"<p class='quote-title'>{html.escape(t.theme)}方面的代表性意见：</p>"
-                         f"<ul class='quotes'>{quotes}</ul>")
+        s = report.findings.suggestions
+        shown: set[str] = set()
+        blocks = [(f"“{m.name}”方面的意见建议", m.quotes) for m in s.measures]
+        blocks += [(f"{t.theme}方面的代表性意见", t.quotes) for t in s.themes[:MAX_QUOTED_THEMES]]
+        for title, quotes in blocks:
+            new = [q for q in quotes if q not in shown]
+            shown.update(new)
+            if new:
+                items = "".join(f"<li>“{html.escape(q)}”</li>" for q in new)
+                body += f"<p class='quote-title'>{html.escape(title)}：</p><ul class='quotes'>{items}</ul>"
     return HTML(body)
 
 
@@ -304,6 +309,18 @@ def district_title(report: DistrictReport) -> HTML:
     return HTML(f"<h1>{html.escape(m['district'] + words(m)['topic'])}调研总体情况</h1>"
                 f"<p class='subtitle'>{html.escape(m['title'])} · 数据截至{html.escape(m['data_until'])} · "
                 f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings.text))
+
+
+DISTRICT_SECTIONS = ("problems", "causes", "suggestions", "open_answers")
+
+
+def district_section(report: DistrictReport, key: str) -> HTML:
+    """One section of the overview's text (存在的问题, 原因分析, 对策建议, 意见建议), or a line saying it is
+    empty."""
+    if key not in DISTRICT_SECTIONS:
+        raise ValueError(f"unknown section {key!r}")
+    text = getattr(report.findings, key)
+    return HTML(_paragraphs(text) if text else "<p>（无）</p>")
 
 
 def units_table(report: DistrictReport) -> HTML:

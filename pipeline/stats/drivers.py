@@ -2,9 +2,11 @@
 
 Importance: overall satisfaction regressed on the dimension scores (district-wide, complete cases),
 with each dimension's relative importance (LMG, ``pingouin.linear_regression(relimp=True)``), as a
-share of the explained variance. Performance: the unit's mean on the dimension. A dimension is
-"high importance" above the average importance, and "low performance" below the unit's own average
-over its dimensions; high importance with low performance is the unit's 重点改进区.
+share of the explained variance. Performance: the unit's mean on the dimension, read against the
+district's mean on the same dimension (not the unit's own average, which would call something low that
+is above the district). A dimension is "high importance" above the average importance. High importance
+with a score significantly below the rest of the district is the unit's 重点改进区; high importance
+below the district but not significantly so is a 关注区, never called a problem.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 
+PRIORITY = "重点改进区"
 QUADRANTS = {
-    (True, False): "重点改进区",
+    (True, False): "关注区",  # high importance, below the district, not significantly: PRIORITY when it is
     (True, True): "继续保持区",
     (False, False): "次要改进区",
     (False, True): "锦上添花区",
 }
+QUADRANT_ORDER = [PRIORITY, "关注区", "继续保持区", "次要改进区", "锦上添花区"]
 
 
 def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]) -> pd.DataFrame:
@@ -63,15 +67,34 @@ def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]
     )
 
 
-def ipa_table(unit_dimensions: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
-    """Per unit × dimension: importance, performance and the IPA quadrant."""
+def ipa_table(unit_dimensions: pd.DataFrame, drivers: pd.DataFrame, district_means: pd.Series,
+              low: pd.Series) -> pd.DataFrame:
+    """Per unit × dimension: importance, performance against the district and the IPA quadrant.
+
+    Parameters
+    ----------
+    unit_dimensions : one row per (unit, dimension) with ``mean`` and ``suppressed``.
+    drivers : ``driver_table``'s output.
+    district_means : dimension → the district's mean.
+    low : per row of ``unit_dimensions``, whether the unit is significantly below the rest of the district.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``dimension``, ``dimension_name``, ``suppressed``, ``importance``, ``performance`` (the
+        unit's mean), ``district_mean``, ``gap`` (performance − district mean), ``significant_low`` and
+        ``quadrant`` (重点改进区 only where high importance meets a significantly low score).
+    """
     imp = drivers.set_index("dimension")["importance"]
     ud = unit_dimensions[["unit", "dimension", "dimension_name", "mean", "suppressed"]].copy()
     ud["importance"] = ud["dimension"].map(imp)
     ud["performance"] = ud["mean"]
-    unit_avg = ud.groupby("unit")["performance"].transform("mean")
-    high_imp = ud["importance"] > imp.mean()
-    high_perf = ud["performance"] >= unit_avg
-    ud["quadrant"] = [QUADRANTS[(bool(a), bool(b))] if not np.isnan(i) else "无法判断"
-                      for a, b, i in zip(high_imp, high_perf, ud["importance"].fillna(np.nan), strict=True)]
+    ud["district_mean"] = ud["dimension"].map(district_means).astype(float)
+    ud["gap"] = ud["performance"] - ud["district_mean"]
+    ud["significant_low"] = low.fillna(False).astype(bool).to_numpy()
+    high_imp = (ud["importance"] > imp.mean()).to_numpy()
+    at_or_above = (ud["gap"] >= 0).to_numpy()
+    quadrant = [QUADRANTS[(bool(a), bool(b))] for a, b in zip(high_imp, at_or_above, strict=True)]
+    ud["quadrant"] = np.where(high_imp & ud["significant_low"].to_numpy(), PRIORITY, quadrant)
+    ud.loc[ud["importance"].isna(), "quadrant"] = "无法判断"
     return ud.drop(columns=["mean"])
