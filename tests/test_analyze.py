@@ -234,3 +234,18 @@ def test_priority_is_significantly_low_and_important_in_every_unit(demo_analysis
         assert set(block.loc[block["quadrant"] == "重点改进区", "dimension"]) == expected, unit
         found += len(expected)
     assert found >= 1  # 新华街道's planted 基层减负 is low and a driver of satisfaction
+
+
+def test_open_answers_best_theme_and_terms_kept_whole():
+    from pipeline.stats.open_answers import best_theme, keywords
+
+    themes = {"减负": ["填表", "留痕", "减负"], "阵地": ["活动室", "场地"]}
+    texts = pd.Series(["少填表少留痕，活动室也要修", "活动室太小，场地不够，填表多", "无关的话", None])
+    assert best_theme(texts, themes).tolist() == ["减负", "阵地", pd.NA, pd.NA]
+    answers = pd.Series(["认真落实三会一课制度"] * 6 + ["三会一课流于形式"] * 6)
+    units = pd.Series(["甲"] * 12)
+    plain = set(keywords(answers, units, min_answers=5)["keyword"])
+    kept = keywords(answers, units, min_answers=5, terms=("三会一课",), stop_words=frozenset({"制度"}))
+    assert "三会一课" in set(kept["keyword"]) and "三会一课" not in plain
+    assert "制度" not in set(kept["keyword"])
+    assert "三会一课" not in set(keywords(answers, units, min_answers=5)["keyword"])  # the terms stay local

@@ -33,7 +33,7 @@ from pipeline.stats.comparisons import (
 )
 from pipeline.stats.descriptives import add_wilson, mean_ci
 from pipeline.stats.drivers import driver_table, ipa_table
-from pipeline.stats.open_answers import code_themes, is_suggestion, keywords
+from pipeline.stats.open_answers import best_theme, code_themes, is_suggestion, keywords
 from pipeline.stats.reliability import reliability_tables
 from pipeline.stats.validity import kmo_bartlett
 from pipeline.stats.weights import weighted_means
@@ -160,8 +160,9 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     themes.columns = ["unit", "theme", "count"]
     themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
     qrows = []
+    best = best_theme(texts.where(real), q.theme_keywords())
     for theme in q.themes:
-        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[coded[theme] & real]
+        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[(best == theme).fillna(False) & real]
         # representative answers: the most frequent in the unit, then the shortest
         hits = hits.groupby(["unit", "quote"], observed=True).size().rename("_n").reset_index()
         hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_n", "_len", "quote"],
@@ -169,7 +170,10 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
         for u, grp in hits.groupby("unit", observed=True):
             qrows += [{"unit": u, "theme": theme, "quote": s} for s in grp["quote"].head(2)]
     quotes = pd.DataFrame(qrows, columns=["unit", "theme", "quote"])
-    words = keywords(texts.where(real), unit, min_answers=MIN_CELL)
+    theme_words = [w for t in q.themes.values() for w in t.keywords if len(w) > 1]
+    terms = tuple(dict.fromkeys([*q.terms, *theme_words]))
+    words = keywords(texts.where(real), unit, min_answers=MIN_CELL, terms=terms,
+                     stop_words=frozenset(q.stop_words))
     return counts, themes, quotes, words
 
 

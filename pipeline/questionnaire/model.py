@@ -152,6 +152,10 @@ class Questionnaire(_Model):
     dimensions: list[Dimension] = Field(min_length=1)
     outcomes: list[Question] = Field(default_factory=list)
     themes: dict[str, Theme] = Field(default_factory=dict)
+    # open answers: words jieba must keep whole (三会一课, 过度留痕 …) and words that say nothing
+    terms: list[str] = Field(default_factory=list)
+    issued: dict[str, int] = Field(default_factory=dict)  # unit → questionnaires handed out (发放), if known
+    stop_words: list[str] = Field(default_factory=list)
     quality: QualityRules = QualityRules()
     attention_checks: list[AttentionCheck] = Field(default_factory=list)
     places: str | None = (
@@ -318,6 +322,7 @@ class Questionnaire(_Model):
             "multi": {q.id: q.short for q in self.questions if q.type == "multi"},
             "has_community": self.role("community") is not None,
             "has_open": self.role("open") is not None,
+            "issued": dict(self.issued),
         }
 
     @model_validator(mode="after")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -71,17 +72,48 @@ def _jieba():
     return jieba.analyse
 
 
-def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: int = 5) -> pd.DataFrame:
+@cache
+def _tfidf(terms: tuple[str, ...]):
+    """jieba's TF-IDF extractor with the survey's own terms in a dictionary of its own (the process-wide
+    jieba dictionary is left alone, so one survey's terms never change another's keywords)."""
+    import jieba
+
+    analyse = _jieba()
+    if not terms:
+        return analyse.default_tfidf
+    tfidf = analyse.TFIDF()
+    tfidf.tokenizer = jieba.Tokenizer()
+    tfidf.tokenizer.tmp_dir = tempfile.gettempdir()
+    for term in terms:
+        tfidf.tokenizer.add_word(term)
+    return tfidf
+
+
+def best_theme(texts: pd.Series, themes: dict[str, list[str]]) -> pd.Series:
+    """Per answer, the one theme it matches best (most keyword occurrences; ties: the first theme), NA when it
+    matches none; each distinct answer scored once. Quotes are shown under this theme only."""
+    codes, answers = pd.factorize(texts.astype("string").fillna(""))
+    hits = np.array([[sum(a.count(w) for w in words) for words in themes.values()] for a in answers]).reshape(
+        len(answers), len(themes))
+    names = np.array(list(themes), dtype=object)
+    top = names[hits.argmax(axis=1)] if len(themes) else np.full(len(answers), None, dtype=object)
+    best = np.where(hits.max(axis=1, initial=0) > 0, top, None)
+    return pd.Series(best[codes], index=texts.index, dtype="string")
+
+
+def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: int = 5,
+             terms: tuple[str, ...] = (), stop_words: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
 
-    The threshold keeps names or other rare words that could identify a respondent out of reports.
+    The threshold keeps names or other rare words that could identify a respondent out of reports. ``terms``
+    (the questionnaire's own vocabulary: 三会一课, 过度留痕 …) are kept whole; ``stop_words`` are left out.
 
     Returns
     -------
     pandas.DataFrame
         ``unit``, ``keyword``, ``weight`` (TF-IDF) and ``answers`` (answers containing the word).
     """
-    tfidf = _jieba().default_tfidf
+    tfidf = _tfidf(tuple(terms))
     cut: dict[str, list[str]] = {}  # each distinct answer segmented once, for every group it appears in
     rows = []
     texts = texts.astype("string")
@@ -90,7 +122,7 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
         counts = np.bincount(codes, minlength=len(answers))
         kept = 0
         for word, weight in _tags(tfidf, answers, counts, cut, top * 4):
-            if word in GENERIC_WORDS or len(word) < 2:
+            if word in GENERIC_WORDS or word in stop_words or len(word) < 2:
                 continue
             count = int(counts[answers.str.contains(word, regex=False)].sum())
             if count >= min_answers:
