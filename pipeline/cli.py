@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
 
 EXIT_INTERNAL = 1
@@ -150,9 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _rendering(p)
 
-    p = sub.add_parser("screenshots", help="用无头 Chromium 给目录页和一份报告截图（电脑和手机宽度）")
+    p = sub.add_parser("screenshots", help="用无头 Chromium 给目录页、总体情况和一份报告截图（电脑、手机）")
     _common(p)
     p.add_argument("--unit", default=None, help="截图的单位，默认第一个")
+    p = sub.add_parser("pdf", help="用无头 Chromium 把各份报告打印为 A4 PDF（reports/<调查>/pdf/）")
+    _common(p)
+    p = sub.add_parser("word", help="生成各单位和全区的 Word 调研报告（reports/<调查>/word/）")
+    _common(p)
     return parser
 
 
@@ -189,14 +194,50 @@ def _screenshots(paths, unit: str | None) -> int:
         raise SurveyError(f"找不到报告 {paths.reports / 'index.html'}，请先运行 survey run 或 survey demo")
     unit = unit or json.loads(manifest_path.read_text(encoding="utf-8"))["units"][0]
     out = paths.reports / "screenshots"
-    for page in ("index", unit):
-        html = paths.reports / f"{page}.html"
-        for label, width, height in (("电脑", 1100, 3200), ("手机", 390, 5000)):
-            png = browser.screenshot(html, out / f"{page}_{label}.png", width, height)
+    for page in ("index", OVERVIEW_NAME, unit):
+        html = output_path(paths.reports, page, ".html")
+        for label, width, height in (("电脑", 1280, 3200), ("手机", 390, 5000)):
+            png = browser.screenshot(html, output_path(out, f"{page}_{label}", ".png"), width, height)
             print(f"截图：{png}")
     if not browser.has_cjk_font():
         print("提示：本机没有中文字体，截图中网页正文的汉字会显示为方框（图表自带字体不受影响）；"
               "可安装 fonts-noto-cjk。", file=sys.stderr)
+    return 0
+
+
+def _reports(paths) -> tuple[dict, list[tuple[str, Path]]]:
+    """The manifest and every report page (units and the overview) that exists."""
+    import json
+
+    manifest_path = paths.processed / "manifest.json"
+    if not (paths.reports / "index.html").exists() or not manifest_path.exists():
+        raise SurveyError(f"找不到报告 {paths.reports / 'index.html'}，请先运行 survey run 或 survey demo")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    names = (OVERVIEW_NAME, *manifest["units"])
+    pages = [(name, output_path(paths.reports, name, ".html")) for name in names]
+    return manifest, [(name, html) for name, html in pages if html.exists()]
+
+
+def _pdf(paths) -> int:
+    from pipeline.report import browser
+
+    if browser.find_chromium() is None:
+        raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
+    _, pages = _reports(paths)
+    for name, html in pages:
+        pdf = browser.print_pdf(html, output_path(paths.reports / "pdf", name, ".pdf"))
+        print(f"PDF：{pdf}")
+    return 0
+
+
+def _word(paths) -> int:
+    from pipeline.report.word import district_document, unit_document
+
+    manifest, _ = _reports(paths)
+    out = paths.reports / "word"
+    print(f"Word：{district_document(paths.processed, output_path(out, OVERVIEW_NAME, '.docx'))}")
+    for unit in manifest["units"]:
+        print(f"Word：{unit_document(paths.processed, unit, output_path(out, unit, '.docx'))}")
     return 0
 
 
@@ -262,6 +303,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                                          scheduler=_scheduler(args))
             _print_counts(counts)
             code = max(code, _print_results(results, paths.reports))
+            if code == 0:
+                _word(paths)
         return code
 
     if args.command == "init":
@@ -272,6 +315,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _ingest(args, questionnaire)
     if args.command == "screenshots":
         return _screenshots(paths, args.unit)
+    if args.command == "pdf":
+        return _pdf(paths)
+    if args.command == "word":
+        return _word(paths)
     if args.command == "run":
         counts, results = run_survey(
             args.input,

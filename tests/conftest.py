@@ -83,9 +83,10 @@ def demo_analysis(questionnaire):
     return analyze(res.kept, res.audit, questionnaire), res
 
 
-def dump_dom(html: Path, timeout: float = 60) -> str:
+def dump_dom(html: Path, timeout: float = 60, width: int = 1280) -> str:
     """The page's DOM after load, as headless Chromium serialises it (scripts, if any, have run)."""
     from pipeline.report.browser import run_chromium
 
-    proc = run_chromium(["--virtual-time-budget=2000", "--dump-dom", Path(html).resolve().as_uri()], timeout)
+    proc = run_chromium([f"--window-size={width},2000", "--virtual-time-budget=2000", "--dump-dom",
+                         Path(html).resolve().as_uri()], timeout)
     return proc.stdout

@@ -7,6 +7,7 @@ explanation of every rejected row; and a broken file gives the same error messag
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -140,11 +141,9 @@ def test_a_new_export_is_the_only_file_read_again(tmp_path, questionnaire, small
     counts = stage_clean(exports, questionnaire, paths)
     assert read == ["export_2.csv"]
     assert counts["rows_in"] == len(small_raw)
-    assert sorted(p.name.split(".")[0] for p in (paths.interim / "ingested").glob("*.parquet")) == [
-        "export_0",
-        "export_1",
-        "export_2",
-    ]
+    folder = paths.interim / "ingested"
+    cached = [json.loads(p.read_text(encoding="utf-8"))["file"] for p in folder.glob("*.json")]
+    assert sorted(cached) == ["export_0.csv", "export_1.csv", "export_2.csv"]
 
     fresh = SurveyPaths("fresh", tmp_path)  # the same exports with no cache: the same tables
     stage_clean(exports, questionnaire, fresh)

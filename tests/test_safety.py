@@ -221,7 +221,9 @@ def _state(paths: SurveyPaths) -> dict:
     out = {}
     for base in (paths.interim, paths.processed):
         for p in sorted(base.rglob("*")) if base.exists() else []:
-            if p.suffix == ".parquet":
+            if p.parent.name == "ingested":  # the ingest cache: its IP hashes are keyed at random per project
+                out[str(p.relative_to(paths.root))] = p.suffix
+            elif p.suffix == ".parquet":
                 out[str(p.relative_to(paths.root))] = pd.read_parquet(p).to_csv()
             elif p.name.endswith(".json") and p.name != "manifest.json":
                 out[str(p.relative_to(paths.root))] = p.read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ LEDGER_COLUMNS = [
     "hedges_g",
     "unfavourable",
     "themes",
+    "measures",
 ]
 def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     """Every significantly low dimension and item of every unit, with the suggestion themes tied to it
@@ -27,6 +28,7 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
     themes_for = {d.id: [name for name, t in questionnaire.themes.items() if d.id in t.dimensions]
                   for d in questionnaire.dimensions}
     names = questionnaire.dimension_names()
+    measures = {d.id: "；".join(m.rstrip("。；;") for m in d.measures) for d in questionnaire.dimensions}
     rows = []
     ud = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
     ui = a.unit_items.loc[significantly_low(a.unit_items)]
@@ -44,6 +46,7 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
                     "hedges_g": round(r["hedges_g"], 3),
                     "unfavourable": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
                     "themes": "、".join(themes_for.get(r["dimension"], [])) or "—",
+                    "measures": measures.get(r["dimension"], "") if not item else "",
                 }
             )
     ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)

@@ -249,6 +249,7 @@ CONTRACTS: dict[str, pa.DataFrameSchema] = {
         hedges_g="float",
         unfavourable="float",
         themes="str",
+        measures="str",
     ),
     "audit": _table(
         "audit",

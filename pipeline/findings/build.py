@@ -79,7 +79,7 @@ def basic_section(unit: str, a: Analysis, w: dict) -> dict:
     u = _unit_row(a, unit)
     by_rule = _in_rule_order(a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum())
     received, valid, rejected = int(u["received"]), int(u["valid"]), int(u["rejected"])
-    issued = w.get("issued", {}).get(unit)
+    issued = w.get("issued", {}).get(unit) if valid >= MIN_CELL else None
     handed = f"发放问卷{issued}份，回收{received}份（回收率{pct(received / issued)}），" if issued else ""
     text = [
         (f"本次调研在{unit}{handed}其中有效问卷{valid}份" if handed else

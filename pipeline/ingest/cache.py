@@ -4,14 +4,18 @@ again. A nightly run that finds one new export in ``data/raw/`` parses only that
 The key of a file is its name, size and modification time (raw data is never modified in place), the
 questionnaire as loaded (with its places list), the column mapping, the date order and the package's code.
 Cached files live in the clean stage's own directory (``data/interim/<survey>/ingested/``) and move with it
-when the stage's directory is swapped in: a failed run leaves the previous cache as it was.
+when the stage's directory is swapped in: a failed run leaves the previous cache as it was. They hold no
+personal data in clear: free text is masked as the clean stage masks it, and IP addresses are replaced by a
+keyed hash (the clean stage only needs to know which rows share an address).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import code_hash
+from pipeline.clean.privacy import redact, redact_series
 from pipeline.common.atomic import write_parquet
-from pipeline.common.names import output_path
 from pipeline.questionnaire import Questionnaire
 
 
@@ -47,7 +51,33 @@ class IngestCache:
     current: Path
 
     def _path(self, folder: Path, name: str, key: str) -> Path:
-        return output_path(folder, f"{name}.{key[:12]}", ".parquet")
+        """Named by the key alone: an export's file name can hold anything, even a phone number."""
+        return folder / f"{key}.parquet"
+
+    def secret(self) -> bytes:
+        """The key IP addresses are hashed with: the previous run's, or a new random one."""
+        old, new = self.previous / "ip-key.bin", self.current / "ip-key.bin"
+        if not new.exists():
+            self.current.mkdir(parents=True, exist_ok=True)
+            new.write_bytes(old.read_bytes() if old.exists() else secrets.token_bytes(32))
+            new.chmod(0o600)
+        return new.read_bytes()
+
+    def protect(self, frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+        """Free text masked (as the clean stage does), IP addresses replaced by a keyed hash."""
+        out = frame.copy()
+        texts = [q.id for q in questionnaire.questions if q.type == "text"]
+        for col in [*texts, *(c for c in out.columns if c.endswith("__other_text"))]:
+            if col in out:
+                out[col] = redact_series(out[col])
+        if "ip" in out:
+            secret = self.secret()
+            address = out["ip"].astype("string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+            codes, uniques = pd.factorize(address)
+            hashed = [hmac.new(secret, u.encode(), hashlib.sha256).hexdigest()[:20] for u in uniques]
+            values = [hashed[c] if c >= 0 else None for c in codes]
+            out["ip"] = pd.Series(values, index=out.index, dtype="string")
+        return out
 
     def get(self, name: str, key: str) -> pd.DataFrame | None:
         """The cached frame of a file, carried over into this run's directory; None if there is none."""
@@ -58,7 +88,7 @@ class IngestCache:
         if json.loads(meta.read_text(encoding="utf-8")).get("key") != key:
             return None
         frame = pd.read_parquet(old)
-        self.current.mkdir(parents=True, exist_ok=True)
+        self.secret()  # carried over with the files hashed with it
         for src in (old, meta):
             dst = self._path(self.current, name, key).with_suffix(src.suffix)
             try:
@@ -70,5 +100,5 @@ class IngestCache:
     def put(self, name: str, key: str, frame: pd.DataFrame) -> None:
         path = self._path(self.current, name, key)
         write_parquet(path, frame)
-        path.with_suffix(".json").write_text(json.dumps({"file": name, "key": key}, ensure_ascii=False),
-                                             encoding="utf-8")
+        meta = json.dumps({"file": redact(name), "key": key}, ensure_ascii=False)
+        path.with_suffix(".json").write_text(meta, encoding="utf-8")

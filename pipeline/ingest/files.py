@@ -190,6 +190,7 @@ def ingest_files(
         if frame is None:
             frame = ingest_file(p, questionnaire, overrides, date_order).frame
             if cache is not None:
+                frame = cache.protect(frame, questionnaire)
                 cache.put(p.name, key, frame)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

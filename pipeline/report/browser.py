@@ -46,6 +46,18 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 2400, tim
     return png
 
 
+def print_pdf(html: Path, pdf: Path, timeout: float = 120) -> Path:
+    """``html`` printed to an A4 PDF (the page's own ``@page`` and print styles), written atomically."""
+    from pipeline.common.atomic import atomic_path
+
+    with atomic_path(pdf) as tmp:
+        target = Path(html).resolve().as_uri()
+        run_chromium(["--no-pdf-header-footer", f"--print-to-pdf={tmp.resolve()}", target], timeout)
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise RuntimeError(f"Chromium 未能打印：{html}")
+    return Path(pdf)
+
+
 def has_cjk_font() -> bool:
     """Whether the system has a Chinese font for the page text (plots carry their own font)."""
     fc = shutil.which("fc-list")

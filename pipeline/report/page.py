@@ -24,10 +24,11 @@ def templates():
     )
 
 
-def page(title: str, body: str | Markup) -> str:
+def page(title: str, body: str | Markup, back: bool = False) -> str:
     """A complete, offline HTML page: inline CSS, no scripts, Chinese language tag. ``body`` is HTML made
-    by this package (notebook outputs, a rendered template); ``title`` is text."""
-    return templates().get_template("page.html.j2").render(title=title, body=Markup(body))
+    by this package (notebook outputs, a rendered template); ``title`` is text; ``back`` adds a link to the
+    index beside it."""
+    return templates().get_template("page.html.j2").render(title=title, body=Markup(body), back=back)
 
 
 def notebook_to_html(nb, title: str) -> str:
@@ -42,4 +43,4 @@ def notebook_to_html(nb, title: str) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    return page(title, body)
+    return page(title, body, back=True)

@@ -129,9 +129,22 @@ def _table(df: pd.DataFrame) -> HTML:
     return HTML(df.to_html(index=False, escape=True, classes="data", border=0, na_rep="—"))
 
 
-def dimension_table(report: UnitReport) -> HTML:
+def _conclusion(d: pd.DataFrame) -> list[str]:
+    return [("显著偏低" if df_ < 0 else "显著偏高") if s else "无显著差异" if t else "样本不足，不检验"
+            for df_, s, t in zip(d["diff"], d["significant"], d["tested"], strict=True)]
+
+
+def dimension_frame(report: UnitReport, compact: bool = False) -> pd.DataFrame:
+    """The dimension table as shown: every statistic, or (``compact``) name, score, comparison, gap, 结论."""
     d = report.dimensions
     comparison = report.findings.comparison
+    suppressed = d["suppressed"].to_numpy()
+    if compact:
+        out = pd.DataFrame({"维度": d["dimension_name"], "本单位得分": d["mean"].map(score),
+                            f"{comparison}": d["rest_mean"].map(score), "差值": d["diff"].map(signed),
+                            "结论": _conclusion(d)})
+        out.loc[suppressed, out.columns[1:]] = SUPPRESSED
+        return out
     out = pd.DataFrame({
         "维度": d["dimension_name"],
         "有效样本": d["n"].astype(int),
@@ -142,14 +155,20 @@ def dimension_table(report: UnitReport) -> HTML:
         "Hedges g": d["hedges_g"].map(signed),
         "FDR校正p值": d["p_fdr"].map(p_cell),
         "负面评价占比": d["unfavourable"].map(pct),
-        "结论": [("显著偏低" if df_ < 0 else "显著偏高") if s else "无显著差异" if t else "样本不足，不检验"
-               for df_, s, t in zip(d["diff"], d["significant"], d["tested"], strict=True)],
+        "结论": _conclusion(d),
     })
     if "mean_weighted" in d:
         out.insert(3, "加权得分", d["mean_weighted"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"))
-    suppressed = d["suppressed"].to_numpy()
     out.loc[suppressed, out.columns[2:]] = SUPPRESSED
-    return _table(out)
+    return out
+
+
+def dimension_table(report: UnitReport) -> HTML:
+    """The full table on a wide screen and in print; on a phone the compact one, the rest in <details>."""
+    full = _table(dimension_frame(report)).data
+    compact = _table(dimension_frame(report, compact=True)).data
+    return HTML(f"<div class='wide-only'>{full}</div><div class='narrow-only'>{compact}"
+                f"<details><summary>查看全部统计量</summary>{full}</details></div>")
 
 
 def item_plot(report: UnitReport, top: int = 10) -> Image | HTML:

@@ -21,12 +21,72 @@ SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with 
 OVERALL_ROW = "（维度总体）"
 
 
+STATUS = ["未开始", "推进中", "已完成"]
+P_FORMAT = '[<0.001]"<0.001";0.000'
+
+
 def ledger_sheet(ledger: pd.DataFrame, w: dict) -> pd.DataFrame:
-    """The ledger with the headers a research group reads."""
-    return ledger.assign(item_text=ledger["item_text"].fillna(OVERALL_ROW)).rename(columns={
-        "unit": w["unit_label"], "dimension_name": "维度", "item_text": "题目", "mean": "本单位均值",
-        "rest_mean": f"{w['rest']}均值", "diff": "差距", "p_fdr": "FDR校正p值", "hedges_g": "Hedges g",
-        "unfavourable": "负面评价占比", "themes": "建议对策方向"})
+    """The ledger as a 整改台账: what was found (from the analysis), and the columns a research group fills in
+    (整改措施 proposed from the questionnaire's measures library, 完成时限, 状态)."""
+    found = [f"本单位{m:.2f}分，低于{w['rest']}{r:.2f}分（差距{-d:.2f}分"
+             + ("" if pd.isna(u) else f"，负面评价占{u:.1%}") + "）"
+             for m, r, d, u in ledger[["mean", "rest_mean", "diff", "unfavourable"]].itertuples(index=False)]
+    return pd.DataFrame({
+        "序号": range(1, len(ledger) + 1),
+        "责任单位": ledger["unit"],
+        "维度": ledger["dimension_name"],
+        "题目": ledger["item_text"].fillna(OVERALL_ROW),
+        "问题表现": found,
+        "本单位均值": ledger["mean"],
+        f"{w['rest']}均值": ledger["rest_mean"],
+        "差距": ledger["diff"],
+        "FDR校正p值": ledger["p_fdr"],
+        "Hedges g": ledger["hedges_g"],
+        "负面评价占比": ledger["unfavourable"],
+        "建议对策方向": ledger["themes"],
+        "整改措施": ledger["measures"] if "measures" in ledger else "",
+        "完成时限": None,
+        "状态": "未开始",
+        "备注": "",
+    })
+
+
+def write_ledger(xw: pd.ExcelWriter, ledger: pd.DataFrame, name: str) -> None:
+    """The 问题清单 sheet with xlsxwriter's own features: typed and formatted numbers, a frozen header, an
+    autofilter, a drop-down on 状态, and A4 landscape printing fitted to the page width."""
+    book = xw.book
+    ws = book.add_worksheet(name)
+    xw.sheets[name] = ws
+    base = {"valign": "top", "border": 1, "font_size": 10}
+    head = book.add_format({**base, "bold": True, "text_wrap": True, "bg_color": "#EDEDED"})
+    text = book.add_format({**base, "text_wrap": True})
+    formats = {"均值": "0.00", "差距": "0.00", "Hedges g": "0.00", "FDR校正p值": P_FORMAT,
+               "负面评价占比": "0.0%", "完成时限": "yyyy-mm-dd", "序号": "0"}
+    widths = {"序号": 5, "责任单位": 10, "维度": 12, "题目": 28, "问题表现": 30, "建议对策方向": 12,
+              "整改措施": 40, "完成时限": 11, "状态": 8, "备注": 12}
+    for j, col in enumerate(ledger.columns):
+        fmt_code = next((v for k, v in formats.items() if col.endswith(k)), None)
+        fmt = book.add_format({**base, "num_format": fmt_code}) if fmt_code else text
+        ws.set_column(j, j, widths.get(col, 9), fmt)
+        ws.write_string(0, j, str(col), head)
+        for i, value in enumerate(ledger[col].tolist(), start=1):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                ws.write_blank(i, j, None, fmt)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                ws.write_number(i, j, value, fmt)
+            else:
+                ws.write_string(i, j, str(value), fmt)
+    last, status = max(len(ledger), 1), list(ledger.columns).index("状态")
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, last, len(ledger.columns) - 1)
+    ws.data_validation(1, status, max(last, 500), status,
+                       {"validate": "list", "source": STATUS, "error_title": "状态",
+                        "error_message": "请选择：未开始、推进中或已完成"})
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def _unit_tables(a: Analysis, unit: str | None, w: dict) -> list[tuple[str, pd.DataFrame]]:
@@ -125,11 +185,9 @@ def write_workbook(
     def _write(path: Path) -> None:
         used: set[str] = set()
         with excel_writer(path) as xw:
-            sheets = [
-                (sheet_name("说明", used), about, 0),
-                (sheet_name("问题清单", used), ledger_sheet(ledger, w), 0),
-                (sheet_name(f"{w['area']}汇总", used), summary, 0),
-            ]
+            write_frame(xw, about, sheet_name("说明", used))
+            write_ledger(xw, ledger_sheet(ledger, w), sheet_name("问题清单", used))
+            sheets = [(sheet_name(f"{w['area']}汇总", used), summary, 0)]
             if len(manifest["units"]) <= SHEET_PER_UNIT_MAX:
                 for unit in manifest["units"]:
                     name, row = sheet_name(unit, used), 0

@@ -1,0 +1,138 @@
+"""The written deliverables: the Word 调研报告 (checked through LibreOffice), print to A4 PDF and the phone
+layout (checked in a real Chromium), and the Excel 整改台账 (read back with openpyxl)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import dump_dom
+
+from pipeline.report import browser
+
+needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
+needs_office = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+
+
+def _pdf_text(pdf: Path) -> tuple[int, str, list[tuple[float, float]]]:
+    """Pages, text and page sizes (points) of a PDF (pypdf)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in reader.pages))  # ⽯ (radical) → 石
+    return len(reader.pages), text, sizes
+
+
+def _a4(sizes: list[tuple[float, float]]) -> bool:
+    return all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for w, h in sizes)
+
+
+@needs_office
+def test_word_report_converts_with_its_four_sections_and_tables_within_margins(e2e, tmp_path):
+    from docx import Document
+    from docx.shared import Mm
+
+    from pipeline.report.word import TEXT_WIDTH_MM, unit_document
+
+    docx = unit_document(e2e["paths"].processed, "石桥乡", tmp_path / "石桥乡.docx")
+    doc = Document(str(docx))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    for table in doc.tables:
+        assert sum(c.width for c in table.rows[0].cells) <= Mm(TEXT_WIDTH_MM) + Mm(1)
+        assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # repeats on every page
+    command = ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    pdf = tmp_path / "石桥乡.pdf"
+    assert pdf.exists(), out.stderr
+    pages, text, sizes = _pdf_text(pdf)
+    assert _a4(sizes) and 2 <= pages <= 12
+    compact = text.replace("\n", "").replace(" ", "")
+    for heading in ("一、基本情况", "二、存在的问题", "三、原因分析", "四、对策建议"):
+        assert heading in compact
+    assert "石桥乡" in compact and "信息化建设" in compact
+
+
+@needs_chromium
+def test_street_report_prints_to_a4_with_every_table_column(e2e, tmp_path):
+    from pipeline.report.browser import print_pdf
+
+    html = next(p for p in e2e["paths"].reports.glob("石桥乡*.html"))
+    pdf = print_pdf(html, tmp_path / "石桥乡.pdf")
+    pages, text, sizes = _pdf_text(pdf)
+    assert _a4(sizes) and pages >= 2
+    compact = text.replace("\n", "").replace(" ", "")
+    for column in ("Hedges g", "FDR校正p值", "负面评价占比", "结论"):
+        assert column.replace(" ", "") in compact, column
+
+
+MEASURE = """
+<script>
+const out = {overflow: [], small: []};
+for (const t of document.querySelectorAll('table')) {
+  if (t.offsetParent === null) continue;
+  const box = t.parentElement.getBoundingClientRect();
+  for (const c of t.querySelectorAll('th,td')) {
+    const r = c.getBoundingClientRect();
+    if (r.right > box.right + 1 || r.right > window.innerWidth + 1)
+      out.overflow.push(c.textContent.slice(0, 20));
+  }
+}
+for (const el of document.querySelectorAll('p,li,td,th,a,h1,h2,summary')) {
+  if (el.offsetParent === null || !el.textContent.trim()) continue;
+  const size = parseFloat(getComputedStyle(el).fontSize);
+  if (size < 11) out.small.push(el.tagName + ':' + size);
+}
+const pre = document.createElement('pre'); pre.id = 'measured'; pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>
+"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_fit_the_screen(e2e, tmp_path, width):
+    """At desktop and phone width: no table cell beyond its container or the screen; no text under 11 px."""
+    reports = e2e["paths"].reports
+    pages = [reports / "index.html", next(reports.glob("全区*.html")), next(reports.glob("石桥乡*.html"))]
+    for page in pages:
+        probe = tmp_path / f"probe_{page.name}"
+        html = page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>")
+        probe.write_text(html, encoding="utf-8")
+        dom = dump_dom(probe, width=width)
+        measured = json.loads(dom.split('<pre id="measured">')[1].split("</pre>")[0].replace("&quot;", '"'))
+        assert measured["overflow"] == [], (page.name, width, measured["overflow"][:5])
+        assert measured["small"] == [], (page.name, width, measured["small"][:5])
+
+
+def test_ledger_is_a_working_rectification_sheet(e2e):
+    book_path = next(e2e["paths"].reports.glob("*.xlsx"))
+    wb = openpyxl.load_workbook(book_path)
+    ws = wb["问题清单"]
+    header = [c.value for c in ws[1]]
+    for col in ("责任单位", "问题表现", "整改措施", "完成时限", "状态"):
+        assert col in header, col
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    status = header.index("状态") + 1
+    letter = openpyxl.utils.get_column_letter(status)
+    rules = [dv for dv in ws.data_validations.dataValidation if letter + "2" in str(dv.sqref).split(":")[0]]
+    assert rules and rules[0].type == "list" and "未开始" in rules[0].formula1
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    gap = header.index("差距") + 1
+    p = header.index("FDR校正p值") + 1
+    rows = list(ws.iter_rows(min_row=2))
+    assert rows and all(isinstance(r[gap - 1].value, float) for r in rows)
+    assert all(r[gap - 1].number_format == "0.00" for r in rows)
+    assert all(r[p - 1].number_format == '[<0.001]"<0.001";0.000' for r in rows)
+    assert all(r[status - 1].value == "未开始" for r in rows)
+    measures = header.index("整改措施") + 1
+    assert any(r[measures - 1].value for r in rows)  # from the questionnaire's measures library
+    rejected = wb[[n for n in wb.sheetnames if n.startswith("剔除记录")][0]]
+    assert rejected.max_row - 1 == e2e["counts"]["rejected"]
