@@ -109,6 +109,11 @@ def _rendering(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _previous(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--previous", nargs="+", default=None, metavar="SURVEY",
+                   help="与之比较的往次调查名称（已用本流水线分析过的，如 2025年度），可多个")
+
+
 def _weighting(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--population",
@@ -131,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="依次运行导入清洗、分析和报告")
     _common(p, inputs=True)
     _weighting(p)
+    _previous(p)
     _rendering(p)
 
     p = sub.add_parser("init", help="根据导出文件起草问卷定义（YAML），核对修改后即可运行")
@@ -147,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="统计分析，写入 data/processed/")
     _common(p)
     _weighting(p)
+    _previous(p)
     p = sub.add_parser("report", help="生成各单位报告、全区总体情况和目录")
     _common(p)
     _rendering(p)
@@ -203,6 +210,27 @@ def _screenshots(paths, unit: str | None) -> int:
         print("提示：本机没有中文字体，截图中网页正文的汉字会显示为方框（图表自带字体不受影响）；"
               "可安装 fonts-noto-cjk。", file=sys.stderr)
     return 0
+
+
+def _demo_previous_wave(questionnaire, questionnaire_path: Path, paths, args) -> list[str] | None:
+    """The demo's earlier wave, cleaned and analysed (no reports), for the current one to compare with."""
+    from pipeline.demo import PREVIOUS_WAVE, previous_wave_spec, write_demo_export
+    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+
+    spec = previous_wave_spec(questionnaire)
+    if spec is None:
+        return None
+    earlier = SurveyPaths(f"{paths.survey}_{PREVIOUS_WAVE}", paths.root)
+    export = paths.root / "data" / "raw" / f"{earlier.survey}_wjx_按文本.xlsx"
+    if not export.exists():
+        seeded = spec if args.seed is None else replace(spec, seed=args.seed + 1)
+        write_demo_export(questionnaire, export, seeded)
+        print(f"已生成示范数据（往次调查）：{export}")
+    if args.force or not (earlier.processed / "manifest.json").exists():
+        with earlier.lock():
+            stage_clean([export], questionnaire, earlier)
+            stage_analyze(questionnaire, earlier, questionnaire_path)
+    return [earlier.survey]
 
 
 def _reports(paths) -> tuple[dict, list[tuple[str, Path]]]:
@@ -298,9 +326,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                     questionnaire, export, spec if args.seed is None else replace(spec, seed=args.seed)
                 )
                 print(f"已生成示范数据：{export}")
+            previous = _demo_previous_wave(questionnaire, questionnaire_path, paths, args)
             print(f"示范调查“{questionnaire.title}”（{questionnaire_path.name}）：")
             counts, results = run_survey([export], questionnaire_path, paths, args.workers, force=args.force,
-                                         scheduler=_scheduler(args))
+                                         scheduler=_scheduler(args), previous=previous)
             _print_counts(counts)
             code = max(code, _print_results(results, paths.reports))
             if code == 0:
@@ -331,6 +360,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             scheduler=_scheduler(args),
             mapping=args.mapping,
             date_order=args.date_order,
+            previous=args.previous,
         )
         _print_counts(counts)
         return _print_results(results, paths.reports)
@@ -342,7 +372,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "analyze":
             manifest = stage_analyze(
-                questionnaire, paths, args.questionnaire, args.population, args.weight_by
+                questionnaire, paths, args.questionnaire, args.population, args.weight_by,
+                previous=args.previous,
             )
             print(f"分析完成：{len(manifest['units'])} 个单位，结果在 {paths.processed}")
             return 0

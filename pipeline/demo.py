@@ -164,6 +164,8 @@ class DemoSpec:
     )  # base, dim, slope
     suggestions: dict[str, list[str]] = field(default_factory=lambda: dict(JICENG_SUGGESTIONS))
     times: bool = True  # submit times and durations (paper entry has none)
+    # an earlier wave of the same survey: item levels drawn as the wave with this seed draws them
+    intercept_seed: int | None = None
 
     @classmethod
     def small(cls, units: dict[str, list[str]], n: int, planted: dict[str, dict[str, float]],
@@ -240,7 +242,8 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
     effects = centred_effects(spec, dims)
     records: list[dict[str, object]] = []
     items = qn.likert_items
-    intercepts = {it.id: 0.9 + rng.normal(0, 0.15) for it in items}
+    levels = rng if spec.intercept_seed is None else np.random.default_rng(spec.intercept_seed)
+    intercepts = {it.id: 0.9 + levels.normal(0, 0.15) for it in items}
     overall = qn.overall
     drivers = spec.drivers or {d: 1.0 for d in dims}
     for unit, communities in spec.units.items():
@@ -481,6 +484,21 @@ def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
 
 DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian": lambda q: DemoSpec(),
                                                               "jiceng_jianfu": jianfu_spec}
+
+
+PREVIOUS_WAVE = "2025年度"  # the earlier wave the 示范区 demo is compared with
+# planted changes since the earlier wave: 东湖街道 and 白马乡 improve (they were low then), 新华街道 declines
+# (its 基层减负 was fine then), 石桥乡 stays low on 信息化建设, 西城街道 stays as it was
+PREVIOUS_PLANTED = {"石桥乡": {"digital": -1.0}, "东湖街道": {"service": -0.8}, "白马乡": {"org_life": -0.8}}
+
+
+def previous_wave_spec(questionnaire: Questionnaire) -> DemoSpec | None:
+    """The earlier wave of a shipped demo (same item levels, its own respondents), or None."""
+    if questionnaire.id != "jiceng_dangjian":
+        return None
+    spec = demo_spec(questionnaire)
+    return replace(spec, planted=dict(PREVIOUS_PLANTED), concentrated={}, seed=20251122,
+                   intercept_seed=spec.seed, start=spec.start.replace(year=spec.start.year - 1))
 
 
 def demo_spec(questionnaire: Questionnaire) -> DemoSpec:

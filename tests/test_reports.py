@@ -72,7 +72,7 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
     assert {"石桥乡", "新华街道", "西城街道"} <= set(sheets)
     ledger = sheets["问题清单"]
     assert {
-        "街道（乡镇）",
+        "责任单位",
         "维度",
         "题目",
         "本单位均值",
@@ -83,7 +83,7 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
         "建议对策方向",
     } <= set(ledger)
     dim_rows = ledger.loc[ledger["题目"] == "（维度总体）"]
-    assert set(zip(dim_rows["街道（乡镇）"], dim_rows["维度"], strict=True)) == {
+    assert set(zip(dim_rows["责任单位"], dim_rows["维度"], strict=True)) == {
         ("石桥乡", "信息化建设"),
         ("新华街道", "基层减负"),
     }
@@ -93,7 +93,7 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
         and (ledger["FDR校正p值"] < 0.05).all()
     )
     assert ledger.loc[ledger["维度"] == "基层减负", "建议对策方向"].eq("减负").all()
-    assert "西城街道" not in set(ledger["街道（乡镇）"])
+    assert "西城街道" not in set(ledger["责任单位"])
     assert len(sheets["剔除记录"]) == e2e["counts"]["rejected"] > 0  # the rejected rows, not the kept ones
     unit_sheet = sheets["石桥乡"]
     assert (
@@ -112,7 +112,8 @@ def test_screenshot_command(e2e, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     shots = sorted(p.name for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
-    assert shots == ["index_手机.png", "index_电脑.png", "石桥乡_手机.png", "石桥乡_电脑.png"]
+    pages = ("index", "全区总体情况", "石桥乡")
+    assert shots == sorted(f"{page}_{size}.png" for page in pages for size in ("手机", "电脑"))
     assert all(p.stat().st_size > 10_000 for p in (e2e["paths"].reports / "screenshots").glob("*.png"))
     shutil.rmtree(e2e["paths"].reports / "screenshots")
 

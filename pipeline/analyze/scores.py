@@ -26,10 +26,12 @@ def unfavourable_answers(items: pd.DataFrame, questionnaire: Questionnaire) -> p
     return pd.DataFrame(out, index=items.index)
 
 
-def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Respondent × dimension mean item score (NaN when fewer than half the items are answered)."""
+def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire,
+                     items_of: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Respondent × dimension mean item score (NaN when fewer than half the items are answered); with
+    ``items_of``, on those items of each dimension only (waves compare dimensions on their shared items)."""
     out = {}
-    for dim, items in questionnaire.dimension_items().items():
+    for dim, items in (items_of if items_of is not None else questionnaire.dimension_items()).items():
         block = kept[items].astype("Float64")
         enough = block.notna().sum(axis=1) >= np.ceil(len(items) / 2)
         out[dim] = block.mean(axis=1, skipna=True).where(enough)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import apply_disclosure
 from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
+from pipeline.analyze.waves import wave_changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
@@ -68,6 +69,7 @@ class Analysis:
     keywords: pd.DataFrame
     communities: pd.DataFrame
     subgroups: pd.DataFrame
+    changes: pd.DataFrame  # against earlier waves (``pipeline.analyze.waves``); empty without any
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -446,6 +448,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             keywords=words,
             communities=communities,
             subgroups=subgroup_gaps(scores, kept, unit, ud, q),
+            changes=wave_changes(kept, q, []),
         )
     )
 

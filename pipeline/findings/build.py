@@ -148,6 +148,38 @@ def _group_name(r: pd.Series, w: dict) -> str:
     return str(r["group"]) if not r["label"] else f"{r['label']}为“{r['group']}”的{w['respondents']}"
 
 
+def _partial_note(c: pd.DataFrame) -> str:
+    """Which dimensions were compared on fewer items than they have (the questionnaire changed)."""
+    part = c.loc[c["shared_items"] < c["items"]].drop_duplicates("dimension")
+    listed = "、".join(f"“{r['dimension_name']}”只比较了两次都有的{int(r['shared_items'])}道题"
+                      for _, r in part.iterrows())
+    return f"（问卷有调整，{listed}）" if listed else ""
+
+
+def _unit_changes(unit: str, a: Analysis) -> tuple[list[dict], list[str]]:
+    """The unit against each earlier wave: significant changes only, named as 明显提高/下降."""
+    records, text = [], []
+    if a.changes.empty:
+        return records, text
+    for wave, c in a.changes.loc[a.changes["unit"] == unit].groupby("wave", sort=False):
+        tested = c.loc[c["p_fdr"].notna()]
+        if tested.empty:
+            text.append(f"与{wave}相比：样本不足，不判断变化。")
+            continue
+        sig = tested.loc[tested["significant"]].sort_values("diff")
+        parts = []
+        for _, r in sig.iterrows():
+            direction = "提高" if r["diff"] > 0 else "下降"
+            records.append({"wave": wave, "dimension": r["dimension"], "name": r["dimension_name"],
+                            "mean_prev": float(r["mean_prev"]), "mean": float(r["mean"]),
+                            "direction": direction})
+            parts.append(f"“{r['dimension_name']}”得分较{wave}明显{direction}"
+                         f"（{r['mean_prev']:.2f}→{r['mean']:.2f}分）")
+        text.append(("与" + wave + "相比，" + "；".join(parts) + "，变化经FDR校正后显著" if parts
+                     else f"与{wave}相比，各维度得分没有统计学意义上的明显变化") + _partial_note(c) + "。")
+    return records, text
+
+
 def _dim_record(r: pd.Series) -> dict:
     return {"dimension": r["dimension"], "name": r["dimension_name"], "mean": float(r["mean"]),
             "rest_mean": float(r["rest_mean"]), "diff": float(r["diff"]), "hedges_g": float(r["hedges_g"]),
@@ -216,7 +248,10 @@ def problems_section(unit: str, a: Analysis, w: dict, reverse: set[str] = frozen
                     + "、".join(f"“{r['option']}”（{pct(r['share'])}）" for _, r in chosen.iterrows())
                     + "。"
                 )
+    changes, change_text = _unit_changes(unit, a)
+    text += change_text
     return {
+        "changes": changes,
         "significant_low": [_dim_record(r) for _, r in low.iterrows()],
         "slightly_low": slight["dimension_name"].tolist() if tested else [],
         "significant_high": [r["dimension_name"] for _, r in high.iterrows()],
@@ -453,6 +488,7 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
             "causes": causes,
             "suggestions": suggestions,
             "open_answers": _district_open_answers(a, questionnaire, w),
+            "changes": _district_changes(a, w),
             "units_with_problems": units_low,
         }
     )
@@ -522,6 +558,24 @@ def _district_problems(
             + "。"
         )
     return problems, causes, suggestions, units_low
+
+
+def _district_changes(a: Analysis, w: dict) -> list[str]:
+    """Since each earlier wave: the area as a whole, and the units that improved or declined."""
+    out = []
+    for wave, c in a.changes.groupby("wave", sort=False):
+        sig = c.loc[c["significant"] & (c["unit"] != DISTRICT)].sort_values("diff")
+        up = [f"{r['unit']}“{r['dimension_name']}”" for _, r in sig.iloc[::-1].iterrows() if r["diff"] > 0]
+        down = [f"{r['unit']}“{r['dimension_name']}”" for _, r in sig.iterrows() if r["diff"] < 0]
+        whole = c.loc[(c["unit"] == DISTRICT) & c["significant"]]
+        area = "；".join(f"“{r['dimension_name']}”{'提高' if r['diff'] > 0 else '下降'}"
+                        f"（{r['mean_prev']:.2f}→{r['mean']:.2f}分）" for _, r in whole.iterrows())
+        out.append(f"与{wave}相比，{w['area']}整体"
+                   + (f"明显变化的维度有：{area}" if area else "各维度没有明显变化")
+                   + "；" + (f"明显提高的有{'、'.join(up)}" if up else "没有明显提高的单位和维度") + "；"
+                   + (f"明显下降的有{'、'.join(down)}" if down else "没有明显下降的单位和维度")
+                   + _partial_note(c) + "（变化均经FDR校正后显著）。")
+    return out
 
 
 def _district_open_answers(a: Analysis, questionnaire: Questionnaire, w: dict) -> list[str]:

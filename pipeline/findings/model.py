@@ -57,8 +57,18 @@ class Choice(_Model):
     ci_high: float
 
 
+class Change(_Model):
+    wave: str
+    dimension: str
+    name: str
+    mean_prev: float
+    mean: float
+    direction: str  # 提高 / 下降
+
+
 class Problems(Section):
     significant_low: list[DimensionGap]
+    changes: list[Change] = []  # significant changes since earlier waves
     slightly_low: list[str]
     significant_high: list[str]
     low_items: list[ItemGap]
@@ -128,6 +138,7 @@ class DistrictFindings(_Model):
     causes: list[str] = []  # 原因分析
     suggestions: list[str] = []  # 对策建议: measures for problems common to several units
     open_answers: list[str] = []  # what respondents wrote, by theme
+    changes: list[str] = []  # since earlier waves: which units improved or declined
     units_with_problems: list[str] = []
 
 

@@ -155,6 +155,9 @@ class Questionnaire(_Model):
     # open answers: words jieba must keep whole (三会一课, 过度留痕 …) and words that say nothing
     terms: list[str] = Field(default_factory=list)
     issued: dict[str, int] = Field(default_factory=dict)  # unit → questionnaires handed out (发放), if known
+    # comparing with an earlier wave: item ids and unit names that changed (current → earlier)
+    renamed: dict[str, str] = Field(default_factory=dict)
+    renamed_units: dict[str, str] = Field(default_factory=dict)
     stop_words: list[str] = Field(default_factory=list)
     quality: QualityRules = QualityRules()
     attention_checks: list[AttentionCheck] = Field(default_factory=list)

@@ -11,10 +11,21 @@ import pandas as pd
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.common.atomic import write_text
 from pipeline.common.formatting import pct, score
-from pipeline.common.names import NO_UNIT
+from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import significantly_low
 from pipeline.report.page import page, templates
 from pipeline.run.tasks import OVERVIEW_NAME, RenderResult
+
+
+def _change_cell(changes: pd.DataFrame, unit: str) -> str:
+    """"提高1项、下降1项" against the first earlier wave (significant changes only)."""
+    c = changes.loc[(changes["unit"] == unit) & (changes["wave"] == changes["wave"].iloc[0])]
+    if c["p_fdr"].isna().all():
+        return "—"
+    up = int((c["significant"] & (c["diff"] > 0)).sum())
+    down = int((c["significant"] & (c["diff"] < 0)).sum())
+    parts = [f"提高{up}项"] * bool(up) + [f"下降{down}项"] * bool(down)
+    return "、".join(parts) or "无明显变化"
 
 
 def write_index(
@@ -27,6 +38,8 @@ def write_index(
     district = pd.read_parquet(processed / "district.parquet").set_index("unit")
     ud = pd.read_parquet(processed / "unit_dimensions.parquet")
     n_sig = ud.loc[significantly_low(ud)].groupby("unit").size()
+    changes_path = processed / "changes.parquet"
+    changes = pd.read_parquet(changes_path) if changes_path.exists() else pd.DataFrame()
     by_name = {r.name: r for r in results}
     w = manifest["words"]
     overall = w["overall"]
@@ -49,6 +62,8 @@ def write_index(
                 _figure(u.get("satisfaction_rate"), pct, hidden),
             ]
         cells.append(SUPPRESSED if hidden else sig)
+        if not changes.empty:
+            cells.append(_change_cell(changes, name if name in units.index else DISTRICT))
         rows.append(
             {
                 "name": f"{w['area']}总体情况" if name == OVERVIEW_NAME else name,
@@ -62,6 +77,8 @@ def write_index(
     if overall is not None:
         headers += [f"{overall['label']}（1–{len(overall['options'])}分）", w["rate_name"]]
     headers.append("显著偏低维度数")
+    if not changes.empty:
+        headers.append(f"较{changes['wave'].iloc[0]}变化")
     body = (
         templates()
         .get_template("index.html.j2")

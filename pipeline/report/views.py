@@ -330,7 +330,7 @@ def district_title(report: DistrictReport) -> HTML:
                 f"报告生成于{html.escape(m['created'][:10])}</p>" + _paragraphs(report.findings.text))
 
 
-DISTRICT_SECTIONS = ("problems", "causes", "suggestions", "open_answers")
+DISTRICT_SECTIONS = ("problems", "changes", "causes", "suggestions", "open_answers")
 
 
 def district_section(report: DistrictReport, key: str) -> HTML:
@@ -339,7 +339,9 @@ def district_section(report: DistrictReport, key: str) -> HTML:
     if key not in DISTRICT_SECTIONS:
         raise ValueError(f"unknown section {key!r}")
     text = getattr(report.findings, key)
-    return HTML(_paragraphs(text) if text else "<p>（无）</p>")
+    if not text:
+        return HTML("" if key == "changes" else "<p>（无）</p>")  # no earlier wave: nothing to say
+    return HTML(_paragraphs(text))
 
 
 def units_table(report: DistrictReport) -> HTML:

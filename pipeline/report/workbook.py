@@ -51,6 +51,20 @@ def ledger_sheet(ledger: pd.DataFrame, w: dict) -> pd.DataFrame:
     })
 
 
+def changes_sheet(changes: pd.DataFrame, w: dict) -> pd.DataFrame:
+    """Every unit and dimension against each earlier wave (cells under the disclosure limit left blank)."""
+    c = changes
+    return pd.DataFrame({
+        "比较的往次调查": c["wave"], w["unit_label"]: c["unit"], "维度": c["dimension_name"],
+        "共同题目数": c["shared_items"], "维度题目数": c["items"], "往次有效样本": c["n_prev"],
+        "往次得分": c["mean_prev"].round(3), "本次有效样本": c["n"], "本次得分": c["mean"].round(3),
+        "变化": c["diff"].round(3), "Hedges g": c["hedges_g"].round(3), "FDR校正p值": c["p_fdr"],
+        "结论": ["明显提高" if s and d > 0 else "明显下降" if s else "无明显变化" if pd.notna(p) else "不检验"
+               for s, d, p in zip(c["significant"], c["diff"], c["p_fdr"], strict=True)],
+        "说明": c["note"].fillna(""),
+    })
+
+
 def write_ledger(xw: pd.ExcelWriter, ledger: pd.DataFrame, name: str) -> None:
     """The 问题清单 sheet with xlsxwriter's own features: typed and formatted numbers, a frozen header, an
     autofilter, a drop-down on 状态, and A4 landscape printing fitted to the page width."""
@@ -200,6 +214,8 @@ def write_workbook(
                     (sheet_name("各单位" + title[:20], used), table, 0)
                     for title, table in _unit_tables(a, None, w)
                 ]
+            if not a.changes.empty:
+                sheets.append((sheet_name("变化", used), changes_sheet(a.changes, w), 0))
             sheets.append((sheet_name("剔除记录", used), rejected_sheet(audit, w["unit_label"]), 0))
             widths: dict[str, dict[int, float]] = {}
             for name, table, row in sheets:

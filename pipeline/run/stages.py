@@ -22,6 +22,8 @@ from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 
+QUESTIONNAIRE_COPY = "questionnaire.yaml"  # stored with the results: what a later wave compares against
+
 
 @dataclass
 class SurveyPaths:
@@ -82,6 +84,22 @@ def _cleaning_rules(paths: SurveyPaths) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
+def _earlier_waves(paths: SurveyPaths, names: list[str],
+                   questionnaire: Questionnaire) -> list[tuple[str, pd.DataFrame, Questionnaire]]:
+    """Earlier surveys analysed by this pipeline: their cleaned responses and the questionnaire they used
+    (the copy stored with their results; this one when they have none)."""
+    out = []
+    for name in names:
+        earlier = SurveyPaths(name, paths.root)
+        responses = earlier.interim / "responses.parquet"
+        if not responses.exists():
+            raise SurveyError(f"找不到上一轮调查“{name}”的清洗结果（{responses}），请先对它运行 survey run")
+        copy = earlier.processed / QUESTIONNAIRE_COPY
+        q = load_questionnaire(copy) if copy.exists() else questionnaire
+        out.append((name, pd.read_parquet(responses), q))
+    return out
+
+
 def _data_until(kept: pd.DataFrame) -> str:
     """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
     last = kept["submitted_at"].max() if "submitted_at" in kept else pd.NaT
@@ -95,6 +113,7 @@ def stage_analyze(
     population: Path | None = None,
     weight_by: str | None = None,
     input_fingerprint: str | None = None,
+    previous: list[str] | None = None,
 ) -> dict:
     """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
 
@@ -125,6 +144,11 @@ def stage_analyze(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
         )
     result = analyze(kept, audit, questionnaire, weights=weights)
+    waves = _earlier_waves(paths, previous or [], questionnaire)
+    if waves:
+        from pipeline.analyze.waves import item_changes, wave_changes
+
+        result.changes = wave_changes(kept, questionnaire, waves)
     manifest = {
         "survey": paths.survey,
         "title": questionnaire.title,
@@ -146,10 +170,13 @@ def stage_analyze(
         "kept": int(len(kept)),
         "version": __version__,
         "fingerprint": input_fingerprint,
+        "waves": [{"wave": name, **item_changes(questionnaire, q)} for name, _, q in waves] if waves else [],
     }
     with staged_dir(paths.processed) as staging:
         write_analysis(result, staging)
         write_findings(result, questionnaire, staging)
+        (staging / QUESTIONNAIRE_COPY).write_text(Path(questionnaire_path).read_text(encoding="utf-8"),
+                                                  encoding="utf-8")
         write_parquet(
             staging / "problem_ledger.parquet",
             conform("problem_ledger", problem_ledger(result, questionnaire)),
@@ -174,6 +201,7 @@ def fingerprint(
     mapping: Path | None = None,
     places: Path | None = None,
     date_order: str | None = None,
+    earlier: list[str] | None = None,
 ) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
     mapping, weighting, date order, the package's version and code."""
@@ -182,6 +210,8 @@ def fingerprint(
         h.update(Path(path).name.encode())
         h.update(Path(path).read_bytes())
     h.update(f"{weight_by}|{date_order}".encode())
+    for manifest in earlier or []:  # an earlier wave analysed again changes this one's comparison
+        h.update(Path(manifest).read_bytes() if Path(manifest).exists() else b"-")
     return h.hexdigest()
 
 
@@ -194,7 +224,8 @@ def _previous_fingerprint(paths: SurveyPaths) -> str | None:
 
 def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
                population: Path | None = None, weight_by: str | None = None, force: bool = False,
-               scheduler: str | None = None, mapping: Path | None = None, date_order: str | None = None):
+               scheduler: str | None = None, mapping: Path | None = None, date_order: str | None = None,
+               previous: list[str] | None = None):
     """Run every stage under the survey's lock; skip cleaning and analysis when no input changed.
 
     Returns (clean counts or None when skipped, render results).
@@ -213,12 +244,14 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             mapping,
             questionnaire.places_path(),
             date_order,
+            [SurveyPaths(name, paths.root).processed / "manifest.json" for name in previous or []],
         )
         counts = None
         if force or _previous_fingerprint(paths) != fp:
             counts = stage_clean(inputs, questionnaire, paths, mapping, date_order)
             stage_analyze(
-                questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp
+                questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
+                previous=previous,
             )
         results = stage_report(paths, workers, force, scheduler)
     return counts, results

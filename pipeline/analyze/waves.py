@@ -1,0 +1,145 @@
+"""Wave over wave: is a unit better or worse than in an earlier survey analysed by this pipeline?
+
+Questions are matched by id; an item renamed between waves is matched through the questionnaire's
+``renamed:`` (current id → earlier id). A dimension is compared only on the items both waves share (its score
+recomputed on those items in both waves), and the comparison says how many that is. Units are matched by
+name, or through ``renamed_units:`` (current name → earlier name), never silently dropped: a unit missing from
+the earlier wave is listed as such. Per unit and dimension: Welch's t from the two waves' respondents,
+Hedges' g, and FDR over the whole family; a change is called only when significant and the unit has at least
+``MIN_N_TEST`` valid answers in both waves (cells under ``MIN_CELL`` are not shown).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.analyze.scores import dimension_scores
+from pipeline.common.names import DISTRICT
+from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
+from pipeline.questionnaire import Questionnaire
+from pipeline.stats.comparisons import fdr, hedges_g
+
+CHANGE_COLUMNS = [
+    "wave",
+    "unit",
+    "dimension",
+    "dimension_name",
+    "shared_items",
+    "items",
+    "n_prev",
+    "mean_prev",
+    "n",
+    "mean",
+    "diff",
+    "t",
+    "p",
+    "p_fdr",
+    "hedges_g",
+    "significant",
+    "suppressed",
+    "note",
+]
+
+
+def item_changes(current: Questionnaire, previous: Questionnaire) -> dict[str, list[str]]:
+    """Items added, removed and renamed between the earlier wave and this one (by id)."""
+    now = {it.id for it in current.likert_items}
+    before = {it.id for it in previous.likert_items}
+    renamed = {new: old for new, old in current.renamed.items() if new in now and old in before}
+    return {
+        "added": sorted(now - before - set(renamed)),
+        "removed": sorted(before - now - set(renamed.values())),
+        "renamed": [f"{old}→{new}" for new, old in sorted(renamed.items())],
+    }
+
+
+def wave_changes(
+    kept: pd.DataFrame, q: Questionnaire, previous: list[tuple[str, pd.DataFrame, Questionnaire]]
+) -> pd.DataFrame:
+    """Per earlier wave, unit (and the whole area) and dimension: the change, with its test.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CHANGE_COLUMNS``; ``diff`` is this wave minus the earlier one.
+    """
+    rows = []
+    unit_now = kept[q.unit_question.id].astype("string")
+    for wave, prev_kept, prev_q in previous:
+        prev_items = {it.id for it in prev_q.likert_items}
+        to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
+        shared = {d.id: [it.id for it in d.items if to_prev[it.id] in prev_items] for d in q.dimensions}
+        usable = {d: ids for d, ids in shared.items() if ids}
+        now = dimension_scores(kept, q, usable)
+        prev_as_now = prev_kept.rename(columns={v: k for k, v in to_prev.items() if k != v})
+        before = dimension_scores(prev_as_now, q, usable)
+        back = {old: new for new, old in q.renamed_units.items()}
+        unit_prev = prev_kept[prev_q.unit_question.id].astype("string").replace(back)
+        for d in q.dimensions:
+            k = len(shared[d.id])
+            if k == 0:
+                rows.append(
+                    {
+                        "wave": wave,
+                        "unit": DISTRICT,
+                        "dimension": d.id,
+                        "dimension_name": d.name,
+                        "shared_items": 0,
+                        "items": len(d.items),
+                        "note": "两次调查没有共同的题目，无法比较",
+                    }
+                )
+                continue
+            a = pd.DataFrame({"unit": unit_now, "x": now[d.id]}).dropna()
+            b = pd.DataFrame({"unit": unit_prev, "x": before[d.id]}).dropna()
+            ga = a.groupby("unit")["x"].agg(["count", "mean", "std"])
+            gb = b.groupby("unit")["x"].agg(["count", "mean", "std"])
+            ga.loc[DISTRICT] = [len(a), a["x"].mean(), a["x"].std()]
+            gb.loc[DISTRICT] = [len(b), b["x"].mean(), b["x"].std()]
+            for unit in ga.index:
+                base = {
+                    "wave": wave,
+                    "unit": unit,
+                    "dimension": d.id,
+                    "dimension_name": d.name,
+                    "shared_items": k,
+                    "items": len(d.items),
+                    "n": int(ga.loc[unit, "count"]),
+                    "mean": float(ga.loc[unit, "mean"]),
+                }
+                if unit not in gb.index:
+                    rows.append({**base, "n_prev": 0, "note": f"{wave}没有该单位的数据"})
+                    continue
+                n1, m1, s1 = ga.loc[unit]
+                n0, m0, s0 = gb.loc[unit]
+                tested = min(n1, n0) >= MIN_N_TEST
+                t, p = (
+                    stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False)
+                    if tested
+                    else (np.nan, np.nan)
+                )
+                g = float(hedges_g(m1, s1, n1, m0, s0, n0))
+                rows.append(
+                    {
+                        **base,
+                        "n_prev": int(n0),
+                        "mean_prev": float(m0),
+                        "diff": float(m1 - m0),
+                        "t": float(t),
+                        "p": float(p),
+                        "hedges_g": g,
+                        "note": "" if tested else "样本不足，不检验",
+                    }
+                )
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    if out.empty:
+        return out.astype({"significant": bool, "suppressed": bool})
+    out["p_fdr"] = fdr(out["p"].astype(float))
+    out["significant"] = (out["p_fdr"] < ALPHA).fillna(False).astype(bool)
+    out["suppressed"] = (out["n"].fillna(0) < MIN_CELL) | (out["n_prev"].fillna(0) < MIN_CELL)
+    hidden = out["suppressed"] & (out["unit"] != DISTRICT)
+    out.loc[hidden, ["mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g"]] = np.nan
+    out.loc[hidden, "significant"] = False
+    return out

@@ -1,0 +1,92 @@
+"""Wave over wave: the demo's planted improvements and declines are exactly what is called significant; a
+questionnaire that changed between waves (an item added, one removed, one renamed) is compared on what both
+waves asked, and the change is said."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.analyze.waves import item_changes, wave_changes
+from pipeline.clean import clean
+from pipeline.common.names import DISTRICT
+from pipeline.demo import PREVIOUS_PLANTED, demo_spec, generate_responses, previous_wave_spec
+from pipeline.findings.build import _district_changes, _unit_changes
+from pipeline.ingest import ingest_frame
+from pipeline.questionnaire import Questionnaire
+
+
+def _kept(q, spec):
+    return clean(ingest_frame(generate_responses(q, spec).astype(str), q, "x.xlsx").frame, q).kept
+
+
+@pytest.fixture(scope="module")
+def waves(questionnaire):
+    return _kept(questionnaire, demo_spec(questionnaire)), _kept(
+        questionnaire, previous_wave_spec(questionnaire)
+    )
+
+
+def test_exactly_the_planted_changes_are_called(waves, questionnaire):
+    now, before = waves
+    ch = wave_changes(now, questionnaire, [("2025年度", before, questionnaire)])
+    units = ch.loc[ch["unit"] != DISTRICT]
+    called = {
+        (r["unit"], r["dimension"], "up" if r["diff"] > 0 else "down")
+        for _, r in units.loc[units["significant"]].iterrows()
+    }
+    assert called == {
+        ("东湖街道", "service", "up"),
+        ("白马乡", "org_life", "up"),
+        ("新华街道", "burden", "down"),
+    }
+    control = units.set_index(["unit", "dimension"])
+    assert not control.loc[("石桥乡", "digital"), "significant"]  # low in both waves: no change
+    assert "石桥乡" in PREVIOUS_PLANTED and not control.loc["西城街道", "significant"].any()
+    assert (units["shared_items"] == units["items"]).all()
+    _, text = _unit_changes("新华街道", _analysis(ch))
+    assert text == [
+        "与2025年度相比，“基层减负”得分较2025年度明显下降"
+        f"（{_mean(ch, '新华街道', 'burden', 'mean_prev')}→{_mean(ch, '新华街道', 'burden', 'mean')}分），"
+        "变化经FDR校正后显著。"
+    ]
+    _, same = _unit_changes("西城街道", _analysis(ch))
+    assert same == ["与2025年度相比，各维度得分没有统计学意义上的明显变化。"]
+
+
+def _mean(ch, unit, dim, col) -> str:
+    return f"{ch.set_index(['unit', 'dimension']).loc[(unit, dim), col]:.2f}"
+
+
+class _analysis:  # the findings builders read only ``changes``
+    def __init__(self, changes):
+        self.changes = changes
+
+
+def test_a_changed_questionnaire_is_compared_on_shared_items(waves, questionnaire):
+    now, before = waves
+    current = questionnaire.model_copy(update={"renamed": {"digi_1": "digital_old_1"}})
+    data = questionnaire.model_dump()
+    for d in data["dimensions"]:
+        if d["id"] == "burden":
+            d["items"] = [i for i in d["items"] if i["id"] != "burden_1"]  # added this year
+        if d["id"] == "digital":
+            d["items"][0]["id"] = "digital_old_1"  # renamed this year
+        if d["id"] == "responsibility":
+            d["items"].append({"id": "resp_9", "text": "已删去的题目", "reverse": False})  # removed this year
+    earlier = Questionnaire.model_validate(data)
+    before = before.drop(columns=["burden_1"]).rename(columns={"digi_1": "digital_old_1"})
+    before["resp_9"] = np.random.default_rng(1).integers(1, 6, len(before)).astype(float)
+    assert item_changes(current, earlier) == {
+        "added": ["burden_1"],
+        "removed": ["resp_9"],
+        "renamed": ["digital_old_1→digi_1"],
+    }
+    ch = wave_changes(now, current, [("2025年度", before, earlier)]).set_index(["unit", "dimension"])
+    assert ch.loc[(DISTRICT, "burden"), "shared_items"] == 3 and ch.loc[(DISTRICT, "burden"), "items"] == 4
+    assert (
+        ch.loc[(DISTRICT, "digital"), "shared_items"] == ch.loc[(DISTRICT, "digital"), "items"]
+    )  # renamed: matched
+    assert ch.loc[("新华街道", "burden"), "significant"]  # still found on the three shared items
+    text = _district_changes(_analysis(ch.reset_index()), questionnaire.words())[0]
+    assert "“基层减负”只比较了两次都有的3道题" in text and "新华街道“基层减负”" in text
