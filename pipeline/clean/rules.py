@@ -150,15 +150,18 @@ def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
 def duplicate(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     """The same answers as an earlier row (by submit time) within the window, or with no time to compare."""
     key = answer_key(frame)
-    order = frame.sort_values("submitted_at", kind="stable").index
+    shared = key.duplicated(keep=False)  # only rows whose answers occur more than once can be duplicates
+    rows = frame.loc[shared.to_numpy(), ["submitted_at", "resp_id", "_file"]]
+    order = rows.sort_values("submitted_at", kind="stable").index
     groups = key.loc[order].to_numpy()
-    t = frame.loc[order, "submitted_at"]
+    t = rows.loc[order, "submitted_at"]
     prev_t = t.groupby(groups).shift(1)
-    prev_id = frame.loc[order, "resp_id"].groupby(groups).shift(1)
-    prev_file = frame.loc[order, "_file"].groupby(groups).shift(1)
+    prev_id = rows.loc[order, "resp_id"].groupby(groups).shift(1)
+    prev_file = rows.loc[order, "_file"].groupby(groups).shift(1)
     gap_min = (t - prev_t).dt.total_seconds() / 60
     no_time = prev_id.notna() & (t.isna() | prev_t.isna())
-    is_dup = ((gap_min <= q.quality.duplicate_window_minutes) | no_time).reindex(frame.index)
+    window = q.quality.duplicate_window_minutes
+    is_dup = ((gap_min <= window) | no_time).reindex(frame.index, fill_value=False)
 
     def detail(rows: np.ndarray) -> pd.Series:
         at = frame.index[rows]

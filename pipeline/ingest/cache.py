@@ -20,11 +20,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline import code_hash
 from pipeline.clean.privacy import redact, redact_series
 from pipeline.common.atomic import write_parquet
+from pipeline.common.distinct import factorize
 from pipeline.questionnaire import Questionnaire
 
 
@@ -72,11 +74,14 @@ class IngestCache:
                 out[col] = redact_series(out[col])
         if "ip" in out:
             secret = self.secret()
-            address = out["ip"].astype("string").str.extract(r"^([\d.:a-fA-F]+)")[0]
-            codes, uniques = pd.factorize(address)
-            hashed = [hmac.new(secret, u.encode(), hashlib.sha256).hexdigest()[:20] for u in uniques]
-            values = [hashed[c] if c >= 0 else None for c in codes]
-            out["ip"] = pd.Series(values, index=out.index, dtype="string")
+            codes, uniques = factorize(out["ip"])  # each distinct address hashed once
+            address = pd.Series(uniques, dtype="string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+            hashed = np.array(
+                [None if pd.isna(a) else hmac.new(secret, a.encode(), hashlib.sha256).hexdigest()[:20]
+                 for a in address],
+                dtype=object,
+            )
+            out["ip"] = pd.Series(hashed[codes], index=out.index, dtype="string")
         return out
 
     def get(self, name: str, key: str) -> pd.DataFrame | None:

@@ -212,7 +212,6 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame | None:
     rows and the like go the tolerant pandas way). Columns with few distinct values come back categorical,
     so a million answers to a five-point item are a million small codes and five strings."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     names = [f"f{i}" for i in range(width)]
@@ -230,8 +229,10 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame | None:
     columns = {}
     for i, name in enumerate(names):
         col = table.column(name)
-        few = pc.count_distinct(col).as_py() <= max(64, len(col) // 4)
-        columns[i] = col.dictionary_encode().to_pandas() if few else col.to_pandas()
+        encoded = col.dictionary_encode()  # one dictionary for all chunks
+        distinct = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
+        few = distinct <= max(64, len(col) // 4)
+        columns[i] = encoded.to_pandas() if few else col.to_pandas()
     return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
 
 
