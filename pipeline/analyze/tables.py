@@ -249,11 +249,12 @@ def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, ud:
     low = ud.loc[significantly_low(ud), ["unit", "dimension"]]
     questions = group_questions(q)
     parts = []
+    rows_of = unit.reset_index(drop=True).groupby(unit.to_numpy(), sort=False).indices  # split once
     for u, dims in low.groupby("unit", sort=False)["dimension"]:
-        mask = (unit == u).fillna(False).to_numpy(dtype=bool)
-        values = scores.loc[mask, list(dims)]
+        rows = rows_of[u]
+        values = scores.iloc[rows][list(dims)]
         for qid, label in questions.items():
-            groups = kept.loc[mask, qid].astype("string")
+            groups = kept[qid].iloc[rows].astype("string")
             if groups.nunique() < 2:
                 continue
             t = compare_units(values, groups, "dimension", "group")
