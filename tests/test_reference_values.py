@@ -116,3 +116,24 @@ def test_kmo_and_bartlett_equal_factor_analyzer():
     assert per_item["kmo"].to_numpy() == pytest.approx(ref_items, abs=1e-10)
     assert summary["bartlett_chi2"] == pytest.approx(chi2, rel=1e-10)
     assert summary["bartlett_p"] == pytest.approx(p, abs=1e-12)
+
+
+def test_welch_anova_from_summaries_equals_pingouin_on_every_demo_dimension(questionnaire):
+    """The one-pass Welch ANOVA (group summaries) against pingouin.welch_anova on the respondents."""
+    from pipeline.analyze.scores import dimension_scores
+    from pipeline.clean import clean
+    from pipeline.demo import DemoSpec, generate_responses
+    from pipeline.ingest import ingest_frame
+
+    raw = generate_responses(questionnaire, DemoSpec()).astype(str)
+    kept = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire).kept
+    scores = dimension_scores(kept, questionnaire)
+    unit = kept["unit"].astype("string")
+    aov, _ = welch_anova_table(scores, unit, questionnaire.dimension_names())
+    for _, row in aov.iterrows():
+        data = pd.DataFrame({"y": scores[row["dimension"]], "g": unit}).dropna()
+        ref = pg.welch_anova(data=data, dv="y", between="g").iloc[0]
+        assert row["F"] == pytest.approx(ref["F"], rel=1e-9)
+        assert row["df2"] == pytest.approx(ref["ddof2"], rel=1e-9)
+        assert row["p"] == pytest.approx(ref["p_unc"], rel=1e-7, abs=1e-300)
+        assert row["np2"] == pytest.approx(ref["np2"], rel=1e-9)
