@@ -190,16 +190,12 @@ def _print_results(results, reports: Path) -> int:
 
 
 def _screenshots(paths, unit: str | None) -> int:
-    import json
-
     from pipeline.report import browser
 
     if browser.find_chromium() is None:
         raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
-    manifest_path = paths.processed / "manifest.json"
-    if not (paths.reports / "index.html").exists() or not manifest_path.exists():
-        raise SurveyError(f"找不到报告 {paths.reports / 'index.html'}，请先运行 survey run 或 survey demo")
-    unit = unit or json.loads(manifest_path.read_text(encoding="utf-8"))["units"][0]
+    manifest, _ = _reports(paths)
+    unit = unit or manifest["units"][0]
     out = paths.reports / "screenshots"
     for page in ("index", OVERVIEW_NAME, unit):
         html = output_path(paths.reports, page, ".html")

@@ -113,8 +113,8 @@ def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     why = (f"低于全部答卷用时中位数{median:.0f}秒的{rules.speeder_fraction_of_median:.0%}（{relative:.0f}秒）"
            if relative >= floor else f"低于每题{rules.min_seconds_per_item:g}秒的下限（{floor:.0f}秒）")
     broken = dur < max(relative, floor)
-    seconds = dur.round().astype("Int64").astype("string")
-    return broken, _where(broken, lambda r: "用时" + seconds[r] + "秒，" + why)
+    return broken, _where(broken, lambda r: "用时" + dur[r].round().astype("Int64").astype("string") + "秒，"
+                          + why)
 
 
 def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
@@ -180,9 +180,12 @@ def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     share = n_miss / n_app.where(n_app > 0)
     limit = q.quality.max_missing_share
     broken = share > limit
-    percent = (share * 100).round(0).astype("Int64").astype("string")
-    return broken, _where(broken, lambda r: "适用的" + n_app[r].astype(str) + "道题中有"
-                          + n_miss[r].astype(str) + "道未作答（" + percent[r] + f"%，上限{limit:.0%}）")
+    def detail(r: np.ndarray) -> pd.Series:  # built for the broken rows only
+        percent = (share[r] * 100).round(0).astype("Int64").astype("string")
+        return ("适用的" + n_app[r].astype(str) + "道题中有" + n_miss[r].astype(str) + "道未作答（" + percent
+                + f"%，上限{limit:.0%}）")
+
+    return broken, _where(broken, detail)
 
 
 RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire], Broken]], ...] = (

@@ -34,12 +34,6 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.intp), uniques
 
 
-def apply_distinct(values: pd.Series, fn: Callable[[object], object], dtype: object = object) -> np.ndarray:
-    """``fn`` of every row's value, computed once per distinct value; a numpy array in row order."""
-    codes, uniques = factorize(values)
-    return np.array([fn(u) for u in uniques], dtype=dtype)[codes]
-
-
 def _cell(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""

@@ -77,7 +77,7 @@ class Problems(Section):
 
 class Concentration(_Model):
     dimension: str
-    groups: list[str]  # where its low score concentrates ("年龄段为“60岁以上”的受访者", "上石村")
+    groups: list[str]  # the respondent groups or communities where its low score concentrates
 
 
 class Causes(Section):

@@ -52,7 +52,8 @@ class IngestCache:
     previous: Path
     current: Path
 
-    def _path(self, folder: Path, name: str, key: str) -> Path:
+    @staticmethod
+    def _path(folder: Path, key: str) -> Path:
         """Named by the key alone: an export's file name can hold anything, even a phone number."""
         return folder / f"{key}.parquet"
 
@@ -86,7 +87,7 @@ class IngestCache:
 
     def get(self, name: str, key: str) -> pd.DataFrame | None:
         """The cached frame of a file, carried over into this run's directory; None if there is none."""
-        old = self._path(self.previous, name, key)
+        old = self._path(self.previous, key)
         meta = old.with_suffix(".json")
         if not (old.exists() and meta.exists()):
             return None
@@ -95,7 +96,7 @@ class IngestCache:
         frame = pd.read_parquet(old)
         self.secret()  # carried over with the files hashed with it
         for src in (old, meta):
-            dst = self._path(self.current, name, key).with_suffix(src.suffix)
+            dst = self._path(self.current, key).with_suffix(src.suffix)
             try:
                 os.link(src, dst)
             except OSError:
@@ -103,7 +104,7 @@ class IngestCache:
         return frame
 
     def put(self, name: str, key: str, frame: pd.DataFrame) -> None:
-        path = self._path(self.current, name, key)
+        path = self._path(self.current, key)
         write_parquet(path, frame)
         meta = json.dumps({"file": redact(name), "key": key}, ensure_ascii=False)
         path.with_suffix(".json").write_text(meta, encoding="utf-8")

@@ -141,10 +141,9 @@ def _kobo_duration(df: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def _is_in(cells: pd.Series, markers: set[str]) -> np.ndarray:
-    """Per cell, whether its folded text is one of ``markers`` (each distinct value folded once)."""
-    folded = map_values(cells, lambda v: unicodedata.normalize("NFKC", str(v)).strip())
-    return folded.isin(markers).to_numpy(dtype=bool)
+def _folded(cells: pd.Series) -> pd.Series:
+    """Each cell NFKC-folded and stripped (each distinct value once)."""
+    return map_values(cells, lambda v: unicodedata.normalize("NFKC", str(v)).strip())
 
 
 def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:
@@ -155,9 +154,10 @@ def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]
         joined = pd.Series("", index=df.index, dtype=object)
         skipped = np.ones(len(df), dtype=bool)
         for col, opt in cols:
-            chosen = ~_is_in(df[col], SKIP_MARKERS | EMPTY_MARKERS | NOT_CHOSEN)
+            folded = _folded(df[col])
+            chosen = ~folded.isin(SKIP_MARKERS | EMPTY_MARKERS | NOT_CHOSEN).to_numpy(dtype=bool)
             joined = joined.where(~chosen, joined.where(joined == "", joined + MULTI_SEP) + opt)
-            skipped &= _is_in(df[col], SKIP_MARKERS)
+            skipped &= folded.isin(SKIP_MARKERS).to_numpy(dtype=bool)
         out = out.drop(columns=[c for c, _ in cols])
         out[target] = joined.where(~skipped, "(跳过)")
     return out

@@ -152,7 +152,7 @@ class Questionnaire(_Model):
     dimensions: list[Dimension] = Field(min_length=1)
     outcomes: list[Question] = Field(default_factory=list)
     themes: dict[str, Theme] = Field(default_factory=dict)
-    # open answers: words jieba must keep whole (三会一课, 过度留痕 …) and words that say nothing
+    # open answers: the survey's own terms jieba must keep whole, and words that say nothing
     terms: list[str] = Field(default_factory=list)
     issued: dict[str, int] = Field(default_factory=dict)  # unit → questionnaires handed out (发放), if known
     # comparing with an earlier wave: item ids and unit names that changed (current → earlier)

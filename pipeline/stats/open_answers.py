@@ -106,7 +106,7 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
     """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
 
     The threshold keeps names or other rare words that could identify a respondent out of reports. ``terms``
-    (the questionnaire's own vocabulary: 三会一课, 过度留痕 …) are kept whole; ``stop_words`` are left out.
+    (the questionnaire's own vocabulary) are kept whole; ``stop_words`` are left out.
 
     Returns
     -------

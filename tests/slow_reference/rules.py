@@ -1,21 +1,5 @@
-"""The quality rules, one function each, applied in a fixed order; a row is rejected by the first it breaks.
-
-0. ``未填所在单位`` — no unit answered, so the row cannot be attributed;
-1. ``答案不合规`` — an answer that breaks its question's rule: a number unreadable, outside the
-   questionnaire's range or looking like a phone/ID number, or more choices than ``max_choices``;
-2. ``答题过快`` — duration below a fraction (default 1/3) of the median duration, or below an
-   absolute floor per question (default 1 s); rows without a duration (paper, SPSS) are not judged;
-3. ``直线作答`` — at least N (default 5) Likert answers, all the same option;
-4. ``注意力检测未通过`` — an instructed-response item answered otherwise (when the questionnaire has one);
-5. ``重复提交`` — the same answers as an earlier row submitted within a window (default 30 min), or
-   with no submit time to compare (the same respondent in a web export and a paper file);
-6. ``大面积缺答`` — more than a share (default 40%) of applicable questions unanswered; questions
-   hidden by skip logic (``show_if``) are not applicable and do not count as missing.
-
-A shared IP address alone is not evidence (a village committee's Wi-Fi serves many honest
-respondents): rows sharing one with several others are only flagged (the audit's hint).
-``describe_rules`` says in Chinese how each rule was applied to an export; the methods note prints it.
-"""
+"""The quality rules that changed when they became column operations, as they were (details built for every
+row); the rules that did not change are the project's own. Used only by ``test_fast_ingest``."""
 
 from __future__ import annotations
 
@@ -23,70 +7,30 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from pipeline.questionnaire import Questionnaire
-
-RULE_NO_UNIT = "未填所在单位"
-RULE_INVALID = "答案不合规"
-RULE_SPEEDER = "答题过快"
-RULE_ATTENTION = "注意力检测未通过"
-RULE_STRAIGHTLINE = "直线作答"
-RULE_DUPLICATE = "重复提交"
-RULE_MISSING = "大面积缺答"
-RULE_ORDER = (
-    RULE_NO_UNIT,
-    RULE_INVALID,
-    RULE_SPEEDER,
-    RULE_STRAIGHTLINE,
+from pipeline.clean.rules import (
+    META,
     RULE_ATTENTION,
     RULE_DUPLICATE,
+    RULE_INVALID,
     RULE_MISSING,
+    RULE_NO_UNIT,
+    RULE_SPEEDER,
+    RULE_STRAIGHTLINE,
+    Broken,
+    _all,
+    answered,
+    applicable,
+    attention_failure,
+    invalid_answer,
+    no_unit,
 )
-META = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip", "_issue"}
-
-Broken = tuple[pd.Series, pd.Series]  # per row: whether the rule is broken, and the Chinese detail
-
-
-def applicable(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Boolean frame: question id -> whether skip logic shows it to the respondent."""
-    out = {}
-    for q in questionnaire.questions:
-        mask = pd.Series(True, index=frame.index)
-        for ref, values in (q.show_if or {}).items():
-            mask &= frame[ref].astype("string").isin(values).fillna(False).astype(bool)
-        out[q.id] = mask
-    return pd.DataFrame(out)
-
-
-def answered(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Boolean frame: question id -> whether the row has an answer."""
-    out = {}
-    for q in questionnaire.questions:
-        if q.type == "multi":
-            cols = [c for c in frame.columns if c.startswith(f"{q.id}__") and not c.endswith("other_text")]
-            out[q.id] = frame[cols].notna().any(axis=1)
-        else:
-            out[q.id] = frame[q.id].notna()
-    return pd.DataFrame(out)
+from pipeline.questionnaire import Questionnaire
 
 
 def answer_key(frame: pd.DataFrame) -> pd.Series:
     """A hash of every answer of a row (metadata excluded), for finding duplicates."""
     cols = [c for c in frame.columns if c not in META]
     return pd.util.hash_pandas_object(frame[cols].astype("string").fillna("\x00"), index=False)
-
-
-def _all(frame: pd.DataFrame, text: str) -> pd.Series:
-    return pd.Series(text, index=frame.index, dtype="string")
-
-
-def no_unit(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    unit = q.unit_question
-    return frame[unit.id].isna(), _all(frame, f"未填写“{unit.short}”，无法归属到任何单位")
-
-
-def invalid_answer(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    issue = frame["_issue"].astype("string") if "_issue" in frame else _all(frame, None)
-    return issue.notna(), issue
 
 
 def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
@@ -108,21 +52,6 @@ def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     first = likert.bfill(axis=1).iloc[:, 0].astype("Int64").astype("string").fillna("?")
     same = (likert.nunique(axis=1) == 1) & (n >= q.quality.straightline_min_items)
     return same, "全部" + n.astype(str) + "道量表题均选择第" + first + "个选项"
-
-
-def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    failed = pd.Series(False, index=frame.index)
-    detail = _all(frame, None)
-    for check in q.attention_checks:
-        item = q.by_id[check.question]
-        answer = frame[check.question]
-        given = answer.cat.codes + 1 if isinstance(answer.dtype, pd.CategoricalDtype) else answer
-        wrong = answer.notna() & (
-            pd.Series(given, index=frame.index) != item.options.index(check.expected) + 1
-        )
-        detail = detail.mask(wrong & ~failed, f"{item.where}应选择“{check.expected}”")
-        failed |= wrong.fillna(False).astype(bool)
-    return failed, detail
 
 
 def duplicate(frame: pd.DataFrame, q: Questionnaire) -> Broken:
@@ -192,47 +121,3 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
         rule[new] = name
         detail[new] = text[new]
     return pd.DataFrame({"rule": rule, "detail": detail, "hint": shared_ip_hint(frame, questionnaire)})
-
-
-def describe_rules(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[dict]:
-    """Each quality rule, in order, as applied to this export: a Chinese sentence with its parameters, and
-    whether the data allowed it (an export without durations cannot be checked for speeders)."""
-    r, w = questionnaire.quality, questionnaire.report
-    has_times = bool(frame["submitted_at"].notna().any()) if "submitted_at" in frame else False
-    has_durations = bool(frame["duration_s"].notna().any()) if "duration_s" in frame else False
-    n_likert = len(questionnaire.likert_items)
-    checks = "；".join(
-        f"{questionnaire.by_id[c.question].where}应选“{c.expected}”" for c in questionnaire.attention_checks
-    )
-    rules = [
-        (RULE_NO_UNIT, True, f"未填写所在{w.unit_label}的答卷无法归属到任何单位（计入{w.area}回收数）"),
-        (
-            RULE_INVALID,
-            True,
-            "答案不符合题目要求：数字无法识别、超出题目范围或疑似电话证件号码，或多选题超过限选项数",
-        ),
-        (
-            RULE_SPEEDER,
-            has_durations,
-            f"答题用时低于全部答卷用时中位数的{r.speeder_fraction_of_median:.0%}，或平均每题不足{r.min_seconds_per_item:g}秒"
-            if has_durations
-            else "导出文件没有答题用时，未检查答题过快",
-        ),
-        (
-            RULE_STRAIGHTLINE,
-            n_likert >= r.straightline_min_items,
-            f"{r.straightline_min_items}道及以上量表题全部选择同一选项"
-            if n_likert >= r.straightline_min_items
-            else f"量表题不足{r.straightline_min_items}道，未检查直线作答",
-        ),
-        (RULE_ATTENTION, bool(checks), f"注意力检测题答错（{checks}）" if checks else "问卷没有注意力检测题"),
-        (
-            RULE_DUPLICATE,
-            True,
-            f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复）"
-            if has_times
-            else "与另一份答卷答案完全相同（导出文件没有提交时间，不论先后）",
-        ),
-        (RULE_MISSING, True, f"适用题目中未作答的超过{r.max_missing_share:.0%}（跳题不计为缺答）"),
-    ]
-    return [{"rule": name, "applied": applied, "text": text} for name, applied, text in rules]
