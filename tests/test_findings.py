@@ -18,6 +18,10 @@ def test_planted_unit_findings(demo_analysis, questionnaire):
     u = a.units.set_index("unit").loc["石桥乡"]
     basic = " ".join(f["basic"]["text"])
     assert f"发放问卷300份，回收{u['received']}份（回收率" in basic and f"其中有效问卷{u['valid']}份" in basic
+    rates = a.units.set_index("unit")["satisfaction_rate"].dropna()
+    rank = int((rates > rates["石桥乡"]).sum()) + 1
+    area = a.district.iloc[0]["satisfaction_rate"]
+    assert f"全区为{area:.1%}，在{len(rates)}个街道（乡镇）中排第{rank}位" in basic
     assert f"征集意见建议{u['suggestions']}条" in basic and "覆盖4个社区（村）" in basic
     assert sum(f["basic"]["rejected_by_rule"].values()) == u["rejected"]
     problems = f["problems"]["text"][0]
