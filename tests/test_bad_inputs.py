@@ -331,7 +331,7 @@ CASES = [
     Case("dask without scheduler", cmd("report", "--executor", "dask"), BAD, "需要用 --scheduler"),
     Case("analyze before clean", cmd("analyze"), BAD, "请先运行 survey clean"),
     Case("report before analyze", cmd("report"), BAD, "请先运行 survey analyze"),
-    Case("input missing", cmd("clean", "-i", "不存在.xlsx"), BAD, "不存在.xlsx”：文件不存在"),
+    Case("input missing", cmd("clean", "-i", "不存在.xlsx"), BAD, "不存在.xlsx”：导出文件不存在"),
     Case("input an empty folder", _empty_folder, BAD, "文件夹中没有导出文件"),
     Case("input a folder", _folder, OK, "共 24 份"),
     Case("lock held by another run", _lock_held, LOCKED, "本次运行直接退出"),
@@ -346,7 +346,7 @@ CASES = [
         "mapping file broken",
         lambda c: ["clean", "-i", str(c.export()), "-m", str(_write(c, "m.yaml", b"a: [b"))],
         BAD,
-        "列对应文件无法读取",
+        "列对应文件无法解析",
     ),
     Case(
         "mapping to an unknown id",
@@ -527,7 +527,7 @@ CASES = [
         BAD,
         "人口结构表缺少以下单位和类别的人数",
     ),
-    Case("population table missing", lambda c: _population(c, None), BAD, "人口结构表无法读取"),
+    Case("population table missing", lambda c: _population(c, None), BAD, "人口结构表不存在"),
     Case(
         "weighting by an unknown question",
         lambda c: _population(c, [("东湖街道", "党员", 5)], by="role"),

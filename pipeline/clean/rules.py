@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline.common.distinct import factorize
+from pipeline.common.distinct import factorize, hash_rows
 from pipeline.questionnaire import Questionnaire
 
 RULE_NO_UNIT = "未填所在单位"
@@ -44,7 +44,7 @@ RULE_ORDER = (
     RULE_DUPLICATE,
     RULE_MISSING,
 )
-META = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip", "_issue"}
+META = {"_file", "_row", "resp_id", "submitted_at", "duration_s", "channel", "ip", "_issue", "_note"}
 
 Broken = tuple[pd.Series, pd.Series]  # per row: whether the rule is broken, and the Chinese detail
 
@@ -76,7 +76,7 @@ def answer_key(frame: pd.DataFrame) -> pd.Series:
     """A hash of every answer of a row (metadata excluded), for finding duplicates: each column hashed as it
     is stored (codes, not texts), combined across columns."""
     cols = [c for c in frame.columns if c not in META]
-    return pd.util.hash_pandas_object(frame[cols], index=False, categorize=False)
+    return pd.Series(hash_rows(frame[cols]), index=frame.index)
 
 
 def _where(broken: pd.Series, text) -> pd.Series:
@@ -222,7 +222,11 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataF
         new = broken.fillna(False).astype(bool) & rule.isna()
         rule[new] = name
         detail[new] = text[new]
-    return pd.DataFrame({"rule": rule, "detail": detail, "hint": shared_ip_hint(frame, questionnaire)})
+    hint = shared_ip_hint(frame, questionnaire)
+    if "_note" in frame:  # what the reader did to the row (a long answer cut)
+        note = frame["_note"].astype("string")
+        hint = (hint + "；" + note).fillna(hint).fillna(note)
+    return pd.DataFrame({"rule": rule, "detail": detail, "hint": hint})
 
 
 def describe_rules(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[dict]:

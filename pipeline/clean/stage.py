@@ -56,7 +56,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
     flags = quality_flags(frame, questionnaire)
     audit = build_audit(frame, flags, questionnaire.unit_question.id)
     kept = frame.loc[flags["rule"].isna()].drop(
-        columns=[c for c in (*PII_COLUMNS, "_issue") if c in frame.columns]
+        columns=[c for c in (*PII_COLUMNS, "_issue", "_note") if c in frame.columns]
     )
     texts = [q.id for q in questionnaire.questions if q.type == "text"] + [
         c for c in kept if c.endswith("__other_text")

@@ -96,3 +96,17 @@ def as_text(df: pd.DataFrame) -> pd.DataFrame:
             s = s.fillna("").astype(str)
         out.isetitem(i, s)
     return out
+
+
+def hash_rows(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of every row's values: each column's distinct values hashed once (as objects, so a long
+    answer costs its own length, never rows × the longest cell) and combined across columns in order.
+    Equal rows hash equal in any frame, whatever the column's dtype (categorical or plain)."""
+    acc = np.zeros(len(frame), dtype=np.uint64)
+    for j in range(frame.shape[1]):
+        codes, uniques = factorize(frame.iloc[:, j])
+        keys = np.array(["\0" if u is None else f"{type(u).__name__}:{u}" for u in uniques], dtype=object)
+        hashed = pd.util.hash_array(keys, categorize=False)
+        with np.errstate(over="ignore"):
+            acc = acc * np.uint64(1_000_003) ^ hashed[codes]
+    return acc

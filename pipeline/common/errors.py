@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.common.limits import clip
+
 
 class SurveyError(Exception):
     """An error caused by the user's input, reported without a traceback.
@@ -31,6 +33,6 @@ class SurveyError(Exception):
         if self.row is not None:
             where.append(f"第{self.row}行")
         if self.column:
-            where.append(f"列“{self.column}”")
+            where.append(f"列“{clip(self.column)}”")
         prefix = "，".join(where)
         return f"{prefix}：{self.message}" if prefix else self.message

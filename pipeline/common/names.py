@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.limits import MAX_SHOWN_CHARS
 
 DISTRICT = "全区"  # the district aggregate's name in stored tables
 NO_UNIT = "未填写单位"  # how rows without a unit are listed (counted in the district totals, then rejected)
@@ -46,10 +47,14 @@ def has_control_characters(text: str) -> bool:
 
 
 def shown(text: str) -> str:
-    """``text`` as a message can show it: invisible characters spelled out (``东湖街道[U+200B]``)."""
-    return "".join(
-        f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in str(text)
+    """``text`` as a message can show it: invisible characters spelled out (``东湖街道[U+200B]``), and a long
+    value cut to its first ``MAX_SHOWN_CHARS`` characters with its length ("…（共5000000字）")."""
+    text = str(text)
+    out = "".join(
+        f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf") else ch
+        for ch in text[:MAX_SHOWN_CHARS]
     )
+    return out if len(text) <= MAX_SHOWN_CHARS else f"{out}…（共{len(text)}字）"
 
 
 def safe_name(name: str, what: str = "名称") -> str:

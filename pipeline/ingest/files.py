@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import redact
+from pipeline.clean.privacy import redact, redact_series
 from pipeline.common.distinct import as_text
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
 from pipeline.common.names import strip_invisible
 from pipeline.ingest.answers import (
     Source,
@@ -56,10 +57,11 @@ class Ingested:
 
 def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
                  overrides: dict[str, str] | None = None, *, rows: np.ndarray | None = None,
-                 date_order: str | None = None) -> Ingested:
+                 date_order: str | None = None, row_notes: dict[int, str] | None = None) -> Ingested:
     """Map an export already read as text cells onto the questionnaire.
 
-    ``rows`` are the file's line numbers of the rows (default: a header on line 1, then 2, 3, …).
+    ``rows`` are the file's line numbers of the rows (default: a header on line 1, then 2, 3, …);
+    ``row_notes`` what the reader did to some of them (a long answer cut), kept in ``_note`` for the audit.
     """
     src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2))
     raw = raw.reset_index(drop=True)
@@ -96,6 +98,8 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
         else:
             parts.append(text_answers(df[col]).rename(qid))
     parts.append(issues.rename("_issue"))
+    notes = pd.Series(src.rows, index=df.index).map(row_notes or {}).astype("string")
+    parts.append(redact_series(notes).rename("_note"))
     frame = pd.concat(parts, axis=1)
     community = questionnaire.role("community")
     places = questionnaire.known_places()
@@ -140,7 +144,7 @@ def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[
     path = Path(path)
     table = read_table(path, header_scorer(questionnaire, overrides))
     out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=table.frame.index.to_numpy(),
-                       date_order=date_order)
+                       date_order=date_order, row_notes=table.row_notes)
     out.notes = table.notes
     return out
 
@@ -155,10 +159,8 @@ def expand_inputs(paths: list[str | Path]) -> list[Path]:
             if not found:
                 raise SurveyError("文件夹中没有导出文件（.xlsx、.xls、.csv、.sav）", file=str(p))
             out += found
-        elif not p.exists():
-            raise SurveyError("文件不存在", file=str(p))
         else:
-            out.append(p)
+            out.append(regular_file(p, "导出文件"))
     return out
 
 

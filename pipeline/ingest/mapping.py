@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import load_yaml
+from pipeline.common.limits import clip
 from pipeline.ingest.formats import (
     HEADER_RE,
     KOBO,
@@ -41,11 +42,7 @@ def read_mapping(path: str | Path | None) -> dict[str, str]:
     """A user-editable YAML file ``{表头: 题目id}`` that overrides automatic header matching."""
     if path is None:
         return {}
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SurveyError(f"列对应文件无法读取：{exc}", file=str(path)) from None
+    data = load_yaml(path, "列对应文件") or {}
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
@@ -54,8 +51,9 @@ def read_mapping(path: str | Path | None) -> dict[str, str]:
 
 
 def listed(names: list[str]) -> str:
+    """Names for a message: the first ``LISTED_AT_MOST``, each clipped, then how many there are."""
     more = len(names) - LISTED_AT_MOST
-    return "、".join(names[:LISTED_AT_MOST]) + (f"等{len(names)}项" if more > 0 else "")
+    return "、".join(clip(n) for n in names[:LISTED_AT_MOST]) + (f"等{len(names)}项" if more > 0 else "")
 
 
 def match_headers(columns: list[str], questionnaire: Questionnaire,

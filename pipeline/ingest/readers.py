@@ -18,9 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
+from pipeline.common.limits import (
+    MAX_CELL_CHARS,
+    MAX_HEADER_CHARS,
+    MAX_UNPACK_RATIO,
+    MAX_UNPACKED_BYTES,
+    clip,
+)
 
 HEADER_SEARCH_ROWS = 10  # a header is looked for in the first rows (title rows above it are common)
 DELIMITERS = (",", ";", "\t", "|")
@@ -36,6 +45,42 @@ class Table:
 
     frame: pd.DataFrame  # indexed by file row number (1-based), blank rows left out
     notes: list[str] = field(default_factory=list)
+    row_notes: dict[int, str] = field(default_factory=dict)  # file row number → what was done to it
+
+
+def _lengths(values: pd.Series) -> np.ndarray:
+    """Characters per value (0 for missing), counted by arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        strings = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a cell that is not text (a number read from a sheet)
+        strings = pa.array([v if isinstance(v, str) else None for v in values], type=pa.string())
+    return pc.fill_null(pc.utf8_length(strings), 0).to_numpy(zero_copy_only=False)
+
+
+def clip_long_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Cells longer than ``MAX_CELL_CHARS`` cut to that length, and per row a note naming the column and the
+    length the answer had. A categorical column is measured by its categories (its distinct values)."""
+    notes: dict[int, str] = {}
+    out = frame
+    for j in range(frame.shape[1]):
+        col = frame.iloc[:, j]
+        categorical = isinstance(col.dtype, pd.CategoricalDtype)
+        longest = _lengths(col.cat.categories if categorical else col)
+        if not len(longest) or longest.max() <= MAX_CELL_CHARS:
+            continue
+        col = col.astype(object)  # rare: the clipped values need not stay distinct
+        lengths = _lengths(col)
+        long_rows = lengths > MAX_CELL_CHARS
+        out = frame.copy() if out is frame else out
+        out.isetitem(j, col.where(~long_rows, col[long_rows].str.slice(0, MAX_CELL_CHARS)))
+        header = clip(frame.columns[j])
+        for row, size in zip(col.index[long_rows], lengths[long_rows], strict=True):
+            note = f"“{header}”的答案过长（{int(size)}字），只保留前{MAX_CELL_CHARS}字"
+            notes[int(row)] = f"{notes[int(row)]}；{note}" if int(row) in notes else note
+    return out, notes
 
 
 def header_score(cells: list[str]) -> float:
@@ -47,11 +92,7 @@ def header_score(cells: list[str]) -> float:
 
 def read_table(path: Path, score: Scorer = header_score) -> Table:
     """Every cell as text ("" for empty); a Chinese error naming the file for anything unreadable."""
-    path = Path(path)
-    if path.is_dir():
-        raise SurveyError("这是一个文件夹，不是导出文件", file=str(path))
-    if not path.exists():
-        raise SurveyError("文件不存在", file=str(path))
+    path = regular_file(path, "导出文件")
     kind = content_kind(path)
     notes: list[str] = []
     try:
@@ -59,6 +100,8 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
             df = _read_sav(path)
             table = Table(df.set_axis(range(2, len(df) + 2), axis=0))
         elif kind in ("xlsx", "xls"):
+            if kind == "xlsx":
+                check_unpacked_size(path)
             table = _pick(
                 pd.read_excel(path, dtype=str, sheet_name=None, header=None, engine="calamine"), score, path
             )
@@ -99,6 +142,51 @@ _UNREADABLE = {
     "binary": "无法识别的文件内容：不是Excel、CSV或SPSS文件",
     "empty": "文件是空的，没有表头",
 }
+
+
+def _inflated_size(fh, info, budget: int) -> int:
+    """Bytes an archive member inflates to, counted in chunks and no further than ``budget`` (the size the
+    archive declares is not trusted)."""
+    import struct
+    import zipfile
+    import zlib
+
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return info.file_size
+    fh.seek(info.header_offset)
+    name_len, extra_len = struct.unpack("<HH", fh.read(30)[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    inflater, left, size = zlib.decompressobj(-15), info.compress_size, 0
+    while left > 0 and size <= budget:
+        data = fh.read(min(left, 1 << 20))
+        if not data:
+            break
+        left -= len(data)
+        while data and size <= budget:
+            size += len(inflater.decompress(data, 1 << 22))
+            data = inflater.unconsumed_tail
+    return size
+
+
+def check_unpacked_size(path: Path) -> None:
+    """Refuse an xlsx (a zip archive) whose parts unpack to more than ``MAX_UNPACKED_BYTES``, or to more than
+    ``MAX_UNPACK_RATIO`` times the file's size (a zip bomb), before any of it is parsed: the parts are
+    inflated and only counted, which costs time, never memory."""
+    import zipfile
+
+    packed = path.stat().st_size
+    limit = min(MAX_UNPACKED_BYTES, MAX_UNPACK_RATIO * max(packed, 1 << 20))
+    total = 0
+    with path.open("rb") as fh, zipfile.ZipFile(fh) as archive:
+        for info in archive.infolist():
+            total += _inflated_size(fh, info, limit - total)
+            if total > limit:
+                raise SurveyError(
+                    f"Excel文件解压后超过{limit // (1 << 20)}MB（文件本身{packed / (1 << 20):.1f}MB），"
+                    "可能是异常文件（压缩炸弹），拒绝读取；如确是很大的导出文件，请导出为CSV格式"
+                    "（或用环境变量 SURVEY_MAX_UNPACKED_BYTES 放宽上限）",
+                    file=str(path),
+                )
 
 
 def content_kind(path: Path) -> str:
@@ -146,7 +234,8 @@ def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
     """The row among the first few that scores best as a header (ties: the first)."""
     best_row, best_value = 0, float("-inf")
     for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        cells = [str(c).strip() for c in grid.iloc[i].tolist() if pd.notna(c) and str(c).strip()]
+        cells = [str(c)[:MAX_HEADER_CHARS].strip() for c in grid.iloc[i].tolist() if pd.notna(c)]
+        cells = [c for c in cells if c]
         value = score(cells) if cells else float("-inf")
         if value > best_value:
             best_row, best_value = i, value
@@ -157,7 +246,7 @@ def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     """The rows under ``row`` with ``row`` as header, indexed by file row number; blank rows and unnamed
     empty columns left out."""
     grid = grid.set_axis(range(1, len(grid) + 1), axis=0)
-    header = [str(c).strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
+    header = [str(c)[:MAX_HEADER_CHARS].strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
     body = grid.iloc[row + 1:].replace("", pd.NA)
     keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].notna().any()]
     frame = body.iloc[:, keep]
@@ -165,7 +254,10 @@ def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     frame = frame.loc[frame.notna().any(axis=1)]
     if row > 0:
         notes.append(f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过")
-    return Table(frame, notes=notes)
+    frame, row_notes = clip_long_cells(frame)
+    if row_notes:
+        notes.append(f"{len(row_notes)}行的答案超过{MAX_CELL_CHARS}字，已截断（见清洗记录的提示列）")
+    return Table(frame, notes=notes, row_notes=row_notes)
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
@@ -195,6 +287,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
 
 def sniff_delimiter(lines: list[str]) -> str:
     """The separator that splits the sample lines into the most columns, consistently."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a sample is at most a few MB: no cell limit
     best, best_key = ",", (0, 0.0)
     for sep in DELIMITERS:
         counts = [len(row) for row in csv.reader(lines, delimiter=sep)]

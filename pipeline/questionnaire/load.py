@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import load_yaml
 from pipeline.common.names import has_control_characters, shown, strip_invisible
 from pipeline.questionnaire.model import Questionnaire
 
@@ -86,12 +86,7 @@ def _locate(raw: dict, loc: tuple) -> str:
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Read and validate a questionnaire YAML file; raise SurveyError with a Chinese message."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SurveyError("问卷定义文件不存在", file=str(path)) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SurveyError(f"问卷定义文件无法解析（YAML 格式错误）：{exc}", file=str(path)) from None
+    raw = load_yaml(path, "问卷定义文件")
     if not isinstance(raw, dict):
         raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
     raw, control = _clean_strings(raw)

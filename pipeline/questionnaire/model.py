@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
 from pipeline.common.names import RESERVED_UNIT_NAMES, safe_name, shown
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
@@ -181,11 +182,9 @@ class Questionnaire(_Model):
         path = self.places_path()
         if path is None:
             return None
-        if not path.exists():
-            raise SurveyError("地名参考表不存在", file=str(path))
         import pandas as pd
 
-        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
+        table = pd.read_csv(regular_file(path, "地名参考表"), dtype=str, encoding="utf-8-sig").fillna("")
         if not {"unit", "community"} <= set(table.columns):
             raise SurveyError("地名参考表应有 unit 和 community 两列", file=str(path))
         return {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}

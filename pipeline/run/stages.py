@@ -18,6 +18,7 @@ import pandas as pd
 from pipeline import __version__, code_hash
 from pipeline.common.atomic import staged_dir
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
@@ -208,7 +209,7 @@ def fingerprint(
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
         h.update(Path(path).name.encode())
-        h.update(Path(path).read_bytes())
+        h.update(regular_file(path).read_bytes())
     h.update(f"{weight_by}|{date_order}".encode())
     for manifest in earlier or []:  # an earlier wave analysed again changes this one's comparison
         h.update(Path(manifest).read_bytes() if Path(manifest).exists() else b"-")

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
 
 
 def read_population(path: str | Path, by: str) -> pd.DataFrame:
-    path = Path(path)
+    path = regular_file(path, "人口结构表")
     try:
         table = (
             pd.read_excel(path)

@@ -1,0 +1,165 @@
+"""Integrity under hostile and unlucky input: nothing unbounded, nothing hanging.
+
+Each attack is built here, from the tests' own files, and run as a user runs it: the ``survey`` command in a
+subprocess, its exit code, what it said, how long it took and (measured by ``resource`` in a wrapper
+process) how much memory its largest process used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.common.limits import MAX_CELL_CHARS
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+from pipeline.demo import DemoSpec, generate_responses
+from pipeline.questionnaire import load_questionnaire
+
+SUGGESTION = "20、您对加强基层党组织建设有哪些意见建议？"
+UNIT = "1、您所在的街道（乡镇）"
+SURVEY = [str(Path(sys.executable).with_name("survey"))]
+GB = 1 << 30
+
+
+def _export(n: int = 40, seed: int = 3) -> pd.DataFrame:
+    q = load_questionnaire(DEFAULT_QUESTIONNAIRE)
+    units = {"东湖街道": ["东湖社区", "湖滨社区"], "西城街道": ["西门社区", "城西社区"]}
+    spec = DemoSpec(units=units, sizes=dict.fromkeys(units, n), planted={}, null_unit=None, seed=seed,
+                    speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+    return generate_responses(q, spec)
+
+
+def survey(args: list[str], timeout: float = 300) -> tuple[int, str, float, int]:
+    """Run ``survey args`` in a fresh wrapper process: exit code, what it printed, seconds, and the peak
+    resident memory (bytes) of the largest process it started."""
+    wrapper = (
+        "import resource, subprocess, sys, json\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+        "print(json.dumps({'code': p.returncode, 'out': p.stdout + p.stderr, 'peak': peak}))\n"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", wrapper, *SURVEY, *args], capture_output=True, text=True,
+                          timeout=timeout)
+    result = json.loads(proc.stdout)
+    return result["code"], result["out"], time.perf_counter() - start, result["peak"]
+
+
+def _run_args(tmp_path: Path, export: Path, *extra: str) -> list[str]:
+    return ["run", "-q", str(DEFAULT_QUESTIONNAIRE), "-i", str(export), "-s", "s", "--root",
+            str(tmp_path / "root"), "--workers", "1", *extra]
+
+
+def test_a_five_megabyte_answer_is_cut_and_memory_stays_bounded(tmp_path):
+    df = _export()
+    df.loc[df.index[3], SUGGESTION] = "建议减少填表" * 850_000  # 5.1 million characters
+    export = tmp_path / "长答案.csv"
+    df.to_csv(export, index=False, encoding="utf-8-sig")
+    code, out, _, peak = survey(_run_args(tmp_path, export))
+    assert code == 0, out
+    assert peak < GB, f"peak {peak / 2**20:.0f} MB"
+    audit = pd.read_parquet(tmp_path / "root/data/interim/s/audit.parquet")
+    hint = audit.loc[audit["row"] == 5, "hint"].iloc[0]
+    assert f"答案过长（5100000字），只保留前{MAX_CELL_CHARS}字" in hint
+    kept = pd.read_parquet(tmp_path / "root/data/interim/s/responses.parquet")
+    assert kept["suggestion"].str.len().max() == MAX_CELL_CHARS
+
+
+def test_a_half_megabyte_answer_is_read(tmp_path):
+    df = _export()
+    df.loc[df.index[0], SUGGESTION] = "长" * 500_000
+    export = tmp_path / "半兆.csv"
+    df.to_csv(export, index=False, encoding="utf-8-sig")
+    code, out, _, _ = survey(["clean", "-q", str(DEFAULT_QUESTIONNAIRE), "-i", str(export), "-s", "s",
+                              "--root", str(tmp_path / "root")])
+    assert code == 0, out
+    assert "无法读取" not in out
+
+
+def test_a_five_megabyte_unit_name_is_not_echoed_whole(tmp_path):
+    df = _export()
+    df.loc[df.index[2], UNIT] = "东湖街道" * 1_300_000
+    export = tmp_path / "长名称.csv"
+    df.to_csv(export, index=False, encoding="utf-8-sig")
+    code, out, _, peak = survey(_run_args(tmp_path, export))
+    assert code == 2
+    assert "不认识的街道（乡镇）" in out and "…（共10000字）" in out  # cut on reading, clipped in the message
+    assert len(out) < 2000 and peak < GB
+
+
+def _zip_bomb(target: Path, unpacked_mb: int) -> None:
+    """An xlsx of a few MB whose one sheet unpacks to ``unpacked_mb`` megabytes of rows."""
+    cell = b'<row r="2"><c t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.'
+                   'org/package/2006/content-types"/>')
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            block = cell * 1000
+            for _ in range(unpacked_mb):
+                sheet.write(block)
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    export = tmp_path / "炸弹.xlsx"
+    _zip_bomb(export, 1024)
+    assert export.stat().st_size < 8 << 20
+    code, out, seconds, peak = survey(_run_args(tmp_path, export))
+    assert code == 2 and "压缩炸弹" in out and "Traceback" not in out
+    assert peak < GB, f"peak {peak / 2**20:.0f} MB"
+    assert not (tmp_path / "root" / "data").exists()
+
+
+def test_a_fifo_is_refused_at_once_and_leaves_the_lock_free(tmp_path):
+    fifo = tmp_path / "管道.csv"
+    os.mkfifo(fifo)
+    code, out, seconds, _ = survey(_run_args(tmp_path, fifo), timeout=60)
+    assert code == 2 and "不是普通文件" in out and seconds < 10
+    lock = tmp_path / "root/reports/s/.lock"
+    assert not lock.exists()  # nothing was left behind, so nothing holds the survey
+    questionnaire = tmp_path / "问卷.yaml"
+    os.mkfifo(questionnaire)
+    code, out, seconds, _ = survey(["run", "-q", str(questionnaire), "-i", str(tmp_path), "-s", "s",
+                                    "--root", str(tmp_path / "root")], timeout=60)
+    assert code == 2 and "不是普通文件" in out and seconds < 10
+
+
+def test_a_yaml_alias_bomb_is_refused_within_seconds(tmp_path):
+    lines = ['a: &a ["哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    bomb = tmp_path / "炸弹.yaml"
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert bomb.stat().st_size < 1024
+    export = tmp_path / "x.csv"
+    _export(n=6).to_csv(export, index=False)
+    code, out, seconds, _ = survey(["run", "-q", str(bomb), "-i", str(export), "-s", "s",
+                                    "--root", str(tmp_path / "root")], timeout=60)
+    assert code == 2 and "YAML 别名" in out and seconds < 10
+    mapping = tmp_path / "对应.yaml"
+    mapping.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, seconds, _ = survey(["clean", "-q", str(DEFAULT_QUESTIONNAIRE), "-i", str(export), "-m",
+                                    str(mapping), "-s", "s", "--root", str(tmp_path / "root")], timeout=60)
+    assert code == 2 and "YAML 别名" in out and seconds < 10
+
+
+def test_a_self_referencing_yaml_alias_is_one_sentence(tmp_path):
+    loop = tmp_path / "循环.yaml"
+    loop.write_text("a: &a [1, *a]\n", encoding="utf-8")
+    code, out, _, _ = survey(["ingest", "-q", str(loop), "-i", str(tmp_path)], timeout=60)
+    assert code == 2 and "循环引用" in out and "Traceback" not in out
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_lock(tmp_path):
+    yield
+    assert not list((tmp_path / "root").glob("reports/*/.lock.*"))
