@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from pipeline.common.errors import SurveyError
+from pipeline.common.matching import fold as normalize_text
 from pipeline.ingest import ingest_file, ingest_frame
-from pipeline.ingest.formats import normalize_text
 
 UNIT_COL = "1、您所在的街道（乡镇）"
 MULTI_COL = "18、您认为当前基层党建工作中最突出的问题是（最多选3项）"

@@ -163,3 +163,100 @@ def test_a_self_referencing_yaml_alias_is_one_sentence(tmp_path):
 def _no_stray_lock(tmp_path):
     yield
     assert not list((tmp_path / "root").glob("reports/*/.lock.*"))
+
+
+# ---- two configured names never merge ----------------------------------------------------------------
+
+BASES = ["东湖", "西城", "東湖", "东 湖", "东湖A", "东湖Ａ", "东湖/", "东湖1", "东湖１"]
+SUFFIXES = ["街道", "街道办事处", "镇", "乡人民政府", "", "（街道）", "街道 ", "镇政府"]
+
+
+def _unit_names():
+    from hypothesis import strategies as st
+
+    return st.builds(lambda b, s: (b + s).strip() or b, st.sampled_from(BASES), st.sampled_from(SUFFIXES))
+
+
+def _questionnaire_with_units(units: list[str]):
+    import yaml
+
+    from pipeline.questionnaire import Questionnaire
+
+    raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+    raw.pop("places")
+    raw["profile"][0]["options"] = units
+    return Questionnaire.model_validate(raw)
+
+
+def _coded_units(q, typed: list[str]) -> list[str | None]:
+    import numpy as np
+
+    from pipeline.ingest.answers import Source, code_choice
+
+    unit = q.unit_question
+    codes = code_choice(pd.Series(typed, dtype=object), unit, Source("x.csv", np.arange(2, len(typed) + 2)),
+                        "单位")
+    return [None if pd.isna(c) else unit.options[int(c) - 1] for c in codes]
+
+
+def test_two_configured_unit_names_never_share_rows():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from pydantic import ValidationError
+
+    from pipeline.common.errors import SurveyError
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(a=_unit_names(), b=_unit_names(), variant=st.sampled_from(["", "办事处", " ", "。"]))
+    def check(a: str, b: str, variant: str) -> None:
+        if a == b:
+            return
+        try:
+            q = _questionnaire_with_units([a, b, "西城乡"])
+        except (ValidationError, SurveyError) as exc:
+            assert "无法区分" in str(exc) or "文件名时相同" in str(exc)
+            return
+        assert _coded_units(q, [a, b, a, b]) == [a, b, a, b]  # every row typed exactly stays with its unit
+        try:  # a variant of a's name goes to a, or is refused: never to b
+            got = _coded_units(q, [a + variant])
+        except SurveyError:
+            return
+        assert got == [a], (a, b, variant, got)
+
+    check()
+
+
+def test_units_that_differ_by_width_or_a_slash_are_refused_when_the_questionnaire_loads(tmp_path):
+    import yaml
+
+    for pair in (["东湖街道A", "东湖街道Ａ"], ["东湖/街道", "东湖街道"]):
+        raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+        raw.pop("places")
+        raw["profile"][0]["options"] = [*pair, "西城街道"]
+        q = tmp_path / "两个东湖.yaml"
+        q.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        export = tmp_path / "x.csv"
+        df = _export(n=8)
+        df[UNIT] = [pair[i % 2] for i in range(len(df))]
+        df.to_csv(export, index=False)
+        code, out, _, _ = survey(["run", "-q", str(q), "-i", str(export), "-s", "s", "--root",
+                                  str(tmp_path / "root"), "--workers", "1"])
+        assert code == 2 and pair[0] in out and pair[1] in out and "无法区分" in out, out
+        assert not (tmp_path / "root" / "data").exists()
+
+
+def test_communities_that_match_alike_are_refused(tmp_path):
+    import yaml
+
+    places = tmp_path / "places.csv"
+    rows = ["unit,community", "东湖街道,桂园社区", "东湖街道,桂园居委会", "西城街道,西门社区"]
+    places.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+    raw["places"] = str(places)
+    q = tmp_path / "q.yaml"
+    q.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    export = tmp_path / "x.csv"
+    _export(n=6).to_csv(export, index=False)
+    code, out, _, _ = survey(["clean", "-q", str(q), "-i", str(export), "-s", "s", "--root",
+                              str(tmp_path / "root")])
+    assert code == 2 and "地名参考表" in out and "桂园社区" in out and "桂园居委会" in out, out

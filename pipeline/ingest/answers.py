@@ -18,13 +18,14 @@ import pandas as pd
 from pipeline.clean.privacy import holds_personal_data, redact_series
 from pipeline.common.distinct import cell_values, cells, factorize, first_row
 from pipeline.common.errors import SurveyError
+from pipeline.common.limits import MAX_SHOWN_CHARS
+from pipeline.common.matching import Names, community_key, fold, plain_key, unit_key
 from pipeline.common.names import shown, strip_invisible
-from pipeline.ingest.formats import EMPTY_MARKERS, SKIP_MARKERS, normalize_text, split_multi
+from pipeline.ingest.formats import EMPTY_MARKERS, SKIP_MARKERS, split_multi
 from pipeline.ingest.mapping import listed
 from pipeline.questionnaire import Question
 
 OTHER_RE = re.compile(r"^(?P<option>.*?)〖(?P<text>.*)〗$")
-UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")
 DAY_MONTH_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(.*)$")
 DATE_ORDERS = {"dmy": "日/月/年", "mdy": "月/日/年"}
 
@@ -55,42 +56,47 @@ def _bad_value(src: Source, i: int, col: str, value: str, q: Question) -> Survey
     )
 
 
-def _unit_key(name: str) -> str:
-    key = normalize_text(name)
-    for suffix in UNIT_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix) + 1:
-            key = key[: -len(suffix)]
-            if suffix.startswith("街道"):
-                key += "街道"
-            break
-    return key
+def names_of(q: Question) -> Names:
+    """How answers to ``q`` are matched to its options (a unit's options with the unit suffixes too)."""
+    return Names(q.options, unit_key if q.role == "unit" else plain_key)
 
 
-def _lookup(q: Question) -> dict[str, int]:
-    lookup = {normalize_text(o): k for k, o in enumerate(q.options, start=1)}
-    if q.role == "unit":
-        lookup.update({_unit_key(o): k for k, o in enumerate(q.options, start=1)})
-    lookup.update({str(k): k for k in range(1, len(q.options) + 1)})
-    return lookup
+def _coded(names: Names, value: str, k: int) -> int | None:
+    """The 1-based code an answer stands for: its option code ("1"…"k"), else its option by name."""
+    key = fold(value)
+    if key.isdigit() and str(int(key)) == key and 1 <= int(key) <= k:
+        return int(key)
+    found = names.match(value)
+    return None if found is None else found + 1
+
+
+def _ambiguous(src: Source, i: int, col: str, value: str, names: Names) -> SurveyError | None:
+    """An answer whose tolerant form two options share: an error naming both (never one of them)."""
+    both = names.candidates(value)
+    if len(both) < 2:
+        return None
+    return src.error(f"答案“{shown(value)}”无法确定是“{both[0]}”还是“{both[1]}”"
+                     "（两者只差空格、标点、全半角或繁简体）；请在问卷定义中把名称改得更易区分", i, col)
 
 
 def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Series:
-    """Option text (or its 1-based code) -> 1-based code; missing/skip -> NA."""
-    lookup = _lookup(q)
+    """Option text (or its 1-based code) -> 1-based code; missing/skip -> NA. An option's exact text comes
+    first; a tolerant match only when exactly one option has that form."""
+    names = names_of(q)
     codes, uniques = factorize(values)
     texts = cell_values(uniques)
     blank = np.isin(texts, list(MARKERS))
-    unit = q.role == "unit"
-    coded = np.array(
-        [lookup.get(normalize_text(v), lookup.get(_unit_key(v)) if unit else None) for v in texts],
-        dtype=float,
-    )
+    coded = np.array([np.nan if b else (_coded(names, v, len(q.options)) or np.nan)
+                      for v, b in zip(texts, blank, strict=True)], dtype=float)
     bad = (~blank & np.isnan(coded))[codes]
     if bad.any():
         i = first_row(bad)
         value = texts[codes[i]]
+        error = _ambiguous(src, i, col, value, names)
+        if error is not None:
+            raise error
         if q.role == "unit":
-            close = difflib.get_close_matches(value, q.options, n=3, cutoff=0.3)
+            close = difflib.get_close_matches(value[:MAX_SHOWN_CHARS], q.options, n=3, cutoff=0.3)
             hint = f"，最接近的是：{'、'.join(close)}" if close else ""
             raise src.error(
                 f"不认识的{q.short}“{shown(value)}”，不在问卷定义的名单中{hint}（请核对名称，或把它加入问卷定义的选项）",
@@ -103,7 +109,7 @@ def code_choice(values: pd.Series, q: Question, src: Source, col: str) -> pd.Ser
 
 def code_multi(values: pd.Series, q: Question, src: Source, col: str) -> tuple[pd.DataFrame, pd.Series]:
     """One boolean column per option plus the "other" text; and a note where more were chosen than allowed."""
-    lookup = _lookup(q)
+    names = names_of(q)
     k = len(q.options)
     codes, uniques = factorize(values)
     texts = cell_values(uniques)
@@ -120,7 +126,7 @@ def code_multi(values: pd.Series, q: Question, src: Source, col: str) -> tuple[p
             m = OTHER_RE.match(part)
             if m:
                 part, other_u[j] = m.group("option"), m.group("text").strip() or None
-            code = lookup.get(normalize_text(part))
+            code = _coded(names, part, k)
             if code is None:
                 wrong_u.setdefault(j, part)
                 continue
@@ -287,31 +293,26 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFr
     return out
 
 
-COMMUNITY_SUFFIXES = (("居民委员会", "社区"), ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"))
-
-
-def _community_key(name: str) -> str:
-    key = normalize_text(name)
-    for suffix, canonical in COMMUNITY_SUFFIXES:
-        if key.endswith(suffix):
-            return key[: -len(suffix)] + canonical
-    return key
-
-
 def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,
                           col: str, label: str = "社区（村）") -> pd.Series:
     """Community names as the reference list writes them; an unknown one is an error naming the closest."""
     pairs = pd.MultiIndex.from_arrays([values.astype(object), units.astype(object)])
     codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
     matched = np.empty(len(uniques), dtype=object)
+    lookups = {unit: Names(known, community_key) for unit, known in places.items()}
     for k, (name, unit) in enumerate(uniques):
         matched[k] = name
         if pd.isna(name) or pd.isna(unit):
             continue
         known = places.get(str(unit), [])
-        match = next((p for p in known if _community_key(p) == _community_key(str(name))), None)
+        names = lookups.get(str(unit), Names([], community_key))
+        found = names.match(str(name))
+        match = None if found is None else known[found]
         if match is None:
-            close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.3)
+            error = _ambiguous(src, first_row(codes == k), col, str(name), names)
+            if error is not None:
+                raise error
+            close = difflib.get_close_matches(str(name)[:MAX_SHOWN_CHARS], known, n=3, cutoff=0.3)
             hint = (
                 f"最接近的是：{'、'.join(close)}"
                 if close

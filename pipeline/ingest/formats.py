@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from pipeline.common.distinct import map_values
+from pipeline.common.matching import fold, simplified
 from pipeline.questionnaire import Questionnaire
 
 MULTI_SEP = "┋"
@@ -76,12 +76,6 @@ def export_header(q) -> str:
     return f"{q.number}、({q.text})" if q.matrix else f"{q.number}、{q.text}"
 
 
-def normalize_text(text: str) -> str:
-    """Fold full-width forms (NFKC); drop spaces, punctuation and invisible characters (tolerant matching)."""
-    text = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZSC"))
-
-
 PLATFORM_META = {*META, *TENCENT, *KOBO, "开始答题时间", "来源详情", "总分", "start", "end"}
 QID_RE = re.compile(r"^[Qq]\d+")
 
@@ -93,25 +87,12 @@ def looks_like_header(cell: str) -> bool:
                 or ("/" in cell and not cell.startswith("/") and " " not in cell))
 
 
-@cache
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Traditional → simplified characters in one string."""
-    return _t2s().convert(text) if not text.isascii() else text
-
-
 def to_simplified(df: pd.DataFrame) -> pd.DataFrame:
     """Traditional → simplified characters in headers and every cell (each distinct value once)."""
-    cc = _t2s()
     out = df.copy()
-    out.columns = [cc.convert(str(c)) for c in df.columns]
+    out.columns = [simplified(str(c)) for c in df.columns]
     for i in range(out.shape[1]):
-        out.isetitem(i, map_values(out.iloc[:, i], lambda v: cc.convert(v) if v and not v.isascii() else v))
+        out.isetitem(i, map_values(out.iloc[:, i], lambda v: simplified(v) if v else v))
     return out
 
 
@@ -180,7 +161,7 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
     df = _drop_personal_and_noise(df)
     multi = {q.number: q for q in questionnaire.questions if q.type == "multi" and q.number is not None}
     multi_by_id = {q.id: q for q in questionnaire.questions if q.type == "multi"}
-    items = {normalize_text(q.text): q for q in questionnaire.questions if q.type == "likert"}
+    items = {fold(q.text): q for q in questionnaire.questions if q.type == "likert"}
     groups: dict[str, list[tuple[str, str]]] = {}
     renames: dict[str, str] = {}
     for col in df.columns:
@@ -192,8 +173,8 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
             option = _match_option(q, inner) if q else None
             if option:
                 groups.setdefault(f"{q.number}、{q.text}", []).append((col, option))
-            elif normalize_text(inner) in items:
-                it = items[normalize_text(inner)]
+            elif fold(inner) in items:
+                it = items[fold(inner)]
                 renames[col] = f"{it.number}、{it.text}" if it.number is not None else it.text
             continue
         if t and int(t.group("num")) in multi:
@@ -211,8 +192,8 @@ def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataF
                 continue
         if "—" in col:  # 问卷星 matrix: "题干—第一行" then bare row texts
             stem, row = col.rsplit("—", 1)
-            if normalize_text(row) in items:
-                it = items[normalize_text(row)]
+            if fold(row) in items:
+                it = items[fold(row)]
                 renames[col] = f"{it.number}、{it.text}" if it.number is not None else it.text
                 continue
     df = df.rename(columns=renames)
@@ -242,9 +223,9 @@ def _match_option(q, text: str) -> str | None:
     """The option of ``q`` that ``text`` names (its text or its 1-based code)."""
     if q is None:
         return None
-    key = normalize_text(text)
+    key = fold(text)
     for k, opt in enumerate(q.options, start=1):
-        if key in (normalize_text(opt), str(k)):
+        if key in (fold(opt), str(k)):
             return opt
     return None
 

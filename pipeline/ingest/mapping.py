@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import load_yaml
 from pipeline.common.limits import clip
+from pipeline.common.matching import fold, simplified
 from pipeline.ingest.formats import (
     HEADER_RE,
     KOBO,
@@ -22,8 +23,6 @@ from pipeline.ingest.formats import (
     PLATFORM_META,
     TENCENT,
     export_header,
-    normalize_text,
-    simplified,
 )
 from pipeline.questionnaire import Questionnaire
 
@@ -61,7 +60,7 @@ def match_headers(columns: list[str], questionnaire: Questionnaire,
     """Header → question id (the mapping file first, then id, stem text, question number), and the
     headers left unmatched. Never raises: ``map_headers`` judges the result."""
     overrides = overrides or {}
-    by_stem = {normalize_text(q.text): q for q in questionnaire.questions}
+    by_stem = {fold(q.text): q for q in questionnaire.questions}
     numbers = pd.Series([q.number for q in questionnaire.questions if q.number is not None], dtype="Int64")
     shared = set(
         numbers[numbers.duplicated()]
@@ -77,7 +76,7 @@ def match_headers(columns: list[str], questionnaire: Questionnaire,
         q = questionnaire.by_id.get(overrides[col]) if col in overrides else questionnaire.by_id.get(col)
         m = HEADER_RE.match(col)
         if q is None:
-            q = by_stem.get(normalize_text(m.group("stem") if m else col))
+            q = by_stem.get(fold(m.group("stem") if m else col))
         if q is None and m:
             q = by_number.get(int(m.group("num")))
         if q is None:

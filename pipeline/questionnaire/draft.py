@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from pipeline.common.matching import fold
 from pipeline.ingest.formats import (
     DROP_EXACT,
     DROP_PREFIX,
@@ -34,7 +35,6 @@ from pipeline.ingest.formats import (
     TENCENT,
     TENCENT_OPTION_RE,
     detect,
-    normalize_text,
     split_multi,
     to_simplified,
 )
@@ -120,8 +120,8 @@ def _is_int(values: pd.Series) -> bool:
 
 def _known_scale(observed: list[str]) -> tuple[str, list[str]] | None:
     """The smallest known label set holding every observed answer."""
-    seen = {normalize_text(v) for v in observed}
-    fits = [(kind, labels) for kind, labels in KNOWN_SCALES if seen <= {normalize_text(x) for x in labels}]
+    seen = {fold(v) for v in observed}
+    fits = [(kind, labels) for kind, labels in KNOWN_SCALES if seen <= {fold(x) for x in labels}]
     return min(fits, key=lambda kl: len(kl[1])) if fits and seen else None
 
 

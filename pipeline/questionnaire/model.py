@@ -23,6 +23,7 @@ from pydantic import (
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
+from pipeline.common.matching import Names, community_key, unit_key
 from pipeline.common.names import RESERVED_UNIT_NAMES, safe_name, shown
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
@@ -187,7 +188,12 @@ class Questionnaire(_Model):
         table = pd.read_csv(regular_file(path, "地名参考表"), dtype=str, encoding="utf-8-sig").fillna("")
         if not {"unit", "community"} <= set(table.columns):
             raise SurveyError("地名参考表应有 unit 和 community 两列", file=str(path))
-        return {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}
+        places = {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}
+        problems = [p for u, names in places.items()
+                    for p in _indistinct(f"{u}的{self.report.community_label}", Names(names, community_key))]
+        if problems:
+            raise SurveyError("地名参考表有误：" + "；".join(problems), file=str(path))
+        return places
 
     @field_validator("themes", mode="before")
     @classmethod
@@ -333,6 +339,7 @@ class Questionnaire(_Model):
         for name, options in self.likert_scales.items():
             if len(options) < 2:
                 problems.append(f"量表“{name}”至少需要两个选项")
+            problems += _indistinct(f"量表“{name}”的选项", Names(options))
         ids: dict[str, int] = {}
         numbers: dict[int, str] = {}
         all_q = list(self.profile) + list(self.outcomes)
@@ -361,6 +368,8 @@ class Questionnaire(_Model):
                 problems.append(f"题目“{q.id}”引用了不存在的量表“{q.scale}”")
             if len(set(q.options)) != len(q.options):
                 problems.append(f"题目“{q.id}”的选项有重复")
+            elif q.role != "unit":
+                problems += _indistinct(f"题目“{q.id}”的选项", Names(q.options))
             for ref, values in (q.show_if or {}).items():
                 target = by_id.get(ref)
                 if target is None:
@@ -475,9 +484,18 @@ class Questionnaire(_Model):
         return problems
 
 
+def _indistinct(what: str, names: Names) -> list[str]:
+    """Names that tolerant matching of answers could not tell apart: one sentence per pair."""
+    return [f"{what}“{shown(a)}”和“{shown(b)}”在匹配答案时无法区分（去掉空格、标点和“街道办事处”等后缀，"
+            "统一全半角和繁简体后相同），否则一方的答卷会被算到另一方名下，请改得更易区分"
+            for a, b in names.collisions()]
+
+
 def _unit_name_problems(unit_q: Question) -> list[str]:
-    """Unit names become file names: each must make one, and no two the same (or a reserved one)."""
-    problems, seen = [], {}
+    """Unit names are matched tolerantly and become file names: no two may match the same answers or make the
+    same file name (nor a reserved one)."""
+    problems = _indistinct("单位", Names(unit_q.options, unit_key))
+    seen: dict[str, str] = {}
     for name in unit_q.options:
         if name in RESERVED_UNIT_NAMES:
             problems.append(f"单位不能叫“{name}”（这个名称留给全区汇总、总体情况报告、目录页或未填单位的答卷）")
