@@ -260,3 +260,88 @@ def test_communities_that_match_alike_are_refused(tmp_path):
     code, out, _, _ = survey(["clean", "-q", str(q), "-i", str(export), "-s", "s", "--root",
                               str(tmp_path / "root")])
     assert code == 2 and "地名参考表" in out and "桂园社区" in out and "桂园居委会" in out, out
+
+
+# ---- no withheld figure can be worked back by subtraction --------------------------------------------
+
+def _differencing_survey():
+    """Three units of 60, one of 3 respondents (all leaving suggestions), one unit whose respondents mostly
+    skipped one dimension, and a few rare identities: every kind of small cell, beside shown totals."""
+    from pipeline.analyze.tables import analyze
+    from pipeline.clean import clean
+    from pipeline.ingest import ingest_frame
+
+    q = load_questionnaire(DEFAULT_QUESTIONNAIRE)
+    units = {"东湖街道": ["东湖社区", "湖滨社区"], "西城街道": ["西门社区", "城西社区"],
+             "南苑街道": ["南苑社区", "花园社区"], "石桥乡": ["石桥村", "上石村"]}
+    sizes = {"东湖街道": 60, "西城街道": 60, "南苑街道": 60, "石桥乡": 3}
+    spec = DemoSpec(units=units, sizes=sizes, planted={}, null_unit=None, concentrated={}, seed=11,
+                    speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+    raw = generate_responses(q, spec)
+    small = raw.index[raw[UNIT] == "石桥乡"]
+    raw.loc[small, SUGGESTION] = ["希望减少填表", "多开展活动", "改善场地"]
+    south = raw.index[raw[UNIT] == "南苑街道"]
+    digital = [c for c in raw.columns if c.startswith(f"{q.dimensions[-1].number}、")]
+    raw.loc[south[3:], digital] = "(跳过)"  # only 3 of 南苑街道's answers on the last dimension
+    identity = next(c for c in raw.columns if c.startswith("3、"))
+    raw.loc[raw.index[raw[UNIT] == "东湖街道"][:2], identity] = q.by_id["identity"].options[-1]
+    raw = raw.astype(str)
+    res = clean(ingest_frame(raw, q, "x.xlsx").frame, q)
+    assert (res.kept["unit"] == "石桥乡").sum() == 3 and (res.kept["unit"] == "南苑街道").sum() == 60
+    return analyze(res.kept, res.audit, q), q
+
+
+def _left_over(total: float, shown: pd.Series, hidden_parts: int) -> None:
+    """What a reader can work out of a total and its shown parts: nothing, or a sum over at least two
+    withheld parts of at least MIN_CELL respondents (a withheld total gives nothing away)."""
+    if pd.isna(total):
+        return
+    rest = float(total) - float(shown.sum())
+    assert abs(rest) < 1e-9 or (rest >= 5 and hidden_parts >= 2), (total, shown.tolist(), hidden_parts)
+
+
+def test_no_withheld_figure_is_the_difference_of_shown_ones():
+    a, q = _differencing_survey()
+    units = a.units.set_index("unit")
+    district = a.district.iloc[0]
+    shown_units = units.loc[~units["suppressed"] & units["satisfaction_n"].notna()]
+    # the area's satisfaction and suggestions against the units' (the small unit is not in the area's)
+    _left_over(district["satisfaction_n"], shown_units["satisfaction_n"], 0)
+    _left_over(district["satisfaction_count"], shown_units["satisfaction_count"], 0)
+    _left_over(district["suggestions"], units["suggestions"].dropna(), 0)
+    assert units.loc["石桥乡", "suggestions"] is pd.NA or pd.isna(units.loc["石桥乡", "suggestions"])
+    # every dimension: the respondents behind the area's mean against those behind the units' shown means
+    for dd_name, part, key in (("district_dimensions", a.unit_dimensions, "dimension"),):
+        dd = getattr(a, dd_name).set_index(key)
+        for k, g in part.groupby(key):
+            _left_over(dd.loc[k, "n"], g["n"][~g["suppressed"]], int(g["suppressed"].sum()))
+    hidden_dims = a.unit_dimensions.loc[a.unit_dimensions["suppressed"]]
+    assert len(hidden_dims) == 2 and "南苑街道" in set(hidden_dims["unit"])  # and one complementary unit
+    assert hidden_dims["dimension"].nunique() == 1
+    # counts: each unit's options add up to its respondents; each option's units add up to the area's
+    for table, relations in ((a.composition, (["unit", "question"], ["question", "option"])),
+                             (a.problems, (["question", "option"],))):
+        parts = table.loc[table["unit"] != "全区"]
+        whole = table.loc[table["unit"] == "全区"].set_index(["question", "option"])
+        for keys in relations:
+            for k, g in (parts if keys == ["question", "option"] else table).groupby(keys):
+                total = whole.loc[k, "count"] if keys == ["question", "option"] else g["n"].iloc[0]
+                _left_over(total, g["count"].dropna(), int(g["suppressed"].sum()))
+    assert a.composition["suppressed"].any()  # the rare identity is withheld, and a second cell with it
+    themes = a.themes.loc[a.themes["unit"] != "全区"]
+    for theme, total in a.themes.loc[a.themes["unit"] == "全区"].set_index("theme")["count"].items():
+        shown = themes.loc[themes["theme"] == theme, "count"]
+        rest = total - shown.sum()
+        assert rest == 0 or rest >= 5, (theme, total, shown.tolist())
+
+
+def test_the_overview_says_which_units_are_left_out():
+    from pipeline.findings import build_findings, district_findings
+
+    a, q = _differencing_survey()
+    text = "".join(district_findings(a, q).text)
+    assert "石桥乡的有效问卷不足5份（共3份）" in text and "不计入全区" in text and "（不含上述单位）" in text
+    own = build_findings("石桥乡", a, q)
+    for section in (own.basic, own.suggestions):
+        said = "".join(section.text)
+        assert "不予显示" in said and "未征集到" not in said and "0条" not in said, said

@@ -315,15 +315,16 @@ def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q:
         table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
 
 
-def unit_counts(kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
+def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
                 q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Questionnaires received, valid and rejected, communities covered and satisfaction, per unit (rows
-    without a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); valid
-    answers per community."""
+    """Questionnaires received, valid (``valid``: per unit, every kept row) and rejected, per unit (rows
+    without a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); communities
+    covered and satisfaction from the analysed rows ``kept`` (units of at least ``MIN_CELL``); valid answers
+    per community."""
     received = audit.groupby(audit["unit"].fillna(NO_UNIT)).size()
     units = (
         pd.DataFrame({"received": received})
-        .join(unit.value_counts().rename("valid"))
+        .join(valid.rename("valid"))
         .fillna({"valid": 0})
         .astype(int)
     )
@@ -332,7 +333,7 @@ def unit_counts(kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
     units["kind"] = units["unit"].map(lambda u: "—" if u == NO_UNIT else q.unit_kind(u))
-    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [len(kept)]})
+    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [int(valid.sum())]})
     district["rejected"] = district["received"] - district["valid"]
     community = q.role("community")
     communities = pd.DataFrame({"unit": pd.Series(dtype="string"), "community": pd.Series(dtype="string"),
@@ -386,7 +387,8 @@ def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> 
 
 
 def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
-            weights: pd.Series | None = None) -> Analysis:
+            weights: pd.Series | None = None,
+            waves: list[tuple[str, pd.DataFrame, Questionnaire]] | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
@@ -395,12 +397,17 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     audit : every input row with its status (``pipeline.clean.audit``).
     questionnaire : the survey's questionnaire.
     weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
+    waves : earlier surveys to compare with: (name, cleaned responses, questionnaire) each
+        (``pipeline.analyze.waves``).
 
     Returns
     -------
     Analysis : the stored tables; ``pipeline.analyze.contracts`` declares each one's columns.
     """
     q = questionnaire
+    valid = kept[q.unit_question.id].astype("string").value_counts()
+    # units too small to show leave no trace in any statistic (``disclosure``): the rest is analysed
+    kept = kept.loc[~kept[q.unit_question.id].astype("string").isin(valid.index[valid < MIN_CELL]).to_numpy()]
     unit = kept[q.unit_question.id].astype("string")
     names = q.dimension_names()
     scores = dimension_scores(kept, q)
@@ -417,7 +424,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
         answer_codes(kept[q.overall.id]) if q.overall is not None else pd.Series(np.nan, index=kept.index)
     )
     drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
-    units, district, communities = unit_counts(kept, audit, unit, q)
+    units, district, communities = unit_counts(valid, kept, audit, unit, q)
     counts, themes, quotes, words = _open_answers(kept, unit, q)
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
     district["suggestions"] = int(counts.sum())
@@ -449,7 +456,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             keywords=words,
             communities=communities,
             subgroups=subgroup_gaps(scores, kept, unit, ud, q),
-            changes=wave_changes(kept, q, []),
+            changes=wave_changes(kept, q, waves or []),
         )
     )
 

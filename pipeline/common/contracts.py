@@ -66,6 +66,7 @@ _TEST = dict(
 )
 _SATISFACTION = dict(satisfaction_mean="float*", satisfaction_n="int?*", satisfaction_count="int?*",
                      satisfaction_rate="float*", satisfaction_ci_low="float*", satisfaction_ci_high="float*")
+_WITHHELD = dict(satisfaction_suppressed="bool*")
 _SHARES = dict(unit="str", question="str", option="str", count="int?", n="int", share="float", ci_low="float",
                ci_high="float", suppressed="bool")
 
@@ -81,6 +82,7 @@ CONTRACTS: dict[str, pa.DataFrameSchema] = {
         suggestions="int?",
         suppressed="bool",
         **_SATISFACTION,
+        **_WITHHELD,
     ),
     "district": _table(
         "district",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
 from pipeline.common.formatting import p_text, pct
@@ -60,6 +61,13 @@ def _profile_phrases(comp: pd.DataFrame, w: dict) -> list[str]:
                     {"question": qid, "options": [top["option"]], "label": f"{label}为“{top['option']}”的"}
                 )
     return [p for f in figures if (p := _figure_phrase(comp, f["question"], f["options"], f["label"]))]
+
+
+def _withheld_figures(w: dict) -> str:
+    """What a unit too small to show keeps to itself: "构成、得分、满意率和意见建议"."""
+    parts = ["构成", "得分"] + ([w["rate_name"]] if w["overall"] is not None else [])
+    parts += ["意见建议"] if w["has_open"] else []
+    return "、".join(parts[:-1]) + "和" + parts[-1]
 
 
 def _quoted(labels: list[str]) -> str:
@@ -112,7 +120,8 @@ def basic_section(unit: str, a: Analysis, w: dict) -> dict:
         if w["has_open"]:
             text.append(f"共征集意见建议{suggestions or 0}条。")
     else:
-        text.append(f"有效问卷不足{MIN_CELL}份，为保护{w['respondents']}，不显示构成和得分。")
+        text.append(f"有效问卷不足{MIN_CELL}份，为保护{w['respondents']}，{_withheld_figures(w)}均{SUPPRESSED}，"
+                    f"这些答卷也不计入{w['area']}的各项统计。")
     if valid < MIN_N_TEST:
         text.append(f"{SMALL_SAMPLE}（有效问卷不足{MIN_N_TEST}份，不做统计显著性判断）。")
     return {"received": received, "valid": valid, "rejected": rejected, "rejected_by_rule": by_rule,
@@ -384,6 +393,8 @@ def suggestions_section(
                          "quotes": [q for t in linked for q in t["quotes"]][:3]})
     if not w["has_open"]:
         text = ["本次问卷没有意见建议题。"]
+    elif int(_unit_row(a, unit)["valid"]) < MIN_CELL:
+        text = [f"意见建议：{SUPPRESSED}（有效问卷不足{MIN_CELL}份，意见建议的条数和内容均不显示）。"]
     elif n == 0:
         text = ["本次调研未征集到意见建议。"]
     else:
@@ -448,8 +459,14 @@ def district_findings(a: Analysis, questionnaire: Questionnaire) -> DistrictFind
     no_unit = a.units.loc[a.units["unit"] == NO_UNIT, "received"]
     if not no_unit.empty:
         text.append(f"其中{int(no_unit.iloc[0])}份问卷未填写所在{w['unit_label']}，计入回收总数后剔除。")
+    small = u.loc[u["valid"] < MIN_CELL]
+    if not small.empty:
+        text.append(f"{'、'.join(small['unit'])}的有效问卷不足{MIN_CELL}份（共{int(small['valid'].sum())}份）："
+                    f"为保护{w['respondents']}，这些答卷只计入问卷份数，不计入{w['area']}的"
+                    f"{_withheld_figures(w)}等各项统计（否则可由{w['area']}合计减去其他单位推算出来）。")
     if w["has_open"]:
-        text.append(f"共征集意见建议{int(d['suggestions'])}条。")
+        besides = "（不含上述单位）" if not small.empty else ""
+        text.append(f"共征集意见建议{int(d['suggestions'])}条{besides}。")
     if w["overall"] is not None and pd.notna(d.get("satisfaction_rate")):
         text.append(f"{w['area']}{w['rate_name']}（“{w['overall']['label']}”选择{_quoted(w['overall']['satisfied'])}的比例）"
                     f"为{pct(float(d['satisfaction_rate']))}。")

@@ -165,6 +165,8 @@ def dimension_frame(report: UnitReport, compact: bool = False) -> pd.DataFrame:
 
 def dimension_table(report: UnitReport) -> HTML:
     """The full table on a wide screen and in print; on a phone the compact one, the rest in <details>."""
+    if report.dimensions.empty:  # a unit too small to show any figure
+        return HTML(f"<p>各维度得分：{SUPPRESSED}。</p>")
     full = _table(dimension_frame(report)).data
     compact = _table(dimension_frame(report, compact=True)).data
     return HTML(f"<div class='wide-only'>{full}</div><div class='narrow-only'>{compact}"

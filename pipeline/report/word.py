@@ -176,8 +176,8 @@ def unit_document(processed_dir: Path, unit: str, path: Path) -> Path:
         heading(doc, i, name)
         paragraphs(doc, f.section(key).text)
         if key == "problems":
-            frame = views.dimension_frame(report, compact=True)
-            table(doc, frame, [46, 24, 30, 22, 34])
+            if not report.dimensions.empty:
+                table(doc, views.dimension_frame(report, compact=True), [46, 24, 30, 22, 34])
             shown = report.dimensions.loc[~report.dimensions["suppressed"]]
             if not shown.empty:
                 fig = plots.dimension_plot(shown, unit, f.comparison, views.scale_max(report.manifest))

@@ -144,12 +144,10 @@ def stage_analyze(
         weights = cell_weights(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
         )
-    result = analyze(kept, audit, questionnaire, weights=weights)
     waves = _earlier_waves(paths, previous or [], questionnaire)
+    result = analyze(kept, audit, questionnaire, weights=weights, waves=waves)
     if waves:
-        from pipeline.analyze.waves import item_changes, wave_changes
-
-        result.changes = wave_changes(kept, questionnaire, waves)
+        from pipeline.analyze.waves import item_changes
     manifest = {
         "survey": paths.survey,
         "title": questionnaire.title,
