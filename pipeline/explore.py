@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.analyze.disclosure import complementary, exposed_totals
 from pipeline.common.errors import SurveyError
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir
 from pipeline.common.rules import ALPHA, MIN_CELL
@@ -139,9 +140,15 @@ class Survey:
         tidy.columns = [groups.name, other.name, "人数"]
         tidy["行占比"] = tidy["人数"] / tidy.groupby(groups.name)["人数"].transform("sum")
         tidy["列占比"] = tidy["人数"] / tidy.groupby(other.name)["人数"].transform("sum")
-        small = tidy["人数"] < MIN_CELL
+        # a cell under MIN_CELL is withheld, and complementary cells in its row and column, so that no row or
+        # column total (which the shares give away) minus the shown cells recovers it
+        n = tidy["人数"].copy()
+        small = complementary(tidy, n.between(1, MIN_CELL - 1), n, [[groups.name], [other.name]])
         tidy["suppressed"] = small
         tidy.loc[small, ["人数", "行占比", "列占比"]] = np.nan
+        for key, share in ((groups.name, "行占比"), (other.name, "列占比")):
+            exposed = exposed_totals(tidy, small, n, [key])
+            tidy.loc[tidy[key].isin(exposed[exposed].index), share] = np.nan  # its total is not to be known
         test = _chi2(data["row"], data["col"])
         return Result(f"{groups.name} × {other.name}{where}", tidy, test, _suppressed_note(small),
                       (groups.name, "行占比", other.name))
@@ -161,11 +168,15 @@ class Survey:
             test = _chi2(data["row"], data["chosen"].astype(int))
             tests.append({"选项": option, **test})
         tidy = pd.concat(parts, ignore_index=True)
-        small = (tidy["选择人数"] < MIN_CELL) | (tidy["回答人数"] < MIN_CELL)
+        # a group under MIN_CELL is withheld whole; a count under MIN_CELL is withheld, with complementary
+        # groups per option (their counts add up to the option's total)
+        primary = tidy["选择人数"].between(1, MIN_CELL - 1) | (tidy["回答人数"] < MIN_CELL)
+        small = complementary(tidy, primary, tidy["选择人数"], [["选项"]])
         tidy["suppressed"] = small
         tidy.loc[small, ["选择人数", "选择比例"]] = np.nan
+        tidy.loc[tidy["回答人数"] < MIN_CELL, "回答人数"] = np.nan
         per_option = pd.DataFrame(tests)
-        per_option["p_fdr"] = fdr(per_option["p"])
+        per_option["p_fdr"] = fdr(per_option["p"]) if "p" in per_option else np.nan
         return Result(f"{groups.name} × {q.short}（多选）{where}", tidy,
                       {"各选项检验": per_option.to_dict("records")}, _suppressed_note(small),
                       (groups.name, "选择比例", "选项"))
@@ -181,7 +192,8 @@ class Survey:
         data = pd.DataFrame({"group": groups, "score": values}).dropna()
         stats = data.groupby("group")["score"].agg(["count", "mean", "std"]).reset_index()
         stats.columns = [groups.name, "人数", "平均分", "标准差"]
-        small = stats["人数"] < MIN_CELL
+        # the groups' means add up to the whole's (shown elsewhere): complementary groups withheld too
+        small = complementary(stats.assign(_all=1), stats["人数"] < MIN_CELL, stats["人数"], [["_all"]])
         stats["suppressed"] = small
         stats.loc[small, ["人数", "平均分", "标准差"]] = np.nan
         data = data.loc[data["group"].isin(stats.loc[~small, groups.name])]
@@ -208,7 +220,8 @@ class Survey:
         groups = self._groups(by, rows)
         scores = dimension_scores(rows, self.questionnaire)
         t = compare_units(scores, groups, "dimension", "group")
-        t["suppressed"] = (t["n"] < MIN_CELL) | (t["rest_n"] < MIN_CELL)
+        small = (t["n"] < MIN_CELL) | (t["rest_n"] < MIN_CELL)
+        t["suppressed"] = complementary(t, small, t["n"], [["dimension"]])
         t["p_fdr"] = fdr(t["p"].where(~t["suppressed"]))
         t["significant"] = (t["p_fdr"] < ALPHA).fillna(False)
         t.loc[t["suppressed"], ["mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr"]] = np.nan

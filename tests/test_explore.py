@@ -33,15 +33,29 @@ def test_crosstab_equals_scipy_and_hides_small_cells(survey):
         assert row["人数"] == table.loc[row["身份"], row["年龄段"]] >= MIN_CELL
     hidden = r.table.loc[r.table["suppressed"]]
     assert hidden["人数"].isna().all() and hidden["行占比"].isna().all()
-    assert all(table.loc[h["身份"], h["年龄段"]] < MIN_CELL for _, h in hidden.iterrows())
+    assert _no_cell_recoverable(r.table, table, "身份", "年龄段")
+
+
+def _no_cell_recoverable(result: pd.DataFrame, reference: pd.DataFrame, row: str, col: str) -> bool:
+    """Every small cell is withheld, and no row or column total whose shares are shown, minus its shown cells,
+    leaves a withheld part of fewer than MIN_CELL respondents (or one withheld part alone)."""
+    true = result.apply(lambda r: reference.loc[r[row], r[col]], axis=1)
+    assert result.loc[true.between(1, MIN_CELL - 1), "suppressed"].all()
+    for key, share in ((row, "行占比"), (col, "列占比")):
+        for _, g in result.assign(_true=true).groupby(key):
+            if g[share].isna().all():
+                continue  # the total is not given away
+            left = g.loc[g["suppressed"], "_true"]
+            assert left.empty or (len(left) >= 2 and left.sum() >= MIN_CELL), g
+    return True
 
 
 def test_small_cells_within_a_unit_are_suppressed(survey):
     r = survey.crosstab("identity", "education", unit="石桥乡")
     kept = survey.responses.loc[survey.responses["unit"].astype(str) == "石桥乡"]
     counts = pd.crosstab(kept["identity"].astype(str), kept["education"].astype(str))
-    assert (counts.to_numpy() < MIN_CELL).any()  # the case is real
-    assert r.table["suppressed"].sum() == int((counts.stack() < MIN_CELL).sum())
+    assert ((counts.to_numpy() < MIN_CELL) & (counts.to_numpy() > 0)).any()  # the case is real
+    assert _no_cell_recoverable(r.table, counts, "身份", "学历")
     assert "不予显示" in r.note
 
 
@@ -79,3 +93,31 @@ def test_explore_notebook_runs_top_to_bottom(e2e, tmp_path):
                                     "questionnaire": str(DEFAULT_QUESTIONNAIRE)})
     text = out.read_text(encoding="utf-8")
     assert "身份 × 性别" in text and "Welch F" in text and "Traceback" not in text
+
+
+def _tiny(survey, n: int, identity: str | None = None) -> explore.Survey:
+    """The same survey with only the first ``n`` respondents of one unit (of one identity): small groups."""
+    rows = survey.responses.loc[survey.responses["unit"].astype(str) == "石桥乡"]
+    if identity:
+        rows = rows.loc[rows["identity"].astype(str) == identity]
+    return explore.Survey("tiny", survey.questionnaire, rows.head(n))
+
+
+def test_multi_select_on_a_small_unit_is_a_table_not_a_traceback(survey):
+    r = _tiny(survey, 4, "党员").crosstab("identity", "problems", unit="石桥乡")
+    assert r.table["suppressed"].all() and r.table["选择人数"].isna().all()
+    assert all("note" in t for t in r.test["各选项检验"])
+
+
+def test_a_withheld_group_mean_cannot_be_worked_back(survey):
+    tiny = _tiny(survey, 20)  # groups of 10, 6, 3 and 1: the 3 and the 1 together are still under 5
+    r = tiny.compare("digital", by="identity", unit="石桥乡")
+    kept = tiny.responses
+    n = kept["identity"].astype(str).value_counts()
+    hidden = r.table.loc[r.table["suppressed"], "身份"]
+    assert set(n[n < MIN_CELL].index) <= set(hidden)
+    assert hidden.empty or (len(hidden) >= 2 and n[hidden].sum() >= MIN_CELL)
+    sub = tiny.subgroups(by="identity", unit="石桥乡")
+    for _, g in sub.groupby("维度"):
+        left = g.loc[g["suppressed"], "n"]
+        assert left.empty or (len(left) >= 2 and left.sum() >= MIN_CELL)
