@@ -345,3 +345,50 @@ def test_the_overview_says_which_units_are_left_out():
     for section in (own.basic, own.suggestions):
         said = "".join(section.text)
         assert "不予显示" in said and "未征集到" not in said and "0条" not in said, said
+
+
+# ---- the ingest cache keeps no personal data -----------------------------------------------------------
+
+def _every_value_as_text(path: Path) -> pd.Series:
+    from pipeline.clean.privacy import as_number_text
+
+    df = pd.read_parquet(path)
+    parts = [as_number_text(df[c]) if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(
+        df[c]) else df[c].astype("string") for c in df.columns]
+    return pd.concat(parts, ignore_index=True).dropna() if parts else pd.Series(dtype="string")
+
+
+def test_no_phone_number_is_kept_anywhere_the_clean_stage_writes(tmp_path):
+    import yaml
+
+    from pipeline.clean.privacy import holds_personal_data
+
+    raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+    raw["places"] = str((DEFAULT_QUESTIONNAIRE.parent / raw["places"]).resolve())
+    meetings = next(q for q in raw["outcomes"] if q["id"] == "meetings")
+    meetings.pop("max")  # a number question with no upper bound: a phone number is "in range"
+    q = tmp_path / "q.yaml"
+    q.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    df = _export(n=20).astype(str)
+    members = df.index[df["3、您的身份"] == "党员"]
+    meetings = "19、过去一年，您参加“三会一课”的次数"
+    df.loc[members[:3], meetings] = ["13812345678", "139 1234 5678", "1.3712345678E10"]
+    others = df.index.difference(members[:3])
+    df.loc[others[0], "所用时间"] = "13612345678秒"
+    df.loc[others[1], "所用时间"] = "110101199003071234"
+    export = tmp_path / "x.csv"
+    df.to_csv(export, index=False)
+    code, out, _, _ = survey(["clean", "-q", str(q), "-i", str(export), "-s", "s", "--root",
+                              str(tmp_path / "root")])
+    assert code == 0, out
+    interim = tmp_path / "root/data/interim/s"
+    files = list(interim.rglob("*.parquet"))
+    assert any(p.parent.name == "ingested" for p in files)
+    for path in files:
+        values = _every_value_as_text(path)
+        found = holds_personal_data(values)
+        assert not found.any(), (path.name, values[found].tolist())
+        for digits in ("13812345678", "12345678", "13712345678", "13612345678", "110101199003071234"):
+            assert not values.str.contains(digits, regex=False).any(), (path.name, digits)
+    audit = pd.read_parquet(interim / "audit.parquet")
+    assert (audit["detail"].str.contains("疑似电话").fillna(False)).sum() == 5

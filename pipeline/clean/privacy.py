@@ -126,3 +126,33 @@ def holds_personal_data(values: pd.Series) -> pd.Series:
     before, after = _distinct(values)
     flagged = set(before[before != after])
     return values.astype("string").isin(flagged).fillna(False).astype(bool)
+
+
+def as_number_text(values: pd.Series) -> pd.Series:
+    """Numbers written as a person would type them ("13812345678", not "13812345678.0"), for the checks."""
+    nums = pd.to_numeric(values, errors="coerce").astype("Float64")
+    whole = nums.notna() & (nums == nums.round())
+    text = nums.astype("string")
+    text[whole.fillna(False)] = nums[whole.fillna(False)].astype("Int64").astype("string")
+    return text
+
+
+def text_columns(frame: pd.DataFrame, questions) -> list[str]:
+    """The columns of ``frame`` that hold free text: text questions, "其他" texts and the row's own notes."""
+    texts = [q.id for q in questions if q.type == "text"]
+    return [c for c in frame.columns if c in texts or c.endswith("__other_text") or c == "_note"]
+
+
+def mask_answers(frame: pd.DataFrame, questions) -> pd.DataFrame:
+    """``frame`` with personal data masked in every free-text column — the one masking the clean stage and
+    the ingest cache both apply (numbers that look like a phone or ID number never got this far: ingest
+    leaves them out)."""
+    out = frame.copy()
+    for col in text_columns(out, questions):
+        out[col] = redact_series(out[col])
+    return out
+
+
+def address_part(values: pd.Series) -> pd.Series:
+    """The address in an IP cell, without what a platform adds ("1.2.3.4(江苏-南京)" → "1.2.3.4")."""
+    return values.astype("string").str.extract(r"^([0-9A-Za-z.:]+)")[0]

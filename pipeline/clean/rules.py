@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from pipeline.clean.privacy import address_part
 from pipeline.common.distinct import factorize, hash_rows
 from pipeline.questionnaire import Questionnaire
 
@@ -200,7 +201,7 @@ def shared_ip_hint(frame: pd.DataFrame, q: Questionnaire) -> pd.Series:
     hint = pd.Series(pd.NA, index=frame.index, dtype="string")
     if "ip" in frame:
         codes, uniques = factorize(frame["ip"])
-        address = pd.Series(uniques, dtype="string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+        address = address_part(pd.Series(uniques, dtype="string"))
         ip = pd.Series(address.to_numpy()[codes], index=frame.index, dtype="string")
         shared = ip.map(ip.value_counts())
         many = (shared >= q.quality.shared_ip_flag_at).fillna(False).astype(bool)

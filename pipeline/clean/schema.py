@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.clean.privacy import holds_personal_data
+from pipeline.clean.privacy import as_number_text, holds_personal_data
 from pipeline.common.contracts import ContractError
 from pipeline.questionnaire import Questionnaire
 
@@ -21,12 +21,18 @@ def _no_pii(s: pd.Series) -> pd.Series:
     return ~holds_personal_data(s)
 
 
+def _no_pii_number(s: pd.Series) -> pd.Series:
+    """A number is clean when, written out, masking would not change it (no phone or ID number)."""
+    return ~holds_personal_data(as_number_text(s))
+
+
 def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {
         "_file": pa.Column(str, nullable=False, coerce=True),
         "_row": pa.Column(int, pa.Check.ge(2)),
         "resp_id": pa.Column("string", nullable=False),
-        "duration_s": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "duration_s": pa.Column(float, [pa.Check.ge(0), pa.Check(_no_pii_number, element_wise=False)],
+                                nullable=True),
     }
     for q in questionnaire.questions:
         if q.type == "likert":
@@ -36,7 +42,8 @@ def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
         elif q.type == "number":
             lo = q.min if q.min is not None else float("-inf")
             hi = q.max if q.max is not None else float("inf")
-            columns[q.id] = pa.Column("Float64", pa.Check.in_range(lo, hi), nullable=True)
+            checks = [pa.Check.in_range(lo, hi), pa.Check(_no_pii_number, element_wise=False)]
+            columns[q.id] = pa.Column("Float64", checks, nullable=True)
         elif q.type == "text":
             columns[q.id] = pa.Column(
                 "string", pa.Check(_no_pii, element_wise=False, error="个人信息未隐去"), nullable=True

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean.audit import REJECTED, build_audit, write_audit
-from pipeline.clean.privacy import redact_series
+from pipeline.clean.privacy import mask_answers
 from pipeline.clean.rules import describe_rules, quality_flags
 from pipeline.common.atomic import write_json, write_parquet
 from pipeline.questionnaire import Questionnaire
@@ -58,12 +58,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire) -> CleanResult:
     kept = frame.loc[flags["rule"].isna()].drop(
         columns=[c for c in (*PII_COLUMNS, "_issue", "_note") if c in frame.columns]
     )
-    texts = [q.id for q in questionnaire.questions if q.type == "text"] + [
-        c for c in kept if c.endswith("__other_text")
-    ]
-    for col in texts:
-        kept[col] = redact_series(kept[col])
-    kept = reverse_code(kept, questionnaire).reset_index(drop=True)
+    kept = reverse_code(mask_answers(kept, questionnaire.questions), questionnaire).reset_index(drop=True)
     validate_clean(kept, questionnaire)
     return CleanResult(kept=kept, audit=audit, rules=describe_rules(frame, questionnaire),
                        unit_label=questionnaire.report.unit_label)

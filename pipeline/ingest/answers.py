@@ -261,19 +261,25 @@ def _submit_times(values: pd.Series, src: Source, date_order: str | None) -> np.
     return times.to_numpy()[codes]
 
 
-def _durations(values: pd.Series, src: Source) -> np.ndarray:
+def _durations(values: pd.Series, src: Source) -> tuple[np.ndarray, pd.Series]:
+    """Seconds per row, and a note where the cell looks like a phone or ID number (its value not kept)."""
     codes, texts = _distinct_text(values)
     texts = texts.str.replace("秒", "", regex=False)
     secs = pd.to_numeric(texts, errors="coerce")
     bad = ((secs.isna() & (texts != "")) | (secs < 0)).to_numpy()
-    if bad.any():
-        i = first_row(bad[codes])
+    personal = holds_personal_data(texts).to_numpy()
+    if (bad & ~personal).any():
+        i = first_row((bad & ~personal)[codes])
         raise src.error(f"答题用时“{shown(values.iloc[i])}”无法识别，应形如“125秒”", i, "所用时间")
-    return secs.to_numpy(dtype=float)[codes]
+    issue = np.where(personal, "“所用时间”疑似电话、证件号等个人信息（原值不予保存）", None)
+    seconds = np.where(personal, np.nan, secs.to_numpy(dtype=float))
+    return seconds[codes], pd.Series(issue[codes], index=values.index, dtype="string")
 
 
-def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFrame:
+def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.DataFrame, pd.Series]:
+    """序号, submit time, duration, channel and IP per row; and a note where a value had to be left out."""
     out = pd.DataFrame(index=df.index)
+    issue = pd.Series(pd.NA, index=df.index, dtype="string")
     if "序号" in df.columns:
         out["resp_id"] = redact_series(cells(df["序号"]))
     else:
@@ -282,7 +288,9 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFr
         out["submitted_at"] = _submit_times(df["提交答卷时间"], src, date_order)
     else:
         out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    out["duration_s"] = _durations(df["所用时间"], src) if "所用时间" in df.columns else np.nan
+    out["duration_s"] = np.nan
+    if "所用时间" in df.columns:
+        out["duration_s"], issue = _durations(df["所用时间"], src)
     for name, dst in (("来源", "channel"), ("来自IP", "ip")):
         out[dst] = (
             cells(df[name]).astype("string")
@@ -290,7 +298,7 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> pd.DataFr
             else pd.Series(pd.NA, index=df.index, dtype="string")
         )
     out["channel"] = redact_series(out["channel"])
-    return out
+    return out, issue
 
 
 def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,

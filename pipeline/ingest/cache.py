@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import code_hash
-from pipeline.clean.privacy import redact, redact_series
+from pipeline.clean.privacy import address_part, mask_answers, redact
 from pipeline.common.atomic import write_parquet
 from pipeline.common.distinct import factorize
 from pipeline.questionnaire import Questionnaire
@@ -43,6 +43,9 @@ def file_key(path: Path, questionnaire: Questionnaire, overrides: dict[str, str]
         "code": code_hash(),
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+
+
+LETTERS_ONLY = str.maketrans("0123456789", "ghijklmnop")  # a hash with no digits never looks like a number
 
 
 @dataclass
@@ -67,19 +70,16 @@ class IngestCache:
         return new.read_bytes()
 
     def protect(self, frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-        """Free text masked (as the clean stage does), IP addresses replaced by a keyed hash."""
-        out = frame.copy()
-        texts = [q.id for q in questionnaire.questions if q.type == "text"]
-        for col in [*texts, *(c for c in out.columns if c.endswith("__other_text"))]:
-            if col in out:
-                out[col] = redact_series(out[col])
+        """Free text masked exactly as the clean stage masks it (``mask_answers``), IP addresses replaced by a
+        keyed hash."""
+        out = mask_answers(frame, questionnaire.questions)
         if "ip" in out:
             secret = self.secret()
             codes, uniques = factorize(out["ip"])  # each distinct address hashed once
-            address = pd.Series(uniques, dtype="string").str.extract(r"^([\d.:a-fA-F]+)")[0]
+            address = address_part(pd.Series(uniques, dtype="string"))
             hashed = np.array(
                 [None if pd.isna(a) else hmac.new(secret, a.encode(), hashlib.sha256).hexdigest()[:20]
-                 for a in address],
+                 .translate(LETTERS_ONLY) for a in address],
                 dtype=object,
             )
             out["ip"] = pd.Series(hashed[codes], index=out.index, dtype="string")

@@ -72,11 +72,10 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
                           + "；每一列的表头应不同（请检查导出文件，或用列对应文件区分）", file=file)
     df, fmt = normalise(as_text(raw), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
+    meta, issues = metadata(df, src, date_order)
     parts: list[pd.DataFrame | pd.Series] = [
-        pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index),
-        metadata(df, src, date_order),
+        pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index), meta,
     ]
-    issues = pd.Series(pd.NA, index=df.index, dtype="string")
     for col, qid in mapping.items():
         q = questionnaire.by_id[qid]
         if q.type == "single":
