@@ -392,3 +392,32 @@ def test_no_phone_number_is_kept_anywhere_the_clean_stage_writes(tmp_path):
             assert not values.str.contains(digits, regex=False).any(), (path.name, digits)
     audit = pd.read_parquet(interim / "audit.parquet")
     assert (audit["detail"].str.contains("疑似电话").fillna(False)).sum() == 5
+
+
+# ---- --previous names a survey that can be compared -----------------------------------------------------
+
+def test_previous_refuses_the_survey_itself_and_one_with_nothing_in_common(tmp_path):
+    export = tmp_path / "x.csv"
+    _export(n=8).to_csv(export, index=False)
+    root = str(tmp_path / "root")
+    code, out, _, _ = survey(["run", "-q", str(DEFAULT_QUESTIONNAIRE), "-i", str(export), "-s", "本次",
+                              "--root", root, "--workers", "1"])
+    assert code == 0, out
+    code, out, _, _ = survey(["analyze", "-q", str(DEFAULT_QUESTIONNAIRE), "-s", "本次", "--root", root,
+                              "--previous", "本次"])
+    assert code == 2 and "不能和自己比较" in out, out
+    other = Path(__file__).parent / "questionnaires" / "cunwu_4pt_paper.yaml"
+    from pipeline.demo import plain_spec
+
+    q = load_questionnaire(other)
+    other_export = tmp_path / "村务.xlsx"
+    generate_responses(q, plain_spec(q, sizes=dict.fromkeys(q.unit_question.options, 8), seed=3)).to_excel(
+        other_export, index=False)
+    code, out, _, _ = survey(["run", "-q", str(other), "-i", str(other_export), "-s", "村务", "--root", root,
+                              "--workers", "1"])
+    assert code == 0, out
+    before = sorted((tmp_path / "root").rglob("*"))
+    code, out, _, _ = survey(["run", "-q", str(DEFAULT_QUESTIONNAIRE), "-i", str(export), "-s", "本次",
+                              "--root", root, "--previous", "村务", "--force"])
+    assert code == 2 and "没有一道相同的量表题" in out, out
+    assert sorted((tmp_path / "root").rglob("*")) == before  # refused before any work

@@ -55,6 +55,12 @@ def item_changes(current: Questionnaire, previous: Questionnaire) -> dict[str, l
     }
 
 
+def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
+    """The Likert items (current ids) both waves asked, matched by id or through ``renamed:``."""
+    before = {it.id for it in previous.likert_items}
+    return [it.id for it in current.likert_items if current.renamed.get(it.id, it.id) in before]
+
+
 def wave_changes(
     kept: pd.DataFrame, q: Questionnaire, previous: list[tuple[str, pd.DataFrame, Questionnaire]]
 ) -> pd.DataFrame:
@@ -68,9 +74,9 @@ def wave_changes(
     rows = []
     unit_now = kept[q.unit_question.id].astype("string")
     for wave, prev_kept, prev_q in previous:
-        prev_items = {it.id for it in prev_q.likert_items}
+        common = set(shared_items(q, prev_q))
         to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
-        shared = {d.id: [it.id for it in d.items if to_prev[it.id] in prev_items] for d in q.dimensions}
+        shared = {d.id: [it.id for it in d.items if it.id in common] for d in q.dimensions}
         usable = {d: ids for d, ids in shared.items() if ids}
         now = dimension_scores(kept, q, usable)
         prev_as_now = prev_kept.rename(columns={v: k for k, v in to_prev.items() if k != v})

@@ -85,20 +85,36 @@ def _cleaning_rules(paths: SurveyPaths) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def _earlier_waves(paths: SurveyPaths, names: list[str],
-                   questionnaire: Questionnaire) -> list[tuple[str, pd.DataFrame, Questionnaire]]:
-    """Earlier surveys analysed by this pipeline: their cleaned responses and the questionnaire they used
-    (the copy stored with their results; this one when they have none)."""
+def earlier_questionnaires(paths: SurveyPaths, names: list[str],
+                           questionnaire: Questionnaire) -> list[tuple[SurveyPaths, Questionnaire]]:
+    """Each earlier survey named by ``--previous`` and the questionnaire it used (the copy stored with its
+    results; this one when it has none) — after checking it can be compared: not this survey itself,
+    analysed already, and asking at least one Likert item this questionnaire asks too."""
+    from pipeline.analyze.waves import shared_items
+
     out = []
     for name in names:
         earlier = SurveyPaths(name, paths.root)
+        if earlier.survey == paths.survey:
+            raise SurveyError(f"--previous 指定的“{name}”就是本次调查，不能和自己比较；请写往次调查的名称")
         responses = earlier.interim / "responses.parquet"
         if not responses.exists():
             raise SurveyError(f"找不到上一轮调查“{name}”的清洗结果（{responses}），请先对它运行 survey run")
         copy = earlier.processed / QUESTIONNAIRE_COPY
         q = load_questionnaire(copy) if copy.exists() else questionnaire
-        out.append((name, pd.read_parquet(responses), q))
+        if not shared_items(questionnaire, q):
+            raise SurveyError(f"往次调查“{name}”与本次问卷没有一道相同的量表题（按题目 id 对照，也查了 "
+                              "renamed:），无法比较；如果题目改过 id，请在问卷定义的 renamed: 中写明"
+                              "“新id: 旧id”")
+        out.append((earlier, q))
     return out
+
+
+def _earlier_waves(paths: SurveyPaths, names: list[str],
+                   questionnaire: Questionnaire) -> list[tuple[str, pd.DataFrame, Questionnaire]]:
+    """Earlier surveys analysed by this pipeline: their cleaned responses and the questionnaire they used."""
+    return [(earlier.survey, pd.read_parquet(earlier.interim / "responses.parquet"), q)
+            for earlier, q in earlier_questionnaires(paths, names, questionnaire)]
 
 
 def _data_until(kept: pd.DataFrame) -> str:
@@ -235,6 +251,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
         questionnaire = load_questionnaire(questionnaire_path)
         inputs = expand_inputs(inputs)
         questionnaire.known_places()  # a missing reference list is reported before any work
+        earlier_questionnaires(paths, previous or [], questionnaire)  # and an earlier wave that cannot be
         fp = fingerprint(
             inputs,
             questionnaire_path,
