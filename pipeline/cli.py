@@ -14,7 +14,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.common.errors import SurveyError
+from pipeline.common.errors import SurveyError, is_write_problem, write_message
 from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
 
@@ -294,14 +294,23 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE
+    except OSError as exc:
+        if not is_write_problem(exc):
+            return _internal(exc)
+        print(f"错误：{write_message(exc, exc.filename or '输出目录')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("已中断：已写完的文件完整可用，下次运行会接着完成其余部分", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug: say so in Chinese, keep the traceback for the developers
-        log = _internal_error_log()
-        print(f"错误：程序内部出错（{type(exc).__name__}），这不是您的数据的问题；详细信息已写入 {log}，"
-              "请把该文件发给维护人员", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    log = _internal_error_log()
+    print(f"错误：程序内部出错（{type(exc).__name__}），这不是您的数据的问题；详细信息已写入 {log}，"
+          "请把该文件发给维护人员", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -421,3 +421,69 @@ def test_previous_refuses_the_survey_itself_and_one_with_nothing_in_common(tmp_p
                               "--root", root, "--previous", "村务", "--force"])
     assert code == 2 and "没有一道相同的量表题" in out, out
     assert sorted((tmp_path / "root").rglob("*")) == before  # refused before any work
+
+
+# ---- a full disk undoes the run as a whole -----------------------------------------------------------
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """Every result file under ``root`` by content (logs and the lock are not results)."""
+    import hashlib
+
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".log" and p.name != ".lock"]
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _mount_tmpfs(where: Path, megabytes: int) -> bool:
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        return False
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)],
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+def _tree_size(root: Path) -> int:
+    return sum(-(-p.stat().st_size // 4096) * 4096 for p in root.rglob("*") if p.is_file())
+
+
+def test_a_full_disk_leaves_the_previous_data_reports_and_index(tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    mounted = _mount_tmpfs(root, 64)
+    try:
+        export = tmp_path / "x.csv"
+        _export(n=40).to_csv(export, index=False)
+        args = _run_args(tmp_path, export)
+        code, out, _, _ = survey(args)
+        assert code == 0, out
+        before = _snapshot(root)
+        _export(n=40, seed=4).to_csv(export, index=False)  # new answers: everything is made again
+        if mounted:  # leave room for the new data but not for the new reports beside the old ones
+            data = _tree_size(root / "data")
+            free = os.statvfs(root).f_bavail * os.statvfs(root).f_frsize
+            room = data + _tree_size(root / "reports") // 3
+            (root / "filler").write_bytes(b"\0" * max(0, free - room))
+            code, out, _, _ = survey(args)
+            (root / "filler").unlink()
+        else:  # no tmpfs here: the second report written finds the disk full
+            import errno
+
+            from pipeline.cli import main
+            from pipeline.run import execute
+
+            real, calls = execute.write_text, []
+
+            def full(path, text):
+                calls.append(path)
+                if str(path).endswith(".html") and len(calls) > 3:
+                    raise OSError(errno.ENOSPC, "No space left on device", str(path))
+                return real(path, text)
+
+            monkeypatch.setattr(execute, "write_text", full)
+            code = main(args)
+            out = ""
+        assert code == 2, out
+        assert not mounted or ("磁盘空间不足" in out and "reports" in out and "Traceback" not in out), out
+        assert _snapshot(root) == before
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(root)], check=False)

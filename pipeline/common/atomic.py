@@ -19,21 +19,38 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.common.errors import is_write_problem, write_error
+
+
+@contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """An ``OSError`` the machine raises while ``path`` is written (disk full, read-only, no permission) as
+    one Chinese ``WriteError``."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_write_problem(exc):
+            raise
+        raise write_error(exc, path) from None
+
 
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only on success."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(fd)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
+                                   dir=target.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs are meant to be shared
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
+        with writing(target):
+            yield tmp_path
+            os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -67,27 +84,114 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
+class Transaction:
+    """Several stages' results kept together: a stage's new directory is swapped in at once (the next stage
+    reads it), but the previous one is kept aside until ``commit``; ``rollback`` puts every previous
+    directory back and every replaced file (``keep``) too. After a crash, ``recover_dir`` and
+    ``remove_leftovers`` settle on the newer complete results."""
+
+    def __init__(self) -> None:
+        self.swapped: list[tuple[Path, Path]] = []  # (directory, its previous version aside)
+        self.kept: list[tuple[Path, Path | None]] = []  # (file, its previous version, or None: it is new)
+        self.backup: Path | None = None
+
+    def keep(self, folder: Path) -> None:
+        """Remember every file now under ``folder`` (hard links beside it, no copy) so that ``rollback`` can
+        restore it; files written later that did not exist are removed by ``rollback``. Logs and the lock
+        are not results: they are left as the run wrote them."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.backup = Path(tempfile.mkdtemp(prefix=".", suffix=BACKUP_SUFFIX, dir=folder))
+        self.folder = folder
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and self.backup not in path.parents and not _not_a_result(path):
+                link = self.backup / path.relative_to(folder)
+                link.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, link)
+                self.kept.append((path, link))
+
+    def commit(self) -> None:
+        for _, old in self.swapped:
+            shutil.rmtree(old, ignore_errors=True)
+        if self.backup is not None:
+            shutil.rmtree(self.backup, ignore_errors=True)
+        self.swapped, self.kept, self.backup = [], [], None
+
+    def rollback(self) -> None:
+        for target, old in reversed(self.swapped):
+            shutil.rmtree(target, ignore_errors=True)
+            if old.exists():
+                os.rename(old, target)
+        if self.backup is not None:
+            known = {path for path, _ in self.kept}
+            for path in sorted(self.folder.rglob("*")):
+                if path.is_file() and self.backup not in path.parents and path not in known \
+                        and not _not_a_result(path):
+                    path.unlink(missing_ok=True)  # written by the run that failed
+            for path, link in self.kept:
+                os.replace(link, path)
+            shutil.rmtree(self.backup, ignore_errors=True)
+        self.swapped, self.kept, self.backup = [], [], None
+
+
+BACKUP_SUFFIX = ".backup"
+
+
+def _not_a_result(path: Path) -> bool:
+    return path.suffix == ".log" or path.name == ".lock" or BACKUP_SUFFIX in path.name
+
+
+def remove_leftovers(folder: str | Path) -> int:
+    """What a killed run left in ``folder``: temporary files of atomic writes and a transaction's backup of
+    the files it replaced (the files themselves are complete: the newer stay)."""
+    folder = Path(folder)
+    stale = [p for p in folder.rglob(".*.tmp*") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    for backup in folder.glob(f".*{BACKUP_SUFFIX}"):
+        shutil.rmtree(backup, ignore_errors=True)
+    return len(stale)
+
+
 @contextmanager
-def staged_dir(target: str | Path) -> Iterator[Path]:
+def transaction() -> Iterator[Transaction]:
+    """A ``Transaction`` committed when the block ends, rolled back when it raises."""
+    tx = Transaction()
+    try:
+        yield tx
+    except BaseException:
+        tx.rollback()
+        raise
+    tx.commit()
+
+
+@contextmanager
+def staged_dir(target: str | Path, tx: Transaction | None = None) -> Iterator[Path]:
     """Yield an empty staging directory beside ``target``; on success it replaces ``target`` as a whole.
 
     The swap is two renames (the old directory aside, the new one in); ``recover_dir`` puts the old
     directory back if a crash fell between them. On failure the staging directory is removed and
-    ``target`` is left as it was (folders made for the staging directory are removed again).
+    ``target`` is left as it was (folders made for the staging directory are removed again). Within a
+    transaction ``tx`` the old directory is kept aside until the transaction ends.
     """
     target = Path(target)
     recover_dir(target)
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
     done = False
     try:
-        yield staging
-        old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
-        if target.exists():
-            os.rename(target, old)
-        os.rename(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
+        with writing(target):
+            yield staging
+            old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
+            if target.exists():
+                os.rename(target, old)
+            os.rename(staging, target)
+        if tx is not None:
+            tx.swapped.append((target, old))
+        else:
+            shutil.rmtree(old, ignore_errors=True)
         done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.common.atomic import write_text
-from pipeline.common.errors import SurveyError
+from pipeline.common.errors import SurveyError, WriteError, is_write_problem, write_message
 from pipeline.common.paths import NOTEBOOKS
 from pipeline.report.page import notebook_to_html
 from pipeline.run.kernel import KERNEL_LOG_ENV, WarmKernel
@@ -84,9 +84,16 @@ def render_one(task: RenderTask, retries: int = 1) -> RenderResult:
         for attempt in range(1, retries + 2):
             try:
                 nb = execute(task.template, task.parameters, warm)
-                write_text(nb_path, nbformat.writes(nb))
-                write_text(task.html_path, notebook_to_html(nb, task.name))
-                write_text(nb_path.with_suffix(".key"), task.key)
+                try:
+                    write_text(nb_path, nbformat.writes(nb))
+                    write_text(task.html_path, notebook_to_html(nb, task.name))
+                    write_text(nb_path.with_suffix(".key"), task.key)
+                except (WriteError, OSError) as exc:  # no retry helps a full disk: the run stops, undone
+                    if not is_write_problem(exc):
+                        raise
+                    seconds = time.perf_counter() - start
+                    return RenderResult(task.name, False, task.html_path, seconds, attempt,
+                                        write_message(exc, nb_path), write_failed=True)
                 seconds = time.perf_counter() - start
                 log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} 第{attempt}次运行成功，用时{seconds:.1f}秒\n")
                 return RenderResult(task.name, True, task.html_path, seconds, attempt)

@@ -16,19 +16,12 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.common.atomic import write_json
+from pipeline.common.atomic import Transaction, remove_leftovers, write_json, writing
+from pipeline.common.errors import WriteError
 from pipeline.report.index import write_index
 from pipeline.run.execute import default_workers, executor, render_one
 from pipeline.run.plan import plan, up_to_date
 from pipeline.run.tasks import RenderResult
-
-
-def remove_stale_temporaries(reports: Path) -> int:
-    """Temporary files left by a run that was killed (atomic writes never leave anything else)."""
-    stale = [p for p in reports.rglob(".*.tmp*") if p.is_file()]
-    for p in stale:
-        p.unlink(missing_ok=True)
-    return len(stale)
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -54,11 +47,19 @@ def _progress(total: int) -> Callable[[RenderResult], None]:
 
 
 def render_all(processed: Path, reports: Path, workers: int | None = None, units: list[str] | None = None,
-               force: bool = False, scheduler: str | None = None) -> list[RenderResult]:
-    """Render what changed (or everything with ``force``), then the index, workbook and run summary."""
+               force: bool = False, scheduler: str | None = None,
+               tx: Transaction | None = None) -> list[RenderResult]:
+    """Render what changed (or everything with ``force``), then the index, workbook and run summary.
+
+    Within a transaction ``tx`` the report set is kept as it was until the transaction ends, so that a run
+    that cannot be completed (a full disk) is undone as a whole; such a failure raises ``WriteError``.
+    """
     started = datetime.now()
-    reports.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(reports)
+    with writing(reports):
+        reports.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(reports)
+    if tx is not None:
+        tx.keep(reports)
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     tasks = plan(processed, reports, units)
     todo = [t for t in tasks if force or not up_to_date(t)]
@@ -70,6 +71,9 @@ def render_all(processed: Path, reports: Path, workers: int | None = None, units
                 r = fut.result()
                 report(r)
                 results.append(r)
+        refused = next((r for r in results if r.write_failed), None)
+        if refused is not None:
+            raise WriteError(refused.error)
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order[r.name])
     from pipeline.report.workbook import (

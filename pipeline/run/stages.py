@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__, code_hash
-from pipeline.common.atomic import staged_dir
+from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
 from pipeline.common.names import survey_directory_name
@@ -58,13 +58,14 @@ class SurveyPaths:
 
 
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
-                mapping: Path | None = None, date_order: str | None = None) -> dict[str, int]:
+                mapping: Path | None = None, date_order: str | None = None,
+                tx: Transaction | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
     from pipeline.clean import RULE_ORDER, clean, write_clean
     from pipeline.ingest import ingest_files, read_mapping
     from pipeline.ingest.cache import IngestCache
 
-    with staged_dir(paths.interim) as staging:
+    with staged_dir(paths.interim, tx) as staging:
         cache = IngestCache(paths.interim / "ingested", staging / "ingested")
         frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order, cache)
         result = clean(frame, questionnaire)
@@ -131,6 +132,7 @@ def stage_analyze(
     weight_by: str | None = None,
     input_fingerprint: str | None = None,
     previous: list[str] | None = None,
+    tx: Transaction | None = None,
 ) -> dict:
     """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
 
@@ -187,7 +189,7 @@ def stage_analyze(
         "fingerprint": input_fingerprint,
         "waves": [{"wave": name, **item_changes(questionnaire, q)} for name, _, q in waves] if waves else [],
     }
-    with staged_dir(paths.processed) as staging:
+    with staged_dir(paths.processed, tx) as staging:
         write_analysis(result, staging)
         write_findings(result, questionnaire, staging)
         (staging / QUESTIONNAIRE_COPY).write_text(Path(questionnaire_path).read_text(encoding="utf-8"),
@@ -200,12 +202,16 @@ def stage_analyze(
     return manifest
 
 
-def stage_report(
-    paths: SurveyPaths, workers: int | None = None, force: bool = False, scheduler: str | None = None
-):
+def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False,
+                 scheduler: str | None = None, tx: Transaction | None = None):
+    """Render the reports; the previous report set stays as it was until the new one is complete."""
     from pipeline.run.render import render_all
 
-    return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler)
+    if tx is None:
+        with transaction() as own:
+            return stage_report(paths, workers, force, scheduler, own)
+    return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler,
+                      tx=tx)
 
 
 def fingerprint(
@@ -263,11 +269,12 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             [SurveyPaths(name, paths.root).processed / "manifest.json" for name in previous or []],
         )
         counts = None
-        if force or _previous_fingerprint(paths) != fp:
-            counts = stage_clean(inputs, questionnaire, paths, mapping, date_order)
-            stage_analyze(
-                questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
-                previous=previous,
-            )
-        results = stage_report(paths, workers, force, scheduler)
+        with transaction() as tx:  # data and reports change together, or not at all (a full disk)
+            if force or _previous_fingerprint(paths) != fp:
+                counts = stage_clean(inputs, questionnaire, paths, mapping, date_order, tx)
+                stage_analyze(
+                    questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
+                    previous=previous, tx=tx,
+                )
+            results = stage_report(paths, workers, force, scheduler, tx)
     return counts, results

@@ -28,3 +28,4 @@ class RenderResult:
     attempts: int
     error: str = ""
     skipped: bool = False
+    write_failed: bool = False  # the machine refused to write it (disk full …): the whole run is undone
