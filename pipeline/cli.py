@@ -277,8 +277,27 @@ def _internal_error_log() -> Path:
     return Path(name)
 
 
+def _show_advice() -> None:
+    """A questionnaire's advice (``QuestionnaireWarning``) printed as a Chinese 提示, once each."""
+    import warnings
+
+    from pipeline.questionnaire.load import QuestionnaireWarning
+
+    shown_before = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):
+        if issubclass(category, QuestionnaireWarning):
+            print(f"提示：{message}", file=sys.stderr)
+        else:
+            shown_before(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    warnings.simplefilter("default", QuestionnaireWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _show_advice()
     from pipeline.run.lock import LockedError
 
     try:

@@ -83,3 +83,27 @@ def test_personal_columns_are_dropped_at_ingest(files, questionnaire):
         "phonenumber" not in kobo.frame.columns
         and not kobo.frame.astype(str).isin(["13800000000"]).any().any()
     )
+
+
+@pytest.mark.parametrize("converter", ["s2t", "s2tw"])
+def test_a_big5_export_reads_into_the_same_rows_as_its_utf8_twin(files, questionnaire, tmp_path, converter):
+    """Big5 as Windows (cp950) and Hong Kong (HKSCS) write it, made with Python's codec: the same rows as the
+    same export in UTF-8. OpenCC's "s2t" forms (裏, 羣, 衆) are outside plain Big5, which once sent such a
+    file to the GB18030 decoder and a garbled header."""
+    import opencc
+    from export_formats import wjx_by_code
+
+    cc = opencc.OpenCC(converter)
+    df = wjx_by_code(pd.read_excel(files["wjx_text_xlsx"], dtype=str).fillna(""), questionnaire)
+    df = df.map(lambda v: cc.convert(v) if not str(v).isascii() else v)
+    df.columns = [cc.convert(c) for c in df.columns]
+    big5 = df.to_csv(index=False).replace("爲", "為").encode("big5hkscs")  # 爲: in no Big5 table
+    (tmp_path / "big5.csv").write_bytes(big5)
+    (tmp_path / "utf8.csv").write_bytes(big5.decode("big5hkscs").encode("utf-8"))
+    got = ingest_file(tmp_path / "big5.csv", questionnaire)
+    twin = ingest_file(tmp_path / "utf8.csv", questionnaire)
+    assert "文件编码：BIG5" in got.notes
+    pd.testing.assert_frame_equal(got.frame.drop(columns="_file"), twin.frame.drop(columns="_file"))
+    pd.testing.assert_frame_equal(answers(got.frame, questionnaire, text=False),
+                                  answers(ingest_file(files["wjx_text_xlsx"], questionnaire).frame,
+                                          questionnaire, text=False))

@@ -174,7 +174,7 @@ def test_small_units_show_nothing_but_their_counts(hostile):
     assert comp.loc[comp["unit"].isin(["西城街道", "南苑街道"]), "count"].isna().all()
     book = pd.read_excel(paths.reports / "示范区基层党组织建设情况调查_调研结果.xlsx", sheet_name=None)
     summary = book["全区汇总"].set_index("街道（乡镇）")
-    assert (summary.loc[["西城街道", "南苑街道"], "群众满意率"] == "样本不足，不予显示").all()
+    assert (summary.loc[["西城街道", "南苑街道"], "总体满意率"] == "样本不足，不予显示").all()
     for unit in ("西城街道", "南苑街道"):
         sheet = book[unit].astype(str)
         assert not sheet.apply(lambda c: c.str.fullmatch(r"0(\.0+)?")).any().any(), (

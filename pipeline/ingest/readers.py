@@ -30,6 +30,7 @@ from pipeline.common.limits import (
     MAX_UNPACKED_BYTES,
     clip,
 )
+from pipeline.common.matching import simplified
 
 HEADER_SEARCH_ROWS = 10  # a header is looked for in the first rows (title rows above it are common)
 DELIMITERS = (",", ";", "\t", "|")
@@ -260,8 +261,28 @@ def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     return Table(frame, notes=notes, row_notes=row_notes)
 
 
+CHINESE_ENCODINGS = ("gb18030", "cp950", "big5hkscs")  # GBK and its superset; Big5 as Windows and HK write it
+
+
+def _plausibility(text: str) -> float:
+    """How much ``text`` reads as Chinese: the share of its Chinese characters (after traditional →
+    simplified) that are among the 3,755 most common (GB 2312 level 1). Text decoded with the wrong
+    encoding is made of rare characters, kana and box-drawing symbols, and scores far lower."""
+    sample = simplified("".join(ch for ch in text[:50_000] if not ch.isascii()))
+    if not sample:
+        return 0.0
+    common = 0
+    for ch in sample:
+        try:
+            common += 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+        except UnicodeEncodeError:
+            pass
+    return common / len(sample)
+
+
 def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Text and the encoding used: BOMs first, then UTF-8, then the likeliest Chinese encoding."""
+    """Text and the encoding used: BOMs first, then UTF-8, then whichever Chinese encoding (GB18030, Big5)
+    decodes the bytes into the most plausible Chinese text."""
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -273,16 +294,16 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    guess = from_bytes(data[:262144], cp_isolation=["gb18030", "big5"]).best()
-    order = [guess.encoding] if guess is not None else []
-    for encoding in [*order, "gb18030", "big5"]:
+    decoded = []
+    for encoding in CHINESE_ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            decoded.append((encoding, data.decode(encoding)))
         except UnicodeDecodeError:
             continue
-    raise SurveyError("无法识别文件编码（已尝试 UTF-8、GB18030、Big5）", file=str(path))
+    if not decoded:
+        raise SurveyError("无法识别文件编码（已尝试 UTF-8、GB18030、Big5）", file=str(path))
+    encoding, text = max(decoded, key=lambda d: _plausibility(d[1]))  # ties: the first (GB18030)
+    return text, "big5" if encoding != "gb18030" else encoding
 
 
 def sniff_delimiter(lines: list[str]) -> str:

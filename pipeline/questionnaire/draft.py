@@ -559,6 +559,7 @@ def _emit(
         "",
         "report:",
         f"  topic: {_y(topic or title)}  # 请确认：报告标题中的主题（“某某街道<主题>调研报告”）",
+        "  rate_name: 总体满意率  # 总体评价题“满意”的比例的叫法；不要用某一类受访者的名称（如“群众”）",
     ]
     return "\n".join(lines) + "\n"
 

@@ -3,6 +3,7 @@ or inconsistent, naming the file and the question id."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -97,24 +98,35 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     try:
         questionnaire = Questionnaire.model_validate(raw)
         questionnaire._source = path.resolve()
-        return questionnaire
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            if err["type"] == "value_error":
-                msg = str(err.get("ctx", {}).get("error", err["msg"]))
-                lines.append(msg)
-            elif err["type"] == "missing" and len(loc) == 1 and loc[0] in _TOP_LEVEL:
-                lines.append(f"缺少{_TOP_LEVEL[loc[0]]}")
-            elif err["type"] == "too_short" and loc == ("dimensions",):
-                lines.append("至少需要一个量表维度（dimensions）：报告比较的就是各维度的得分")
-            elif (
-                err["type"] == "too_short" and len(loc) == 3 and loc[0] == "dimensions" and loc[2] == "items"
-            ):
-                lines.append(
-                    f"维度“{raw['dimensions'][loc[1]].get('id', loc[1] + 1)}”至少需要两道题（items）"
-                )
-            else:
-                lines.append(f"{_locate(raw, loc)}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
-        raise SurveyError("问卷定义有误：" + "；".join(lines), file=str(path)) from None
+        raise _invalid(exc, raw, path) from None
+    for advice in questionnaire.advice():
+        warnings.warn(f"{path.name}：{advice}", QuestionnaireWarning, stacklevel=2)
+    return questionnaire
+
+
+class QuestionnaireWarning(UserWarning):
+    """A questionnaire that loads but may mislead a reader (shown by the CLI as a Chinese 提示)."""
+
+
+def _invalid(exc: ValidationError, raw: dict, path: Path) -> SurveyError:
+    """A validation error as one Chinese message naming the file and the item ids."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "value_error":
+            msg = str(err.get("ctx", {}).get("error", err["msg"]))
+            lines.append(msg)
+        elif err["type"] == "missing" and len(loc) == 1 and loc[0] in _TOP_LEVEL:
+            lines.append(f"缺少{_TOP_LEVEL[loc[0]]}")
+        elif err["type"] == "too_short" and loc == ("dimensions",):
+            lines.append("至少需要一个量表维度（dimensions）：报告比较的就是各维度的得分")
+        elif (
+            err["type"] == "too_short" and len(loc) == 3 and loc[0] == "dimensions" and loc[2] == "items"
+        ):
+            lines.append(
+                f"维度“{raw['dimensions'][loc[1]].get('id', loc[1] + 1)}”至少需要两道题（items）"
+            )
+        else:
+            lines.append(f"{_locate(raw, loc)}：{_PYDANTIC_MESSAGES.get(err['type'], err['msg'])}")
+    return SurveyError("问卷定义有误：" + "；".join(lines), file=str(path))

@@ -107,7 +107,7 @@ class ReportWords(_Model):
     unit_kinds: dict[str, str] = Field(default_factory=lambda: {"街道": "街道", "镇": "乡镇", "乡": "乡镇"})
     community_label: str = "社区（村）"
     respondents: str = "受访者"
-    rate_name: str = "满意率"
+    rate_name: str = "总体满意率"  # never a subgroup's name: "群众满意率" reads as the rate among 群众
     overall_label: str | None = None  # how sentences name the overall question; default: its short name
     satisfied: list[str] | None = None  # options of the overall question that count as satisfied
     unfavourable: dict[str, list[str]] = Field(
@@ -282,6 +282,19 @@ class Questionnaire(_Model):
             return [q.options.index(o) + 1 for o in self.report.satisfied]
         k = len(q.options)
         return list(range(k - k // 2 + 1, k + 1))
+
+    def advice(self) -> list[str]:
+        """What loads but may mislead a reader: one Chinese sentence each (the CLI shows them as 提示)."""
+        out = []
+        rate = self.report.rate_name
+        for p in self.profile:
+            groups = p.options if p.type == "single" and p.role != "unit" else []
+            named = [o for o in groups if len(o) >= 2 and o in rate]
+            if named:
+                out.append(f"满意率的叫法“{rate}”含有“{p.short}”题的选项“{named[0]}”，读者会以为这是"
+                           f"“{named[0]}”这类{self.report.respondents}的满意率；"
+                           "建议在问卷定义的 report.rate_name 中改为“总体满意率”之类的叫法")
+        return out
 
     def unit_kind(self, name: str) -> str:
         """The kind of a unit (街道, 乡镇 …) from the end of its name, per ``report.unit_kinds``."""
