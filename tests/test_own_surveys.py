@@ -21,7 +21,7 @@ from export_formats import paper
 
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, PROJECT_ROOT
 from pipeline.demo import demo_spec, generate_responses, plain_spec
-from pipeline.questionnaire import load_questionnaire
+from pipeline.questionnaire import ReportWords, load_questionnaire
 from pipeline.run.stages import SurveyPaths, run_survey
 
 HERE = Path(__file__).parent / "questionnaires"
@@ -76,7 +76,8 @@ def _distinct_words(q) -> set[str]:
         out.update(p.options)
     if w["overall"]:
         out |= {w["overall"]["label"], w["rate_name"]}
-    return {x for x in out if len(x) >= 3}
+    defaults = set(ReportWords().model_dump(include={"rate_name", "unit_label", "area"}).values())
+    return {x for x in out if len(x) >= 3} - defaults  # a default word belongs to no questionnaire
 
 
 def test_satisfaction_share_is_the_share_of_the_configured_labels(survey):
@@ -93,7 +94,8 @@ def _check_satisfaction_share(q, paths, pages, name):
         assert units.get("satisfaction_rate") is None
         overview = pages["全区总体情况"]
         text = re.sub(r"<[^>]+>", "", overview)
-        assert "本次问卷没有总体评价题，不计算满意率" in text and not re.search(r"满意率(?:为|（)", text)
+        assert f"本次问卷没有总体评价题，不计算{q.report.rate_name}" in text
+        assert not re.search(r"满意率(?:为|（)", text)
         return
     kept = pd.read_parquet(paths.interim / "responses.parquet")
     labels = q.report.satisfied or q.likert_scales[q.overall.scale][-(len(q.overall.options) // 2):]
