@@ -20,10 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check pipeline tests benchmarks notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check pipeline tests benchmarks notebooks
+	$(BIN)/lint-imports
 
 clean-generated:
 	rm -rf data/interim/* data/processed/* reports/*

@@ -11,16 +11,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from pipeline.common.errors import SurveyError, is_write_problem, write_message
-from pipeline.common.names import OVERVIEW_NAME, output_path
-from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, DEMOS, PROJECT_ROOT
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-EXIT_REPORTS_FAILED = 3
 EXIT_LOCKED = 4
 EXIT_INTERRUPTED = 130
 EXIT_PIPE = 141
@@ -107,6 +104,8 @@ def _rendering(p: argparse.ArgumentParser) -> None:
         default=None,
         help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）",
     )
+    p.add_argument("--pdf", choices=["auto", "yes", "no"], default=None,
+                   help="是否同时打印 A4 PDF：auto（默认，本机有 Chromium 时打印）、yes、no")
 
 
 def _previous(p: argparse.ArgumentParser) -> None:
@@ -173,96 +172,6 @@ def _scheduler(args: argparse.Namespace) -> str | None:
     if args.executor == "dask" and not args.scheduler:
         raise SurveyError("使用 --executor dask 时需要用 --scheduler 指定 Dask 调度器地址（如 tcp://10.0.0.5:8786）")
     return args.scheduler
-
-
-def _print_results(results, reports: Path) -> int:
-    failed = [r for r in results if not r.ok]
-    skipped = [r for r in results if r.skipped]
-    rendered = len(results) - len(failed) - len(skipped)
-    if rendered == 0 and not failed:
-        print(f"输入未变化，没有需要重新生成的报告（共 {len(skipped)} 份，均为最新）")
-    else:
-        print(f"报告：新生成 {rendered} 份，未变化跳过 {len(skipped)} 份，失败 {len(failed)} 份")
-    for r in failed:
-        print(f"  生成失败：{r.name}：{r.error}", file=sys.stderr)
-    print(f"目录页：{(reports / 'index.html').resolve()}")
-    return EXIT_REPORTS_FAILED if failed else 0
-
-
-def _screenshots(paths, unit: str | None) -> int:
-    from pipeline.report import browser
-
-    if browser.find_chromium() is None:
-        raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
-    manifest, _ = _reports(paths)
-    unit = unit or manifest["units"][0]
-    out = paths.reports / "screenshots"
-    for page in ("index", OVERVIEW_NAME, unit):
-        html = output_path(paths.reports, page, ".html")
-        for label, width, height in (("电脑", 1280, 3200), ("手机", 390, 5000)):
-            png = browser.screenshot(html, output_path(out, f"{page}_{label}", ".png"), width, height)
-            print(f"截图：{png}")
-    if not browser.has_cjk_font():
-        print("提示：本机没有中文字体，截图中网页正文的汉字会显示为方框（图表自带字体不受影响）；"
-              "可安装 fonts-noto-cjk。", file=sys.stderr)
-    return 0
-
-
-def _demo_previous_wave(questionnaire, questionnaire_path: Path, paths, args) -> list[str] | None:
-    """The demo's earlier wave, cleaned and analysed (no reports), for the current one to compare with."""
-    from pipeline.demo import PREVIOUS_WAVE, previous_wave_spec, write_demo_export
-    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
-
-    spec = previous_wave_spec(questionnaire)
-    if spec is None:
-        return None
-    earlier = SurveyPaths(f"{paths.survey}_{PREVIOUS_WAVE}", paths.root)
-    export = paths.root / "data" / "raw" / f"{earlier.survey}_wjx_按文本.xlsx"
-    if not export.exists():
-        seeded = spec if args.seed is None else replace(spec, seed=args.seed + 1)
-        write_demo_export(questionnaire, export, seeded)
-        print(f"已生成示范数据（往次调查）：{export}")
-    if args.force or not (earlier.processed / "manifest.json").exists():
-        with earlier.lock():
-            stage_clean([export], questionnaire, earlier)
-            stage_analyze(questionnaire, earlier, questionnaire_path)
-    return [earlier.survey]
-
-
-def _reports(paths) -> tuple[dict, list[tuple[str, Path]]]:
-    """The manifest and every report page (units and the overview) that exists."""
-    import json
-
-    manifest_path = paths.processed / "manifest.json"
-    if not (paths.reports / "index.html").exists() or not manifest_path.exists():
-        raise SurveyError(f"找不到报告 {paths.reports / 'index.html'}，请先运行 survey run 或 survey demo")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    names = (OVERVIEW_NAME, *manifest["units"])
-    pages = [(name, output_path(paths.reports, name, ".html")) for name in names]
-    return manifest, [(name, html) for name, html in pages if html.exists()]
-
-
-def _pdf(paths) -> int:
-    from pipeline.report import browser
-
-    if browser.find_chromium() is None:
-        raise SurveyError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
-    _, pages = _reports(paths)
-    for name, html in pages:
-        pdf = browser.print_pdf(html, output_path(paths.reports / "pdf", name, ".pdf"))
-        print(f"PDF：{pdf}")
-    return 0
-
-
-def _word(paths) -> int:
-    from pipeline.report.word import district_document, unit_document
-
-    manifest, _ = _reports(paths)
-    out = paths.reports / "word"
-    print(f"Word：{district_document(paths.processed, output_path(out, OVERVIEW_NAME, '.docx'))}")
-    for unit in manifest["units"]:
-        print(f"Word：{unit_document(paths.processed, unit, output_path(out, unit, '.docx'))}")
-    return 0
 
 
 def _internal_error_log() -> Path:
@@ -333,144 +242,41 @@ def _internal(exc: BaseException) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pipeline.questionnaire import load_questionnaire
-    from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_clean, stage_report
+    """Each command to its implementation (``pipeline.run.commands``, ``pipeline.demo.survey``)."""
+    from pipeline.run import commands
 
     if args.command == "demo":
-        from pipeline.demo import demo_spec, write_demo_export
+        from pipeline.demo.survey import run_demo
 
-        code = 0
-        for questionnaire_path, survey, export_name in DEMOS:
-            paths = SurveyPaths(survey, args.root)
-            questionnaire = load_questionnaire(questionnaire_path)
-            spec = demo_spec(questionnaire)
-            export = paths.root / "data" / "raw" / export_name
-            if not export.exists():  # raw data is immutable: generate once
-                write_demo_export(
-                    questionnaire, export, spec if args.seed is None else replace(spec, seed=args.seed)
-                )
-                print(f"已生成示范数据：{export}")
-            previous = _demo_previous_wave(questionnaire, questionnaire_path, paths, args)
-            print(f"示范调查“{questionnaire.title}”（{questionnaire_path.name}）：")
-            counts, results = run_survey([export], questionnaire_path, paths, args.workers, force=args.force,
-                                         scheduler=_scheduler(args), previous=previous)
-            _print_counts(counts)
-            code = max(code, _print_results(results, paths.reports))
-            if code == 0:
-                _word(paths)
-        return code
-
+        return run_demo(args.root, args.seed, args.workers, args.force, _scheduler(args), args.pdf)
     if args.command == "init":
-        return _init(args)
+        return commands.init(Path(args.input), args.output, args.force)
+    from pipeline.questionnaire import load_questionnaire
+    from pipeline.run.stages import SurveyPaths, run_survey
+
     paths = SurveyPaths(args.survey, args.root)
+    if args.command == "screenshots":
+        return commands.screenshots(paths, args.unit)
+    if args.command == "pdf":
+        return commands.pdf(paths)
+    if args.command == "word":
+        return commands.word(paths)
+    if args.command == "report":
+        return commands.report(paths, args.workers, args.force, _scheduler(args), args.pdf)
     questionnaire = load_questionnaire(args.questionnaire)
     if args.command == "ingest":
-        return _ingest(args, questionnaire)
-    if args.command == "screenshots":
-        return _screenshots(paths, args.unit)
-    if args.command == "pdf":
-        return _pdf(paths)
-    if args.command == "word":
-        return _word(paths)
-    if args.command == "run":
-        counts, results = run_survey(
-            args.input,
-            args.questionnaire,
-            paths,
-            args.workers,
-            args.population,
-            args.weight_by,
-            force=args.force,
-            scheduler=_scheduler(args),
-            mapping=args.mapping,
-            date_order=args.date_order,
-            previous=args.previous,
-        )
-        _print_counts(counts)
-        return _print_results(results, paths.reports)
-    with paths.lock():
-        if args.command == "clean":
-            counts = stage_clean(args.input, questionnaire, paths, args.mapping, args.date_order)
-            print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
-                  f"清洗记录：{paths.interim / 'audit.xlsx'}")
-            return 0
-        if args.command == "analyze":
-            manifest = stage_analyze(
-                questionnaire, paths, args.questionnaire, args.population, args.weight_by,
-                previous=args.previous,
-            )
-            print(f"分析完成：{len(manifest['units'])} 个单位，结果在 {paths.processed}")
-            return 0
-        scheduler = _scheduler(args)
-        if not (paths.processed / "manifest.json").exists():
-            raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
-        results = stage_report(paths, args.workers, args.force, scheduler)
-    return _print_results(results, paths.reports)
-
-
-def _init(args: argparse.Namespace) -> int:
-    """Draft a questionnaire from an export, check that it loads, and say what to check."""
-    from pipeline.common.atomic import write_text
-    from pipeline.common.names import safe_name
-    from pipeline.questionnaire import load_questionnaire
-    from pipeline.questionnaire.draft import draft_questionnaire
-
-    source = Path(args.input)
-    target = args.output or PROJECT_ROOT / "questionnaires" / f"{safe_name(source.stem, '文件名')}.yaml"
-    if target.exists() and not args.force:
-        raise SurveyError(f"{target} 已存在；换一个 --output，或加 --force 覆盖")
-    text, summary = draft_questionnaire(source)
-    write_text(target, text)
-    load_questionnaire(target)  # the draft must load as written
-    roles = {"unit": "单位题", "community": "社区（村）题", "overall": "总体评价题", "open": "意见建议题"}
-    print(f"已起草问卷定义：{target}")
-    print(
-        f"  {summary['questions']} 道题，{summary['dimensions']} 个量表维度"
-        f"（量表：{'、'.join(summary['scales']) or '无'}），"
-        f"{summary['reverse']} 道疑似反向题"
-    )
-    for role, text_ in summary["roles"].items():
-        print(f"  {roles[role]}：{text_}")
-    missing = [name for role, name in roles.items() if role not in summary["roles"]]
-    if missing:
-        print(f"  没有找到：{'、'.join(missing)}（报告会说明没有这些题）")
-    print("请打开文件核对标有“请确认”的地方，然后运行：")
-    print(f"  survey run -q {target} -i {source} -s 调查名称")
-    return 0
-
-
-def _ingest(args: argparse.Namespace, questionnaire) -> int:
-    """Per question, which columns of each export it was matched to; then the answers are checked."""
-    from pipeline.ingest import expand_inputs, header_report, ingest_file, read_mapping
-    from pipeline.ingest.formats import export_header
-
-    overrides = read_mapping(args.mapping)
-    for path in expand_inputs(args.input):
-        rows, unmapped, info = header_report(path, questionnaire, overrides)
-        found = sum(bool(cols) for _, cols in rows)
-        print(f"{path}：格式 {info.format}，{found}/{len(rows)} 道题在表头中找到")
-        for note in info.notes:
-            print(f"  说明：{note}")
-        for q, cols in rows:
-            mark = "✓" if cols else "✗"
-            print(
-                f"  {mark} {export_header(q)}（{q.id}）"
-                + (f" ← {'、'.join(f'“{c}”' for c in cols)}" if cols else "：未找到")
-            )
-        if unmapped:
-            print(f"  未使用的列：{'、'.join(unmapped)}")
-        ing = ingest_file(
-            path, questionnaire, overrides, args.date_order
-        )  # answers: a clear error where one is wrong
-        print(f"  答案检查通过：{len(ing.frame)} 行")
-    return 0
-
-
-def _print_counts(counts: dict | None) -> None:
-    if counts is None:
-        print("输入文件和问卷定义未变化，跳过清洗和分析")
-    else:
-        print(f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份")
+        return commands.check_inputs(args.input, questionnaire, args.mapping, args.date_order)
+    if args.command == "clean":
+        return commands.clean(paths, args.input, questionnaire, args.mapping, args.date_order)
+    if args.command == "analyze":
+        return commands.analyze(paths, questionnaire, args.questionnaire, args.population, args.weight_by,
+                                args.previous)
+    counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population,
+                                 args.weight_by, force=args.force, scheduler=_scheduler(args),
+                                 mapping=args.mapping, date_order=args.date_order, previous=args.previous,
+                                 pdf=args.pdf)
+    commands.print_counts(counts)
+    return commands.print_results(results, paths.reports)
 
 
 if __name__ == "__main__":

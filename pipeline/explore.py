@@ -17,7 +17,6 @@ questionnaire; dimensions by their id.
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,7 @@ class Result:
         import seaborn as sns
         from matplotlib.figure import Figure
 
-        from pipeline.report.plots import _theme
+        from pipeline.report.figures import theme as _theme
 
         _theme()
         if self._plot is None:
@@ -260,21 +259,16 @@ def _suppressed_note(small: pd.Series) -> str:
 
 
 def open_survey(name: str, root: str | Path | None = None, questionnaire: str | Path | None = None) -> Survey:
-    """A survey analysed by this pipeline (``survey run``), by its name; its questionnaire is found from the
-    run's manifest (``questionnaires/<file>`` under ``root`` or the project) unless given."""
+    """A survey analysed by this pipeline (``survey run``), by its name, from any working directory: its
+    cleaned responses and the questionnaire the analysis used (the copy stored with its results), or
+    ``questionnaire`` when given."""
+    from pipeline.analyze.manifest import read_manifest
+    from pipeline.common.tables import read_table
+
     root = Path(root) if root else PROJECT_ROOT
-    manifest_path = processed_dir(name, root) / "manifest.json"
-    responses = interim_dir(name, root) / "responses.parquet"
-    if not manifest_path.exists() or not responses.exists():
-        raise SurveyError(f"找不到调查“{name}”的分析结果（{manifest_path}），请先运行 survey run")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if questionnaire is None:
-        candidates = [root / "questionnaires" / manifest["questionnaire"],
-                      PROJECT_ROOT / "questionnaires" / manifest["questionnaire"]]
-        questionnaire = next((c for c in candidates if c.exists()), None)
-        if questionnaire is None:
-            raise SurveyError(f"找不到问卷定义 {manifest['questionnaire']}，请用 questionnaire= 指定")
-    path = Path(questionnaire)
-    if hashlib.sha256(path.read_bytes()).hexdigest() != manifest.get("questionnaire_sha256"):
+    processed = processed_dir(name, root)
+    manifest = read_manifest(processed)
+    path = Path(questionnaire) if questionnaire else processed / "questionnaire.yaml"
+    if questionnaire and hashlib.sha256(path.read_bytes()).hexdigest() != manifest.questionnaire_sha256:
         warnings.warn(f"问卷定义 {path.name} 与分析时使用的版本不同", stacklevel=2)
-    return Survey(name, load_questionnaire(path), pd.read_parquet(responses))
+    return Survey(name, load_questionnaire(path), read_table(interim_dir(name, root), "responses"))

@@ -30,6 +30,7 @@ HOSTILE_ANSWER = "<b>减负</b>"
 def _quiet_env(tmp_path_factory):
     os.environ.setdefault("MPLCONFIGDIR", str(tmp_path_factory.mktemp("mpl")))
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    os.environ.setdefault("SURVEY_PDF", "no")  # runs print PDFs only where a test asks for them
 
 
 @pytest.fixture(scope="session")

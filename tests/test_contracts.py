@@ -14,15 +14,28 @@ from pipeline.findings.model import DistrictFindings, UnitFindings, read_finding
 
 def check_tables(paths) -> list[str]:
     """Every parquet table in processed/ (and the audit) has a contract and meets it; their names."""
-    stored = sorted(paths.processed.glob("*.parquet")) + [paths.interim / "audit.parquet"]
+    stored = sorted(paths.processed.glob("*.parquet")) + [paths.interim / "audit.parquet",
+                                                           paths.interim / "responses.parquet"]
     for path in stored:
         assert path.stem in CONTRACTS, f"{path.name} is stored without a declared contract"
         table = pd.read_parquet(path)
-        contract = CONTRACTS[path.stem].columns
-        required = {c for c, col in contract.items() if col.required}
-        assert required <= set(table.columns) <= set(contract), path.name
+        schema = CONTRACTS[path.stem].to_schema()
+        required = {c for c, col in schema.columns.items() if col.required}
+        assert required <= set(table.columns), path.name
+        assert not schema.strict or set(table.columns) <= set(schema.columns), path.name
         conform(path.stem, table)
     return [p.stem for p in stored]
+
+
+def check_documents(paths) -> int:
+    """Every report's document parses into the document model and dumps back to the same JSON."""
+    from pipeline.report.document import Document
+
+    files = sorted((paths.processed / "documents").glob("*.json"))
+    for path in files:
+        parsed = Document.model_validate_json(path.read_text(encoding="utf-8"))
+        assert json.loads(parsed.model_dump_json()) == json.loads(path.read_text(encoding="utf-8")), path.name
+    return len(files)
 
 
 def check_findings(paths) -> int:
@@ -38,8 +51,10 @@ def check_findings(paths) -> int:
 
 def test_shipped_survey_tables_and_findings_keep_their_contracts(e2e):
     names = check_tables(e2e["paths"])
-    assert {"units", "district", "unit_dimensions", "unit_items", "audit", "problem_ledger"} <= set(names)
+    assert {"units", "district", "unit_dimensions", "unit_items", "audit", "problem_ledger",
+            "responses"} <= set(names)
     assert check_findings(e2e["paths"]) == 4  # three units and the district
+    assert check_documents(e2e["paths"]) == 4  # three reports and the overview
 
 
 def test_a_table_that_breaks_its_contract_is_named_without_its_values(e2e):

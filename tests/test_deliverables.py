@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from conftest import dump_dom
 
+from pipeline.common.formatting import EXCEL_FORMATS
 from pipeline.report import browser
 
 needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
@@ -38,9 +39,9 @@ def test_word_report_converts_with_its_four_sections_and_tables_within_margins(e
     from docx import Document
     from docx.shared import Mm
 
-    from pipeline.report.word import TEXT_WIDTH_MM, unit_document
+    from pipeline.report.word import TEXT_WIDTH_MM
 
-    docx = unit_document(e2e["paths"].processed, "石桥乡", tmp_path / "石桥乡.docx")
+    docx = e2e["paths"].reports / "word" / "石桥乡.docx"  # written by survey run
     doc = Document(str(docx))
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
@@ -52,11 +53,23 @@ def test_word_report_converts_with_its_four_sections_and_tables_within_margins(e
     pdf = tmp_path / "石桥乡.pdf"
     assert pdf.exists(), out.stderr
     pages, text, sizes = _pdf_text(pdf)
-    assert _a4(sizes) and 2 <= pages <= 12
+    assert _a4(sizes) and 2 <= pages <= 16
     compact = text.replace("\n", "").replace(" ", "")
     for heading in ("一、基本情况", "二、存在的问题", "三、原因分析", "四、对策建议"):
         assert heading in compact
     assert "石桥乡" in compact and "信息化建设" in compact
+
+
+@needs_office
+def test_the_word_overview_has_the_unit_table_and_a_figure(e2e):
+    from docx import Document
+
+    doc = Document(str(e2e["paths"].reports / "word" / "全区总体情况.docx"))
+    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    assert any(h[:4] == ["街道（乡镇）", "类型", "回收问卷", "有效问卷"] for h in headers)
+    units = next(t for t, h in zip(doc.tables, headers, strict=True) if h[0] == "街道（乡镇）")
+    assert {r.cells[0].text for r in units.rows[1:]} >= {"石桥乡", "新华街道", "西城街道", "合计"}
+    assert len(doc.inline_shapes) >= 1  # the heatmap (and the ranking)
 
 
 @needs_chromium
@@ -89,6 +102,14 @@ for (const el of document.querySelectorAll('p,li,td,th,a,h1,h2,summary')) {
   const size = parseFloat(getComputedStyle(el).fontSize);
   if (size < 11) out.small.push(el.tagName + ':' + size);
 }
+out.labels = [];
+for (const img of document.images) {
+  if (img.offsetParent === null || !img.naturalWidth) continue;
+  const drawn = parseFloat(window.innerWidth <= 600 ? img.dataset.phoneLabelPx : img.dataset.labelPx);
+  const css = drawn * img.getBoundingClientRect().width / img.naturalWidth;
+  out.labels.push(Math.round(css * 10) / 10);
+  if (css < 11) out.small.push('img:' + img.alt + ':' + css.toFixed(1));
+}
 const pre = document.createElement('pre'); pre.id = 'measured'; pre.textContent = JSON.stringify(out);
 document.body.appendChild(pre);
 </script>
@@ -98,7 +119,8 @@ document.body.appendChild(pre);
 @needs_chromium
 @pytest.mark.parametrize("width", [1280, 390])
 def test_pages_fit_the_screen(e2e, tmp_path, width):
-    """At desktop and phone width: no table cell beyond its container or the screen; no text under 11 px."""
+    """At desktop and phone width: no table cell beyond its container or the screen; no text under 11 px —
+    the plots' labels included (their smallest text, as drawn, scaled to the width the image is shown at)."""
     reports = e2e["paths"].reports
     pages = [reports / "index.html", next(reports.glob("全区*.html")), next(reports.glob("石桥乡*.html"))]
     for page in pages:
@@ -109,6 +131,8 @@ def test_pages_fit_the_screen(e2e, tmp_path, width):
         measured = json.loads(dom.split('<pre id="measured">')[1].split("</pre>")[0].replace("&quot;", '"'))
         assert measured["overflow"] == [], (page.name, width, measured["overflow"][:5])
         assert measured["small"] == [], (page.name, width, measured["small"][:5])
+        if page.name != "index.html":
+            assert measured["labels"], page.name  # the plots were measured
 
 
 def test_ledger_is_a_working_rectification_sheet(e2e):
@@ -129,7 +153,7 @@ def test_ledger_is_a_working_rectification_sheet(e2e):
     p = header.index("FDR校正p值") + 1
     rows = list(ws.iter_rows(min_row=2))
     assert rows and all(isinstance(r[gap - 1].value, float) for r in rows)
-    assert all(r[gap - 1].number_format == "0.00" for r in rows)
+    assert all(r[gap - 1].number_format == EXCEL_FORMATS["signed"] for r in rows)  # "+0.12" as in the reports
     assert all(r[p - 1].number_format == '[<0.001]"<0.001";0.000' for r in rows)
     assert all(r[status - 1].value == "未开始" for r in rows)
     measures = header.index("整改措施") + 1

@@ -350,7 +350,7 @@ def test_the_overview_says_which_units_are_left_out():
 # ---- the ingest cache keeps no personal data -----------------------------------------------------------
 
 def _every_value_as_text(path: Path) -> pd.Series:
-    from pipeline.clean.privacy import as_number_text
+    from pipeline.common.privacy import as_number_text
 
     df = pd.read_parquet(path)
     parts = [as_number_text(df[c]) if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(
@@ -361,7 +361,7 @@ def _every_value_as_text(path: Path) -> pd.Series:
 def test_no_phone_number_is_kept_anywhere_the_clean_stage_writes(tmp_path):
     import yaml
 
-    from pipeline.clean.privacy import holds_personal_data
+    from pipeline.common.privacy import holds_personal_data
 
     raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
     raw["places"] = str((DEFAULT_QUESTIONNAIRE.parent / raw["places"]).resolve())

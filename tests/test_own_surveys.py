@@ -71,11 +71,11 @@ def survey(request, tmp_path_factory):
 def _distinct_words(q) -> set[str]:
     """Words that belong to one questionnaire: its topic, dimensions, units, options, labels."""
     w = q.words()
-    out = {w["topic"], w["unit_label"], *q.dimension_names().values(), *q.unit_question.options}
+    out = {w.topic, w.unit_label, *q.dimension_names().values(), *q.unit_question.options}
     for p in q.profile:
         out.update(p.options)
-    if w["overall"]:
-        out |= {w["overall"]["label"], w["rate_name"]}
+    if w.overall:
+        out |= {w.overall.label, w.rate_name}
     defaults = set(ReportWords().model_dump(include={"rate_name", "unit_label", "area"}).values())
     return {x for x in out if len(x) >= 3} - defaults  # a default word belongs to no questionnaire
 
@@ -104,7 +104,7 @@ def _check_satisfaction_share(q, paths, pages, name):
     by_unit = chosen.groupby(kept.loc[answered.index, q.unit_question.id].astype(str)).mean()
     for unit, share in by_unit.items():
         assert units.loc[unit, "satisfaction_rate"] == pytest.approx(share)
-        assert f"{q.words()['rate_name']}为{share * 100:.1f}%" in pages[unit]
+        assert f"{q.words().rate_name}为{share * 100:.1f}%" in pages[unit]
     if name == "jianfu":  # 3 levels: only 满意 counts, never "the top two codes"
         assert labels == ["满意"] and chosen.mean() < 0.6
 
@@ -162,7 +162,14 @@ def test_what_was_not_asked_is_said_not_guessed(survey):
 
 def test_tables_and_findings_keep_their_contracts(survey):
     """The same contracts hold whatever the questionnaire (see test_contracts for the shipped one)."""
-    from test_contracts import check_findings, check_tables
+    from test_contracts import check_documents, check_findings, check_tables
 
     assert "unit_dimensions" in check_tables(survey["paths"])
-    assert check_findings(survey["paths"]) >= 2
+    assert check_findings(survey["paths"]) >= 2 and check_documents(survey["paths"]) >= 2
+
+
+def test_html_word_and_excel_say_the_same_numbers(survey):
+    from test_document import check_same_numbers
+
+    units = [u for u in survey["q"].unit_question.options if u in survey["pages"]]
+    check_same_numbers(survey["paths"], units)

@@ -4,7 +4,7 @@ ordinary numbers are not, and the schema's check agrees with the masking by cons
 import pandas as pd
 import pytest
 
-from pipeline.clean.privacy import (
+from pipeline.common.privacy import (
     EMAIL,
     ID_NUMBER,
     IP,

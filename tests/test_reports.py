@@ -11,7 +11,6 @@ from conftest import HOSTILE_SCRIPT, dump_dom, reports_html
 
 from pipeline.common.names import OVERVIEW_NAME
 from pipeline.report import browser
-from pipeline.report.views import UnitReport, section
 from pipeline.report.workbook import workbook_name
 
 needs_chromium = pytest.mark.skipif(browser.find_chromium() is None, reason="Chromium is not installed")
@@ -26,17 +25,17 @@ def test_hostile_answers_are_escaped_in_the_html(e2e):
 
 
 def test_section_escapes_everything_it_shows():
-    from pipeline.findings.model import Suggestions, Theme, UnitFindings
+    from pipeline.report import html as rh
+    from pipeline.report.document import Column, Document, Paragraph, Quotes, Section, Table
 
-    suggestions = Suggestions(
-        text=["<i>x</i>"],
-        count=1,
-        themes=[Theme(theme="<u>t</u>", count=5, problems=[], quotes=["<script>alert(1)</script>"])],
-    )
-    findings = UnitFindings.model_construct(suggestions=suggestions)
-    html = section(UnitReport("u", findings, *(pd.DataFrame(),) * 6, manifest={}), "suggestions").data
-    assert "<script>" not in html and "<i>" not in html and "<u>" not in html
+    blocks = [Paragraph(text="<i>x</i>"), Quotes(title="<u>t</u>", quotes=["<script>alert(1)</script>"]),
+              Table(key="t", title="<b>表</b>", columns=[Column(name="<th>")], rows=[["<td onclick=x>"]])]
+    doc = Document(kind="unit", name="u", title="<h1>", subtitle="s",
+                   sections=[Section(key="suggestions", title="四、对策建议", blocks=blocks)])
+    html = rh.section(doc, "suggestions").data + rh.header(doc).data
+    assert "<script>" not in html and "<i>" not in html and "<u>" not in html and "<td onclick" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;u&gt;t&lt;/u&gt;" in html
+    assert "&lt;h1&gt;" in html and "&lt;b&gt;表&lt;/b&gt;" in html
 
 
 @needs_chromium
@@ -52,21 +51,30 @@ def test_no_script_runs_in_a_real_browser(e2e, tmp_path):
         assert "<img src=" not in dom, name
 
 
+def _row(html: str, name: str) -> dict[str, str]:
+    """The index's row of a report, by column header."""
+    import re
+
+    wide = html.split('<div class="wide-only">')[1].split("</table>")[0]  # the full table (a phone: fewer)
+    header = re.findall(r"<th>(.*?)</th>", wide)
+    cells = re.findall(r"<td>(.*?)</td>", re.search(rf">{name}</a></td>(.*?)</tr>", wide, re.S).group(1))
+    return dict(zip(header[1:], cells, strict=True))
+
+
 def test_index_lists_counts_problems_and_the_workbook(e2e):
     index = reports_html(e2e["paths"])["index"]
     units = pd.read_parquet(e2e["paths"].processed / "units.parquet").set_index("unit")
     u = units.loc["石桥乡"]
-    assert (
-        f"<td>{int(u['received'])}</td><td>{int(u['valid'])}</td><td>{u['satisfaction_mean']:.2f}</td>"
-        in index
-    )
-    assert f"<td>{u['satisfaction_rate']:.1%}</td><td>1</td></tr>" in index  # one dimension significantly low
+    row = _row(index, "石桥乡")
+    assert row["回收问卷"] == str(int(u["received"])) and row["有效问卷"] == str(int(u["valid"]))
+    assert row["基层党组织建设工作总体评价（1–5分）"] == f"{u['satisfaction_mean']:.2f}"
+    assert row["总体满意率"] == f"{u['satisfaction_rate']:.1%}" and row["显著偏低维度数"] == "1"
     assert "数据截至" in index and "small_wjx.xlsx" in index
-    assert workbook_name({"title": "示范区基层党组织建设情况调查"}) in index
+    assert workbook_name("示范区基层党组织建设情况调查") in index
 
 
 def test_workbook_has_the_ledger_units_and_audit(e2e):
-    path = e2e["paths"].reports / workbook_name({"title": "示范区基层党组织建设情况调查"})
+    path = e2e["paths"].reports / workbook_name("示范区基层党组织建设情况调查")
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets)[:3] == ["说明", "问题清单", "全区汇总"] and list(sheets)[-1] == "剔除记录"
     assert {"石桥乡", "新华街道", "西城街道"} <= set(sheets)
@@ -119,9 +127,12 @@ def test_screenshot_command(e2e, tmp_path):
 
 
 def test_overview_plots_stay_readable_for_many_units(questionnaire):
+    from types import SimpleNamespace
+
     import numpy as np
 
-    from pipeline.report.views import MAX_PLOTTED_UNITS, DistrictReport, _lowest_units, satisfaction_ranking
+    from pipeline.report.compose.district import MAX_PLOTTED_UNITS, _lowest_units, _ranking
+    from pipeline.report.figures import draw
 
     units = [f"第{i:03d}街道" for i in range(100)]
     rng = np.random.default_rng(1)
@@ -133,29 +144,34 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
         u["satisfaction_rate"] - 0.05,
         u["satisfaction_rate"] + 0.05,
     )
-    report = DistrictReport({}, u, ud, *(pd.DataFrame(),) * 9, manifest={"words": questionnaire.words()})
-    shown, note = _lowest_units(report)
+    a = SimpleNamespace(units=u, unit_dimensions=ud)
+    shown, note = _lowest_units(a)
     lowest = set(ud.groupby("unit")["mean"].mean().nsmallest(MAX_PLOTTED_UNITS).index)
     assert len(shown) == MAX_PLOTTED_UNITS and set(shown) == lowest and "共100个单位" in note
-    png = satisfaction_ranking(report).data
+    manifest = SimpleNamespace(words=questionnaire.words())
+    figure = _ranking(a, manifest)
+    assert len(figure.data) == MAX_PLOTTED_UNITS
+    png = draw(figure).png
     height = int.from_bytes(png[20:24], "big")  # PNG IHDR height
     assert height < 2500
 
 
 def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
-    import json
-
-    from pipeline.analyze.tables import read_analysis
+    from pipeline.analyze.manifest import read_manifest
+    from pipeline.common.names import OVERVIEW_NAME
+    from pipeline.common.tables import read_table
     from pipeline.report import workbook
+    from pipeline.report.document import read_document
 
     monkeypatch.setattr(workbook, "SHEET_PER_UNIT_MAX", 1)
     processed = e2e["paths"].processed
-    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    ledger = pd.read_parquet(processed / "problem_ledger.parquet")
-    audit = pd.read_parquet(e2e["paths"].interim / "audit.parquet")
-    path = workbook.write_workbook(tmp_path / "wb.xlsx", read_analysis(processed), ledger, audit, manifest)
+    manifest = read_manifest(processed)
+    docs = [read_document(processed, u) for u in manifest.units]
+    audit = read_table(e2e["paths"].interim, "audit")
+    path = workbook.write_workbook(tmp_path / "wb.xlsx", read_document(processed, OVERVIEW_NAME), docs, audit,
+                                   manifest)
     sheets = pd.read_excel(path, sheet_name=None)
     assert "石桥乡" not in sheets and "各单位各维度得分" in sheets
     dims = sheets["各单位各维度得分"]
-    assert set(dims["街道（乡镇）"]) == set(manifest["units"]) and len(dims) == 9 * len(manifest["units"])
-    assert set(sheets["各单位受访者构成"]["街道（乡镇）"]) == set(manifest["units"])
+    assert set(dims["街道（乡镇）"]) == set(manifest.units) and len(dims) == 9 * len(manifest.units)
+    assert set(sheets["各单位受访者构成"]["街道（乡镇）"]) == set(manifest.units)

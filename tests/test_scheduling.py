@@ -50,6 +50,8 @@ def _cli(*args, **kw):
 
 
 def test_second_run_does_no_work_and_says_so(run):
+    words = {p.name: p.stat().st_mtime_ns for p in (run["paths"].reports / "word").glob("*.docx")}
+    assert len(words) == 4  # survey run wrote every report's Word file
     proc = _cli(
         "run", "--input", str(run["export"]), "--survey", "s", "--root", str(run["root"]), "--workers", "2"
     )
@@ -58,19 +60,25 @@ def test_second_run_does_no_work_and_says_so(run):
     assert "输入未变化，没有需要重新生成的报告（共 4 份，均为最新）" in proc.stdout
     summary = json.loads((run["paths"].reports / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["rendered"] == 0 and summary["skipped_unchanged"] == 4
+    assert summary["deliverables"]["word"] == {"written": 0, "unchanged": 4, "failed": 0}
+    assert {p.name: p.stat().st_mtime_ns for p in (run["paths"].reports / "word").glob("*.docx")} == words
 
 
 def test_only_the_changed_unit_is_rendered_again(run):
     paths = run["paths"]
-    findings = paths.processed / "findings" / "新华街道.json"
-    original = findings.read_text(encoding="utf-8")
+    document = paths.processed / "documents" / "新华街道.json"
+    original = document.read_text(encoding="utf-8")
     before = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
+    words = {p.name: p.stat().st_mtime_ns for p in (paths.reports / "word").glob("*.docx")}
     try:
         data = json.loads(original)
-        data["basic"]["text"].append("新增的一句话。")
-        findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        data["sections"][0]["blocks"].append({"type": "paragraph", "text": "新增的一句话。"})
+        document.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         results = render_all(paths.processed, paths.reports, workers=2)
-        assert [r.name for r in results if not r.skipped] == ["新华街道"]
+        changed = [(r.name, r.kind) for r in results if not r.skipped]
+        assert changed == [("新华街道", "html"), ("新华街道", "word")]
+        assert {p.name: p.stat().st_mtime_ns for p in (paths.reports / "word").glob("*.docx")
+                if p.name != "新华街道.docx"} == {k: v for k, v in words.items() if k != "新华街道.docx"}
         assert "新增的一句话。" in (paths.reports / "新华街道.html").read_text(encoding="utf-8")
         after = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
         assert (
@@ -80,32 +88,31 @@ def test_only_the_changed_unit_is_rendered_again(run):
         forced = render_all(paths.processed, paths.reports, workers=2, force=True)
         assert not any(r.skipped for r in forced) and all(r.ok for r in forced)
     finally:
-        findings.write_text(original, encoding="utf-8")
+        document.write_text(original, encoding="utf-8")
         render_all(paths.processed, paths.reports, workers=2)
 
 
 def test_one_broken_unit_never_stops_the_others(run):
     paths = run["paths"]
-    findings = paths.processed / "findings" / "石桥乡.json"
-    original = findings.read_text(encoding="utf-8")
+    document = paths.processed / "documents" / "石桥乡.json"
+    original = document.read_text(encoding="utf-8")
     try:
-        findings.write_text("{ this is not json", encoding="utf-8")
+        document.write_text("{ this is not json", encoding="utf-8")
         proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2")
         assert proc.returncode == 3
-        assert "生成失败：石桥乡：FindingsError: 分析结果文件“石桥乡.json”已损坏或格式不对" in proc.stderr
+        assert "生成失败：石桥乡：SurveyError: 报告内容文件“石桥乡.json”已损坏或由旧版本写成" in proc.stderr
         summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
-        bad = next(r for r in summary["reports"] if r["name"] == "石桥乡")
+        bad = next(r for r in summary["reports"] if r["name"] == "石桥乡" and r["kind"] == "html")
         assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
         index = (paths.reports / "index.html").read_text(encoding="utf-8")
         assert (
-            "有1份报告生成失败" in index and '石桥乡 <span class="failed">（生成失败：FindingsError' in index
+            "有1份报告生成失败" in index and '石桥乡 <span class="failed">（生成失败：SurveyError' in index
         )
         assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
-        assert (
-            "[1/1] 石桥乡 失败：FindingsError" in proc.stderr and "完成" not in proc.stderr
-        )  # others unchanged: skipped
+        assert "石桥乡 失败：SurveyError" in proc.stderr and "石桥乡（Word） 失败" in proc.stderr
+        assert "完成" not in proc.stderr  # others unchanged: skipped
     finally:
-        findings.write_text(original, encoding="utf-8")
+        document.write_text(original, encoding="utf-8")
         render_all(paths.processed, paths.reports, workers=2)
 
 
@@ -149,7 +156,8 @@ def test_plain_log_lines_when_not_on_a_terminal(run):
     proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2", "--force")
     assert proc.returncode == 0
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
-    assert len(lines) == 4 and all("完成" in ln for ln in lines) and lines[-1].startswith("[4/4]")
+    assert len(lines) == 8 and all("完成" in ln for ln in lines) and lines[-1].startswith("[8/8]")
+    assert sum("（Word）" in ln for ln in lines) == 4  # each report's page and its Word file
 
 
 def test_renders_on_a_dask_cluster(run):
@@ -158,7 +166,8 @@ def test_renders_on_a_dask_cluster(run):
     paths = run["paths"]
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         results = render_all(paths.processed, paths.reports, force=True, scheduler=cluster.scheduler_address)
-    assert all(r.ok and not r.skipped for r in results) and len(results) == 4
+    assert all(r.ok and not r.skipped for r in results) and {r.kind for r in results} == {"html", "word"}
+    assert len(results) == 8
     summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["executor"].startswith("dask tcp://")
     assert "石桥乡基层党组织建设调研报告" in (paths.reports / "石桥乡.html").read_text(encoding="utf-8")

@@ -11,7 +11,9 @@ from pipeline.questionnaire import Questionnaire
 
 LEDGER_COLUMNS = [
     "unit",
+    "dimension",
     "dimension_name",
+    "item",
     "item_text",
     "mean",
     "rest_mean",
@@ -37,14 +39,12 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
             rows.append(
                 {
                     "unit": r["unit"],
+                    "dimension": r["dimension"],
                     "dimension_name": names[r["dimension"]],
+                    "item": r["item"] if item else None,
                     "item_text": r["item_text"] if item else None,
-                    "mean": round(r["mean"], 3),
-                    "rest_mean": round(r["rest_mean"], 3),
-                    "diff": round(r["diff"], 3),
-                    "p_fdr": float(f"{r['p_fdr']:.3g}"),
-                    "hedges_g": round(r["hedges_g"], 3),
-                    "unfavourable": None if pd.isna(r.get("unfavourable")) else round(r["unfavourable"], 3),
+                    # exact values: every output rounds them once, the same way (``common.formatting``)
+                    **{k: r[k] for k in ("mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable")},
                     "themes": "、".join(themes_for.get(r["dimension"], [])) or "—",
                     "measures": measures.get(r["dimension"], "") if not item else "",
                 }

@@ -24,6 +24,7 @@ from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
 from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST, significantly_low
+from pipeline.common.tables import read_table
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
     chi2_by_unit,
@@ -402,7 +403,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
 
     Returns
     -------
-    Analysis : the stored tables; ``pipeline.analyze.contracts`` declares each one's columns.
+    Analysis : the stored tables; ``pipeline.common.contracts`` declares each one's columns.
     """
     q = questionnaire
     valid = kept[q.unit_question.id].astype("string").value_counts()
@@ -470,5 +471,5 @@ def write_analysis(result: Analysis, out_dir: str | Path) -> Path:
 
 
 def read_analysis(out_dir: str | Path) -> Analysis:
-    out_dir = Path(out_dir)
-    return Analysis(**{name: pd.read_parquet(out_dir / f"{name}.parquet") for name in TABLES})
+    """Every stored table, each checked against its contract."""
+    return Analysis(**{name: read_table(out_dir, name) for name in TABLES})

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import redact_series
 from pipeline.common.atomic import write_parquet, write_with
 from pipeline.common.contracts import conform
 from pipeline.common.excel import excel_writer, stream_frame
+from pipeline.common.privacy import redact_series
 
 KEPT = "保留"
 REJECTED = "剔除"

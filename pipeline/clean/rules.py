@@ -25,8 +25,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import address_part
 from pipeline.common.distinct import factorize, hash_rows
+from pipeline.common.privacy import address_part
 from pipeline.questionnaire import Questionnaire
 
 RULE_NO_UNIT = "未填所在单位"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.clean.privacy import as_number_text, holds_personal_data
 from pipeline.common.contracts import ContractError
+from pipeline.common.privacy import as_number_text, holds_personal_data
 from pipeline.questionnaire import Questionnaire
 
 

@@ -1,7 +1,7 @@
 """The clean stage: quality rules, privacy, reverse-coding; every input row ends kept or rejected.
 
 The rules are in ``pipeline.clean.rules``, the audit in ``pipeline.clean.audit``, the masking in
-``pipeline.clean.privacy``. Here they are applied: the IP column is dropped, personal numbers, e-mail
+``pipeline.common.privacy``. Here they are applied: the IP column is dropped, personal numbers, e-mail
 and IP addresses are masked in every text the stage keeps (answers and the audit's own text), Likert
 items are reverse-coded, and the kept table is checked against its contract before anything is written.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean.audit import REJECTED, build_audit, write_audit
-from pipeline.clean.privacy import mask_answers
 from pipeline.clean.rules import describe_rules, quality_flags
 from pipeline.common.atomic import write_json, write_parquet
+from pipeline.common.privacy import mask_answers
 from pipeline.questionnaire import Questionnaire
 
 PII_COLUMNS = ("ip",)

@@ -1,290 +1,387 @@
-"""The contract of every stored table: its columns, their types, which may be missing — and one spelling
-of the unit column, ``unit``. Tables are validated (and their types made exact) when written; a table that
-breaks its contract is a bug in the pipeline, reported with the table, column and check, never the values.
+"""The contract of every stored table, as pandera ``DataFrameModel`` classes a reader can scan: its columns,
+their types, which may be missing, and one spelling of the unit column, ``unit``. A table is validated (and
+its types made exact) when it is written and again when another stage reads it (``pipeline.common.tables``);
+one that breaks its contract is a bug in the pipeline, reported with the table, column and check — never
+the values, which could be personal data.
 
-Types: ``str`` text, ``int`` whole numbers, ``float`` numbers, ``bool`` flags; ``?`` allows missing values
-(withheld by disclosure control, or not computable); ``*`` marks a column only some surveys have (weights,
-an overall question, a community question). p-values and shares are checked to lie within [0, 1].
+Types: ``Str`` text, ``Int`` whole numbers (``OptInt`` where a count may be withheld), ``Float`` numbers
+(missing allowed: withheld, or not computable), ``Bool`` flags (``OptBool`` where withheld). ``Optional``
+columns are those only some surveys have (weights, an overall question, a community question). p-values and
+shares are checked to lie within [0, 1].
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.typing import DateTime, Series
 
-TYPES = {
-    "str": "string",
-    "int": "int64",
-    "int?": "Int64",
-    "float": "float64",
-    "float?": "float64",
-    "bool": "bool",
-    "str?": "string",
-    "bool?": "boolean",
-}
-UNIT_RANGE = {"p", "p_fdr", "pval", "share", "satisfaction_rate", "unfavourable", "importance", "bartlett_p",
-              "share_expected_below_5"}
+Str = Series[pd.StringDtype]
+Int = Series[np.int64]
+OptInt = Series[pd.Int64Dtype]
+Float = Series[np.float64]
+Bool = Series[bool]
+OptBool = Series[pd.BooleanDtype]
+
+UNIT_RANGE = {"in_range": {"min_value": 0, "max_value": 1}}
 
 
-def _table(name: str, **columns: str) -> pa.DataFrameSchema:
-    cols = {}
-    for col, spec in columns.items():
-        optional = spec.endswith("*")
-        kind = spec.rstrip("*")
-        checks = [pa.Check.in_range(0, 1)] if col in UNIT_RANGE else []
-        cols[col] = pa.Column(
-            TYPES[kind],
-            checks=checks,
-            nullable=kind.endswith("?") or kind.startswith("float"),
-            required=not optional,
-            coerce=True,
-        )
-    return pa.DataFrameSchema(cols, strict=True, name=name, coerce=True)
+def value(**checks) -> pa.Field:
+    """A column that may be missing (withheld or not computable)."""
+    return pa.Field(nullable=True, **checks)
 
 
-_TEST = dict(
-    unit="str",
-    n="int",
-    mean="float",
-    sd="float",
-    rest_n="int?",
-    rest_mean="float",
-    rest_sd="float",
-    t="float",
-    p="float",
-    df="float",
-    hedges_g="float",
-    diff="float",
-    ci_low="float",
-    ci_high="float",
-    note="str",
-    tested="bool",
-    p_fdr="float",
-    significant="bool",
-    suppressed="bool",
-    unfavourable="float",
-)
-_SATISFACTION = dict(satisfaction_mean="float*", satisfaction_n="int?*", satisfaction_count="int?*",
-                     satisfaction_rate="float*", satisfaction_ci_low="float*", satisfaction_ci_high="float*")
-_WITHHELD = dict(satisfaction_suppressed="bool*")
-_SHARES = dict(unit="str", question="str", option="str", count="int?", n="int", share="float", ci_low="float",
-               ci_high="float", suppressed="bool")
+def share() -> pa.Field:
+    """A share or p-value: within [0, 1], or missing."""
+    return pa.Field(nullable=True, **UNIT_RANGE)
 
-CONTRACTS: dict[str, pa.DataFrameSchema] = {
-    "units": _table(
-        "units",
-        unit="str",
-        received="int",
-        valid="int",
-        rejected="int",
-        kind="str",
-        communities="int?*",
-        suggestions="int?",
-        suppressed="bool",
-        **_SATISFACTION,
-        **_WITHHELD,
-    ),
-    "district": _table(
-        "district",
-        unit="str",
-        received="int",
-        valid="int",
-        rejected="int",
-        communities="int*",
-        suggestions="int",
-        **_SATISFACTION,
-    ),
-    "unit_dimensions": _table(
-        "unit_dimensions",
-        dimension="str",
-        dimension_name="str",
-        mean_weighted="float*",
-        n_effective="float*",
-        **_TEST,
-    ),
-    "unit_items": _table(
-        "unit_items", item="str", item_text="str", dimension="str", rest_unfavourable="float", **_TEST
-    ),
-    "district_dimensions": _table(
-        "district_dimensions",
-        dimension="str",
-        dimension_name="str",
-        n="int",
-        mean="float",
-        sd="float",
-        ci_low="float",
-        ci_high="float",
-        unfavourable="float",
-        n_items="int",
-        alpha="float",
-        alpha_ci_low="float*",
-        alpha_ci_high="float*",
-        std_alpha="float*",
-        alpha_note="str",
-    ),
-    "reliability": _table(
-        "reliability",
-        unit="str",
-        dimension="str",
-        n="int",
-        k="int",
-        alpha="float",
-        alpha_ci_low="float",
-        alpha_ci_high="float",
-        std_alpha="float",
-        note="str",
-    ),
-    "item_reliability": _table(
-        "item_reliability",
-        unit="str",
-        dimension="str",
-        item="str",
-        item_text="str",
-        citc="float",
-        alpha_if_deleted="float",
-        low_citc="bool",
-        drop_raises_alpha="bool",
-    ),
-    "validity": _table(
-        "validity",
-        n="int",
-        items="int",
-        kmo="float",
-        bartlett_chi2="float",
-        bartlett_df="float",
-        bartlett_p="float",
-        reading="str",
-    ),
-    "item_kmo": _table("item_kmo", item="str", kmo="float"),
-    "anova": _table(
-        "anova",
-        dimension="str",
-        dimension_name="str",
-        F="float*",
-        df1="float*",
-        df2="float*",
-        p="float*",
-        np2="float*",
-        note="str",
-    ),
-    "games_howell": _table(
-        "games_howell",
-        dimension="str",
-        A="str",
-        B="str",
-        diff="float",
-        T="float",
-        df="float",
-        pval="float",
-        hedges="float",
-    ),
-    "chi2": _table(
-        "chi2",
-        question="str",
-        label="str",
-        chi2="float*",
-        dof="float*",
-        p="float*",
-        cramer_v="float*",
-        share_expected_below_5="float*",
-        note="str",
-    ),
-    "correlations": _table("correlations", a="str", b="str", r="float"),
-    "drivers": _table(
-        "drivers",
-        dimension="str",
-        dimension_name="str",
-        coef="float",
-        p="float",
-        relimp="float",
-        importance="float",
-        r2="float",
-        n="int",
-    ),
-    "ipa": _table(
-        "ipa",
-        unit="str",
-        dimension="str",
-        dimension_name="str",
-        importance="float",
-        performance="float",
-        district_mean="float",
-        gap="float",
-        significant_low="bool",
-        quadrant="str",
-        suppressed="bool",
-    ),
-    "rejections": _table("rejections", unit="str", rule="str", count="int"),
-    "changes": _table(
-        "changes",
-        wave="str",
-        unit="str",
-        dimension="str",
-        dimension_name="str",
-        shared_items="int",
-        items="int",
-        n_prev="int?",
-        mean_prev="float",
-        n="int?",
-        mean="float",
-        diff="float",
-        t="float",
-        p="float",
-        p_fdr="float",
-        hedges_g="float",
-        significant="bool",
-        suppressed="bool",
-        note="str?",
-    ),
-    "subgroups": _table(
-        "subgroups",
-        unit="str",
-        dimension="str",
-        question="str",
-        label="str",
-        group="str",
-        n="int",
-        mean="float",
-        rest_n="int",
-        rest_mean="float",
-        diff="float",
-        hedges_g="float",
-        p="float",
-        p_fdr="float",
-        significant="bool",
-        suppressed="bool",
-    ),
-    "composition": _table("composition", **_SHARES),
-    "problems": _table("problems", rank="int", **_SHARES),
-    "themes": _table("themes", unit="str", theme="str", count="int"),
-    "quotes": _table("quotes", unit="str", theme="str", quote="str"),
-    "keywords": _table("keywords", unit="str", keyword="str", weight="float", answers="int"),
-    "communities": _table("communities", unit="str", community="str", valid="int?", suppressed="bool"),
-    "problem_ledger": _table(
-        "problem_ledger",
-        unit="str",
-        dimension_name="str",
-        item_text="str?",
-        mean="float",
-        rest_mean="float",
-        diff="float",
-        p_fdr="float",
-        hedges_g="float",
-        unfavourable="float",
-        themes="str",
-        measures="str",
-    ),
-    "audit": _table(
-        "audit",
-        file="str",
-        row="int",
-        resp_id="str",
-        unit="str?",
-        status="str",
-        rule="str?",
-        detail="str?",
-        hint="str?",
-    ),
+
+class Contract(pa.DataFrameModel):
+    """Every stored table: exactly its columns (``strict``), types made exact on the way (``coerce``)."""
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class Tested(Contract):
+    """A comparison of each unit with the rest of the area (per dimension or per item)."""
+
+    unit: Str
+    n: Int
+    mean: Float = value()
+    sd: Float = value()
+    rest_n: OptInt = value()
+    rest_mean: Float = value()
+    rest_sd: Float = value()
+    t: Float = value()
+    p: Float = share()
+    df: Float = value()
+    hedges_g: Float = value()
+    diff: Float = value()
+    ci_low: Float = value()
+    ci_high: Float = value()
+    note: Str
+    tested: Bool
+    p_fdr: Float = share()
+    significant: Bool
+    suppressed: Bool
+    unfavourable: Float = share()
+
+
+class Satisfaction(Contract):
+    """The overall question's figures, where the questionnaire has one."""
+
+    satisfaction_mean: Float | None = value()
+    satisfaction_n: OptInt | None = value()
+    satisfaction_count: OptInt | None = value()
+    satisfaction_rate: Float | None = share()
+    satisfaction_ci_low: Float | None = value()
+    satisfaction_ci_high: Float | None = value()
+
+
+class Units(Satisfaction):
+    unit: Str
+    received: Int
+    valid: Int
+    rejected: Int
+    kind: Str
+    communities: OptInt | None = value()
+    suggestions: OptInt = value()
+    suppressed: Bool
+    satisfaction_suppressed: Bool | None
+
+
+class District(Satisfaction):
+    unit: Str
+    received: Int
+    valid: Int
+    rejected: Int
+    communities: Int | None
+    suggestions: Int
+
+
+class UnitDimensions(Tested):
+    dimension: Str
+    dimension_name: Str
+    mean_weighted: Float | None = value()
+    n_effective: Float | None = value()
+
+
+class UnitItems(Tested):
+    item: Str
+    item_text: Str
+    dimension: Str
+    rest_unfavourable: Float = share()
+
+
+class DistrictDimensions(Contract):
+    dimension: Str
+    dimension_name: Str
+    n: Int
+    mean: Float = value()
+    sd: Float = value()
+    ci_low: Float = value()
+    ci_high: Float = value()
+    unfavourable: Float = share()
+    n_items: Int
+    alpha: Float = value()
+    alpha_ci_low: Float | None = value()
+    alpha_ci_high: Float | None = value()
+    std_alpha: Float | None = value()
+    alpha_note: Str
+
+
+class Reliability(Contract):
+    unit: Str
+    dimension: Str
+    n: Int
+    k: Int
+    alpha: Float = value()
+    alpha_ci_low: Float = value()
+    alpha_ci_high: Float = value()
+    std_alpha: Float = value()
+    note: Str
+
+
+class ItemReliability(Contract):
+    unit: Str
+    dimension: Str
+    item: Str
+    item_text: Str
+    citc: Float = value()
+    alpha_if_deleted: Float = value()
+    low_citc: Bool
+    drop_raises_alpha: Bool
+
+
+class Validity(Contract):
+    n: Int
+    items: Int
+    kmo: Float = value()
+    bartlett_chi2: Float = value()
+    bartlett_df: Float = value()
+    bartlett_p: Float = share()
+    reading: Str
+
+
+class ItemKmo(Contract):
+    item: Str
+    kmo: Float = value()
+
+
+class Anova(Contract):
+    dimension: Str
+    dimension_name: Str
+    F: Float | None = value()
+    df1: Float | None = value()
+    df2: Float | None = value()
+    p: Float | None = share()
+    np2: Float | None = value()
+    note: Str
+
+
+class GamesHowell(Contract):
+    dimension: Str
+    A: Str
+    B: Str
+    diff: Float = value()
+    T: Float = value()
+    df: Float = value()
+    pval: Float = share()
+    hedges: Float = value()
+
+
+class Chi2(Contract):
+    question: Str
+    label: Str
+    chi2: Float | None = value()
+    dof: Float | None = value()
+    p: Float | None = share()
+    cramer_v: Float | None = value()
+    share_expected_below_5: Float | None = share()
+    note: Str
+
+
+class Correlations(Contract):
+    a: Str
+    b: Str
+    r: Float = value()
+
+
+class Drivers(Contract):
+    dimension: Str
+    dimension_name: Str
+    coef: Float = value()
+    p: Float = share()
+    relimp: Float = value()
+    importance: Float = share()
+    r2: Float = value()
+    n: Int
+
+
+class Ipa(Contract):
+    unit: Str
+    dimension: Str
+    dimension_name: Str
+    importance: Float = share()
+    performance: Float = value()
+    district_mean: Float = value()
+    gap: Float = value()
+    significant_low: Bool
+    quadrant: Str
+    suppressed: Bool
+
+
+class Rejections(Contract):
+    unit: Str
+    rule: Str
+    count: Int
+
+
+class Changes(Contract):
+    wave: Str
+    unit: Str
+    dimension: Str
+    dimension_name: Str
+    shared_items: Int
+    items: Int
+    n_prev: OptInt = value()
+    mean_prev: Float = value()
+    n: OptInt = value()
+    mean: Float = value()
+    diff: Float = value()
+    t: Float = value()
+    p: Float = share()
+    p_fdr: Float = share()
+    hedges_g: Float = value()
+    significant: Bool
+    suppressed: Bool
+    note: Series[pd.StringDtype] = value()
+
+
+class Subgroups(Contract):
+    unit: Str
+    dimension: Str
+    question: Str
+    label: Str
+    group: Str
+    n: Int
+    mean: Float = value()
+    rest_n: Int
+    rest_mean: Float = value()
+    diff: Float = value()
+    hedges_g: Float = value()
+    p: Float = share()
+    p_fdr: Float = share()
+    significant: Bool
+    suppressed: Bool
+
+
+class Shares(Contract):
+    """Counts and shares of the options of a question, per unit and for the area."""
+
+    unit: Str
+    question: Str
+    option: Str
+    count: OptInt = value()
+    n: Int
+    share: Float = share()
+    ci_low: Float = value()
+    ci_high: Float = value()
+    suppressed: Bool
+
+
+class Composition(Shares):
+    pass
+
+
+class Problems(Shares):
+    rank: Int
+
+
+class Themes(Contract):
+    unit: Str
+    theme: Str
+    count: Int
+
+
+class Quotes(Contract):
+    unit: Str
+    theme: Str
+    quote: Str
+
+
+class Keywords(Contract):
+    unit: Str
+    keyword: Str
+    weight: Float = value()
+    answers: Int
+
+
+class Communities(Contract):
+    unit: Str
+    community: Str
+    valid: OptInt = value()
+    suppressed: Bool
+
+
+class ProblemLedger(Contract):
+    unit: Str
+    dimension: Str
+    dimension_name: Str
+    item: Series[pd.StringDtype] = value()
+    item_text: Series[pd.StringDtype] = value()
+    mean: Float = value()
+    rest_mean: Float = value()
+    diff: Float = value()
+    p_fdr: Float = share()
+    hedges_g: Float = value()
+    unfavourable: Float = share()
+    themes: Str
+    measures: Str
+
+
+class Audit(Contract):
+    file: Str
+    row: Int
+    resp_id: Str
+    unit: Series[pd.StringDtype] = value()
+    status: Str
+    rule: Series[pd.StringDtype] = value()
+    detail: Series[pd.StringDtype] = value()
+    hint: Series[pd.StringDtype] = value()
+
+
+class Responses(pa.DataFrameModel):
+    """The cleaned responses: the metadata every survey has; each question's column is checked by the schema
+    built from the questionnaire (``pipeline.clean.schema``)."""
+
+    source_file: Str = pa.Field(alias="_file")  # pandera skips attribute names that start with "_"
+    source_row: Int = pa.Field(alias="_row", ge=2)
+    resp_id: Str
+    submitted_at: Series[DateTime] = value()
+    duration_s: Float = value(ge=0)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
+class Ingested(Responses):
+    """An export as ingested (the per-file cache): the metadata, the quality notes and the answers."""
+
+
+CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
+    "units": Units, "district": District, "unit_dimensions": UnitDimensions, "unit_items": UnitItems,
+    "district_dimensions": DistrictDimensions, "reliability": Reliability,
+    "item_reliability": ItemReliability,
+    "validity": Validity, "item_kmo": ItemKmo, "anova": Anova, "games_howell": GamesHowell, "chi2": Chi2,
+    "correlations": Correlations, "drivers": Drivers, "ipa": Ipa, "rejections": Rejections,
+    "changes": Changes, "subgroups": Subgroups, "composition": Composition, "problems": Problems,
+    "themes": Themes, "quotes": Quotes, "keywords": Keywords, "communities": Communities,
+    "problem_ledger": ProblemLedger, "audit": Audit, "responses": Responses, "ingested": Ingested,
 }
 
 

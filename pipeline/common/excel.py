@@ -28,6 +28,11 @@ def excel_writer(path: Path, constant_memory: bool = False) -> Iterator[pd.Excel
         yield writer
 
 
+def clean_text(text: str) -> str:
+    """A string the file format can hold (control characters dropped)."""
+    return _CONTROL.sub("", text)
+
+
 def text_safe(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` without control characters in its text cells and headers (the file format cannot hold them)."""
     out = df.copy()
@@ -59,7 +64,7 @@ def write_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str, startrow: 
     text_safe(df).to_excel(writer, sheet_name=sheet, startrow=startrow, index=False)
 
 
-def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str) -> None:
+def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str):
     """Write ``df`` (text-safe) to a new ``sheet`` row by row: the order a ``constant_memory`` writer needs
     (pandas writes column by column, which that mode would silently lose)."""
     safe = text_safe(df)
@@ -67,3 +72,4 @@ def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str) -> None:
     ws.write_row(0, 0, [str(c) for c in safe.columns])
     for i, row in enumerate(safe.astype(object).where(safe.notna(), None).to_numpy().tolist(), start=1):
         ws.write_row(i, 0, row)
+    return ws

@@ -1,20 +1,43 @@
-"""Where things live: the project layout and per-survey directories."""
+"""Where things live: the package's own files (report templates, the shipped questionnaires), the project
+root that holds ``data/`` and ``reports/``, and per-survey directories.
+
+The report notebooks and the shipped questionnaires are package data (``pipeline/notebooks`` and
+``pipeline/questionnaires`` are the project's ``notebooks/`` and ``questionnaires/``, installed with the
+package), found with ``importlib.resources``: ``pip install .`` works outside the checkout.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from pipeline.common.names import output_path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_QUESTIONNAIRE = PROJECT_ROOT / "questionnaires" / "jiceng_dangjian.yaml"
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
+PACKAGE = Path(str(files("pipeline")))
+
+
+def _project_root() -> Path:
+    """The checkout this package was installed from (editable), else the current directory."""
+    checkout = PACKAGE.resolve().parent
+    from_checkout = (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir()
+    return checkout if from_checkout else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
+NOTEBOOKS = PACKAGE / "notebooks"
+QUESTIONNAIRES = PACKAGE / "questionnaires"
+DEFAULT_QUESTIONNAIRE = QUESTIONNAIRES / "jiceng_dangjian.yaml"
 DEMO_SURVEY = "demo"
 # the shipped questionnaires and their demo surveys: (questionnaire, survey name, export written to data/raw/)
 DEMOS = (
     (DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, "demo_wjx_按文本.xlsx"),
-    (PROJECT_ROOT / "questionnaires" / "jiceng_jianfu.yaml", "demo_jianfu", "demo_jianfu_按文本.xlsx"),
+    (QUESTIONNAIRES / "jiceng_jianfu.yaml", "demo_jianfu", "demo_jianfu_按文本.xlsx"),
 )
+
+
+def notebook_template(name: str) -> Path:
+    """A report notebook template shipped with the package."""
+    return NOTEBOOKS / name
 
 
 def interim_dir(survey: str, root: Path = PROJECT_ROOT) -> Path:

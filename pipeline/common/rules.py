@@ -37,3 +37,17 @@ def slightly_low(table: pd.DataFrame) -> pd.Series:
     """Rows tested, not significant, but lower by at least a small effect
     (worded "略低于…未达到统计显著水平")."""
     return _flag(table, "tested") & ~_flag(table, "significant") & (table["hedges_g"] <= SMALL_EFFECT)
+
+
+def change_verdict(significant: bool, diff: float, tested: bool) -> str:
+    """How a change since an earlier wave is named, everywhere: 明显提高/明显下降 only when significant."""
+    if significant:
+        return "明显提高" if diff > 0 else "明显下降"
+    return "无明显变化" if tested else "不检验"
+
+
+def low_counts(unit_dimensions: pd.DataFrame) -> pd.Series:
+    """Per unit, how many dimensions are significantly below the rest of the area (0 for none)."""
+    low = unit_dimensions.loc[significantly_low(unit_dimensions)]
+    units = unit_dimensions["unit"].drop_duplicates()
+    return low.groupby("unit").size().reindex(units, fill_value=0).astype(int)

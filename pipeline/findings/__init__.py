@@ -3,10 +3,11 @@ every figure filled from the analysis, validated against the findings model the 
 
 from pipeline.findings.build import build_findings, district_findings
 from pipeline.findings.model import DistrictFindings, UnitFindings
-from pipeline.findings.write import unit_slices, write_findings
+from pipeline.findings.write import all_findings, unit_slices, write_findings
 
 __all__ = [
     "DistrictFindings",
+    "all_findings",
     "UnitFindings",
     "build_findings",
     "district_findings",

@@ -1,4 +1,5 @@
-"""Writing the findings: every unit's from its own slice of the tables (split once), and the district's."""
+"""All findings at once: every unit's from its own slice of the tables (split once), and the district's;
+stored as JSON, one file per unit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pipeline.common.atomic import write_text
 from pipeline.common.names import DISTRICT
 from pipeline.common.paths import findings_path
 from pipeline.findings.build import build_findings, district_findings
+from pipeline.findings.model import DistrictFindings, UnitFindings
 from pipeline.questionnaire import Questionnaire
 
 
@@ -32,17 +34,21 @@ def unit_slices(a: Analysis) -> dict[str, Analysis]:
     return out
 
 
-def write_findings(a: Analysis, questionnaire: Questionnaire, out_dir: str | Path) -> dict[str, Path]:
+def all_findings(
+    a: Analysis, questionnaire: Questionnaire
+) -> tuple[dict[str, UnitFindings], DistrictFindings]:
+    """Every unit's findings and the district's."""
+    units = {unit: build_findings(unit, part, questionnaire) for unit, part in unit_slices(a).items()}
+    return units, district_findings(a, questionnaire)
+
+
+def write_findings(
+    units: dict[str, UnitFindings], district: DistrictFindings, out_dir: str | Path
+) -> dict[str, Path]:
     """``findings/<unit>.json`` for every unit with valid responses, and ``findings/全区.json``."""
     paths = {
-        unit: write_text(
-            findings_path(out_dir, unit), build_findings(unit, part, questionnaire).model_dump_json(indent=2)
-        )
-        for unit, part in unit_slices(a).items()
+        unit: write_text(findings_path(out_dir, unit), f.model_dump_json(indent=2))
+        for unit, f in units.items()
     }
-    paths[DISTRICT] = write_text(
-        findings_path(out_dir, DISTRICT), district_findings(a, questionnaire).model_dump_json(indent=2)
-    )
+    paths[DISTRICT] = write_text(findings_path(out_dir, DISTRICT), district.model_dump_json(indent=2))
     return paths
-
-

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import holds_personal_data, redact_series
 from pipeline.common.distinct import cell_values, cells, factorize, first_row
 from pipeline.common.errors import SurveyError
 from pipeline.common.limits import MAX_SHOWN_CHARS
 from pipeline.common.matching import Names, community_key, fold, plain_key, unit_key
 from pipeline.common.names import shown, strip_invisible
+from pipeline.common.privacy import holds_personal_data, redact_series
 from pipeline.ingest.formats import EMPTY_MARKERS, SKIP_MARKERS, split_multi
 from pipeline.ingest.mapping import listed
 from pipeline.questionnaire import Question

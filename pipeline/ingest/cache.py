@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import code_hash
-from pipeline.clean.privacy import address_part, mask_answers, redact
 from pipeline.common.atomic import write_parquet
 from pipeline.common.distinct import factorize
+from pipeline.common.privacy import address_part, mask_answers, redact
+from pipeline.common.tables import read_table
 from pipeline.questionnaire import Questionnaire
 
 
@@ -93,7 +94,7 @@ class IngestCache:
             return None
         if json.loads(meta.read_text(encoding="utf-8")).get("key") != key:
             return None
-        frame = pd.read_parquet(old)
+        frame = read_table(self.previous, "ingested", file=old.name)
         self.secret()  # carried over with the files hashed with it
         for src in (old, meta):
             dst = self._path(self.current, key).with_suffix(src.suffix)

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import redact, redact_series
 from pipeline.common.distinct import as_text
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
 from pipeline.common.names import strip_invisible
+from pipeline.common.privacy import redact, redact_series
 from pipeline.ingest.answers import (
     Source,
     code_choice,

@@ -2,6 +2,7 @@
 one from an export (``survey init``)."""
 
 from pipeline.questionnaire.load import load_questionnaire
-from pipeline.questionnaire.model import Dimension, Question, Questionnaire, ReportWords
+from pipeline.questionnaire.model import Dimension, Question, Questionnaire
+from pipeline.questionnaire.words import ReportWords, Words
 
-__all__ = ["Dimension", "Question", "Questionnaire", "ReportWords", "load_questionnaire"]
+__all__ = ["Dimension", "Question", "Questionnaire", "ReportWords", "Words", "load_questionnaire"]

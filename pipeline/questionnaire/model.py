@@ -23,8 +23,9 @@ from pydantic import (
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
-from pipeline.common.matching import Names, community_key, unit_key
-from pipeline.common.names import RESERVED_UNIT_NAMES, safe_name, shown
+from pipeline.common.matching import Names, community_key
+from pipeline.questionnaire.words import Figure as WordsFigure
+from pipeline.questionnaire.words import Overall, ReportWords, Scale, Words
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
 
@@ -88,36 +89,6 @@ class Dimension(_Model):
     items: list[Item] = Field(min_length=2)
     # concrete measures from practice, proposed in 对策建议 when the dimension is significantly low
     measures: list[str] = Field(default_factory=list)
-
-
-class ProfileFigure(_Model):
-    """A share the 基本情况 quotes: respondents who chose any of ``options`` of ``question`` ("党员占45%")."""
-
-    question: str
-    options: list[str] = Field(min_length=1)
-    label: str | None = None  # default: the options joined with 、
-
-
-class ReportWords(_Model):
-    """Every word a report says about the survey, with defaults that fit any questionnaire."""
-
-    topic: str = ""  # the survey's subject: titles read "<unit><topic>调研报告"
-    area: str = "全区"  # what the whole surveyed area is called in comparisons
-    unit_label: str = "街道（乡镇）"  # what the units are called
-    unit_kinds: dict[str, str] = Field(default_factory=lambda: {"街道": "街道", "镇": "乡镇", "乡": "乡镇"})
-    community_label: str = "社区（村）"
-    respondents: str = "受访者"
-    rate_name: str = "总体满意率"  # never a subgroup's name: "群众满意率" reads as the rate among 群众
-    overall_label: str | None = None  # how sentences name the overall question; default: its short name
-    satisfied: list[str] | None = None  # options of the overall question that count as satisfied
-    unfavourable: dict[str, list[str]] = Field(
-        default_factory=dict
-    )  # scale → options counted as unfavourable
-    favourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted as favourable
-    profile: list[ProfileFigure] | None = None
-    composition: list[str] | None = (
-        None  # profile questions drawn against the district; default: the first two
-    )
 
 
 class Theme(_Model):
@@ -185,12 +156,14 @@ class Questionnaire(_Model):
             return None
         import pandas as pd
 
+        from pipeline.questionnaire.checks import indistinct
+
         table = pd.read_csv(regular_file(path, "地名参考表"), dtype=str, encoding="utf-8-sig").fillna("")
         if not {"unit", "community"} <= set(table.columns):
             raise SurveyError("地名参考表应有 unit 和 community 两列", file=str(path))
         places = {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}
         problems = [p for u, names in places.items()
-                    for p in _indistinct(f"{u}的{self.report.community_label}", Names(names, community_key))]
+                    for p in indistinct(f"{u}的{self.report.community_label}", Names(names, community_key))]
         if problems:
             raise SurveyError("地名参考表有误：" + "；".join(problems), file=str(path))
         return places
@@ -303,222 +276,40 @@ class Questionnaire(_Model):
                 return kind
         return self.report.unit_label
 
-    def words(self) -> dict:
+    def words(self) -> Words:
         """The report section with every default resolved: what the reports say about this survey."""
         r = self.report
         overall = self.overall
-        scales = {}
-        for name, options in self.likert_scales.items():
-            scales[name] = {"options": options,
-                            "favourable": [options[c - 1] for c in self.scale_codes(name, "favourable")],
-                            "unfavourable": [options[c - 1] for c in self.scale_codes(name, "unfavourable")]}
+        scales = {name: Scale(options=options,
+                              favourable=[options[c - 1] for c in self.scale_codes(name, "favourable")],
+                              unfavourable=[options[c - 1] for c in self.scale_codes(name, "unfavourable")])
+                  for name, options in self.likert_scales.items()}
         profile = [p for p in self.profile if p.type == "single" and p.role != "unit"]
         composition = r.composition if r.composition is not None else [p.id for p in profile[:2]]
-        return {
-            "topic": r.topic,
-            "area": r.area,
-            "unit_label": r.unit_label,
-            "community_label": r.community_label,
-            "respondents": r.respondents,
-            "rate_name": r.rate_name,
-            "rest": f"{r.area}其他{r.unit_label}",
-            "overall": None
-            if overall is None
-            else {
-                "id": overall.id,
-                "label": r.overall_label or overall.short,
-                "options": overall.options,
-                "satisfied": [overall.options[c - 1] for c in self.satisfied_codes()],
-            },
-            "scales": scales,
-            "dimension_scales": {d.id: d.scale for d in self.dimensions},
-            "profile_labels": {p.id: p.short for p in profile},
-            "profile_figures": None
-            if r.profile is None
-            else [
-                {"question": f.question, "options": f.options, "label": f.label or "、".join(f.options)}
-                for f in r.profile
-            ],
-            "composition": composition,
-            "multi": {q.id: q.short for q in self.questions if q.type == "multi"},
-            "has_community": self.role("community") is not None,
-            "has_open": self.role("open") is not None,
-            "issued": dict(self.issued),
-        }
+        return Words(
+            topic=r.topic, area=r.area, unit_label=r.unit_label, community_label=r.community_label,
+            respondents=r.respondents, rate_name=r.rate_name, rest=f"{r.area}其他{r.unit_label}",
+            overall=None if overall is None else Overall(
+                id=overall.id, label=r.overall_label or overall.short, options=overall.options,
+                satisfied=[overall.options[c - 1] for c in self.satisfied_codes()]),
+            scales=scales,
+            dimension_scales={d.id: d.scale for d in self.dimensions},
+            profile_labels={p.id: p.short for p in profile},
+            profile_figures=None if r.profile is None else [
+                WordsFigure(question=f.question, options=f.options, label=f.label or "、".join(f.options))
+                for f in r.profile],
+            composition=composition,
+            multi={q.id: q.short for q in self.questions if q.type == "multi"},
+            has_community=self.role("community") is not None,
+            has_open=self.role("open") is not None,
+            issued=dict(self.issued),
+        )
 
     @model_validator(mode="after")
-    def _check_references(self) -> Questionnaire:
-        problems: list[str] = []
-        for name, options in self.likert_scales.items():
-            if len(options) < 2:
-                problems.append(f"量表“{name}”至少需要两个选项")
-            problems += _indistinct(f"量表“{name}”的选项", Names(options))
-        ids: dict[str, int] = {}
-        numbers: dict[int, str] = {}
-        all_q = list(self.profile) + list(self.outcomes)
-        numbered: list = list(all_q)
-        for dim in self.dimensions:
-            if dim.scale not in self.likert_scales:
-                problems.append(f"维度“{dim.id}”引用了不存在的量表“{dim.scale}”（可用：{'、'.join(self.likert_scales)}）")
-            all_q.extend(dim.items)  # type: ignore[arg-type]
-            numbered += [dim] if dim.number is not None else []
-            numbered += [i for i in dim.items if i.number is not None]
-        for q in all_q:
-            ids[q.id] = ids.get(q.id, 0) + 1
-        for q in numbered:
-            if q.number is not None:
-                if q.number in numbers:
-                    problems.append(f"题目“{q.id}”的题号 {q.number} 与题目“{numbers[q.number]}”重复")
-                numbers[q.number] = q.id
-        problems += [f"题目 id“{i}”重复出现 {n} 次" for i, n in ids.items() if n > 1]
-        dim_ids = [d.id for d in self.dimensions]
-        problems += [f"维度 id“{d}”重复" for d in set(dim_ids) if dim_ids.count(d) > 1]
-        by_id = {q.id: q for q in self.profile + self.outcomes}
-        for q in self.profile + self.outcomes:
-            if q.type in ("single", "multi") and len(q.options) < 2:
-                problems.append(f"题目“{q.id}”是选择题，至少需要两个选项")
-            if q.type == "likert" and (q.scale not in self.likert_scales):
-                problems.append(f"题目“{q.id}”引用了不存在的量表“{q.scale}”")
-            if len(set(q.options)) != len(q.options):
-                problems.append(f"题目“{q.id}”的选项有重复")
-            elif q.role != "unit":
-                problems += _indistinct(f"题目“{q.id}”的选项", Names(q.options))
-            for ref, values in (q.show_if or {}).items():
-                target = by_id.get(ref)
-                if target is None:
-                    problems.append(f"题目“{q.id}”的跳题条件引用了不存在的题目“{ref}”")
-                    continue
-                unknown = [v for v in values if v not in target.options]
-                if unknown:
-                    problems.append(
-                        f"题目“{q.id}”的跳题条件中，选项“{'、'.join(unknown)}”不是题目“{ref}”的选项"
-                    )
-        roles = [q.role for q in self.profile + self.outcomes if q.role]
-        for role in set(roles):
-            if roles.count(role) > 1:
-                problems.append(f"角色“{role}”只能由一道题承担")
-        unit_q = next((q for q in self.profile if q.role == "unit"), None)
-        if unit_q is None:
-            problems.append(
-                "缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成"
-            )
-        elif unit_q.type != "single":
-            problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
-        known_dims = set(dim_ids)
-        for theme, spec in self.themes.items():
-            unknown = [d for d in spec.dimensions if d not in known_dims]
-            if unknown:
-                problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
-        expanded = {q.id: q for q in self.questions}
-        for check in self.attention_checks:
-            target = expanded.get(check.question)
-            if target is None:
-                problems.append(f"注意力检测引用了不存在的题目“{check.question}”")
-            elif check.expected not in target.options:
-                problems.append(f"注意力检测的正确答案“{check.expected}”不是题目“{check.question}”的选项"
-                                f"（可选：{'、'.join(target.options) or '无'}）")
-        for q in self.profile + self.outcomes:
-            if q.reverse:
-                problems.append(f"题目“{q.id}”标注了 reverse: true，但反向计分只用于 dimensions 下的量表题")
-            if q.max_choices is not None and (q.type != "multi" or not 1 <= q.max_choices <= len(q.options)):
-                problems.append(f"题目“{q.id}”的 max_choices 应为多选题的 1 到选项数之间的整数")
-            if q.min is not None and q.max is not None and q.min > q.max:
-                problems.append(f"题目“{q.id}”的 min 大于 max")
-        if unit_q is not None:
-            problems += _unit_name_problems(unit_q)
-        problems += self._role_problems() + self._report_problems()
-        if problems:
-            raise ValueError("；".join(problems))
+    def _consistent(self) -> Questionnaire:
+        from pipeline.questionnaire.checks import problems
+
+        found = problems(self)
+        if found:
+            raise ValueError("；".join(found))
         return self
-
-    def _role_problems(self) -> list[str]:
-        allowed = {"overall": ("likert", "single"), "open": ("text",), "community": ("text", "single")}
-        names = {
-            "overall": "总体评价题（role: overall）",
-            "open": "意见建议题（role: open）",
-            "community": "社区（村）题（role: community）",
-        }
-        types = {"likert": "量表题", "single": "单选题", "text": "填空题"}
-        return [f"{names[q.role]}“{q.id}”应为{'或'.join(types[t] for t in allowed[q.role])}"
-                for q in self.profile + self.outcomes if q.role in allowed and q.type not in allowed[q.role]]
-
-    def _report_problems(self) -> list[str]:
-        """The report section must name what exists: scales, options, profile questions."""
-        r, problems = self.report, []
-        overall = next((q for q in self.profile + self.outcomes if q.role == "overall"), None)
-        if r.satisfied is not None:
-            if overall is None:
-                problems.append("report.satisfied 指定了“满意”的选项，但问卷没有总体评价题（role: overall）")
-            else:
-                options = overall.options or self.likert_scales.get(overall.scale or "", [])
-                unknown = [o for o in r.satisfied if o not in options]
-                if unknown:
-                    problems.append(
-                        f"report.satisfied 中的“{'、'.join(unknown)}”不是总体评价题“{overall.id}”的选项"
-                        f"（可选：{'、'.join(options)}）"
-                    )
-                elif not r.satisfied or set(r.satisfied) == set(options):
-                    problems.append("report.satisfied 应是总体评价题的一部分选项（全选时满意率恒为100%）")
-        for side, table in (("unfavourable", r.unfavourable), ("favourable", r.favourable)):
-            for scale, labels in table.items():
-                if scale not in self.likert_scales:
-                    problems.append(
-                        f"report.{side} 引用了不存在的量表“{scale}”（可用：{'、'.join(self.likert_scales)}）"
-                    )
-                    continue
-                unknown = [o for o in labels if o not in self.likert_scales[scale]]
-                if unknown:
-                    problems.append(f"report.{side} 中量表“{scale}”没有选项“{'、'.join(unknown)}”")
-                elif not labels or len(set(labels)) == len(self.likert_scales[scale]):
-                    problems.append(f"report.{side} 中量表“{scale}”应是一部分选项，不能为空或全部选项")
-        for scale in set(r.unfavourable) & set(r.favourable):
-            both = set(r.unfavourable[scale]) & set(r.favourable[scale])
-            if both:
-                problems.append(f"量表“{scale}”的选项“{'、'.join(sorted(both))}”不能既算正面评价又算负面评价")
-        singles = {p.id: p for p in self.profile if p.type == "single" and p.role != "unit"}
-        for f in r.profile or []:
-            q = singles.get(f.question)
-            if q is None:
-                problems.append(
-                    f"report.profile 引用的“{f.question}”不是基本情况中的单选题"
-                    f"（可用：{'、'.join(singles) or '无'}）"
-                )
-            elif [o for o in f.options if o not in q.options]:
-                problems.append(
-                    f"report.profile 中题目“{f.question}”没有选项"
-                    f"“{'、'.join(o for o in f.options if o not in q.options)}”"
-                )
-        for qid in r.composition or []:
-            if qid not in singles:
-                problems.append(
-                    f"report.composition 引用的“{qid}”不是基本情况中的单选题"
-                    f"（可用：{'、'.join(singles) or '无'}）"
-                )
-        return problems
-
-
-def _indistinct(what: str, names: Names) -> list[str]:
-    """Names that tolerant matching of answers could not tell apart: one sentence per pair."""
-    return [f"{what}“{shown(a)}”和“{shown(b)}”在匹配答案时无法区分（去掉空格、标点和“街道办事处”等后缀，"
-            "统一全半角和繁简体后相同），否则一方的答卷会被算到另一方名下，请改得更易区分"
-            for a, b in names.collisions()]
-
-
-def _unit_name_problems(unit_q: Question) -> list[str]:
-    """Unit names are matched tolerantly and become file names: no two may match the same answers or make the
-    same file name (nor a reserved one)."""
-    problems = _indistinct("单位", Names(unit_q.options, unit_key))
-    seen: dict[str, str] = {}
-    for name in unit_q.options:
-        if name in RESERVED_UNIT_NAMES:
-            problems.append(f"单位不能叫“{name}”（这个名称留给全区汇总、总体情况报告、目录页或未填单位的答卷）")
-            continue
-        try:
-            key = safe_name(name, "单位名称").casefold()
-        except SurveyError as exc:
-            problems.append(exc.message)
-            continue
-        if key in seen:
-            problems.append(f"单位“{shown(name)}”和“{shown(seen[key])}”作为文件名时相同，请改得更易区分")
-        seen[key] = name
-    return problems

@@ -24,11 +24,12 @@ def templates():
     )
 
 
-def page(title: str, body: str | Markup, back: bool = False) -> str:
+def page(title: str, body: str | Markup, back: bool = False, css_class: str = "report") -> str:
     """A complete, offline HTML page: inline CSS, no scripts, Chinese language tag. ``body`` is HTML made
     by this package (notebook outputs, a rendered template); ``title`` is text; ``back`` adds a link to the
     index beside it."""
-    return templates().get_template("page.html.j2").render(title=title, body=Markup(body), back=back)
+    return templates().get_template("page.html.j2").render(title=title, body=Markup(body), back=back,
+                                                           css_class=css_class)
 
 
 def notebook_to_html(nb, title: str) -> str:

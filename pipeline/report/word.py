@@ -1,4 +1,4 @@
-"""The written 调研报告 as a Word document (.docx), from the same stored findings and tables as the HTML.
+"""The written 调研报告 as a Word document (.docx): a renderer of the same stored document as the HTML.
 
 Layout of the reference reports and of 党政机关公文格式 (GB/T 9704): A4, margins 37/35/28/26 mm, title in
 方正小标宋简体 (fallback 黑体), headings 一、 in 黑体 and （一） in 楷体_GB2312 (fallback 楷体), text in
@@ -15,8 +15,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
-import pandas as pd
-from docx import Document
+from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -25,12 +24,12 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from pipeline.common.atomic import write_with
+from pipeline.report.document import Document, Figure, Paragraph, Quotes, Table
 
 TITLE_FONT = ("方正小标宋简体", "黑体")
 HEADING_FONT = ("黑体", "SimHei")
 SUBHEADING_FONT = ("楷体_GB2312", "楷体")
 TEXT_FONT = ("仿宋_GB2312", "仿宋")
-NUMERALS = "一二三四五六七八九十"
 TEXT_WIDTH_MM = 210 - 28 - 26
 
 
@@ -78,7 +77,7 @@ def _page_number(section) -> None:
 
 def new_document():
     """An empty A4 document with the office margins, fallbacks named and page numbers."""
-    doc = Document()
+    doc = new_docx()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -102,42 +101,44 @@ def title(doc, text: str, subtitle: str | None = None) -> None:
     _paragraph(doc, "", indent=False)
 
 
-def heading(doc, number: int, text: str) -> None:
-    """一、基本情况 (黑体)."""
-    _paragraph(doc, f"{NUMERALS[number - 1]}、{text}", HEADING_FONT, 16)
+def heading(doc, text: str) -> None:
+    """一、基本情况 (黑体): the section's own title."""
+    _paragraph(doc, text, HEADING_FONT, 16)
 
 
-def subheading(doc, number: int, text: str) -> None:
-    """（一）… (楷体)."""
-    _paragraph(doc, f"（{NUMERALS[number - 1]}）{text}", SUBHEADING_FONT, 16)
-
-
-def paragraphs(doc, lines: list[str]) -> None:
-    for line in lines:
-        _paragraph(doc, line)
-
-
-def table(doc, df: pd.DataFrame, widths_mm: list[float] | None = None, size: float = 10.5) -> None:
-    """A table within the text width: header row repeated on every page, small type, no row split."""
-    t = doc.add_table(rows=1, cols=df.shape[1])
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    t.autofit = False
-    widths = widths_mm or [TEXT_WIDTH_MM / df.shape[1]] * df.shape[1]
-    header = t.rows[0]
+def table(doc, t: Table) -> None:
+    """A document table within the text width: header row repeated on every page, small type, no row split;
+    wide tables in smaller type."""
+    cells = t.cells()
+    size = 10.5 if len(t.columns) <= 6 else 8
+    if t.title:
+        _paragraph(doc, t.title, HEADING_FONT, size + 1, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    grid = doc.add_table(rows=1, cols=len(t.columns))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    header = grid.rows[0]
     header._tr.get_or_add_trPr().append(_on("w:tblHeader"))
-    for cell, name in zip(header.cells, df.columns, strict=True):
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(cell.paragraphs[0].add_run(str(name)), HEADING_FONT, size)
-    for values in df.astype(str).itertuples(index=False):
-        row = t.add_row()
+    for c, column in zip(header.cells, t.columns, strict=True):
+        c.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(c.paragraphs[0].add_run(column.name), HEADING_FONT, size)
+    for values in cells:
+        row = grid.add_row()
         row._tr.get_or_add_trPr().append(_on("w:cantSplit"))
-        for cell, value in zip(row.cells, values, strict=True):
-            _font(cell.paragraphs[0].add_run(value), TEXT_FONT, size)
-    for row in t.rows:
-        for cell, w in zip(row.cells, widths, strict=True):
-            cell.width = Mm(w)
+        for c, value in zip(row.cells, values, strict=True):
+            _font(c.paragraphs[0].add_run(value), TEXT_FONT, size)
+    widths = _widths(t, cells)
+    for row in grid.rows:
+        for c, w in zip(row.cells, widths, strict=True):
+            c.width = Mm(w)
     _paragraph(doc, "", indent=False)
+
+
+def _widths(t: Table, cells: list[list[str]]) -> list[float]:
+    """Column widths within the text width, in proportion to each column's longest text (header included)."""
+    longest = [max([len(c.name), *(len(row[j]) for row in cells[:200])]) for j, c in enumerate(t.columns)]
+    weights = [min(max(n, 3), 30) for n in longest]
+    return [TEXT_WIDTH_MM * w / sum(weights) for w in weights]
 
 
 def _on(tag: str):
@@ -156,50 +157,24 @@ def save(doc, path: Path) -> Path:
     return write_with(path, lambda p: doc.save(str(p)))
 
 
-SECTIONS = (
-    ("basic", "基本情况"),
-    ("problems", "存在的问题"),
-    ("causes", "原因分析"),
-    ("suggestions", "对策建议"),
-)
+def write_word(document: Document, path: Path) -> Path:
+    """The document as a Word 调研报告: its title, then every section's paragraphs, tables, figures (drawn
+    for print) and quotes, in order."""
+    from pipeline.report.figures import PRINT, draw
 
-
-def unit_document(processed_dir: Path, unit: str, path: Path) -> Path:
-    """A unit's 调研报告: the four sections of its findings, its dimension table and plot."""
-    from pipeline.report import plots, views
-
-    report = views.load_unit(processed_dir, unit)
-    f, w = report.findings, views.words(report.manifest)
     doc = new_document()
-    title(doc, f"{unit}{w['topic']}调研报告", f.survey_title)
-    for i, (key, name) in enumerate(SECTIONS, start=1):
-        heading(doc, i, name)
-        paragraphs(doc, f.section(key).text)
-        if key == "problems":
-            if not report.dimensions.empty:
-                table(doc, views.dimension_frame(report, compact=True), [46, 24, 30, 22, 34])
-            shown = report.dimensions.loc[~report.dimensions["suppressed"]]
-            if not shown.empty:
-                fig = plots.dimension_plot(shown, unit, f.comparison, views.scale_max(report.manifest))
-                picture(doc, plots.to_png(fig, dpi=150))
-        if key == "suggestions":
-            for m in f.suggestions.measures:
-                if m.quotes:
-                    _paragraph(doc, f"“{m.name}”方面的意见建议摘录：" + "".join(f"“{q}”" for q in m.quotes))
-    return save(doc, path)
-
-
-def district_document(processed_dir: Path, path: Path) -> Path:
-    """The overview as a 调研报告: 基本情况, 存在的问题, 原因分析, 对策建议 (with the open answers)."""
-    from pipeline.report import views
-
-    report = views.load_district(processed_dir)
-    f, w = report.findings, views.words(report.manifest)
-    doc = new_document()
-    title(doc, f"{f.district}{w['topic']}调研总体情况", f.survey_title)
-    sections = (("基本情况", f.text), ("存在的问题", f.problems), ("原因分析", f.causes),
-                ("对策建议", [*f.suggestions, *f.open_answers]))
-    for i, (name, lines) in enumerate(sections, start=1):
-        heading(doc, i, name)
-        paragraphs(doc, lines or ["（无）"])
+    title(doc, document.title, document.subtitle)
+    for s in document.sections:
+        heading(doc, s.title)
+        for b in s.blocks:
+            if isinstance(b, Paragraph):
+                _paragraph(doc, b.text, size=14 if b.style == "note" else 16)
+            elif isinstance(b, Table):
+                table(doc, b)
+            elif isinstance(b, Figure):
+                picture(doc, draw(b, PRINT).png)
+            elif isinstance(b, Quotes):
+                _paragraph(doc, f"{b.title}：")
+                for q in b.quotes:
+                    _paragraph(doc, f"“{q}”", SUBHEADING_FONT, 14)
     return save(doc, path)

@@ -106,6 +106,34 @@ def render_one(task: RenderTask, retries: int = 1) -> RenderResult:
     return RenderResult(task.name, False, task.html_path, time.perf_counter() - start, attempt, last)
 
 
+def deliver_one(task: RenderTask, kind: str, target: str) -> RenderResult:
+    """Write one deliverable of a report — its Word file from the stored document, or its PDF printed from
+    the HTML — with the report's key beside it (``<file>.key``); never raise."""
+    start = time.perf_counter()
+    out = Path(target)
+    try:
+        if kind == "word":
+            from pipeline.report.document import Document
+            from pipeline.report.word import write_word
+
+            write_word(Document.model_validate_json(Path(task.document).read_text(encoding="utf-8")), out)
+        else:
+            from pipeline.report.browser import print_pdf
+
+            print_pdf(Path(task.html_path), out)
+        write_text(out.with_name(out.name + ".key"), task.key)
+    except (WriteError, OSError) as exc:
+        if not is_write_problem(exc):
+            return RenderResult(task.name, False, target, time.perf_counter() - start, 1, _error_text(exc),
+                                kind=kind)
+        return RenderResult(task.name, False, target, time.perf_counter() - start, 1, write_message(exc, out),
+                            write_failed=True, kind=kind)
+    except Exception as exc:  # noqa: BLE001 - one report's trouble must not stop the others
+        return RenderResult(task.name, False, target, time.perf_counter() - start, 1, _error_text(exc),
+                            kind=kind)
+    return RenderResult(task.name, True, target, time.perf_counter() - start, 1, kind=kind)
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 

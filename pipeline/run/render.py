@@ -1,14 +1,16 @@
-"""Render: every report that changed (or all, with ``force``), then the index, the workbook and the run
-summary.
+"""Render: every report that changed (or all, with ``force``) — its HTML page (a notebook run on a warm
+kernel), its Word file and, where Chromium is present (or asked for), its PDF — then the index, the workbook
+and the run summary, all under the survey's lock.
 
-The plan and its keys are in ``pipeline.run.plan``; executing a report on a warm kernel, and the
-executors, in ``pipeline.run.execute``. Every file is written atomically, so after ``kill -9`` no truncated
-report exists and a rerun renders only what is missing.
+The plan and its keys are in ``pipeline.run.plan``; executing a report and the executors in
+``pipeline.run.execute``. Every file is written atomically, so after ``kill -9`` no truncated file exists and
+a rerun renders only what is missing; within a transaction the previous report set stays as it was until the
+new one is complete.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import as_completed
@@ -16,12 +18,15 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.analyze.manifest import read_manifest
 from pipeline.common.atomic import Transaction, remove_leftovers, write_json, writing
-from pipeline.common.errors import WriteError
-from pipeline.report.index import write_index
-from pipeline.run.execute import default_workers, executor, render_one
-from pipeline.run.plan import plan, up_to_date
-from pipeline.run.tasks import RenderResult
+from pipeline.common.errors import SurveyError, WriteError
+from pipeline.common.names import OVERVIEW_NAME, output_path
+from pipeline.run.execute import default_workers, deliver_one, executor, render_one
+from pipeline.run.plan import deliverable_up_to_date, plan, up_to_date
+from pipeline.run.tasks import RenderResult, RenderTask
+
+PDF_CHOICES = ("auto", "yes", "no")
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -36,23 +41,51 @@ def _progress(total: int) -> Callable[[RenderResult], None]:
             bar.update(1)
             if bar.n >= total:
                 bar.close()
+
         return update
     done = [0]
+    what = {"html": "", "word": "（Word）", "pdf": "（PDF）"}
 
     def log(r: RenderResult) -> None:
         done[0] += 1
         state = "完成" if r.ok else f"失败：{r.error}"
-        print(f"[{done[0]}/{total}] {r.name} {state}（{r.seconds:.1f}秒）", file=sys.stderr, flush=True)
+        print(
+            f"[{done[0]}/{total}] {r.name}{what[r.kind]} {state}（{r.seconds:.1f}秒）",
+            file=sys.stderr,
+            flush=True,
+        )
+
     return log
 
 
-def render_all(processed: Path, reports: Path, workers: int | None = None, units: list[str] | None = None,
-               force: bool = False, scheduler: str | None = None,
-               tx: Transaction | None = None) -> list[RenderResult]:
+def wants_pdf(pdf: str | None) -> bool:
+    """Whether PDFs are printed: ``yes``, ``no``, or ``auto`` (the default, also ``SURVEY_PDF``) — when
+    Chromium is present."""
+    from pipeline.report.browser import find_chromium
+
+    choice = pdf or os.environ.get("SURVEY_PDF", "auto")
+    if choice == "yes" and find_chromium() is None:
+        raise SurveyError(
+            "要生成PDF需要 Chromium 浏览器（Debian/Ubuntu：apt-get install chromium），或去掉 --pdf yes"
+        )
+    return choice == "yes" or (choice == "auto" and find_chromium() is not None)
+
+
+def render_all(
+    processed: Path,
+    reports: Path,
+    workers: int | None = None,
+    units: list[str] | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    tx: Transaction | None = None,
+    pdf: str | None = None,
+) -> list[RenderResult]:
     """Render what changed (or everything with ``force``), then the index, workbook and run summary.
 
     Within a transaction ``tx`` the report set is kept as it was until the transaction ends, so that a run
     that cannot be completed (a full disk) is undone as a whole; such a failure raises ``WriteError``.
+    Returns every report's (and deliverable's) result, HTML first.
     """
     started = datetime.now()
     with writing(reports):
@@ -60,35 +93,118 @@ def render_all(processed: Path, reports: Path, workers: int | None = None, units
     remove_leftovers(reports)
     if tx is not None:
         tx.keep(reports)
-    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    tasks = plan(processed, reports, units)
-    todo = [t for t in tasks if force or not up_to_date(t)]
-    results = [RenderResult(t.name, True, t.html_path, 0.0, 0, skipped=True) for t in tasks if t not in todo]
-    if todo:
-        report = _progress(len(todo))
-        with executor(workers or default_workers(), scheduler, len(todo)) as pool:
-            for fut in as_completed([pool.submit(render_one, t) for t in todo]):
-                r = fut.result()
-                report(r)
-                results.append(r)
-        refused = next((r for r in results if r.write_failed), None)
-        if refused is not None:
-            raise WriteError(refused.error)
+    manifest = read_manifest(processed)
+    tasks = plan(processed, reports, manifest, units)
+    word = {t.name: output_path(reports / "word", t.name, ".docx") for t in tasks}
+    pdfs = {t.name: output_path(reports / "pdf", t.name, ".pdf") for t in tasks} if wants_pdf(pdf) else {}
+    html_todo = [t for t in tasks if force or not up_to_date(t)]
+    word_todo = [t for t in tasks if force or not deliverable_up_to_date(word[t.name], t.key)]
+    results = [
+        RenderResult(t.name, True, t.html_path, 0.0, 0, skipped=True) for t in tasks if t not in html_todo
+    ]
+    results += [
+        RenderResult(t.name, True, str(word[t.name]), 0.0, 0, skipped=True, kind="word")
+        for t in tasks
+        if t not in word_todo
+    ]
+    done = _execute(html_todo, word_todo, word, pdfs, tasks, force, workers, scheduler)
+    results += done
+    refused = next((r for r in results if r.write_failed), None)
+    if refused is not None:
+        raise WriteError(refused.error)
+    kinds = {"html": 0, "word": 1, "pdf": 2}
     order = {t.name: i for i, t in enumerate(tasks)}
-    results.sort(key=lambda r: order[r.name])
-    from pipeline.report.workbook import (
-        write_run_workbook,  # pulls in the analysis stack: kept out of the workers
-    )
-
-    workbook = write_run_workbook(processed, reports, manifest)
-    write_index(reports, manifest, results, workbook)
-    write_json(reports / "run_summary.json", {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now().isoformat(timespec="seconds"),
-        "executor": f"dask {scheduler}" if scheduler else f"local, {workers or default_workers()} workers",
-        "rendered": sum(r.ok and not r.skipped for r in results),
-        "skipped_unchanged": sum(r.skipped for r in results),
-        "failed": sum(not r.ok for r in results),
-        "reports": [asdict(r) for r in results],
-    })
+    results.sort(key=lambda r: (kinds[r.kind], order[r.name]))
+    _finish(processed, reports, manifest, results, started, scheduler, workers)
     return results
+
+
+def _execute(
+    html_todo: list[RenderTask],
+    word_todo: list[RenderTask],
+    word: dict[str, Path],
+    pdfs: dict[str, Path],
+    tasks: list[RenderTask],
+    force: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> list[RenderResult]:
+    """HTML pages and Word files side by side; then the PDFs of the pages that exist (and changed)."""
+    pdf_todo = [t for t in tasks if pdfs and (force or not deliverable_up_to_date(pdfs[t.name], t.key))]
+    total = len(html_todo) + len(word_todo) + len(pdf_todo)
+    if not total:
+        return [
+            RenderResult(t.name, True, str(pdfs[t.name]), 0.0, 0, skipped=True, kind="pdf")
+            for t in tasks
+            if pdfs
+        ]
+    report = _progress(total)
+    results = []
+    with executor(workers or default_workers(), scheduler, total) as pool:
+        futures = [pool.submit(render_one, t) for t in html_todo]
+        futures += [pool.submit(deliver_one, t, "word", str(word[t.name])) for t in word_todo]
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            report(results[-1])
+        failed = {r.name for r in results if r.kind == "html" and not r.ok}
+        printable = [t for t in pdf_todo if t.name not in failed and Path(t.html_path).exists()]
+        for fut in as_completed([pool.submit(deliver_one, t, "pdf", str(pdfs[t.name])) for t in printable]):
+            results.append(fut.result())
+            report(results[-1])
+    results += [
+        RenderResult(t.name, True, str(pdfs[t.name]), 0.0, 0, skipped=True, kind="pdf")
+        for t in tasks
+        if pdfs and t not in pdf_todo
+    ]
+    return results
+
+
+def _finish(
+    processed: Path,
+    reports: Path,
+    manifest,
+    results: list[RenderResult],
+    started: datetime,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    """The workbook and the index (from the stored documents), then the run summary."""
+    from pipeline.common.tables import read_table
+    from pipeline.report.document import read_document
+    from pipeline.report.index import write_index
+    from pipeline.report.workbook import workbook_name, write_workbook
+
+    overview = read_document(processed, OVERVIEW_NAME)
+    units = []
+    for unit in manifest.units:  # a damaged one failed its own report above: the others still go in
+        try:
+            units.append(read_document(processed, unit))
+        except SurveyError:
+            continue
+    audit = read_table(manifest.interim_dir, "audit")
+    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, audit, manifest)
+    html = [r for r in results if r.kind == "html"]
+    write_index(reports, manifest, overview, html, workbook)
+    write_json(
+        reports / "run_summary.json",
+        {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now().isoformat(timespec="seconds"),
+            "executor": f"dask {scheduler}"
+            if scheduler
+            else f"local, {workers or default_workers()} workers",
+            "rendered": sum(r.ok and not r.skipped for r in html),
+            "skipped_unchanged": sum(r.skipped for r in html),
+            "failed": sum(not r.ok for r in html),
+            "deliverables": {
+                kind: {
+                    "written": sum(r.ok and not r.skipped for r in results if r.kind == kind),
+                    "unchanged": sum(r.skipped for r in results if r.kind == kind),
+                    "failed": sum(not r.ok for r in results if r.kind == kind),
+                }
+                for kind in ("html", "word", "pdf")
+            },
+            "workbook": workbook.name,
+            "reports": [asdict(r) for r in results],
+        },
+    )

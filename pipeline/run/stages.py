@@ -1,6 +1,6 @@
 """The stages chained: ingest+clean → analyze (+findings) → render. Each is callable on its own.
 
-Each stage writes its whole directory at once (``pipeline.atomic.staged_dir``): after a crash the
+Each stage writes its whole directory at once (``pipeline.common.atomic.staged_dir``): after a crash the
 directory holds the previous complete result, and ``run_survey`` redoes what is missing or stale
 without ``--force``. Every stage runs under the survey's lock.
 """
@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__, code_hash
+from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
+from pipeline.analyze.waves import item_changes
 from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
@@ -83,7 +85,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
 def _cleaning_rules(paths: SurveyPaths) -> list[dict]:
     """The quality rules as the clean stage applied them (for the methods note)."""
     path = paths.interim / "cleaning.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
 def earlier_questionnaires(paths: SurveyPaths, names: list[str],
@@ -111,13 +113,6 @@ def earlier_questionnaires(paths: SurveyPaths, names: list[str],
     return out
 
 
-def _earlier_waves(paths: SurveyPaths, names: list[str],
-                   questionnaire: Questionnaire) -> list[tuple[str, pd.DataFrame, Questionnaire]]:
-    """Earlier surveys analysed by this pipeline: their cleaned responses and the questionnaire they used."""
-    return [(earlier.survey, pd.read_parquet(earlier.interim / "responses.parquet"), q)
-            for earlier, q in earlier_questionnaires(paths, names, questionnaire)]
-
-
 def _data_until(kept: pd.DataFrame) -> str:
     """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
     last = kept["submitted_at"].max() if "submitted_at" in kept else pd.NaT
@@ -133,23 +128,26 @@ def stage_analyze(
     input_fingerprint: str | None = None,
     previous: list[str] | None = None,
     tx: Transaction | None = None,
-) -> dict:
-    """Compute all statistics from interim/ in one pass; write tables, findings and the manifest.
+) -> Manifest:
+    """Compute all statistics from interim/ in one pass; write the tables, the findings, every report's
+    document and the manifest (last).
 
     With a population table and a weighting question, weighted unit means are added beside the
-    unweighted ones (see ``pipeline.weights``).
+    unweighted ones (see ``pipeline.stats.weights``).
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
-    from pipeline.common.atomic import write_json, write_parquet
+    from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.findings import write_findings
+    from pipeline.common.tables import read_table
+    from pipeline.findings import all_findings, write_findings
+    from pipeline.report.compose import compose_documents, write_documents
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
-    kept = pd.read_parquet(paths.interim / "responses.parquet")
-    audit = pd.read_parquet(paths.interim / "audit.parquet")
+    kept = read_table(paths.interim, "responses")
+    audit = read_table(paths.interim, "audit")
     weights = None
     if population is not None:
         from pipeline.stats.weights import cell_weights, read_population
@@ -162,56 +160,55 @@ def stage_analyze(
         weights = cell_weights(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
         )
-    waves = _earlier_waves(paths, previous or [], questionnaire)
+    earlier = earlier_questionnaires(paths, previous or [], questionnaire)
+    waves = [(e.survey, read_table(e.interim, "responses"), q) for e, q in earlier]
     result = analyze(kept, audit, questionnaire, weights=weights, waves=waves)
-    if waves:
-        from pipeline.analyze.waves import item_changes
-    manifest = {
-        "survey": paths.survey,
-        "title": questionnaire.title,
-        "district": questionnaire.district,
-        "questionnaire": questionnaire_path.name,
-        "questionnaire_sha256": hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
-        "input_files": sorted(audit["file"].unique().tolist()),
-        "created": datetime.now().isoformat(timespec="seconds"),
-        "data_until": _data_until(kept),
-        "units": result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
-        "processed_dir": str(paths.processed.resolve()),
-        "interim_dir": str(paths.interim.resolve()),
-        "quality_rules": questionnaire.quality.model_dump(),
-        "cleaning": _cleaning_rules(paths),
-        "words": questionnaire.words(),
-        "min_n_test": MIN_N_TEST,
-        "weighting": {"population": population.name, "by": weight_by} if population is not None else None,
-        "rows_in": int(len(audit)),
-        "kept": int(len(kept)),
-        "version": __version__,
-        "fingerprint": input_fingerprint,
-        "waves": [{"wave": name, **item_changes(questionnaire, q)} for name, _, q in waves] if waves else [],
-    }
+    manifest = Manifest(
+        survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
+        questionnaire=questionnaire_path.name,
+        questionnaire_sha256=hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
+        input_files=sorted(audit["file"].unique().tolist()),
+        created=datetime.now().isoformat(timespec="seconds"),
+        data_until=_data_until(kept), units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
+        processed_dir=str(paths.processed.resolve()), interim_dir=str(paths.interim.resolve()),
+        quality_rules=questionnaire.quality.model_dump(), cleaning=_cleaning_rules(paths),
+        words=questionnaire.words(), min_n_test=MIN_N_TEST,
+        weighting={"population": population.name, "by": weight_by} if population is not None else None,
+        rows_in=int(len(audit)), kept=int(len(kept)), version=__version__, fingerprint=input_fingerprint,
+        waves=[{"wave": e.survey, "title": _title_of(e, q), **item_changes(questionnaire, q)}
+               for e, q in earlier],
+    )
+    ledger = conform("problem_ledger", problem_ledger(result, questionnaire))
+    units, district = all_findings(result, questionnaire)
+    documents = compose_documents(result, units, district, manifest, ledger)
     with staged_dir(paths.processed, tx) as staging:
         write_analysis(result, staging)
-        write_findings(result, questionnaire, staging)
-        (staging / QUESTIONNAIRE_COPY).write_text(Path(questionnaire_path).read_text(encoding="utf-8"),
-                                                  encoding="utf-8")
-        write_parquet(
-            staging / "problem_ledger.parquet",
-            conform("problem_ledger", problem_ledger(result, questionnaire)),
-        )
-        write_json(staging / "manifest.json", manifest)  # last: its presence says the stage completed
+        write_findings(units, district, staging)
+        write_documents(documents, staging)
+        write_text(staging / QUESTIONNAIRE_COPY, Path(questionnaire_path).read_text(encoding="utf-8"))
+        write_parquet(staging / "problem_ledger.parquet", ledger)
+        write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
 
 
+def _title_of(earlier: SurveyPaths, q: Questionnaire) -> str:
+    """How reports name an earlier wave: its own manifest's title (its questionnaire's, else its folder)."""
+    try:
+        return read_manifest(earlier.processed).title
+    except SurveyError:
+        return q.title or earlier.survey
+
+
 def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False,
-                 scheduler: str | None = None, tx: Transaction | None = None):
+                 scheduler: str | None = None, tx: Transaction | None = None, pdf: str | None = None):
     """Render the reports; the previous report set stays as it was until the new one is complete."""
     from pipeline.run.render import render_all
 
     if tx is None:
         with transaction() as own:
-            return stage_report(paths, workers, force, scheduler, own)
+            return stage_report(paths, workers, force, scheduler, own, pdf)
     return render_all(paths.processed, paths.reports, workers=workers, force=force, scheduler=scheduler,
-                      tx=tx)
+                      tx=tx, pdf=pdf)
 
 
 def fingerprint(
@@ -237,16 +234,18 @@ def fingerprint(
 
 
 def _previous_fingerprint(paths: SurveyPaths) -> str | None:
-    manifest = paths.processed / "manifest.json"
-    if not manifest.exists() or not (paths.interim / "audit.parquet").exists():
+    if not (paths.interim / "audit.parquet").exists():
         return None
-    return json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
+    try:
+        return read_manifest(paths.processed).fingerprint
+    except SurveyError:  # none yet, or written by an older version: analyse again
+        return None
 
 
 def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths, workers: int | None = None,
                population: Path | None = None, weight_by: str | None = None, force: bool = False,
                scheduler: str | None = None, mapping: Path | None = None, date_order: str | None = None,
-               previous: list[str] | None = None):
+               previous: list[str] | None = None, pdf: str | None = None):
     """Run every stage under the survey's lock; skip cleaning and analysis when no input changed.
 
     Returns (clean counts or None when skipped, render results).
@@ -266,7 +265,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             mapping,
             questionnaire.places_path(),
             date_order,
-            [SurveyPaths(name, paths.root).processed / "manifest.json" for name in previous or []],
+            [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
         )
         counts = None
         with transaction() as tx:  # data and reports change together, or not at all (a full disk)
@@ -276,5 +275,5 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
                     questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
                     previous=previous, tx=tx,
                 )
-            results = stage_report(paths, workers, force, scheduler, tx)
+            results = stage_report(paths, workers, force, scheduler, tx, pdf)
     return counts, results

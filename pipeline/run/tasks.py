@@ -17,6 +17,7 @@ class RenderTask:
     html_path: str
     notebook_path: str
     key: str  # hash of everything the report depends on
+    document: str = ""  # the stored document it renders
 
 
 @dataclass
@@ -29,3 +30,4 @@ class RenderResult:
     error: str = ""
     skipped: bool = False
     write_failed: bool = False  # the machine refused to write it (disk full …): the whole run is undone
+    kind: str = "html"  # html, word or pdf

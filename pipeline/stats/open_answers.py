@@ -148,3 +148,9 @@ def _tags(tfidf, answers: pd.Index, counts: np.ndarray, cut: dict[str, list[str]
     for k in freq:
         freq[k] *= tfidf.idf_freq.get(k, tfidf.median_idf) / total
     return sorted(freq.items(), key=lambda kv: kv[1], reverse=True)[:top]
+
+
+def frequent_words(texts: pd.Series, top: int = 20) -> list[str]:
+    """The most frequent keywords of a set of open answers (real suggestions only), for hints."""
+    real = texts.where(is_suggestion(texts))
+    return keywords(real, pd.Series("all", index=texts.index), top=top)["keyword"].tolist()

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import holds_personal_data, redact_series
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import shown, strip_invisible
+from pipeline.common.privacy import holds_personal_data, redact_series
 from pipeline.ingest.mapping import listed
 from pipeline.questionnaire import Question
 from slow_reference.formats import EMPTY_MARKERS, SKIP_MARKERS, normalize_text, split_multi

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.clean.privacy import redact
 from pipeline.common.errors import SurveyError
 from pipeline.common.names import strip_invisible
+from pipeline.common.privacy import redact
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
 from pipeline.questionnaire import Question, Questionnaire
 from slow_reference.answers import (

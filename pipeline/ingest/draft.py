@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -401,8 +402,11 @@ def _ids(questions: list[Draft]) -> None:
         q.id = qid
 
 
-def draft_questionnaire(path: Path) -> tuple[str, dict]:
-    """A questionnaire YAML drafted from the export at ``path``, and a summary of what was found."""
+def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] | None = None
+                        ) -> tuple[str, dict]:
+    """A questionnaire YAML drafted from the export at ``path``, and a summary of what was found; with
+    ``frequent`` (``pipeline.stats.open_answers.frequent_words``), the open answers' frequent words as hints
+    for the themes dictionary."""
     table = read_table(path)
     df = to_simplified(table.frame.reset_index(drop=True)).fillna("")
     fmt = detect(list(df.columns))
@@ -420,7 +424,8 @@ def draft_questionnaire(path: Path) -> tuple[str, dict]:
         if q.kind == "likert" and q.scale in AGREEMENT_KINDS and NEGATIVE.search(q.text):
             q.reverse = True
     title = _title(path)
-    text = _emit(path, title, questions, dimensions, table.notes, fmt, _frequent_words(questions, df))
+    hints = _frequent_words(questions, df, frequent) if frequent is not None else []
+    text = _emit(path, title, questions, dimensions, table.notes, fmt, hints)
     summary = {
         "questions": len(questions),
         "dimensions": len(dimensions),
@@ -468,17 +473,14 @@ def _y(value) -> str:
     )
 
 
-def _frequent_words(questions: list[Draft], df: pd.DataFrame) -> list[str]:
-    """The open question's most frequent keywords (jieba), as hints for the themes dictionary."""
-    from pipeline.stats.open_answers import is_suggestion, keywords
-
+def _frequent_words(questions: list[Draft], df: pd.DataFrame,
+                    frequent: Callable[[pd.Series], list[str]]) -> list[str]:
+    """The open question's most frequent keywords, as hints for the themes dictionary."""
     q = next((q for q in questions if q.role == "open"), None)
     if q is None:
         return []
     texts = df[q.columns[0]].astype("string")
-    texts = texts.where(is_suggestion(texts) & ~texts.isin(BLANK))
-    words = keywords(texts, pd.Series("all", index=texts.index), top=20, min_answers=5)
-    return words["keyword"].tolist()
+    return frequent(texts.where(~texts.isin(BLANK)))
 
 
 def _emit(

@@ -1,0 +1,191 @@
+"""A questionnaire's consistency, one Chinese sentence per problem: every cross-reference (scales, skip logic,
+roles, themes, the report section), names that matching or file names could not tell apart, and options of
+a choice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.common.errors import SurveyError
+from pipeline.common.matching import Names, unit_key
+from pipeline.common.names import RESERVED_UNIT_NAMES, safe_name, shown
+
+if TYPE_CHECKING:
+    from pipeline.questionnaire.model import Question, Questionnaire
+
+
+def problems(qn: Questionnaire) -> list[str]:
+    """Every inconsistency of a questionnaire, one Chinese sentence each (none when it is consistent)."""
+    problems: list[str] = []
+    for name, options in qn.likert_scales.items():
+        if len(options) < 2:
+            problems.append(f"量表“{name}”至少需要两个选项")
+        problems += indistinct(f"量表“{name}”的选项", Names(options))
+    ids: dict[str, int] = {}
+    numbers: dict[int, str] = {}
+    all_q = list(qn.profile) + list(qn.outcomes)
+    numbered: list = list(all_q)
+    for dim in qn.dimensions:
+        if dim.scale not in qn.likert_scales:
+            problems.append(f"维度“{dim.id}”引用了不存在的量表“{dim.scale}”（可用：{'、'.join(qn.likert_scales)}）")
+        all_q.extend(dim.items)  # type: ignore[arg-type]
+        numbered += [dim] if dim.number is not None else []
+        numbered += [i for i in dim.items if i.number is not None]
+    for q in all_q:
+        ids[q.id] = ids.get(q.id, 0) + 1
+    for q in numbered:
+        if q.number is not None:
+            if q.number in numbers:
+                problems.append(f"题目“{q.id}”的题号 {q.number} 与题目“{numbers[q.number]}”重复")
+            numbers[q.number] = q.id
+    problems += [f"题目 id“{i}”重复出现 {n} 次" for i, n in ids.items() if n > 1]
+    dim_ids = [d.id for d in qn.dimensions]
+    problems += [f"维度 id“{d}”重复" for d in set(dim_ids) if dim_ids.count(d) > 1]
+    by_id = {q.id: q for q in qn.profile + qn.outcomes}
+    for q in qn.profile + qn.outcomes:
+        if q.type in ("single", "multi") and len(q.options) < 2:
+            problems.append(f"题目“{q.id}”是选择题，至少需要两个选项")
+        if q.type == "likert" and (q.scale not in qn.likert_scales):
+            problems.append(f"题目“{q.id}”引用了不存在的量表“{q.scale}”")
+        if len(set(q.options)) != len(q.options):
+            problems.append(f"题目“{q.id}”的选项有重复")
+        elif q.role != "unit":
+            problems += indistinct(f"题目“{q.id}”的选项", Names(q.options))
+        for ref, values in (q.show_if or {}).items():
+            target = by_id.get(ref)
+            if target is None:
+                problems.append(f"题目“{q.id}”的跳题条件引用了不存在的题目“{ref}”")
+                continue
+            unknown = [v for v in values if v not in target.options]
+            if unknown:
+                problems.append(
+                    f"题目“{q.id}”的跳题条件中，选项“{'、'.join(unknown)}”不是题目“{ref}”的选项"
+                )
+    roles = [q.role for q in qn.profile + qn.outcomes if q.role]
+    for role in set(roles):
+        if roles.count(role) > 1:
+            problems.append(f"角色“{role}”只能由一道题承担")
+    unit_q = next((q for q in qn.profile if q.role == "unit"), None)
+    if unit_q is None:
+        problems.append(
+            "缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成"
+        )
+    elif unit_q.type != "single":
+        problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
+    known_dims = set(dim_ids)
+    for theme, spec in qn.themes.items():
+        unknown = [d for d in spec.dimensions if d not in known_dims]
+        if unknown:
+            problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
+    expanded = {q.id: q for q in qn.questions}
+    for check in qn.attention_checks:
+        target = expanded.get(check.question)
+        if target is None:
+            problems.append(f"注意力检测引用了不存在的题目“{check.question}”")
+        elif check.expected not in target.options:
+            problems.append(f"注意力检测的正确答案“{check.expected}”不是题目“{check.question}”的选项"
+                            f"（可选：{'、'.join(target.options) or '无'}）")
+    for q in qn.profile + qn.outcomes:
+        if q.reverse:
+            problems.append(f"题目“{q.id}”标注了 reverse: true，但反向计分只用于 dimensions 下的量表题")
+        if q.max_choices is not None and (q.type != "multi" or not 1 <= q.max_choices <= len(q.options)):
+            problems.append(f"题目“{q.id}”的 max_choices 应为多选题的 1 到选项数之间的整数")
+        if q.min is not None and q.max is not None and q.min > q.max:
+            problems.append(f"题目“{q.id}”的 min 大于 max")
+    if unit_q is not None:
+        problems += _unit_name_problems(unit_q)
+    return problems + _role_problems(qn) + _report_problems(qn)
+
+
+def _role_problems(qn: Questionnaire) -> list[str]:
+    allowed = {"overall": ("likert", "single"), "open": ("text",), "community": ("text", "single")}
+    names = {
+        "overall": "总体评价题（role: overall）",
+        "open": "意见建议题（role: open）",
+        "community": "社区（村）题（role: community）",
+    }
+    types = {"likert": "量表题", "single": "单选题", "text": "填空题"}
+    return [f"{names[q.role]}“{q.id}”应为{'或'.join(types[t] for t in allowed[q.role])}"
+            for q in qn.profile + qn.outcomes if q.role in allowed and q.type not in allowed[q.role]]
+
+
+def _report_problems(qn: Questionnaire) -> list[str]:
+    """The report section must name what exists: scales, options, profile questions."""
+    r, problems = qn.report, []
+    overall = next((q for q in qn.profile + qn.outcomes if q.role == "overall"), None)
+    if r.satisfied is not None:
+        if overall is None:
+            problems.append("report.satisfied 指定了“满意”的选项，但问卷没有总体评价题（role: overall）")
+        else:
+            options = overall.options or qn.likert_scales.get(overall.scale or "", [])
+            unknown = [o for o in r.satisfied if o not in options]
+            if unknown:
+                problems.append(
+                    f"report.satisfied 中的“{'、'.join(unknown)}”不是总体评价题“{overall.id}”的选项"
+                    f"（可选：{'、'.join(options)}）"
+                )
+            elif not r.satisfied or set(r.satisfied) == set(options):
+                problems.append("report.satisfied 应是总体评价题的一部分选项（全选时满意率恒为100%）")
+    for side, table in (("unfavourable", r.unfavourable), ("favourable", r.favourable)):
+        for scale, labels in table.items():
+            if scale not in qn.likert_scales:
+                problems.append(
+                    f"report.{side} 引用了不存在的量表“{scale}”（可用：{'、'.join(qn.likert_scales)}）"
+                )
+                continue
+            unknown = [o for o in labels if o not in qn.likert_scales[scale]]
+            if unknown:
+                problems.append(f"report.{side} 中量表“{scale}”没有选项“{'、'.join(unknown)}”")
+            elif not labels or len(set(labels)) == len(qn.likert_scales[scale]):
+                problems.append(f"report.{side} 中量表“{scale}”应是一部分选项，不能为空或全部选项")
+    for scale in set(r.unfavourable) & set(r.favourable):
+        both = set(r.unfavourable[scale]) & set(r.favourable[scale])
+        if both:
+            problems.append(f"量表“{scale}”的选项“{'、'.join(sorted(both))}”不能既算正面评价又算负面评价")
+    singles = {p.id: p for p in qn.profile if p.type == "single" and p.role != "unit"}
+    for f in r.profile or []:
+        q = singles.get(f.question)
+        if q is None:
+            problems.append(
+                f"report.profile 引用的“{f.question}”不是基本情况中的单选题"
+                f"（可用：{'、'.join(singles) or '无'}）"
+            )
+        elif [o for o in f.options if o not in q.options]:
+            problems.append(
+                f"report.profile 中题目“{f.question}”没有选项"
+                f"“{'、'.join(o for o in f.options if o not in q.options)}”"
+            )
+    for qid in r.composition or []:
+        if qid not in singles:
+            problems.append(
+                f"report.composition 引用的“{qid}”不是基本情况中的单选题"
+                f"（可用：{'、'.join(singles) or '无'}）"
+            )
+    return problems
+
+
+def indistinct(what: str, names: Names) -> list[str]:
+    """Names that tolerant matching of answers could not tell apart: one sentence per pair."""
+    return [f"{what}“{shown(a)}”和“{shown(b)}”在匹配答案时无法区分（去掉空格、标点和“街道办事处”等后缀，"
+            "统一全半角和繁简体后相同），否则一方的答卷会被算到另一方名下，请改得更易区分"
+            for a, b in names.collisions()]
+
+
+def _unit_name_problems(unit_q: Question) -> list[str]:
+    """Unit names are matched tolerantly and become file names: no two may match the same answers or make the
+    same file name (nor a reserved one)."""
+    problems = indistinct("单位", Names(unit_q.options, unit_key))
+    seen: dict[str, str] = {}
+    for name in unit_q.options:
+        if name in RESERVED_UNIT_NAMES:
+            problems.append(f"单位不能叫“{name}”（这个名称留给全区汇总、总体情况报告、目录页或未填单位的答卷）")
+            continue
+        try:
+            key = safe_name(name, "单位名称").casefold()
+        except SurveyError as exc:
+            problems.append(exc.message)
+            continue
+        if key in seen:
+            problems.append(f"单位“{shown(name)}”和“{shown(seen[key])}”作为文件名时相同，请改得更易区分")
+        seen[key] = name
+    return problems

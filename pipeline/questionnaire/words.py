@@ -1,0 +1,95 @@
+"""What the reports say about a survey: the questionnaire's ``report:`` section as written (``ReportWords``,
+with defaults that fit any questionnaire), and every word resolved from it and the questions (``Words``) —
+the one object reports, findings and renderers read (``questionnaire.words()``, stored in the manifest).
+
+Kept free of heavy imports: the report notebooks load it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProfileFigure(_Model):
+    """A share the 基本情况 quotes: respondents who chose any of ``options`` of ``question`` ("党员占45%")."""
+
+    question: str
+    options: list[str] = Field(min_length=1)
+    label: str | None = None  # default: the options joined with 、
+
+
+class ReportWords(_Model):
+    """Every word a report says about the survey, with defaults that fit any questionnaire."""
+
+    topic: str = ""  # the survey's subject: titles read "<unit><topic>调研报告"
+    area: str = "全区"  # what the whole surveyed area is called in comparisons
+    unit_label: str = "街道（乡镇）"  # what the units are called
+    unit_kinds: dict[str, str] = Field(default_factory=lambda: {"街道": "街道", "镇": "乡镇", "乡": "乡镇"})
+    community_label: str = "社区（村）"
+    respondents: str = "受访者"
+    rate_name: str = "总体满意率"  # never a subgroup's name: "群众满意率" reads as the rate among 群众
+    overall_label: str | None = None  # how sentences name the overall question; default: its short name
+    satisfied: list[str] | None = None  # options of the overall question that count as satisfied
+    unfavourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted unfavourable
+    favourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted favourable
+    profile: list[ProfileFigure] | None = None
+    composition: list[str] | None = None  # profile questions drawn against the district; default: first two
+
+
+class Overall(_Model):
+    """The overall question as the reports name it, and which of its options count as satisfied."""
+
+    id: str
+    label: str
+    options: list[str]
+    satisfied: list[str]
+
+
+class Scale(_Model):
+    """A Likert scale's options (lowest first) and which count as favourable and unfavourable."""
+
+    options: list[str]
+    favourable: list[str]
+    unfavourable: list[str]
+
+
+class Figure(_Model):
+    """A profile share quoted in 基本情况, resolved: question, options and the label a sentence uses."""
+
+    question: str
+    options: list[str]
+    label: str
+
+
+class Words(_Model):
+    """Every word a report says about the survey, each default resolved."""
+
+    topic: str
+    area: str
+    unit_label: str
+    community_label: str
+    respondents: str
+    rate_name: str
+    rest: str  # what a unit is compared with: "全区其他街道（乡镇）"
+    overall: Overall | None
+    scales: dict[str, Scale]
+    dimension_scales: dict[str, str]  # dimension id → its scale
+    profile_labels: dict[str, str]  # single-choice profile question id → its short name
+    profile_figures: list[Figure] | None
+    composition: list[str]
+    multi: dict[str, str]  # multi-select question id → its short name
+    has_community: bool
+    has_open: bool
+    issued: dict[str, int]
+
+    def scale_points(self, dimension: str) -> int:
+        """How many points a dimension's scale has ("4.72分（7分制）")."""
+        return len(self.scales[self.dimension_scales[dimension]].options)
+
+    def longest_scale(self) -> int:
+        """The longest scale the dimensions use (plot axes run from 1 to it)."""
+        return max(len(self.scales[s].options) for s in self.dimension_scales.values())

@@ -1,0 +1,395 @@
+"""The figures of a document, drawn: seaborn on a CJK font, as PNG images — for a page, a phone (a narrow
+rendering whose smallest label stays readable on a 390-px screen) or print.
+
+Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so nothing is shown twice and no global
+figure state leaks between cells. Each drawing function takes the rows a ``document.Figure`` holds; nothing
+here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.text import Text
+
+from pipeline.report.document import Figure
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+PALETTE = {"本单位": "#c0392b", "对比": "#7f8c8d"}
+QUADRANT_COLOURS = ["#c0392b", "#e67e22", "#27ae60", "#2e86c1", "#8e44ad"]  # five distinct hues
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a figure is drawn: its width (inches), its text (points) and its resolution."""
+
+    width: float
+    text: float
+    title: float
+    dpi: int
+
+
+PAGE = Size(width=7.5, text=9, title=12, dpi=110)
+PHONE = Size(width=4.0, text=10, title=11, dpi=160)  # shown ~366 CSS px wide: 10 pt ≈ 12.7 CSS px
+PRINT = Size(width=7.5, text=9, title=12, dpi=150)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    png: bytes
+    width_px: int  # the image's natural width
+    label_px: float  # its smallest text, in image pixels (× shown width / natural width = CSS px on screen)
+
+
+@cache
+def cjk_font_path() -> Path:
+    """The Noto Sans CJK SC font shipped by the ``mplfonts`` package (installed with the project)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("缺少中文字体包 mplfonts，请重新运行 make env 安装依赖")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+
+
+@cache
+def register_cjk_font() -> str:
+    """Register the CJK font file with matplotlib (once per process); returns its family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def theme(size: Size = PAGE) -> None:
+    """The report style: seaborn's whitegrid with the CJK font (set every time: set_theme resets rc)."""
+    import seaborn as sns
+
+    name = register_cjk_font()
+    sns.set_theme(
+        style="whitegrid",
+        font=name,
+        rc={
+            "font.sans-serif": [name, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "font.size": size.text,
+            "axes.labelsize": size.text,
+            "xtick.labelsize": size.text,
+            "ytick.labelsize": size.text,
+            "legend.fontsize": size.text,
+            "axes.titlesize": size.title,
+        },
+    )
+
+
+def draw(figure: Figure, size: Size = PAGE) -> Drawn:
+    """A document's figure as a PNG image of ``size``."""
+    theme(size)
+    data = pd.DataFrame(figure.data)
+    fig = DRAW[figure.plot](data, figure, size)
+    fig.canvas.draw()  # lay out the text before it is measured
+    smallest = min(
+        (t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()),
+        default=size.text,
+    )
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=size.dpi, bbox_inches="tight")
+    png = buf.getvalue()
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's width field
+    return Drawn(png, width, smallest * size.dpi / 72)
+
+
+def _new(size: Size, height: float) -> MplFigure:
+    return MplFigure(figsize=(size.width, height))
+
+
+def _versus(
+    ax,
+    fig: MplFigure,
+    d: pd.DataFrame,
+    labels: list[str],
+    what: str,
+    unit: str,
+    comparison: str,
+    marker: int,
+    top: int,
+    size: Size,
+) -> None:
+    """The unit's means (dots) against the comparison group's (diamonds), one row per label; legend below."""
+    import seaborn as sns
+
+    long = pd.concat(
+        [
+            pd.DataFrame({"得分": d["mean"].to_numpy(), what: labels, "对象": unit}),
+            pd.DataFrame({"得分": d["rest_mean"].to_numpy(), what: labels, "对象": comparison}),
+        ]
+    )
+    sns.scatterplot(
+        data=long,
+        x="得分",
+        y=what,
+        hue="对象",
+        style="对象",
+        ax=ax,
+        s=marker,
+        palette=[PALETTE["本单位"], PALETTE["对比"]],
+        markers=["o", "D"],
+        zorder=3,
+    )
+    ax.set_xlim(0.9, top + 0.1)
+    ax.set_ylabel("")
+    ax.legend(
+        title="",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.7 / fig.get_figheight() - 0.06),
+        ncol=2,
+        fontsize=size.text,
+        frameon=False,
+    )
+
+
+def _short(labels, limit: int) -> list[str]:
+    return [t if len(t) <= limit else t[: limit - 1] + "…" for t in labels]
+
+
+def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Dot plot: the unit's dimension means with 95% CIs against the comparison group's means."""
+    d = d.sort_values("mean").reset_index(drop=True)
+    fig = _new(size, 0.45 * len(d) + 1.3)
+    ax = fig.subplots()
+    y = range(len(d))
+    ax.errorbar(
+        d["mean"],
+        y,
+        xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]],
+        fmt="none",
+        ecolor=PALETTE["本单位"],
+        elinewidth=1.5,
+        capsize=3,
+    )
+    top = int(f.options["top"])
+    labels = _short(d["dimension_name"], 8 if size is PHONE else 20)
+    _versus(ax, fig, d, labels, "维度", str(f.options["unit"]), str(f.options["comparison"]), 70, top, size)
+    for i, r in d.loc[d["significant"].fillna(0).astype(bool)].iterrows():  # the axis shows the direction
+        ax.annotate(
+            "*",
+            (r["ci_high"], i),
+            xytext=(4, -4),
+            textcoords="offset points",
+            fontsize=14,
+            color=PALETTE["本单位"],
+        )
+    ax.set_xlabel(
+        f"平均得分（1–{top}分，越高越好）"
+        if size is PHONE
+        else f"平均得分（1–{top}分，越高越好；横线为95%置信区间，* 为显著差异）"
+    )
+    ax.set_title(f.title)
+    return fig
+
+
+def items(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Dot plot of item means (unit vs comparison), the largest gap on top."""
+    d = d.sort_values("diff").reset_index(drop=True)
+    fig = _new(size, 0.42 * len(d) + 1.4)
+    ax = fig.subplots()
+    ax.hlines(list(range(len(d))), d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
+    top = int(f.options["top"])
+    _versus(
+        ax,
+        fig,
+        d,
+        _short(d["item_text"], 10 if size is PHONE else 20),
+        "题目",
+        str(f.options["unit"]),
+        str(f.options["comparison"]),
+        55,
+        top,
+        size,
+    )
+    ax.set_xlabel(f"平均得分（1–{top}分，越高越好）")
+    ax.set_title(f.title)
+    return fig
+
+
+def choices(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Horizontal bars of shares (0–1), largest on top, each labelled."""
+    import seaborn as sns
+
+    from pipeline.common.formatting import pct
+
+    t = t.sort_values("share", ascending=False).assign(
+        option=lambda x: _short(x["option"], 10 if size is PHONE else 24)
+    )
+    fig = _new(size, 0.4 * len(t) + 1.0)
+    ax = fig.subplots()
+    sns.barplot(data=t, x="share", y="option", ax=ax, color="#2e86c1", orient="h")
+    for patch, v in zip(ax.patches, t["share"], strict=False):
+        ax.text(
+            patch.get_width() + 0.005,
+            patch.get_y() + patch.get_height() / 2,
+            pct(v, 0),
+            va="center",
+            fontsize=size.text,
+        )
+    ax.set_xlim(0, min(1.0, max(0.1, float(t["share"].max()) * 1.25)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(f.title)
+    return fig
+
+
+def composition(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Shares (0–1) by category for the unit and the area side by side."""
+    import seaborn as sns
+
+    t = t.assign(类别=_short(t["类别"], 12 if size is PHONE else 30))
+    fig = _new(size, 0.5 * t["类别"].nunique() + 1.4)
+    ax = fig.subplots()
+    sns.barplot(
+        data=t,
+        x="share",
+        y="类别",
+        hue="对象",
+        ax=ax,
+        orient="h",
+        palette=[PALETTE["本单位"], PALETTE["对比"]],
+    )
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.legend(title="", fontsize=size.text, frameon=False)
+    ax.set_title(f.title)
+    return fig
+
+
+def ipa(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Importance–performance scatter against the district: x is the unit's score minus the district's mean
+    on the dimension (the line at 0), y the relative importance (the line at the mean importance). Colours are
+    the stored quadrants, so the chart says what the text says; labels are moved apart so none overlaps."""
+    import seaborn as sns
+    from adjustText import adjust_text
+
+    from pipeline.stats.drivers import QUADRANT_ORDER
+
+    fig = _new(size, 5.2 if size is not PHONE else 4.6)
+    ax = fig.subplots()
+    shown = [q for q in QUADRANT_ORDER if q in set(d["quadrant"])]
+    colours = dict(zip(QUADRANT_ORDER, QUADRANT_COLOURS, strict=True))
+    sns.scatterplot(
+        data=d,
+        x="gap",
+        y="importance",
+        hue="quadrant",
+        ax=ax,
+        s=70,
+        hue_order=shown,
+        palette=[colours[q] for q in shown],
+    )
+    ax.axvline(0, color="#999", ls="--", lw=1)
+    ax.axhline(d["importance"].mean(), color="#999", ls="--", lw=1)
+    labels = [
+        ax.text(
+            r["gap"],
+            r["importance"],
+            _short([r["dimension_name"]], 8 if size is PHONE else 14)[0],
+            fontsize=size.text,
+        )
+        for _, r in d.iterrows()
+    ]
+    adjust_text(labels, ax=ax, expand=(1.2, 1.4), arrowprops={"arrowstyle": "-", "color": "#999", "lw": 0.6})
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("表现：本单位得分减全区平均（0以左低于全区）")
+    ax.set_ylabel(
+        "重要性（相对重要性）" if size is PHONE else f"重要性：与“{f.options['outcome']}”关联的相对重要性"
+    )
+    ax.set_title(f.title)
+    if size is PHONE:
+        ax.legend(
+            title="",
+            fontsize=size.text,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncol=2,
+            frameon=False,
+        )
+    else:
+        ax.legend(title="", fontsize=size.text, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def heatmap(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Units × dimensions heatmap of mean scores (annotated on a page; colours only on a phone)."""
+    import seaborn as sns
+
+    matrix = d.pivot(index="unit", columns="dimension_name", values="mean").reindex(
+        columns=[c for c in f.options["dimensions"] if c in set(d["dimension_name"])],
+        index=[u for u in f.options["units"] if u in set(d["unit"])],
+    )
+    phone = size is PHONE
+    fig = _new(
+        size
+        if phone
+        else Size(max(size.width, 1.0 * matrix.shape[1] + 2.5), size.text, size.title, size.dpi),
+        0.45 * matrix.shape[0] + (2.6 if phone else 1.8),
+    )
+    ax = fig.subplots()
+    sns.heatmap(
+        matrix,
+        annot=not phone,
+        fmt=".2f",
+        cmap="RdYlGn",
+        center=float(pd.Series(matrix.to_numpy().ravel()).mean()),
+        cbar_kws={"label": "平均得分"},
+        ax=ax,
+        annot_kws={"fontsize": size.text - 1},
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_xticklabels(_short([t.get_text() for t in ax.get_xticklabels()], 6 if phone else 20))
+    ax.set_title(f.title)
+    ax.tick_params(axis="x", rotation=60 if phone else 40)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return fig
+
+
+def ranking(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Units ranked by a proportion with its confidence interval."""
+    d = d.sort_values("satisfaction_rate").reset_index(drop=True)
+    fig = _new(size, 0.38 * len(d) + 1.3)
+    ax = fig.subplots()
+    y = range(len(d))
+    ax.errorbar(
+        d["satisfaction_rate"],
+        y,
+        xerr=[
+            d["satisfaction_rate"] - d["satisfaction_ci_low"],
+            d["satisfaction_ci_high"] - d["satisfaction_rate"],
+        ],
+        fmt="o",
+        color="#2e86c1",
+        capsize=3,
+    )
+    ax.set_yticks(list(y), d["unit"].tolist())
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(str(f.options["xlabel"]) if size is not PHONE else "")
+    ax.set_title(f.title)
+    return fig
+
+
+DRAW = {
+    "dimensions": dimensions,
+    "items": items,
+    "choices": choices,
+    "composition": composition,
+    "ipa": ipa,
+    "heatmap": heatmap,
+    "ranking": ranking,
+}
