@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.common.formatting import EXCEL_FORMATS, cell, pct, score, signed
@@ -153,3 +154,31 @@ def test_the_package_installs_and_runs_outside_the_checkout(tmp_path, small_raw)
     assert proc.returncode == 0, proc.stderr
     assert (work / "项目" / "reports" / "s" / "石桥乡.html").is_file()
     assert (work / "项目" / "reports" / "s" / "word" / "石桥乡.docx").is_file()
+
+
+def test_ipa_labels_never_overlap_and_quadrants_have_distinct_colours():
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgb
+    from matplotlib.text import Text
+
+    from pipeline.report import figures
+    from pipeline.report.document import Figure
+    from pipeline.stats.drivers import QUADRANT_ORDER
+
+    rng = np.random.default_rng(3)
+    for crowd in (0.02, 0.2):  # nine dimensions crowded near the centre, or spread out
+        data = [{"dimension_name": f"第{i + 1}个维度的名称", "gap": float(rng.normal(0, crowd)),
+                 "importance": float(rng.uniform(0.08, 0.14)), "quadrant": QUADRANT_ORDER[i % 5]}
+                for i in range(9)]
+        figure = Figure(plot="ipa", title="IPA分析", data=data, options={"outcome": "总体评价"})
+        for size in (figures.PAGE, figures.PHONE, figures.PRINT):
+            figures.theme(size)
+            fig = figures.ipa(pd.DataFrame(data), figure, size)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            boxes = [Text.get_window_extent(t, canvas.get_renderer()) for t in fig.axes[0].texts]
+            assert len(boxes) == 9
+            assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), (crowd, size)
+    colours = [to_rgb(c) for c in figures.QUADRANT_COLOURS]
+    assert min(np.abs(np.subtract(a, b)).sum() for i, a in enumerate(colours) for b in colours[i + 1:]) > 0.4

@@ -269,58 +269,79 @@ def composition(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     return fig
 
 
+def _clash(box, frame, taken: list) -> float:
+    """How badly a label's box sits: one per label or point it overlaps, a half if it leaves the axes."""
+    inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+    return sum(box.overlaps(t) for t in taken) + (0 if inside else 0.5)
+
+
+def place_labels(ax, points: list[tuple[float, float]], labels: list[str], fontsize: float) -> list:
+    """Each point's label beside it, where it overlaps neither another label nor a point and stays inside the
+    axes: candidate places around the point (right, left, above, below, then farther out), the first free one
+    taken; a label moved away from its point gets a thin line to it. Deterministic and quick (adjustText took
+    over a second a figure here and still left overlapping labels in one figure of five)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    scale = ax.figure.dpi / 72  # pixels per point
+    frame = ax.get_window_extent(renderer)
+    centres = [ax.transData.transform(p) for p in points]
+    taken = [Bbox.from_bounds(x - 5 * scale, y - 5 * scale, 10 * scale, 10 * scale) for x, y in centres]
+    placed = []
+    for (x, y), point, label in zip(centres, points, labels, strict=True):
+        probe = ax.text(0, 0, label, fontsize=fontsize)
+        w, h = probe.get_window_extent(renderer).size
+        probe.remove()
+        options = []
+        for g in (5 * scale, 12 * scale, 22 * scale, 34 * scale, 48 * scale):
+            options += [(g, g / 2), (g, -h - g / 2), (-w - g, g / 2), (-w - g, -h - g / 2), (-w / 2, g + 2),
+                        (-w / 2, -h - g - 2), (g, -h / 2), (-w - g, -h / 2)]
+        boxes = [Bbox.from_bounds(x + dx, y + dy, w, h) for dx, dy in options]
+        scores = [_clash(b, frame, taken) for b in boxes]
+        best = next((i for i, sc in enumerate(scores) if sc == 0), scores.index(min(scores)))
+        taken.append(boxes[best])
+        arrow = {"arrowstyle": "-", "color": "#999", "lw": 0.6} if best >= 8 else None  # moved farther out
+        dx, dy = options[best]
+        placed.append(ax.annotate(label, point, xytext=(dx / scale, dy / scale), textcoords="offset points",
+                                  fontsize=fontsize, ha="left", va="bottom", arrowprops=arrow))
+    return placed
+
+
 def ipa(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     """Importance–performance scatter against the district: x is the unit's score minus the district's mean
     on the dimension (the line at 0), y the relative importance (the line at the mean importance). Colours are
-    the stored quadrants, so the chart says what the text says; labels are moved apart so none overlaps."""
+    the stored quadrants, so the chart says what the text says; no label overlaps another
+    (``place_labels``)."""
     import seaborn as sns
-    from adjustText import adjust_text
 
     from pipeline.stats.drivers import QUADRANT_ORDER
 
     fig = _new(size, 5.2 if size is not PHONE else 4.6)
+    fig.set_dpi(size.dpi)  # labels are placed in the pixels the image will have
     ax = fig.subplots()
     shown = [q for q in QUADRANT_ORDER if q in set(d["quadrant"])]
     colours = dict(zip(QUADRANT_ORDER, QUADRANT_COLOURS, strict=True))
-    sns.scatterplot(
-        data=d,
-        x="gap",
-        y="importance",
-        hue="quadrant",
-        ax=ax,
-        s=70,
-        hue_order=shown,
-        palette=[colours[q] for q in shown],
-    )
+    sns.scatterplot(data=d, x="gap", y="importance", hue="quadrant", ax=ax, s=70, hue_order=shown,
+                    palette=[colours[q] for q in shown])
     ax.axvline(0, color="#999", ls="--", lw=1)
     ax.axhline(d["importance"].mean(), color="#999", ls="--", lw=1)
-    labels = [
-        ax.text(
-            r["gap"],
-            r["importance"],
-            _short([r["dimension_name"]], 8 if size is PHONE else 14)[0],
-            fontsize=size.text,
-        )
-        for _, r in d.iterrows()
-    ]
-    adjust_text(labels, ax=ax, expand=(1.2, 1.4), arrowprops={"arrowstyle": "-", "color": "#999", "lw": 0.6})
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("表现：本单位得分减全区平均（0以左低于全区）")
-    ax.set_ylabel(
-        "重要性（相对重要性）" if size is PHONE else f"重要性：与“{f.options['outcome']}”关联的相对重要性"
-    )
+    outcome = f.options["outcome"]
+    ax.set_ylabel("重要性（相对重要性）" if size is PHONE else f"重要性：与“{outcome}”关联的相对重要性")
     ax.set_title(f.title)
     if size is PHONE:
-        ax.legend(
-            title="",
-            fontsize=size.text,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.18),
-            ncol=2,
-            frameon=False,
-        )
+        ax.legend(title="", fontsize=size.text, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
+                  frameon=False)
     else:
         ax.legend(title="", fontsize=size.text, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    x0, x1 = ax.get_xlim()
+    ax.set_xlim(x0 - 0.15 * (x1 - x0), x1 + 0.15 * (x1 - x0))  # room for labels at the edges
+    y0, y1 = ax.get_ylim()
+    ax.set_ylim(y0 - 0.08 * (y1 - y0), y1 + 0.12 * (y1 - y0))
+    place_labels(ax, list(zip(d["gap"], d["importance"], strict=True)),
+                 _short(d["dimension_name"], 8 if size is PHONE else 14), size.text)
     return fig
 
 
