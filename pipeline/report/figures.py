@@ -92,13 +92,12 @@ def draw(figure: Figure, size: Size = PAGE) -> Drawn:
     theme(size)
     data = pd.DataFrame(figure.data)
     fig = DRAW[figure.plot](data, figure, size)
-    fig.canvas.draw()  # lay out the text before it is measured
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=size.dpi, bbox_inches="tight")  # drawn: every text now exists
     smallest = min(
         (t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()),
         default=size.text,
     )
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=size.dpi, bbox_inches="tight")
     png = buf.getvalue()
     width = int.from_bytes(png[16:20], "big")  # the PNG header's width field
     return Drawn(png, width, smallest * size.dpi / 72)
