@@ -1,6 +1,7 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.demo import DemoSpec, centred_effects, generate_responses
@@ -48,11 +49,13 @@ def test_contamination_is_planted(demo, questionnaire):
 def test_effects_are_centred_on_the_null_unit(questionnaire):
     spec = DemoSpec()
     eff = centred_effects(spec, [d.id for d in questionnaire.dimensions])
-    assert (eff.loc[spec.null_unit] == 0).all()
+    area = pd.Series(spec.area_shifts).reindex(eff.columns, fill_value=0.0)
+    assert spec.area_shifts == {"burden": -0.5}  # the district-wide weakness: every unit alike
+    assert (eff.loc[spec.null_unit] == area).all()
     others = [u for u in spec.units if u != spec.null_unit]
     sizes = np.array([spec.sizes[u] for u in others], dtype=float)
-    np.testing.assert_allclose(eff.loc[others].T.to_numpy() @ sizes, 0, atol=1e-9)
-    assert eff.loc["石桥乡", "digital"] < -0.85 and eff.loc["新华街道", "burden"] < -0.65
+    np.testing.assert_allclose((eff.loc[others] - area).T.to_numpy() @ sizes, 0, atol=1e-9)
+    assert eff.loc["石桥乡", "digital"] < -0.85 and eff.loc["新华街道", "burden"] - area["burden"] < -0.65
 
 
 def test_generation_is_reproducible(questionnaire):

@@ -90,7 +90,9 @@ def check_same_numbers(paths, units: list[str]) -> int:
         assert sorted(r["问题表现"] for r in rows) == sorted(shown), name
         for r in rows:
             found = Counter(NUMBER.findall(r["问题表现"]))
-            figures = [cell(r["本单位均值"], "score"), cell(abs(r["差距"]), "score")]
+            figures = [cell(r["本单位均值"], "score")]
+            other = next(h for h in header if h.endswith("均值") and h != "本单位均值")
+            figures += [cell(r[other], "score")] if r[other] is not None else []
             figures += [cell(r["负面评价占比"], "share")] if r["负面评价占比"] is not None else []
             assert not Counter(figures) - found, (name, r)
             compared += 1

@@ -128,8 +128,10 @@ def test_no_planted_personal_number_in_any_output(hostile):
             assert _folded(canonical) not in folded, (path, canonical)
             for form in forms:
                 assert form not in text, (path, form)
-    quotes = (hostile["paths"].processed / "quotes.parquet")
-    assert pd.read_parquet(quotes)["quote"].str.contains("已隐去〕").any()  # masked answers are still quoted
+    answers = pd.read_parquet(hostile["paths"].interim / "responses.parquet")["suggestion"]
+    assert answers.str.contains("已隐去〕").any()  # the planted numbers reached the answers, masked
+    quotes = pd.read_parquet(hostile["paths"].processed / "quotes.parquet")["quote"]
+    assert not quotes.str.contains("已隐去〕").any()  # and such an answer is never quoted
 
 
 def test_no_formula_cell_in_any_workbook(hostile):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.analyze.waves import item_changes, wave_changes
+from pipeline.analyze.waves import EarlierWave, item_changes, wave_changes
 from pipeline.clean import clean
 from pipeline.common.names import DISTRICT
 from pipeline.demo import PREVIOUS_PLANTED, demo_spec, generate_responses, previous_wave_spec
-from pipeline.findings.build import _district_changes, _unit_changes
+from pipeline.findings.changes import district_changes, unit_changes
 from pipeline.ingest import ingest_frame
 from pipeline.questionnaire import Questionnaire
 
@@ -29,7 +29,8 @@ def waves(questionnaire):
 
 def test_exactly_the_planted_changes_are_called(waves, questionnaire):
     now, before = waves
-    ch = wave_changes(now, questionnaire, [("2025年度", before, questionnaire)])
+    earlier = EarlierWave("demo_2025年度", "2025年的调查", before, questionnaire)
+    ch = wave_changes(now, questionnaire, [earlier])
     units = ch.loc[ch["unit"] != DISTRICT]
     called = {
         (r["unit"], r["dimension"], "up" if r["diff"] > 0 else "down")
@@ -44,14 +45,14 @@ def test_exactly_the_planted_changes_are_called(waves, questionnaire):
     assert not control.loc[("石桥乡", "digital"), "significant"]  # low in both waves: no change
     assert "石桥乡" in PREVIOUS_PLANTED and not control.loc["西城街道", "significant"].any()
     assert (units["shared_items"] == units["items"]).all()
-    _, text = _unit_changes("新华街道", _analysis(ch))
-    assert text == [
-        "与2025年度相比，“基层减负”得分较2025年度明显下降"
+    _, text = unit_changes("新华街道", _analysis(ch))
+    assert text == [  # the earlier wave named by its title, never by its folder
+        "与2025年的调查相比，“基层减负”得分明显下降"
         f"（{_mean(ch, '新华街道', 'burden', 'mean_prev')}→{_mean(ch, '新华街道', 'burden', 'mean')}分），"
-        "变化经FDR校正后显著。"
+        "变化经统计检验显著。"
     ]
-    _, same = _unit_changes("西城街道", _analysis(ch))
-    assert same == ["与2025年度相比，各维度得分没有统计学意义上的明显变化。"]
+    _, same = unit_changes("西城街道", _analysis(ch))
+    assert same == ["与2025年的调查相比，各方面得分没有统计学意义上的明显变化。"]
 
 
 def _mean(ch, unit, dim, col) -> str:
@@ -70,6 +71,9 @@ def test_a_changed_questionnaire_is_compared_on_shared_items(waves, questionnair
     for d in data["dimensions"]:
         if d["id"] == "burden":
             d["items"] = [i for i in d["items"] if i["id"] != "burden_1"]  # added this year
+            d["measures"] = []
+        if d["id"] == "digital":
+            d["measures"] = []
         if d["id"] == "digital":
             d["items"][0]["id"] = "digital_old_1"  # renamed this year
         if d["id"] == "responsibility":
@@ -82,11 +86,12 @@ def test_a_changed_questionnaire_is_compared_on_shared_items(waves, questionnair
         "removed": ["resp_9"],
         "renamed": ["digital_old_1→digi_1"],
     }
-    ch = wave_changes(now, current, [("2025年度", before, earlier)]).set_index(["unit", "dimension"])
+    ch = wave_changes(now, current, [EarlierWave("w", "2025年的调查", before, earlier)])
+    ch = ch.set_index(["unit", "dimension"])
     assert ch.loc[(DISTRICT, "burden"), "shared_items"] == 3 and ch.loc[(DISTRICT, "burden"), "items"] == 4
     assert (
         ch.loc[(DISTRICT, "digital"), "shared_items"] == ch.loc[(DISTRICT, "digital"), "items"]
     )  # renamed: matched
     assert ch.loc[("新华街道", "burden"), "significant"]  # still found on the three shared items
-    text = _district_changes(_analysis(ch.reset_index()), questionnaire.words())[0]
+    text = district_changes(_analysis(ch.reset_index()), questionnaire.words())[0]
     assert "“基层减负”只比较了两次都有的3道题" in text and "新华街道“基层减负”" in text

@@ -34,7 +34,7 @@ TEST_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "rest_n", "rest_mean", "rest_
 UNIT_FIGURES = ("satisfaction_mean", "satisfaction_n", "satisfaction_count", "satisfaction_rate",
                 "satisfaction_ci_low", "satisfaction_ci_high", "suggestions", "communities")
 SATISFACTION = tuple(c for c in UNIT_FIGURES if c.startswith("satisfaction"))
-SHARE_COLUMNS = ("count", "share", "ci_low", "ci_high")
+SHARE_COLUMNS = ("count", "share", "ci_low", "ci_high", "rest_share", "p", "p_fdr")
 SUBGROUP_FIGURES = ("mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr")
 CHANGE_FIGURES = ("mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g")
 
@@ -163,7 +163,7 @@ def _units(units: pd.DataFrame, small: set[str]) -> pd.DataFrame:
     return out
 
 
-def _subgroups(sub: pd.DataFrame) -> pd.DataFrame:
+def disclose_subgroups(sub: pd.DataFrame) -> pd.DataFrame:
     """A unit's groups: a group (or its rest) under ``MIN_CELL`` withheld, and complementary groups within
     each (unit, dimension, question), whose total is the unit's own mean."""
     if sub.empty:
@@ -241,4 +241,4 @@ def apply_disclosure(a):  # an ``Analysis`` (not imported: analyze imports this 
                    composition=composition, problems=problems, communities=communities,
                    themes=themes, quotes=quotes.reset_index(drop=True),
                    keywords=keywords.reset_index(drop=True), games_howell=gh.reset_index(drop=True),
-                   subgroups=_subgroups(a.subgroups), changes=_changes(a.changes))
+                   subgroups=disclose_subgroups(a.subgroups), changes=_changes(a.changes))

@@ -1,5 +1,7 @@
-"""The problem ledger (问题清单): every significantly low dimension and item of every unit, one row each,
-with the suggestion themes tied to it — the start of a research group's 整改台账."""
+"""The problem ledger (问题清单): every problem of every unit (``pipeline.analyze.evidence``), one row for the
+dimension and one for each item behind it — its significantly low items, or else its weakest item — with the
+evidence in words, the suggestion themes tied to it and the measures proposed: the start of a research
+group's 整改台账."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ LEDGER_COLUMNS = [
     "dimension_name",
     "item",
     "item_text",
+    "evidence",
     "mean",
     "rest_mean",
     "diff",
@@ -24,34 +27,65 @@ LEDGER_COLUMNS = [
     "themes",
     "measures",
 ]
+
+
+def evidence_labels(kinds: str, rest: str) -> str:
+    """The evidence of a problem as the ledger names it: "显著低于全区其他街道（乡镇）；全区普遍问题"."""
+    labels = {
+        "significant": f"显著低于{rest}",
+        "persistent": "上次调查已偏低、本次未见改善",
+        "district_wide": "全区普遍存在",
+        "negative": "负面评价较多",
+        "weakest": "本单位得分最低",
+    }
+    return "；".join(labels[k] for k in kinds.split(",") if k)
+
+
+def problem_items(ui: pd.DataFrame, unit: str, dimension: str) -> pd.DataFrame:
+    """The items behind a unit's problem: those significantly below the rest of the area, or else the one the
+    unit scores lowest on."""
+    rows = ui.loc[(ui["unit"] == unit) & (ui["dimension"] == dimension) & ~ui["suppressed"]]
+    low = rows.loc[significantly_low(rows)].sort_values("diff")
+    return low if not low.empty else rows.nsmallest(1, "mean")
+
+
 def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Every significantly low dimension and item of every unit, with the suggestion themes tied to it
-    (``item_text`` is empty on a dimension's own row)."""
-    themes_for = {d.id: [name for name, t in questionnaire.themes.items() if d.id in t.dimensions]
-                  for d in questionnaire.dimensions}
-    names = questionnaire.dimension_names()
-    measures = {d.id: "；".join(m.rstrip("。；;") for m in d.measures) for d in questionnaire.dimensions}
+    """Every problem of every unit, a row for the dimension and for each item behind it (``item`` empty on the
+    dimension's own row), with the evidence, the themes tied to it and the measures proposed."""
+    themes_for = {
+        d.id: [name for name, t in questionnaire.themes.items() if d.id in t.dimensions]
+        for d in questionnaire.dimensions
+    }
+    dims = {d.id: d for d in questionnaire.dimensions}
+    rest = questionnaire.words().rest
     rows = []
-    ud = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
-    ui = a.unit_items.loc[significantly_low(a.unit_items)]
-    for frame, item in ((ud, False), (ui, True)):
-        for _, r in frame.iterrows():
+    for _, p in a.unit_problems.iterrows():
+        items = problem_items(a.unit_items, p["unit"], p["dimension"])
+        measures = "；".join(dims[p["dimension"]].measures_for(items["item"].tolist()))
+        common = {
+            "unit": p["unit"],
+            "dimension": p["dimension"],
+            "dimension_name": p["dimension_name"],
+            "evidence": evidence_labels(p["kinds"], rest),
+            "themes": "、".join(themes_for.get(p["dimension"], [])) or "—",
+        }
+        rows.append(
+            {
+                **common,
+                "item": None,
+                "item_text": None,
+                "measures": measures,
+                **{k: p[k] for k in ("mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable")},
+            }
+        )
+        for _, r in items.iterrows():
             rows.append(
                 {
-                    "unit": r["unit"],
-                    "dimension": r["dimension"],
-                    "dimension_name": names[r["dimension"]],
-                    "item": r["item"] if item else None,
-                    "item_text": r["item_text"] if item else None,
-                    # exact values: every output rounds them once, the same way (``common.formatting``)
+                    **common,
+                    "item": r["item"],
+                    "item_text": r["item_text"],
+                    "measures": "",
                     **{k: r[k] for k in ("mean", "rest_mean", "diff", "p_fdr", "hedges_g", "unfavourable")},
-                    "themes": "、".join(themes_for.get(r["dimension"], [])) or "—",
-                    "measures": measures.get(r["dimension"], "") if not item else "",
                 }
             )
-    ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
-    order = {u: i for i, u in enumerate(a.units["unit"])}
-    dims = {name: i for i, name in enumerate(names.values())}
-    key = pd.DataFrame({"u": ledger["unit"].map(order), "d": ledger["dimension_name"].map(dims),
-                        "item": ledger["item_text"].notna(), "gap": ledger["diff"]})
-    return ledger.loc[key.sort_values(["u", "d", "item", "gap"]).index].reset_index(drop=True)
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)

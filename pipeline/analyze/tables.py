@@ -10,20 +10,21 @@ and open-answer themes and keywords complete the set. No table holds respondent-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.analyze.disclosure import apply_disclosure
+from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
+from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
 from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
-from pipeline.analyze.waves import wave_changes
+from pipeline.analyze.waves import EarlierWave, wave_changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
 from pipeline.common.names import DISTRICT, NO_UNIT
-from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST, significantly_low
+from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.common.tables import read_table
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
@@ -35,7 +36,7 @@ from pipeline.stats.comparisons import (
 )
 from pipeline.stats.descriptives import add_wilson, mean_ci
 from pipeline.stats.drivers import driver_table, ipa_table
-from pipeline.stats.open_answers import best_theme, code_themes, is_suggestion, keywords
+from pipeline.stats.open_answers import best_theme, code_themes, distinctive_quotes, is_suggestion, keywords
 from pipeline.stats.reliability import reliability_tables
 from pipeline.stats.validity import kmo_bartlett
 from pipeline.stats.weights import weighted_means
@@ -71,6 +72,7 @@ class Analysis:
     communities: pd.DataFrame
     subgroups: pd.DataFrame
     changes: pd.DataFrame  # against earlier waves (``pipeline.analyze.waves``); empty without any
+    unit_problems: pd.DataFrame  # every unit's problems and their evidence (``pipeline.analyze.evidence``)
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -135,12 +137,38 @@ def _multi_select(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionna
                 "ci_high",
                 "rank",
                 "suppressed",
+                "rest_share",
+                "p",
+                "p_fdr",
+                "significant",
             ]
         )
     out = pd.concat(rows, ignore_index=True)
     out["rank"] = out.groupby(["unit", "question"])["share"].rank(ascending=False, method="min").astype(int)
     out["suppressed"] = out["count"].between(1, MIN_CELL - 1)
-    return out
+    return _against_the_rest(out)
+
+
+def _against_the_rest(t: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's share choosing an option against the rest of the area's: two-proportion z-test, FDR over
+    every unit × option (the area's rows are not tested)."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    area = t.loc[t["unit"] == DISTRICT].set_index(["question", "option"])
+    key = pd.MultiIndex.from_frame(t[["question", "option"]])
+    rest_count = area["count"].reindex(key).to_numpy() - t["count"].to_numpy()
+    rest_n = area["n"].reindex(key).to_numpy() - t["n"].to_numpy()
+    t = t.assign(rest_share=np.where(rest_n > 0, rest_count / np.maximum(rest_n, 1), np.nan))
+    p = np.full(len(t), np.nan)
+    rows = zip(t["count"], t["n"], rest_count, rest_n, t["unit"], strict=True)
+    for i, (c, n, rc, rn, u) in enumerate(rows):
+        if u != DISTRICT and n >= MIN_CELL and rn >= MIN_CELL and 0 < c + rc < n + rn:
+            with np.errstate(all="ignore"):
+                p[i] = proportions_ztest([c, rc], [n, rn])[1]
+    t["p"] = p
+    t["p_fdr"] = fdr(pd.Series(p, index=t.index))
+    t["significant"] = (t["p_fdr"] < ALPHA).fillna(False).astype(bool)
+    return t
 
 
 def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
@@ -162,19 +190,11 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     themes = themes.stack().rename("count").reset_index()
     themes.columns = ["unit", "theme", "count"]
     themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
-    qrows = []
-    best = best_theme(texts.where(real), q.theme_keywords())
-    for theme in q.themes:
-        hits = pd.DataFrame({"unit": unit, "quote": texts}).loc[(best == theme).fillna(False) & real]
-        # representative answers: the most frequent in the unit, then the shortest
-        hits = hits.groupby(["unit", "quote"], observed=True).size().rename("_n").reset_index()
-        hits = hits.assign(_len=hits["quote"].str.len()).sort_values(["unit", "_n", "_len", "quote"],
-                                                                      ascending=[True, False, True, True])
-        for u, grp in hits.groupby("unit", observed=True):
-            qrows += [{"unit": u, "theme": theme, "quote": s} for s in grp["quote"].head(2)]
-    quotes = pd.DataFrame(qrows, columns=["unit", "theme", "quote"])
     theme_words = [w for t in q.themes.values() for w in t.keywords if len(w) > 1]
     terms = tuple(dict.fromkeys([*q.terms, *theme_words]))
+    best = best_theme(texts.where(real), q.theme_keywords())
+    quotes = distinctive_quotes(texts.where(real & best.notna()), unit, best, terms)
+    quotes = quotes[["unit", "theme", "quote"]]
     words = keywords(texts.where(real), unit, min_answers=MIN_CELL, terms=terms,
                      stop_words=frozenset(q.stop_words))
     return counts, themes, quotes, words
@@ -235,10 +255,10 @@ SUBGROUP_COLUMNS = ["unit", "dimension", "question", "label", "group", "n", "mea
                     "diff", "hedges_g", "p", "p_fdr", "significant", "suppressed"]
 
 
-def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, ud: pd.DataFrame,
+def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, problems: pd.DataFrame,
                   q: Questionnaire) -> pd.DataFrame:
-    """Where a unit's problem concentrates: within each unit, each of its significantly low dimensions
-    compared across respondent groups (each group against the rest of the unit: Welch t, Hedges g), with
+    """Where a unit's problem concentrates: within each unit, each of its problems (``evidence``) compared
+    across respondent groups (each group against the rest of the unit: Welch t, Hedges g), with
     FDR over all these tests together and the same disclosure rule (a group or its rest under ``MIN_CELL``
     is not tested and its mean not stored).
 
@@ -247,7 +267,7 @@ def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, ud:
     pandas.DataFrame
         One row per (unit, dimension, question, group): ``SUBGROUP_COLUMNS``.
     """
-    low = ud.loc[significantly_low(ud), ["unit", "dimension"]]
+    low = problems[["unit", "dimension"]]
     questions = group_questions(q)
     parts = []
     rows_of = unit.reset_index(drop=True).groupby(unit.to_numpy(), sort=False).indices  # split once
@@ -389,7 +409,7 @@ def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> 
 
 def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
             weights: pd.Series | None = None,
-            waves: list[tuple[str, pd.DataFrame, Questionnaire]] | None = None) -> Analysis:
+            waves: list[EarlierWave] | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
@@ -398,8 +418,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     audit : every input row with its status (``pipeline.clean.audit``).
     questionnaire : the survey's questionnaire.
     weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
-    waves : earlier surveys to compare with: (name, cleaned responses, questionnaire) each
-        (``pipeline.analyze.waves``).
+    waves : earlier surveys to compare with (``pipeline.analyze.waves``).
 
     Returns
     -------
@@ -432,7 +451,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     rejections = (
         audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
     )
-    return apply_disclosure(
+    shown = apply_disclosure(
         Analysis(
             units=units,
             district=district,
@@ -448,7 +467,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             chi2=chi2,
             correlations=correlation_long(scores),
             drivers=drivers,
-            ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"], significantly_low(ud)),
+            ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"]),
             rejections=rejections,
             composition=composition_table(kept, unit, q),
             problems=_multi_select(kept, unit, q),
@@ -456,10 +475,15 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             quotes=quotes,
             keywords=words,
             communities=communities,
-            subgroups=subgroup_gaps(scores, kept, unit, ud, q),
+            subgroups=subgroup_gaps(scores, kept, unit, pd.DataFrame(columns=["unit", "dimension"]), q),
             changes=wave_changes(kept, q, waves or []),
+            unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
         )
     )
+    # every unit's problems, from what disclosure control lets be shown; where each concentrates
+    problems = unit_problems(shown.unit_dimensions, shown.district_dimensions, shown.changes, q)
+    return replace(shown, unit_problems=problems,
+                   subgroups=disclose_subgroups(subgroup_gaps(scores, kept, unit, problems, q)))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -11,6 +11,8 @@ Hedges' g, and FDR over the whole family; a change is called only when significa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -23,6 +25,7 @@ from pipeline.stats.comparisons import fdr, hedges_g
 
 CHANGE_COLUMNS = [
     "wave",
+    "wave_title",
     "unit",
     "dimension",
     "dimension_name",
@@ -55,15 +58,24 @@ def item_changes(current: Questionnaire, previous: Questionnaire) -> dict[str, l
     }
 
 
+@dataclass(frozen=True)
+class EarlierWave:
+    """An earlier survey to compare with: its name (folder), how reports name it, its cleaned responses and
+    the questionnaire it used."""
+
+    name: str
+    title: str
+    responses: pd.DataFrame
+    questionnaire: Questionnaire
+
+
 def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
     """The Likert items (current ids) both waves asked, matched by id or through ``renamed:``."""
     before = {it.id for it in previous.likert_items}
     return [it.id for it in current.likert_items if current.renamed.get(it.id, it.id) in before]
 
 
-def wave_changes(
-    kept: pd.DataFrame, q: Questionnaire, previous: list[tuple[str, pd.DataFrame, Questionnaire]]
-) -> pd.DataFrame:
+def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
     """Per earlier wave, unit (and the whole area) and dimension: the change, with its test.
 
     Returns
@@ -73,7 +85,8 @@ def wave_changes(
     """
     rows = []
     unit_now = kept[q.unit_question.id].astype("string")
-    for wave, prev_kept, prev_q in previous:
+    for earlier in previous:
+        wave, title, prev_kept, prev_q = earlier.name, earlier.title, earlier.responses, earlier.questionnaire
         common = set(shared_items(q, prev_q))
         to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
         shared = {d.id: [it.id for it in d.items if it.id in common] for d in q.dimensions}
@@ -89,6 +102,7 @@ def wave_changes(
                 rows.append(
                     {
                         "wave": wave,
+                        "wave_title": title,
                         "unit": DISTRICT,
                         "dimension": d.id,
                         "dimension_name": d.name,
@@ -107,6 +121,7 @@ def wave_changes(
             for unit in ga.index:
                 base = {
                     "wave": wave,
+                    "wave_title": title,
                     "unit": unit,
                     "dimension": d.id,
                     "dimension_name": d.name,

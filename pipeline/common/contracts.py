@@ -242,6 +242,7 @@ class Rejections(Contract):
 
 class Changes(Contract):
     wave: Str
+    wave_title: Str
     unit: Str
     dimension: Str
     dimension_name: Str
@@ -298,7 +299,38 @@ class Composition(Shares):
 
 
 class Problems(Shares):
+    """Each multi-select option's share per unit, and against the rest of the area (two-proportion z-test)."""
+
     rank: Int
+    rest_share: Float = share()
+    p: Float = share()
+    p_fdr: Float = share()
+    significant: Bool
+
+
+class UnitProblems(Contract):
+    """Every unit's problems and the evidence for each (``pipeline.analyze.evidence``)."""
+
+    unit: Str
+    dimension: Str
+    dimension_name: Str
+    kinds: Str
+    priority: Int
+    mean: Float = value()
+    rest_mean: Float = value()
+    area_mean: Float = value()
+    points: Int
+    level: Float = value()
+    rank: Int
+    dimensions: Int
+    unfavourable: Float = share()
+    area_unfavourable: Float = share()
+    diff: Float = value()
+    hedges_g: Float = value()
+    p_fdr: Float = share()
+    significant: Bool
+    mean_prev: Float = value()
+    area_mean_prev: Float = value()
 
 
 class Themes(Contract):
@@ -333,6 +365,7 @@ class ProblemLedger(Contract):
     dimension_name: Str
     item: Series[pd.StringDtype] = value()
     item_text: Series[pd.StringDtype] = value()
+    evidence: Str
     mean: Float = value()
     rest_mean: Float = value()
     diff: Float = value()
@@ -379,7 +412,8 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "item_reliability": ItemReliability,
     "validity": Validity, "item_kmo": ItemKmo, "anova": Anova, "games_howell": GamesHowell, "chi2": Chi2,
     "correlations": Correlations, "drivers": Drivers, "ipa": Ipa, "rejections": Rejections,
-    "changes": Changes, "subgroups": Subgroups, "composition": Composition, "problems": Problems,
+    "changes": Changes, "unit_problems": UnitProblems, "subgroups": Subgroups, "composition": Composition,
+    "problems": Problems,
     "themes": Themes, "quotes": Quotes, "keywords": Keywords, "communities": Communities,
     "problem_ledger": ProblemLedger, "audit": Audit, "responses": Responses, "ingested": Ingested,
 }

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator
 
 DASH = "—"
 
@@ -27,6 +29,12 @@ EXCEL_FORMATS = {"count": "0", "dof": "0", "score": "0.00", "signed": "+0.00;-0.
 
 def missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or str(x) in ("<NA>", "nan", "NaT")
+
+
+# a figure a stored model holds: a number, or None where there is none (NaN and ±inf from a table become None,
+# so the JSON written is read back as it was)
+Number = Annotated[float | None, BeforeValidator(lambda x: None if missing(x) or (
+    isinstance(x, float) and math.isinf(x)) else x)]
 
 
 def rounded(x: float, digits: int) -> Decimal:

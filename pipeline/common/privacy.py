@@ -27,6 +27,12 @@ ID_NUMBER = "〔身份证号已隐去〕"
 PHONE = "〔电话已隐去〕"
 NUMBER = "〔号码已隐去〕"
 IP = "〔IP已隐去〕"
+MASKS = (EMAIL, ID_NUMBER, PHONE, NUMBER, IP)
+
+
+def carries_mask(texts: pd.Series) -> pd.Series:
+    """Whether each text had personal data masked: such an answer is never quoted (it was someone's own)."""
+    return texts.astype("string").str.contains("|".join(map(re.escape, MASKS)), regex=True).fillna(False)
 
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {
     0x3000: 0x20,

@@ -16,14 +16,16 @@ Response model (documented so that tests can check the analysis finds what was p
 - multi-select choices lean to the options linked to the respondent's lowest dimensions, and open
   suggestions to the respondent's lowest dimensions;
 - planted effects are centred: every unit but the ``null_unit`` is shifted so that the size-weighted
-  mean of all units except the null unit is the baseline, which is where the null unit sits.
+  mean of all units except the null unit is the baseline, which is where the null unit sits; area-wide
+  shifts (``area_shifts``) then move every unit alike — a weakness of the whole area, no unit's gap;
+- open answers come from a pool per dimension; a sentence naming "{community}" names one of the unit's own.
 
 The 示范区 demo (``questionnaires/jiceng_dangjian.yaml``): six streets and four townships with four
 communities or villages each; 石桥乡 is clearly low on 信息化建设 (−1.0), lower still among its
 respondents aged 60 and over; 新华街道 is low on 基层减负 (−0.8), lower still in 幸福社区; 西城街道 has no
-real differences. Contamination: about 3% speeders (random answers in 25–80
-s), 2% straight-liners and 2% duplicate submissions (an exact copy sent 1–15 minutes later); a few open
-answers carry a planted mobile number, which the clean stage must mask.
+real differences; 基层减负 is low across the district (−0.5 everywhere). Contamination: about 3% speeders
+(random answers in 25–80 s), 2% straight-liners and 2% duplicate submissions (an exact copy sent 1–15
+minutes later); a few open answers carry a planted mobile number, which the clean stage must mask.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ DEFAULT_SIZES: dict[str, int] = {
 }
 DEFAULT_PLANTED: dict[str, dict[str, float]] = {"石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8}}
 DEFAULT_NULL_UNIT = "西城街道"
+DEFAULT_AREA_SHIFTS: dict[str, float] = {"burden": -0.5}  # 基层减负 is low everywhere
 # problems concentrated in one group of a unit: unit → (question, its answer, dimension, extra shift)
 DEFAULT_CONCENTRATED: dict[str, tuple[str, str, str, float]] = {
     "石桥乡": ("age", "60岁以上", "digital", -1.2),
@@ -92,43 +95,66 @@ JICENG_MULTI = {
 }
 JICENG_OTHER = {"problems": "其他〖社区办公用房紧张〗"}
 JICENG_NUMBERS = {"meetings": (10.0, "org_life", 3.0)}
-JICENG_SUGGESTIONS: dict[str, list[str]] = {
+JICENG_SUGGESTIONS: dict[str, list[str]] = {  # "{community}": one of the respondent's unit's communities
     "burden": [
         "建议进一步精简填表报数，减少重复统计，让社区干部有更多时间服务居民。",
         "微信群打卡截图太多了，希望真正为基层减负，不要过度留痕。",
         "会议和文件还是偏多，台账检查太频繁，希望减少。",
+        "{community}几个干部天天忙着填各种表，入户走访的时间都挤没了。",
+        "{community}一个月要迎接好几次检查，每次都要补台账，希望检查合并。",
+        "上面要的数据{community}已经报过好几遍了，部门之间能不能共享。",
     ],
     "digital": [
         "各类App重复登录、重复填报，希望整合成一个平台。",
         "村里老党员不会用手机学习，线上平台要简化操作，多教一教。",
-        "希望加强信息化建设，网上办事和党员线上学习更方便。",
+        "{community}网络信号不好，线上学习经常打不开，希望改善。",
+        "{community}老党员多，智能手机用不来，建议保留线下学习。",
+        "党员信息系统和其他系统数据不通，{community}要录好几遍。",
     ],
     "service": [
         "希望社区办事更方便一些，多听听居民的意见。",
         "为辖区老人提供更多上门服务，解决养老的实际困难。",
+        "{community}的独居老人多，希望党员干部常上门看看。",
+        "{community}反映的停车难问题拖了很久，希望有个答复。",
     ],
     "org_life": [
         "三会一课要有实际内容，不要走过场。",
         "主题党日活动形式可以更丰富一些，吸引年轻党员参加。",
+        "{community}的主题党日总是读文件，建议结合小区的实事来办。",
+        "{community}组织生活会批评不到点子上，希望上级来指导。",
     ],
     "cadres": [
         "多培养年轻干部，后备力量明显不足。",
         "社区工作者待遇偏低，人员流动大，建议提高报酬。",
+        "{community}的干部年纪偏大，年轻人留不住，建议想办法引进。",
+        "{community}今年走了两个社工，新来的不熟悉情况，希望多培训。",
     ],
     "education_mgmt": [
         "加强对流动党员的联系和管理。",
         "党员培训可以更贴近实际，多组织讲座和现场教学。",
+        "{community}外出务工党员多，希望建个线上的联系渠道。",
+        "{community}的党员培训希望多讲政策怎么落地。",
     ],
     "regional": [
         "驻区单位参与共建积极性不高，建议建立资源清单和项目清单。",
         "加强与辖区企业和两新组织的共建共享。",
+        "{community}周边的企业多，希望把他们的场地和资源用起来。",
+        "{community}和驻区单位签了协议，但活动很少，希望真正落实。",
     ],
-    "leadership": ["网格党支部作用发挥还不够，建议配强网格长和网格员。"],
-    "responsibility": ["书记要把党建放在心上，不能重业务轻党建。"],
+    "leadership": [
+        "网格党支部作用发挥还不够，建议配强网格长和网格员。",
+        "{community}的网格党小组很少活动，希望发挥作用。",
+        "{community}遇到大事时党组织要站出来牵头协调。",
+    ],
+    "responsibility": [
+        "书记要把党建放在心上，不能重业务轻党建。",
+        "{community}的书记事务太多，抓党建的精力不够。",
+    ],
     "general": [
         "党群服务中心场地太小，希望改善活动场所。",
         "希望增加活动经费保障。",
         "总体感觉不错，希望继续保持。",
+        "{community}的党群服务中心场地太小，希望改善活动场所。",
     ],
 }
 
@@ -141,6 +167,8 @@ class DemoSpec:
     sizes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SIZES))
     planted: dict[str, dict[str, float]] = field(default_factory=lambda: dict(DEFAULT_PLANTED))
     null_unit: str | None = DEFAULT_NULL_UNIT
+    # weaknesses of the whole area: every unit shifted alike on these dimensions (not centred)
+    area_shifts: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_AREA_SHIFTS))
     concentrated: dict[str, tuple[str, str, str, float]] = field(
         default_factory=lambda: dict(DEFAULT_CONCENTRATED)
     )
@@ -171,7 +199,7 @@ class DemoSpec:
     def small(cls, units: dict[str, list[str]], n: int, planted: dict[str, dict[str, float]],
               null_unit: str | None, seed: int = 7) -> DemoSpec:
         return cls(units=units, sizes={u: n for u in units}, planted=planted, null_unit=null_unit, seed=seed,
-                   concentrated={})
+                   concentrated={}, area_shifts={})
 
 
 def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
@@ -183,6 +211,7 @@ def plain_spec(questionnaire: Questionnaire, **changes) -> DemoSpec:
         sizes={u: 120 for u in units},
         planted={},
         null_unit=None,
+        area_shifts={},
         concentrated={},
         profile_weights={},
         drivers={},
@@ -198,7 +227,8 @@ def centred_effects(spec: DemoSpec, dimensions: list[str]) -> pd.DataFrame:
     """Unit × dimension latent shifts: planted effects, centred so the null unit has none.
 
     Every unit except the null unit gets an equal share of the opposite of the planted effects,
-    weighted by size, so the size-weighted mean over all units but the null one is zero.
+    weighted by size, so the size-weighted mean over all units but the null one is zero; then every unit,
+    the null one too, gets the area-wide shifts.
     """
     eff = pd.DataFrame(0.0, index=list(spec.units), columns=dimensions)
     for unit, shifts in spec.planted.items():
@@ -208,6 +238,8 @@ def centred_effects(spec: DemoSpec, dimensions: list[str]) -> pd.DataFrame:
     sizes = pd.Series({u: spec.sizes[u] for u in others}, dtype=float)
     mean = (eff.loc[others].mul(sizes, axis=0).sum() / sizes.sum())
     eff.loc[others] = eff.loc[others] - mean
+    for dim, delta in spec.area_shifts.items():
+        eff[dim] += delta
     return eff
 
 
@@ -284,7 +316,7 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
                 elif q.type == "number":
                     rec[q.id] = _number(q, th, rng, spec)
                 elif q.role == "open":
-                    rec[q.id] = _suggestion(rng, th, spec, qn)
+                    rec[q.id] = _suggestion(rng, th, spec, qn, communities)
                 else:
                     rec[q.id] = EMPTY
             records.append(rec)
@@ -333,7 +365,10 @@ def _number(q: Question, th: dict[str, float], rng: np.random.Generator, spec: D
     return int(min(hi, max(lo, rng.poisson(max(1.0, base + slope * th.get(dim, 0.0))))))
 
 
-def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, qn: Questionnaire) -> str:
+def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, qn: Questionnaire,
+                communities: list[str]) -> str:
+    """An open answer on one of the respondent's lowest dimensions; "{community}" in a sentence of the pool is
+    one of the unit's communities, so what people write differs from unit to unit, as it does."""
     pool = spec.suggestions or _theme_suggestions(qn)
     r = rng.random()
     if r < 0.40:
@@ -344,7 +379,7 @@ def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, 
     candidates = sorted(topics, key=lambda d: th.get(d, 0.0))[:2] + (["general"] if "general" in pool else [])
     p = np.array([0.55, 0.25, 0.2][:len(candidates)])
     topic = candidates[int(rng.choice(len(candidates), p=p / p.sum()))]
-    text = str(rng.choice(pool[topic]))
+    text = str(rng.choice(pool[topic])).replace("{community}", str(rng.choice(communities)))
     if rng.random() < spec.pii_rate:
         text += f"有事可以联系我，电话1{rng.integers(3, 9)}{rng.integers(10**8, 10**9 - 1)}。"
     return text
@@ -357,7 +392,9 @@ def _theme_suggestions(qn: Questionnaire) -> dict[str, list[str]]:
     for theme in qn.themes.values():
         for dim in theme.dimensions or ["general"]:
             pool.setdefault(dim, []).extend(
-                f"建议在{kw}方面多想办法，把工作做实。" for kw in theme.keywords[:3]
+                text for kw in theme.keywords[:3]
+                for text in (f"建议在{kw}方面多想办法，把工作做实。",
+                             f"{{community}}在{kw}方面还有不少问题，希望早日解决。")
             )
     return pool or {"general": ["希望继续改进工作。", "建议多听取群众意见。"]}
 
@@ -436,22 +473,47 @@ JIANFU_SUGGESTIONS: dict[str, list[str]] = {
     "apps": [
         "政务App太多了，建议合并成一个入口，数据一次录入多处共用。",
         "工作群里打卡截图的要求还是不少，希望真正取消。",
+        "{community}干部手机上装了十几个App，每天登录打卡就要半小时。",
+        "{community}所在的工作群晚上还在布置任务，希望非工作时间别发。",
     ],
     "forms": [
         "各部门要的报表内容差不多，建议统一表格、数据共享，不要重复报。",
         "填表报数占了大量时间，希望继续精简报表。",
+        "{community}一个人口数据要报给四五个部门，希望一次报送。",
+        "{community}月底集中填报表，正常工作都顾不上。",
     ],
-    "papers": ["会议还是偏多，能合并的会议建议合并召开。", "文件转发层层加码，希望精简文件。"],
-    "inspections": ["检查前要补很多台账材料，希望考核多看实际效果。", "督查考核次数能不能再少一些。"],
-    "access": ["部门把工作下沉到村里却不给经费，建议严格执行准入清单。", "属地责任压得太多，希望权责对等。"],
-    "time_use": ["村干部人手少、加班多，建议提高待遇补贴。"],
-    "general": ["减负工作有进步，希望坚持下去。", "希望多听听一线干部的意见。"],
+    "papers": [
+        "会议还是偏多，能合并的会议建议合并召开。",
+        "文件转发层层加码，希望精简文件。",
+        "{community}书记一周有三天在开会，希望多开视频会。",
+    ],
+    "inspections": [
+        "检查前要补很多台账材料，希望考核多看实际效果。",
+        "督查考核次数能不能再少一些。",
+        "{community}上个月迎接了五次检查，每次都要准备材料。",
+        "{community}的台账比干的活还多，希望检查看实效。",
+    ],
+    "access": [
+        "部门把工作下沉到村里却不给经费，建议严格执行准入清单。",
+        "属地责任压得太多，希望权责对等。",
+        "{community}承担的事项越来越多，人员和经费却没跟上。",
+    ],
+    "time_use": [
+        "村干部人手少、加班多，建议提高待遇补贴。",
+        "{community}干部周末经常加班，希望落实调休。",
+    ],
+    "general": [
+        "减负工作有进步，希望坚持下去。",
+        "希望多听听一线干部的意见。",
+        "{community}的减负工作有进步，希望坚持下去。",
+    ],
 }
 
 
 def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
     """The 示范县 基层减负 demo: eight townships and streets; 桃源镇 clearly low on 政务App和工作群,
-    东风街道 low on 报表填报, 新城街道 with no real differences; community and village cadres answer."""
+    东风街道 low on 报表填报, 新城街道 with no real differences, 督查检查考核 low across the county;
+    community and village cadres answer."""
     return DemoSpec(
         units=dict(JIANFU_UNITS),
         sizes={
@@ -466,6 +528,7 @@ def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
         },
         planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}},
         null_unit="新城街道",
+        area_shifts={"inspections": -0.6},  # 督查检查考核 weighs on the whole county
         concentrated={"桃源镇": ("post", "两委委员", "apps", -1.2)},
         seed=20261123,
         profile_weights={

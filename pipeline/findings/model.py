@@ -1,15 +1,20 @@
-"""The findings' contract: what a unit's (and the district's) findings hold, as the text builder writes it
-and the report views read it. Stored as JSON, one file per unit (``findings/<unit>.json``).
+"""The findings' contract: what a unit's (and the district's) findings hold — the rows chosen (problems with
+their evidence, causes, measures) and the sentences written from them — as the builder writes them and the
+report composer reads them. Stored as JSON, one file per unit (``findings/<unit>.json``).
 
-Kept free of heavy imports: the report notebooks load it.
+Kept free of heavy imports.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pipeline.common.formatting import Number
+
+Evidence = Literal["significant", "persistent", "district_wide", "negative", "weakest"]
 
 
 class _Model(BaseModel):
@@ -30,31 +35,33 @@ class Basic(Section):
     satisfaction_rate: float | None = None
 
 
-class DimensionGap(_Model):
-    dimension: str
-    name: str
-    mean: float
-    rest_mean: float
-    diff: float
-    hedges_g: float
-    p_fdr: float | None = None
-    unfavourable: float | None = None
-
-
 class ItemGap(_Model):
     item: str
     text: str
     mean: float
-    rest_mean: float
+    rest_mean: Number = None
     significant: bool | None = None
+    unfavourable: Number = None
 
 
-class Choice(_Model):
-    question: str
-    option: str
-    share: float
-    ci_low: float
-    ci_high: float
+class Problem(_Model):
+    """One of a unit's problems: a dimension, the evidence that makes it one, its figures and its items."""
+
+    dimension: str
+    name: str
+    evidence: list[Evidence]
+    mean: float
+    rest_mean: Number = None
+    area_mean: float
+    points: int  # the dimension's scale: "3.05分（5分制）"
+    rank: int  # 1: the unit's lowest dimension
+    dimensions: int
+    diff: Number = None
+    hedges_g: Number = None
+    p_fdr: Number = None
+    unfavourable: Number = None
+    area_unfavourable: Number = None
+    items: list[ItemGap] = []
 
 
 class Change(_Model):
@@ -66,24 +73,33 @@ class Change(_Model):
     direction: str  # 提高 / 下降
 
 
+class Choice(_Model):
+    question: str
+    option: str
+    share: float
+    ci_low: float
+    ci_high: float
+
+
 class Problems(Section):
-    significant_low: list[DimensionGap]
+    items: list[Problem]
+    strengths: list[str] = []  # dimensions significantly above the rest, or the unit's best
     changes: list[Change] = []  # significant changes since earlier waves
-    slightly_low: list[str]
-    significant_high: list[str]
-    low_items: list[ItemGap]
-    top_choices: list[Choice]
+    top_choices: list[Choice] = []
 
 
-class Concentration(_Model):
+class Cause(_Model):
+    """A piece of evidence on why a problem is there: a claim with its figure, and a respondent's words."""
+
     dimension: str
-    groups: list[str]  # the respondent groups or communities where its low score concentrates
+    kind: Literal["reason", "concentration", "item", "theme", "association"]
+    text: str
+    quote: str | None = None
 
 
 class Causes(Section):
-    priority: list[str]
-    items: list[ItemGap]
-    concentrated: list[Concentration] = []
+    items: list[Cause]
+    concentrated: dict[str, list[str]] = {}  # dimension → the groups where its low score concentrates
 
 
 class Theme(_Model):
@@ -96,12 +112,12 @@ class Theme(_Model):
 class Measure(_Model):
     dimension: str
     name: str
-    measures: list[str]  # from the questionnaire's measures library
-    quotes: list[str]  # respondents' own suggestions on the themes linked to the dimension
+    measures: list[str]  # from the questionnaire's measures library, those fitting the unit first
+    quotes: list[str]  # the unit's own suggestions on this problem
 
 
 class Suggestions(Section):
-    count: int
+    count: int | None
     themes: list[Theme]
     measures: list[Measure] = []
 
@@ -134,12 +150,13 @@ class DistrictFindings(_Model):
     valid: int
     rejected_by_rule: dict[str, int]
     significant_low: int
-    problems: list[str] = []  # 存在的问题: the units and dimensions significantly low
+    district_wide: list[str] = []  # the area's weaknesses (dimension names)
+    problems: list[str] = []  # 存在的问题
     causes: list[str] = []  # 原因分析
-    suggestions: list[str] = []  # 对策建议: measures for problems common to several units
+    suggestions: list[str] = []  # 对策建议: measures at the area's level, then by unit
     open_answers: list[str] = []  # what respondents wrote, by theme
     changes: list[str] = []  # since earlier waves: which units improved or declined
-    units_with_problems: list[str] = []
+    units_with_problems: list[str] = []  # units significantly below the rest on some dimension
 
 
 class FindingsError(ValueError):
@@ -156,5 +173,7 @@ def read_findings(path: Path, model: type[M]) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "→".join(str(x) for x in first["loc"]) or "整个文件"
-        raise FindingsError(f"分析结果文件“{Path(path).name}”已损坏或格式不对（{where}：{first['type']}），"
-                            "请重新运行 survey analyze") from None
+        raise FindingsError(
+            f"分析结果文件“{Path(path).name}”已损坏或格式不对（{where}：{first['type']}），"
+            "请重新运行 survey analyze"
+        ) from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline.analyze.tables import Analysis
 from pipeline.common.atomic import write_text
 from pipeline.common.names import DISTRICT
@@ -16,22 +18,29 @@ from pipeline.questionnaire import Questionnaire
 
 
 def unit_slices(a: Analysis) -> dict[str, Analysis]:
-    """Each unit's rows of every per-unit table, split once (filtering every table per unit is O(units²))."""
+    """Each unit's rows (and the area's) of every per-unit table, split once (filtering every table per unit
+    is O(units²))."""
     tables = {f.name: getattr(a, f.name) for f in fields(Analysis)}
     whole = ("units", "district")  # one row per unit: a unit's text ranks it and sets it against the area
     split = {
         name: dict(tuple(df.groupby("unit", observed=True))) if "unit" in df and name not in whole else None
         for name, df in tables.items()
     }
-    out = {}
-    for unit in a.units.loc[a.units["valid"] > 0, "unit"]:
-        out[unit] = Analysis(
+
+    def part(name: str, parts: dict, unit: str) -> pd.DataFrame:
+        """The unit's rows, and the area's, which a unit's text sets it against."""
+        own = [parts[u] for u in (unit, DISTRICT) if u in parts]
+        return pd.concat(own) if own else tables[name].iloc[0:0]
+
+    return {
+        unit: Analysis(
             **{
-                name: (parts.get(unit, tables[name].iloc[0:0]) if parts is not None else tables[name])
+                name: part(name, parts, unit) if parts is not None else tables[name]
                 for name, parts in split.items()
             }
         )
-    return out
+        for unit in a.units.loc[a.units["valid"] > 0, "unit"]
+    }
 
 
 def all_findings(

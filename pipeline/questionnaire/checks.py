@@ -94,7 +94,30 @@ def problems(qn: Questionnaire) -> list[str]:
             problems.append(f"题目“{q.id}”的 min 大于 max")
     if unit_q is not None:
         problems += _unit_name_problems(unit_q)
-    return problems + _role_problems(qn) + _report_problems(qn)
+    return problems + _explains_problems(qn, known_dims) + _role_problems(qn) + _report_problems(qn)
+
+
+def _explains_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
+    """What a multi-select's options explain, and what a dimension's measures answer, must exist."""
+    problems = []
+    for q in qn.profile + qn.outcomes:
+        if q.explains and q.type != "multi":
+            problems.append(f"题目“{q.id}”的 explains 只用于多选题")
+        for option, spec in q.explains.items():
+            if option not in q.options:
+                problems.append(f"题目“{q.id}”的 explains 中“{option}”不是它的选项")
+            unknown = [d for d in spec.dimensions if d not in dimensions]
+            if unknown:
+                problems.append(f"题目“{q.id}”的 explains 中选项“{option}”引用了不存在的维度"
+                                f"“{'、'.join(unknown)}”")
+    for dim in qn.dimensions:
+        items = {i.id for i in dim.items}
+        for m in dim.measures:
+            unknown = [i for i in m.items if i not in items]
+            if unknown:
+                problems.append(f"维度“{dim.id}”的对策“{m.text[:12]}…”对应的题目“{'、'.join(unknown)}”"
+                                "不在这个维度中")
+    return problems
 
 
 def _role_problems(qn: Questionnaire) -> list[str]:

@@ -34,6 +34,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Explains(_Model):
+    """What one option of a "主要原因/最突出的问题" multi-select explains: the dimensions it bears on, and the
+    kind of cause it is (思想认识, 工作机制, 队伍建设, 保障条件 …), by which 原因分析 groups its causes."""
+
+    dimensions: list[str] = Field(min_length=1)
+    cause: str | None = None
+
+
 class Question(_Model):
     """One answerable question (a Likert item is a question of type ``likert``)."""
 
@@ -52,6 +60,16 @@ class Question(_Model):
     max: float | None = None
     label: str | None = None  # a short name for tables and sentences; default: from the text
     matrix: str | None = None  # for a matrix row: the matrix question's stem
+    # for a multi-select of reasons or problems: option → the dimensions it explains (and its kind of cause)
+    explains: dict[str, Explains] = Field(default_factory=dict)
+
+    @field_validator("explains", mode="before")
+    @classmethod
+    def _explains_lists(cls, value: object) -> object:
+        """Allow the short form ``选项: [维度id, …]``."""
+        if isinstance(value, dict):
+            return {k: {"dimensions": v} if isinstance(v, list) else v for k, v in value.items()}
+        return value
 
     @property
     def short(self) -> str:
@@ -77,6 +95,14 @@ class Item(_Model):
     reverse: bool = False
 
 
+class Measure(_Model):
+    """A measure from practice; ``items``: the dimension's items it answers (none: the dimension as a
+    whole)."""
+
+    text: str
+    items: list[str] = Field(default_factory=list)
+
+
 class Dimension(_Model):
     """A Likert dimension: usually one matrix question (``number``; ``text``, its stem) whose rows are the
     items."""
@@ -87,8 +113,24 @@ class Dimension(_Model):
     number: int | None = None
     text: str | None = None
     items: list[Item] = Field(min_length=2)
-    # concrete measures from practice, proposed in 对策建议 when the dimension is significantly low
-    measures: list[str] = Field(default_factory=list)
+    # concrete measures from practice, proposed in 对策建议 for a unit where the dimension is a problem; a
+    # measure may name the items it answers, so that a unit is offered first what fits its weakest items
+    measures: list[Measure] = Field(default_factory=list)
+
+    @field_validator("measures", mode="before")
+    @classmethod
+    def _measure_texts(cls, value: object) -> object:
+        """Allow a measure as plain text."""
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def measures_for(self, items: list[str], at_most: int = 2) -> list[str]:
+        """The measures a unit is offered where this dimension is a problem: those answering its weakest
+        ``items`` first (in their order), then those for the dimension as a whole; at most ``at_most``."""
+        targeted = [m.text for i in items for m in self.measures if i in m.items]
+        general = [m.text for m in self.measures if not m.items]
+        return list(dict.fromkeys([*targeted, *general]))[:at_most]
 
 
 class Theme(_Model):
@@ -303,6 +345,7 @@ class Questionnaire(_Model):
             has_community=self.role("community") is not None,
             has_open=self.role("open") is not None,
             issued=dict(self.issued),
+            problems=r.problems,
         )
 
     @model_validator(mode="after")

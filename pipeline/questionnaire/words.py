@@ -22,6 +22,19 @@ class ProfileFigure(_Model):
     label: str | None = None  # default: the options joined with 、
 
 
+class ProblemRules(_Model):
+    """When a dimension is named among a unit's problems, besides being significantly below the rest of the
+    area (defaults in brackets; each kind of evidence has its own wording, and only the test says 显著)."""
+
+    weakest: int = Field(default=1, ge=0)  # the unit's own lowest dimensions named (1)
+    negative_share: float = Field(default=0.2, gt=0, le=1)  # negative answers at least this share (20%)
+    district_lowest: int = Field(default=1, ge=0)  # the area's lowest dimensions are area-wide weaknesses (1)
+    # … and any whose area-wide score, as a share of its scale (0 lowest, 1 highest), is below this
+    district_below: float | None = None
+    persistent_gap: float = Field(default=0.1, ge=0)  # below the area by this in both waves: persistent (0.1)
+    at_most: int = Field(default=4, ge=1)  # problems a unit's report names at most (4)
+
+
 class ReportWords(_Model):
     """Every word a report says about the survey, with defaults that fit any questionnaire."""
 
@@ -38,6 +51,7 @@ class ReportWords(_Model):
     favourable: dict[str, list[str]] = Field(default_factory=dict)  # scale → options counted favourable
     profile: list[ProfileFigure] | None = None
     composition: list[str] | None = None  # profile questions drawn against the district; default: first two
+    problems: ProblemRules = ProblemRules()
 
 
 class Overall(_Model):
@@ -85,6 +99,7 @@ class Words(_Model):
     has_community: bool
     has_open: bool
     issued: dict[str, int]
+    problems: ProblemRules = ProblemRules()
 
     def scale_points(self, dimension: str) -> int:
         """How many points a dimension's scale has ("4.72分（7分制）")."""

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.formatting import ColumnKind, cell
+from pipeline.common.formatting import ColumnKind, Number, cell
 from pipeline.common.names import output_path
 
 Value = float | int | str | None  # a cell: a number (formatted by its column's kind), text, or missing
@@ -84,18 +84,19 @@ class Section(_Model):
 
 
 class LedgerRow(_Model):
-    """One row of the 问题清单/整改台账: a significantly low dimension (``item`` empty) or item of a unit."""
+    """One row of the 问题清单/整改台账: a unit's problem (``item`` empty) or an item behind it."""
 
     unit: str
     dimension: str
     item: str | None
+    evidence: str  # 问题依据: "显著低于全区其他街道（乡镇）；全区普遍存在"
     found: str  # 问题表现, in words
     mean: float
-    rest_mean: float
-    diff: float
-    p_fdr: float | None
-    hedges_g: float
-    unfavourable: float | None
+    rest_mean: Number
+    diff: Number
+    p_fdr: Number
+    hedges_g: Number
+    unfavourable: Number
     themes: str
     measures: str
 
@@ -104,6 +105,7 @@ LEDGER_COLUMNS = [
     Column(name="责任单位"),
     Column(name="维度"),
     Column(name="题目"),
+    Column(name="问题依据"),
     Column(name="问题表现"),
     Column(name="本单位均值", kind="score"),
     Column(name="对比均值", kind="score"),

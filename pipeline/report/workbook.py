@@ -31,6 +31,7 @@ WIDTHS = {
     "责任单位": 10,
     "维度": 12,
     "题目": 28,
+    "问题依据": 16,
     "问题表现": 30,
     "建议对策方向": 12,
     "整改措施": 40,
@@ -100,7 +101,7 @@ def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str
         Column(name="状态"),
         Column(name="备注"),
     ]
-    columns[6] = Column(name=f"{rest}均值", kind="score")
+    columns[[c.name for c in columns].index("对比均值")] = Column(name=f"{rest}均值", kind="score")
     date = s.book.add_format({"valign": "top", "border": 1, "font_size": 10, "num_format": "yyyy-mm-dd"})
     for j, c in enumerate(columns):
         s.ws.write_string(0, j, c.name, s.head)
@@ -111,6 +112,7 @@ def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str
             r.unit,
             r.dimension,
             r.item or OVERALL_ROW,
+            r.evidence,
             r.found,
             r.mean,
             r.rest_mean,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline import __version__, code_hash
 from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
-from pipeline.analyze.waves import item_changes
+from pipeline.analyze.waves import EarlierWave, item_changes
 from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
@@ -161,7 +161,8 @@ def stage_analyze(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
         )
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
-    waves = [(e.survey, read_table(e.interim, "responses"), q) for e, q in earlier]
+    waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire), read_table(e.interim, "responses"), q)
+             for e, q in earlier]
     result = analyze(kept, audit, questionnaire, weights=weights, waves=waves)
     manifest = Manifest(
         survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
@@ -175,8 +176,8 @@ def stage_analyze(
         words=questionnaire.words(), min_n_test=MIN_N_TEST,
         weighting={"population": population.name, "by": weight_by} if population is not None else None,
         rows_in=int(len(audit)), kept=int(len(kept)), version=__version__, fingerprint=input_fingerprint,
-        waves=[{"wave": e.survey, "title": _title_of(e, q), **item_changes(questionnaire, q)}
-               for e, q in earlier],
+        waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
+               for w in waves],
     )
     ledger = conform("problem_ledger", problem_ledger(result, questionnaire))
     units, district = all_findings(result, questionnaire)
@@ -191,12 +192,16 @@ def stage_analyze(
     return manifest
 
 
-def _title_of(earlier: SurveyPaths, q: Questionnaire) -> str:
-    """How reports name an earlier wave: its own manifest's title (its questionnaire's, else its folder)."""
+def _title_of(earlier: SurveyPaths, q: Questionnaire, current: Questionnaire) -> str:
+    """How reports name an earlier wave: its title — or, when it had the same title as this one,
+    "2025年的调查" (the year its data ran to) — never its folder's name."""
     try:
-        return read_manifest(earlier.processed).title
+        m = read_manifest(earlier.processed)
     except SurveyError:
-        return q.title or earlier.survey
+        return q.title if q.title != current.title else "上次调查"
+    if m.title != current.title:
+        return m.title
+    return f"{m.data_until[:4]}年的调查" if m.data_until[:4].isdigit() else "上次调查"
 
 
 def stage_report(paths: SurveyPaths, workers: int | None = None, force: bool = False,

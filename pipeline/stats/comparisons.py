@@ -80,7 +80,7 @@ def compare_units(
     v1 = g["var"].to_numpy(dtype=float)
     n2 = N - n1
     with np.errstate(divide="ignore", invalid="ignore"):
-        m2 = (S - n1 * m1) / n2
+        m2 = np.where(n2 > 0, (S - n1 * m1) / np.where(n2 > 0, n2, 1), np.nan)  # no rest: no mean (not ±inf)
         ss_unit = (n1 - 1) * np.nan_to_num(v1) + n1 * (m1 - M) ** 2
         ss_rest = SS - ss_unit - n2 * (m2 - M) ** 2
         s1, s2 = np.sqrt(v1), np.sqrt(np.clip(ss_rest, 0, None) / (n2 - 1))

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 
+from pipeline.common.rules import significantly_low, slightly_low
+
 PRIORITY = "重点改进区"
 QUADRANTS = {
     (True, False): "关注区",  # high importance, below the district, not significantly: PRIORITY when it is
@@ -67,23 +69,26 @@ def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]
     )
 
 
-def ipa_table(unit_dimensions: pd.DataFrame, drivers: pd.DataFrame, district_means: pd.Series,
-              low: pd.Series) -> pd.DataFrame:
+def ipa_table(
+    unit_dimensions: pd.DataFrame, drivers: pd.DataFrame, district_means: pd.Series
+) -> pd.DataFrame:
     """Per unit × dimension: importance, performance against the district and the IPA quadrant.
 
     Parameters
     ----------
-    unit_dimensions : one row per (unit, dimension) with ``mean`` and ``suppressed``.
+    unit_dimensions : one row per (unit, dimension) with ``mean``, ``suppressed`` and the comparison with the
+        rest of the district (``significant``, ``tested``, ``diff``, ``hedges_g``).
     drivers : ``driver_table``'s output.
     district_means : dimension → the district's mean.
-    low : per row of ``unit_dimensions``, whether the unit is significantly below the rest of the district.
 
     Returns
     -------
     pandas.DataFrame
         ``unit``, ``dimension``, ``dimension_name``, ``suppressed``, ``importance``, ``performance`` (the
         unit's mean), ``district_mean``, ``gap`` (performance − district mean), ``significant_low`` and
-        ``quadrant`` (重点改进区 only where high importance meets a significantly low score).
+        ``quadrant``: a dimension counts as below the district only where the comparison says so —
+        significantly (with high importance: 重点改进区) or by at least a small effect (关注区); a gap of
+        a few hundredths is at the district, never marked.
     """
     imp = drivers.set_index("dimension")["importance"]
     ud = unit_dimensions[["unit", "dimension", "dimension_name", "mean", "suppressed"]].copy()
@@ -91,10 +96,11 @@ def ipa_table(unit_dimensions: pd.DataFrame, drivers: pd.DataFrame, district_mea
     ud["performance"] = ud["mean"]
     ud["district_mean"] = ud["dimension"].map(district_means).astype(float)
     ud["gap"] = ud["performance"] - ud["district_mean"]
-    ud["significant_low"] = low.fillna(False).astype(bool).to_numpy()
+    low = significantly_low(unit_dimensions).to_numpy()
+    ud["significant_low"] = low
     high_imp = (ud["importance"] > imp.mean()).to_numpy()
-    at_or_above = (ud["gap"] >= 0).to_numpy()
+    at_or_above = ~(low | slightly_low(unit_dimensions).to_numpy())
     quadrant = [QUADRANTS[(bool(a), bool(b))] for a, b in zip(high_imp, at_or_above, strict=True)]
-    ud["quadrant"] = np.where(high_imp & ud["significant_low"].to_numpy(), PRIORITY, quadrant)
+    ud["quadrant"] = np.where(high_imp & low, PRIORITY, quadrant)
     ud.loc[ud["importance"].isna(), "quadrant"] = "无法判断"
     return ud.drop(columns=["mean"])

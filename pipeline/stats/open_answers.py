@@ -10,6 +10,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from pipeline.common.privacy import carries_mask
+
 NON_ANSWERS = {
     "无",
     "暂无",
@@ -154,3 +156,51 @@ def frequent_words(texts: pd.Series, top: int = 20) -> list[str]:
     """The most frequent keywords of a set of open answers (real suggestions only), for hints."""
     real = texts.where(is_suggestion(texts))
     return keywords(real, pd.Series("all", index=texts.index), top=top)["keyword"].tolist()
+
+
+def distinctive_quotes(texts: pd.Series, units: pd.Series, themes: pd.Series, terms: tuple[str, ...] = (),
+                       per_theme: int = 6) -> pd.DataFrame:
+    """Per unit and theme, the answers that say something of that unit's own: written in this unit only (an
+    answer repeated in another unit is never quoted, so no two units' reports share a quote, nor one whose
+    personal data was masked), ranked by how
+    distinctive their words are for the unit (TF-IDF with the units as documents: a word's frequency in the
+    unit's answers times the log of how few units use it), then by a readable length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``theme``, ``quote``, ``score``: up to ``per_theme`` rows per (unit, theme), best first.
+    """
+    frame = pd.DataFrame({"unit": units.astype("string"), "theme": themes, "quote": texts.astype("string")})
+    frame = frame.dropna()
+    frame = frame.loc[~carries_mask(frame["quote"])]
+    if frame.empty:
+        return pd.DataFrame(columns=["unit", "theme", "quote", "score"])
+    owners = frame.groupby("quote", observed=True)["unit"].nunique()
+    frame = frame.loc[frame["quote"].map(owners).eq(1)].drop_duplicates(["unit", "quote"])
+    tokenizer = _tfidf(tuple(terms)).tokenizer
+    words = {t: {w for w in tokenizer.cut(t) if len(w.strip()) >= 2 and w not in GENERIC_WORDS}
+             for t in frame["quote"].unique()}
+    tf: dict[str, dict[str, int]] = {}
+    for unit, quote in zip(frame["unit"], frame["quote"], strict=True):
+        bag = tf.setdefault(unit, {})
+        for w in words[quote]:
+            bag[w] = bag.get(w, 0) + 1
+    n_units = max(len(tf), 1)
+    df: dict[str, int] = {}
+    for bag in tf.values():
+        for w in bag:
+            df[w] = df.get(w, 0) + 1
+
+    def score(unit: str, quote: str) -> float:
+        ws = words[quote]
+        if not ws:
+            return 0.0
+        return sum(tf[unit][w] * np.log((1 + n_units) / (1 + df[w])) for w in ws) / np.sqrt(len(ws))
+
+    frame["score"] = [score(u, q) for u, q in zip(frame["unit"], frame["quote"], strict=True)]
+    frame["_fit"] = (frame["quote"].str.len() - 30).abs()  # a readable length first, among equals
+    frame = frame.sort_values(["unit", "theme", "score", "_fit", "quote"],
+                              ascending=[True, True, False, True, True])
+    best = frame.groupby(["unit", "theme"], observed=True).head(per_theme)
+    return best[["unit", "theme", "quote", "score"]].reset_index(drop=True)

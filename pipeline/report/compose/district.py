@@ -20,7 +20,7 @@ SECTIONS = {
     "problems": "二、存在的问题",
     "causes": "三、原因分析",
     "suggestions": "四、对策建议",
-    "appendix_tests": "附录一：各单位之间的差异检验",
+    "appendix_tests": "附录一：驱动因素与各单位之间的差异检验",
     "appendix_reliability": "附录二：信度与效度",
     "appendix_quality": "附录三：数据质量与有效问卷分布",
     "methods": "附录四：方法说明",
@@ -200,7 +200,7 @@ def _ranking(a, m: Manifest) -> Figure | None:
 def _drivers(a, m: Manifest) -> list:
     overall = m.words.overall
     if overall is None:
-        return paragraphs(["本次问卷没有总体评价题，不做驱动因素分析。"])
+        return []
     d = a.drivers.sort_values("importance", ascending=False)
     if d.empty or d["importance"].isna().all():
         return paragraphs(["样本不足，无法进行驱动因素分析。"])
@@ -427,9 +427,9 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
     blocks = {
         "basic": [*paragraphs(f.text), units_table(a, m), *filter(None, [_ranking(a, m)])],
         "problems": [*paragraphs(f.problems), *paragraphs(f.changes), *filter(None, [_heatmap(a, m)])],
-        "causes": [*paragraphs(f.causes), *_drivers(a, m)],
-        "suggestions": [*paragraphs(f.suggestions or ["（无）"]), *paragraphs(f.open_answers)],
-        "appendix_tests": _tests(a, m) + ([changes] if changes is not None else []),
+        "causes": paragraphs(f.causes or ["现有数据未能提供进一步的原因证据。"]),
+        "suggestions": [*paragraphs(f.suggestions), *paragraphs(f.open_answers)],
+        "appendix_tests": _drivers(a, m) + _tests(a, m) + ([changes] if changes is not None else []),
         "appendix_reliability": _reliability(a, m),
         "appendix_quality": _quality(a, m),
         "methods": paragraphs(methods_note(m)),

@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.formatting import pct, score
 from pipeline.common.rules import ALPHA, MIN_CELL
+from pipeline.findings.wording import compared
 from pipeline.questionnaire.words import Words
 from pipeline.report.document import LedgerRow, Paragraph
 
@@ -61,9 +62,7 @@ def conclusion(r: pd.Series) -> str:
 def found_text(r: pd.Series, rest: str) -> str:
     """问题表现 of a ledger row, in words, every figure rounded as the report rounds it."""
     neg = "" if pd.isna(r["unfavourable"]) else f"，负面评价占{pct(r['unfavourable'])}"
-    return (
-        f"本单位{score(r['mean'])}分，低于{rest}{score(r['rest_mean'])}分（差距{score(-r['diff'])}分{neg}）"
-    )
+    return f"本单位{score(r['mean'])}分{compared(r['mean'], r['rest_mean'], rest)}{neg}"
 
 
 def ledger_rows(ledger: pd.DataFrame, w: Words) -> list[LedgerRow]:
@@ -73,13 +72,14 @@ def ledger_rows(ledger: pd.DataFrame, w: Words) -> list[LedgerRow]:
             unit=r["unit"],
             dimension=r["dimension_name"],
             item=None if pd.isna(r["item_text"]) else r["item_text"],
+            evidence=r["evidence"],
             found=found_text(r, w.rest),
             mean=r["mean"],
             rest_mean=r["rest_mean"],
             diff=r["diff"],
-            p_fdr=None if pd.isna(r["p_fdr"]) else r["p_fdr"],
+            p_fdr=r["p_fdr"],
             hedges_g=r["hedges_g"],
-            unfavourable=None if pd.isna(r["unfavourable"]) else r["unfavourable"],
+            unfavourable=r["unfavourable"],
             themes=r["themes"],
             measures=r["measures"],
         )
@@ -88,30 +88,54 @@ def ledger_rows(ledger: pd.DataFrame, w: Words) -> list[LedgerRow]:
 
 
 def methods_note(m: Manifest) -> list[str]:
-    """How the figures were made: data, the cleaning rules as applied, scoring, tests, privacy."""
+    """How the figures were made: data, the cleaning rules as applied, scoring, what makes a problem, tests,
+    associations, privacy — the only place a report names its statistical methods."""
     w = m.words
+    rules = w.problems
     applied = [r.text for r in m.cleaning if r.applied]
     skipped = [r.text for r in m.cleaning if not r.applied]
-    used = set(w.dimension_scales.values())
+    used = list(dict.fromkeys(w.dimension_scales.values()))
     scales = "；".join(
-        f"{len(v.options)}级（{v.options[0]}=1分……{v.options[-1]}={len(v.options)}分）"
-        for k, v in w.scales.items()
-        if k in used
+        f"{len(w.scales[k].options)}级（{w.scales[k].options[0]}=1分……{w.scales[k].options[-1]}="
+        f"{len(w.scales[k].options)}分）"
+        for k in used
     )
-    return [
-        f"数据来源：{'、'.join(m.input_files)}（共{m.rows_in}份，有效{m.kept}份）。",
+    negative = "或".join(
+        f"“{'/'.join(w.scales[k].unfavourable)}”（反向题为“{'/'.join(w.scales[k].favourable)}”）"
+        for k in used
+    )
+    wide = f"{w.area}得分最低的{rules.district_lowest}个方面" + (
+        f"、按量表换算低于{pct(rules.district_below)}水平的方面" if rules.district_below is not None else ""
+    )
+    out = [
+        f"数据来源：本次调查回收的全部问卷（共{m.rows_in}份，有效{m.kept}份）。",
         "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——"
         + "；".join(applied)
         + "。"
         + "".join(f"{t}。" for t in skipped)
-        + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去。",
-        f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分；维度得分为该维度各题得分的平均值（至少回答一半题目）。",
+        + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去，含有这类信息的意见建议不作引用。",
+        f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分，分数越高表示情况越好；各方面（维度）得分为"
+        f"该方面各题得分的平均值（至少回答一半题目）。“负面评价”指选择{negative}。",
+        f"存在的问题的依据有四类，报告对每类分别表述：一是与{w.rest}相比显著偏低（见下条检验方法，只有这一类称“显著”）；"
+        f"二是本单位自身得分最低的方面（{w.area}共性问题之外，按各量表换算后比较），以及负面评价占比达到"
+        f"{pct(rules.negative_share)}且高于{w.area}的方面；三是{w.area}普遍存在的薄弱方面（{wide}），"
+        f"在本单位并不显著偏高时列出；四是上次调查中已低于{w.area}平均"
+        f"{rules.persistent_gap:.2f}分以上、本次仍然如此且没有显著改善的方面。每个单位最多列出{rules.at_most}个问题。",
         f"比较方法：每个{w.unit_label}与{w.rest}合并样本比较，采用Welch t检验，效应量为Hedges g；"
         f"对全部“{w.unit_label}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<{ALPHA}视为显著。"
-        f"有效问卷不足{m.min_n_test}份的单位只作描述，不做显著性判断。",
+        f"多选题各选项的选择比例与{w.rest}比较采用两比例z检验，同样经FDR校正；单位内部各类{w.respondents}之间的比较"
+        f"采用Welch t检验并经FDR校正。有效问卷不足{m.min_n_test}份的单位只作描述，不做显著性判断。",
         f"隐私保护：报告只含汇总数据，不含任何个人答卷；人数不足{MIN_CELL}人的数字，以及可由合计减去其他数字推算出这类数字的，"
-        f"均显示为“样本不足，不予显示”；各{w.unit_label}报告只与{w.area}汇总数据对比，不显示其他单位的数据。",
+        f"均显示为“样本不足，不予显示”；各{w.unit_label}报告只与{w.area}汇总数据对比，不显示其他单位的数据；"
+        f"引用的意见建议只取本单位独有的原话。",
     ]
+    if w.overall is not None:
+        out.insert(
+            5,
+            f"关联分析：以“{w.overall.label}”为因变量、各方面得分为自变量做线性回归，各方面的相对重要性为其对"
+            "R²的贡献（LMG方法）占比。这是横断面数据中的统计关联，不代表因果关系；报告中的“关联”均为此意。",
+        )
+    return out
 
 
 __all__ = ["UnitTables", "conclusion", "found_text", "ledger_rows", "methods_note", "paragraphs", "records"]

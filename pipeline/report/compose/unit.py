@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.manifest import Manifest
+from pipeline.common.formatting import score
 from pipeline.common.names import DISTRICT
 from pipeline.findings.model import UnitFindings
 from pipeline.report.compose.parts import (
@@ -25,6 +26,7 @@ SECTIONS = {
     "problems": "二、存在的问题",
     "causes": "三、原因分析",
     "suggestions": "四、对策建议",
+    "appendix": "附录：统计检验明细",
     "methods": "方法说明",
 }
 MAX_QUOTED_THEMES = 5
@@ -32,53 +34,77 @@ TOP_ITEMS = 10
 
 
 def dimension_table(t: UnitTables, comparison: str) -> Table:
-    """Every dimension: n, mean and CI, the comparison's mean, gap, g, FDR p, unfavourable share, 结论; a
-    phone
-    shows name, score, comparison, gap and 结论."""
+    """Every dimension as the body shows it: n, score, the comparison's score, gap, unfavourable share and
+    结论
+    (the test statistics are in the appendix); a phone shows name, score, comparison, gap and 结论."""
     d = t.dimensions
-    rows = []
     weighted = "mean_weighted" in d
+    rows = []
     for _, r in d.iterrows():
         if r["suppressed"]:
-            rows.append([r["dimension_name"], int(r["n"]), *[SUPPRESSED] * (8 + weighted)])
+            rows.append([r["dimension_name"], int(r["n"]), *[SUPPRESSED] * (5 + weighted)])
             continue
-        row = [r["dimension_name"], int(r["n"]), r["mean"]]
-        if weighted:
-            row.append(r["mean_weighted"])
-        row += [
-            f"{_two(r['ci_low'])}–{_two(r['ci_high'])}",
-            r["rest_mean"],
-            r["diff"],
-            r["hedges_g"],
-            r["p_fdr"],
-            r["unfavourable"],
-            conclusion(r),
-        ]
-        rows.append(row)
+        rows.append(
+            [
+                r["dimension_name"],
+                int(r["n"]),
+                r["mean"],
+                *([r["mean_weighted"]] if weighted else []),
+                r["rest_mean"],
+                r["diff"],
+                r["unfavourable"],
+                conclusion(r),
+            ]
+        )
     columns = [
         Column(name="维度"),
         Column(name="有效样本", kind="count"),
         Column(name="本单位得分", kind="score"),
-    ]
-    if weighted:
-        columns.append(Column(name="加权得分", kind="score"))
-    columns += [
-        Column(name="95%置信区间"),
+        *([Column(name="加权得分", kind="score")] if weighted else []),
         Column(name=f"{comparison}得分", kind="score"),
         Column(name="差值", kind="signed"),
-        Column(name="Hedges g", kind="signed"),
-        Column(name="FDR校正p值", kind="p"),
         Column(name="负面评价占比", kind="share"),
         Column(name="结论"),
     ]
-    narrow = [0, 2, 4 + weighted, 5 + weighted, len(columns) - 1]
-    return Table(key="dimensions", title="各维度得分", columns=columns, rows=rows, narrow=narrow)
+    narrow = [0, 2, 3 + weighted, 4 + weighted, len(columns) - 1]
+    return Table(key="dimensions", title="各方面得分", columns=columns, rows=rows, narrow=narrow)
 
 
-def _two(x: float) -> str:
-    from pipeline.common.formatting import score
-
-    return score(x)
+def tests_table(t: UnitTables, comparison: str) -> Table:
+    """The appendix's comparison of every dimension with the rest: CI, gap, effect size, FDR-adjusted p."""
+    rows = []
+    for _, r in t.dimensions.iterrows():
+        if r["suppressed"]:
+            rows.append([r["dimension_name"], *[SUPPRESSED] * 7])
+            continue
+        rows.append(
+            [
+                r["dimension_name"],
+                r["mean"],
+                f"{score(r['ci_low'])}–{score(r['ci_high'])}",
+                r["rest_mean"],
+                r["diff"],
+                r["hedges_g"],
+                r["p_fdr"],
+                conclusion(r),
+            ]
+        )
+    return Table(
+        key="dimension_tests",
+        title=f"各方面得分与{comparison}的比较（Welch t检验）",
+        columns=[
+            Column(name="维度"),
+            Column(name="本单位得分", kind="score"),
+            Column(name="95%置信区间"),
+            Column(name=f"{comparison}得分", kind="score"),
+            Column(name="差值", kind="signed"),
+            Column(name="Hedges g", kind="signed"),
+            Column(name="FDR校正p值", kind="p"),
+            Column(name="结论"),
+        ],
+        rows=rows,
+        narrow=[0, 1, 4, 7],
+    )
 
 
 def composition_table(t: UnitTables, labels: dict[str, str]) -> Table:
@@ -207,16 +233,15 @@ def _causes_blocks(t: UnitTables, m: Manifest) -> list:
 
 
 def _suggestion_blocks(f: UnitFindings) -> list:
+    """What else the unit's respondents wrote, a quote per theme (none already quoted in the text), and the
+    themes with the problems each bears on."""
     s = f.suggestions
-    shown: set[str] = set()
-    blocks = []
-    groups = [(f"“{m.name}”方面的意见建议", m.quotes) for m in s.measures]
-    groups += [(f"{t.theme}方面的代表性意见", t.quotes) for t in s.themes[:MAX_QUOTED_THEMES]]
-    for title, quotes in groups:
-        new = [q for q in quotes if q not in shown]
-        shown.update(new)
-        if new:
-            blocks.append(Quotes(title=title, quotes=new))
+    blocks: list = []
+    quoted = [(t.theme, t.quotes) for t in s.themes[:MAX_QUOTED_THEMES] if t.quotes]
+    if quoted:
+        blocks.append(
+            Quotes(title="其他代表性意见建议", quotes=[f"（{theme}）{q}" for theme, qs in quoted for q in qs])
+        )
     if s.themes:
         blocks.append(
             Table(
@@ -248,6 +273,9 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, ledger: pd.DataFr
         ),
         "causes": [*paragraphs(f.causes.text), *_causes_blocks(t, m)],
         "suggestions": [*paragraphs(f.suggestions.text), *_suggestion_blocks(f)],
+        "appendix": [tests_table(t, f.comparison)]
+        if not t.dimensions.empty
+        else paragraphs([f"{SUPPRESSED}。"]),
         "methods": paragraphs(methods_note(m)),
     }
     if not t.problems.empty:

@@ -1,0 +1,138 @@
+"""Which dimensions are a unit's problems, and on what evidence — for every unit, not only the outliers.
+
+Four kinds of evidence, each worded its own way in the findings (and only the first may say 显著):
+
+- ``significant``: significantly below the rest of the area (Welch t, FDR over all units × dimensions);
+- ``weakest``: the unit's own lowest dimension(s) besides the area's weaknesses (relative within the unit:
+  every unit has one), and ``negative``: a share of unfavourable answers at or above the questionnaire's
+  threshold (``report.problems.negative_share``) and above the area's own share (a scale without a middle
+  option has many "negative" answers everywhere: only more than usual marks a unit);
+- ``district_wide``: a weakness of the whole area — its lowest dimension(s), and any whose area-wide score
+  (as a share of its scale) is below ``district_below`` — named in every unit where it holds (the unit is
+  not significantly above the rest on it);
+- ``persistent``: below the area in the previous wave and still below it now, not significantly improved.
+
+Each unit's problems are ordered by priority (significant first, then persistent, area-wide, negative,
+weakest) and capped (``report.problems.at_most``); units with fewer than ``MIN_CELL`` valid answers have none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.common.names import DISTRICT
+from pipeline.common.rules import significantly_high, significantly_low
+from pipeline.questionnaire import Questionnaire
+
+KINDS = ("significant", "persistent", "district_wide", "negative", "weakest")
+EVIDENCE_COLUMNS = [
+    "unit",
+    "dimension",
+    "dimension_name",
+    "kinds",
+    "priority",
+    "mean",
+    "rest_mean",
+    "area_mean",
+    "points",
+    "level",
+    "rank",
+    "dimensions",
+    "unfavourable",
+    "area_unfavourable",
+    "diff",
+    "hedges_g",
+    "p_fdr",
+    "significant",
+    "mean_prev",
+    "area_mean_prev",
+]
+
+
+def level(mean: pd.Series, points: pd.Series) -> pd.Series:
+    """A score as a share of its scale (0 the lowest option, 1 the highest): dimensions on scales of different
+    length can be ranked together."""
+    return (mean - 1) / (points - 1)
+
+
+def scale_points(q: Questionnaire) -> dict[str, int]:
+    """Each dimension's number of scale points."""
+    return {d.id: len(q.likert_scales[d.scale]) for d in q.dimensions}
+
+
+def district_wide(dd: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The area's weaknesses: its lowest dimension(s) and any below the stated level. Returns the rows of
+    ``dd`` (with ``points`` and ``level``), lowest first."""
+    rules = q.report.problems
+    points = dd["dimension"].map(scale_points(q))
+    d = dd.assign(points=points, level=level(dd["mean"], points)).sort_values("level")
+    weak = d.index.isin(d.index[: rules.district_lowest])
+    if rules.district_below is not None:
+        weak |= (d["level"] < rules.district_below).to_numpy()
+    return d.loc[weak]
+
+
+def _previous(changes: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and dimension, against the first earlier wave: the unit's and the area's earlier score, and
+    whether it improved significantly since."""
+    if changes.empty:
+        return pd.DataFrame(columns=["unit", "dimension", "mean_prev", "area_mean_prev", "improved"])
+    c = changes.loc[changes["wave"] == changes["wave"].iloc[0]]
+    area = c.loc[c["unit"] == DISTRICT].set_index("dimension")["mean_prev"]
+    c = c.loc[c["unit"] != DISTRICT]
+    return pd.DataFrame(
+        {
+            "unit": c["unit"],
+            "dimension": c["dimension"],
+            "mean_prev": c["mean_prev"],
+            "area_mean_prev": c["dimension"].map(area),
+            "improved": (c["significant"] & (c["diff"] > 0)).to_numpy(),
+        }
+    )
+
+
+def unit_problems(
+    ud: pd.DataFrame, dd: pd.DataFrame, changes: pd.DataFrame, q: Questionnaire
+) -> pd.DataFrame:
+    """Every unit's problems with their evidence (``EVIDENCE_COLUMNS``; ``kinds`` comma-joined in ``KINDS``
+    order, ``priority`` 1 first, ``rank`` 1 the unit's lowest dimension)."""
+    rules = q.report.problems
+    shown = ud.loc[~ud["suppressed"] & ud["mean"].notna()].copy()
+    if shown.empty:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    points = shown["dimension"].map(scale_points(q))
+    shown["points"] = points
+    shown["level"] = level(shown["mean"], points)
+    shown["rank"] = shown.groupby("unit")["level"].rank(method="first").astype(int)
+    shown["dimensions"] = shown.groupby("unit")["dimension"].transform("size")
+    area = dd.set_index("dimension")
+    shown["area_mean"] = shown["dimension"].map(area["mean"])
+    shown["area_unfavourable"] = shown["dimension"].map(area["unfavourable"])
+    shown = shown.merge(_previous(changes), on=["unit", "dimension"], how="left")
+    wide = set(district_wide(dd, q)["dimension"])
+    # the unit's own weakest: its lowest dimensions besides the area's weaknesses (which are named anyway)
+    own = shown.loc[~shown["dimension"].isin(wide)].groupby("unit")["level"].rank(method="first")
+    gap = rules.persistent_gap
+    flags = {
+        "significant": significantly_low(shown).to_numpy(),
+        "persistent": (
+            (shown["mean_prev"] - shown["area_mean_prev"] <= -gap)
+            & (shown["mean"] - shown["area_mean"] <= -gap)
+            & ~shown["improved"].fillna(False).astype(bool)
+        ).to_numpy(),
+        "district_wide": (shown["dimension"].isin(wide) & ~significantly_high(shown)).to_numpy(),
+        "negative": ((shown["unfavourable"] >= rules.negative_share)
+                     & (shown["unfavourable"] > shown["area_unfavourable"])).fillna(False).to_numpy(),
+        "weakest": (own.reindex(shown.index) <= rules.weakest).fillna(False).to_numpy(),
+    }
+    matrix = np.column_stack([flags[k] for k in KINDS])
+    shown["kinds"] = [",".join(k for k, f in zip(KINDS, row, strict=True) if f) for row in matrix]
+    first = np.where(matrix.any(axis=1), matrix.argmax(axis=1), len(KINDS))  # the strongest evidence
+    shown = shown.assign(_first=first, _gap=shown["diff"].where(first == 0, 0)).loc[matrix.any(axis=1)]
+    shown = shown.sort_values(["unit", "_first", "_gap", "level"])  # significant: the largest gap first
+    shown["priority"] = shown.groupby("unit").cumcount() + 1
+    shown = shown.loc[shown["priority"] <= rules.at_most]
+    order = {u: i for i, u in enumerate(q.unit_question.options)}
+    shown = shown.sort_values(["unit", "priority"], key=lambda s: s.map(order) if s.name == "unit" else s)
+    return shown[EVIDENCE_COLUMNS].reset_index(drop=True)
