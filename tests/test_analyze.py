@@ -138,6 +138,15 @@ def test_keywords_need_five_answers(demo_analysis):
     assert kw.groupby("unit").size().max() <= 10
 
 
+def test_keywords_leave_out_place_names(demo_analysis, questionnaire):
+    """"前进" of 前进社区 or "社区" says nothing a reader can act on: no keyword is part of a place's name."""
+    a, res = demo_analysis
+    kept, community = res.kept, questionnaire.role("community")
+    places = set(kept["unit"].astype(str)) | set(kept[community.id].dropna().astype(str))
+    words = set(a.keywords["keyword"])
+    assert words and not [w for w in words if any(w in p for p in places)]
+
+
 def test_small_units_are_described_not_tested(questionnaire):
     spec = DemoSpec.small(
         {"青山镇": ["青松村"], "柳河镇": ["杨柳村"]}, 60, {"柳河镇": {"digital": -1.5}}, None, seed=5

@@ -88,6 +88,8 @@ def check_same_numbers(paths, units: list[str]) -> int:
         ledger = doc.table("ledger")
         shown = [] if ledger is None else ledger.column("问题表现")
         assert sorted(r["问题表现"] for r in rows) == sorted(shown), name
+        evidence = [] if ledger is None else [x for x in ledger.column("问题依据") if x != "—"]
+        assert sorted(r["问题依据"] for r in rows if r["题目"] == "（维度总体）") == sorted(evidence), name
         for r in rows:
             found = Counter(NUMBER.findall(r["问题表现"]))
             figures = [cell(r["本单位均值"], "score")]

@@ -149,7 +149,7 @@ def test_relative_weakness_is_worded_as_relative(surveys):
     q, a, units, _ = surveys["jiceng"]
     f = units["西城街道"]
     own = next(p for p in f.problems.items if p.evidence == ["weakest"])
-    text = next(t for t in f.problems.text if f"“{own.name}”在本单位9个方面中得分" in t)
+    text = next(t for t in f.problems.text if f"“{own.name}”" in t and "在本单位9个方面中得分" in t)
     assert "显著" not in text.replace("差异未达到统计显著水平", "")
     assert "与全区其他街道（乡镇）的差异未达到统计显著水平" in text
     assert any(m.dimension == own.dimension and m.measures for m in f.suggestions.measures)
@@ -274,6 +274,19 @@ def test_no_quote_in_two_units_and_none_twice_in_one(surveys, name):
             assert seen.setdefault(x, unit) == unit, (x, unit, seen[x])
             assert "已隐去" not in x
     assert len(seen) >= (2 if name != "wangge" else 1) * len(units)  # each unit's own words are quoted
+
+
+@pytest.mark.parametrize("name", ["jiceng", "jianfu", "wangge"])
+def test_no_reason_cited_for_two_problems_of_a_unit(surveys, name):
+    """An option that explains two of a unit's problems is cited under the first only: the same sentence
+    twice in one 原因分析 reads as a template."""
+    _, _, units, _ = surveys[name]
+    cited = 0
+    for unit, f in units.items():
+        reasons = [c.text.split("看，")[-1] for c in f.causes.items if c.kind == "reason"]
+        assert len(reasons) == len(set(reasons)), unit
+        cited += len(reasons)
+    assert cited >= len(units) if name != "wangge" else True
 
 
 def test_basic_section(surveys):

@@ -195,8 +195,12 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     best = best_theme(texts.where(real), q.theme_keywords())
     quotes = distinctive_quotes(texts.where(real & best.notna()), unit, best, terms)
     quotes = quotes[["unit", "theme", "quote"]]
+    community = q.role("community")
+    places = {*unit.dropna().astype(str)}
+    if community is not None and community.id in kept:
+        places |= {*kept[community.id].dropna().astype(str)}
     words = keywords(texts.where(real), unit, min_answers=MIN_CELL, terms=terms,
-                     stop_words=frozenset(q.stop_words))
+                     stop_words=frozenset(q.stop_words), places=tuple(sorted(places)))
     return counts, themes, quotes, words
 
 

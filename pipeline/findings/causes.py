@@ -64,17 +64,17 @@ def said(quote: str | None, w: Words) -> str:
     return f"，有{w.respondents}写道：{words_of(quote)}" if quote else ""
 
 
-def _reasons(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker
-) -> list[Cause]:
+def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cited: set[str]) -> list[Cause]:
     """The options of the questionnaire's reason questions that explain ``p``, as the unit's respondents chose
-    them: the most chosen first, each against the rest of the area."""
+    them: the most chosen first, each against the rest of the area; an option already ``cited`` under an
+    earlier problem of the report is not cited again."""
     out = []
     rows = a.problems.loc[
         (a.problems["unit"] == unit) & ~a.problems["suppressed"] & (a.problems["count"] > 0)
     ]
     for question in q.profile + q.outcomes:
         options = [o for o, spec in question.explains.items() if p.dimension in spec.dimensions]
+        options = [o for o in options if f"{question.id}\n{o}" not in cited]
         chosen = rows.loc[(rows["question"] == question.id) & rows["option"].isin(options)]
         for _, r in chosen.sort_values("share", ascending=False).head(REASONS_NAMED).iterrows():
             cause = question.explains[r["option"]].cause
@@ -85,6 +85,7 @@ def _reasons(
                 + shares_compared(r["share"], r["rest_share"], bool(r["significant"]), w.rest)
             )
             out.append(Cause(dimension=p.dimension, kind="reason", text=text))
+            cited.add(f"{question.id}\n{r['option']}")
     return out
 
 
@@ -177,12 +178,13 @@ def _association(p: Problem, a: Analysis, w: Words) -> Cause | None:
 
 
 def problem_causes(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker
+    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker, cited: set[str]
 ) -> tuple[list[Cause], list[str]]:
-    """Every piece of evidence on one problem, and the groups its low score concentrates in."""
+    """Every piece of evidence on one problem, and the groups its low score concentrates in (``cited``: the
+    reasons already given in the report)."""
     concentration, groups = _concentration(unit, p, a, w)
     causes = [
-        *_reasons(unit, p, a, q, w, quotes),
+        *_reasons(unit, p, a, q, w, cited),
         *filter(None, [concentration]),
         *_themes(unit, p, a, q, w, quotes),
         *filter(None, [_association(p, a, w)]),
@@ -210,9 +212,9 @@ def causes_section(
             else ["本单位各方面得分均不低于" + w.rest + "，不作原因分析。"],
             items=[],
         )
-    items, text, concentrated = [], [], {}
+    items, text, concentrated, cited = [], [], {}, set()
     for n, p in enumerate(problems.items, start=1):
-        causes, groups = problem_causes(unit, p, a, q, w, quotes)
+        causes, groups = problem_causes(unit, p, a, q, w, quotes, cited)
         items += causes
         if groups:
             concentrated[p.dimension] = groups

@@ -80,15 +80,15 @@ def _lead(p: Problem, w: Words, wave: str | None, previous: tuple[float, float] 
         )
     if first == "district_wide":
         return (
-            f"{name}是{area}普遍存在的薄弱方面（{area}平均{scored(p.area_mean, p.points)}），本单位为"
-            f"{score(p.mean)}分{compared(p.mean, p.rest_mean, rest)}"
+            f"{name}是{area}普遍存在的薄弱方面（{area}平均{score(p.area_mean)}分），本单位为"
+            f"{scored(p.mean, p.points)}{compared(p.mean, p.rest_mean, rest)}"
         )
     if first == "negative":
         return (
             f"{name}方面，本单位{negative(p, area)}，得分{scored(p.mean, p.points)}"
             f"{compared(p.mean, p.rest_mean, rest)}"
         )
-    return f"{name}{ranked(p)}（{scored(p.mean, p.points)}{compared(p.mean, p.rest_mean, rest)}）"
+    return f"{name}{scored(p.mean, p.points)}，{ranked(p)}{compared(p.mean, p.rest_mean, rest)}"
 
 
 def negative(p: Problem, area: str) -> str:

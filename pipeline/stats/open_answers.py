@@ -104,11 +104,13 @@ def best_theme(texts: pd.Series, themes: dict[str, list[str]]) -> pd.Series:
 
 
 def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: int = 5,
-             terms: tuple[str, ...] = (), stop_words: frozenset[str] = frozenset()) -> pd.DataFrame:
+             terms: tuple[str, ...] = (), stop_words: frozenset[str] = frozenset(),
+             places: tuple[str, ...] = ()) -> pd.DataFrame:
     """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
 
     The threshold keeps names or other rare words that could identify a respondent out of reports. ``terms``
-    (the questionnaire's own vocabulary) are kept whole; ``stop_words`` are left out.
+    (the questionnaire's own vocabulary) are kept whole; ``stop_words`` are left out, and so is any word that
+    is part of a place's name in ``places`` ("前进" of 前进社区, "社区"): it says where, not what.
 
     Returns
     -------
@@ -116,6 +118,7 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
         ``unit``, ``keyword``, ``weight`` (TF-IDF) and ``answers`` (answers containing the word).
     """
     tfidf = _tfidf(tuple(terms))
+    named = "\n".join(places)  # "word in named": part of some place's name
     cut: dict[str, list[str]] = {}  # each distinct answer segmented once, for every group it appears in
     rows = []
     texts = texts.astype("string")
@@ -124,7 +127,7 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
         counts = np.bincount(codes, minlength=len(answers))
         kept = 0
         for word, weight in _tags(tfidf, answers, counts, cut, top * 4):
-            if word in GENERIC_WORDS or word in stop_words or len(word) < 2:
+            if word in GENERIC_WORDS or word in stop_words or len(word) < 2 or word in named:
                 continue
             count = int(counts[answers.str.contains(word, regex=False)].sum())
             if count >= min_answers:

@@ -298,8 +298,12 @@ def ledger_table(rows: list) -> Table:
     return Table(
         key="ledger",
         title="问题清单（整改台账见Excel汇总）",
-        columns=[Column(name="维度"), Column(name="题目"), Column(name="问题表现"), Column(name="整改措施")],
-        rows=[[r.dimension, r.item or "（维度总体）", r.found, r.measures or "—"] for r in rows],
+        columns=[Column(name="维度"), Column(name="题目"), Column(name="问题依据"), Column(name="问题表现"),
+                 Column(name="整改措施")],
+        rows=[
+            [r.dimension, r.item or "（维度总体）", "—" if r.item else r.evidence, r.found, r.measures or "—"]
+            for r in rows
+        ],
     )
 
 
