@@ -47,7 +47,7 @@ def test_each_rule_rejects_with_reason(base, questionnaire):
         and "300秒" in audit.loc[2, "detail"]
     )
     assert (
-        audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE and "35道量表题均选择第4个选项" in audit.loc[3, "detail"]
+        audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE and "34道量表题均选择第4个选项" in audit.loc[3, "detail"]
     )
     assert audit.loc[5, "rule"] == cl.RULE_DUPLICATE and f"序号{raw.loc[2, '序号']}" in audit.loc[5, "detail"]
     assert "5.0分钟" in audit.loc[5, "detail"]
@@ -117,3 +117,17 @@ def test_write_clean_outputs(base, questionnaire, tmp_path):
     summary = sheets["汇总"]
     assert summary.loc[summary["剔除规则"] == cl.RULE_SPEEDER, "份数"].sum() == 3
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_straight_lining_counts_the_dimension_items_whatever_else_is_defined(base, questionnaire):
+    """The same answers are straight-lined or not whatever other questions the questionnaire defines: the
+    rule counts the dimensions' items only, not an overall question on a scale (which the shipped
+    questionnaire has and another might not)."""
+    raw = base.copy()
+    overall = questionnaire.overall
+    for q in questionnaire.likert_items:
+        raw.loc[1, export_header(q)] = q.options[3]
+    raw.loc[1, export_header(overall)] = overall.options[0]  # a different answer to the overall question
+    audit = run(raw, questionnaire).audit.set_index("row")
+    assert audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE
+    assert f"{len(questionnaire.likert_items)}道量表题均选择第4个选项" in audit.loc[3, "detail"]

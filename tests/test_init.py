@@ -4,6 +4,7 @@ demo export it finds what the shipped questionnaire finds, apart from names a pe
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from conftest import small_spec
 from export_formats import write_all
 
 from pipeline.cli import main
+from pipeline.common.errors import SurveyError
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import generate_responses
 from pipeline.questionnaire import load_questionnaire
@@ -20,8 +22,17 @@ from pipeline.questionnaire import load_questionnaire
 SURVEY = Path(sys.executable).with_name("survey")
 
 
+CODES_ONLY = {"wjx_code_number", "wjx_code_comma", "wjx_code_dash", "kobo", "paper"}
+
+
 def _run(args: list[str]) -> None:
     assert main(args) == 0, args
+
+
+def _confirm(draft: Path) -> None:
+    """The user's one edit to a draft whose scales are codes: they run from the lowest to the highest."""
+    text = draft.read_text(encoding="utf-8")
+    draft.write_text(re.sub(r"\nunconfirmed: .*\n", "\n", text), encoding="utf-8")
 
 
 def _findings(processed: Path) -> dict[str, dict]:
@@ -139,9 +150,17 @@ def formats(tmp_path_factory, questionnaire):
     ],
 )
 def test_a_draft_of_every_format_is_accepted(name, formats):
+    """Accepted as drafted where the answers are words; where the export has codes only, refused until the
+    user confirms which end of each scale is high — one edit."""
     root, files = formats
     draft = root / f"{name}.yaml"
     _run(["init", "-i", str(files[name]), "-o", str(draft)])
+    if name in CODES_ONLY:
+        with pytest.raises(SurveyError, match="顺序尚未确认"):
+            load_questionnaire(draft)
+        _confirm(draft)
+    else:
+        assert "unconfirmed" not in draft.read_text(encoding="utf-8")
     q = load_questionnaire(draft)
     assert q.unit_question is not None and q.dimensions and len(q.questions) == 45
     _run(["clean", "-q", str(draft), "-i", str(files[name]), "-s", name, "--root", str(root)])
@@ -149,10 +168,12 @@ def test_a_draft_of_every_format_is_accepted(name, formats):
 
 
 def test_survey_run_accepts_a_draft_of_codes_only(formats):
-    """The hardest draft (paper entry: question ids and codes, no times) through every stage to HTML."""
+    """The hardest draft (paper entry: question ids and codes, no times), once its scales are confirmed,
+    through every stage to HTML."""
     root, files = formats
     draft = root / "paper_run.yaml"
     _run(["init", "-i", str(files["paper"]), "-o", str(draft)])
+    _confirm(draft)
     proc = subprocess.run(
         [
             str(SURVEY),

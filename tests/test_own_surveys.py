@@ -173,3 +173,13 @@ def test_html_word_and_excel_say_the_same_numbers(survey):
 
     units = [u for u in survey["q"].unit_question.options if u in survey["pages"]]
     check_same_numbers(survey["paths"], units)
+
+
+def test_the_area_is_called_by_its_own_name(survey):
+    """A county's survey says 全县 wherever it speaks of the whole area — in the text, the tables and the
+    ledger's evidence — never the default 全区."""
+    area = survey["q"].words().area
+    assert area != "全区"
+    for name, html in survey["pages"].items():
+        text = re.sub(r"<[^>]+>", "", html).replace("全区总体情况.html", "")
+        assert "全区" not in text, (name, text[max(text.find("全区") - 40, 0):text.find("全区") + 40])

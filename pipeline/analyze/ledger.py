@@ -29,12 +29,12 @@ LEDGER_COLUMNS = [
 ]
 
 
-def evidence_labels(kinds: str, rest: str) -> str:
-    """The evidence of a problem as the ledger names it: "显著低于全区其他街道（乡镇）；全区普遍问题"."""
+def evidence_labels(kinds: str, rest: str, area: str) -> str:
+    """The evidence of a problem as the ledger names it: "显著低于全区其他街道（乡镇）；全区普遍存在"."""
     labels = {
         "significant": f"显著低于{rest}",
         "persistent": "上次调查已偏低、本次未见改善",
-        "district_wide": "全区普遍存在",
+        "district_wide": f"{area}普遍存在",
         "negative": "负面评价较多",
         "weakest": "本单位得分最低",
     }
@@ -57,7 +57,7 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
         for d in questionnaire.dimensions
     }
     dims = {d.id: d for d in questionnaire.dimensions}
-    rest = questionnaire.words().rest
+    words = questionnaire.words()
     rows = []
     for _, p in a.unit_problems.iterrows():
         items = problem_items(a.unit_items, p["unit"], p["dimension"])
@@ -66,7 +66,7 @@ def problem_ledger(a: Analysis, questionnaire: Questionnaire) -> pd.DataFrame:
             "unit": p["unit"],
             "dimension": p["dimension"],
             "dimension_name": p["dimension_name"],
-            "evidence": evidence_labels(p["kinds"], rest),
+            "evidence": evidence_labels(p["kinds"], words.rest, words.area),
             "themes": "、".join(themes_for.get(p["dimension"], [])) or "—",
         }
         rows.append(

@@ -119,7 +119,9 @@ def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
 
 
 def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    cols = [x.id for x in q.questions if x.type == "likert"]
+    """The same option on every answered item of the dimensions (an overall question is not one of them, so
+    the rule is the same whatever other questions a questionnaire defines)."""
+    cols = [x.id for x in q.likert_items]
     likert = frame[cols].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     answered = ~np.isnan(likert)
     n = answered.sum(axis=1)

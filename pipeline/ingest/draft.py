@@ -2,11 +2,13 @@
 
 From the headers and the answers of any supported export: question numbers and texts; each question's
 type (single choice, multi-select as "┋" lists, per-option columns or "1,3" codes, Likert, number, open
-text); options in their natural order (known Likert label sets of 2 to 11 points, other options by first
-appearance, placeholders where only codes were exported); matrix questions as candidate dimensions
-(consecutive Likert questions on one scale otherwise); the unit, community, overall and open questions
-by their wording; skip logic from the "(跳过)" markers; items likely to be negatively worded marked
-``reverse: true  # 请确认``. The draft loads and runs as written; Chinese comments say what to check.
+text — suggestions and answers carrying personal data are never options); Likert options ordered by their
+words (``pipeline.ingest.scales``), one scale per label set; matrix questions as candidate dimensions
+(consecutive Likert questions on one scale otherwise); the overall question before the unit and community
+questions, by their wording; skip logic from the "(跳过)" markers; items likely to be negatively worded
+marked ``reverse: true  # 请确认``. Where an order cannot be read from the words (codes only, or two labels
+at the same place) the draft lists the scale under ``unconfirmed`` and is refused until the user confirms
+it: a draft never runs with a guessed order. Written as YAML by ``pipeline.ingest.draft_yaml``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from pipeline.common.matching import fold
+from pipeline.common.privacy import holds_personal_data
+from pipeline.ingest import scales
+from pipeline.ingest.draft_yaml import emit_yaml
 from pipeline.ingest.formats import (
     DROP_EXACT,
     DROP_PREFIX,
@@ -43,36 +45,13 @@ from pipeline.ingest.readers import read_table
 
 BLANK = SKIP_MARKERS | EMPTY_MARKERS
 CODE_MAX = 11  # coded answers run from 1 to at most 11
-# known Likert label sets, lowest first: (kind, labels); agreement-type kinds may hold negatively worded items
-KNOWN_SCALES: list[tuple[str, list[str]]] = [
-    ("同意程度", ["不同意", "同意"]),
-    ("同意程度", ["不同意", "说不清", "同意"]),
-    ("同意程度", ["非常不同意", "比较不同意", "一般", "比较同意", "非常同意"]),
-    ("同意程度", ["非常不同意", "不同意", "一般", "同意", "非常同意"]),
-    ("同意程度", ["完全不同意", "比较不同意", "一般", "比较同意", "完全同意"]),
-    ("同意程度", ["完全不同意", "不同意", "有点不同意", "说不清", "有点同意", "同意", "完全同意"]),
-    ("同意程度", ["非常不同意", "不同意", "有点不同意", "中立", "有点同意", "同意", "非常同意"]),
-    ("符合程度", ["不符合", "一般", "符合"]),
-    ("符合程度", ["完全不符合", "比较不符合", "一般", "比较符合", "完全符合"]),
-    ("符合程度", ["非常不符合", "不太符合", "一般", "比较符合", "非常符合"]),
-    ("满意程度", ["不满意", "满意"]),
-    ("满意程度", ["不满意", "一般", "满意"]),
-    ("满意程度", ["很不满意", "不太满意", "比较满意", "很满意"]),
-    ("满意程度", ["非常不满意", "比较不满意", "一般", "比较满意", "非常满意"]),
-    ("满意程度", ["非常不满意", "不满意", "一般", "满意", "非常满意"]),
-    ("频率", ["从不", "偶尔", "经常"]),
-    ("频率", ["从不", "很少", "有时", "经常", "总是"]),
-    ("频率", ["从不", "偶尔", "有时", "经常", "总是"]),
-    ("重要程度", ["非常不重要", "不太重要", "一般", "比较重要", "非常重要"]),
-    ("评分", [str(i) for i in range(0, 11)]),
-    ("评分", [str(i) for i in range(1, 11)]),
-]
-AGREEMENT_KINDS = ("同意程度", "符合程度")
+AGREEMENT_KINDS = ("同意程度", "符合程度", "认可程度")  # scales that may hold negatively worded items
+RATING_WORDS = re.compile(r"评分|打分|分数|几分|满分|\d+\s*[-–~～至到]\s*\d+\s*分")
 # wording that often marks a negatively worded item (agreeing with it is bad)
 NEGATIVE = re.compile(
     r"存在.{0,16}(?:问题|现象|情况)|繁重|流于形式|形式主义|官僚主义|走过场|过度|重复|反复|频繁|难以|困难|"
     r"负担|压力大|仍然(?:存在|较多)|大量|不够|不足|不到位|不强|不高|不好|不力|不严|不规范|不积极|不及时|"
-    r"不突出|不明显|不充分|不落实|缺乏|薄弱|滞后|较差|漠不关心|不相称"
+    r"不突出|不明显|不充分|不落实|不畅|不便|不方便|不公|缺乏|薄弱|滞后|较差|漠不关心|不相称"
 )
 UNIT_WORDS = re.compile(
     r"(?:所在|居住|属于|来自).{0,6}(?:街道|乡镇|镇|乡|社区|村|单位)|(?:街道|乡镇)|^unit$|单位"
@@ -82,7 +61,6 @@ OVERALL_WORDS = re.compile(r"(?:总体|总的来说|整体|综合|overall).{0,40
 OPEN_WORDS = re.compile(r"意见|建议|suggest")
 MAX_CHOICES = re.compile(r"(?:最多|至多|限)选?(\d+)项")
 TITLE_IN_NAME = re.compile(r"^\d+_(?:按文本|按序号|按分数)_(?P<title>.+?)_\d+_\d+$")
-DISTRICT_IN_TITLE = re.compile(r"^(?P<district>.{1,8}?(?:区|县|市|旗|镇|乡|街道))")
 
 
 @dataclass
@@ -96,6 +74,7 @@ class Draft:
     kind: str = "text"  # single, multi, likert, number, text
     options: list[str] = field(default_factory=list)
     scale: str | None = None
+    ordered: bool = True  # False: the scale's order could not be read from its words (请确认顺序)
     matrix: int | None = None  # number of the matrix question the row belongs to
     group: str | None = None  # the matrix the row belongs to (its key: matrices without numbers exist)
     stem: str | None = None  # the matrix question's own text, where the export has it
@@ -117,13 +96,6 @@ def _values(col: pd.Series) -> pd.Series:
 
 def _is_int(values: pd.Series) -> bool:
     return bool(len(values)) and values.str.fullmatch(r"-?\d+(?:\.0+)?").all()
-
-
-def _known_scale(observed: list[str]) -> tuple[str, list[str]] | None:
-    """The smallest known label set holding every observed answer."""
-    seen = {fold(v) for v in observed}
-    fits = [(kind, labels) for kind, labels in KNOWN_SCALES if seen <= {fold(x) for x in labels}]
-    return min(fits, key=lambda kl: len(kl[1])) if fits and seen else None
 
 
 def _nice(x: float) -> float:
@@ -231,8 +203,8 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
         return [d]
     if len(cols) > 1:  # matrix rows
         rows = []
-        observed = [v for c in cols for v in _values(df[c]).unique()]
-        scale = _scale_for(observed)
+        observed = list(dict.fromkeys(v for c in cols for v in _values(df[c]).unique()))
+        scale = _scale_for(observed, bool(RATING_WORDS.search(d.stem or d.text)))
         for c in cols:
             row = Draft(
                 key=c,
@@ -244,7 +216,7 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
                 group=d.key,
                 stem=d.stem,
             )
-            row.options, row.scale = scale
+            row.options, row.scale, row.ordered = scale
             rows.append(row)
         return rows
     values = _values(df[cols[0]])
@@ -262,9 +234,13 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
         m = MAX_CHOICES.search(d.text)
         d.max_choices = int(m.group(1)) if m and int(m.group(1)) <= len(d.options) else None
         return [d]
-    known = _known_scale(list(values.unique()))
-    if known and (known[0] != "评分" or re.search(r"评分|打分|分数|几分", d.text)):
-        d.kind, (d.options, d.scale) = "likert", _scale_for(list(values.unique()))
+    labels = list(values.unique())
+    if OPEN_WORDS.search(d.text) or holds_personal_data(values).any():
+        d.kind = "text"  # suggestions, or answers that carry personal data, are never options
+        return [d]
+    rating = bool(RATING_WORDS.search(d.text))
+    if scales.looks_ordinal(labels) and (scales.kind(labels) != "评分" or rating):
+        d.kind, (d.options, d.scale, d.ordered) = "likert", _scale_for(labels, rating)
         return [d]
     if _is_int(values):
         nums = values.astype(float)
@@ -287,43 +263,52 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
     return [d]
 
 
-def _scale_for(observed: list[str]) -> tuple[list[str], str]:
-    """Options and a scale name for Likert answers: a known label set, or placeholders for codes."""
-    known = _known_scale(observed)
-    if known:
-        return known[1], known[0]
+def _scale_for(observed: list[str], rating: bool) -> tuple[list[str], str, bool]:
+    """Options, a scale name and whether the order is known, for Likert answers: ordered by their words
+    (``pipeline.ingest.scales``); bare codes (1, 2, 3 …) as placeholders whose direction is unknown unless
+    the question asks for a rating (``rating``: "请打分"); anything else as first seen, to be confirmed."""
     if observed and all(re.fullmatch(r"\d+(?:\.0+)?", v) for v in observed):
-        top = max(2, min(CODE_MAX, int(max(float(v) for v in observed))))
-        return [f"{i}分" for i in range(1, top + 1)], "序号"
-    return list(dict.fromkeys(observed)), "其他"
+        codes = sorted({int(float(v)) for v in observed})
+        if rating:  # a rating: the numbers are the scores, every step between the lowest and highest seen
+            seen = {int(float(v)): v for v in observed}
+            return [seen.get(i, str(i)) for i in range(min(codes[0], 1), codes[-1] + 1)], "评分", True
+        top = max(2, min(CODE_MAX, codes[-1]))
+        return [f"{i}分" for i in range(1, top + 1)], "序号", False
+    ordered = scales.order(observed)
+    if ordered is not None:
+        if scales.kind(observed) == "评分":  # "1（很不满意）" … "5（非常满意）": fill the steps not seen
+            by_number = {scales.place(x).value: x for x in ordered}
+            low, high = int(min(by_number)), int(max(by_number))
+            if all(float(v).is_integer() for v in by_number):
+                ordered = [by_number.get(float(i), str(i)) for i in range(low, high + 1)]
+        return ordered, scales.kind(observed), True
+    return list(dict.fromkeys(observed)), scales.kind(observed), False
+
+
+def _one_scale_per_label_set(questions: list[Draft]) -> None:
+    """Questions whose answers are a part of another question's ordered label set (nobody chose 很不满意
+    in one matrix) take that whole set: one scale, not two."""
+    likert = [q for q in questions if q.kind == "likert" and q.ordered and q.scale != "序号"]
+    sets = {tuple(q.options): q.scale for q in likert}
+    for q in likert:
+        wider = [s for s, kind in sets.items() if kind == q.scale and set(q.options) < set(s)]
+        if wider:
+            q.options = list(max(wider, key=len))
 
 
 def _roles(questions: list[Draft]) -> None:
     """Unit, community, overall and open questions, by their wording."""
     singles = [q for q in questions if q.kind == "single" and q.group is None]
     unit = next(
-        (q for q in singles if UNIT_WORDS.search(q.text) and not COMMUNITY_WORDS.fullmatch(q.text)), None
+        (q for q in singles if UNIT_WORDS.search(q.text) and not COMMUNITY_WORDS.fullmatch(q.text)
+         and not OVERALL_WORDS.search(q.text)), None
     )
     if unit is None and singles:
         unit = singles[0]
         unit.notes.append("没有找到题干像“您所在的街道（乡镇）”的题目，暂把这道题当作单位题：请确认")
     if unit is not None:
         unit.role = "unit"
-    community = next(
-        (
-            q
-            for q in questions
-            if q is not unit
-            and q.kind in ("single", "text")
-            and q.group is None
-            and COMMUNITY_WORDS.search(q.text)
-            and re.search(r"所在|居住|名称|community|village", q.text)
-        ),
-        None,
-    )
-    if community is not None:
-        community.role, community.kind, community.options = "community", "text", []
-    overall = next(
+    overall = next(  # strong evidence first: 总体/整体 + a satisfaction scale, whatever place it names
         (
             q
             for q in questions
@@ -336,6 +321,21 @@ def _roles(questions: list[Draft]) -> None:
     )
     if overall is not None:
         overall.role = "overall"
+    community = next(
+        (
+            q
+            for q in questions
+            if q.role is None
+            and q.kind in ("single", "text")
+            and q.group is None
+            and COMMUNITY_WORDS.search(q.text)
+            and re.search(r"所在|居住|名称|community|village", q.text)
+            and not OPEN_WORDS.search(q.text)
+        ),
+        None,
+    )
+    if community is not None:
+        community.role, community.kind, community.options = "community", "text", []
     opens = [q for q in questions if q.kind == "text" and q.role is None and OPEN_WORDS.search(q.text)]
     if opens:
         opens[-1].role = "open"
@@ -367,7 +367,7 @@ def _coded_runs(questions: list[Draft]) -> None:
     def close() -> None:
         if len(run) >= 3:
             for q in run:
-                q.kind, q.scale = "likert", "序号"
+                q.kind, q.scale, q.ordered = "likert", "序号", False
                 q.options = [f"{i}分" for i in range(1, len(q.options) + 1)]
                 q.notes = ["导出文件只有选项序号：暂当作量表题，请确认并填写量表选项文字"]
         run.clear()
@@ -412,6 +412,7 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
     fmt = detect(list(df.columns))
     df = df.rename(columns=TENCENT if fmt == "tencent" else KOBO if fmt == "kobo" else {})
     questions = [row for d in _group(df) for row in _classify(d, df)]
+    _one_scale_per_label_set(questions)
     for q in questions:
         q.notes = list(dict.fromkeys(q.notes))
     _ids(questions)
@@ -421,20 +422,39 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
     dimensions = _dimensions(questions)
     kinds = {q.scale for q in questions if q.kind == "likert"}
     for q in questions:
-        if q.kind == "likert" and q.scale in AGREEMENT_KINDS and NEGATIVE.search(q.text):
+        if q.kind == "likert" and q.scale in (*AGREEMENT_KINDS, "序号") and NEGATIVE.search(q.text):
             q.reverse = True
     title = _title(path)
     hints = _frequent_words(questions, df, frequent) if frequent is not None else []
-    text = _emit(path, title, questions, dimensions, table.notes, fmt, hints)
+    text = emit_yaml(path, title, questions, dimensions, table.notes, fmt, hints)
     summary = {
+        "unconfirmed": list(dict.fromkeys("、".join(q.options) for q in questions
+                                          if q.kind == "likert" and not q.ordered)),
         "questions": len(questions),
         "dimensions": len(dimensions),
         "scales": sorted(k for k in kinds if k),
         "roles": {q.role: q.text for q in questions if q.role},
         "reverse": sum(q.reverse for q in questions),
+        "reversed": [q.text for q in questions if q.reverse],
+        "orders": _orders(questions),
         "format": fmt,
     }
     return text, summary
+
+
+def _orders(questions: list[Draft]) -> list[str]:
+    """Each scale as ``survey init`` prints it: its options from low to high and how sure the order is."""
+    out: dict[tuple, str] = {}
+    for q in questions:
+        if q.kind != "likert" or tuple(q.options) in out:
+            continue
+        how = (
+            "顺序由选项文字确定" if q.ordered
+            else "导出只有序号，无法判断哪一端分高，请确认顺序" if q.scale == "序号"
+            else "无法从选项文字判断顺序，请确认"
+        )
+        out[tuple(q.options)] = f"{q.scale}：{' < '.join(q.options)}（{how}）"
+    return list(out.values())
 
 
 def _dimensions(questions: list[Draft]) -> list[list[Draft]]:
@@ -463,16 +483,6 @@ def _title(path: Path) -> str:
     return m.group("title") if m else path.stem
 
 
-def _y(value) -> str:
-    """A YAML scalar or flow list on one line."""
-    return (
-        yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
-        .strip()
-        .removesuffix("...")
-        .strip()
-    )
-
-
 def _frequent_words(questions: list[Draft], df: pd.DataFrame,
                     frequent: Callable[[pd.Series], list[str]]) -> list[str]:
     """The open question's most frequent keywords, as hints for the themes dictionary."""
@@ -481,107 +491,3 @@ def _frequent_words(questions: list[Draft], df: pd.DataFrame,
         return []
     texts = df[q.columns[0]].astype("string")
     return frequent(texts.where(~texts.isin(BLANK)))
-
-
-def _emit(
-    path: Path,
-    title: str,
-    questions: list[Draft],
-    dimensions: list[list[Draft]],
-    notes: list[str],
-    fmt: str,
-    hints: list[str],
-) -> str:
-    scales: dict[tuple, str] = {}
-    for q in questions:
-        if q.kind == "likert" and tuple(q.options) not in scales:
-            scales[tuple(q.options)] = f"scale{len(scales) + 1}"
-    district = DISTRICT_IN_TITLE.match(title)
-    topic = re.sub(
-        r"(?:情况)?(?:调查问卷|问卷调查|调查|问卷|调研)$", "", title[district.end() :] if district else title
-    )
-    in_dims = {id(q) for d in dimensions for q in d}
-    first_dim = min((questions.index(d[0]) for d in dimensions), default=len(questions))
-    unit = next((q for q in questions if q.role == "unit"), None)
-    profile = [q for q in questions[:first_dim] if id(q) not in in_dims and q.kind != "likert"]
-    if unit is not None and unit not in profile:
-        profile.insert(0, unit)
-    outcomes = [q for q in questions if id(q) not in in_dims and q not in profile]
-    lines = [
-        f"# 由 survey init 根据导出文件“{path.name}”起草（{date.today():%Y-%m-%d}，格式 {fmt}）。",
-        "# 请逐项核对，尤其是标有“请确认”的地方：",
-        "# 题目类型、选项顺序、量表维度的划分和名称、反向题、各题的角色（role）。",
-        "# 改好后运行：survey run -q 本文件 -i 导出文件 -s 调查名称",
-        *(f"# 读取说明：{n}" for n in notes),
-        "",
-        "id: " + _y(re.sub(r"\W", "_", path.stem).strip("_")[:40] or "survey"),
-        "title: " + _y(title) + "  # 请确认：调查名称（报告标题用）",
-        "district: " + _y(district.group("district") if district else "本区") + "  # 请确认：区县名称",
-        "",
-        "likert_scales:",
-        *(f"  {name}: {_y(list(opts))}" for opts, name in scales.items()),
-        *([] if scales else ["  {}"]),
-        "",
-        "profile:",
-        *[ln for q in profile for ln in _question(q, scales)],
-        "",
-        "dimensions:",
-    ]
-    for k, dim in enumerate(dimensions, start=1):
-        head = dim[0]
-        name = head.stem or (f"第{head.matrix}题" if head.matrix is not None else f"维度{k}")
-        lines += [f"  - id: d{k}", f"    name: {_y(name)}  # 请确认：维度名称（报告用）",
-                  f"    scale: {scales[tuple(head.options)]}"]
-        if head.group is not None and head.matrix is not None:
-            lines.append(f"    number: {head.matrix}")
-        if head.stem:
-            lines.append(f"    text: {_y(head.stem)}")
-        if head.group is None:
-            lines.append("    # 这几道题是连续的同一量表题，暂合为一个维度：请确认划分")
-        lines.append("    items:")
-        for q in dim:
-            item = {"id": q.id, "text": q.text}
-            if (head.group is None or head.matrix is None) and q.number is not None:
-                item = {"id": q.id, "number": q.number, "text": q.text}
-            if q.reverse:
-                item["reverse"] = True
-            lines.append(f"      - {_y(item)}" + ("  # 请确认：疑似反向表述" if q.reverse else ""))
-    lines += [
-        "",
-        "outcomes:" if outcomes else "outcomes: []",
-        *[ln for q in outcomes for ln in _question(q, scales)],
-        "",
-    ]
-    lines += [
-        "# 意见建议主题词典（可选）：一条意见含某主题的任一关键词即计入该主题；",
-        "# dimensions 为该主题对应的维度 id，例如：",
-        "#   减负: {keywords: [填表, 报表, 留痕], dimensions: [d7]}",
-        *([f"# 意见建议中的常见词（供设置主题参考）：{'、'.join(hints)}"] if hints else []),
-        "themes: {}",
-        "",
-        "report:",
-        f"  topic: {_y(topic or title)}  # 请确认：报告标题中的主题（“某某街道<主题>调研报告”）",
-        "  rate_name: 总体满意率  # 总体评价题“满意”的比例的叫法；不要用某一类受访者的名称（如“群众”）",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _question(q: Draft, scales: dict[tuple, str]) -> list[str]:
-    out = [f"  - id: {q.id}"]
-    if q.number is not None:
-        out.append(f"    number: {q.number}")
-    out += [f"    text: {_y(q.text)}", f"    type: {q.kind}"]
-    if q.role:
-        out.append(f"    role: {q.role}  # 请确认")
-    if q.kind == "likert":
-        out.append(f"    scale: {scales[tuple(q.options)]}")
-    elif q.options:
-        out.append(f"    options: {_y(q.options)}")
-    if q.max_choices:
-        out.append(f"    max_choices: {q.max_choices}")
-    if q.minimum is not None:
-        out += [f"    min: {q.minimum:g}", f"    max: {q.maximum:g}"]
-    if q.show_if:
-        out.append(f"    show_if: {_y(q.show_if)}  # 请确认：由“(跳过)”推断的跳题逻辑")
-    out += [f"    # {n}" for n in q.notes]
-    return out

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 def problems(qn: Questionnaire) -> list[str]:
     """Every inconsistency of a questionnaire, one Chinese sentence each (none when it is consistent)."""
     problems: list[str] = []
+    for name in qn.unconfirmed:
+        options = "、".join(qn.likert_scales.get(name, [])) or "不存在的量表"
+        problems.append(
+            f"量表“{name}”（{options}）的顺序尚未确认："
+            f"请把选项按从低分到高分排好，再从 unconfirmed 中删去“{name}”"
+        )
     for name, options in qn.likert_scales.items():
         if len(options) < 2:
             problems.append(f"量表“{name}”至少需要两个选项")

@@ -84,12 +84,15 @@ def _locate(raw: dict, loc: tuple) -> str:
     return " → ".join(parts)
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Read and validate a questionnaire YAML file; raise SurveyError with a Chinese message."""
+def load_questionnaire(path: str | Path, unconfirmed_ok: bool = False) -> Questionnaire:
+    """Read and validate a questionnaire YAML file; raise SurveyError with a Chinese message. A draft whose
+    scale orders are still to be confirmed is refused, unless ``unconfirmed_ok`` (checking a fresh draft)."""
     path = Path(path)
     raw = load_yaml(path, "问卷定义文件")
     if not isinstance(raw, dict):
         raise SurveyError("问卷定义文件应为键值对结构（YAML 映射）", file=str(path))
+    if unconfirmed_ok:
+        raw.pop("unconfirmed", None)
     raw, control = _clean_strings(raw)
     if control:
         raise SurveyError(

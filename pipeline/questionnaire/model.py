@@ -163,6 +163,9 @@ class Questionnaire(_Model):
     title: str
     district: str
     likert_scales: dict[str, list[str]]
+    # scales whose order a draft could not read from their words: the questionnaire is refused until the
+    # user has put their options in order and removed their names from this list
+    unconfirmed: list[str] = Field(default_factory=list)
     profile: list[Question]
     dimensions: list[Dimension] = Field(min_length=1)
     outcomes: list[Question] = Field(default_factory=list)

@@ -39,7 +39,7 @@ class Column(_Model):
 
 class Table(_Model):
     """A table: its columns (with their kinds), its rows of raw values, and which columns a phone shows
-    (``narrow``: the compact table, the rest behind "查看全部统计量")."""
+    (``narrow``: the compact table, the rest behind "查看全部列")."""
 
     type: Literal["table"] = "table"
     key: str  # what the table is ("dimensions", "units" …): renderers and the workbook find it by this

@@ -131,7 +131,7 @@ def init(source: Path, output: Path | None, force: bool) -> int:
         raise SurveyError(f"{target} 已存在；换一个 --output，或加 --force 覆盖")
     text, summary = draft_questionnaire(source, frequent_words)
     write_text(target, text)
-    load_questionnaire(target)  # the draft must load as written
+    load_questionnaire(target, unconfirmed_ok=True)  # the draft must load once its orders are confirmed
     roles = {"unit": "单位题", "community": "社区（村）题", "overall": "总体评价题", "open": "意见建议题"}
     print(f"已起草问卷定义：{target}")
     print(
@@ -143,6 +143,12 @@ def init(source: Path, output: Path | None, force: bool) -> int:
     missing = [name for role, name in roles.items() if role not in summary["roles"]]
     if missing:
         print(f"  没有找到：{'、'.join(missing)}（报告会说明没有这些题）")
+    for line in summary["orders"]:
+        print(f"  量表 {line}")
+    for text_ in summary["reversed"]:
+        print(f"  疑似反向题（请确认）：{text_}")
+    if summary["unconfirmed"]:
+        print("  有量表的顺序需要确认：确认前 survey run 不会使用这份问卷（见文件中的 unconfirmed）")
     print("请打开文件核对标有“请确认”的地方，然后运行：")
     print(f"  survey run -q {target} -i {source} -s 调查名称")
     return 0

@@ -86,7 +86,7 @@ def render_one(task: RenderTask, retries: int = 1) -> RenderResult:
                 nb = execute(task.template, task.parameters, warm)
                 try:
                     write_text(nb_path, nbformat.writes(nb))
-                    write_text(task.html_path, notebook_to_html(nb, task.name))
+                    write_text(task.html_path, notebook_to_html(nb, task.title or task.name))
                     write_text(nb_path.with_suffix(".key"), task.key)
                 except (WriteError, OSError) as exc:  # no retry helps a full disk: the run stops, undone
                     if not is_write_problem(exc):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pipeline import __version__, code_hash
 from pipeline.analyze.manifest import Manifest, read_manifest
+from pipeline.common.errors import SurveyError
 from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import notebook_template
-from pipeline.report.document import document_path
+from pipeline.report.document import document_path, read_document
 from pipeline.run.tasks import RenderTask
 
 STREET_TEMPLATE = "street_report.ipynb"
@@ -50,11 +51,21 @@ def plan(processed: Path, reports: Path, manifest: Manifest | None = None,
                    json.dumps({k: v for k, v in params.items() if k != "processed_dir"}, ensure_ascii=False,
                               sort_keys=True))
         return RenderTask(name, str(template), params, str(output_path(reports, name, ".html")),
-                          str(output_path(nb_dir, name, ".ipynb")), key, str(document_path(processed, name)))
+                          str(output_path(nb_dir, name, ".ipynb")), key, str(document_path(processed, name)),
+                          _title(processed, name))
 
     tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {"processed_dir": str(processed)})]
     tasks += [task(u, STREET_TEMPLATE, {"unit": u, "processed_dir": str(processed)}) for u in units]
     return tasks
+
+
+def _title(processed: Path, name: str) -> str:
+    """The page title: the document's own, or the name where the document cannot be read (the report then
+    fails on its own, with its message, and the others go on)."""
+    try:
+        return read_document(processed, name).title
+    except SurveyError:
+        return name
 
 
 def up_to_date(task: RenderTask) -> bool:

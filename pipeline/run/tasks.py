@@ -18,6 +18,7 @@ class RenderTask:
     notebook_path: str
     key: str  # hash of everything the report depends on
     document: str = ""  # the stored document it renders
+    title: str = ""  # the page's title: the document's ("示范县基层减负调研总体情况")
 
 
 @dataclass

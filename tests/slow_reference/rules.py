@@ -47,7 +47,7 @@ def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
 
 
 def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
-    likert = frame[[x.id for x in q.questions if x.type == "likert"]].astype("Float64")
+    likert = frame[[x.id for x in q.likert_items]].astype("Float64")
     n = likert.notna().sum(axis=1)
     first = likert.bfill(axis=1).iloc[:, 0].astype("Int64").astype("string").fillna("?")
     same = (likert.nunique(axis=1) == 1) & (n >= q.quality.straightline_min_items)

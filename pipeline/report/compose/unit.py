@@ -304,6 +304,7 @@ def ledger_table(rows: list) -> Table:
             [r.dimension, r.item or "（维度总体）", "—" if r.item else r.evidence, r.found, r.measures or "—"]
             for r in rows
         ],
+        narrow=[0, 1, 3],  # a phone shows what was found; the evidence and measures behind "查看全部"
     )
 
 
