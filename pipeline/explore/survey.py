@@ -1,0 +1,313 @@
+"""交叉分析 in JupyterLab: open a survey analysed by this pipeline and cross any two of its questions.
+
+    from pipeline import explore
+    s = explore.open_survey("demo")
+    s.crosstab("identity", "overall")                   # 满意度 by 身份: counts, row %, totals, χ²
+    s.crosstab("identity", "overall", where={"age": ["60岁以上"]}, unit="石桥乡")   # filtered
+    s.crosstab("age", "problems")                       # single × multi: the share choosing each option
+    s.compare("digital", by="identity")                 # a dimension (or item) by group: Welch ANOVA
+    s.subgroups(by="age", unit="石桥乡")                  # every dimension, each group against the rest, FDR
+    s.crosstab("identity", "overall").to_excel("满意度×身份.xlsx")
+
+Rows and columns may be any single-choice question, Likert item or overall question (as categories, with
+their labels, in questionnaire order); a dimension as the column gives the score by group. ``weighted=True``
+uses the survey's weights where it was analysed with a population table. Every result is a ``Result``:
+``.table`` (tidy, English columns), ``.test``, ``.pivot()`` (Chinese, formatted in JupyterLab),
+``.to_excel()`` and ``.plot()``. The same rules as the reports: cells of fewer than ``MIN_CELL`` respondents
+are withheld so that no total recovers them, and only cleaned responses are used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.analyze.disclosure import complementary, exposed_totals
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir
+from pipeline.common.rules import ALPHA, MIN_CELL
+from pipeline.explore.result import Result, suppressed_note
+from pipeline.questionnaire import Question, Questionnaire, load_questionnaire
+
+__all__ = ["Result", "Survey", "open_survey"]
+
+
+@dataclass
+class Survey:
+    """A survey's cleaned responses and questionnaire (and its weights, where it has them)."""
+
+    name: str
+    questionnaire: Questionnaire
+    responses: pd.DataFrame
+    weights: pd.Series | None = None
+
+    # -- what a researcher can name --------------------------------------------------------------------
+    def group_questions(self) -> list[str]:
+        """Ids of the questions that can group respondents or be crossed: single choices (not the unit),
+        Likert items and the overall question."""
+        return [q.id for q in self.questionnaire.questions
+                if (q.type == "single" and q.role != "unit") or q.type == "likert"]
+
+    def multi_questions(self) -> list[str]:
+        return [q.id for q in self.questionnaire.questions if q.type == "multi"]
+
+    def units(self) -> list[str]:
+        uid = self.questionnaire.unit_question.id
+        return [u for u in self.questionnaire.unit_question.options if (self.responses[uid] == u).any()]
+
+    def _question(self, qid: str) -> Question:
+        q = self.questionnaire.by_id.get(qid)
+        if q is None:
+            raise SurveyError(f"问卷中没有题目“{qid}”；可用的题目：{'、'.join(self.questionnaire.by_id)}")
+        return q
+
+    def _rows(self, unit: str | None, where: dict[str, list[str]] | None = None) -> pd.DataFrame:
+        """The cleaned rows of ``unit`` (all units if None) whose answers to each question in ``where`` are
+        among the labels given (``{"identity": ["党员"]}``)."""
+        rows = self.responses
+        if unit is not None:
+            uid = self.questionnaire.unit_question.id
+            rows = rows.loc[rows[uid].astype("string") == unit]
+            if rows.empty:
+                raise SurveyError(f"没有“{unit}”的有效答卷")
+        for qid, labels in (where or {}).items():
+            values = self._categories(qid, rows)
+            unknown = set(labels) - set(values.cat.categories)
+            if unknown:
+                raise SurveyError(f"“{values.name}”没有选项“{'、'.join(sorted(unknown))}”"
+                                  f"（可选：{'、'.join(values.cat.categories)}）")
+            rows = rows.loc[values.isin(labels).to_numpy()]
+        if rows.empty:
+            raise SurveyError("筛选后没有有效答卷")
+        return rows
+
+    def _categories(self, qid: str, rows: pd.DataFrame) -> pd.Series:
+        """A question's answers as ordered categories with their labels: a single choice, a Likert item or
+        the overall question (codes shown as their labels), or the community question."""
+        q = self._question(qid)
+        if q.type == "likert":
+            labels = list(q.options)
+            codes = rows[qid].astype("Float64")
+            values = pd.Series(
+                pd.Categorical.from_codes(codes.fillna(0).astype(int).to_numpy() - 1, categories=labels),
+                index=rows.index)
+            return values.where(codes.notna()).rename(q.short)
+        if q.type == "single" or q.role == "community":
+            values = rows[qid].astype("string")
+            present = list(pd.unique(values.dropna()))
+            order = [o for o in q.options if o in present] + [v for v in present if v not in q.options]
+            return pd.Series(pd.Categorical(values, categories=order), index=rows.index).rename(q.short)
+        kind = {"multi": "多选题", "text": "填空题", "number": "数字题"}.get(q.type, q.type)
+        raise SurveyError(f"“{q.short}”是{kind}，不能作为分组；可用单选题、量表题或总体评价题")
+
+    def _values(self, target: str, rows: pd.DataFrame) -> tuple[pd.Series, str]:
+        """A dimension's scores or a Likert item's (or the overall question's) scores, and its name."""
+        from pipeline.analyze.scores import dimension_scores
+
+        names = self.questionnaire.dimension_names()
+        if target in names:
+            return dimension_scores(rows, self.questionnaire)[target], names[target]
+        q = self._question(target)
+        if q.type != "likert":
+            raise SurveyError(f"“{q.short}”不是量表题或维度")
+        return rows[target].astype(float), q.short
+
+    def _weights(self, rows: pd.DataFrame, weighted: bool) -> pd.Series | None:
+        if not weighted:
+            return None
+        if self.weights is None:
+            raise SurveyError("这次调查分析时没有使用人口加权（survey analyze --population），不能加权")
+        return self.weights.reindex(rows.index)
+
+    # -- analyses ------------------------------------------------------------------------------------------
+    def crosstab(self, row: str, col: str, unit: str | None = None, where: dict[str, list[str]] | None = None,
+                 weighted: bool = False) -> Result:
+        """``row`` × ``col``: counts, row and column shares and totals, Pearson χ² and Cramér's V (on the
+        unweighted counts); a multi-select column gives the share of each group choosing each option; a
+        dimension as the column gives its score by group (``compare``)."""
+        if col in self.questionnaire.dimension_names():
+            return self.compare(col, by=row, unit=unit, where=where)
+        rows = self._rows(unit, where)
+        groups = self._categories(row, rows)
+        scope = _scope(self.questionnaire, unit, where)
+        target = self._question(col)
+        if target.type == "multi":
+            return self._crosstab_multi(groups, target, rows, scope, self._weights(rows, weighted))
+        other = self._categories(col, rows)
+        w = self._weights(rows, weighted)
+        data = pd.DataFrame({"row": groups, "col": other, "w": 1.0 if w is None else w}).dropna()
+        counts = pd.crosstab(data["row"], data["col"], dropna=False)
+        mass = pd.crosstab(data["row"], data["col"], values=data["w"], aggfunc="sum", dropna=False).fillna(0)
+        tidy = counts.stack().rename("n").reset_index()
+        tidy["weighted_n"] = mass.stack().reindex(pd.MultiIndex.from_frame(tidy[["row", "col"]])).to_numpy()
+        for key in ("row", "col"):
+            whole = tidy.groupby(key, observed=True)["weighted_n"].transform("sum")
+            tidy[f"{key}_share"] = tidy["weighted_n"] / whole
+        tidy["n_total"] = tidy.groupby("row", observed=True)["n"].transform("sum").astype(float)
+        tidy["col_total"] = tidy.groupby("col", observed=True)["n"].transform("sum").astype(float)
+        # a cell under MIN_CELL is withheld, and complementary cells in its row and column, so that no row or
+        # column total minus the shown cells recovers it; a total that would give one away is not shown
+        n = tidy["n"].astype(float)
+        small = complementary(tidy, n.between(1, MIN_CELL - 1), n, [["row"], ["col"]])
+        tidy["suppressed"] = small
+        tidy.loc[small, ["n", "weighted_n", "row_share", "col_share"]] = np.nan
+        for key, share, total in (("row", "row_share", "n_total"), ("col", "col_share", "col_total")):
+            exposed = exposed_totals(tidy, small, n, [key])
+            hide = tidy[key].isin(exposed[exposed].index) | (tidy[total] < MIN_CELL)
+            tidy.loc[hide, [share, total]] = np.nan
+        tidy["n"] = tidy["n"].astype("Int64")
+        if w is None:
+            tidy = tidy.drop(columns="weighted_n")
+        for key in ("row", "col"):
+            tidy[key] = tidy[key].astype(str)
+        test = _chi2(data["row"].astype(str), data["col"].astype(str))
+        if w is not None:
+            test["weighted"] = "比例为加权比例；检验基于未加权人数"
+        return Result(f"{groups.name} × {other.name}{scope}", tidy, test, suppressed_note(small), "crosstab",
+                      (groups.name, other.name), total=len(data))
+
+    def _crosstab_multi(self, groups: pd.Series, q: Question, rows: pd.DataFrame, scope: str,
+                        w: pd.Series | None) -> Result:
+        from pipeline.stats.comparisons import fdr
+
+        parts, tests = [], []
+        for k, option in enumerate(q.options, start=1):
+            chosen = rows[f"{q.id}__{k}"].astype("boolean")
+            data = pd.DataFrame({"row": groups, "chosen": chosen, "w": 1.0 if w is None else w}).dropna()
+            grouped = data.groupby("row", observed=True)
+            count = grouped["chosen"].sum()
+            answered = grouped.size()
+            mass = (data["w"] * data["chosen"]).groupby(data["row"], observed=True).sum()
+            share = mass / grouped["w"].sum()
+            parts.append(pd.DataFrame({"group": count.index.astype(str), "option": option,
+                                       "chosen": count.to_numpy(), "answered": answered.to_numpy(),
+                                       "share": share.reindex(count.index).to_numpy()}))
+            test = _chi2(data["row"].astype(str), data["chosen"].astype(int))
+            tests.append({"选项": option, **test})
+        tidy = pd.concat(parts, ignore_index=True)
+        # a group under MIN_CELL is withheld whole; a count under MIN_CELL is withheld, with complementary
+        # groups per option (their counts add up to the option's total)
+        primary = tidy["chosen"].between(1, MIN_CELL - 1) | (tidy["answered"] < MIN_CELL)
+        small = complementary(tidy, primary, tidy["chosen"], [["option"]])
+        tidy["suppressed"] = small
+        tidy.loc[small, ["chosen", "share"]] = np.nan
+        tidy.loc[tidy["answered"] < MIN_CELL, "answered"] = np.nan
+        per_option = pd.DataFrame(tests)
+        per_option["p_fdr"] = fdr(per_option["p"]) if "p" in per_option else np.nan
+        return Result(f"{groups.name} × {q.short}（多选）{scope}", tidy,
+                      {"各选项检验": per_option.to_dict("records")}, suppressed_note(small), "multi",
+                      (groups.name, q.short))
+
+    def compare(self, target: str, by: str, unit: str | None = None,
+                where: dict[str, list[str]] | None = None) -> Result:
+        """A dimension (or Likert item, or the overall question) across the groups of a question: n, mean,
+        SD per group; Welch's ANOVA and Games–Howell pairs (pingouin) over the groups with at least
+        ``MIN_CELL`` respondents."""
+        import pingouin as pg
+
+        rows = self._rows(unit, where)
+        groups = self._categories(by, rows)
+        values, name = self._values(target, rows)
+        data = pd.DataFrame({"group": groups, "score": values}).dropna()
+        stats = data.groupby("group", observed=True)["score"].agg(["count", "mean", "std"]).reset_index()
+        stats.columns = ["group", "n", "mean", "sd"]
+        stats["group"] = stats["group"].astype(str)
+        # the groups' means add up to the whole's (shown elsewhere): complementary groups withheld too
+        small = complementary(stats.assign(_all=1), stats["n"] < MIN_CELL, stats["n"], [["_all"]])
+        stats["suppressed"] = small
+        stats.loc[small, ["n", "mean", "sd"]] = np.nan
+        data = data.loc[data["group"].astype(str).isin(stats.loc[~small, "group"])]
+        data["group"] = data["group"].astype(str)
+        test: dict = {}
+        if data["group"].nunique() >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                aov = pg.welch_anova(data=data, dv="score", between="group").iloc[0]
+                pairs = pg.pairwise_gameshowell(data=data, dv="score", between="group")
+            test = {"Welch F": float(aov["F"]), "df1": float(aov["ddof1"]), "df2": float(aov["ddof2"]),
+                    "p": float(aov["p_unc"]), "np2": float(aov["np2"]),
+                    "Games-Howell": pairs[["A", "B", "diff", "pval", "hedges"]].to_dict("records")}
+        title = f"{name}：按{groups.name}比较{_scope(self.questionnaire, unit, where)}"
+        return Result(title, stats, test, suppressed_note(small), "compare", (groups.name, name))
+
+    def subgroups(self, by: str, unit: str | None = None) -> pd.DataFrame:
+        """Every dimension, each group of ``by`` against the rest (Welch t, Hedges g), FDR over the table;
+        groups or rests under ``MIN_CELL`` are not tested and their means not shown."""
+        from pipeline.analyze.scores import dimension_scores
+        from pipeline.stats.comparisons import compare_units, fdr
+
+        rows = self._rows(unit)
+        groups = self._categories(by, rows).astype("string")
+        scores = dimension_scores(rows, self.questionnaire)
+        t = compare_units(scores, groups, "dimension", "group")
+        small = (t["n"] < MIN_CELL) | (t["rest_n"] < MIN_CELL)
+        t["suppressed"] = complementary(t, small, t["n"], [["dimension"]])
+        t["p_fdr"] = fdr(t["p"].where(~t["suppressed"]))
+        t["significant"] = (t["p_fdr"] < ALPHA).fillna(False)
+        t.loc[t["suppressed"], ["mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr"]] = np.nan
+        t["维度"] = t["dimension"].map(self.questionnaire.dimension_names())
+        return t.rename(columns={"group": groups.name})[
+            ["维度", groups.name, "n", "mean", "rest_n", "rest_mean", "diff", "hedges_g", "p", "p_fdr",
+             "significant", "suppressed"]]
+
+
+def _scope(q: Questionnaire, unit: str | None, where: dict[str, list[str]] | None) -> str:
+    """ "（石桥乡；身份：党员）" — what the rows were limited to."""
+    named = [f"{q.by_id[k].short}：{'、'.join(v)}" for k, v in (where or {}).items()]
+    parts = ([unit] if unit else []) + named
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def _chi2(x: pd.Series, y: pd.Series) -> dict:
+    """Pearson χ² test of independence and Cramér's V (pingouin), with the share of small expected counts."""
+    import pingouin as pg
+
+    data = pd.DataFrame({"x": x.astype(str), "y": y.astype(str)})
+    if data["x"].nunique() < 2 or data["y"].nunique() < 2:
+        return {"note": "类别不足，无法检验"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, _, st = pg.chi2_independence(data, x="x", y="y")
+    r = st.loc[st["test"] == "pearson"].iloc[0]
+    low = float((expected.to_numpy() < 5).mean())
+    return {"chi2": float(r["chi2"]), "dof": float(r["dof"]), "p": float(r["pval"]),
+            "cramer_v": float(r["cramer"]), "share_expected_below_5": low}
+
+
+def open_survey(name: str, root: str | Path | None = None, questionnaire: str | Path | None = None,
+                population: str | Path | None = None) -> Survey:
+    """A survey analysed by this pipeline (``survey run``), by its name, from any working directory: its
+    cleaned responses and the questionnaire the analysis used (the copy stored with its results), or
+    ``questionnaire`` when given (a relative path is looked for in the working directory, then under
+    ``root``); with ``population`` (the table the analysis was weighted by), its weights."""
+    from pipeline.analyze.manifest import read_manifest
+    from pipeline.common.tables import read_table
+
+    root = Path(root) if root else PROJECT_ROOT
+    processed = processed_dir(name, root)
+    manifest = read_manifest(processed)
+    path = processed / "questionnaire.yaml"
+    if questionnaire:
+        path = Path(questionnaire)
+        if not path.is_absolute() and not path.exists() and (root / path).exists():
+            path = root / path
+        if hashlib.sha256(path.read_bytes()).hexdigest() != manifest.questionnaire_sha256:
+            warnings.warn(f"问卷定义 {path.name} 与分析时使用的版本不同", stacklevel=2)
+    q = load_questionnaire(path)
+    responses = read_table(interim_dir(name, root), "responses")
+    weights = None
+    if population is not None:
+        from pipeline.stats.weights import cell_weights, read_population
+
+        if manifest.weighting is None:
+            raise SurveyError("这次调查分析时没有使用人口加权，不能按人口表加权")
+        by = manifest.weighting.by
+        unit = responses[q.unit_question.id]
+        table = read_population(Path(population), by)
+        weights = cell_weights(unit, responses[by], table, by, str(population))
+    return Survey(name, q, responses, weights)
