@@ -104,3 +104,38 @@ def test_answers_with_personal_data_are_never_drafted_as_options(tmp_path):
     q = load_questionnaire(draft)
     assert next(x for x in q.questions if x.text == "其他情况").type == "text"
     assert not PHONE.search(draft.read_text(encoding="utf-8"))
+
+
+def test_codes_listed_highest_first_are_scored_right_once_the_order_is_written(tmp_path):
+    """A questionnaire that listed 非常同意 first exports code 1 for the highest answer. The draft cannot know
+    it and refuses; writing the codes from the lowest to the highest (['4', '3', '2', '1']) scores them
+    exactly as the true questionnaire does."""
+    import yaml
+
+    truth = load_questionnaire(SURVEYS["shequ4"])
+    sizes = {u: 40 for u in truth.unit_question.options}
+    raw = generate_responses(truth, plain_spec(truth, sizes=sizes, seed=4))
+    listed = yaml.safe_load(SURVEYS["shequ4"].read_text(encoding="utf-8"))
+    listed["likert_scales"] = {k: v[::-1] for k, v in listed["likert_scales"].items()}  # as the sheet listed
+    as_listed = tmp_path / "as_listed.yaml"
+    as_listed.write_text(yaml.safe_dump(listed, allow_unicode=True), encoding="utf-8")
+    export = tmp_path / "codes.xlsx"
+    wjx_by_code(raw, load_questionnaire(as_listed), "number").to_excel(export, index=False)
+    draft = tmp_path / "draft.yaml"
+    _run(["init", "-i", str(export), "-o", str(draft)])
+    text = draft.read_text(encoding="utf-8")
+    with pytest.raises(SurveyError, match="顺序尚未确认"):
+        load_questionnaire(draft)
+    edited = re.sub(r"\nunconfirmed: .*\n", "\n", text)
+    edited = edited.replace("['1', '2', '3', '4']", "['4', '3', '2', '1']")
+    assert edited.count("['4', '3', '2', '1']") == 1
+    draft.write_text(edited, encoding="utf-8")
+    truth_file = tmp_path / "truth.xlsx"
+    raw.to_excel(truth_file, index=False)
+    for survey, q, source in (("truth", SURVEYS["shequ4"], truth_file), ("draft", draft, export)):
+        _run(["clean", "-q", str(q), "-i", str(source), "-s", survey, "--root", str(tmp_path)])
+        _run(["analyze", "-q", str(q), "-s", survey, "--root", str(tmp_path)])
+    coded = {f"选项{k}": u for k, u in enumerate(truth.unit_question.options, start=1)}
+    drafted = load_questionnaire(draft)
+    means = {(coded.get(u, u), t): m for (u, t), m in _item_means(tmp_path, "draft", drafted).items()}
+    assert means == _item_means(tmp_path, "truth", truth)

@@ -79,3 +79,15 @@ def test_a_scale_is_named_by_what_it_measures():
     assert kind(["从不", "经常"]) == "频率"
     assert kind(["1", "5"]) == "评分"
     assert looks_ordinal(["满意", "很满意", "非常满意"])  # a scale, its order to be confirmed
+
+
+def test_an_answer_that_is_an_options_text_is_that_option_not_a_code():
+    """On a 0–10 scale the answer "1" is the option "1" (the second), not code 1 (the option "0"): an option's
+    own text comes before reading a number as a code; codes still work where no option is a number."""
+    from pipeline.common.matching import Names
+    from pipeline.ingest.answers import _coded
+
+    ten = Names([str(i) for i in range(0, 11)])
+    assert [_coded(ten, str(v), 11) for v in range(0, 11)] == list(range(1, 12))
+    words = Names(["很不满意", "不太满意", "比较满意", "非常满意"])
+    assert [_coded(words, v, 4) for v in ["1", "4", "比较满意"]] == [1, 4, 3]

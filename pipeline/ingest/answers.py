@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,11 @@ def names_of(q: Question) -> Names:
 
 
 def _coded(names: Names, value: str, k: int) -> int | None:
-    """The 1-based code an answer stands for: its option code ("1"…"k"), else its option by name."""
+    """The 1-based code an answer stands for: an option's own text first (on a 0–10 scale "1" is the option
+    "1"), then its option code ("1"…"k"), then an option by its tolerant name."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text in names.exact:
+        return names.exact[text] + 1
     key = fold(value)
     if key.isdigit() and str(int(key)) == key and 1 <= int(key) <= k:
         return int(key)

@@ -273,7 +273,7 @@ def _scale_for(observed: list[str], rating: bool) -> tuple[list[str], str, bool]
             seen = {int(float(v)): v for v in observed}
             return [seen.get(i, str(i)) for i in range(min(codes[0], 1), codes[-1] + 1)], "评分", True
         top = max(2, min(CODE_MAX, codes[-1]))
-        return [f"{i}分" for i in range(1, top + 1)], "序号", False
+        return [str(i) for i in range(1, top + 1)], "序号", False
     ordered = scales.order(observed)
     if ordered is not None:
         if scales.kind(observed) == "评分":  # "1（很不满意）" … "5（非常满意）": fill the steps not seen
@@ -368,7 +368,7 @@ def _coded_runs(questions: list[Draft]) -> None:
         if len(run) >= 3:
             for q in run:
                 q.kind, q.scale, q.ordered = "likert", "序号", False
-                q.options = [f"{i}分" for i in range(1, len(q.options) + 1)]
+                q.options = [str(i) for i in range(1, len(q.options) + 1)]
                 q.notes = ["导出文件只有选项序号：暂当作量表题，请确认并填写量表选项文字"]
         run.clear()
 
