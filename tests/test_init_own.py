@@ -98,11 +98,13 @@ def test_answers_with_personal_data_are_never_drafted_as_options(tmp_path):
     export, _ = _export("shequ4", "text", tmp_path)
     raw = pd.read_excel(export, dtype=str)
     raw["9、其他情况"] = (["无", "没有", "挺好", "无", "联系我13912340000"] * len(raw))[: len(raw)]
+    raw["10、您的意见是否被采纳"] = (["是", "否"] * len(raw))[: len(raw)]
     raw.to_excel(export, index=False)
     draft = tmp_path / "draft.yaml"
     _run(["init", "-i", str(export), "-o", str(draft)])
     q = load_questionnaire(draft)
     assert next(x for x in q.questions if x.text == "其他情况").type == "text"
+    assert next(x for x in q.questions if x.text == "您的意见是否被采纳").type == "single"  # 意见, but 是/否
     assert not PHONE.search(draft.read_text(encoding="utf-8"))
 
 

@@ -235,7 +235,8 @@ def _classify(d: Draft, df: pd.DataFrame) -> list[Draft]:
         d.max_choices = int(m.group(1)) if m and int(m.group(1)) <= len(d.options) else None
         return [d]
     labels = list(values.unique())
-    if OPEN_WORDS.search(d.text) or holds_personal_data(values).any():
+    worded = len(labels) > 6 or values.str.len().mean() > 4  # not 是/否 to "您的意见是否被采纳"
+    if (OPEN_WORDS.search(d.text) and worded) or holds_personal_data(values).any():
         d.kind = "text"  # suggestions, or answers that carry personal data, are never options
         return [d]
     rating = bool(RATING_WORDS.search(d.text))
