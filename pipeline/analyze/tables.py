@@ -196,9 +196,9 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     quotes = distinctive_quotes(texts.where(real & best.notna()), unit, best, terms)
     quotes = quotes[["unit", "theme", "quote"]]
     community = q.role("community")
-    places = {*unit.dropna().astype(str)}
+    places = {str(x) for x in unit.dropna().unique()}  # distinct values only: a million rows, a few names
     if community is not None and community.id in kept:
-        places |= {*kept[community.id].dropna().astype(str)}
+        places |= {str(x) for x in kept[community.id].dropna().unique()}
     words = keywords(texts.where(real), unit, min_answers=MIN_CELL, terms=terms,
                      stop_words=frozenset(q.stop_words), places=tuple(sorted(places)))
     return counts, themes, quotes, words
