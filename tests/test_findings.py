@@ -383,3 +383,12 @@ def test_findings_from_a_unit_slice_equal_findings_from_everything(demo_analysis
 
 def test_analysis_type_is_what_findings_read():
     assert "unit_problems" in Analysis.__dataclass_fields__
+
+
+def test_ordinals_count_past_ten():
+    """A province's overview lists more than ten measures: (十一), (二十), (二十一) — never an IndexError."""
+    from pipeline.findings.wording import ordinal
+
+    assert [ordinal(n) for n in (1, 9, 10, 11, 19, 20, 21, 99)] == [
+        "一", "九", "十", "十一", "十九", "二十", "二十一", "九十九"]
+    assert ordinal(100) == "100"

@@ -17,7 +17,7 @@ from pipeline.common.formatting import pct, score
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import MIN_CELL
 from pipeline.findings.model import Cause, Causes, Problem, Problems
-from pipeline.findings.wording import ORDINALS, about, quoted, shares_compared, words_of
+from pipeline.findings.wording import about, ordinal, quoted, shares_compared, words_of
 from pipeline.questionnaire import Questionnaire, Words
 
 REASONS_NAMED = 2  # reasons quoted per problem
@@ -194,10 +194,10 @@ def problem_causes(
 
 def causes_text(p: Problem, causes: list[Cause], n: int) -> str:
     """ "（一）关于“X”，一是……；二是……。" """
-    head = f"（{ORDINALS[n - 1]}）关于{quoted(p.name)}，"
+    head = f"（{ordinal(n)}）关于{quoted(p.name)}，"
     if not causes:
         return head + "现有数据未能提供这一问题成因的进一步证据，建议结合走访座谈深入了解。"
-    parts = [f"{ORDINALS[i]}是{c.text}" for i, c in enumerate(causes)]
+    parts = [f"{ordinal(i + 1)}是{c.text}" for i, c in enumerate(causes)]
     return head + "；".join(parts) + "。"
 
 

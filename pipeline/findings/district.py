@@ -17,7 +17,7 @@ from pipeline.findings.basic import either, in_rule_order, withheld_figures
 from pipeline.findings.causes import group_name
 from pipeline.findings.changes import district_changes
 from pipeline.findings.model import DistrictFindings
-from pipeline.findings.wording import ORDINALS, about, quoted, scored
+from pipeline.findings.wording import about, ordinal, quoted, scored
 from pipeline.questionnaire import Questionnaire, Words
 
 AREA_MEASURES = 3  # measures proposed for an area-wide weakness
@@ -131,7 +131,7 @@ def problems_text(a: Analysis, q: Questionnaire, w: Words) -> tuple[list[str], l
         if lowest_in:
             parts.append(f"{n_units}个{w.unit_label}中有{lowest_in}个在这一方面的得分是本单位各方面中最低的")
         text.append(
-            f"（{ORDINALS[n - 1]}）{quoted(r['dimension_name'])}是{w.area}普遍存在的薄弱方面："
+            f"（{ordinal(n)}）{quoted(r['dimension_name'])}是{w.area}普遍存在的薄弱方面："
             + "，".join(parts)
             + "。"
         )
@@ -141,7 +141,7 @@ def problems_text(a: Analysis, q: Questionnaire, w: Words) -> tuple[list[str], l
     if not sig.empty:
         n += 1
         text.append(
-            f"（{ORDINALS[n - 1]}）个别{w.unit_label}的突出问题：经统计检验，"
+            f"（{ordinal(n)}）个别{w.unit_label}的突出问题：经统计检验，"
             f"共有{len(units_low)}个{w.unit_label}的{len(sig)}项得分显著低于{w.rest}："
             + "；".join(
                 f"{u}（"
@@ -158,7 +158,7 @@ def problems_text(a: Analysis, q: Questionnaire, w: Words) -> tuple[list[str], l
         n += 1
         title = a.changes["wave_title"].iloc[0]
         text.append(
-            f"（{ORDINALS[n - 1]}）持续存在的问题：与{title}相比仍低于{w.area}平均、未见改善的有"
+            f"（{ordinal(n)}）持续存在的问题：与{title}相比仍低于{w.area}平均、未见改善的有"
             + "；".join(
                 f"{r['unit']}“{r['dimension_name']}”（{score(r['mean_prev'])}→{score(r['mean'])}分）"
                 for _, r in persistent.iterrows()
@@ -229,7 +229,7 @@ def suggestions_text(a: Analysis, q: Questionnaire, w: Words, units_low: list[st
     for _, r in wide.iterrows():
         measures = dims[r["dimension"]].measures_for(_area_items(a, r["dimension"]), at_most=AREA_MEASURES)
         body = (
-            "：" + "；".join(f"{ORDINALS[i]}是{m.rstrip('。；;')}" for i, m in enumerate(measures))
+            "：" + "；".join(f"{ordinal(i + 1)}是{m.rstrip('。；;')}" for i, m in enumerate(measures))
             if measures
             else "，研究制定具体措施"
         )
@@ -237,7 +237,8 @@ def suggestions_text(a: Analysis, q: Questionnaire, w: Words, units_low: list[st
         worst = a.unit_dimensions.loc[low, "unit"].tolist()
         focus = f"{'、'.join(worst)}显著低于{w.rest}，应作为重点" if worst else ""
         out.append(
-            f"（{ORDINALS[len(out)]}）针对{w.area}普遍存在的{quoted(r['dimension_name'])}问题，建议在{w.area}层面统筹"
+            f"（{ordinal(len(out) + 1)}）针对{w.area}普遍存在的{quoted(r['dimension_name'])}问题，"
+            f"建议在{w.area}层面统筹"
             + body
             + "。"
             + (focus + "。" if focus else "")
@@ -249,10 +250,11 @@ def suggestions_text(a: Analysis, q: Questionnaire, w: Words, units_low: list[st
     for dim in [d.id for d in q.dimensions if d.id in counts and len(counts[d.id]) >= 2]:
         measures = dims[dim].measures_for(_area_items(a, dim), at_most=AREA_MEASURES)
         out.append(
-            f"（{ORDINALS[len(out)]}）{quoted(dims[dim].name)}在{'、'.join(counts[dim])}等{len(counts[dim])}个"
+            f"（{ordinal(len(out) + 1)}）{quoted(dims[dim].name)}在{'、'.join(counts[dim])}"
+            f"等{len(counts[dim])}个"
             f"{w.unit_label}显著偏低，宜在{w.area}层面统筹解决"
             + (
-                "：" + "；".join(f"{ORDINALS[i]}是{m.rstrip('。；;')}" for i, m in enumerate(measures))
+                "：" + "；".join(f"{ordinal(i + 1)}是{m.rstrip('。；;')}" for i, m in enumerate(measures))
                 if measures
                 else ""
             )

@@ -13,7 +13,7 @@ from pipeline.common.rules import MIN_CELL
 from pipeline.findings.basic import count, unit_row
 from pipeline.findings.causes import QuotePicker
 from pipeline.findings.model import Measure, Problem, Problems, Suggestions, Theme
-from pipeline.findings.wording import ORDINALS, about, quoted, words_of
+from pipeline.findings.wording import about, ordinal, quoted, words_of
 from pipeline.questionnaire import Questionnaire, Words
 
 THEMES_NAMED = 5
@@ -47,14 +47,14 @@ def measure_text(n: int, p: Problem, m: Measure, w: Words, reverse: set[str], gr
     """"（一）针对“X”（本单位…最低的）、重点关注…，结合受访者提出的“…”，建议：一是…；二是…。" — one sentence,
     its head from the unit's own evidence and words."""
     shared = "这一" + w.area + "共性问题" if "district_wide" in p.evidence else ""
-    head = f"（{ORDINALS[n - 1]}）针对{quoted(p.name)}{shared}" + weakest_item(p, w, reverse)
+    head = f"（{ordinal(n)}）针对{quoted(p.name)}{shared}" + weakest_item(p, w, reverse)
     if groups:
         head += "，重点关注" + "和".join(groups)
     if m.quotes:
         head += f"，结合{w.respondents}提出的{words_of(m.quotes[0])}"
     if not m.measures:
         return head + "，问卷的对策库中还没有这一方面的措施，建议结合走访座谈研究具体整改办法。"
-    body = "；".join(f"{ORDINALS[i]}是{x.rstrip('。；;')}" for i, x in enumerate(m.measures))
+    body = "；".join(f"{ordinal(i + 1)}是{x.rstrip('。；;')}" for i, x in enumerate(m.measures))
     area = f"（{w.area}层面的统筹措施见{w.area}总体报告）" if shared else ""
     return head + "，建议：" + body + area + "。"
 

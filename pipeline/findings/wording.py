@@ -10,7 +10,15 @@ import pandas as pd
 from pipeline.common.formatting import pct, score
 
 TENTHS = "零一两三四五六七八九十"
-ORDINALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+
+
+def ordinal(n: int) -> str:
+    """A positive number in Chinese as the reports count: 一 … 十, 十一 … 九十九 (beyond, in digits)."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else DIGITS[tens]) + "十" if tens else "") + (DIGITS[ones] if ones else "")
 
 
 def scored(x: float, points: int) -> str:

@@ -12,7 +12,7 @@ from pipeline.common.atomic import write_text
 from pipeline.common.names import DISTRICT, OVERVIEW_NAME
 from pipeline.findings.model import DistrictFindings, UnitFindings
 from pipeline.report.compose.district import district_document
-from pipeline.report.compose.parts import UnitTables
+from pipeline.report.compose.parts import UnitTables, ledger_rows
 from pipeline.report.compose.unit import unit_document
 from pipeline.report.document import Document, document_path
 
@@ -40,8 +40,12 @@ def compose_documents(
     """Every report's document: one per unit with findings, and the overview."""
     names = ("unit_dimensions", "unit_items", "composition", "problems", "ipa")
     split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True))) for n in names}
+    rows: dict[str, list] = {}
+    for r in ledger_rows(ledger, manifest.words):  # the ledger in words once, not once per unit
+        rows.setdefault(r.unit, []).append(r)
     docs = {
-        unit: unit_document(unit_tables(a, unit, split), f, manifest, ledger) for unit, f in findings.items()
+        unit: unit_document(unit_tables(a, unit, split), f, manifest, rows.get(unit, []))
+        for unit, f in findings.items()
     }
     docs[OVERVIEW_NAME] = district_document(a, district, manifest, ledger)
     return docs

@@ -14,12 +14,11 @@ from pipeline.findings.model import UnitFindings
 from pipeline.report.compose.parts import (
     UnitTables,
     conclusion,
-    ledger_rows,
     methods_note,
     paragraphs,
     records,
 )
-from pipeline.report.document import Column, Document, Figure, Quotes, Section, Table
+from pipeline.report.document import Column, Document, Figure, LedgerRow, Quotes, Section, Table
 
 SECTIONS = {
     "basic": "一、基本情况",
@@ -258,10 +257,10 @@ def _suggestion_blocks(f: UnitFindings) -> list:
     return blocks
 
 
-def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, ledger: pd.DataFrame) -> Document:
-    """The unit's report, composed once from its findings and its slice of the stored tables."""
+def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerRow]) -> Document:
+    """The unit's report, composed once from its findings, its slice of the stored tables and its rows of the
+    problem ledger (``own``)."""
     w = m.words
-    rows = ledger_rows(ledger, w)
     blocks = {
         "basic": [*paragraphs(f.basic.text), *filter(None, [_composition_figure(t, m)])]
         + ([composition_table(t, w.profile_labels)] if not t.composition.empty else []),
@@ -280,7 +279,6 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, ledger: pd.DataFr
     }
     if not t.problems.empty:
         blocks["problems"].append(choices_table(t, w.multi))
-    own = [r for r in rows if r.unit == t.unit]
     if own:
         blocks["suggestions"].append(ledger_table(own))
     return Document(
