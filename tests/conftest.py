@@ -91,3 +91,10 @@ def dump_dom(html: Path, timeout: float = 60, width: int = 1280) -> str:
     proc = run_chromium([f"--window-size={width},2000", "--virtual-time-budget=2000", "--dump-dom",
                          Path(html).resolve().as_uri()], timeout)
     return proc.stdout
+
+
+def confirmed(draft_text: str) -> str:
+    """A drafted questionnaire after the user's one edit: its scales' orders confirmed as drafted."""
+    import re
+
+    return re.sub(r"\nunconfirmed: .*\n", "\n", draft_text)

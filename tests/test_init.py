@@ -4,13 +4,12 @@ demo export it finds what the shipped questionnaire finds, apart from names a pe
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import small_spec
+from conftest import confirmed, small_spec
 from export_formats import write_all
 
 from pipeline.cli import main
@@ -31,8 +30,7 @@ def _run(args: list[str]) -> None:
 
 def _confirm(draft: Path) -> None:
     """The user's one edit to a draft whose scales are codes: they run from the lowest to the highest."""
-    text = draft.read_text(encoding="utf-8")
-    draft.write_text(re.sub(r"\nunconfirmed: .*\n", "\n", text), encoding="utf-8")
+    draft.write_text(confirmed(draft.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _findings(processed: Path) -> dict[str, dict]:

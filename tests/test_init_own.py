@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import confirmed
 from export_formats import wjx_by_code
 
 from pipeline.cli import main
@@ -76,7 +77,7 @@ def test_a_draft_runs_with_the_true_scores_or_names_what_to_confirm(name, fmt, t
         assert main(["clean", "-q", str(draft), "-i", str(export), "-s", "d", "--root", str(tmp_path)]) != 0
         assert "顺序尚未确认" in capsys.readouterr().err
         # the user's one edit: the codes do run from the lowest to the highest here
-        draft.write_text(re.sub(r"\nunconfirmed: .*\n", "\n", text), encoding="utf-8")
+        draft.write_text(confirmed(text), encoding="utf-8")
     else:
         assert fmt == "text", "a 按序号 export says nothing of which end of a scale is high"
     drafted = load_questionnaire(draft)
@@ -128,8 +129,7 @@ def test_codes_listed_highest_first_are_scored_right_once_the_order_is_written(t
     text = draft.read_text(encoding="utf-8")
     with pytest.raises(SurveyError, match="顺序尚未确认"):
         load_questionnaire(draft)
-    edited = re.sub(r"\nunconfirmed: .*\n", "\n", text)
-    edited = edited.replace("['1', '2', '3', '4']", "['4', '3', '2', '1']")
+    edited = confirmed(text).replace("['1', '2', '3', '4']", "['4', '3', '2', '1']")
     assert edited.count("['4', '3', '2', '1']") == 1
     draft.write_text(edited, encoding="utf-8")
     truth_file = tmp_path / "truth.xlsx"

@@ -6,6 +6,7 @@ formats)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.excel import excel_writer, text_safe
+from pipeline.common.formatting import pct, score
 from pipeline.common.rules import MIN_CELL
 
 WITHHELD = "不予显示"
@@ -110,12 +112,11 @@ class Result:
         return lines
 
     def _repr_html_(self) -> str:
-        shown = self.pivot().map(lambda v: v)  # a copy
-        shown = _formatted(shown)
+        shown = _formatted(self.pivot())
         test = "；".join(self.test_lines())
-        return (f"<h4>{_escape(self.title)}</h4>" + shown.to_html(na_rep=WITHHELD)
-                + (f"<p>{_escape(test)}</p>" if test else "") + (f"<p>{_escape(self.note)}</p>" if self.note
-                                                                  else ""))
+        return (f"<h4>{escape(self.title)}</h4>" + shown.to_html(na_rep=WITHHELD)
+                + (f"<p>{escape(test)}</p>" if test else "") + (f"<p>{escape(self.note)}</p>" if self.note
+                                                                 else ""))
 
     def to_excel(self, path: str | Path) -> Path:
         """The display as an Excel sheet: counts as whole numbers, shares as 0.0%, means as 0.00, withheld
@@ -166,17 +167,11 @@ def _formatted(table: pd.DataFrame) -> pd.DataFrame:
     out = table.astype(object)
     for c in out.columns:
         name = " ".join(str(x) for x in c) if isinstance(c, tuple) else str(c)
-        kind = _kind_of(name) if not isinstance(c, tuple) or c[-1] else "share"
-        if isinstance(table.columns, pd.MultiIndex) and table.columns.names[0] and "选择比例" in str(
-                table.columns.names[0]):
-            kind = "share"
-        out[c] = [None if pd.isna(v) else _cell(v, kind) for v in table[c]]
+        out[c] = [None if pd.isna(v) else _cell(v, _kind_of(name)) for v in table[c]]
     return out
 
 
 def _cell(v: float, kind: str) -> str:
-    from pipeline.common.formatting import pct, score
-
     if kind == "count":
         return f"{int(round(float(v)))}"
     return pct(float(v)) if kind == "share" else score(float(v))
@@ -190,12 +185,6 @@ def _number(v, key: str) -> str:
     if key in ("dof", "df1"):
         return f"{v:g}"
     return f"{v:.3f}"
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 def suppressed_note(small: pd.Series) -> str:

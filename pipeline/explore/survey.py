@@ -1,13 +1,16 @@
 """交叉分析 in JupyterLab: open a survey analysed by this pipeline and cross any two of its questions.
 
     from pipeline import explore
-    s = explore.open_survey("demo")
-    s.crosstab("identity", "overall")                   # 满意度 by 身份: counts, row %, totals, χ²
-    s.crosstab("identity", "overall", where={"age": ["60岁以上"]}, unit="石桥乡")   # filtered
-    s.crosstab("age", "problems")                       # single × multi: the share choosing each option
-    s.compare("digital", by="identity")                 # a dimension (or item) by group: Welch ANOVA
-    s.subgroups(by="age", unit="石桥乡")                  # every dimension, each group against the rest, FDR
-    s.crosstab("identity", "overall").to_excel("满意度×身份.xlsx")
+    s = explore.open_survey("<调查名称>")
+    s.crosstab(GROUP, OVERALL)                          # counts, row %, totals, χ², Cramér's V
+    s.crosstab(GROUP, OVERALL, where={OTHER: [OPTION]}, unit=UNIT)   # filtered
+    s.crosstab(GROUP, MULTI)                            # single × multi: the share choosing each option
+    s.compare(DIMENSION, by=GROUP)                      # a dimension (or item) by group: Welch ANOVA
+    s.subgroups(by=GROUP, unit=UNIT)                    # every dimension, each group against the rest, FDR
+    s.crosstab(GROUP, OVERALL).to_excel("交叉分析.xlsx")
+
+where the capitals stand for ids from the survey's questionnaire (``s.group_questions()``,
+``s.multi_questions()``), an option label, a unit (``s.units()``) and a dimension id.
 
 Rows and columns may be any single-choice question, Likert item or overall question (as categories, with
 their labels, in questionnaire order); a dimension as the column gives the score by group. ``weighted=True``
@@ -93,10 +96,9 @@ class Survey:
         if q.type == "likert":
             labels = list(q.options)
             codes = rows[qid].astype("Float64")
-            values = pd.Series(
-                pd.Categorical.from_codes(codes.fillna(0).astype(int).to_numpy() - 1, categories=labels),
-                index=rows.index)
-            return values.where(codes.notna()).rename(q.short)
+            missing = codes.fillna(0).astype(int).to_numpy() - 1  # code 0 → -1: no answer
+            return pd.Series(pd.Categorical.from_codes(missing, categories=labels), index=rows.index,
+                             name=q.short)
         if q.type == "single" or q.role == "community":
             values = rows[qid].astype("string")
             present = list(pd.unique(values.dropna()))

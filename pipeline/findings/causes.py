@@ -64,7 +64,9 @@ def said(quote: str | None, w: Words) -> str:
     return f"，有{w.respondents}写道：{words_of(quote)}" if quote else ""
 
 
-def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cited: set[str]) -> list[Cause]:
+def _reasons(
+    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cited: set[tuple[str, str]]
+) -> list[Cause]:
     """The options of the questionnaire's reason questions that explain ``p``, as the unit's respondents chose
     them: the most chosen first, each against the rest of the area; an option already ``cited`` under an
     earlier problem of the report is not cited again."""
@@ -74,7 +76,7 @@ def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cit
     ]
     for question in q.profile + q.outcomes:
         options = [o for o, spec in question.explains.items() if p.dimension in spec.dimensions]
-        options = [o for o in options if f"{question.id}\n{o}" not in cited]
+        options = [o for o in options if (question.id, o) not in cited]
         chosen = rows.loc[(rows["question"] == question.id) & rows["option"].isin(options)]
         for _, r in chosen.sort_values("share", ascending=False).head(REASONS_NAMED).iterrows():
             cause = question.explains[r["option"]].cause
@@ -85,7 +87,7 @@ def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cit
                 + shares_compared(r["share"], r["rest_share"], bool(r["significant"]), w.rest)
             )
             out.append(Cause(dimension=p.dimension, kind="reason", text=text))
-            cited.add(f"{question.id}\n{r['option']}")
+            cited.add((question.id, r["option"]))
     return out
 
 
@@ -178,7 +180,8 @@ def _association(p: Problem, a: Analysis, w: Words) -> Cause | None:
 
 
 def problem_causes(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker, cited: set[str]
+    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker,
+    cited: set[tuple[str, str]],
 ) -> tuple[list[Cause], list[str]]:
     """Every piece of evidence on one problem, and the groups its low score concentrates in (``cited``: the
     reasons already given in the report)."""

@@ -275,15 +275,15 @@ def _scale_for(observed: list[str], rating: bool) -> tuple[list[str], str, bool]
             return [seen.get(i, str(i)) for i in range(min(codes[0], 1), codes[-1] + 1)], "评分", True
         top = max(2, min(CODE_MAX, codes[-1]))
         return [str(i) for i in range(1, top + 1)], "序号", False
-    ordered = scales.order(observed)
+    ordered, kind = scales.order(observed), scales.kind(observed)
     if ordered is not None:
-        if scales.kind(observed) == "评分":  # "1（很不满意）" … "5（非常满意）": fill the steps not seen
+        if kind == "评分":  # "1（很不满意）" … "5（非常满意）": fill the steps not seen
             by_number = {scales.place(x).value: x for x in ordered}
             low, high = int(min(by_number)), int(max(by_number))
             if all(float(v).is_integer() for v in by_number):
                 ordered = [by_number.get(float(i), str(i)) for i in range(low, high + 1)]
-        return ordered, scales.kind(observed), True
-    return list(dict.fromkeys(observed)), scales.kind(observed), False
+        return ordered, kind, True
+    return list(dict.fromkeys(observed)), kind, False
 
 
 def _one_scale_per_label_set(questions: list[Draft]) -> None:
@@ -435,7 +435,6 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
         "dimensions": len(dimensions),
         "scales": sorted(k for k in kinds if k),
         "roles": {q.role: q.text for q in questions if q.role},
-        "reverse": sum(q.reverse for q in questions),
         "reversed": [q.text for q in questions if q.reverse],
         "orders": _orders(questions),
         "format": fmt,

@@ -117,14 +117,19 @@ def _signed(head: str, sign: float, stem: str) -> Placed | None:
     return None if value is None else Placed(-sign * value, stem)
 
 
-def order(labels: list[str]) -> list[str] | None:
-    """``labels`` from the lowest to the highest, or None where their words do not establish an order:
-    a label that cannot be placed, labels about different things, or two labels at the same place."""
+def _one_scale(labels: list[str]) -> list[Placed] | None:
+    """Where each label sits, when every one is placed on a scale about one thing; None otherwise."""
     placed = [place(x) for x in labels]
     if len(labels) < 2 or any(p is None for p in placed):
         return None
-    stems = {p.stem for p in placed if p.stem}
-    if len(stems) != 1:
+    return placed if len({p.stem for p in placed if p.stem}) == 1 else None
+
+
+def order(labels: list[str]) -> list[str] | None:
+    """``labels`` from the lowest to the highest, or None where their words do not establish an order:
+    a label that cannot be placed, labels about different things, or two labels at the same place."""
+    placed = _one_scale(labels)
+    if placed is None:
         return None
     values = [p.value for p in placed]
     if len(set(values)) != len(values):
@@ -139,13 +144,10 @@ def kind(labels: list[str]) -> str:
         return "评分"
     if len(stems) == 1:
         stem = stems.pop()
-        return STEMS.get(stem, "频率" if stem == "频率" else stem)
+        return STEMS.get(stem, stem)
     return "其他"
 
 
 def looks_ordinal(labels: list[str]) -> bool:
     """Every label placed on a scale about one thing (its order may still be unknown: 很满意 and 非常满意)."""
-    placed = [place(x) for x in labels]
-    if len(labels) < 2 or any(p is None for p in placed):
-        return False
-    return len({p.stem for p in placed if p.stem}) == 1
+    return _one_scale(labels) is not None

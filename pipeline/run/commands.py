@@ -136,7 +136,7 @@ def init(source: Path, output: Path | None, force: bool) -> int:
     print(f"已起草问卷定义：{target}")
     print(
         f"  {summary['questions']} 道题，{summary['dimensions']} 个量表维度"
-        f"（量表：{'、'.join(summary['scales']) or '无'}），{summary['reverse']} 道疑似反向题"
+        f"（量表：{'、'.join(summary['scales']) or '无'}），{len(summary['reversed'])} 道疑似反向题"
     )
     for role, text_ in summary["roles"].items():
         print(f"  {roles[role]}：{text_}")
