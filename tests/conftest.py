@@ -68,6 +68,27 @@ def e2e(tmp_path_factory, questionnaire):
     return {"root": root, "paths": paths, "counts": counts, "results": results, "export": export}
 
 
+def copied_run(run: dict, dest: Path) -> dict:
+    """A private copy of a finished run (data, reports, the export): tests that change it share one real run.
+
+    Nothing a run keys on holds the project's path, so the copy is up to date as it stands."""
+    import shutil
+
+    from pipeline.run.stages import SurveyPaths
+
+    root = dest / "project"
+    shutil.copytree(run["root"], root, symlinks=True)
+    paths = SurveyPaths(run["paths"].survey, root)
+    export = root / Path(run["export"]).relative_to(run["root"])
+    return {**run, "root": root, "paths": paths, "export": export}
+
+
+@pytest.fixture
+def e2e_copy(e2e, tmp_path) -> dict:
+    """The session's end-to-end run, copied for a test that changes it."""
+    return copied_run(e2e, tmp_path)
+
+
 def reports_html(paths) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in Path(paths.reports).glob("*.html")}
 

@@ -97,7 +97,7 @@ class Ctx:
                         for i, u in enumerate(units)],
                        ignore_index=True)
         df["序号"] = range(1, len(df) + 1)
-        return ["run", "-q", str(q), "-i", str(self.export(df, "导出.csv")), "--workers", "1"]
+        return ["run", "-q", str(q), "-i", str(self.export(df, "导出.csv")), "--workers", "2"]
 
 
 def cmd(*args: str) -> Callable[[Ctx], list[str]]:
@@ -242,7 +242,7 @@ def _folder(ctx: Ctx) -> list[str]:
 
 def _relative_root(ctx: Ctx) -> list[str]:
     os.chdir(ctx.tmp)
-    args = ["run", "-i", str(ctx.export()), "--workers", "1"]
+    args = ["run", "-i", str(ctx.export(ctx.raw(("东湖街道",)))), "--workers", "2"]  # two reports suffice
     return [*args, "--root", "root"]
 
 
@@ -282,20 +282,18 @@ CASES = [
         "survey name zero-width", cmd("analyze", "--survey", "2026\u200b年度"), BAD, "2026[U+200B]年度", False
     ),
     Case("survey name too long", cmd("analyze", "--survey", "年" * 200), BAD, "不能超过60个字", False),
-    Case(
-        "unit names that climb out",
-        lambda c: c.hostile_units(["../../../../pwn", "东湖/西湖街道"]),
+    Case(  # one run for every name that must still become a report of its own (each run costs seconds)
+        "unit names that climb out, of 200 characters, formulas; a formula title",
+        lambda c: c.hostile_units(["../../../../pwn", "东湖/西湖街道", "长" * 200, "=cmd|' /C calc'!A0"],
+                                  title='../../=HYPERLINK("http://x")'),
         OK,
-        "新生成 3 份",
+        "新生成 5 份",
     ),
     Case(
         "unit name with NUL",
         lambda c: c.hostile_units(["东湖\x00街道", "西城街道"]),
         BAD,
         "东湖[U+0000]街道”含有控制字符",
-    ),
-    Case(
-        "unit name of 200 characters", lambda c: c.hostile_units(["长" * 200, "西城街道"]), OK, "新生成 3 份"
     ),
     Case("unit name dots only", lambda c: c.hostile_units(["..", "西城街道"]), BAD, "“..”不能用作文件名"),
     Case("unit named index", lambda c: c.hostile_units(["index", "西城街道"]), BAD, "不能叫“index”"),
@@ -308,13 +306,7 @@ CASES = [
         BAD,
         "作为文件名时相同",
     ),
-    Case(
-        "formula as unit name and title",
-        lambda c: c.hostile_units(["=cmd|' /C calc'!A0", "西城街道"], title='../../=HYPERLINK("http://x")'),
-        OK,
-        "新生成 3 份",
-    ),
-    Case("relative root", _relative_root, OK, "新生成 3 份", False),
+    Case("relative root", _relative_root, OK, "新生成 2 份", False),
     # --- the command line --------------------------------------------------------------------------
     Case("workers negative", cmd("report", "--workers", "-1"), BAD, "参数 --workers：应为正整数"),
     Case("workers zero", cmd("report", "--workers", "0"), BAD, "应为正整数"),

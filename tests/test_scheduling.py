@@ -10,15 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import small_spec
 
-from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS
-from pipeline.demo import write_demo_export
+from pipeline.common.paths import NOTEBOOKS
 from pipeline.run.execute import render_one
 from pipeline.run.kernel import WarmKernel
 from pipeline.run.lock import survey_lock
 from pipeline.run.render import render_all
-from pipeline.run.stages import SurveyPaths, run_survey
 from pipeline.run.tasks import OVERVIEW_NAME, RenderTask
 
 SURVEY = Path(sys.executable).with_name("survey")
@@ -35,14 +32,10 @@ def tiny_notebook(path: Path, parameters: str, body: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, questionnaire):
-    root = tmp_path_factory.mktemp("sched")
-    export = write_demo_export(questionnaire, root / "data" / "raw" / "s.xlsx", small_spec(n=45, seed=3))
-    paths = SurveyPaths("s", root)
-    counts, results = run_survey([export], DEFAULT_QUESTIONNAIRE, paths, workers=2)
-    assert counts is not None and all(r.ok and not r.skipped for r in results)
-    return {"root": root, "paths": paths, "export": export}
+@pytest.fixture
+def run(e2e_copy):
+    """The session's run of the small survey, copied: each test changes its own."""
+    return e2e_copy
 
 
 def _cli(*args, **kw):
@@ -52,9 +45,8 @@ def _cli(*args, **kw):
 def test_second_run_does_no_work_and_says_so(run):
     words = {p.name: p.stat().st_mtime_ns for p in (run["paths"].reports / "word").glob("*.docx")}
     assert len(words) == 4  # survey run wrote every report's Word file
-    proc = _cli(
-        "run", "--input", str(run["export"]), "--survey", "s", "--root", str(run["root"]), "--workers", "2"
-    )
+    proc = _cli("run", "--input", str(run["export"]), "--survey", run["paths"].survey,
+                "--root", str(run["root"]), "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     assert "输入文件和问卷定义未变化，跳过清洗和分析" in proc.stdout
     assert "输入未变化，没有需要重新生成的报告（共 4 份，均为最新）" in proc.stdout
@@ -67,68 +59,53 @@ def test_second_run_does_no_work_and_says_so(run):
 def test_only_the_changed_unit_is_rendered_again(run):
     paths = run["paths"]
     document = paths.processed / "documents" / "新华街道.json"
-    original = document.read_text(encoding="utf-8")
     before = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
     words = {p.name: p.stat().st_mtime_ns for p in (paths.reports / "word").glob("*.docx")}
-    try:
-        data = json.loads(original)
-        data["sections"][0]["blocks"].append({"type": "paragraph", "text": "新增的一句话。"})
-        document.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        results = render_all(paths.processed, paths.reports, workers=2)
-        changed = [(r.name, r.kind) for r in results if not r.skipped]
-        assert changed == [("新华街道", "html"), ("新华街道", "word")]
-        assert {p.name: p.stat().st_mtime_ns for p in (paths.reports / "word").glob("*.docx")
-                if p.name != "新华街道.docx"} == {k: v for k, v in words.items() if k != "新华街道.docx"}
-        assert "新增的一句话。" in (paths.reports / "新华街道.html").read_text(encoding="utf-8")
-        after = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
-        assert (
-            after["石桥乡.html"] == before["石桥乡.html"]
-            and after["新华街道.html"] != before["新华街道.html"]
-        )
-        forced = render_all(paths.processed, paths.reports, workers=2, force=True)
-        assert not any(r.skipped for r in forced) and all(r.ok for r in forced)
-    finally:
-        document.write_text(original, encoding="utf-8")
-        render_all(paths.processed, paths.reports, workers=2)
+    data = json.loads(document.read_text(encoding="utf-8"))
+    data["sections"][0]["blocks"].append({"type": "paragraph", "text": "新增的一句话。"})
+    document.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    results = render_all(paths.processed, paths.reports, workers=2)
+    changed = [(r.name, r.kind) for r in results if not r.skipped]
+    assert changed == [("新华街道", "html"), ("新华街道", "word")]
+    assert {p.name: p.stat().st_mtime_ns for p in (paths.reports / "word").glob("*.docx")
+            if p.name != "新华街道.docx"} == {k: v for k, v in words.items() if k != "新华街道.docx"}
+    assert "新增的一句话。" in (paths.reports / "新华街道.html").read_text(encoding="utf-8")
+    after = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
+    assert after["石桥乡.html"] == before["石桥乡.html"] and after["新华街道.html"] != before["新华街道.html"]
 
 
-def test_one_broken_unit_never_stops_the_others(run):
+def test_one_broken_unit_never_stops_the_others_and_each_report_is_one_plain_line(run):
+    """Not on a terminal, each report attempted is one ``[k/n]`` line (no progress bar)."""
     paths = run["paths"]
-    document = paths.processed / "documents" / "石桥乡.json"
-    original = document.read_text(encoding="utf-8")
-    try:
-        document.write_text("{ this is not json", encoding="utf-8")
-        proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2")
-        assert proc.returncode == 3
-        assert "生成失败：石桥乡：SurveyError: 报告内容文件“石桥乡.json”已损坏或由旧版本写成" in proc.stderr
-        summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
-        bad = next(r for r in summary["reports"] if r["name"] == "石桥乡" and r["kind"] == "html")
-        assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
-        index = (paths.reports / "index.html").read_text(encoding="utf-8")
-        assert (
-            "有1份报告生成失败" in index and '石桥乡 <span class="failed">（生成失败：SurveyError' in index
-        )
-        assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
-        assert "石桥乡 失败：SurveyError" in proc.stderr and "石桥乡（Word） 失败" in proc.stderr
-        assert "完成" not in proc.stderr  # others unchanged: skipped
-    finally:
-        document.write_text(original, encoding="utf-8")
-        render_all(paths.processed, paths.reports, workers=2)
+    (paths.processed / "documents" / "石桥乡.json").write_text("{ this is not json", encoding="utf-8")
+    proc = _cli("report", "--survey", run["paths"].survey, "--root", str(run["root"]), "--workers", "2")
+    assert proc.returncode == 3
+    assert "生成失败：石桥乡：SurveyError: 报告内容文件“石桥乡.json”已损坏或由旧版本写成" in proc.stderr
+    summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
+    bad = next(r for r in summary["reports"] if r["name"] == "石桥乡" and r["kind"] == "html")
+    assert summary["failed"] == 1 and bad["attempts"] == 2 and not bad["ok"]
+    index = (paths.reports / "index.html").read_text(encoding="utf-8")
+    assert "有1份报告生成失败" in index and '石桥乡 <span class="failed">（生成失败：SurveyError' in index
+    assert "第2次运行失败" in (paths.reports / "notebooks" / "石桥乡.log").read_text(encoding="utf-8")
+    assert "石桥乡 失败：SurveyError" in proc.stderr and "石桥乡（Word） 失败" in proc.stderr
+    assert "完成" not in proc.stderr  # others unchanged: skipped
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert [ln.split("]")[0] for ln in lines] == ["[1/2", "[2/2"] and "\r" not in proc.stderr
 
 
 def test_kill_minus_nine_leaves_no_partial_file_and_rerun_finishes(run):
     """A first run on new results is killed mid-way; the rerun renders exactly the reports still missing."""
     paths = run["paths"]
-    for key in (paths.reports / "notebooks").glob("*.key"):
-        key.unlink()  # as if these results had never been rendered
+    for name in ("新华街道", "石桥乡"):  # as if these two units' results had never been rendered
+        (paths.reports / "notebooks" / f"{name}.key").unlink()
     proc = subprocess.Popen(
-        [str(SURVEY), "report", "--survey", "s", "--root", str(run["root"]), "--workers", "1"],
+        [str(SURVEY), "report", "--survey", paths.survey, "--root", str(run["root"]), "--workers", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     deadline = time.time() + 120
-    while time.time() < deadline and not list((paths.reports / "notebooks").glob("*.key")):
+    while time.time() < deadline and len(list((paths.reports / "notebooks").glob("*.key"))) < 3:
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -137,7 +114,7 @@ def test_kill_minus_nine_leaves_no_partial_file_and_rerun_finishes(run):
     for nb in (paths.reports / "notebooks").glob("*.ipynb"):
         nbformat.read(nb, as_version=4)
     done = len(list((paths.reports / "notebooks").glob("*.key")))
-    assert 1 <= done < 4
+    assert done == 3  # killed while the second was being rendered
     results = render_all(paths.processed, paths.reports, workers=2)
     assert sum(not r.skipped for r in results) == 4 - done and all(r.ok for r in results)
     assert not list(paths.reports.rglob(".*.tmp*"))
@@ -146,28 +123,26 @@ def test_kill_minus_nine_leaves_no_partial_file_and_rerun_finishes(run):
 def test_a_second_run_exits_at_once_while_the_first_holds_the_lock(run):
     with survey_lock(run["paths"].reports):
         start = time.time()
-        proc = _cli("report", "--survey", "s", "--root", str(run["root"]))
+        proc = _cli("report", "--survey", run["paths"].survey, "--root", str(run["root"]))
         assert time.time() - start < 30
     assert proc.returncode == 4
     assert "另一个运行（进程" in proc.stderr and "本次运行直接退出" in proc.stderr
 
 
-def test_plain_log_lines_when_not_on_a_terminal(run):
-    proc = _cli("report", "--survey", "s", "--root", str(run["root"]), "--workers", "2", "--force")
-    assert proc.returncode == 0
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
-    assert len(lines) == 8 and all("完成" in ln for ln in lines) and lines[-1].startswith("[8/8]")
-    assert sum("（Word）" in ln for ln in lines) == 4  # each report's page and its Word file
-
-
 def test_renders_on_a_dask_cluster(run):
+    """The reports of a unit whose results changed are rendered on the cluster's workers."""
     from dask.distributed import LocalCluster
 
     paths = run["paths"]
+    for key in (paths.reports / "notebooks").glob("石桥乡.key"):
+        key.unlink()
+    for key in (paths.reports / "word").glob("石桥乡.docx.key"):
+        key.unlink()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        results = render_all(paths.processed, paths.reports, force=True, scheduler=cluster.scheduler_address)
-    assert all(r.ok and not r.skipped for r in results) and {r.kind for r in results} == {"html", "word"}
-    assert len(results) == 8
+        results = render_all(paths.processed, paths.reports, scheduler=cluster.scheduler_address)
+    assert all(r.ok for r in results) and len(results) == 8
+    rendered = sorted((r.name, r.kind) for r in results if not r.skipped)
+    assert rendered == [("石桥乡", "html"), ("石桥乡", "word")]
     summary = json.loads((paths.reports / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["executor"].startswith("dask tcp://")
     assert "石桥乡基层党组织建设调研报告" in (paths.reports / "石桥乡.html").read_text(encoding="utf-8")
