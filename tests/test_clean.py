@@ -131,3 +131,17 @@ def test_straight_lining_counts_the_dimension_items_whatever_else_is_defined(bas
     audit = run(raw, questionnaire).audit.set_index("row")
     assert audit.loc[3, "rule"] == cl.RULE_STRAIGHTLINE
     assert f"{len(questionnaire.likert_items)}道量表题均选择第4个选项" in audit.loc[3, "detail"]
+
+
+def test_the_schema_refuses_a_number_that_is_a_phone_number(base, questionnaire):
+    """The internal check on stored numbers: a duration that reads as a phone number is a pipeline bug, named
+    by column and check (each distinct number is written out once, so the check is cheap at any size)."""
+    from pipeline.clean.schema import validate_clean
+    from pipeline.common.contracts import ContractError
+
+    kept = run(base, questionnaire).kept
+    assert validate_clean(kept, questionnaire) is not None
+    bad = kept.copy()
+    bad.loc[[0, 3], "duration_s"] = 13812345678.0
+    with pytest.raises(ContractError, match=r"duration_s（_no_pii_number），共2处"):
+        validate_clean(bad, questionnaire)

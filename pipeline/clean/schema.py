@@ -22,8 +22,11 @@ def _no_pii(s: pd.Series) -> pd.Series:
 
 
 def _no_pii_number(s: pd.Series) -> pd.Series:
-    """A number is clean when, written out, masking would not change it (no phone or ID number)."""
-    return ~holds_personal_data(as_number_text(s))
+    """A number is clean when, written out, masking would not change it (no phone or ID number); each
+    distinct number is written out once."""
+    distinct = pd.Series(s.dropna().unique())
+    flagged = distinct[holds_personal_data(as_number_text(distinct)).to_numpy()]
+    return ~s.isin(flagged)
 
 
 def clean_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:

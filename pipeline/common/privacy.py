@@ -153,7 +153,7 @@ def mask_answers(frame: pd.DataFrame, questions) -> pd.DataFrame:
     """``frame`` with personal data masked in every free-text column — the one masking the clean stage and
     the ingest cache both apply (numbers that look like a phone or ID number never got this far: ingest
     leaves them out)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # the columns are replaced, never changed in place
     for col in text_columns(out, questions):
         out[col] = redact_series(out[col])
     return out

@@ -17,7 +17,6 @@ import pandas as pd
 
 from pipeline import __version__, code_hash
 from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
-from pipeline.analyze.waves import EarlierWave, item_changes
 from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
@@ -137,6 +136,7 @@ def stage_analyze(
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
+    from pipeline.analyze.waves import EarlierWave, item_changes
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
