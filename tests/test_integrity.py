@@ -466,7 +466,7 @@ def test_a_full_disk_leaves_the_previous_data_reports_and_index(tmp_path, monkey
     try:
         export = tmp_path / "x.csv"
         _one_unit(_export(n=20)).to_csv(export, index=False)
-        args = [*_run_args(tmp_path, export)[:-2], "--workers", "2"]
+        args = _run_args(tmp_path, export)
         assert main(args) == 0
         before = _snapshot(root)
         _one_unit(_export(n=20, seed=4)).to_csv(export, index=False)  # new answers: everything is made again
