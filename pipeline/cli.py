@@ -96,16 +96,17 @@ def _rendering(p: argparse.ArgumentParser) -> None:
         help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）",
     )
     p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
-    p.add_argument(
-        "--executor", choices=["local", "dask"], default="local", help="在本机进程池或 Dask 集群上生成报告"
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用）",
-    )
+    _cluster(p, "导入导出文件（每个文件一个任务）和生成报告")
     p.add_argument("--pdf", choices=["auto", "yes", "no"], default=None,
                    help="是否同时打印 A4 PDF：auto（默认，本机有 Chromium 时打印）、yes、no")
+
+
+def _cluster(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help=f"在本机或 Dask 集群上{what}")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 一起用；"
+                   "各 worker 需能读写同一项目目录）")
 
 
 def _previous(p: argparse.ArgumentParser) -> None:
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, inputs=True)
     p = sub.add_parser("clean", help="导入并清洗，写入 data/interim/")
     _common(p, inputs=True)
+    _cluster(p, "导入导出文件（每个文件一个任务；清洗规则需要全部答卷，在本机运行）")
     p = sub.add_parser("analyze", help="统计分析，写入 data/processed/")
     _common(p)
     _weighting(p)
@@ -267,7 +269,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ingest":
         return commands.check_inputs(args.input, questionnaire, args.mapping, args.date_order)
     if args.command == "clean":
-        return commands.clean(paths, args.input, questionnaire, args.mapping, args.date_order)
+        return commands.clean(paths, args.input, questionnaire, args.mapping, args.date_order,
+                              _scheduler(args))
     if args.command == "analyze":
         return commands.analyze(paths, questionnaire, args.questionnaire, args.population, args.weight_by,
                                 args.previous)

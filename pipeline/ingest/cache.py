@@ -104,6 +104,10 @@ class IngestCache:
                 shutil.copy2(src, dst)
         return frame
 
+    def read(self, key: str) -> pd.DataFrame:
+        """A frame this run has put (by a worker, on the shared file system)."""
+        return read_table(self.current, "ingested", file=self._path(self.current, key).name)
+
     def put(self, name: str, key: str, frame: pd.DataFrame) -> None:
         path = self._path(self.current, key)
         write_parquet(path, frame)

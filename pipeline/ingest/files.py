@@ -16,12 +16,14 @@ for the clean stage to reject, with the reason in ``_issue`` — which never rep
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.common.contracts import conform
 from pipeline.common.distinct import as_text
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
@@ -169,11 +171,15 @@ def ingest_files(
     overrides: dict[str, str] | None = None,
     date_order: str | None = None,
     cache: IngestCache | None = None,
+    pool: Executor | None = None,
 ) -> pd.DataFrame:
     """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row.
 
     With a ``cache``, a file already ingested with the same questionnaire, options and code is taken from
-    it instead of being read again."""
+    it instead of being read again. With a ``pool`` (a ``concurrent.futures`` executor, e.g. a Dask
+    cluster's), each file still to be read is one task: the worker reads it and writes it to the cache
+    (on the file system the workers share), and only the cached file is read back here — the export's text
+    never travels through the scheduler. Rows keep the order of ``paths`` either way."""
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
     paths = expand_inputs(paths)
@@ -184,14 +190,29 @@ def ingest_files(
             + "、".join(sorted({n for n in names if names.count(n) > 1}))
             + "，请改名以便区分来源"
         )
-    frames = []
-    for p in paths:
-        key = file_key(p, questionnaire, overrides, date_order) if cache is not None else ""
-        frame = cache.get(p.name, key) if cache is not None else None
-        if frame is None:
-            frame = ingest_file(p, questionnaire, overrides, date_order).frame
-            if cache is not None:
-                frame = cache.protect(frame, questionnaire)
-                cache.put(p.name, key, frame)
-        frames.append(frame)
+    keys = [file_key(p, questionnaire, overrides, date_order) if cache is not None else "" for p in paths]
+    frames: list[pd.DataFrame | None] = [cache.get(p.name, k) if cache is not None else None
+                                         for p, k in zip(paths, keys, strict=True)]
+    todo = [i for i, f in enumerate(frames) if f is None]
+    if pool is not None and cache is not None and todo:
+        cache.secret()  # made once here, before the workers hash addresses with it
+        futures = {i: pool.submit(ingest_into_cache, paths[i], questionnaire, overrides, date_order, cache,
+                                  keys[i]) for i in todo}
+        for i in todo:  # in order: the first file that fails is the one reported, as on one machine
+            futures[i].result()
+            frames[i] = cache.read(keys[i])
+    else:
+        for i in todo:  # typed as a cached file reads back, so a run from the cache stores the same table
+            frames[i] = conform("ingested", ingest_into_cache(paths[i], questionnaire, overrides, date_order,
+                                                              cache, keys[i]))
     return pd.concat(frames, ignore_index=True)
+
+
+def ingest_into_cache(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None,
+                      date_order: str | None, cache: IngestCache | None, key: str) -> pd.DataFrame:
+    """One export ingested and, with a cache, protected and stored under ``key`` (a worker's task)."""
+    frame = ingest_file(path, questionnaire, overrides, date_order).frame
+    if cache is not None:
+        frame = cache.protect(frame, questionnaire)
+        cache.put(path.name, key, frame)
+    return frame

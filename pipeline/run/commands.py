@@ -187,11 +187,12 @@ def clean(
     questionnaire: Questionnaire,
     mapping: Path | None,
     date_order: str | None,
+    scheduler: str | None = None,
 ) -> int:
     from pipeline.run.stages import stage_clean
 
     with paths.lock():
-        counts = stage_clean(inputs, questionnaire, paths, mapping, date_order)
+        counts = stage_clean(inputs, questionnaire, paths, mapping, date_order, scheduler=scheduler)
     print(
         f"答卷：共 {counts['rows_in']} 份，保留 {counts['kept']} 份，剔除 {counts['rejected']} 份；"
         f"清洗记录：{paths.interim / 'audit.xlsx'}"

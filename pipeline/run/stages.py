@@ -60,15 +60,25 @@ class SurveyPaths:
 
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
                 mapping: Path | None = None, date_order: str | None = None,
-                tx: Transaction | None = None) -> dict[str, int]:
-    """Ingest every input file, apply the quality rules and write responses + audit to interim/."""
+                tx: Transaction | None = None, scheduler: str | None = None) -> dict[str, int]:
+    """Ingest every input file, apply the quality rules and write responses + audit to interim/.
+
+    With a Dask ``scheduler``, each export file is read on a worker (one task per file, written to the
+    ingest cache on the shared file system); the rules and the audit need the whole survey and run here."""
+    from contextlib import nullcontext
+
     from pipeline.clean import RULE_ORDER, clean, write_clean
     from pipeline.ingest import ingest_files, read_mapping
     from pipeline.ingest.cache import IngestCache
 
-    with staged_dir(paths.interim, tx) as staging:
+    def cluster():
+        from pipeline.run.execute import executor
+
+        return executor(1, scheduler, len(inputs))
+
+    with staged_dir(paths.interim, tx) as staging, (cluster() if scheduler else nullcontext()) as pool:
         cache = IngestCache(paths.interim / "ingested", staging / "ingested")
-        frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order, cache)
+        frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order, cache, pool)
         result = clean(frame, questionnaire)
         counts = result.counts
         assert counts["rows_in"] == counts["kept"] + counts["rejected"]
@@ -275,7 +285,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
         counts = None
         with transaction() as tx:  # data and reports change together, or not at all (a full disk)
             if force or _previous_fingerprint(paths) != fp:
-                counts = stage_clean(inputs, questionnaire, paths, mapping, date_order, tx)
+                counts = stage_clean(inputs, questionnaire, paths, mapping, date_order, tx, scheduler)
                 stage_analyze(
                     questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
                     previous=previous, tx=tx,

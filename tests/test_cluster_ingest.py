@@ -1,0 +1,87 @@
+"""Ingest on a Dask cluster: one task per export file, read on the workers, the same cleaned survey as on one
+machine (a ``dask.distributed.LocalCluster`` of two worker processes stands in for the cluster)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.common.errors import SurveyError
+from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+
+UNIT = "1、您所在的街道（乡镇）"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        yield c.scheduler_address
+
+
+def _exports(raw: pd.DataFrame, folder: Path) -> list[Path]:
+    """The survey as three files, one per unit, in three formats (as streets send them in)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, (unit, rows) in enumerate(raw.groupby(UNIT, sort=True)):
+        path = folder / f"{i}_{unit}.{['xlsx', 'csv', 'csv'][i % 3]}"
+        if path.suffix == ".xlsx":
+            rows.to_excel(path, index=False)
+        else:
+            rows.to_csv(path, index=False, encoding=["utf-8-sig", "gb18030"][i % 3 - 1])
+        out.append(path)
+    return out
+
+
+def _stored(paths: SurveyPaths) -> dict[str, object]:
+    return {"responses": pd.read_parquet(paths.interim / "responses.parquet"),
+            "audit": pd.read_parquet(paths.interim / "audit.parquet"),
+            "rules": json.loads((paths.interim / "cleaning.json").read_text(encoding="utf-8"))}
+
+
+def test_clean_and_analyze_of_a_multi_file_survey_equal_the_local_run(cluster, small_raw, questionnaire,
+                                                                      tmp_path):
+    inputs = _exports(small_raw, tmp_path / "raw")
+    local, remote = SurveyPaths("local", tmp_path / "a"), SurveyPaths("remote", tmp_path / "b")
+    counts_local = stage_clean(inputs, questionnaire, local)
+    counts_remote = stage_clean(inputs, questionnaire, remote, scheduler=cluster)
+    assert counts_remote == counts_local and counts_local["rows_in"] == len(small_raw)
+    a, b = _stored(local), _stored(remote)
+    pd.testing.assert_frame_equal(a["responses"], b["responses"])
+    pd.testing.assert_frame_equal(a["audit"], b["audit"])
+    assert a["rules"] == b["rules"]
+    assert len(list((remote.interim / "ingested").glob("*.parquet"))) == 3  # each file read by a worker
+    for paths in (local, remote):
+        stage_analyze(questionnaire, paths, DEFAULT_QUESTIONNAIRE)
+    for table in ("units", "unit_dimensions", "problems"):
+        pd.testing.assert_frame_equal(pd.read_parquet(local.processed / f"{table}.parquet"),
+                                      pd.read_parquet(remote.processed / f"{table}.parquet"))
+
+
+def test_a_broken_file_read_on_a_worker_is_the_same_chinese_error(cluster, small_raw, questionnaire,
+                                                                  tmp_path):
+    raw = small_raw.copy()
+    raw.loc[raw.index[raw[UNIT] == "西城街道"][2], UNIT] = "火星街道"
+    inputs = _exports(raw, tmp_path / "raw")
+    with pytest.raises(SurveyError) as here:
+        stage_clean(inputs, questionnaire, SurveyPaths("local", tmp_path / "a"))
+    with pytest.raises(SurveyError) as there:
+        stage_clean(inputs, questionnaire, SurveyPaths("remote", tmp_path / "b"), scheduler=cluster)
+    assert str(there.value) == str(here.value) and "不认识的街道（乡镇）“火星街道”" in str(here.value)
+    assert not (tmp_path / "b" / "data" / "interim" / "remote").exists()  # nothing half-written
+
+
+def test_survey_clean_takes_the_cluster_on_the_command_line(cluster, small_raw, tmp_path, capsys):
+    from pipeline.cli import main
+
+    inputs = _exports(small_raw, tmp_path / "raw")
+    args = ["clean", "-i", *map(str, inputs), "-s", "s", "--root", str(tmp_path / "root")]
+    assert main([*args, "--executor", "dask", "--scheduler", cluster]) == 0
+    assert f"共 {len(small_raw)} 份" in capsys.readouterr().out
+    assert main([*args, "--executor", "dask"]) == 2
+    assert "需要用 --scheduler" in capsys.readouterr().err
