@@ -321,39 +321,59 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame | None:
-    """The text parsed by pyarrow when every row has ``width`` fields (None otherwise: blank lines, ragged
-    rows and the like go the tolerant pandas way). Columns with few distinct values come back categorical,
-    so a million answers to a five-point item are a million small codes and five strings."""
+CSV_BLOCK_BYTES = 1 << 24  # a CSV is parsed in record batches of about this many bytes
+
+
+def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
+    """The text of ``source`` (an arrow input stream) parsed by pyarrow when every row has ``width`` fields
+    (None otherwise: blank lines, ragged rows and the like go the tolerant pandas way).
+
+    The file is read in record batches (``CSV_BLOCK_BYTES``): each batch's values are coded against one
+    dictionary per column carried across batches, so memory holds a code per cell and each distinct value
+    once — never the whole file's text. Columns with few distinct values come back categorical (a million
+    answers to a five-point item are a million small codes and five strings), in order of first appearance."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"f{i}" for i in range(width)]
     parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
+    seen: list[dict[str, int]] = [{} for _ in range(width)]
+    codes: list[list[np.ndarray]] = [[] for _ in range(width)]
+    rows = 0
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=CSV_BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+        for batch in reader:
+            rows += batch.num_rows
+            for i in range(width):
+                encoded = batch.column(i).dictionary_encode()
+                known, local = seen[i], encoded.dictionary.to_pylist()
+                to_global = np.fromiter((known.setdefault(v, len(known)) for v in local), dtype=np.int64,
+                                        count=len(local))
+                codes[i].append(to_global[encoded.indices.to_numpy(zero_copy_only=False)])
     except pa.ArrowInvalid:
         return None
     columns = {}
-    for i, name in enumerate(names):
-        col = table.column(name)
-        encoded = col.dictionary_encode()  # one dictionary for all chunks
-        distinct = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
-        few = distinct <= max(64, len(col) // 4)
-        columns[i] = encoded.to_pandas() if few else col.to_pandas()
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+    for i in range(width):
+        values = pa.array(list(seen[i]), type=pa.string())
+        index = pa.array(np.concatenate(codes[i]) if codes[i] else np.empty(0, np.int64))
+        codes[i], seen[i] = [], {}
+        few = len(values) <= max(64, rows // 4)
+        column = pa.DictionaryArray.from_arrays(index.cast(pa.int32()), values) if few else values.take(index)
+        columns[i] = column.to_pandas()
+    return pd.DataFrame(columns, index=pd.RangeIndex(rows))
 
 
-def _utf8_head(data: bytes, size: int = 1 << 20) -> str | None:
-    """The start of ``data`` as text if it reads as UTF-8 (a character cut at the end is fine), else None."""
+def _utf8_head(data: bytes, final: bool) -> str | None:
+    """``data`` (the start of a file; ``final``: the whole of it) as text if it reads as UTF-8 (a character
+    cut at the end is fine), else None."""
     try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:size], final=len(data) <= size)
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=final)
     except UnicodeDecodeError:
         return None
 
@@ -366,27 +386,34 @@ def _sample(text: str, complete: bool) -> list[str]:
 
 
 def _read_text(path: Path, score: Scorer) -> Table:
-    data = path.read_bytes()
-    head = _utf8_head(data)
+    """A CSV or text export: a UTF-8 file is parsed as it lies on disk (memory-mapped, in record batches);
+    any other encoding is decoded, then parsed."""
+    import pyarrow as pa
+
+    head_size, size = 1 << 20, path.stat().st_size
+    with path.open("rb") as fh:
+        start = fh.read(head_size)
+    head = _utf8_head(start, final=size <= head_size)
     grid, text, encoding = None, None, "utf-8"
     if head is not None:  # the usual case: parse the bytes as they are, without decoding them in Python
-        sample = _sample(head, len(data) <= 1 << 20)
-        if not head.strip() and len(data) <= 1 << 20:
+        sample = _sample(head, size <= head_size)
+        if not head.strip() and size <= head_size:
             raise SurveyError("文件是空的，没有表头", file=str(path))
         if sample:
             sep = sniff_delimiter(sample)
             width = max(len(r) for r in csv.reader(sample, delimiter=sep))
-            grid = _arrow_grid(data.removeprefix(codecs.BOM_UTF8), sep, width)
+            with pa.memory_map(str(path)) as source:
+                source.seek(len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0)
+                grid = _arrow_grid(source, sep, width)
     if grid is None:
-        text, encoding = decode(data, path)
-        del data
+        text, encoding = decode(path.read_bytes(), path)
         if not text.strip():
             raise SurveyError("文件是空的，没有表头", file=str(path))
         sample = _sample(text[: 1 << 20], len(text) <= 1 << 20)
         sep = sniff_delimiter(sample)
         width = max(len(r) for r in csv.reader(sample, delimiter=sep))
         if encoding not in ("utf-8", "utf-8-sig"):
-            grid = _arrow_grid(text.encode("utf-8"), sep, width)
+            grid = _arrow_grid(pa.BufferReader(text.encode("utf-8")), sep, width)
         if grid is None:
             grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
                                names=range(width), skip_blank_lines=False)
