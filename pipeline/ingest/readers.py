@@ -353,7 +353,7 @@ def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
             for i in range(width):
                 encoded = batch.column(i).dictionary_encode()
                 known, local = seen[i], encoded.dictionary.to_pylist()
-                to_global = np.fromiter((known.setdefault(v, len(known)) for v in local), dtype=np.int64,
+                to_global = np.fromiter((known.setdefault(v, len(known)) for v in local), dtype=np.int32,
                                         count=len(local))
                 codes[i].append(to_global[encoded.indices.to_numpy(zero_copy_only=False)])
     except pa.ArrowInvalid:
@@ -361,10 +361,10 @@ def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
     columns = {}
     for i in range(width):
         values = pa.array(list(seen[i]), type=pa.string())
-        index = pa.array(np.concatenate(codes[i]) if codes[i] else np.empty(0, np.int64))
+        index = pa.array(np.concatenate(codes[i]) if codes[i] else np.empty(0, np.int32))
         codes[i], seen[i] = [], {}
         few = len(values) <= max(64, rows // 4)
-        column = pa.DictionaryArray.from_arrays(index.cast(pa.int32()), values) if few else values.take(index)
+        column = pa.DictionaryArray.from_arrays(index, values) if few else values.take(index)
         columns[i] = column.to_pandas()
     return pd.DataFrame(columns, index=pd.RangeIndex(rows))
 
