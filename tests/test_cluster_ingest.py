@@ -76,11 +76,14 @@ def test_a_broken_file_read_on_a_worker_is_the_same_chinese_error(cluster, small
     assert not (tmp_path / "b" / "data" / "interim" / "remote").exists()  # nothing half-written
 
 
-def test_survey_clean_takes_the_cluster_on_the_command_line(cluster, small_raw, tmp_path, capsys):
+def test_survey_clean_takes_the_cluster_on_the_command_line(cluster, small_raw, tmp_path, capsys,
+                                                            monkeypatch):
+    """Inputs named relative to where ``survey`` runs are found by workers that run elsewhere."""
     from pipeline.cli import main
 
-    inputs = _exports(small_raw, tmp_path / "raw")
-    args = ["clean", "-i", *map(str, inputs), "-s", "s", "--root", str(tmp_path / "root")]
+    _exports(small_raw, tmp_path / "raw")
+    monkeypatch.chdir(tmp_path)  # the workers started in another directory
+    args = ["clean", "-i", "raw", "-s", "s", "--root", "root"]
     assert main([*args, "--executor", "dask", "--scheduler", cluster]) == 0
     assert f"共 {len(small_raw)} 份" in capsys.readouterr().out
     assert main([*args, "--executor", "dask"]) == 2

@@ -196,8 +196,9 @@ def ingest_files(
     todo = [i for i, f in enumerate(frames) if f is None]
     if pool is not None and cache is not None and todo:
         cache.secret()  # made once here, before the workers hash addresses with it
-        futures = {i: pool.submit(ingest_into_cache, paths[i], questionnaire, overrides, date_order, cache,
-                                  keys[i]) for i in todo}
+        # absolute paths: a worker runs in a directory of its own
+        futures = {i: pool.submit(ingest_into_cache, paths[i].resolve(), questionnaire, overrides, date_order,
+                                  cache, keys[i]) for i in todo}
         for i in todo:  # in order: the first file that fails is the one reported, as on one machine
             futures[i].result()
             frames[i] = cache.read(keys[i])
