@@ -121,7 +121,7 @@ def _weighting(p: argparse.ArgumentParser) -> None:
         default=None,
         help="人口结构表（CSV/Excel：unit、加权变量、population），用于事后分层加权",
     )
-    p.add_argument("--weight-by", default=None, help="加权所依据的单选题 id，如 identity 或 age")
+    p.add_argument("--weight-by", default=None, help="加权所依据的单选题 id（问卷定义中的题目 id）")
 
 
 def build_parser() -> argparse.ArgumentParser:

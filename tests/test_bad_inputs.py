@@ -524,7 +524,8 @@ CASES = [
         "weighting by an unknown question",
         lambda c: _population(c, [("东湖街道", "党员", 5)], by="role"),
         BAD,
-        "--weight-by 指定问卷中的一道单选题",
+        "--weight-by 指定问卷中的一道单选题（可用：identity、gender、age、education、party_years），"
+        "当前为“role”",
     ),
 ]
 

@@ -71,7 +71,7 @@ class Survey:
 
     def _rows(self, unit: str | None, where: dict[str, list[str]] | None = None) -> pd.DataFrame:
         """The cleaned rows of ``unit`` (all units if None) whose answers to each question in ``where`` are
-        among the labels given (``{"identity": ["党员"]}``)."""
+        among the labels given (``{"<题目id>": ["<选项>"]}``)."""
         rows = self.responses
         if unit is not None:
             uid = self.questionnaire.unit_question.id
@@ -259,7 +259,7 @@ class Survey:
 
 
 def _scope(q: Questionnaire, unit: str | None, where: dict[str, list[str]] | None) -> str:
-    """ "（石桥乡；身份：党员）" — what the rows were limited to."""
+    """ "（<单位>；<题目>：<选项>）" — what the rows were limited to."""
     named = [f"{q.by_id[k].short}：{'、'.join(v)}" for k, v in (where or {}).items()]
     parts = ([unit] if unit else []) + named
     return f"（{'；'.join(parts)}）" if parts else ""

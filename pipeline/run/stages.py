@@ -163,8 +163,10 @@ def stage_analyze(
         from pipeline.stats.weights import cell_weights, read_population
 
         if not weight_by or weight_by not in questionnaire.by_id:
+            singles = "、".join(q.id for q in questionnaire.questions
+                               if q.type == "single" and q.role is None)
             raise SurveyError(
-                f"加权需要用 --weight-by 指定问卷中的一道单选题（如 identity），当前为“{weight_by}”"
+                f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{singles}），当前为“{weight_by}”"
             )
         unit = kept[questionnaire.unit_question.id]
         weights = cell_weights(
