@@ -18,6 +18,12 @@ UNIT_SUFFIXES = ("街道办事处", "街道办", "人民政府", "办事处")
 COMMUNITY_SUFFIXES = (("居民委员会", "社区"), ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"))
 
 
+def written(text: str) -> str:
+    """``text`` as written, full-width forms folded (NFKC) and outer spaces dropped: how an exact match reads
+    an answer."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
 def fold(text: str) -> str:
     """Full-width forms folded (NFKC); spaces, punctuation, symbols and invisible characters dropped."""
     text = unicodedata.normalize("NFKC", str(text))
@@ -72,7 +78,7 @@ class Names:
     def __init__(self, names: Iterable[str], key: Callable[[str], str] = plain_key) -> None:
         self.names = list(names)
         self.key = key
-        self.exact = {unicodedata.normalize("NFKC", n).strip(): i for i, n in enumerate(self.names)}
+        self.exact = {written(n): i for i, n in enumerate(self.names)}
         owners: dict[str, list[int]] = {}
         for i, name in enumerate(self.names):
             for k in {fold(name), key(name)}:
@@ -85,9 +91,13 @@ class Names:
         pairs = {tuple(sorted({self.names[i] for i in idx})[:2]) for idx in self.shared.values()}
         return sorted(p for p in pairs if len(p) == 2)
 
+    def exact_match(self, value: str) -> int | None:
+        """The position of the name ``value`` is, as written."""
+        return self.exact.get(written(value))
+
     def match(self, value: str) -> int | None:
         """The position of the name ``value`` stands for, or None (no name, or more than one)."""
-        text = unicodedata.normalize("NFKC", str(value)).strip()
+        text = written(value)
         if text in self.exact:
             return self.exact[text]
         for k in (fold(text), self.key(text)):
@@ -97,6 +107,6 @@ class Names:
 
     def candidates(self, value: str) -> list[str]:
         """The names a value could stand for when its tolerant form is shared (for an ambiguity message)."""
-        text = unicodedata.normalize("NFKC", str(value)).strip()
+        text = written(value)
         idx = self.shared.get(fold(text)) or self.shared.get(self.key(text)) or []
         return [self.names[i] for i in idx]

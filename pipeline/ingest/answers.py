@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,9 +64,9 @@ def names_of(q: Question) -> Names:
 def _coded(names: Names, value: str, k: int) -> int | None:
     """The 1-based code an answer stands for: an option's own text first (on a 0–10 scale "1" is the option
     "1"), then its option code ("1"…"k"), then an option by its tolerant name."""
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if text in names.exact:
-        return names.exact[text] + 1
+    exact = names.exact_match(value)
+    if exact is not None:
+        return exact + 1
     key = fold(value)
     if key.isdigit() and str(int(key)) == key and 1 <= int(key) <= k:
         return int(key)

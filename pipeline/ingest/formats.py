@@ -12,13 +12,12 @@ analysis needs (nicknames, user ids, device ids, phone numbers, locations) are d
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from pipeline.common.distinct import map_values
-from pipeline.common.matching import fold, simplified
+from pipeline.common.matching import fold, simplified, written
 from pipeline.questionnaire import Questionnaire
 
 MULTI_SEP = "┋"
@@ -124,7 +123,7 @@ def _kobo_duration(df: pd.DataFrame) -> pd.Series | None:
 
 def _folded(cells: pd.Series) -> pd.Series:
     """Each cell NFKC-folded and stripped (each distinct value once)."""
-    return map_values(cells, lambda v: unicodedata.normalize("NFKC", str(v)).strip())
+    return map_values(cells, written)
 
 
 def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:
