@@ -2,8 +2,8 @@
 
 A report is composed once (``documents/<name>.json``); it is rendered again only when its key changes — a hash
 of its document file, the notebook template, the package's code and version — or with ``force``. Documents are
-not parsed here: a damaged one fails its own report, never the plan. Its Word file
-and PDF carry the same key, so a run with unchanged inputs rewrites none of them.
+not validated here (only their title is read, for the page): a damaged one fails its own report, never the
+plan. Its Word file and PDF carry the same key, so a run with unchanged inputs rewrites none of them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 
 from pipeline import __version__, code_hash
 from pipeline.analyze.manifest import Manifest, read_manifest
-from pipeline.common.errors import SurveyError
 from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import notebook_template
-from pipeline.report.document import document_path, read_document
+from pipeline.report.document import document_path
 from pipeline.run.tasks import RenderTask
 
 STREET_TEMPLATE = "street_report.ipynb"
@@ -47,25 +46,28 @@ def plan(processed: Path, reports: Path, manifest: Manifest | None = None,
 
     def task(name: str, template_name: str, params: dict) -> RenderTask:
         template = notebook_template(template_name)
-        key = _sha(common, template.read_bytes(), document_path(processed, name).read_bytes(),
+        document = document_path(processed, name).read_bytes()
+        key = _sha(common, template.read_bytes(), document,
                    json.dumps({k: v for k, v in params.items() if k != "processed_dir"}, ensure_ascii=False,
                               sort_keys=True))
         return RenderTask(name, str(template), params, str(output_path(reports, name, ".html")),
                           str(output_path(nb_dir, name, ".ipynb")), key, str(document_path(processed, name)),
-                          _title(processed, name))
+                          _title(document, name))
 
     tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {"processed_dir": str(processed)})]
     tasks += [task(u, STREET_TEMPLATE, {"unit": u, "processed_dir": str(processed)}) for u in units]
     return tasks
 
 
-def _title(processed: Path, name: str) -> str:
-    """The page title: the document's own, or the name where the document cannot be read (the report then
+def _title(document: bytes, name: str) -> str:
+    """The page title: the document's own (read from the bytes the key is made of, not parsed into the model
+    here: the report's own run does that), or the name where the document cannot be read (the report then
     fails on its own, with its message, and the others go on)."""
     try:
-        return read_document(processed, name).title
-    except SurveyError:
+        title = json.loads(document).get("title")
+    except (ValueError, AttributeError):
         return name
+    return title if isinstance(title, str) and title else name
 
 
 def up_to_date(task: RenderTask) -> bool:
