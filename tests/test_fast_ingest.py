@@ -137,8 +137,8 @@ def test_a_new_export_is_the_only_file_read_again(tmp_path, questionnaire, small
     paths = SurveyPaths("nightly", tmp_path)
     stage_clean(exports[:2], questionnaire, paths)
     read: list[str] = []
-    real = files.read_table
-    monkeypatch.setattr(files, "read_table", lambda p, *a: (read.append(Path(p).name), real(p, *a))[1])
+    real = files.iter_table
+    monkeypatch.setattr(files, "iter_table", lambda p, *a: (read.append(Path(p).name), real(p, *a))[1])
     counts = stage_clean(exports, questionnaire, paths)
     assert read == ["export_2.csv"]
     assert counts["rows_in"] == len(small_raw)
@@ -159,39 +159,3 @@ def test_a_new_export_is_the_only_file_read_again(tmp_path, questionnaire, small
     changed = questionnaire.model_copy(update={"quality": quality})
     stage_clean(exports, changed, paths)
     assert sorted(read) == ["export_0.csv", "export_1.csv", "export_2.csv"]
-
-
-@pytest.mark.parametrize("shipped", ["jiceng_dangjian.yaml", "jiceng_jianfu.yaml"])
-def test_a_csv_read_in_small_batches_cleans_exactly_as_in_one(shipped, tmp_path, monkeypatch):
-    """Record batches of a few rows each (dictionaries carried from batch to batch), several files, UTF-8
-    streamed from disk and GB18030 decoded first: the same cleaned table and audit as one batch per file."""
-    from pipeline.clean import clean
-    from pipeline.ingest import ingest_files, readers
-
-    q = load_questionnaire(SHIPPED / shipped)
-    spec = demo_spec(q)
-    spec.sizes = {u: 25 for u in spec.sizes}
-    raw = generate_responses(q, spec)
-    half = len(raw) // 2
-    files = [tmp_path / "a.csv", tmp_path / "b.csv"]
-    raw.iloc[:half].to_csv(files[0], index=False, encoding="utf-8-sig")
-    raw.iloc[half:].to_csv(files[1], index=False, encoding="gb18030")
-
-    def cleaned():
-        res = clean(ingest_files(files, q), q)
-        return res.kept, res.audit
-
-    whole = cleaned()
-    batches, parse = [], readers._arrow_grid
-
-    def counted(source, sep, width):
-        grid = parse(source, sep, width)
-        batches.append(grid is not None)
-        return grid
-
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 14)  # about 15 rows a batch
-    monkeypatch.setattr(readers, "_arrow_grid", counted)
-    small = cleaned()
-    assert batches == [True, True]  # both files parsed by the batch reader, not the fallback
-    pd.testing.assert_frame_equal(small[0], whole[0])
-    pd.testing.assert_frame_equal(small[1], whole[1])

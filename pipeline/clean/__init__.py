@@ -14,7 +14,7 @@ from pipeline.clean.rules import (
     describe_rules,
     quality_flags,
 )
-from pipeline.clean.stage import CleanResult, clean, reverse_code, write_clean
+from pipeline.clean.stage import CleanResult, clean, clean_parts, reverse_code, write_clean
 
 __all__ = [
     "KEPT",
@@ -30,6 +30,7 @@ __all__ = [
     "CleanResult",
     "applicable",
     "clean",
+    "clean_parts",
     "describe_rules",
     "quality_flags",
     "reverse_code",

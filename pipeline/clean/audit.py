@@ -7,6 +7,7 @@ Text cells are masked like any answer: a phone number typed as a 序号 is not k
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 
 from pipeline.common.atomic import write_parquet, write_with
 from pipeline.common.contracts import conform
-from pipeline.common.excel import excel_writer, stream_frame
+from pipeline.common.excel import excel_writer, stream_frame, stream_frames
 from pipeline.common.privacy import redact_series
 
 KEPT = "保留"
@@ -54,11 +55,14 @@ def audit_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
     return audit.rename(columns={k: v or unit_label for k, v in AUDIT_COLUMNS.items()})
 
 
-def audit_summary(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
-    """Rows per unit, status and rule (the audit workbook's first sheet)."""
-    counts = (audit.fillna({"rule": "（保留）"}).groupby(["unit", "status", "rule"], dropna=False).size()
-              .rename("份数").reset_index())
-    return audit_sheet(counts, unit_label)
+def audit_counts(audit: pd.DataFrame) -> pd.Series:
+    """Rows per unit, status and rule (kept rows under the rule “（保留）”); counts of parts add up."""
+    return audit.fillna({"rule": "（保留）"}).groupby(["unit", "status", "rule"], dropna=False).size()
+
+
+def audit_summary(counts: pd.Series, unit_label: str) -> pd.DataFrame:
+    """The counts per unit, status and rule as the audit workbook's first sheet."""
+    return audit_sheet(counts.rename("份数").reset_index(), unit_label)
 
 
 def rejected_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
@@ -66,14 +70,22 @@ def rejected_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
     return audit_sheet(audit.loc[audit["status"] == REJECTED].drop(columns="status"), unit_label)
 
 
+def write_audit_workbook(out_dir: Path, counts: pd.Series, rejected: Iterable[pd.DataFrame],
+                         unit_label: str) -> Path:
+    """audit.xlsx for people: the counts per unit and rule, then the rejected rows, written row by row from
+    ``rejected`` (``rejected_sheet`` parts) — never the whole audit in memory."""
+
+    def _excel(p: Path) -> None:
+        with excel_writer(p, constant_memory=True) as xw:
+            stream_frame(xw, audit_summary(counts, unit_label), "汇总")
+            stream_frames(xw, rejected, "剔除记录")
+
+    return write_with(out_dir / "audit.xlsx", _excel)
+
+
 def write_audit(audit: pd.DataFrame, out_dir: Path, unit_label: str) -> dict[str, Path]:
     """The audit as Parquet, every row (for the pipeline and for anyone who wants all of it), and as an Excel
     workbook for people: counts per unit and rule, and the rejected rows (written row by row)."""
-
-    def _excel(p: Path) -> None:
-        with excel_writer(p) as xw:
-            stream_frame(xw, audit_summary(audit, unit_label), "汇总")
-            stream_frame(xw, rejected_sheet(audit, unit_label), "剔除记录")
-
+    rejected = [rejected_sheet(audit, unit_label)]
     return {"audit": write_parquet(out_dir / "audit.parquet", conform("audit", audit)),
-            "audit_xlsx": write_with(out_dir / "audit.xlsx", _excel)}
+            "audit_xlsx": write_audit_workbook(out_dir, audit_counts(audit), rejected, unit_label)}

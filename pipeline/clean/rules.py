@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,67 @@ def answer_key(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(hash_rows(frame[cols]), index=frame.index)
 
 
+@dataclass
+class SurveyWide:
+    """What the rules that look at the whole survey found, per row by its position in the survey: the median
+    duration (None: no durations), each duplicate row's detail, and for rows sharing an IP address with at
+    least ``shared_ip_flag_at`` − 1 others the number of rows sharing it. Made from compact per-row columns
+    (``RowColumns``), so a survey read part by part needs these only, not its answers."""
+
+    median: float | None
+    duplicates: pd.Series
+    shared_ip: pd.Series
+    has_times: bool
+
+
+class RowColumns:
+    """The compact per-row columns the survey-wide rules need, gathered part by part: duration, submit time,
+    a hash of the answers, and a code for the IP address (one dictionary across parts; −1 for none)."""
+
+    def __init__(self) -> None:
+        self.durations: list[np.ndarray] = []
+        self.times: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []
+        self.addresses: list[np.ndarray] = []
+        self.known: dict[str, int] = {}
+
+    def add(self, part: pd.DataFrame) -> None:
+        self.durations.append(part["duration_s"].to_numpy(dtype=float, na_value=np.nan))
+        self.times.append(part["submitted_at"].to_numpy(dtype="datetime64[ns]"))
+        self.keys.append(answer_key(part).to_numpy())
+        codes = np.full(len(part), -1, dtype=np.int32)
+        if "ip" in part:
+            local, uniques = factorize(part["ip"])
+            address = address_part(pd.Series(uniques, dtype="string")).to_numpy(dtype=object, na_value=None)
+            to_global = np.array([-1 if a is None else self.known.setdefault(a, len(self.known))
+                                  for a in address], dtype=np.int32)
+            codes = to_global[local] if len(local) else codes
+        self.addresses.append(codes)
+
+    def survey_wide(self, q: Questionnaire, who: Callable[[np.ndarray], pd.DataFrame]) -> SurveyWide:
+        """The survey-wide findings; ``who(positions)`` gives the rows' ``resp_id`` and ``_file``."""
+        join = np.concatenate
+        durations, times = join(self.durations), join(self.times)
+        codes = join(self.addresses)
+        counts = np.append(np.bincount(codes[codes >= 0], minlength=len(self.known)), 0)
+        shared = counts[codes]  # code −1 (no address) picks the appended 0
+        many = np.flatnonzero(shared >= q.quality.shared_ip_flag_at)
+        has_durations = bool((~np.isnan(durations)).any())
+        return SurveyWide(
+            median=float(np.nanmedian(durations)) if has_durations else None,
+            duplicates=find_duplicates(join(self.keys), times, who, q.quality.duplicate_window_minutes),
+            shared_ip=pd.Series(shared[many], index=many),
+            has_times=bool((~np.isnat(times)).any()),
+        )
+
+
+def survey_wide(frame: pd.DataFrame, q: Questionnaire) -> SurveyWide:
+    """``SurveyWide`` of a survey held whole (``frame`` indexed by position, 0 … n−1)."""
+    columns = RowColumns()
+    columns.add(frame)
+    return columns.survey_wide(q, lambda at: frame.iloc[at][["resp_id", "_file"]].reset_index(drop=True))
+
+
 def _where(broken: pd.Series, text) -> pd.Series:
     """A rule's detail: ``text(rows)`` for the rows that break it, NA elsewhere (built only where needed)."""
     out = pd.Series(pd.NA, index=broken.index, dtype="string")
@@ -93,22 +155,22 @@ def _all(frame: pd.DataFrame, text: str) -> pd.Series:
     return pd.Series(text, index=frame.index, dtype="string")
 
 
-def no_unit(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def no_unit(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     unit = q.unit_question
     return frame[unit.id].isna(), _all(frame, f"未填写“{unit.short}”，无法归属到任何单位")
 
 
-def invalid_answer(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def invalid_answer(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     issue = frame["_issue"].astype("string") if "_issue" in frame else _all(frame, None)
     return issue.notna(), issue
 
 
-def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def speeder(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     rules = q.quality
     dur = frame["duration_s"].astype(float)
-    if not dur.notna().any():
+    if wide.median is None:
         return pd.Series(False, index=frame.index), _all(frame, None)
-    median = float(dur.median())
+    median = wide.median
     relative = rules.speeder_fraction_of_median * median
     floor = rules.min_seconds_per_item * len(q.questions)
     why = (f"低于全部答卷用时中位数{median:.0f}秒的{rules.speeder_fraction_of_median:.0%}（{relative:.0f}秒）"
@@ -118,7 +180,7 @@ def speeder(frame: pd.DataFrame, q: Questionnaire) -> Broken:
                           + why)
 
 
-def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def straight_lining(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     """The same option on every answered item of the dimensions (an overall question is not one of them, so
     the rule is the same whatever other questions a questionnaire defines)."""
     cols = [x.id for x in q.likert_items]
@@ -135,7 +197,7 @@ def straight_lining(frame: pd.DataFrame, q: Questionnaire) -> Broken:
                         + pd.Series(first[r]).astype("Int64").astype("string") + "个选项")
 
 
-def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def attention_failure(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     failed = pd.Series(False, index=frame.index)
     detail = _all(frame, None)
     for check in q.attention_checks:
@@ -150,11 +212,21 @@ def attention_failure(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     return failed, detail
 
 
-def duplicate(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def duplicate(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     """The same answers as an earlier row (by submit time) within the window, or with no time to compare."""
-    key = answer_key(frame)
-    shared = key.duplicated(keep=False)  # only rows whose answers occur more than once can be duplicates
-    rows = frame.loc[shared.to_numpy(), ["submitted_at", "resp_id", "_file"]]
+    is_dup = pd.Series(frame.index.isin(wide.duplicates.index), index=frame.index)
+    return is_dup, wide.duplicates.reindex(frame.index).astype("string")
+
+
+def find_duplicates(key: np.ndarray, times: np.ndarray, who: Callable[[np.ndarray], pd.DataFrame],
+                    window: float) -> pd.Series:
+    """Per duplicate row (indexed by its position in the survey), the Chinese detail naming the row it
+    repeats: the same answer ``key`` as an earlier row (by submit time) within ``window`` minutes, or with
+    no time to compare. Only rows whose key occurs more than once are looked at; ``who(positions)`` gives
+    their ``resp_id`` and ``_file``."""
+    key = pd.Series(key)
+    positions = np.flatnonzero(key.duplicated(keep=False).to_numpy())
+    rows = who(positions).set_axis(positions, axis=0).assign(submitted_at=times[positions])
     order = rows.sort_values("submitted_at", kind="stable").index
     groups = key.loc[order].to_numpy()
     t = rows.loc[order, "submitted_at"]
@@ -163,20 +235,14 @@ def duplicate(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     prev_file = rows.loc[order, "_file"].groupby(groups).shift(1)
     gap_min = (t - prev_t).dt.total_seconds() / 60
     no_time = prev_id.notna() & (t.isna() | prev_t.isna())
-    window = q.quality.duplicate_window_minutes
-    is_dup = ((gap_min <= window) | no_time).reindex(frame.index, fill_value=False)
-
-    def detail(rows: np.ndarray) -> pd.Series:
-        at = frame.index[rows]
-        file = frame.loc[at, "_file"]
-        where = ("（" + prev_file[at].astype("string") + "）").where(prev_file[at] != file, "")
-        gap = ("，提交间隔" + gap_min[at].round(1).astype("string") + "分钟").fillna("，无提交时间可比")
-        return "与序号" + prev_id[at].astype("string") + where + "的答卷完全相同" + gap
-
-    return is_dup, _where(is_dup, detail)
+    at = np.sort(order[((gap_min <= window) | no_time).to_numpy()])
+    file = rows.loc[at, "_file"]
+    where = ("（" + prev_file[at].astype("string") + "）").where(prev_file[at] != file, "")
+    gap = ("，提交间隔" + gap_min[at].round(1).astype("string") + "分钟").fillna("，无提交时间可比")
+    return ("与序号" + prev_id[at].astype("string") + where + "的答卷完全相同" + gap).astype("string")
 
 
-def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
+def large_missing(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> Broken:
     counted = [x.id for x in q.questions if x.type in ("single", "likert", "multi")]
     app, ans = applicable(frame, q)[counted], answered(frame, q)[counted]
     n_app, n_miss = app.sum(axis=1), (app & ~ans).sum(axis=1)
@@ -191,53 +257,54 @@ def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
     return broken, _where(broken, detail)
 
 
-RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire], Broken]], ...] = (
+RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire, SurveyWide], Broken]], ...] = (
     (RULE_NO_UNIT, no_unit), (RULE_INVALID, invalid_answer), (RULE_SPEEDER, speeder),
     (RULE_STRAIGHTLINE, straight_lining), (RULE_ATTENTION, attention_failure), (RULE_DUPLICATE, duplicate),
     (RULE_MISSING, large_missing),
 )
 
 
-def shared_ip_hint(frame: pd.DataFrame, q: Questionnaire) -> pd.Series:
+def shared_ip_hint(frame: pd.DataFrame, q: Questionnaire, wide: SurveyWide) -> pd.Series:
     """A hint (never a reason) where a row shares its IP with several others."""
     hint = pd.Series(pd.NA, index=frame.index, dtype="string")
-    if "ip" in frame:
-        codes, uniques = factorize(frame["ip"])
-        address = address_part(pd.Series(uniques, dtype="string"))
-        ip = pd.Series(address.to_numpy()[codes], index=frame.index, dtype="string")
-        shared = ip.map(ip.value_counts())
-        many = (shared >= q.quality.shared_ip_flag_at).fillna(False).astype(bool)
-        hint[many] = "与另外" + (shared[many] - 1).astype(str) + "份答卷来自同一IP（仅提示，不剔除）"
+    shared = wide.shared_ip.reindex(frame.index)
+    many = shared.notna().to_numpy()
+    hint[many] = "与另外" + (shared[many].astype(int) - 1).astype(str) + "份答卷来自同一IP（仅提示，不剔除）"
     return hint
 
 
-def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Per row: the first rule broken (or NA), its Chinese detail, and the shared-IP hint.
+def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire, wide: SurveyWide | None = None
+                  ) -> pd.DataFrame:
+    """Per row: the first rule broken (or NA), its Chinese detail, and the shared-IP hint. ``wide`` is what
+    the rules that look at the whole survey found (``SurveyWide``); by default ``frame`` is the survey.
 
     Returns
     -------
     DataFrame with columns ``rule``, ``detail``, ``hint`` (string, NA where none), indexed like ``frame``.
     """
+    if wide is None:  # the survey held whole: its rows by position
+        flags = quality_flags(frame.reset_index(drop=True), questionnaire,
+                              survey_wide(frame.reset_index(drop=True), questionnaire))
+        return flags.set_axis(frame.index, axis=0)
     rule = pd.Series(pd.NA, index=frame.index, dtype="string")
     detail = pd.Series(pd.NA, index=frame.index, dtype="string")
     for name, check in RULES:
-        broken, text = check(frame, questionnaire)
+        broken, text = check(frame, questionnaire, wide)
         new = broken.fillna(False).astype(bool) & rule.isna()
         rule[new] = name
         detail[new] = text[new]
-    hint = shared_ip_hint(frame, questionnaire)
+    hint = shared_ip_hint(frame, questionnaire, wide)
     if "_note" in frame:  # what the reader did to the row (a long answer cut)
         note = frame["_note"].astype("string")
         hint = (hint + "；" + note).fillna(hint).fillna(note)
     return pd.DataFrame({"rule": rule, "detail": detail, "hint": hint})
 
 
-def describe_rules(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[dict]:
+def describe_rules(questionnaire: Questionnaire, wide: SurveyWide) -> list[dict]:
     """Each quality rule, in order, as applied to this export: a Chinese sentence with its parameters, and
     whether the data allowed it (an export without durations cannot be checked for speeders)."""
     r, w = questionnaire.quality, questionnaire.report
-    has_times = bool(frame["submitted_at"].notna().any()) if "submitted_at" in frame else False
-    has_durations = bool(frame["duration_s"].notna().any()) if "duration_s" in frame else False
+    has_times, has_durations = wide.has_times, wide.median is not None
     n_likert = len(questionnaire.likert_items)
     checks = "；".join(
         f"{questionnaire.by_id[c.question].where}应选“{c.expected}”" for c in questionnaire.attention_checks

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,48 @@ def write_json(target: str | Path, data: Any) -> Path:
 
 def write_parquet(target: str | Path, df: pd.DataFrame) -> Path:
     return write_with(target, lambda p: df.to_parquet(p, index=False))
+
+
+class ParquetParts:
+    """Frames of one schema appended as the row groups of one Parquet file (the schema, pandas' types
+    included, is the first frame's), so that a table is written one part in memory at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.writer, self.rows = path, None, 0
+
+    def write(self, part: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = self.writer.schema if self.writer is not None else None
+        table = pa.Table.from_pandas(part, preserve_index=False, schema=schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+        self.rows += len(part)
+
+
+@contextmanager
+def parquet_parts(target: str | Path) -> Iterator[ParquetParts]:
+    """A ``ParquetParts`` writing to a temporary file moved onto ``target`` when the block ends without an
+    error (and with at least one part written)."""
+    with atomic_path(target) as tmp:
+        parts = ParquetParts(tmp)
+        try:
+            yield parts
+        finally:
+            if parts.writer is not None:
+                parts.writer.close()
+        if parts.writer is None:
+            raise ValueError(f"no part written to {Path(target).name}")
+
+
+def write_parquet_parts(target: str | Path, parts: Iterable[pd.DataFrame]) -> int:
+    """Frames of one schema written as the row groups of one Parquet file, atomically; returns the rows."""
+    with parquet_parts(target) as out:
+        for part in parts:
+            out.write(part)
+    return out.rows
 
 
 def _json_default(obj: Any) -> Any:

@@ -9,7 +9,7 @@ mode. Control characters, which the file format cannot hold, are dropped from st
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,9 +67,20 @@ def write_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str, startrow: 
 def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str):
     """Write ``df`` (text-safe) to a new ``sheet`` row by row: the order a ``constant_memory`` writer needs
     (pandas writes column by column, which that mode would silently lose)."""
-    safe = text_safe(df)
+    return stream_frames(writer, [df], sheet)
+
+
+def stream_frames(writer: pd.ExcelWriter, parts: Iterable[pd.DataFrame], sheet: str):
+    """Frames with the same columns written one after another to a new ``sheet``, row by row, under one
+    header (the first frame's): a long sheet is never held whole."""
     ws = writer.book.add_worksheet(sheet)
-    ws.write_row(0, 0, [str(c) for c in safe.columns])
-    for i, row in enumerate(safe.astype(object).where(safe.notna(), None).to_numpy().tolist(), start=1):
-        ws.write_row(i, 0, row)
+    i = 0
+    for df in parts:
+        safe = text_safe(df)
+        if i == 0:
+            ws.write_row(0, 0, [str(c) for c in safe.columns])
+            i = 1
+        for row in safe.astype(object).where(safe.notna(), None).to_numpy().tolist():
+            ws.write_row(i, 0, row)
+            i += 1
     return ws

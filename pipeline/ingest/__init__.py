@@ -3,6 +3,7 @@ questionnaire defines them (readers → platform formats → header mapping → 
 
 from pipeline.ingest.files import (
            Ingested,
+           cache_inputs,
            expand_inputs,
            header_report,
            ingest_file,
@@ -13,6 +14,7 @@ from pipeline.ingest.mapping import map_headers, match_headers, read_mapping
 
 __all__ = [
     "Ingested",
+    "cache_inputs",
     "expand_inputs",
     "header_report",
     "ingest_file",

@@ -197,14 +197,16 @@ def _parse_time(text: str) -> pd.Timestamp | None:
     return ts if 1990 <= ts.year <= 2100 else None
 
 
-def _day_month(cells: pd.Series, date_order: str | None, src: Source, column: str) -> pd.Series:
+def _day_month(cells: pd.Series, date_order: str | None, src: Source, column: str) -> tuple[pd.Series,
+                                                                                          str | None]:
     """Dates written day and month first ("13/09/2026") rewritten year first, in one order for the whole
     column: the order is read from the data (a first part above 12 is a day), or given by ``date_order``;
-    a column where it cannot be told is refused rather than half of it misread."""
+    a column where it cannot be told is refused rather than half of it misread. Returns the cells and the
+    order used (None where no date was written day and month first)."""
     parts = cells.str.extract(DAY_MONTH_RE)
     has = parts[0].notna()
     if not has.any():
-        return cells
+        return cells, date_order
     a, b = parts.loc[has, 0].astype(int), parts.loc[has, 1].astype(int)
     order = date_order
     if order is None:
@@ -232,7 +234,7 @@ def _day_month(cells: pd.Series, date_order: str | None, src: Source, column: st
     day, month = (a, b) if order == "dmy" else (b, a)
     rewritten = (parts.loc[has, 2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
                  + parts.loc[has, 3])
-    return cells.where(~has, rewritten)
+    return cells.where(~has, rewritten), order
 
 
 def _parse_times(cells: pd.Series) -> pd.Series:
@@ -252,17 +254,17 @@ def _distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(cell_values(uniques), dtype=object)
 
 
-def _submit_times(values: pd.Series, src: Source, date_order: str | None) -> np.ndarray:
+def _submit_times(values: pd.Series, src: Source, date_order: str | None) -> tuple[np.ndarray, str | None]:
     codes, texts = _distinct_text(values)
     sub = src.of_distinct(codes)
-    texts = _day_month(texts, date_order, sub, "提交答卷时间")
+    texts, date_order = _day_month(texts, date_order, sub, "提交答卷时间")
     times = _parse_times(texts)
     bad = times.isna() & (texts != "")
     if bad.any():
         k = first_row(bad.to_numpy())
         raw = values.iloc[first_row(codes == k)]
         raise sub.error(f"提交时间“{shown(raw)}”无法识别，应形如 2024/3/5 9:07:03", k, "提交答卷时间")
-    return times.to_numpy()[codes]
+    return times.to_numpy()[codes], date_order
 
 
 def _durations(values: pd.Series, src: Source) -> tuple[np.ndarray, pd.Series]:
@@ -280,8 +282,10 @@ def _durations(values: pd.Series, src: Source) -> tuple[np.ndarray, pd.Series]:
     return seconds[codes], pd.Series(issue[codes], index=values.index, dtype="string")
 
 
-def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.DataFrame, pd.Series]:
-    """序号, submit time, duration, channel and IP per row; and a note where a value had to be left out."""
+def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.DataFrame, pd.Series,
+                                                                            str | None]:
+    """序号, submit time, duration, channel and IP per row; a note where a value had to be left out; and the
+    order of day and month the submit times were read in (given, or read from them)."""
     out = pd.DataFrame(index=df.index)
     issue = pd.Series(pd.NA, index=df.index, dtype="string")
     if "序号" in df.columns:
@@ -289,7 +293,7 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.
     else:
         out["resp_id"] = pd.Series([f"{src.file}#{r}" for r in src.rows], index=df.index, dtype="string")
     if "提交答卷时间" in df.columns:
-        out["submitted_at"] = _submit_times(df["提交答卷时间"], src, date_order)
+        out["submitted_at"], date_order = _submit_times(df["提交答卷时间"], src, date_order)
     else:
         out["submitted_at"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     out["duration_s"] = np.nan
@@ -302,7 +306,7 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.
             else pd.Series(pd.NA, index=df.index, dtype="string")
         )
     out["channel"] = redact_series(out["channel"])
-    return out, issue
+    return out, issue, date_order
 
 
 def normalise_communities(values: pd.Series, units: pd.Series, places: dict[str, list[str]], src: Source,

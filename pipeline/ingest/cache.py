@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import code_hash
-from pipeline.common.atomic import write_parquet
+from pipeline.common.atomic import write_parquet_parts
 from pipeline.common.distinct import factorize
 from pipeline.common.privacy import address_part, mask_answers, redact
-from pipeline.common.tables import read_table
+from pipeline.common.tables import read_table_parts
 from pipeline.questionnaire import Questionnaire
 
 
@@ -86,15 +87,15 @@ class IngestCache:
             out["ip"] = pd.Series(hashed[codes], index=out.index, dtype="string")
         return out
 
-    def get(self, name: str, key: str) -> pd.DataFrame | None:
-        """The cached frame of a file, carried over into this run's directory; None if there is none."""
+    def carry(self, name: str, key: str) -> bool:
+        """Whether the previous run cached this file under ``key``; if so it is carried over into this run's
+        directory (linked, not copied, where the file system allows)."""
         old = self._path(self.previous, key)
         meta = old.with_suffix(".json")
         if not (old.exists() and meta.exists()):
-            return None
+            return False
         if json.loads(meta.read_text(encoding="utf-8")).get("key") != key:
-            return None
-        frame = read_table(self.previous, "ingested", file=old.name)
+            return False
         self.secret()  # carried over with the files hashed with it
         for src in (old, meta):
             dst = self._path(self.current, key).with_suffix(src.suffix)
@@ -102,14 +103,18 @@ class IngestCache:
                 os.link(src, dst)
             except OSError:
                 shutil.copy2(src, dst)
-        return frame
+        return True
 
-    def read(self, key: str) -> pd.DataFrame:
-        """A frame this run has put (by a worker, on the shared file system)."""
-        return read_table(self.current, "ingested", file=self._path(self.current, key).name)
+    def parts(self, key: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """A file this run holds (carried over, or put by this process or a worker), part by part as it
+        was ingested, each checked against the ``ingested`` contract (only ``columns``, when given)."""
+        yield from read_table_parts(self.current, "ingested", file=self._path(self.current, key).name,
+                                    columns=columns)
 
-    def put(self, name: str, key: str, frame: pd.DataFrame) -> None:
+    def put(self, name: str, key: str, parts: Iterable[pd.DataFrame]) -> None:
+        """A file's parts stored under ``key``, atomically, one part in memory at a time."""
+        self.current.mkdir(parents=True, exist_ok=True)
         path = self._path(self.current, key)
-        write_parquet(path, frame)
+        write_parquet_parts(path, parts)
         meta = json.dumps({"file": redact(name), "key": key}, ensure_ascii=False)
         path.with_suffix(".json").write_text(meta, encoding="utf-8")

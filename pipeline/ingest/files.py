@@ -16,6 +16,7 @@ for the clean stage to reject, with the reason in ``_issue`` — which never rep
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ from pipeline.ingest.answers import (
 from pipeline.ingest.cache import IngestCache, file_key
 from pipeline.ingest.formats import normalise
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
-from pipeline.ingest.readers import read_table
+from pipeline.ingest.readers import Ragged, iter_table, read_table
 from pipeline.questionnaire import Question, Questionnaire
 
 
@@ -55,6 +56,7 @@ class Ingested:
     mapping: dict[str, str] = field(default_factory=dict)  # header -> question id
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the reader worked out (sheet, header row, encoding)
+    date_order: str | None = None  # the order of day and month the submit times were read in
 
 
 def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
@@ -74,7 +76,7 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
                           + "；每一列的表头应不同（请检查导出文件，或用列对应文件区分）", file=file)
     df, fmt = normalise(as_text(raw), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
-    meta, issues = metadata(df, src, date_order)
+    meta, issues, date_order = metadata(df, src, date_order)
     parts: list[pd.DataFrame | pd.Series] = [
         pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index), meta,
     ]
@@ -113,7 +115,8 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise src.error(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", i, "序号")
-    return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped)
+    return Ingested(frame=frame, file=file, format=fmt, mapping=mapping, unmapped=unmapped,
+                    date_order=date_order)
 
 
 def header_report(
@@ -150,6 +153,39 @@ def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[
     return out
 
 
+def ingest_parts(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
+                 date_order: str | None = None, *, stream: bool = True) -> Iterator[pd.DataFrame]:
+    """One export mapped onto the questionnaire part by part (``iter_table``: a large CSV batch by batch),
+    each part as ``ingest_frame`` maps it. What the whole file decides is carried from part to part: the
+    order of day and month (from the first part whose dates show it), and every 序号 seen so far — a 序号
+    that repeats one of an earlier part is the same error as within a part. ``stream=False`` reads the file
+    whole (one part). Raises ``Ragged`` where a later batch is not a regular CSV."""
+    scorer = header_scorer(questionnaire, overrides)
+    tables = iter_table(path, scorer) if stream else iter([read_table(path, scorer)])
+    ids: list[np.ndarray] = []  # per part, a hash of each row's 序号
+    file_rows: list[np.ndarray] = []
+    for table in tables:
+        rows = table.frame.index.to_numpy()
+        out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=rows, date_order=date_order,
+                           row_notes=table.row_notes)
+        date_order = out.date_order
+        ids.append(pd.util.hash_array(out.frame["resp_id"].to_numpy(dtype=object), categorize=False))
+        file_rows.append(out.frame["_row"].to_numpy())
+        yield out.frame
+    if len(ids) > 1:
+        _unique_ids(np.concatenate(ids), np.concatenate(file_rows), path.name)
+
+
+def _unique_ids(ids: np.ndarray, rows: np.ndarray, file: str) -> None:
+    """Refuse a 序号 that repeats one of an earlier row of the file (naming both rows)."""
+    dup = pd.Series(ids).duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        j = int(np.flatnonzero(ids == ids[i])[0])
+        message = f"序号与第{int(rows[j])}行的序号相同（重复出现），每份答卷的序号应唯一"
+        raise Source(file, rows).error(message, i, "序号")
+
+
 def expand_inputs(paths: list[str | Path]) -> list[Path]:
     """Input paths with folders replaced by the export files in them (xlsx, xls, csv, txt, sav)."""
     out: list[Path] = []
@@ -165,21 +201,7 @@ def expand_inputs(paths: list[str | Path]) -> list[Path]:
     return out
 
 
-def ingest_files(
-    paths: list[str | Path],
-    questionnaire: Questionnaire,
-    overrides: dict[str, str] | None = None,
-    date_order: str | None = None,
-    cache: IngestCache | None = None,
-    pool: Executor | None = None,
-) -> pd.DataFrame:
-    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row.
-
-    With a ``cache``, a file already ingested with the same questionnaire, options and code is taken from
-    it instead of being read again. With a ``pool`` (a ``concurrent.futures`` executor, e.g. a Dask
-    cluster's), each file still to be read is one task: the worker reads it and writes it to the cache
-    (on the file system the workers share), and only the cached file is read back here — the export's text
-    never travels through the scheduler. Rows keep the order of ``paths`` either way."""
+def _checked_inputs(paths: list[str | Path]) -> list[Path]:
     if not paths:
         raise SurveyError("没有指定要导入的问卷导出文件")
     paths = expand_inputs(paths)
@@ -190,30 +212,71 @@ def ingest_files(
             + "、".join(sorted({n for n in names if names.count(n) > 1}))
             + "，请改名以便区分来源"
         )
-    keys = [file_key(p, questionnaire, overrides, date_order) if cache is not None else "" for p in paths]
-    frames: list[pd.DataFrame | None] = [cache.get(p.name, k) if cache is not None else None
-                                         for p, k in zip(paths, keys, strict=True)]
-    todo = [i for i, f in enumerate(frames) if f is None]
-    if pool is not None and cache is not None and todo:
-        cache.secret()  # made once here, before the workers hash addresses with it
-        # absolute paths: a worker runs in a directory of its own
-        futures = {i: pool.submit(ingest_into_cache, paths[i].resolve(), questionnaire, overrides, date_order,
-                                  cache, keys[i]) for i in todo}
-        for i in todo:  # in order: the first file that fails is the one reported, as on one machine
-            futures[i].result()
-            frames[i] = cache.read(keys[i])
-    else:
-        for i in todo:  # typed as a cached file reads back, so a run from the cache stores the same table
-            frames[i] = conform("ingested", ingest_into_cache(paths[i], questionnaire, overrides, date_order,
-                                                              cache, keys[i]))
+    return paths
+
+
+def ingest_files(
+    paths: list[str | Path],
+    questionnaire: Questionnaire,
+    overrides: dict[str, str] | None = None,
+    date_order: str | None = None,
+    cache: IngestCache | None = None,
+    pool: Executor | None = None,
+) -> pd.DataFrame:
+    """Ingest several exports of one survey (one per street, web + paper …), source file recorded per row,
+    as one table (``cache_inputs`` and ``IngestCache.parts`` read them part by part instead)."""
+    if cache is not None:
+        keys = cache_inputs(paths, questionnaire, overrides, date_order, cache, pool)
+        return pd.concat([part for key in keys for part in cache.parts(key)], ignore_index=True)
+    frames = []
+    for path in _checked_inputs(paths):
+        try:
+            parts = list(ingest_parts(path, questionnaire, overrides, date_order))
+        except Ragged:
+            parts = list(ingest_parts(path, questionnaire, overrides, date_order, stream=False))
+        frames += [conform("ingested", part) for part in parts]  # typed as the cache reads them back
     return pd.concat(frames, ignore_index=True)
 
 
+def cache_inputs(
+    paths: list[str | Path],
+    questionnaire: Questionnaire,
+    overrides: dict[str, str] | None,
+    date_order: str | None,
+    cache: IngestCache,
+    pool: Executor | None = None,
+) -> list[str]:
+    """Every export ingested into ``cache`` (a file already there with the same questionnaire, options and
+    code is not read again); the files' cache keys, in the order of ``paths``.
+
+    With a ``pool`` (a ``concurrent.futures`` executor, e.g. a Dask cluster's), each file still to be read
+    is one task: the worker reads it and writes it to the cache (on the file system the workers share) —
+    the export's text never travels through the scheduler."""
+    paths = _checked_inputs(paths)
+    keys = [file_key(p, questionnaire, overrides, date_order) for p in paths]
+    todo = [i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not cache.carry(p.name, k)]
+    if pool is not None and todo:
+        cache.secret()  # made once here, before the workers hash addresses with it
+        # absolute paths: a worker runs in a directory of its own
+        futures = [pool.submit(ingest_into_cache, paths[i].resolve(), questionnaire, overrides, date_order,
+                               cache, keys[i]) for i in todo]
+        for future in futures:  # in order: the first file that fails is the one reported, as on one machine
+            future.result()
+    else:
+        for i in todo:
+            ingest_into_cache(paths[i], questionnaire, overrides, date_order, cache, keys[i])
+    return keys
+
+
 def ingest_into_cache(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None,
-                      date_order: str | None, cache: IngestCache | None, key: str) -> pd.DataFrame:
-    """One export ingested and, with a cache, protected and stored under ``key`` (a worker's task)."""
-    frame = ingest_file(path, questionnaire, overrides, date_order).frame
-    if cache is not None:
-        frame = cache.protect(frame, questionnaire)
-        cache.put(path.name, key, frame)
-    return frame
+                      date_order: str | None, cache: IngestCache, key: str) -> None:
+    """One export ingested part by part, protected and stored in the cache under ``key`` (a worker's task)."""
+
+    def parts(stream: bool) -> Iterator[pd.DataFrame]:
+        for part in ingest_parts(path, questionnaire, overrides, date_order, stream=stream):
+            yield conform("ingested", cache.protect(part, questionnaire))
+
+    try:
+        cache.put(path.name, key, parts(True))
+    except Ragged:  # a later batch was not a regular CSV: the file read whole, the tolerant way
+        cache.put(path.name, key, parts(False))

@@ -14,8 +14,9 @@ import codecs
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -124,14 +125,47 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
             f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
         ) from None
     table.notes[:0] = notes
+    if table.frame.shape[1] and len(table.frame) == 0:
+        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
+    return _finished(table, path)
+
+
+def _finished(table: Table, path: Path) -> Table:
+    """Headers stripped, empty cells as "" (a file without columns refused)."""
     df = table.frame
     if df.shape[1] == 0:
         raise SurveyError("文件是空的，没有表头", file=str(path))
-    if len(df) == 0:
-        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
     df.columns = [str(c).strip() for c in df.columns]
     table.frame = df.fillna("")
     return table
+
+
+def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
+    """The export as ``read_table`` reads it, in parts of about ``CSV_BLOCK_BYTES`` each: a UTF-8 CSV is
+    parsed from disk batch by batch, so memory holds one batch, never the file; every other file (a workbook
+    holds at most 1,048,576 rows; a GB18030 text is decoded whole) is one part.
+
+    The first batch decides what the whole file decides otherwise: the header row (among its first rows) and
+    which unnamed columns are empty (an unnamed column answers no question). Raises ``Ragged`` where a later
+    batch turns out not to be a regular CSV: read the file with ``read_table`` then."""
+    path = regular_file(path, "导出文件")
+    plain = content_kind(path) == "text" and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls")
+    batches = _utf8_batches(path) if plain else None
+    first = next(batches, None) if batches is not None else None
+    if first is None:
+        yield read_table(path, score)
+        return
+    row, _ = _header_row(first, score)
+    header, keep = _columns(first, row)
+    notes = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
+    rest = (_body(grid.replace("", pd.NA), header, keep, []) for grid in batches)
+    rows = 0
+    for table in chain([_body(first.iloc[row + 1:].replace("", pd.NA), header, keep, notes)], rest):
+        if len(table.frame):
+            rows += len(table.frame)
+            yield _finished(table, path)
+    if rows == 0:
+        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
 
 
 _UNREADABLE = {
@@ -246,15 +280,31 @@ def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
 def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     """The rows under ``row`` with ``row`` as header, indexed by file row number; blank rows and unnamed
     empty columns left out."""
-    grid = grid.set_axis(range(1, len(grid) + 1), axis=0)
-    header = [str(c)[:MAX_HEADER_CHARS].strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
-    body = grid.iloc[row + 1:].replace("", pd.NA)
-    keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].notna().any()]
+    header, keep = _columns(grid, row)
+    if row > 0:
+        notes.append(f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过")
+    return _body(grid.iloc[row + 1:].replace("", pd.NA), header, keep, notes)
+
+
+def _columns(grid: pd.DataFrame, row: int) -> tuple[list[str], list[int]]:
+    """The header cells of ``row``; the columns to keep: named ones, and unnamed ones with a value below."""
+    header = _header_cells(grid, row)
+    body = grid.iloc[row + 1:]
+    keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].replace("", pd.NA).notna().any()]
+    return header, keep
+
+
+def _header_cells(grid: pd.DataFrame, row: int) -> list[str]:
+    return [str(c)[:MAX_HEADER_CHARS].strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
+
+
+def _body(body: pd.DataFrame, header: list[str], keep: list[int], notes: list[str]) -> Table:
+    """Rows under the header (empty cells missing) as a Table: the columns ``keep`` named by ``header``,
+    indexed by file row number (1-based), blank rows left out and long cells cut."""
+    body = body.set_axis(body.index + 1, axis=0)
     frame = body.iloc[:, keep]
     frame.columns = [header[j] or f"未命名列{j + 1}" for j in keep]
     frame = frame.loc[frame.notna().any(axis=1)]
-    if row > 0:
-        notes.append(f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过")
     frame, row_notes = clip_long_cells(frame)
     if row_notes:
         notes.append(f"{len(row_notes)}行的答案超过{MAX_CELL_CHARS}字，已截断（见清洗记录的提示列）")
@@ -324,49 +374,81 @@ def sniff_delimiter(lines: list[str]) -> str:
 CSV_BLOCK_BYTES = 1 << 24  # a CSV is parsed in record batches of about this many bytes
 
 
-def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
-    """The text of ``source`` (an arrow input stream) parsed by pyarrow when every row has ``width`` fields
-    (None otherwise: blank lines, ragged rows and the like go the tolerant pandas way).
+class Ragged(Exception):
+    """A CSV whose rows do not all have the same number of fields (read the tolerant way instead)."""
 
-    The file is read in record batches (``CSV_BLOCK_BYTES``): each batch's values are coded against one
-    dictionary per column carried across batches, so memory holds a code per cell and each distinct value
-    once — never the whole file's text. Columns with few distinct values come back categorical (a million
-    answers to a five-point item are a million small codes and five strings), in order of first appearance."""
+
+def _record_blocks(source, size: int) -> Iterator[bytes]:
+    """The bytes of ``source`` (anything with ``read(n)``) in blocks of about ``size``, each ending at a
+    record boundary: a newline outside quotes (an even number of quote marks before it, which RFC 4180's
+    doubled quotes keep true). Read here, one block at a time: arrow's own streaming reader reads ahead of
+    its consumer as far as the file goes."""
+    carry = b""
+    while True:
+        data = source.read(size)
+        if not data:
+            if carry:
+                yield carry
+            return
+        block = carry + data
+        end = block.rfind(b"\n")
+        while end >= 0 and block.count(b'"', 0, end) % 2:
+            end = block.rfind(b"\n", 0, end)
+        if end < 0:  # one record longer than a block: read on
+            carry = block
+            continue
+        carry = block[end + 1:]
+        yield block[:end + 1]
+
+
+def _arrow_batches(source, sep: str, width: int) -> Iterator[pd.DataFrame]:
+    """The text of ``source`` (UTF-8 bytes, anything with ``read(n)``) parsed by pyarrow in blocks of about
+    ``CSV_BLOCK_BYTES`` (``_record_blocks``), each a frame of categorical columns (a block's distinct values
+    once, a small code per cell), indexed by record position from 0. Raises ``Ragged`` where a row has other
+    than ``width`` fields (blank lines, ragged rows and the like go the tolerant pandas way)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"f{i}" for i in range(width)]
-    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
-    seen: list[dict[str, int]] = [{} for _ in range(width)]
-    codes: list[list[np.ndarray]] = [[] for _ in range(width)]
-    rows = 0
+    options = {
+        "read_options": pacsv.ReadOptions(column_names=names),
+        "parse_options": pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+        "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False),
+    }
+    start = 0
+    for block in _record_blocks(source, CSV_BLOCK_BYTES):
+        try:
+            table = pacsv.read_csv(pa.py_buffer(block), **options)
+        except pa.ArrowInvalid:
+            raise Ragged from None
+        columns = {i: table.column(i).dictionary_encode().to_pandas() for i in range(width)}
+        del table
+        yield pd.DataFrame(columns).set_axis(pd.RangeIndex(start, start + len(columns[0])), axis=0)
+        start += len(columns[0])
+
+
+def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
+    """The whole text of ``source`` parsed in record batches (``_arrow_batches``) and joined, each column's
+    batch dictionaries united: memory holds a code per cell and each distinct value once. Columns with many
+    distinct values (free text) come back as plain strings. None where the rows are ragged."""
+    from pandas.api.types import union_categoricals
+
     try:
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(column_names=names, block_size=CSV_BLOCK_BYTES),
-            parse_options=parse,
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        for batch in reader:
-            rows += batch.num_rows
-            for i in range(width):
-                encoded = batch.column(i).dictionary_encode()
-                known, local = seen[i], encoded.dictionary.to_pylist()
-                to_global = np.fromiter((known.setdefault(v, len(known)) for v in local), dtype=np.int32,
-                                        count=len(local))
-                codes[i].append(to_global[encoded.indices.to_numpy(zero_copy_only=False)])
-    except pa.ArrowInvalid:
+        parts = list(_arrow_batches(source, sep, width))
+    except Ragged:
         return None
+    if not parts:
+        return pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    rows = sum(len(p) for p in parts)
     columns = {}
     for i in range(width):
-        values = pa.array(list(seen[i]), type=pa.string())
-        index = pa.array(np.concatenate(codes[i]) if codes[i] else np.empty(0, np.int32))
-        codes[i], seen[i] = [], {}
-        few = len(values) <= max(64, rows // 4)
-        column = pa.DictionaryArray.from_arrays(index, values) if few else values.take(index)
-        columns[i] = column.to_pandas()
-    return pd.DataFrame(columns, index=pd.RangeIndex(rows))
+        joined = union_categoricals([p[i].array for p in parts])
+        for p in parts:
+            del p[i]
+        few = len(joined.categories) <= max(64, rows // 4)
+        columns[i] = pd.Series(joined if few else np.asarray(joined, dtype=object))
+    return pd.DataFrame(columns).set_axis(pd.RangeIndex(rows), axis=0)
 
 
 def _utf8_head(data: bytes, final: bool) -> str | None:
@@ -385,26 +467,59 @@ def _sample(text: str, complete: bool) -> list[str]:
     return [ln for ln in lines[:50] if ln.strip()]
 
 
+def _utf8_layout(path: Path) -> tuple[int, str, int] | None:
+    """For a UTF-8 text file, where its records start (after a BOM), the separator and the number of fields
+    (from a sample of its first lines); None for any other encoding, or nothing to sample."""
+    head_size, size = 1 << 20, path.stat().st_size
+    with path.open("rb") as fh:
+        start = fh.read(head_size)
+    head = _utf8_head(start, final=size <= head_size)
+    if head is None:
+        return None
+    if not head.strip() and size <= head_size:
+        raise SurveyError("文件是空的，没有表头", file=str(path))
+    sample = _sample(head, size <= head_size)
+    if not sample:
+        return None
+    sep = sniff_delimiter(sample)
+    width = max(len(r) for r in csv.reader(sample, delimiter=sep))
+    if width == 1 and len(sample) > 1:
+        return None  # one column: the whole-file reader says what is wrong
+    return (len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0), sep, width
+
+
+def _utf8_batches(path: Path) -> Iterator[pd.DataFrame]:
+    """A UTF-8 CSV parsed from disk as it is (never decoded in Python), batch by batch (``_arrow_batches``);
+    nothing where the file is not one (another encoding, or ragged from its first batch)."""
+
+    layout = _utf8_layout(path)
+    if layout is None:
+        return
+    offset, sep, width = layout
+    with path.open("rb") as source:  # read, not mapped: a mapped file's pages would count as memory
+        source.seek(offset)
+        batches = _arrow_batches(source, sep, width)
+        try:
+            first = next(batches, None)
+        except Ragged:
+            return
+        if first is not None:
+            yield first
+            yield from batches
+
+
 def _read_text(path: Path, score: Scorer) -> Table:
     """A CSV or text export: a UTF-8 file is parsed as it lies on disk (memory-mapped, in record batches);
     any other encoding is decoded, then parsed."""
     import pyarrow as pa
 
-    head_size, size = 1 << 20, path.stat().st_size
-    with path.open("rb") as fh:
-        start = fh.read(head_size)
-    head = _utf8_head(start, final=size <= head_size)
-    grid, text, encoding = None, None, "utf-8"
-    if head is not None:  # the usual case: parse the bytes as they are, without decoding them in Python
-        sample = _sample(head, size <= head_size)
-        if not head.strip() and size <= head_size:
-            raise SurveyError("文件是空的，没有表头", file=str(path))
-        if sample:
-            sep = sniff_delimiter(sample)
-            width = max(len(r) for r in csv.reader(sample, delimiter=sep))
-            with pa.memory_map(str(path)) as source:
-                source.seek(len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0)
-                grid = _arrow_grid(source, sep, width)
+    grid, text, encoding, sample = None, None, "utf-8", []
+    layout = _utf8_layout(path)
+    if layout is not None:  # the usual case: parse the bytes as they are, without decoding them in Python
+        offset, sep, width = layout
+        with pa.memory_map(str(path)) as source:
+            source.seek(offset)
+            grid = _arrow_grid(source, sep, width)
     if grid is None:
         text, encoding = decode(path.read_bytes(), path)
         if not text.strip():

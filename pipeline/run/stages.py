@@ -63,12 +63,14 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
                 tx: Transaction | None = None, scheduler: str | None = None) -> dict[str, int]:
     """Ingest every input file, apply the quality rules and write responses + audit to interim/.
 
+    Each export is ingested part by part into the ingest cache, then cleaned from it part by part
+    (``pipeline.clean.clean_parts``): memory holds one part and a few numbers per row, never the survey.
     With a Dask ``scheduler``, each export file is read on a worker (one task per file, written to the
-    ingest cache on the shared file system); the rules and the audit need the whole survey and run here."""
+    ingest cache on the shared file system)."""
     from contextlib import nullcontext
 
-    from pipeline.clean import RULE_ORDER, clean, write_clean
-    from pipeline.ingest import ingest_files, read_mapping
+    from pipeline.clean import KEPT, RULE_ORDER, clean_parts
+    from pipeline.ingest import cache_inputs, read_mapping
     from pipeline.ingest.cache import IngestCache
 
     def cluster():
@@ -78,16 +80,17 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
 
     with staged_dir(paths.interim, tx) as staging, (cluster() if scheduler else nullcontext()) as pool:
         cache = IngestCache(paths.interim / "ingested", staging / "ingested")
-        frame = ingest_files(inputs, questionnaire, read_mapping(mapping), date_order, cache, pool)
-        result = clean(frame, questionnaire)
-        counts = result.counts
-        assert counts["rows_in"] == counts["kept"] + counts["rejected"]
-        if counts["kept"] == 0:
-            by_rule = result.audit["rule"].value_counts()
+        keys = cache_inputs(inputs, questionnaire, read_mapping(mapping), date_order, cache, pool)
+        by = clean_parts(lambda columns: (p for k in keys for p in cache.parts(k, columns)), questionnaire,
+                         staging)
+        by_status = by.groupby(level=1).sum()
+        kept = int(by_status.get(KEPT, 0))
+        counts = {"rows_in": int(by.sum()), "kept": kept, "rejected": int(by.sum()) - kept}
+        if kept == 0:
+            by_rule = by.groupby(level=2).sum()
             listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
             raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
                               "请核对导出文件，或问卷定义中的清洗规则（quality:）")
-        write_clean(result, staging)
     return counts
 
 

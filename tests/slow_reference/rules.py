@@ -89,8 +89,9 @@ def large_missing(frame: pd.DataFrame, q: Questionnaire) -> Broken:
 
 
 RULES: tuple[tuple[str, Callable[[pd.DataFrame, Questionnaire], Broken]], ...] = (
-    (RULE_NO_UNIT, no_unit), (RULE_INVALID, invalid_answer), (RULE_SPEEDER, speeder),
-    (RULE_STRAIGHTLINE, straight_lining), (RULE_ATTENTION, attention_failure), (RULE_DUPLICATE, duplicate),
+    (RULE_NO_UNIT, lambda f, q: no_unit(f, q, None)), (RULE_INVALID, lambda f, q: invalid_answer(f, q, None)),
+    (RULE_SPEEDER, speeder), (RULE_STRAIGHTLINE, straight_lining),
+    (RULE_ATTENTION, lambda f, q: attention_failure(f, q, None)), (RULE_DUPLICATE, duplicate),
     (RULE_MISSING, large_missing),
 )
 

@@ -1,0 +1,53 @@
+"""Memory of the clean stage does not grow with the number of rows (issue 23): ``survey clean`` of a
+400,000-row export peaks within 25 % of the same survey at 100,000 rows. Each run is its own process, its
+peak read from ``/proc/self/status`` (RSS, which counts a memory-mapped file's pages too)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pipeline.common.paths import PROJECT_ROOT
+
+# VmHWM, the peak RSS of this process's own memory (``ru_maxrss`` would carry the forking parent's over)
+MEASURE = """
+import re, sys
+from pathlib import Path
+from pipeline.cli import main
+code = main(sys.argv[1:])
+status = Path("/proc/self/status").read_text()
+print("PEAK", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1), code)
+"""
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("ingest_1m", PROJECT_ROOT / "benchmarks" / "ingest_1m.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _peak_kib(root: Path, rows: int, bench) -> int:
+    root.mkdir()
+    units = [f"第{i:02d}街道" for i in range(20)]
+    qfile = root / "bench.yaml"
+    qfile.write_text(yaml.safe_dump(bench.questionnaire_yaml(units, 12, 5), allow_unicode=True), "utf-8")
+    export = root / "bench_wjx.csv"
+    bench.generate(export, rows, units, 12, 5)
+    command = ["clean", "-i", str(export), "-q", str(qfile), "--root", str(root), "--survey", "bench"]
+    run = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True)
+    peak = [line for line in run.stdout.splitlines() if line.startswith("PEAK")]
+    assert peak and peak[0].endswith(" 0"), run.stdout + run.stderr
+    export.unlink()
+    return int(peak[0].split()[1])
+
+
+def test_the_clean_stage_peaks_alike_at_100k_and_400k_rows(tmp_path):
+    bench = _bench()
+    small = _peak_kib(tmp_path / "small", 100_000, bench)
+    large = _peak_kib(tmp_path / "large", 400_000, bench)
+    assert large <= 1.25 * small, f"100,000 rows: {small >> 10} MiB; 400,000 rows: {large >> 10} MiB"
