@@ -115,7 +115,7 @@ class RowColumns:
             address = address_part(pd.Series(uniques, dtype="string")).to_numpy(dtype=object, na_value=None)
             to_global = np.array([-1 if a is None else self.known.setdefault(a, len(self.known))
                                   for a in address], dtype=np.int32)
-            codes = to_global[local] if len(local) else codes
+            codes = to_global[local]
         self.addresses.append(codes)
 
     def survey_wide(self, q: Questionnaire, who: Callable[[np.ndarray], pd.DataFrame]) -> SurveyWide:
@@ -283,8 +283,8 @@ def quality_flags(frame: pd.DataFrame, questionnaire: Questionnaire, wide: Surve
     DataFrame with columns ``rule``, ``detail``, ``hint`` (string, NA where none), indexed like ``frame``.
     """
     if wide is None:  # the survey held whole: its rows by position
-        flags = quality_flags(frame.reset_index(drop=True), questionnaire,
-                              survey_wide(frame.reset_index(drop=True), questionnaire))
+        survey = frame.reset_index(drop=True)
+        flags = quality_flags(survey, questionnaire, survey_wide(survey, questionnaire))
         return flags.set_axis(frame.index, axis=0)
     rule = pd.Series(pd.NA, index=frame.index, dtype="string")
     detail = pd.Series(pd.NA, index=frame.index, dtype="string")

@@ -111,10 +111,12 @@ def clean_parts(parts: Parts, questionnaire: Questionnaire, out_dir: Path) -> pd
 
     def who(at: np.ndarray) -> pd.DataFrame:  # only the few rows whose answers occur more than once
         found, start = [], 0
-        for part in parts(["resp_id", "_file"]):
+        for part in parts(["resp_id", "_file"]) if len(at) else ():  # (``at`` is in ascending order)
             inside = at[(at >= start) & (at < start + len(part))]
             found.append(part.iloc[inside - start])
             start += len(part)
+            if start > at[-1]:  # past the last row asked for: the rest of the cache is not read
+                break
         return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["resp_id", "_file"])
 
     wide = columns.survey_wide(questionnaire, who)

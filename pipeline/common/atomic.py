@@ -79,7 +79,7 @@ class ParquetParts:
     included, is the first frame's), so that a table is written one part in memory at a time."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.writer, self.rows = path, None, 0
+        self.path, self.writer = path, None
 
     def write(self, part: pd.DataFrame) -> None:
         import pyarrow as pa
@@ -90,7 +90,6 @@ class ParquetParts:
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema)
         self.writer.write_table(table)
-        self.rows += len(part)
 
 
 @contextmanager
@@ -108,12 +107,12 @@ def parquet_parts(target: str | Path) -> Iterator[ParquetParts]:
             raise ValueError(f"no part written to {Path(target).name}")
 
 
-def write_parquet_parts(target: str | Path, parts: Iterable[pd.DataFrame]) -> int:
-    """Frames of one schema written as the row groups of one Parquet file, atomically; returns the rows."""
+def write_parquet_parts(target: str | Path, parts: Iterable[pd.DataFrame]) -> Path:
+    """Frames of one schema written as the row groups of one Parquet file, atomically."""
     with parquet_parts(target) as out:
         for part in parts:
             out.write(part)
-    return out.rows
+    return Path(target)
 
 
 def _json_default(obj: Any) -> Any:

@@ -26,7 +26,7 @@ def read_table(directory: str | Path, name: str, unit: str | None = None, *, fil
 
 
 def read_table_parts(directory: str | Path, name: str, *, file: str | None = None,
-                     columns: list[str] | None = None, contract: str | None = None) -> Iterator[pd.DataFrame]:
+                     columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """The table as ``read_table`` reads it, one row group at a time (a table written part by part is never
     read whole); only ``columns`` when given (then not checked: a contract describes whole rows)."""
     import pyarrow.parquet as pq
@@ -37,4 +37,4 @@ def read_table_parts(directory: str | Path, name: str, *, file: str | None = Non
     with pq.ParquetFile(path) as stored:
         for i in range(stored.num_row_groups):
             part = stored.read_row_group(i, columns=columns).to_pandas()
-            yield part if columns is not None else conform(contract or name, part)
+            yield part if columns is not None else conform(name, part)

@@ -16,10 +16,11 @@ for the clean stage to reject, with the reason in ``_issue`` — which never rep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,8 @@ from pipeline.ingest.formats import normalise
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
 from pipeline.ingest.readers import Ragged, iter_table, read_table
 from pipeline.questionnaire import Question, Questionnaire
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -229,13 +232,21 @@ def ingest_files(
         keys = cache_inputs(paths, questionnaire, overrides, date_order, cache, pool)
         return pd.concat([part for key in keys for part in cache.parts(key)], ignore_index=True)
     frames = []
-    for path in _checked_inputs(paths):
-        try:
-            parts = list(ingest_parts(path, questionnaire, overrides, date_order))
-        except Ragged:
-            parts = list(ingest_parts(path, questionnaire, overrides, date_order, stream=False))
-        frames += [conform("ingested", part) for part in parts]  # typed as the cache reads them back
+    for path in _checked_inputs(paths):  # typed as the cache reads them back
+        frames += read_parts(lambda parts: [conform("ingested", p) for p in parts], path, questionnaire,
+                             overrides, date_order)
     return pd.concat(frames, ignore_index=True)
+
+
+def read_parts(consume: Callable[[Iterator[pd.DataFrame]], T], path: Path, questionnaire: Questionnaire,
+               overrides: dict[str, str] | None, date_order: str | None) -> T:
+    """``consume`` of the export's parts (``ingest_parts``); where a later block turns out not to be a
+    regular CSV, ``consume`` again of the file read whole the tolerant way (what it made of the first try is
+    its own to discard: the cache writes atomically)."""
+    try:
+        return consume(ingest_parts(path, questionnaire, overrides, date_order))
+    except Ragged:
+        return consume(ingest_parts(path, questionnaire, overrides, date_order, stream=False))
 
 
 def cache_inputs(
@@ -272,11 +283,7 @@ def ingest_into_cache(path: Path, questionnaire: Questionnaire, overrides: dict[
                       date_order: str | None, cache: IngestCache, key: str) -> None:
     """One export ingested part by part, protected and stored in the cache under ``key`` (a worker's task)."""
 
-    def parts(stream: bool) -> Iterator[pd.DataFrame]:
-        for part in ingest_parts(path, questionnaire, overrides, date_order, stream=stream):
-            yield conform("ingested", cache.protect(part, questionnaire))
+    def put(parts: Iterator[pd.DataFrame]) -> None:
+        cache.put(path.name, key, (conform("ingested", cache.protect(p, questionnaire)) for p in parts))
 
-    try:
-        cache.put(path.name, key, parts(True))
-    except Ragged:  # a later batch was not a regular CSV: the file read whole, the tolerant way
-        cache.put(path.name, key, parts(False))
+    read_parts(put, path, questionnaire, overrides, date_order)
