@@ -105,3 +105,31 @@ def test_a_second_wave_read_in_small_parts_gives_the_same_changes(tmp_path, monk
     assert len(seen) > 5
     assert len(pd.read_parquet(whole.processed / "changes.parquet")) > 0
     _assert_same(whole, small)
+
+
+def test_a_short_row_in_a_later_block_reads_the_file_again_the_tolerant_way(tmp_path, monkeypatch):
+    """A row with too few fields far into a CSV (not a regular CSV for arrow) is found only in a later block:
+    the file is then read whole the tolerant way (the row's missing cells empty), and nothing of the first
+    attempt is left in the cache."""
+    from pipeline.clean import RULE_NO_UNIT
+
+    qpath = SHIPPED / "jiceng_dangjian.yaml"
+    q = load_questionnaire(qpath)
+    web = _exports(q, tmp_path / "raw", seed=3)[0]
+    lines = web.read_text("utf-8-sig").splitlines(keepends=True)
+    short = tmp_path / "short" / "web.csv"
+    short.parent.mkdir()
+    short.write_text("".join(lines[:60] + ["9999,\n"] + lines[60:]), "utf-8-sig")
+    seen = _small_batches(monkeypatch)
+    plain = SurveyPaths("plain", tmp_path)
+    stage_clean([web], q, plain)
+    with_short = SurveyPaths("short", tmp_path)
+    stage_clean([short], q, with_short)
+    assert len(seen) > 10
+    expected = pd.read_parquet(plain.interim / "responses.parquet")
+    expected["_row"] += expected["_row"] >= 61  # the short row is the file's line 61: rows below move down
+    pd.testing.assert_frame_equal(expected, pd.read_parquet(with_short.interim / "responses.parquet"))
+    audit = pd.read_parquet(with_short.interim / "audit.parquet")
+    assert audit.loc[audit["row"] == 61, ["resp_id", "rule"]].values.tolist() == [["9999", RULE_NO_UNIT]]
+    assert len(list((with_short.interim / "ingested").glob("*.parquet"))) == 1
+    assert not list((with_short.interim / "ingested").glob("*.tmp*"))
