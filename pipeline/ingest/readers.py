@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,8 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 
 Scorer = Callable[[list[str]], float]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -371,7 +374,7 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-CSV_BLOCK_BYTES = 1 << 24  # a CSV is parsed in record batches of about this many bytes
+CSV_BLOCK_BYTES = 1 << 26  # a CSV is parsed in record batches of about this many bytes
 
 
 class Ragged(Exception):
@@ -416,16 +419,31 @@ def _arrow_batches(source, sep: str, width: int) -> Iterator[pd.DataFrame]:
         "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
     }
-    start = 0
-    for block in _record_blocks(source, CSV_BLOCK_BYTES):
+    def parse(block: bytes) -> pd.DataFrame:
         try:
             table = pacsv.read_csv(pa.py_buffer(block), **options)
         except pa.ArrowInvalid:
             raise Ragged from None
-        columns = {i: table.column(i).dictionary_encode().to_pandas() for i in range(width)}
-        del table
-        yield pd.DataFrame(columns).set_axis(pd.RangeIndex(start, start + len(columns[0])), axis=0)
-        start += len(columns[0])
+        return pd.DataFrame({i: table.column(i).dictionary_encode().to_pandas() for i in range(width)})
+
+    start = 0
+    for frame in _ahead(map(parse, _record_blocks(source, CSV_BLOCK_BYTES))):
+        yield frame.set_axis(pd.RangeIndex(start, start + len(frame)), axis=0)
+        start += len(frame)
+
+
+def _ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each next one computed in a thread while the caller works on the one before (reading and
+    parsing a block release the GIL: the two cores overlap). One item ahead at most; the thread's errors
+    are raised here, in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    end = object()
+    with ThreadPoolExecutor(1, thread_name_prefix="csv-ahead") as pool:
+        pending = pool.submit(next, items, end)
+        while (item := pending.result()) is not end:
+            pending = pool.submit(next, items, end)
+            yield item
 
 
 def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
@@ -446,9 +464,24 @@ def _arrow_grid(source, sep: str, width: int) -> pd.DataFrame | None:
         joined = union_categoricals([p[i].array for p in parts])
         for p in parts:
             del p[i]
-        few = len(joined.categories) <= max(64, rows // 4)
+        few = _few(len(joined.categories), rows)
         columns[i] = pd.Series(joined if few else np.asarray(joined, dtype=object))
     return pd.DataFrame(columns).set_axis(pd.RangeIndex(rows), axis=0)
+
+
+def _few(distinct: int, rows: int) -> bool:
+    """Whether a column of ``rows`` cells with ``distinct`` values is kept categorical (free text, ids and
+    times, nearly one value per row, are cheaper as plain strings)."""
+    return distinct <= max(64, rows // 4)
+
+
+def _plain_where_many(frame: pd.DataFrame) -> pd.DataFrame:
+    """A batch's columns with nearly one value per row as plain strings (``_few``), as the whole-file reader
+    has them."""
+    for i in frame.columns:
+        if not _few(len(frame[i].cat.categories), len(frame)):
+            frame[i] = np.asarray(frame[i], dtype=object)
+    return frame
 
 
 def _utf8_head(data: bytes, final: bool) -> str | None:
@@ -504,8 +537,8 @@ def _utf8_batches(path: Path) -> Iterator[pd.DataFrame]:
         except Ragged:
             return
         if first is not None:
-            yield first
-            yield from batches
+            yield _plain_where_many(first)
+            yield from map(_plain_where_many, batches)
 
 
 def _read_text(path: Path, score: Scorer) -> Table:
