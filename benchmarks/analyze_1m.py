@@ -125,11 +125,11 @@ def main() -> None:
         f"reliability for {result.reliability['unit'].nunique()} units and the district"
     )
 
-    from pipeline.analyze.tables import dimension_scores, unit_tests
+    from pipeline.analyze.sums import survey_sums
+    from pipeline.analyze.tables import unit_tests
 
-    scores = dimension_scores(kept, q)
     start = time.perf_counter()
-    unit_tests(scores, kept["unit"].astype("string"), "dimension")
+    unit_tests(survey_sums(kept, kept["unit"].astype("string"), q).scores, "dimension")
     one_pass = time.perf_counter() - start
     sample = units[: args.loop_units]
     loop = loop_baseline(kept, q, sample)

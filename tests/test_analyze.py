@@ -4,6 +4,7 @@ import pingouin as pg
 import pytest
 
 from pipeline.analyze import tables as an
+from pipeline.analyze.sums import survey_sums
 from pipeline.clean import clean
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import MIN_CELL
@@ -200,8 +201,7 @@ def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
         )
         raw = generate_responses(questionnaire, spec).astype(str)
         kept = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire).kept
-        scores = an.dimension_scores(kept, questionnaire)
-        t = an.unit_tests(scores, kept["unit"].astype("string"), "dimension")
+        t = an.unit_tests(survey_sums(kept, kept["unit"].astype("string"), questionnaire).scores, "dimension")
         flagged = t.loc[t["significant"], "unit"].nunique()
         shares.append(flagged / len(units))
         any_flag += flagged > 0

@@ -53,9 +53,9 @@ def _assert_same(a: SurveyPaths, b: SurveyPaths) -> None:
     tables = sorted(p.name for p in a.processed.glob("*.parquet"))
     assert "unit_problems.parquet" in tables and "changes.parquet" in tables
     assert tables == sorted(p.name for p in b.processed.glob("*.parquet"))
-    for name in tables:
+    for name in tables:  # exactly: the statistics come from exact sums, whatever the parts
         pd.testing.assert_frame_equal(pd.read_parquet(a.processed / name),
-                                      pd.read_parquet(b.processed / name), obj=name)
+                                      pd.read_parquet(b.processed / name), obj=name, check_exact=True)
 
     def findings(p: SurveyPaths) -> list[Path]:
         return sorted(f.relative_to(p.processed) for f in (p.processed / "findings").rglob("*") if f.is_file()
@@ -67,9 +67,12 @@ def _assert_same(a: SurveyPaths, b: SurveyPaths) -> None:
 
 
 def _small_batches(monkeypatch) -> list[int]:
-    """CSV record blocks of about 4 KB (ten rows); the rows of each block parsed, in order."""
+    """CSV record blocks of about 4 KB (ten rows), and the analysis summing 97 rows at a time; the rows of
+    each block parsed, in order."""
+    from pipeline.analyze import sums
     from pipeline.ingest import readers
 
+    monkeypatch.setattr(sums, "PART_ROWS", 97)
     seen: list[int] = []
     real = readers._arrow_batches
 

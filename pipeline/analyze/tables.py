@@ -18,7 +18,8 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
-from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
+from pipeline.analyze.scores import answer_codes, dimension_scores
+from pipeline.analyze.sums import LikertSums, item_dimensions, scales_of, survey_sums, unfavourable_shares
 from pipeline.analyze.waves import EarlierWave, wave_changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
@@ -29,16 +30,18 @@ from pipeline.common.tables import read_table
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
     chi2_by_unit,
+    compare_moments,
     compare_units,
-    correlation_long,
+    correlation_moments,
     fdr,
-    welch_anova_table,
+    welch_anova_moments,
 )
 from pipeline.stats.descriptives import add_wilson, mean_ci
 from pipeline.stats.drivers import driver_table, ipa_table
+from pipeline.stats.moments import Moments
 from pipeline.stats.open_answers import best_theme, code_themes, distinctive_quotes, is_suggestion, keywords
-from pipeline.stats.reliability import reliability_tables
-from pipeline.stats.validity import kmo_bartlett
+from pipeline.stats.reliability import reliability_moments
+from pipeline.stats.validity import kmo_moments
 from pipeline.stats.weights import weighted_means
 
 __all__ = ["Analysis", "analyze", "read_analysis", "write_analysis"]
@@ -78,9 +81,10 @@ class Analysis:
 TABLES = tuple(f.name for f in fields(Analysis))
 
 
-def unit_tests(values: pd.DataFrame, unit: pd.Series, by: str) -> pd.DataFrame:
-    """Unit-vs-rest comparisons with the size guard, FDR over the family and suppression flags."""
-    t = compare_units(values, unit, by, "unit")
+def unit_tests(sums: Moments, by: str) -> pd.DataFrame:
+    """Unit-vs-rest comparisons (``compare_moments``) with the size guard, FDR over the family and
+    suppression flags."""
+    t = compare_moments(sums, by, "unit")
     t["tested"] = (t["n"] >= MIN_N_TEST) & t["p"].notna()
     t["p_fdr"] = fdr(t["p"].where(t["tested"]))
     t["significant"] = t["tested"] & (t["p_fdr"] < ALPHA)
@@ -204,43 +208,34 @@ def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
     return counts, themes, quotes, words
 
 
-def unit_comparisons(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
-                     q: Questionnaire, weights: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def unit_comparisons(sums: LikertSums, q: Questionnaire,
+                     weighted: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each unit against the rest of the area, per dimension and per item (see ``unit_tests``), with the share
-    of unfavourable answers, and weighted dimension means where there are weights.
+    of unfavourable answers, and weighted dimension means where there are weights (``weighted``:
+    ``weighted_means``).
 
     Returns
     -------
-    dimensions : one row per (unit, dimension): the columns of ``compare_units`` plus ``tested``, ``p_fdr``,
-        ``significant``, ``suppressed``, ``dimension_name``, ``unfavourable`` (and, with weights,
+    dimensions : one row per (unit, dimension): the columns of ``compare_moments`` plus ``tested``,
+        ``p_fdr``, ``significant``, ``suppressed``, ``dimension_name``, ``unfavourable`` (and, with weights,
         ``mean_weighted``, ``n_effective``).
     items : one row per (unit, item): the same, plus ``item_text`` and ``dimension``.
     """
     names = q.dimension_names()
     order = {d.id: i for i, d in enumerate(q.dimensions)}
-    ud = unit_tests(scores, unit, "dimension")
+    ud = unit_tests(sums.scores, "dimension")
     ud["dimension_name"] = ud["dimension"].map(names)
-    ui = unit_tests(items, unit, "item")
+    ui = unit_tests(sums.items, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
-    ui["dimension"] = ui["item"].map({it.id: it.dimension for it in q.likert_items})
-    by_unit = unfav.groupby(unit, observed=True)
-    answered, chosen = by_unit.count(), by_unit.sum()
-    rest = (unfav.sum() - chosen) / (unfav.count() - answered)  # the rest of the area's share, per unit
-    shares = pd.concat(
-        [
-            (chosen / answered).stack().rename("unfavourable"),
-            rest.stack().rename("rest_unfavourable"),
-        ],
-        axis=1,
-    ).rename_axis(["unit", "item"])
-    ui = ui.merge(shares.reset_index(), on=["unit", "item"], how="left")
+    ui["dimension"] = ui["item"].map(item_dimensions(q))
+    ui = ui.merge(unfavourable_shares(sums).reset_index(), on=["unit", "item"], how="left")
     ud = ud.merge(
         ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(),
         on=["unit", "dimension"],
         how="left",
     )
-    if weights is not None:
-        ud = ud.merge(weighted_means(scores, unit, weights), on=["unit", "dimension"], how="left")
+    if weighted is not None:
+        ud = ud.merge(weighted, on=["unit", "dimension"], how="left")
     ud = ud.sort_values(["unit", "dimension"], key=lambda s: s.map(order) if s.name == "dimension" else s)
     return ud.reset_index(drop=True), ui
 
@@ -282,7 +277,7 @@ def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, pro
             groups = kept[qid].iloc[rows].astype("string")
             if groups.nunique() < 2:
                 continue
-            t = compare_units(values, groups, "dimension", "group")
+            t = compare_units(values, groups, "dimension", "group", scales_of(q, list(dims)))
             parts.append(t.assign(unit=u, question=qid, label=label))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBGROUP_COLUMNS}).astype(
@@ -297,24 +292,23 @@ def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, pro
     return out[SUBGROUP_COLUMNS]
 
 
-def district_dimensions(scores: pd.DataFrame, items: pd.DataFrame, unfav: pd.DataFrame, unit: pd.Series,
+def district_dimensions(sums: LikertSums,
                         q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The whole area per dimension (mean with its CI, unfavourable share, reliability), and the reliability
     tables of the area and of every unit with at least ``MIN_N_TEST`` responses (unit ``DISTRICT``: the
     area)."""
     names = q.dimension_names()
     order = {d.id: i for i, d in enumerate(q.dimensions)}
-    dd = (
-        scores.agg(["count", "mean", "std"])
-        .T.rename(columns={"count": "n", "std": "sd"})
-        .rename_axis("dimension")
-        .reset_index()
-    )
-    dd["n"] = dd["n"].astype(int)
+    area = sums.scores.total()
+    dd = pd.DataFrame({"dimension": list(area.columns), "n": area.count()[0], "mean": area.mean()[0],
+                       "sd": np.sqrt(area.var()[0])})
     dd["ci_low"], dd["ci_high"] = mean_ci(dd["mean"], dd["sd"], dd["n"])
-    dd["unfavourable"] = dd["dimension"].map(
-        unfav.mean().groupby(pd.Series({it.id: it.dimension for it in q.likert_items})).mean())
-    rel, item_rel = reliability_tables(items, unit, q.dimension_items(), MIN_N_TEST)
+    area_unfavourable = sums.unfavourable.total()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = area_unfavourable.sum()[0] / area_unfavourable.count()[0]
+    per_item = pd.Series(shares, index=list(area_unfavourable.columns))
+    dd["unfavourable"] = dd["dimension"].map(per_item.groupby(item_dimensions(q)).mean())
+    rel, item_rel = reliability_moments(sums.items.total(), sums.items, q.dimension_items(), MIN_N_TEST)
     district_rel = rel.loc[rel["unit"].isna()].drop(columns=["unit", "n"])
     dd = dd.merge(district_rel.rename(columns={"k": "n_items", "note": "alpha_note"}), on="dimension")
     dd["dimension_name"] = dd["dimension"].map(names)
@@ -435,12 +429,11 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     unit = kept[q.unit_question.id].astype("string")
     names = q.dimension_names()
     scores = dimension_scores(kept, q)
-    items = kept[[it.id for it in q.likert_items]].astype(float)
-    unfav = unfavourable_answers(items, q)
-    ud, ui = unit_comparisons(scores, items, unfav, unit, q, weights)
-    dd, rel, item_rel = district_dimensions(scores, items, unfav, unit, q)
-    validity, item_kmo = kmo_bartlett(items)
-    anova, gh = welch_anova_table(scores, unit, names)
+    sums = survey_sums(kept, unit, q)
+    ud, ui = unit_comparisons(sums, q, weighted_means(scores, unit, weights) if weights is not None else None)
+    dd, rel, item_rel = district_dimensions(sums, q)
+    validity, item_kmo = kmo_moments(sums.complete)
+    anova, gh = welch_anova_moments(sums.scores, names)
     chi2 = chi2_by_unit(
         kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
     )
@@ -469,7 +462,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             anova=anova,
             games_howell=gh,
             chi2=chi2,
-            correlations=correlation_long(scores),
+            correlations=correlation_moments(sums.scores),
             drivers=drivers,
             ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"]),
             rejections=rejections,

@@ -241,12 +241,14 @@ class Survey:
         """Every dimension, each group of ``by`` against the rest (Welch t, Hedges g), FDR over the table;
         groups or rests under ``MIN_CELL`` are not tested and their means not shown."""
         from pipeline.analyze.scores import dimension_scores
+        from pipeline.analyze.sums import scales_of
         from pipeline.stats.comparisons import compare_units, fdr
 
         rows = self._rows(unit)
         groups = self._categories(by, rows).astype("string")
         scores = dimension_scores(rows, self.questionnaire)
-        t = compare_units(scores, groups, "dimension", "group")
+        scale = scales_of(self.questionnaire, list(scores.columns))
+        t = compare_units(scores, groups, "dimension", "group", scale)
         small = (t["n"] < MIN_CELL) | (t["rest_n"] < MIN_CELL)
         t["suppressed"] = complementary(t, small, t["n"], [["dimension"]])
         t["p_fdr"] = fdr(t["p"].where(~t["suppressed"]))

@@ -16,6 +16,7 @@ from scipy import stats
 
 from pipeline.common.rules import ALPHA
 from pipeline.stats.descriptives import mean_ci
+from pipeline.stats.moments import Moments
 
 MAX_UNITS_GAMES_HOWELL = 60  # k(k-1)/2 pairs per dimension; beyond this the overview shows ANOVA only
 
@@ -33,73 +34,48 @@ def welch_df(s1, n1, s2, n2):
 
 
 def compare_units(
-    values: pd.DataFrame, groups: pd.Series, by: str = "dimension", group: str = "unit"
+    values: pd.DataFrame, groups: pd.Series, by: str = "dimension", group: str = "unit",
+    scale: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Each group vs the rest of the district, for every column of ``values``, all at once.
+    """Each group vs the rest of the district, for every column of ``values`` (one row per respondent;
+    rows with no group count towards none): ``compare_moments`` of their sums (exact with a ``scale`` that
+    makes every value whole, see ``Moments``)."""
+    return compare_moments(Moments.of(values, groups, scale), by, group)
 
-    One groupby gives every unit's n, mean and variance per column; the rest of the district's
-    statistics follow from the totals, so the cost does not grow with the number of units.
 
-    Parameters
-    ----------
-    values : pandas.DataFrame
-        Wide: one column per dimension or item, one row per respondent.
-    groups : pandas.Series
-        Each row's unit; rows with no unit count only towards no group.
-    by, group : str
-        Names of the output's column and unit columns.
+def compare_moments(m: Moments, by: str = "dimension", group: str = "unit") -> pd.DataFrame:
+    """Each group of ``m`` vs the rest (every other group), for every column, all at once: each side's n,
+    mean and variance follow from the sums, so the cost does not grow with rows or units.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (column, unit): ``by``, ``group``, ``n``, ``mean``, ``sd``, ``rest_n``,
-        ``rest_mean``, ``rest_sd``, ``t``, ``p`` (Welch, two-sided), ``df``, ``hedges_g``, ``diff``
-        (unit minus rest), ``ci_low``, ``ci_high`` (95% CI of the unit mean) and ``note``.
-        FDR is applied by the caller over the whole family.
+        One row per (column, group) with any answer: ``by``, ``group``, ``n``, ``mean``, ``sd``, ``rest_n``,
+        ``rest_mean``, ``rest_sd``, ``t``, ``p`` (Welch, two-sided), ``df``, ``hedges_g``, ``diff`` (group
+        minus rest), ``ci_low``, ``ci_high`` (95% CI of the group mean) and ``note``. FDR is applied by the
+        caller over the whole family.
     """
-    ok = groups.notna().to_numpy()
-    v = values.loc[ok].astype(float)
-    keys = groups.loc[ok]
-    grouped = v.groupby(keys, observed=True)
-    n, mean, var = grouped.count(), grouped.mean(), grouped.var()
-    tot_n, tot_s, tot_m = v.count(), v.sum(), v.mean()
-    tot_ss = ((v - tot_m) ** 2).sum()
+    rest = m.rest()
 
-    def long(frame: pd.DataFrame, name: str) -> pd.Series:
-        """unit × column table -> Series indexed by (unit, column)."""
-        return (
-            frame.rename_axis(index=group, columns=by)
-            .melt(ignore_index=False, value_name=name)
-            .set_index(by, append=True)[name]
-        )
+    def flat(a: np.ndarray) -> np.ndarray:  # (groups, columns) → column by column, groups within
+        return np.asarray(a).T.reshape(-1)
 
-    g = pd.concat([long(n, "n"), long(mean, "mean"), long(var, "var")], axis=1).reset_index()
-    g = g.loc[g["n"] > 0, [by, group, "n", "mean", "var"]].reset_index(drop=True)
-    N, S, M, SS = (g[by].map(x).to_numpy(dtype=float) for x in (tot_n, tot_s, tot_m, tot_ss))
-    n1, m1 = g["n"].to_numpy(dtype=float), g["mean"].to_numpy(dtype=float)
-    v1 = g["var"].to_numpy(dtype=float)
-    n2 = N - n1
+    k, size = len(m.columns), len(m.groups)
+    labels = np.empty(size, dtype=object)
+    labels[:] = list(m.groups)
+    n1, m1, s1 = flat(m.count()).astype(float), flat(m.mean()), np.sqrt(flat(m.var()))
+    n2, m2, s2 = flat(rest.count()).astype(float), flat(rest.mean()), np.sqrt(flat(rest.var()))
     with np.errstate(divide="ignore", invalid="ignore"):
-        m2 = np.where(n2 > 0, (S - n1 * m1) / np.where(n2 > 0, n2, 1), np.nan)  # no rest: no mean (not ±inf)
-        ss_unit = (n1 - 1) * np.nan_to_num(v1) + n1 * (m1 - M) ** 2
-        ss_rest = SS - ss_unit - n2 * (m2 - M) ** 2
-        s1, s2 = np.sqrt(v1), np.sqrt(np.clip(ss_rest, 0, None) / (n2 - 1))
         t, p = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
-        g = g.assign(
-            sd=s1,
-            rest_n=n2.astype(int),
-            rest_mean=m2,
-            rest_sd=s2,
-            t=t,
-            p=p,
-            df=welch_df(s1, n1, s2, n2),
-            hedges_g=hedges_g(m1, s1, n1, m2, s2, n2),
-            diff=m1 - m2,
-        )
+        g = pd.DataFrame({
+            by: np.repeat(np.array(m.columns, dtype=object), size), group: np.tile(labels, k),
+            "n": n1.astype(int), "mean": m1, "sd": s1, "rest_n": n2.astype(int), "rest_mean": m2,
+            "rest_sd": s2, "t": t, "p": p, "df": welch_df(s1, n1, s2, n2),
+            "hedges_g": hedges_g(m1, s1, n1, m2, s2, n2), "diff": m1 - m2,
+        })
     g["ci_low"], g["ci_high"] = mean_ci(m1, s1, n1)
-    g["n"] = g["n"].astype(int)
     g["note"] = np.where((s1 == 0) & (s2 == 0), "得分无变异，无法检验", "")
-    return g.drop(columns=["var"])
+    return g.loc[g["n"] > 0].reset_index(drop=True)
 
 
 def fdr(p: pd.Series) -> pd.Series:
@@ -133,10 +109,38 @@ def welch_anova_from_summaries(n: np.ndarray, mean: np.ndarray, var: np.ndarray)
             "p": float(stats.f.sf(f_value, r - 1, df2)), "np2": float(ss_bet / (ss_bet + ss_res))}
 
 
+def games_howell(labels: np.ndarray, n: np.ndarray, mean: np.ndarray, var: np.ndarray) -> pd.DataFrame:
+    """Games–Howell pairs from each group's n, mean and variance: pingouin's ``pairwise_gameshowell``
+    (the reference in the tests), with Hedges' g from the pooled SD, without going back to the rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``A``, ``B``, ``diff``, ``T``, ``df``, ``pval`` and ``hedges``, one row per pair (i < j).
+    """
+    from scipy.stats import studentized_range
+
+    g1, g2 = np.triu_indices(len(labels), k=1)
+    v = var / n
+    se = np.sqrt(v[g1] + v[g2])
+    diff = mean[g1] - mean[g2]
+    df = (v[g1] + v[g2]) ** 2 / (v[g1] ** 2 / (n[g1] - 1) + v[g2] ** 2 / (n[g2] - 1))
+    pval = np.clip(studentized_range.sf(np.sqrt(2) * np.abs(diff / se), len(labels), df), 0, 1)
+    sd = np.sqrt(var)
+    return pd.DataFrame({"A": labels[g1], "B": labels[g2], "diff": diff, "T": diff / se, "df": df,
+                         "pval": pval, "hedges": hedges_g(mean[g1], sd[g1], n[g1], mean[g2], sd[g2], n[g2])})
+
+
 def welch_anova_table(
     scores: pd.DataFrame, unit: pd.Series, names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per dimension: Welch's ANOVA across units, and Games–Howell pairs when there are not too many units.
+    """``welch_anova_moments`` of respondent-level ``scores`` grouped by ``unit``."""
+    return welch_anova_moments(Moments.of(scores, unit.astype("string")), names)
+
+
+def welch_anova_moments(m: Moments, names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per column of ``m`` (a dimension): Welch's ANOVA across its groups (units), and Games–Howell pairs
+    when there are not too many units — both from each unit's n, mean and variance.
 
     Returns
     -------
@@ -144,33 +148,28 @@ def welch_anova_table(
         One row per dimension: ``dimension``, ``F``, ``df1``, ``df2``, ``p``, ``np2`` (partial η²),
         ``note`` and ``dimension_name``.
     pairs : pandas.DataFrame
-        Games–Howell pairs (pingouin): ``dimension``, ``A``, ``B``, ``diff``, ``T``, ``df``, ``pval``,
-        ``hedges``.
+        Games–Howell pairs: ``dimension``, ``A``, ``B``, ``diff``, ``T``, ``df``, ``pval``, ``hedges``.
     """
     aov_rows, gh = [], []
-    grouped = scores.astype(float).groupby(unit.astype("string").to_numpy(), observed=True)
-    n_all, mean_all, var_all = grouped.count(), grouped.mean(), grouped.var()  # one pass for every dimension
-    for dim in scores.columns:
-        keep = n_all[dim] >= 2
+    labels = np.empty(len(m.groups), dtype=object)
+    labels[:] = list(m.groups)
+    n_all, mean_all, var_all = m.count().astype(float), m.mean(), m.var()
+    for j, dim in enumerate(m.columns):
+        keep = n_all[:, j] >= 2
         if int(keep.sum()) < 2:
             aov_rows.append({"dimension": dim, "note": "可比较的单位不足两个"})
             continue
-        n, m, v = (x.loc[keep, dim].to_numpy(dtype=float) for x in (n_all, mean_all, var_all))
-        if (v == 0).any():
+        n, mean, var = n_all[keep, j], mean_all[keep, j], var_all[keep, j]
+        if (var == 0).any():
             aov_rows.append({"dimension": dim, "note": "有单位的得分没有差异，无法做Welch方差分析"})
             continue
-        aov_rows.append({"dimension": dim, **welch_anova_from_summaries(n, m, v), "note": ""})
+        aov_rows.append({"dimension": dim, **welch_anova_from_summaries(n, mean, var), "note": ""})
         if int(keep.sum()) <= MAX_UNITS_GAMES_HOWELL:
-            data = pd.DataFrame({"score": scores[dim], "unit": unit.astype("string")}).dropna()
-            data = data.loc[data["unit"].isin(keep.index[keep])]
-            pairs = pg.pairwise_gameshowell(data=data, dv="score", between="unit")
-            gh.append(
-                pairs.assign(dimension=dim)[["dimension", "A", "B", "diff", "T", "df", "pval", "hedges"]]
-            )
+            gh.append(games_howell(labels[keep], n, mean, var).assign(dimension=dim))
     aov = pd.DataFrame(aov_rows)
     aov["dimension_name"] = aov["dimension"].map(names)
-    pairs = pd.concat(gh, ignore_index=True) if gh else pd.DataFrame(
-        columns=["dimension", "A", "B", "diff", "T", "df", "pval", "hedges"])
+    columns = ["dimension", "A", "B", "diff", "T", "df", "pval", "hedges"]
+    pairs = pd.concat(gh, ignore_index=True)[columns] if gh else pd.DataFrame(columns=columns)
     return aov, pairs
 
 
@@ -202,6 +201,16 @@ def chi2_by_unit(frame: pd.DataFrame, unit: pd.Series, questions: dict[str, str]
 
 def correlation_long(scores: pd.DataFrame) -> pd.DataFrame:
     """Pearson correlations between dimension scores (pairwise complete), as a long table."""
-    corr = scores.corr()
-    corr.index.name = "a"
-    return corr.reset_index().melt(id_vars="a", var_name="b", value_name="r")
+    return correlation_moments(Moments.of(scores))
+
+
+def correlation_moments(m: Moments) -> pd.DataFrame:
+    """Pearson correlations between the columns of ``m`` over all its rows (pairwise complete, as
+    ``DataFrame.corr``; 1 on the diagonal), as a long table: ``a``, ``b``, ``r``."""
+    total = m.total()
+    r = total.corr()[0]
+    defined = (total.count()[0] >= 2) & (total.var()[0] > 0)
+    r[np.diag_indices_from(r)] = np.where(defined, 1.0, np.nan)
+    names = np.array(m.columns, dtype=object)
+    return pd.DataFrame({"a": np.tile(names, len(names)), "b": np.repeat(names, len(names)),
+                         "r": r.T.reshape(-1)})

@@ -1,8 +1,8 @@
 """Reliability per dimension (the SPSSAU-style table): α, its CI, standardised α, CITC, α if item deleted.
 
 Everything is computed from each group's item covariance matrix (pairwise deletion, as
-``pingouin.cronbach_alpha`` and R psych with ``use="pairwise"``), so all units are done in one
-``groupby().cov()`` pass. The tests check the results against pingouin.
+``pingouin.cronbach_alpha`` and R psych with ``use="pairwise"``), itself from the mergeable sums of
+``pipeline.stats.moments``: all units at once. The tests check the results against pingouin.
 
 Readings flagged (as Chinese researchers expect): CITC below ``CITC_MIN``; α if item deleted clearly
 above α (by more than ``DELETE_GAIN``); both rules live in ``pipeline.common.rules``.
@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.stats import f as f_dist
 
 from pipeline.common.rules import CITC_MIN, DELETE_GAIN
+from pipeline.stats.moments import Moments
 
 CI = 0.95
 
@@ -55,31 +56,18 @@ def item_statistics(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return citc, deleted
 
 
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Covariance matrix from pairwise complete observations, as ``DataFrame.cov`` gives it, in three
-    matrix products (fast for a million rows; exact sums for integer answer codes)."""
-    present = ~np.isnan(x)
-    x0 = np.where(present, x, 0.0)
-    m = present.astype(float)
-    n = m.T @ m
-    s = x0.T @ m  # s[i, j]: sum of item i over the rows where items i and j are both answered
-    q = x0.T @ x0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = (q - s * s.T / n) / (n - 1)
-    cov[n < 2] = np.nan
-    return cov
-
-
 def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions: dict[str, list[str]],
                        min_n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scale and item tables for every group (and ``None`` = all rows) with at least ``min_n`` rows.
+    """``reliability_moments`` of respondent × item scores (reverse-coded): all rows, and each group of
+    ``groups`` (None: all rows only) with at least ``min_n`` rows."""
+    by = Moments.of(items, groups) if groups is not None else None
+    return reliability_moments(Moments.of(items), by, dimensions, min_n)
 
-    Parameters
-    ----------
-    items : respondent × item scores (reverse-coded).
-    groups : each respondent's unit (or None: all rows only).
-    dimensions : dimension id → its item ids.
-    min_n : the fewest rows a unit needs for its own table.
+
+def reliability_moments(total: Moments, by: Moments | None, dimensions: dict[str, list[str]],
+                        min_n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale and item tables for all rows (``total``, one group) and every group of ``by`` (units) with at
+    least ``min_n`` rows, each from its pairwise covariance matrix.
 
     Returns
     -------
@@ -90,20 +78,19 @@ def reliability_tables(items: pd.DataFrame, groups: pd.Series | None, dimensions
         ``drop_raises_alpha``.
     """
     scale_rows, item_rows = [], []
-    items = items.astype(float)
-    position = {c: i for i, c in enumerate(items.columns)}
-    values = items.to_numpy(dtype=float)
-    scopes: list[tuple[str | None, int, np.ndarray]] = [(None, len(items), pairwise_cov(values))]
-    if groups is not None:
-        sizes = groups.value_counts()
-        keep = groups.isin(sizes.index[sizes >= min_n]).fillna(False).astype(bool)
-        rows = groups.loc[keep].groupby(groups.loc[keep], observed=True).indices  # positions in keep order
-        kept = values[keep.to_numpy()]
-        scopes += [(g, int(sizes[g]), pairwise_cov(kept[pos])) for g, pos in rows.items()]
-    for scope, n, full in scopes:
+
+    def matrices(sums: Moments) -> dict[str, np.ndarray]:  # per dimension, every group's at once
+        return {dim: sums.columns_of(cols).cov() for dim, cols in dimensions.items()}
+
+    scopes: list[tuple[str | None, int, dict[str, np.ndarray], int]] = [
+        (None, int(total.rows.sum()), matrices(total), 0)]
+    if by is not None:
+        per_unit = matrices(by)
+        sizes = zip(by.groups, by.rows, strict=True)
+        scopes += [(g, int(size), per_unit, i) for i, (g, size) in enumerate(sizes) if size >= min_n]
+    for scope, n, covs, at in scopes:
         for dim, cols in dimensions.items():
-            idx = [position[c] for c in cols]
-            cov = full[np.ix_(idx, idx)]
+            cov = covs[dim][at]
             k = len(cols)
             base = {"unit": scope, "dimension": dim, "n": n, "k": k}
             if k < 2 or n < 3:

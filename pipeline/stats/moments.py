@@ -1,0 +1,208 @@
+"""Mergeable sums behind the statistics of answers: per group, pairwise counts, sums and cross-products.
+
+Every mean, variance, covariance and correlation the reports use follows from, per group and per pair of
+columns (i, j), over the rows where both are answered: the count ``n``, the sum of column i ``s``, the sum of
+its squares ``r`` and the sum of products ``q``. These add up: the sums of a survey's parts are the sums of
+the survey, so it can be summarised part by part (a file, a row group, a Dask task) and merged.
+
+Answers are small integers (option codes) and a dimension score is the mean of a few of them, so each value
+times its column's ``scale`` is an integer: such columns are summed as exact integers (matrix products in
+floating point over row blocks short enough to stay below 2⁵³, then added as int64, or as Python integers
+where int64 could overflow), and every statistic is computed from the exact sums with one rounding. Sums of
+parts then equal the sums of the whole in any order and any partition, and a survey summarised in parts gives
+bit for bit the statistics of one pass. Columns without a scale (any real values) are summed in floating
+point: still mergeable, exact only up to rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EXACT_FLOAT = 2**53  # every integer below this is a float: products summed in float stay exact below it
+INT64_SAFE = 2**62
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Per group (sorted labels): ``rows``; and per pair of columns, ``n`` rows with both answered, ``s``
+    the sum of column i, ``r`` the sum of its squares and ``q`` the sum of x_i·x_j over those rows, all of
+    values × ``scale`` (None: real values, float sums). ``bound`` is an upper bound of any sum so far (when
+    it could overflow int64, the sums become Python integers)."""
+
+    columns: tuple[str, ...]
+    groups: tuple
+    rows: np.ndarray
+    n: np.ndarray
+    s: np.ndarray
+    r: np.ndarray
+    q: np.ndarray
+    scale: tuple[int, ...] | None
+    bound: int = 0
+
+    @classmethod
+    def of(cls, values: pd.DataFrame, groups: pd.Series | None = None,
+           scale: Sequence[int] | None = None) -> Moments:
+        """The sums of ``values`` (NaN: unanswered) per group of ``groups`` (None: one group, ``None``;
+        rows without a group count in none). With ``scale``, each column times its scale must be whole."""
+        columns = tuple(values.columns)
+        x = values.to_numpy(dtype=float, na_value=np.nan) if len(columns) else np.empty((len(values), 0))
+        if scale is not None:
+            x = x * np.asarray(scale, dtype=float)
+            whole = np.rint(x)
+            if not np.allclose(x, whole, rtol=0, atol=1e-6, equal_nan=True):
+                raise ValueError("values × scale are not whole numbers")
+            x = whole
+        if groups is None:
+            codes, labels = np.zeros(len(values), dtype=np.intp), np.array([None], dtype=object)
+        else:
+            codes, labels = pd.factorize(groups.to_numpy(dtype=object, na_value=None), sort=True)
+        k, g = len(columns), len(labels)
+        exact = scale is not None
+        dtype = np.int64 if exact else float
+        n, s, r, q = (np.zeros((g, k, k), dtype=dtype) for _ in range(4))
+        peak = float(np.nanmax(np.abs(x))) if exact and (~np.isnan(x)).any() else 0.0
+        if peak * peak >= EXACT_FLOAT:
+            raise ValueError("values × scale too large to be summed exactly")
+        step = max(1, int(EXACT_FLOAT // max(peak * peak, 1.0))) if exact else len(values) or 1
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(g + 1))
+        for i in range(g):
+            rows = order[starts[i]:starts[i + 1]]
+            for at in range(0, len(rows), step):
+                block = x[rows[at:at + step]]
+                present = ~np.isnan(block)
+                x0, m = np.where(present, block, 0.0), present.astype(float)
+                for total, product in ((n, m.T @ m), (s, x0.T @ m), (r, (x0 * x0).T @ m), (q, x0.T @ x0)):
+                    total[i] += np.rint(product).astype(np.int64) if exact else product
+        bound = int(peak * peak) * len(values) if exact else 0
+        return cls(columns, tuple(labels), np.diff(starts).astype(np.int64), n, s, r, q,
+                   tuple(int(v) for v in scale) if exact else None, bound)
+
+    def __add__(self, other: Moments) -> Moments:
+        """The sums of both (groups united)."""
+        if self.columns != other.columns or self.scale != other.scale:
+            raise ValueError("moments of different columns or scales")
+        labels = sorted(set(self.groups) | set(other.groups), key=_sort_key)
+        bound = self.bound + other.bound
+        wide = self.scale is not None and (bound >= INT64_SAFE or self.n.dtype == object
+                                           or other.n.dtype == object)
+        rows = np.zeros(len(labels), dtype=np.int64)
+        for part in (self, other):
+            rows[[labels.index(x) for x in part.groups]] += part.rows
+        out = []
+        for a, b in ((self.n, other.n), (self.s, other.s), (self.r, other.r), (self.q, other.q)):
+            total = np.zeros((len(labels), *a.shape[1:]), dtype=object if wide else a.dtype)
+            for sums, groups in ((a, self.groups), (b, other.groups)):
+                at = [labels.index(x) for x in groups]
+                total[at] = total[at] + (sums.astype(object) if wide else sums)
+            out.append(total)
+        return Moments(self.columns, tuple(labels), rows, *out, self.scale, bound)
+
+    def total(self, label: object = None) -> Moments:
+        """Every group's sums added into one group, ``label``."""
+        return Moments(self.columns, (label,), *(a.sum(axis=0, keepdims=True) for a in self._sums()),
+                       self.scale, self.bound)
+
+    def rest(self) -> Moments:
+        """Per group, the sums of every other group (the rest of the area)."""
+        return Moments(self.columns, self.groups, *(a.sum(axis=0, keepdims=True) - a for a in self._sums()),
+                       self.scale, self.bound)
+
+    def take(self, groups: Sequence) -> Moments:
+        """Only ``groups`` (each must be present)."""
+        at = [self.groups.index(x) for x in groups]
+        return Moments(self.columns, tuple(groups), *(a[at] for a in self._sums()), self.scale, self.bound)
+
+    def group(self, label: object) -> Moments:
+        """One group's sums."""
+        return self.take([label])
+
+    def columns_of(self, columns: Sequence[str]) -> Moments:
+        """Only ``columns``."""
+        at = [self.columns.index(c) for c in columns]
+        ix = np.ix_(range(len(self.groups)), at, at)
+        scale = tuple(self.scale[i] for i in at) if self.scale is not None else None
+        pairs = (a[ix] for a in (self.n, self.s, self.r, self.q))
+        return Moments(tuple(columns), self.groups, self.rows, *pairs, scale, self.bound)
+
+    def _sums(self) -> tuple[np.ndarray, ...]:
+        return self.rows, self.n, self.s, self.r, self.q
+
+    def _scales(self) -> np.ndarray:
+        return np.array(self.scale if self.scale is not None else [1] * len(self.columns), dtype=object)
+
+    # --- statistics per group and column (exact sums: Python integers, one rounding at the end) -----------
+    def count(self) -> np.ndarray:
+        """(groups, columns) answered rows."""
+        return _diagonal(self.n).astype(np.int64)
+
+    def sum(self) -> np.ndarray:
+        """(groups, columns) sums of the values."""
+        return _diagonal(self.s).astype(float) / np.asarray(self.scale or 1, dtype=float)
+
+    def mean(self) -> np.ndarray:
+        """(groups, columns) means (NaN where none answered)."""
+        n, s = _diagonal(self.n), _diagonal(self.s)
+        if self.scale is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(n > 0, s / n, np.nan)
+        return _ratio(_big(s), _big(n) * self._scales())
+
+    def var(self) -> np.ndarray:
+        """(groups, columns) sample variances (ddof 1; NaN below two answers)."""
+        n, s, r = _diagonal(self.n), _diagonal(self.s), _diagonal(self.r)
+        if self.scale is None:  # rounding can leave a tiny negative where every value is the same
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(n >= 2, np.maximum((r - s * s / n) / (n - 1), 0.0), np.nan)
+        n, s, r = _big(n), _big(s), _big(r)
+        return _ratio(n * r - s * s, n * (n - 1) * self._scales() ** 2)
+
+    def cov(self) -> np.ndarray:
+        """(groups, columns, columns) covariances over the rows where both columns are answered (pairwise, as
+        ``DataFrame.cov``); NaN where fewer than two such rows."""
+        if self.scale is None:
+            n, s, q = self.n, self.s, self.q
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(n >= 2, (q - s * np.swapaxes(s, 1, 2) / n) / (n - 1), np.nan)
+        n, s, q = _big(self.n), _big(self.s), _big(self.q)
+        scales = self._scales()
+        return _ratio(n * q - s * np.swapaxes(s, 1, 2), n * (n - 1) * np.multiply.outer(scales, scales))
+
+    def corr(self) -> np.ndarray:
+        """(groups, columns, columns) Pearson correlations over the rows where both columns are answered
+        (pairwise, as ``DataFrame.corr``); NaN where undefined."""
+        big = _big if self.scale is not None else np.asarray
+        n, s, r, q = (big(a) for a in (self.n, self.s, self.r, self.q))
+        st, rt = np.swapaxes(s, 1, 2), np.swapaxes(r, 1, 2)
+        cross, vi, vj = n * q - s * st, n * r - s * s, n * rt - st * st
+        one = np.ones(cross.shape, dtype=object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.sqrt(_ratio(vi * vj, one)) if self.scale is not None else np.sqrt(vi * vj)
+            return np.where(n >= 2, _ratio(cross, one) / spread if self.scale is not None else cross / spread,
+                            np.nan)
+
+
+def _big(a: np.ndarray) -> np.ndarray:
+    """Exact integers that cannot overflow (Python ints in an object array)."""
+    return np.asarray(a).astype(object)
+
+
+def _diagonal(a: np.ndarray) -> np.ndarray:
+    return np.diagonal(a, axis1=1, axis2=2).copy()
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den of exact integers as floats, correctly rounded (Python's integer division); NaN where den
+    is 0 or less."""
+    out = np.full(num.shape, np.nan)
+    ok = (den > 0).astype(bool)
+    out[ok] = [a / b for a, b in zip(num[ok].tolist(), den[ok].tolist(), strict=True)]
+    return out
+
+
+def _sort_key(label: object) -> tuple[int, str]:
+    return (label is None, str(label))
