@@ -118,3 +118,18 @@ def test_survey_sums_in_parts_equal_one_pass(name):
     scores = dimension_scores(kept, q)
     assert np.allclose(parts.scores.total().mean()[0], scores.mean().to_numpy(), rtol=1e-14, atol=0)
     assert score_scales(q) is not None and parts.scores.scale == tuple(score_scales(q).values())  # exact
+
+
+def test_drivers_from_sums_equal_pingouin_linear_regression():
+    from pipeline.stats.drivers import driver_table
+
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame(rng.integers(1, 6, (3000, 4)).astype(float), columns=list("abcd"))
+    scores.iloc[rng.random(3000) < 0.1, 1] = np.nan
+    overall = (scores["a"] * 0.5 + scores["b"].fillna(3) * 0.3 + rng.normal(0, 1, 3000)).round().clip(1, 5)
+    ours = driver_table(scores, overall, {c: c for c in scores}).set_index("dimension")
+    complete = scores.assign(y=overall).dropna()
+    ref = pg.linear_regression(complete[list("abcd")], complete["y"], relimp=True).set_index("names")
+    for col, ref_col in (("coef", "coef"), ("p", "pval"), ("relimp", "relimp"), ("r2", "r2")):
+        assert np.allclose(ours[col], ref.loc[list("abcd"), ref_col], rtol=1e-9, atol=1e-300), col
+    assert (ours["n"] == len(complete)).all() and ours["importance"].sum() == pytest.approx(1)

@@ -10,33 +10,35 @@ same statistics, bit for bit (scores of a dimension with very many items are sum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from math import ceil, lcm
 
 import numpy as np
 import pandas as pd
 
-from pipeline.analyze.scores import dimension_scores, unfavourable_answers
+from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.moments import Moments
 
 PART_ROWS = 1 << 16  # rows summarised at a time: memory holds this many rows' items as floats
+OVERALL = "\0overall"  # the overall answer's column among the drivers' (no dimension id can be this)
 EXACT_SCORE_LIMIT = 1 << 26  # a scaled score below this has a square below 2⁵³ (``Moments``: exact sums)
 
 
 @dataclass(frozen=True)
 class LikertSums:
-    """Per unit: item scores, dimension scores and unfavourable answers (1/0); and the items of the rows
-    that answered every item (KMO and Bartlett use those only), over all units as one group."""
+    """Per unit: item scores, dimension scores and unfavourable answers (1/0). Over all units as one group:
+    the items of the rows that answered every item (KMO and Bartlett use those only), and the dimension
+    scores with the overall answer (last column) of the rows that have all of them (the drivers)."""
 
     items: Moments
     scores: Moments
     unfavourable: Moments
     complete: Moments
+    drivers: Moments
 
     def __add__(self, other: LikertSums) -> LikertSums:
-        return LikertSums(self.items + other.items, self.scores + other.scores,
-                          self.unfavourable + other.unfavourable, self.complete + other.complete)
+        return LikertSums(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
 
 def score_scales(questionnaire: Questionnaire) -> dict[str, int] | None:
@@ -62,12 +64,17 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     ids = [it.id for it in q.likert_items]
     items = part[ids].astype(float)
     scores = dimension_scores(part, q)
+    scales = scales_of(q, list(scores.columns))
+    overall = answer_codes(part[q.overall.id]).to_numpy(dtype=float) if q.overall is not None else np.nan
+    drivers = scores.assign(**{OVERALL: overall})
     ones = [1] * len(ids)
     return LikertSums(
         items=Moments.of(items, unit, ones),
-        scores=Moments.of(scores, unit, scales_of(q, list(scores.columns))),
+        scores=Moments.of(scores, unit, scales),
         unfavourable=Moments.of(unfavourable_answers(items, q), unit, ones),
         complete=Moments.of(items.loc[items.notna().all(axis=1).to_numpy()], None, ones),
+        drivers=Moments.of(drivers.loc[drivers.notna().all(axis=1).to_numpy()], None,
+                           [*scales, 1] if scales is not None else None),
     )
 
 

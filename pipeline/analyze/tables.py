@@ -37,7 +37,7 @@ from pipeline.stats.comparisons import (
     welch_anova_moments,
 )
 from pipeline.stats.descriptives import add_wilson, mean_ci
-from pipeline.stats.drivers import driver_table, ipa_table
+from pipeline.stats.drivers import driver_moments, ipa_table
 from pipeline.stats.moments import Moments
 from pipeline.stats.open_answers import best_theme, code_themes, distinctive_quotes, is_suggestion, keywords
 from pipeline.stats.reliability import reliability_moments
@@ -437,10 +437,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     chi2 = chi2_by_unit(
         kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
     )
-    outcome = (
-        answer_codes(kept[q.overall.id]) if q.overall is not None else pd.Series(np.nan, index=kept.index)
-    )
-    drivers = driver_table(scores, outcome, names)  # without an overall question: every importance NaN
+    drivers = driver_moments(sums.drivers, names)  # without an overall question: every importance NaN
     units, district, communities = unit_counts(valid, kept, audit, unit, q)
     counts, themes, quotes, words = _open_answers(kept, unit, q)
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)

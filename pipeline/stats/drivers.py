@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 
 from pipeline.common.rules import significantly_low, slightly_low
+from pipeline.stats.moments import Moments
 
 PRIORITY = "重点改进区"
 QUADRANTS = {
@@ -28,45 +28,53 @@ QUADRANT_ORDER = [PRIORITY, "关注区", "继续保持区", "次要改进区", "
 
 
 def driver_table(scores: pd.DataFrame, overall: pd.Series, names: dict[str, str]) -> pd.DataFrame:
-    """Regression of the overall question on the dimension scores, with relative importance.
+    """``driver_moments`` of respondent-level dimension scores and overall answers (their complete rows)."""
+    data = scores.assign(_y=overall.astype(float)).dropna()
+    return driver_moments(Moments.of(data), names)
+
+
+def driver_moments(complete: Moments, names: dict[str, str]) -> pd.DataFrame:
+    """Regression of the overall question on the dimension scores, with relative importance, from the sums
+    of the complete rows (``complete``: one group; the dimensions, then the overall answer as the last
+    column). Ordinary least squares from the centred cross-products; LMG shares from the correlation matrix
+    (pingouin's ``linear_regression(relimp=True)``, the reference in the tests).
 
     Returns
     -------
     pandas.DataFrame
-        One row per dimension: ``dimension``, ``dimension_name``, ``coef``, ``p``, ``relimp``
-        (pingouin's LMG share of R²), ``importance`` (relimp as a share of the total), ``r2`` and
-        ``n`` (complete rows). All NaN when there are too few complete rows.
+        One row per dimension: ``dimension``, ``dimension_name``, ``coef``, ``p``, ``relimp`` (LMG share of
+        R²), ``importance`` (relimp as a share of the total), ``r2`` and ``n`` (complete rows). All NaN when
+        there are too few complete rows.
     """
-    data = scores.assign(_y=overall.astype(float)).dropna()
-    cols = list(scores.columns)
-    if len(data) < len(cols) + 10:  # too few complete answers, or no overall question at all
-        return pd.DataFrame(
-            {
-                "dimension": cols,
-                "dimension_name": [names[c] for c in cols],
-                "coef": np.nan,
-                "p": np.nan,
-                "relimp": np.nan,
-                "importance": np.nan,
-                "r2": np.nan,
-                "n": len(data),
-            }
-        )
-    lm = pg.linear_regression(data[cols], data["_y"], relimp=True)
-    lm = lm.loc[lm["names"] != "Intercept"]
-    share = lm["relimp"].to_numpy() / lm["relimp"].sum()
-    return pd.DataFrame(
-        {
-            "dimension": lm["names"].to_numpy(),
-            "dimension_name": [names[c] for c in lm["names"]],
-            "coef": lm["coef"].to_numpy(),
-            "p": lm["pval"].to_numpy(),
-            "relimp": lm["relimp"].to_numpy(),
-            "importance": share,
-            "r2": float(lm["r2"].iloc[0]),
-            "n": len(data),
-        }
-    )
+    from pingouin.regression import _relimp
+    from scipy import stats
+
+    cols = list(complete.columns[:-1])
+    total = complete.total()
+    n = int(total.rows.sum())
+    out = pd.DataFrame({"dimension": cols, "dimension_name": [names[c] for c in cols], "coef": np.nan,
+                        "p": np.nan, "relimp": np.nan, "importance": np.nan, "r2": np.nan, "n": n})
+    if n < len(cols) + 10:  # too few complete answers, or no overall question at all
+        return out
+    cov = total.cov()[0]
+    cxx, cxy, cyy = cov[:-1, :-1], cov[:-1, -1], cov[-1, -1]
+    varies = np.diag(cxx) > 0
+    inverse = np.zeros_like(cxx)
+    inverse[np.ix_(varies, varies)] = np.linalg.pinv(cxx[np.ix_(varies, varies)])
+    coef = inverse @ cxy
+    rank = int(np.linalg.matrix_rank(cxx[np.ix_(varies, varies)])) if varies.any() else 0
+    df_resid = n - rank - 1
+    ss_res = (cyy - cxy @ coef) * (n - 1)
+    r2 = 1 - ss_res / (cyy * (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(ss_res / df_resid * np.diag(inverse) / (n - 1))
+        p = 2 * stats.t.sf(np.abs(coef / se), df_resid)
+    corr = total.corr()[0]
+    keep = [len(cols), *np.flatnonzero(varies)]  # the overall answer first, as pingouin's _relimp wants
+    relimp = np.zeros(len(cols))
+    relimp[varies] = _relimp(pd.DataFrame(corr[np.ix_(keep, keep)]))["relimp"]
+    return out.assign(coef=coef, p=np.where(varies, p, np.nan), relimp=relimp,
+                      importance=relimp / relimp.sum(), r2=float(r2))
 
 
 def ipa_table(
