@@ -21,6 +21,7 @@ from pipeline.questionnaire import Questionnaire
 from pipeline.stats.moments import Moments
 
 PART_ROWS = 1 << 16  # rows summarised at a time: memory holds this many rows' items as floats
+SEP = "\0"  # between a unit and a group in one label (no option text holds it)
 OVERALL = "\0overall"  # the overall answer's column among the drivers' (no dimension id can be this)
 EXACT_SCORE_LIMIT = 1 << 26  # a scaled score below this has a square below 2⁵³ (``Moments``: exact sums)
 
@@ -36,9 +37,12 @@ class LikertSums:
     unfavourable: Moments
     complete: Moments
     drivers: Moments
+    groups: dict[str, Moments]  # per group question: dimension scores by unit and group (``within``)
 
     def __add__(self, other: LikertSums) -> LikertSums:
-        return LikertSums(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        added = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
+                 if f.name != "groups"}
+        return LikertSums(**added, groups={k: v + other.groups[k] for k, v in self.groups.items()})
 
 
 def score_scales(questionnaire: Questionnaire) -> dict[str, int] | None:
@@ -71,11 +75,32 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     return LikertSums(
         items=Moments.of(items, unit, ones),
         scores=Moments.of(scores, unit, scales),
-        unfavourable=Moments.of(unfavourable_answers(items, q), unit, ones),
+        unfavourable=Moments.of(unfavourable_answers(items, q), unit, ones, pairs=False),
         complete=Moments.of(items.loc[items.notna().all(axis=1).to_numpy()], None, ones),
         drivers=Moments.of(drivers.loc[drivers.notna().all(axis=1).to_numpy()], None,
                            [*scales, 1] if scales is not None else None),
+        groups={qid: Moments.of(scores, within(unit, part[qid]), scales) for qid in group_questions(q)},
     )
+
+
+def within(unit: pd.Series, group: pd.Series) -> pd.Series:
+    """Each row's (unit, group) as one label (``split_within`` takes it apart); missing where either is."""
+    return (unit.astype("string") + SEP + group.astype("string")).astype(object)
+
+
+def split_within(label: str) -> tuple[str, str]:
+    unit, group = label.split(SEP, 1)
+    return unit, group
+
+
+def group_questions(q: Questionnaire) -> dict[str, str]:
+    """The respondent groups a problem is looked for in: single-choice profile questions (not the unit) and
+    the community question; id → how a sentence names the group's question ("" for communities)."""
+    out = {p.id: p.short for p in q.profile if p.type == "single" and p.role != "unit"}
+    community = q.role("community")
+    if community is not None:
+        out[community.id] = ""
+    return out
 
 
 def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,

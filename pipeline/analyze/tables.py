@@ -19,7 +19,14 @@ import pandas as pd
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
 from pipeline.analyze.scores import answer_codes, dimension_scores
-from pipeline.analyze.sums import LikertSums, item_dimensions, scales_of, survey_sums, unfavourable_shares
+from pipeline.analyze.sums import (
+    LikertSums,
+    group_questions,
+    item_dimensions,
+    split_within,
+    survey_sums,
+    unfavourable_shares,
+)
 from pipeline.analyze.waves import EarlierWave, wave_changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
@@ -31,7 +38,6 @@ from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
     chi2_by_unit,
     compare_moments,
-    compare_units,
     correlation_moments,
     fdr,
     welch_anova_moments,
@@ -240,44 +246,31 @@ def unit_comparisons(sums: LikertSums, q: Questionnaire,
     return ud.reset_index(drop=True), ui
 
 
-def group_questions(q: Questionnaire) -> dict[str, str]:
-    """The respondent groups a problem is looked for in: single-choice profile questions (not the unit) and
-    the community question; id → how a sentence names the group's question ("" for communities)."""
-    out = {p.id: p.short for p in q.profile if p.type == "single" and p.role != "unit"}
-    community = q.role("community")
-    if community is not None:
-        out[community.id] = ""
-    return out
-
-
 SUBGROUP_COLUMNS = ["unit", "dimension", "question", "label", "group", "n", "mean", "rest_n", "rest_mean",
                     "diff", "hedges_g", "p", "p_fdr", "significant", "suppressed"]
 
 
-def subgroup_gaps(scores: pd.DataFrame, kept: pd.DataFrame, unit: pd.Series, problems: pd.DataFrame,
-                  q: Questionnaire) -> pd.DataFrame:
+def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """Where a unit's problem concentrates: within each unit, each of its problems (``evidence``) compared
-    across respondent groups (each group against the rest of the unit: Welch t, Hedges g), with
-    FDR over all these tests together and the same disclosure rule (a group or its rest under ``MIN_CELL``
-    is not tested and its mean not stored).
+    across respondent groups (each group against the rest of the unit: Welch t, Hedges g, from the sums by
+    unit and group), with FDR over all these tests together and the same disclosure rule (a group or its
+    rest under ``MIN_CELL`` is not tested and its mean not stored).
 
     Returns
     -------
     pandas.DataFrame
         One row per (unit, dimension, question, group): ``SUBGROUP_COLUMNS``.
     """
-    low = problems[["unit", "dimension"]]
     questions = group_questions(q)
     parts = []
-    rows_of = unit.reset_index(drop=True).groupby(unit.to_numpy(), sort=False).indices  # split once
-    for u, dims in low.groupby("unit", sort=False)["dimension"]:
-        rows = rows_of[u]
-        values = scores.iloc[rows][list(dims)]
+    for u, dims in problems[["unit", "dimension"]].groupby("unit", sort=False)["dimension"]:
         for qid, label in questions.items():
-            groups = kept[qid].iloc[rows].astype("string")
-            if groups.nunique() < 2:
+            by = sums.groups[qid]
+            labels = [g for g in by.groups if split_within(g)[0] == u]
+            if len(labels) < 2:
                 continue
-            t = compare_units(values, groups, "dimension", "group", scales_of(q, list(dims)))
+            t = compare_moments(by.take(labels).columns_of(list(dims)), "dimension", "group")
+            t["group"] = [split_within(g)[1] for g in t["group"]]
             parts.append(t.assign(unit=u, question=qid, label=label))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBGROUP_COLUMNS}).astype(
@@ -469,7 +462,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             quotes=quotes,
             keywords=words,
             communities=communities,
-            subgroups=subgroup_gaps(scores, kept, unit, pd.DataFrame(columns=["unit", "dimension"]), q),
+            subgroups=subgroup_gaps(sums, pd.DataFrame(columns=["unit", "dimension"]), q),
             changes=wave_changes(kept, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
         )
@@ -477,7 +470,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     # every unit's problems, from what disclosure control lets be shown; where each concentrates
     problems = unit_problems(shown.unit_dimensions, shown.district_dimensions, shown.changes, q)
     return replace(shown, unit_problems=problems,
-                   subgroups=disclose_subgroups(subgroup_gaps(scores, kept, unit, problems, q)))
+                   subgroups=disclose_subgroups(subgroup_gaps(sums, problems, q)))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -17,7 +17,7 @@ point: still mergeable, exact only up to rounding.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,12 +42,14 @@ class Moments:
     q: np.ndarray
     scale: tuple[int, ...] | None
     bound: int = 0
+    paired: bool = True  # False: the sums of each column alone (the diagonals), no cross-products
 
     @classmethod
     def of(cls, values: pd.DataFrame, groups: pd.Series | None = None,
-           scale: Sequence[int] | None = None) -> Moments:
+           scale: Sequence[int] | None = None, pairs: bool = True) -> Moments:
         """The sums of ``values`` (NaN: unanswered) per group of ``groups`` (None: one group, ``None``;
-        rows without a group count in none). With ``scale``, each column times its scale must be whole."""
+        rows without a group count in none). With ``scale``, each column times its scale must be whole.
+        ``pairs=False`` sums each column alone (counts, means and variances only: no matrix products)."""
         columns = tuple(values.columns)
         x = values.to_numpy(dtype=float, na_value=np.nan) if len(columns) else np.empty((len(values), 0))
         if scale is not None:
@@ -73,18 +75,15 @@ class Moments:
         for i in range(g):
             rows = order[starts[i]:starts[i + 1]]
             for at in range(0, len(rows), step):
-                block = x[rows[at:at + step]]
-                present = ~np.isnan(block)
-                x0, m = np.where(present, block, 0.0), present.astype(float)
-                for total, product in ((n, m.T @ m), (s, x0.T @ m), (r, (x0 * x0).T @ m), (q, x0.T @ x0)):
+                for total, product in zip((n, s, r, q), _products(x[rows[at:at + step]], pairs), strict=True):
                     total[i] += np.rint(product).astype(np.int64) if exact else product
         bound = int(peak * peak) * len(values) if exact else 0
         return cls(columns, tuple(labels), np.diff(starts).astype(np.int64), n, s, r, q,
-                   tuple(int(v) for v in scale) if exact else None, bound)
+                   tuple(int(v) for v in scale) if exact else None, bound, pairs)
 
     def __add__(self, other: Moments) -> Moments:
         """The sums of both (groups united)."""
-        if self.columns != other.columns or self.scale != other.scale:
+        if (self.columns, self.scale, self.paired) != (other.columns, other.scale, other.paired):
             raise ValueError("moments of different columns or scales")
         labels = sorted(set(self.groups) | set(other.groups), key=_sort_key)
         bound = self.bound + other.bound
@@ -100,22 +99,21 @@ class Moments:
                 at = [labels.index(x) for x in groups]
                 total[at] = total[at] + (sums.astype(object) if wide else sums)
             out.append(total)
-        return Moments(self.columns, tuple(labels), rows, *out, self.scale, bound)
+        return replace(self, groups=tuple(labels), rows=rows, n=out[0], s=out[1], r=out[2], q=out[3],
+                       bound=bound)
 
     def total(self, label: object = None) -> Moments:
         """Every group's sums added into one group, ``label``."""
-        return Moments(self.columns, (label,), *(a.sum(axis=0, keepdims=True) for a in self._sums()),
-                       self.scale, self.bound)
+        return self._with((label,), *(a.sum(axis=0, keepdims=True) for a in self._sums()))
 
     def rest(self) -> Moments:
         """Per group, the sums of every other group (the rest of the area)."""
-        return Moments(self.columns, self.groups, *(a.sum(axis=0, keepdims=True) - a for a in self._sums()),
-                       self.scale, self.bound)
+        return self._with(self.groups, *(a.sum(axis=0, keepdims=True) - a for a in self._sums()))
 
     def take(self, groups: Sequence) -> Moments:
         """Only ``groups`` (each must be present)."""
         at = [self.groups.index(x) for x in groups]
-        return Moments(self.columns, tuple(groups), *(a[at] for a in self._sums()), self.scale, self.bound)
+        return self._with(tuple(groups), *(a[at] for a in self._sums()))
 
     def group(self, label: object) -> Moments:
         """One group's sums."""
@@ -126,11 +124,19 @@ class Moments:
         at = [self.columns.index(c) for c in columns]
         ix = np.ix_(range(len(self.groups)), at, at)
         scale = tuple(self.scale[i] for i in at) if self.scale is not None else None
-        pairs = (a[ix] for a in (self.n, self.s, self.r, self.q))
-        return Moments(tuple(columns), self.groups, self.rows, *pairs, scale, self.bound)
+        n, s, r, q = (a[ix] for a in (self.n, self.s, self.r, self.q))
+        return replace(self, columns=tuple(columns), n=n, s=s, r=r, q=q, scale=scale)
 
     def _sums(self) -> tuple[np.ndarray, ...]:
         return self.rows, self.n, self.s, self.r, self.q
+
+    def _with(self, groups: tuple, rows: np.ndarray, n: np.ndarray, s: np.ndarray, r: np.ndarray,
+              q: np.ndarray) -> Moments:
+        return replace(self, groups=groups, rows=rows, n=n, s=s, r=r, q=q)
+
+    def _paired(self) -> None:
+        if not self.paired:
+            raise ValueError("these sums have no cross-products (Moments.of(..., pairs=False))")
 
     def _scales(self) -> np.ndarray:
         return np.array(self.scale if self.scale is not None else [1] * len(self.columns), dtype=object)
@@ -164,6 +170,7 @@ class Moments:
     def cov(self) -> np.ndarray:
         """(groups, columns, columns) covariances over the rows where both columns are answered (pairwise, as
         ``DataFrame.cov``); NaN where fewer than two such rows."""
+        self._paired()
         if self.scale is None:
             n, s, q = self.n, self.s, self.q
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -175,6 +182,7 @@ class Moments:
     def corr(self) -> np.ndarray:
         """(groups, columns, columns) Pearson correlations over the rows where both columns are answered
         (pairwise, as ``DataFrame.corr``); NaN where undefined."""
+        self._paired()
         big = _big if self.scale is not None else np.asarray
         n, s, r, q = (big(a) for a in (self.n, self.s, self.r, self.q))
         st, rt = np.swapaxes(s, 1, 2), np.swapaxes(r, 1, 2)
@@ -184,6 +192,23 @@ class Moments:
             spread = np.sqrt(_ratio(vi * vj, one)) if self.scale is not None else np.sqrt(vi * vj)
             return np.where(n >= 2, _ratio(cross, one) / spread if self.scale is not None else cross / spread,
                             np.nan)
+
+
+def _products(block: np.ndarray, pairs: bool) -> tuple[np.ndarray, ...]:
+    """A block's pairwise counts, sums, sums of squares and cross-products (only their diagonals without
+    ``pairs``). Where every value is present, three of the four products are column sums."""
+    present = ~np.isnan(block)
+    x0 = np.where(present, block, 0.0)
+    k = block.shape[1]
+    if not pairs:
+        count, total, squares = present.sum(axis=0), x0.sum(axis=0), (x0 * x0).sum(axis=0)
+        return tuple(np.diag(v).astype(float) for v in (count, total, squares, squares))
+    if present.all():
+        total, squares = x0.sum(axis=0), (x0 * x0).sum(axis=0)
+        return (np.full((k, k), float(len(block))), np.repeat(total[:, None], k, axis=1),
+                np.repeat(squares[:, None], k, axis=1), x0.T @ x0)
+    m = present.astype(float)
+    return m.T @ m, x0.T @ m, (x0 * x0).T @ m, x0.T @ x0
 
 
 def _big(a: np.ndarray) -> np.ndarray:
