@@ -104,12 +104,13 @@ def main() -> None:
     args = parser.parse_args()
 
     from pipeline.analyze.tables import analyze
+    from pipeline.clean import KEPT, audit_counts
 
     units = [f"单位{i:04d}街道" for i in range(args.units)]
     q = questionnaire(units, args.dims, args.items)
     t0 = time.perf_counter()
     kept = synthetic(args.rows, units, args.dims, args.items)
-    audit = pd.DataFrame({"街道乡镇": kept["unit"].astype("string"), "状态": "保留", "剔除规则": pd.NA})
+    audit = audit_counts(pd.DataFrame({"unit": kept["unit"].astype("string"), "status": KEPT, "rule": pd.NA}))
     print(f"data: {args.rows:,} rows × {args.dims * args.items} items, {args.units} units "
           f"(generated in {time.perf_counter() - t0:.1f} s)")
 

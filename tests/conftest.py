@@ -97,12 +97,12 @@ def reports_html(paths) -> dict[str, str]:
 def demo_analysis(questionnaire):
     """The full demo survey analysed in memory: (Analysis, CleanResult)."""
     from pipeline.analyze.tables import analyze
-    from pipeline.clean import clean
+    from pipeline.clean import audit_counts, clean
     from pipeline.ingest import ingest_frame
 
     raw = generate_responses(questionnaire, DemoSpec()).astype(str)
     res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)
-    return analyze(res.kept, res.audit, questionnaire), res
+    return analyze(res.kept, audit_counts(res.audit), questionnaire), res
 
 
 def dump_dom(html: Path, timeout: float = 60, width: int = 1280) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.analyze import tables as an
 from pipeline.analyze.sums import survey_sums
-from pipeline.clean import clean
+from pipeline.clean import audit_counts, clean
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import MIN_CELL
 from pipeline.demo import DemoSpec, generate_responses
@@ -156,7 +156,7 @@ def test_small_units_are_described_not_tested(questionnaire):
     res = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire)
     few = res.kept.loc[res.kept["unit"] == "柳河镇"].head(20).index
     kept = pd.concat([res.kept.loc[res.kept["unit"] == "青山镇"], res.kept.loc[few]], ignore_index=True)
-    a = an.analyze(kept, res.audit, questionnaire)
+    a = an.analyze(kept, audit_counts(res.audit), questionnaire)
     small = a.unit_dimensions.loc[a.unit_dimensions["unit"] == "柳河镇"]
     assert (small["n"] == 20).all() and not small["tested"].any() and not small["significant"].any()
     assert small["p_fdr"].isna().all()

@@ -16,7 +16,7 @@ import pytest
 import pipeline.findings as fd
 from pipeline.analyze.evidence import unit_problems
 from pipeline.analyze.tables import Analysis, analyze
-from pipeline.clean import clean
+from pipeline.clean import audit_counts, clean
 from pipeline.common.names import DISTRICT
 from pipeline.common.paths import PROJECT_ROOT
 from pipeline.common.rules import significantly_low
@@ -33,7 +33,7 @@ STATISTICS = ("Hedges", "FDR", "Welch", "LMG", "g=", "p=", "p<")
 def _analysed(q, spec):
     raw = generate_responses(q, spec).astype(str)
     res = clean(ingest_frame(raw, q, "x.xlsx").frame, q)
-    return analyze(res.kept, res.audit, q)
+    return analyze(res.kept, audit_counts(res.audit), q)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from pipeline.analyze.scores import dimension_scores
-from pipeline.analyze.sums import likert_sums, score_scales, survey_sums
+from pipeline.analyze.scores import dimension_scores, score_scales
+from pipeline.analyze.sums import likert_sums, survey_sums
 from pipeline.questionnaire import load_questionnaire
 from pipeline.stats.comparisons import games_howell
 from pipeline.stats.moments import Moments

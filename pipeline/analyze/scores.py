@@ -1,11 +1,16 @@
-"""Per respondent: answer codes, dimension scores and unfavourable answers (the inputs of every table)."""
+"""Per respondent: answer codes, dimension scores and unfavourable answers (the inputs of every table); the
+scale that makes every possible dimension score a whole number (``score_scales``: exact sums)."""
 
 from __future__ import annotations
+
+from math import ceil, lcm
 
 import numpy as np
 import pandas as pd
 
 from pipeline.questionnaire import Questionnaire
+
+EXACT_SCORE_LIMIT = 1 << 26  # a scaled score below this has a square below 2⁵³ (``Moments``: exact sums)
 
 
 def answer_codes(values: pd.Series) -> pd.Series:
@@ -36,3 +41,21 @@ def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire,
         enough = block.notna().sum(axis=1) >= np.ceil(len(items) / 2)
         out[dim] = block.mean(axis=1, skipna=True).where(enough)
     return pd.DataFrame(out, index=kept.index).astype(float)
+
+
+def score_scales(questionnaire: Questionnaire,
+                 items_of: dict[str, list[str]] | None = None) -> dict[str, int] | None:
+    """Per dimension (on ``items_of`` where given, as ``dimension_scores``), a number that makes every
+    possible score whole: a score is a sum of codes divided by the number of items answered, at least half
+    of them. None where a scaled score would be too large to sum exactly (a dimension of very many items,
+    e.g. a draft's): the scores are then summed in floating point (mergeable, exact up to rounding)."""
+    items_of = items_of if items_of is not None else questionnaire.dimension_items()
+    scales = {dim: lcm(*range(ceil(len(items) / 2) or 1, len(items) + 1)) for dim, items in items_of.items()}
+    top = max((len(options) for options in questionnaire.likert_scales.values()), default=1)
+    return scales if max(scales.values(), default=1) * top < EXACT_SCORE_LIMIT else None
+
+
+def scales_of(questionnaire: Questionnaire, dimensions: list[str]) -> list[int] | None:
+    """``score_scales`` of these dimensions, in this order (None: summed in floating point)."""
+    scales = score_scales(questionnaire)
+    return [scales[d] for d in dimensions] if scales is not None else None

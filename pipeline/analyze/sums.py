@@ -10,60 +10,62 @@ same statistics, bit for bit (scores of a dimension with very many items are sum
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from math import ceil, lcm
 
 import numpy as np
 import pandas as pd
 
-from pipeline.analyze.scores import answer_codes, dimension_scores, unfavourable_answers
+from pipeline.analyze.scores import answer_codes, dimension_scores, scales_of, unfavourable_answers
+from pipeline.analyze.waves import EarlierWave, wave_sums
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.moments import Moments
 
 PART_ROWS = 1 << 16  # rows summarised at a time: memory holds this many rows' items as floats
 SEP = "\0"  # between a unit and a group in one label (no option text holds it)
 OVERALL = "\0overall"  # the overall answer's column among the drivers' (no dimension id can be this)
-EXACT_SCORE_LIMIT = 1 << 26  # a scaled score below this has a square below 2⁵³ (``Moments``: exact sums)
 
 
 @dataclass(frozen=True)
 class LikertSums:
-    """Per unit: item scores, dimension scores and unfavourable answers (1/0). Over all units as one group:
-    the items of the rows that answered every item (KMO and Bartlett use those only), and the dimension
-    scores with the overall answer (last column) of the rows that have all of them (the drivers)."""
+    """All by unit: item scores, dimension scores and unfavourable answers (1/0); the items of the rows that
+    answered every item (KMO and Bartlett use those only); the dimension scores with the overall answer
+    (last column) of the rows that have all of them (the drivers); per group question, the dimension scores
+    by unit and group (``within``); per earlier wave, the dimension scores on the items both waves asked."""
 
     items: Moments
     scores: Moments
     unfavourable: Moments
     complete: Moments
     drivers: Moments
-    groups: dict[str, Moments]  # per group question: dimension scores by unit and group (``within``)
+    groups: dict[str, Moments]
+    waves: dict[str, Moments]
 
     def __add__(self, other: LikertSums) -> LikertSums:
-        added = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
-                 if f.name != "groups"}
-        return LikertSums(**added, groups={k: v + other.groups[k] for k, v in self.groups.items()})
+        return LikertSums(*(_add(getattr(self, f.name), getattr(other, f.name)) for f in fields(self)))
+
+    def only(self, units: set[str]) -> LikertSums:
+        """The sums of these units' rows only (units too small to show leave no trace in any statistic)."""
+
+        def keep(m: Moments, unit_of=lambda g: g) -> Moments:
+            return m.take([g for g in m.groups if unit_of(g) in units])
+
+        def grouped(m: Moments) -> Moments:
+            return keep(m, lambda g: split_within(g)[0])
+
+        return LikertSums(keep(self.items), keep(self.scores), keep(self.unfavourable), keep(self.complete),
+                          keep(self.drivers), {k: grouped(v) for k, v in self.groups.items()},
+                          {k: keep(v) for k, v in self.waves.items()})
 
 
-def score_scales(questionnaire: Questionnaire) -> dict[str, int] | None:
-    """Per dimension, a number that makes every possible score whole: a score is a sum of codes divided by
-    the number of items answered, at least half of them (``dimension_scores``). None where a scaled score
-    would be too large to sum exactly (a dimension of very many items, e.g. a draft's): the scores are then
-    summed in floating point (mergeable, exact up to rounding)."""
-    scales = {dim: lcm(*range(ceil(len(items) / 2) or 1, len(items) + 1))
-              for dim, items in questionnaire.dimension_items().items()}
-    top = max((len(options) for options in questionnaire.likert_scales.values()), default=1)
-    return scales if max(scales.values(), default=1) * top < EXACT_SCORE_LIMIT else None
+def _add(a: Moments | dict[str, Moments], b: Moments | dict[str, Moments]) -> Moments | dict[str, Moments]:
+    return {k: v + b[k] for k, v in a.items()} if isinstance(a, dict) else a + b
 
 
-def scales_of(questionnaire: Questionnaire, dimensions: list[str]) -> list[int] | None:
-    """``score_scales`` of these dimensions, in this order (None: summed in floating point)."""
-    scales = score_scales(questionnaire)
-    return [scales[d] for d in dimensions] if scales is not None else None
-
-
-def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire) -> LikertSums:
-    """The sums of one part of the cleaned responses (``unit``: each row's unit)."""
+def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+                previous: Iterable[EarlierWave] = ()) -> LikertSums:
+    """The sums of one part of the cleaned responses (``unit``: each row's unit; ``previous``: the earlier
+    waves compared with)."""
     q = questionnaire
     ids = [it.id for it in q.likert_items]
     items = part[ids].astype(float)
@@ -72,15 +74,63 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     overall = answer_codes(part[q.overall.id]).to_numpy(dtype=float) if q.overall is not None else np.nan
     drivers = scores.assign(**{OVERALL: overall})
     ones = [1] * len(ids)
+    complete = items.notna().all(axis=1).to_numpy()
+    answered = drivers.notna().all(axis=1).to_numpy()
     return LikertSums(
         items=Moments.of(items, unit, ones),
         scores=Moments.of(scores, unit, scales),
         unfavourable=Moments.of(unfavourable_answers(items, q), unit, ones, pairs=False),
-        complete=Moments.of(items.loc[items.notna().all(axis=1).to_numpy()], None, ones),
-        drivers=Moments.of(drivers.loc[drivers.notna().all(axis=1).to_numpy()], None,
+        complete=Moments.of(items.loc[complete], unit.loc[complete], ones),
+        drivers=Moments.of(drivers.loc[answered], unit.loc[answered],
                            [*scales, 1] if scales is not None else None),
         groups={qid: Moments.of(scores, within(unit, part[qid]), scales) for qid in group_questions(q)},
+        waves=wave_sums(part, unit, q, previous),
     )
+
+
+def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+                previous: Iterable[EarlierWave] = (), rows: int | None = None) -> LikertSums:
+    """``likert_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
+    rows = rows or PART_ROWS
+    return _total(likert_sums(kept.iloc[start:start + rows], unit.iloc[start:start + rows], questionnaire,
+                              previous) for start in range(0, max(len(kept), 1), rows))
+
+
+def read_responses(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
+                   previous: Iterable[EarlierWave] = (),
+                   whole: bool = False) -> tuple[pd.DataFrame, LikertSums]:
+    """The cleaned responses read part by part: their sums (``likert_sums``), and the columns the rest of
+    the analysis reads whole (``analysis_columns``: a few codes and the open answers per row; every column
+    with ``whole``, e.g. for weighting)."""
+    q, previous = questionnaire, list(previous)
+    narrow, sums = [], []
+    for part in parts:
+        unit = part[q.unit_question.id].astype("string")
+        sums.append(likert_sums(part, unit, q, previous))
+        narrow.append(part if whole else part[[c for c in analysis_columns(q) if c in part]])
+        if len(sums) > 1:
+            sums = [sums[0] + sums[1]]
+    return pd.concat(narrow, ignore_index=True), _total(sums)
+
+
+def analysis_columns(questionnaire: Questionnaire) -> list[str]:
+    """The columns of the cleaned responses read whole by the analysis: the submit time, and every question's
+    but the Likert items' (those are summed part by part)."""
+    likert = {it.id for it in questionnaire.likert_items}
+    out = ["submitted_at"]
+    for question in questionnaire.questions:
+        if question.type == "multi":
+            out += [f"{question.id}__{k}" for k in range(1, len(question.options) + 1)]
+        elif question.id not in likert:
+            out.append(question.id)
+    return out
+
+
+def _total(sums: Iterable[LikertSums]) -> LikertSums:
+    total = None
+    for s in sums:
+        total = s if total is None else total + s
+    return total
 
 
 def within(unit: pd.Series, group: pd.Series) -> pd.Series:
@@ -101,17 +151,6 @@ def group_questions(q: Questionnaire) -> dict[str, str]:
     if community is not None:
         out[community.id] = ""
     return out
-
-
-def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                rows: int | None = None) -> LikertSums:
-    """``likert_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
-    rows = rows or PART_ROWS
-    total = None
-    for start in range(0, max(len(kept), 1), rows):
-        part = likert_sums(kept.iloc[start:start + rows], unit.iloc[start:start + rows], questionnaire)
-        total = part if total is None else total + part
-    return total
 
 
 def item_dimensions(questionnaire: Questionnaire) -> pd.Series:

@@ -27,7 +27,7 @@ from pipeline.analyze.sums import (
     survey_sums,
     unfavourable_shares,
 )
-from pipeline.analyze.waves import EarlierWave, wave_changes
+from pipeline.analyze.waves import EarlierWave, changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
@@ -327,13 +327,14 @@ def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q:
         table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
 
 
-def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.DataFrame, unit: pd.Series,
+def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.Series, unit: pd.Series,
                 q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Questionnaires received, valid (``valid``: per unit, every kept row) and rejected, per unit (rows
     without a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); communities
     covered and satisfaction from the analysed rows ``kept`` (units of at least ``MIN_CELL``); valid answers
-    per community."""
-    received = audit.groupby(audit["unit"].fillna(NO_UNIT)).size()
+    per community. ``audit``: the rows per unit, status and rule (``audit_counts``)."""
+    rows = audit.rename("rows").reset_index()
+    received = rows.groupby(rows["unit"].astype("string").fillna(NO_UNIT))["rows"].sum()
     units = (
         pd.DataFrame({"received": received})
         .join(valid.rename("valid"))
@@ -345,7 +346,7 @@ def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.DataFrame, unit:
     rank = {name: i for i, name in enumerate(q.unit_question.options)}
     units = units.sort_values("unit", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
     units["kind"] = units["unit"].map(lambda u: "—" if u == NO_UNIT else q.unit_kind(u))
-    district = pd.DataFrame({"unit": [DISTRICT], "received": [len(audit)], "valid": [int(valid.sum())]})
+    district = pd.DataFrame({"unit": [DISTRICT], "received": [int(audit.sum())], "valid": [int(valid.sum())]})
     district["rejected"] = district["received"] - district["valid"]
     community = q.role("community")
     communities = pd.DataFrame({"unit": pd.Series(dtype="string"), "community": pd.Series(dtype="string"),
@@ -398,18 +399,20 @@ def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> 
     return out
 
 
-def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnaire,
+def analyze(kept: pd.DataFrame, audit: pd.Series, questionnaire: Questionnaire,
             weights: pd.Series | None = None,
-            waves: list[EarlierWave] | None = None) -> Analysis:
+            waves: list[EarlierWave] | None = None, sums: LikertSums | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
     ----------
-    kept : the cleaned responses (reverse-coded).
-    audit : every input row with its status (``pipeline.clean.audit``).
+    kept : the cleaned responses (reverse-coded); with ``sums``, only their ``analysis_columns`` (and the
+        Likert items where there are weights).
+    audit : the input rows per unit, status and rule (``pipeline.clean.audit_counts`` of the audit).
     questionnaire : the survey's questionnaire.
     weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
     waves : earlier surveys to compare with (``pipeline.analyze.waves``).
+    sums : the responses' sums when they were read part by part (``read_responses``); else summed here.
 
     Returns
     -------
@@ -421,9 +424,12 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     kept = kept.loc[~kept[q.unit_question.id].astype("string").isin(valid.index[valid < MIN_CELL]).to_numpy()]
     unit = kept[q.unit_question.id].astype("string")
     names = q.dimension_names()
-    scores = dimension_scores(kept, q)
-    sums = survey_sums(kept, unit, q)
-    ud, ui = unit_comparisons(sums, q, weighted_means(scores, unit, weights) if weights is not None else None)
+    if sums is None:
+        sums = survey_sums(kept, unit, q, waves or [])
+    else:
+        sums = sums.only(set(valid.index[valid >= MIN_CELL]))
+    weighted = weighted_means(dimension_scores(kept, q), unit, weights) if weights is not None else None
+    ud, ui = unit_comparisons(sums, q, weighted)
     dd, rel, item_rel = district_dimensions(sums, q)
     validity, item_kmo = kmo_moments(sums.complete)
     anova, gh = welch_anova_moments(sums.scores, names)
@@ -435,9 +441,8 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
     counts, themes, quotes, words = _open_answers(kept, unit, q)
     units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
     district["suggestions"] = int(counts.sum())
-    rejections = (
-        audit.loc[audit["status"] != KEPT].groupby(["unit", "rule"]).size().rename("count").reset_index()
-    )
+    rows = audit.rename("count").reset_index()
+    rejections = rows.loc[rows["status"] != KEPT].groupby(["unit", "rule"])["count"].sum().reset_index()
     shown = apply_disclosure(
         Analysis(
             units=units,
@@ -463,7 +468,7 @@ def analyze(kept: pd.DataFrame, audit: pd.DataFrame, questionnaire: Questionnair
             keywords=words,
             communities=communities,
             subgroups=subgroup_gaps(sums, pd.DataFrame(columns=["unit", "dimension"]), q),
-            changes=wave_changes(kept, q, waves or []),
+            changes=changes(sums.waves, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
         )
     )

@@ -11,17 +11,19 @@ Hedges' g, and FDR over the whole family; a change is called only when significa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.analyze.scores import dimension_scores
+from pipeline.analyze.scores import dimension_scores, score_scales
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import fdr, hedges_g
+from pipeline.stats.moments import Moments
 
 CHANGE_COLUMNS = [
     "wave",
@@ -60,13 +62,16 @@ def item_changes(current: Questionnaire, previous: Questionnaire) -> dict[str, l
 
 @dataclass(frozen=True)
 class EarlierWave:
-    """An earlier survey to compare with: its name (folder), how reports name it, its cleaned responses and
-    the questionnaire it used."""
+    """An earlier survey to compare with: its name (folder), how reports name it, its cleaned responses
+    (a table, or a function giving them part by part) and the questionnaire it used."""
 
     name: str
     title: str
-    responses: pd.DataFrame
+    responses: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]
     questionnaire: Questionnaire
+
+    def parts(self) -> Iterable[pd.DataFrame]:
+        return [self.responses] if isinstance(self.responses, pd.DataFrame) else self.responses()
 
 
 def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
@@ -75,8 +80,64 @@ def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
     return [it.id for it in current.likert_items if current.renamed.get(it.id, it.id) in before]
 
 
+def shared_dimensions(q: Questionnaire, earlier: EarlierWave) -> dict[str, list[str]]:
+    """Per dimension of this questionnaire, its items both waves asked (current ids; empty: none)."""
+    common = set(shared_items(q, earlier.questionnaire))
+    return {d.id: [it.id for it in d.items if it.id in common] for d in q.dimensions}
+
+
+def _scores(part: pd.DataFrame, q: Questionnaire,
+            usable: dict[str, list[str]]) -> tuple[pd.DataFrame, list[int] | None]:
+    scales = score_scales(q, usable)
+    return dimension_scores(part, q, usable), (list(scales.values()) if scales is not None else None)
+
+
+def wave_sums(part: pd.DataFrame, unit: pd.Series, q: Questionnaire,
+              previous: Iterable[EarlierWave]) -> dict[str, Moments]:
+    """Per earlier wave, this part's dimension scores on the items both waves asked, summed by unit."""
+    out = {}
+    for earlier in previous:
+        usable = {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
+        scores, scales = _scores(part, q, usable)
+        out[earlier.name] = Moments.of(scores, unit.astype("string"), scales)
+    return out
+
+
+def earlier_sums(earlier: EarlierWave, q: Questionnaire) -> Moments:
+    """The earlier wave's dimension scores on the items both waves asked (its items and units under their
+    current ids and names), summed by unit, part by part."""
+    to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
+    back = {old: new for new, old in q.renamed_units.items()}
+    usable = {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
+    total = None
+    for part in earlier.parts():
+        as_now = part.rename(columns={v: k for k, v in to_prev.items() if k != v})
+        unit = part[earlier.questionnaire.unit_question.id].astype("string").replace(back)
+        scores, scales = _scores(as_now, q, usable)
+        sums = Moments.of(scores, unit, scales)
+        total = sums if total is None else total + sums
+    return total
+
+
 def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
-    """Per earlier wave, unit (and the whole area) and dimension: the change, with its test.
+    """``changes`` of a survey held whole (``kept``)."""
+    return changes(wave_sums(kept, kept[q.unit_question.id], q, previous), q, previous)
+
+
+def _by_unit(m: Moments, dim: str) -> pd.DataFrame:
+    """A dimension's count, mean and SD per unit and for the area (``DISTRICT``: every row with a unit)."""
+    one = m.columns_of([dim])
+    rows = [(g, n, mean, var) for g, n, mean, var in zip(one.groups, one.count()[:, 0], one.mean()[:, 0],
+                                                          one.var()[:, 0], strict=True) if n > 0]
+    area = one.total()
+    rows.append((DISTRICT, area.count()[0, 0], area.mean()[0, 0], area.var()[0, 0]))
+    out = pd.DataFrame(rows, columns=["unit", "count", "mean", "var"]).set_index("unit")
+    return out.assign(std=np.sqrt(out.pop("var")))
+
+
+def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
+    """Per earlier wave, unit (and the whole area) and dimension: the change, with its test, from this wave's
+    sums (``wave_sums``) and the earlier wave's (``earlier_sums``).
 
     Returns
     -------
@@ -84,18 +145,10 @@ def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWav
         ``CHANGE_COLUMNS``; ``diff`` is this wave minus the earlier one.
     """
     rows = []
-    unit_now = kept[q.unit_question.id].astype("string")
     for earlier in previous:
-        wave, title, prev_kept, prev_q = earlier.name, earlier.title, earlier.responses, earlier.questionnaire
-        common = set(shared_items(q, prev_q))
-        to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
-        shared = {d.id: [it.id for it in d.items if it.id in common] for d in q.dimensions}
-        usable = {d: ids for d, ids in shared.items() if ids}
-        now = dimension_scores(kept, q, usable)
-        prev_as_now = prev_kept.rename(columns={v: k for k, v in to_prev.items() if k != v})
-        before = dimension_scores(prev_as_now, q, usable)
-        back = {old: new for new, old in q.renamed_units.items()}
-        unit_prev = prev_kept[prev_q.unit_question.id].astype("string").replace(back)
+        wave, title = earlier.name, earlier.title
+        shared = shared_dimensions(q, earlier)
+        before = earlier_sums(earlier, q) if any(shared.values()) else None
         for d in q.dimensions:
             k = len(shared[d.id])
             if k == 0:
@@ -112,12 +165,7 @@ def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWav
                     }
                 )
                 continue
-            a = pd.DataFrame({"unit": unit_now, "x": now[d.id]}).dropna()
-            b = pd.DataFrame({"unit": unit_prev, "x": before[d.id]}).dropna()
-            ga = a.groupby("unit")["x"].agg(["count", "mean", "std"])
-            gb = b.groupby("unit")["x"].agg(["count", "mean", "std"])
-            ga.loc[DISTRICT] = [len(a), a["x"].mean(), a["x"].std()]
-            gb.loc[DISTRICT] = [len(b), b["x"].mean(), b["x"].std()]
+            ga, gb = _by_unit(now[wave], d.id), _by_unit(before, d.id)
             for unit in ga.index:
                 base = {
                     "wave": wave,

@@ -60,6 +60,11 @@ def audit_counts(audit: pd.DataFrame) -> pd.Series:
     return audit.fillna({"rule": "（保留）"}).groupby(["unit", "status", "rule"], dropna=False).size()
 
 
+def added_counts(counts: Iterable[pd.Series]) -> pd.Series:
+    """``audit_counts`` of several parts, added up."""
+    return pd.concat(list(counts)).groupby(level=[0, 1, 2], dropna=False).sum()
+
+
 def audit_summary(counts: pd.Series, unit_label: str) -> pd.DataFrame:
     """The counts per unit, status and rule as the audit workbook's first sheet."""
     return audit_sheet(counts.rename("份数").reset_index(), unit_label)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline.clean.audit import (
     REJECTED,
+    added_counts,
     audit_counts,
     build_audit,
     rejected_sheet,
@@ -131,7 +132,7 @@ def clean_parts(parts: Parts, questionnaire: Questionnaire, out_dir: Path) -> pd
             responses.write(kept)
             audit.write(conform("audit", rows))
             summary.append(audit_counts(rows))
-    counts = pd.concat(summary).groupby(level=[0, 1, 2], dropna=False).sum()
+    counts = added_counts(summary)
     label = questionnaire.report.unit_label
     rejected = (rejected_sheet(a, label) for a in read_table_parts(out_dir, "audit"))
     write_audit_workbook(out_dir, counts, rejected, label)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -149,18 +150,29 @@ def stage_analyze(
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
+    from pipeline.analyze.sums import read_responses
     from pipeline.analyze.waves import EarlierWave, item_changes
+    from pipeline.clean import added_counts, audit_counts
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table
+    from pipeline.common.tables import read_table_parts
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
-    kept = read_table(paths.interim, "responses")
-    audit = read_table(paths.interim, "audit")
+    earlier = earlier_questionnaires(paths, previous or [], questionnaire)
+    waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
+                         partial(read_table_parts, e.interim, "responses"), q) for e, q in earlier]
+    # the responses part by part: their sums, and the few columns read whole (all of them for weighting)
+    kept, sums = read_responses(read_table_parts(paths.interim, "responses"), questionnaire, waves,
+                                whole=population is not None)
+    audit, files = [], set()
+    for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
+        audit.append(audit_counts(part))
+        files |= set(part["file"].dropna().unique())
+    audit = added_counts(audit)
     weights = None
     if population is not None:
         from pipeline.stats.weights import cell_weights, read_population
@@ -175,22 +187,19 @@ def stage_analyze(
         weights = cell_weights(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
         )
-    earlier = earlier_questionnaires(paths, previous or [], questionnaire)
-    waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire), read_table(e.interim, "responses"), q)
-             for e, q in earlier]
-    result = analyze(kept, audit, questionnaire, weights=weights, waves=waves)
+    result = analyze(kept, audit, questionnaire, weights=weights, waves=waves, sums=sums)
     manifest = Manifest(
         survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
         questionnaire=questionnaire_path.name,
         questionnaire_sha256=hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
-        input_files=sorted(audit["file"].unique().tolist()),
+        input_files=sorted(files),
         created=datetime.now().isoformat(timespec="seconds"),
         data_until=_data_until(kept), units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
         processed_dir=str(paths.processed.resolve()), interim_dir=str(paths.interim.resolve()),
         quality_rules=questionnaire.quality.model_dump(), cleaning=_cleaning_rules(paths),
         words=questionnaire.words(), min_n_test=MIN_N_TEST,
         weighting={"population": population.name, "by": weight_by} if population is not None else None,
-        rows_in=int(len(audit)), kept=int(len(kept)), version=__version__, fingerprint=input_fingerprint,
+        rows_in=int(audit.sum()), kept=int(len(kept)), version=__version__, fingerprint=input_fingerprint,
         waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
                for w in waves],
     )
