@@ -104,14 +104,25 @@ def _pick(options: list[str], codes: np.ndarray) -> pa.Array:
     )
 
 
-def generate(path: Path, rows: int, units: list[str], dims: int, items: int, seed: int = 1) -> None:
+def generate(path: Path, rows: int, units: list[str], dims: int, items: int, seed: int = 1,
+             chunk: int = 1_000_000) -> None:
+    """The export, ``chunk`` rows at a time (each from its own seed; 序号 run on): memory holds one chunk."""
+    first = export_table(min(rows, chunk), units, dims, items, seed, 1)
+    with pacsv.CSVWriter(path, first.schema) as out:
+        out.write_table(first)
+        for i, start in enumerate(range(chunk, rows, chunk), start=1):
+            out.write_table(export_table(min(chunk, rows - start), units, dims, items, seed + i, start + 1))
+
+
+def export_table(rows: int, units: list[str], dims: int, items: int, seed: int, first: int) -> pa.Table:
+    """``rows`` rows of the export, their 序号 from ``first``."""
     rng = np.random.default_rng(seed)
     unit_idx = rng.integers(0, len(units), rows)
     spelled = units + [u.replace("街道", "街道办事处") for u in units] + [u + " " for u in units]
     spelling = unit_idx + len(units) * rng.choice(3, rows, p=[0.9, 0.07, 0.03])
     g = rng.normal(size=rows)
     cols: dict[str, pa.Array] = {
-        "序号": pa.array(np.arange(1, rows + 1).astype(str)),
+        "序号": pa.array(np.arange(first, first + rows).astype(str)),
         "提交答卷时间": _pick(
             [
                 f"2026/3/{d} {h}:{m:02d}:{s:02d}"
@@ -159,7 +170,7 @@ def generate(path: Path, rows: int, units: list[str], dims: int, items: int, see
         idx[dup] = src
         answers = table.drop_columns(["序号"]).take(pa.array(idx))
         table = answers.add_column(0, "序号", table["序号"])
-    pacsv.write_csv(table, path)
+    return table
 
 
 def rss_mib() -> float:
