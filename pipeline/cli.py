@@ -96,7 +96,7 @@ def _rendering(p: argparse.ArgumentParser) -> None:
         help="本机并行生成报告的进程数（默认按 CPU 核数，最多 4）",
     )
     p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
-    _cluster(p, "导入导出文件（每个文件一个任务）和生成报告")
+    _cluster(p, "导入导出文件（每个文件一个任务）、汇总答卷（每个数据块一个任务）和生成报告")
     p.add_argument("--pdf", choices=["auto", "yes", "no"], default=None,
                    help="是否同时打印 A4 PDF：auto（默认，本机有 Chromium 时打印）、yes、no")
 
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _weighting(p)
     _previous(p)
+    _cluster(p, "汇总答卷（每个数据块一个任务，在本机合并）")
     p = sub.add_parser("report", help="生成各单位报告、全区总体情况和目录")
     _common(p)
     _rendering(p)
@@ -273,7 +274,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                               _scheduler(args))
     if args.command == "analyze":
         return commands.analyze(paths, questionnaire, args.questionnaire, args.population, args.weight_by,
-                                args.previous)
+                                args.previous, _scheduler(args))
     counts, results = run_survey(args.input, args.questionnaire, paths, args.workers, args.population,
                                  args.weight_by, force=args.force, scheduler=_scheduler(args),
                                  mapping=args.mapping, date_order=args.date_order, previous=args.previous,

@@ -1,5 +1,6 @@
-"""Ingest on a Dask cluster: one task per export file, read on the workers, the same cleaned survey as on one
-machine (a ``dask.distributed.LocalCluster`` of two worker processes stands in for the cluster)."""
+"""Ingest and analysis on a Dask cluster: one task per export file, read on the workers, the same cleaned
+survey as on one machine; the analysis summed on the workers (a task per row group), the same tables and
+findings (a ``dask.distributed.LocalCluster`` of two worker processes stands in for the cluster)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,19 @@ def test_clean_and_analyze_of_a_multi_file_survey_equal_the_local_run(cluster, s
     pd.testing.assert_frame_equal(a["audit"], b["audit"])
     assert a["rules"] == b["rules"]
     assert len(list((remote.interim / "ingested").glob("*.parquet"))) == 3  # each file read by a worker
-    for paths in (local, remote):
-        stage_analyze(questionnaire, paths, DEFAULT_QUESTIONNAIRE)
-    for table in ("units", "unit_dimensions", "problems"):
-        pd.testing.assert_frame_equal(pd.read_parquet(local.processed / f"{table}.parquet"),
-                                      pd.read_parquet(remote.processed / f"{table}.parquet"))
+    stage_analyze(questionnaire, local, DEFAULT_QUESTIONNAIRE)
+    stage_analyze(questionnaire, remote, DEFAULT_QUESTIONNAIRE, scheduler=cluster)  # a task per row group
+    tables = sorted(p.name for p in local.processed.glob("*.parquet"))
+    assert "unit_dimensions.parquet" in tables
+    assert tables == sorted(p.name for p in remote.processed.glob("*.parquet"))
+    for table in tables:  # exactly: the workers' sums add up to the local ones
+        pd.testing.assert_frame_equal(pd.read_parquet(local.processed / table),
+                                      pd.read_parquet(remote.processed / table), check_exact=True, obj=table)
+    findings = sorted(f.name for f in (local.processed / "findings").iterdir())
+    assert findings == sorted(f.name for f in (remote.processed / "findings").iterdir()) and findings
+    for name in findings:
+        here, there = (p.processed / "findings" / name for p in (local, remote))
+        assert here.read_bytes() == there.read_bytes(), name
 
 
 def test_a_broken_file_read_on_a_worker_is_the_same_chinese_error(cluster, small_raw, questionnaire,
@@ -76,9 +85,9 @@ def test_a_broken_file_read_on_a_worker_is_the_same_chinese_error(cluster, small
     assert not (tmp_path / "b" / "data" / "interim" / "remote").exists()  # nothing half-written
 
 
-def test_survey_clean_takes_the_cluster_on_the_command_line(cluster, small_raw, tmp_path, capsys,
-                                                            monkeypatch):
-    """Inputs named relative to where ``survey`` runs are found by workers that run elsewhere."""
+def test_survey_clean_and_analyze_take_the_cluster_on_the_command_line(cluster, small_raw, tmp_path, capsys,
+                                                                        monkeypatch):
+    """Inputs and a root named relative to where ``survey`` runs are found by workers that run elsewhere."""
     from pipeline.cli import main
 
     _exports(small_raw, tmp_path / "raw")
@@ -88,3 +97,5 @@ def test_survey_clean_takes_the_cluster_on_the_command_line(cluster, small_raw, 
     assert f"共 {len(small_raw)} 份" in capsys.readouterr().out
     assert main([*args, "--executor", "dask"]) == 2
     assert "需要用 --scheduler" in capsys.readouterr().err
+    assert main(["analyze", "-s", "s", "--root", "root", "--scheduler", cluster]) == 0
+    assert "分析完成：3 个单位" in capsys.readouterr().out

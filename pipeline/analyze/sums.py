@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -91,9 +92,12 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
                 previous: Iterable[EarlierWave] = (), rows: int | None = None) -> LikertSums:
     """``likert_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
-    rows = rows or PART_ROWS
-    return _total(likert_sums(kept.iloc[start:start + rows], unit.iloc[start:start + rows], questionnaire,
-                              previous) for start in range(0, max(len(kept), 1), rows))
+    rows, total = rows or PART_ROWS, None
+    for start in range(0, max(len(kept), 1), rows):
+        at = slice(start, start + rows)
+        sums = likert_sums(kept.iloc[at], unit.iloc[at], questionnaire, previous)
+        total = sums if total is None else total + sums
+    return total
 
 
 def read_responses(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
@@ -102,15 +106,34 @@ def read_responses(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
     """The cleaned responses read part by part: their sums (``likert_sums``), and the columns the rest of
     the analysis reads whole (``analysis_columns``: a few codes and the open answers per row; every column
     with ``whole``, e.g. for weighting)."""
-    q, previous = questionnaire, list(previous)
-    narrow, sums = [], []
-    for part in parts:
-        unit = part[q.unit_question.id].astype("string")
-        sums.append(likert_sums(part, unit, q, previous))
-        narrow.append(part if whole else part[[c for c in analysis_columns(q) if c in part]])
-        if len(sums) > 1:
-            sums = [sums[0] + sums[1]]
-    return pd.concat(narrow, ignore_index=True), _total(sums)
+    previous = list(previous)
+    return combine(summarise(part, questionnaire, previous, whole) for part in parts)
+
+
+def summarise(part: pd.DataFrame, questionnaire: Questionnaire, previous: list[EarlierWave],
+              whole: bool) -> tuple[pd.DataFrame, LikertSums]:
+    """One part's columns read whole and its sums (``read_responses``)."""
+    q = questionnaire
+    sums = likert_sums(part, part[q.unit_question.id].astype("string"), q, previous)
+    return (part if whole else part[[c for c in analysis_columns(q) if c in part]]), sums
+
+
+def summarise_row_group(directory: Path, index: int, questionnaire: Questionnaire,
+                        previous: list[EarlierWave], whole: bool) -> tuple[pd.DataFrame, LikertSums]:
+    """``summarise`` of one row group of the stored responses (a task on a Dask worker, which reads it from
+    the file system the workers share)."""
+    from pipeline.common.tables import read_row_group
+
+    return summarise(read_row_group(directory, "responses", index), questionnaire, previous, whole)
+
+
+def combine(results: Iterable[tuple[pd.DataFrame, LikertSums]]) -> tuple[pd.DataFrame, LikertSums]:
+    """The parts' columns joined and their sums added, in order, one part at a time."""
+    columns, total = [], None
+    for part, sums in results:
+        columns.append(part)
+        total = sums if total is None else total + sums
+    return pd.concat(columns, ignore_index=True), total
 
 
 def analysis_columns(questionnaire: Questionnaire) -> list[str]:
@@ -124,13 +147,6 @@ def analysis_columns(questionnaire: Questionnaire) -> list[str]:
         elif question.id not in likert:
             out.append(question.id)
     return out
-
-
-def _total(sums: Iterable[LikertSums]) -> LikertSums:
-    total = None
-    for s in sums:
-        total = s if total is None else total + s
-    return total
 
 
 def within(unit: pd.Series, group: pd.Series) -> pd.Series:

@@ -18,9 +18,7 @@ def read_table(directory: str | Path, name: str, unit: str | None = None, *, fil
                contract: str | None = None) -> pd.DataFrame:
     """The table ``name`` stored in ``directory`` (``<name>.parquet``, or ``file``), only ``unit``'s rows when
     one is given, checked against the contract ``contract`` (default: its name)."""
-    path = Path(directory) / (file or f"{name}.parquet")
-    if not path.is_file():
-        raise SurveyError(f"找不到 {path}，请先运行 survey run（或其中生成它的步骤）")
+    path = _stored(directory, name, file)
     table = pd.read_parquet(path, filters=[("unit", "==", unit)] if unit is not None else None)
     return conform(contract or name, table)
 
@@ -29,12 +27,30 @@ def read_table_parts(directory: str | Path, name: str, *, file: str | None = Non
                      columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """The table as ``read_table`` reads it, one row group at a time (a table written part by part is never
     read whole); only ``columns`` when given (then not checked: a contract describes whole rows)."""
+    for i in range(row_groups(directory, name, file=file)):
+        yield read_row_group(directory, name, i, file=file, columns=columns)
+
+
+def row_groups(directory: str | Path, name: str, *, file: str | None = None) -> int:
+    """How many row groups the stored table has (each can be read alone: ``read_row_group``)."""
     import pyarrow.parquet as pq
 
+    with pq.ParquetFile(_stored(directory, name, file)) as stored:
+        return stored.num_row_groups
+
+
+def read_row_group(directory: str | Path, name: str, index: int, *, file: str | None = None,
+                   columns: list[str] | None = None) -> pd.DataFrame:
+    """Row group ``index`` of the stored table, checked against its contract (unless only ``columns``)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(_stored(directory, name, file)) as stored:
+        part = stored.read_row_group(index, columns=columns).to_pandas()
+    return part if columns is not None else conform(name, part)
+
+
+def _stored(directory: str | Path, name: str, file: str | None) -> Path:
     path = Path(directory) / (file or f"{name}.parquet")
     if not path.is_file():
         raise SurveyError(f"找不到 {path}，请先运行 survey run（或其中生成它的步骤）")
-    with pq.ParquetFile(path) as stored:
-        for i in range(stored.num_row_groups):
-            part = stored.read_row_group(i, columns=columns).to_pandas()
-            yield part if columns is not None else conform(name, part)
+    return path

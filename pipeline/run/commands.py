@@ -207,12 +207,14 @@ def analyze(
     population: Path | None,
     weight_by: str | None,
     previous: list[str] | None,
+    scheduler: str | None = None,
 ) -> int:
     from pipeline.run.stages import stage_analyze
 
     with paths.lock():
         manifest = stage_analyze(
-            questionnaire, paths, questionnaire_path, population, weight_by, previous=previous
+            questionnaire, paths, questionnaire_path, population, weight_by, previous=previous,
+            scheduler=scheduler,
         )
     print(f"分析完成：{len(manifest.units)} 个单位，结果在 {paths.processed}")
     return 0

@@ -141,22 +141,24 @@ def stage_analyze(
     input_fingerprint: str | None = None,
     previous: list[str] | None = None,
     tx: Transaction | None = None,
+    scheduler: str | None = None,
 ) -> Manifest:
     """Compute all statistics from interim/ in one pass; write the tables, the findings, every report's
     document and the manifest (last).
 
     With a population table and a weighting question, weighted unit means are added beside the
-    unweighted ones (see ``pipeline.stats.weights``).
+    unweighted ones (see ``pipeline.stats.weights``). With a Dask ``scheduler``, the stored responses are
+    summed on the workers, one task per row group (``pipeline.analyze.sums``), and merged here.
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
-    from pipeline.analyze.sums import read_responses
+    from pipeline.analyze.sums import combine, read_responses, summarise_row_group
     from pipeline.analyze.waves import EarlierWave, item_changes
     from pipeline.clean import added_counts, audit_counts
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table_parts
+    from pipeline.common.tables import read_table_parts, row_groups
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
@@ -164,10 +166,20 @@ def stage_analyze(
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
-                         partial(read_table_parts, e.interim, "responses"), q) for e, q in earlier]
-    # the responses part by part: their sums, and the few columns read whole (all of them for weighting)
-    kept, sums = read_responses(read_table_parts(paths.interim, "responses"), questionnaire, waves,
-                                whole=population is not None)
+                         partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
+    # the responses part by part: their sums, and the few columns read whole (all of them for weighting);
+    # with a Dask scheduler, each row group is one task on a worker
+    whole = population is not None
+    if scheduler:
+        from pipeline.run.execute import executor
+
+        groups = row_groups(paths.interim, "responses")
+        with executor(1, scheduler, groups) as pool:
+            tasks = [pool.submit(summarise_row_group, paths.interim.resolve(), i, questionnaire, waves, whole)
+                     for i in range(groups)]
+            kept, sums = combine(tasks.pop(0).result() for _ in range(groups))
+    else:
+        kept, sums = read_responses(read_table_parts(paths.interim, "responses"), questionnaire, waves, whole)
     audit, files = [], set()
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))
@@ -302,7 +314,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
                 counts = stage_clean(inputs, questionnaire, paths, mapping, date_order, tx, scheduler)
                 stage_analyze(
                     questionnaire, paths, questionnaire_path, population, weight_by, input_fingerprint=fp,
-                    previous=previous, tx=tx,
+                    previous=previous, tx=tx, scheduler=scheduler,
                 )
             results = stage_report(paths, workers, force, scheduler, tx, pdf)
     return counts, results
