@@ -305,3 +305,19 @@ def test_render_keys_cover_the_report_code(hostile, monkeypatch):
     assert all(plan.up_to_date(t) for t in tasks)
     monkeypatch.setattr(plan, "report_code_hash", lambda: "other code")
     assert not any(plan.up_to_date(t) for t in plan.plan(paths.processed, paths.reports))
+
+
+def test_rows_beyond_what_a_sheet_holds_go_on_to_a_continuation_sheet(tmp_path, monkeypatch):
+    """An audit with more rejected rows than an Excel sheet holds loses none of them (xlsxwriter would ignore
+    a row past the last one silently)."""
+    from pipeline.common import excel
+
+    monkeypatch.setattr(excel, "SHEET_ROWS", 4)  # a header and three rows a sheet
+    parts = [pd.DataFrame({"序号": [str(i) for i in range(j, j + 4)], "原因": "速答"}) for j in (0, 4)]
+    path = tmp_path / "a.xlsx"
+    with excel.excel_writer(path, constant_memory=True) as xw:
+        names = [ws.name for ws in excel.stream_frames(xw, parts, "剔除记录")]
+    assert names == ["剔除记录", "剔除记录（续2）", "剔除记录（续3）"]
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+    assert pd.concat([sheets[n] for n in names])["序号"].tolist() == [str(i) for i in range(8)]
+    assert all(list(sheets[n].columns) == ["序号", "原因"] for n in names)

@@ -64,23 +64,33 @@ def write_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str, startrow: 
     text_safe(df).to_excel(writer, sheet_name=sheet, startrow=startrow, index=False)
 
 
-def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str):
+def stream_frame(writer: pd.ExcelWriter, df: pd.DataFrame, sheet: str) -> list:
     """Write ``df`` (text-safe) to a new ``sheet`` row by row: the order a ``constant_memory`` writer needs
     (pandas writes column by column, which that mode would silently lose)."""
     return stream_frames(writer, [df], sheet)
 
 
-def stream_frames(writer: pd.ExcelWriter, parts: Iterable[pd.DataFrame], sheet: str):
+SHEET_ROWS = 1_048_576  # an Excel sheet's rows, the header included
+
+
+def stream_frames(writer: pd.ExcelWriter, parts: Iterable[pd.DataFrame], sheet: str) -> list:
     """Frames with the same columns written one after another to a new ``sheet``, row by row, under one
-    header (the first frame's): a long sheet is never held whole."""
-    ws = writer.book.add_worksheet(sheet)
-    i = 0
+    header (the first frame's): a long sheet is never held whole. Rows beyond what a sheet holds go on to
+    "<sheet>（续2）", "（续3）" … under the same header, never dropped. Returns the sheets written."""
+    sheets, header, i = [], None, SHEET_ROWS
     for df in parts:
         safe = text_safe(df)
-        if i == 0:
-            ws.write_row(0, 0, [str(c) for c in safe.columns])
-            i = 1
+        header = header or [str(c) for c in safe.columns]
         for row in safe.astype(object).where(safe.notna(), None).to_numpy().tolist():
-            ws.write_row(i, 0, row)
+            if i == SHEET_ROWS:
+                name = sheet if not sheets else f"{sheet[:26]}（续{len(sheets) + 1}）"
+                sheets.append(writer.book.add_worksheet(name))
+                sheets[-1].write_row(0, 0, header)
+                i = 1
+            sheets[-1].write_row(i, 0, row)
             i += 1
-    return ws
+    if not sheets:  # no rows: the header alone
+        sheets.append(writer.book.add_worksheet(sheet))
+        if header:
+            sheets[-1].write_row(0, 0, header)
+    return sheets

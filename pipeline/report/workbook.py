@@ -10,6 +10,7 @@ string is a text cell (``common.excel``); every sheet prints on A4 with its head
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from pipeline.analyze.manifest import Manifest
 from pipeline.clean.audit import rejected_sheet
 from pipeline.common.atomic import write_with
-from pipeline.common.excel import clean_text, excel_writer, sheet_name, stream_frame
+from pipeline.common.excel import clean_text, excel_writer, sheet_name, stream_frames
 from pipeline.common.formatting import EXCEL_FORMATS
 from pipeline.common.names import output_path
 from pipeline.report.document import LEDGER_COLUMNS, Column, Document, LedgerRow, Table
@@ -198,9 +199,10 @@ def _unit_sheets(xw: pd.ExcelWriter, units: list[Document], used: set[str], labe
 
 
 def write_workbook(
-    target: Path, district: Document, units: list[Document], audit: pd.DataFrame, m: Manifest
+    target: Path, district: Document, units: list[Document], audit: Iterable[pd.DataFrame], m: Manifest
 ) -> Path:
-    """Write the run's workbook atomically, from the documents (and the audit's rejected rows)."""
+    """Write the run's workbook atomically, from the documents (and the rejected rows of the audit, read part
+    by part from ``audit``)."""
     w = m.words
 
     def _write(path: Path) -> None:
@@ -218,11 +220,12 @@ def write_workbook(
                 s = Sheet(xw, sheet_name("变化", used))
                 s.table(changes)
                 s.finish()
-            ws = stream_frame(xw, rejected_sheet(audit, w.unit_label), sheet_name("剔除记录", used))
-            ws.set_paper(9)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
-            ws.repeat_rows(0)
+            rejected = (rejected_sheet(part, w.unit_label) for part in audit)
+            for ws in stream_frames(xw, rejected, sheet_name("剔除记录", used)):
+                ws.set_paper(9)
+                ws.set_landscape()
+                ws.fit_to_pages(1, 0)
+                ws.repeat_rows(0)
 
     return write_with(target, _write)
 

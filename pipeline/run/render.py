@@ -169,7 +169,7 @@ def _finish(
     workers: int | None,
 ) -> None:
     """The workbook and the index (from the stored documents), then the run summary."""
-    from pipeline.common.tables import read_table
+    from pipeline.common.tables import read_table_parts
     from pipeline.report.document import read_document
     from pipeline.report.index import write_index
     from pipeline.report.workbook import workbook_name, write_workbook
@@ -181,7 +181,7 @@ def _finish(
             units.append(read_document(processed, unit))
         except SurveyError:
             continue
-    audit = read_table(manifest.interim_dir, "audit")
+    audit = read_table_parts(manifest.interim_dir, "audit")
     workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, audit, manifest)
     html = [r for r in results if r.kind == "html"]
     write_index(reports, manifest, overview, html, workbook)
