@@ -6,6 +6,9 @@ each whole family). Units with fewer than ``MIN_N_TEST`` valid responses are des
 tested; figures from fewer than ``MIN_CELL`` respondents are suppressed. Reliability, validity,
 Welch ANOVA/Games–Howell, χ², correlations, drivers/IPA, multi-select shares with Wilson intervals
 and open-answer themes and keywords complete the set. No table holds respondent-level rows.
+
+Every statistic of the Likert answers comes from their mergeable sums (``pipeline.analyze.sums``), so
+a survey read part by part, or summed on Dask workers, needs only those and a few columns per row.
 """
 
 from __future__ import annotations

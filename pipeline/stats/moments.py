@@ -89,18 +89,15 @@ class Moments:
         bound = self.bound + other.bound
         wide = self.scale is not None and (bound >= INT64_SAFE or self.n.dtype == object
                                            or other.n.dtype == object)
-        rows = np.zeros(len(labels), dtype=np.int64)
-        for part in (self, other):
-            rows[[labels.index(x) for x in part.groups]] += part.rows
+        position = {g: i for i, g in enumerate(labels)}
         out = []
-        for a, b in ((self.n, other.n), (self.s, other.s), (self.r, other.r), (self.q, other.q)):
-            total = np.zeros((len(labels), *a.shape[1:]), dtype=object if wide else a.dtype)
+        for a, b in zip(self._sums(), other._sums(), strict=True):
+            total = np.zeros((len(labels), *a.shape[1:]), dtype=object if wide and a.ndim > 1 else a.dtype)
             for sums, groups in ((a, self.groups), (b, other.groups)):
-                at = [labels.index(x) for x in groups]
-                total[at] = total[at] + (sums.astype(object) if wide else sums)
+                at = [position[g] for g in groups]
+                total[at] = total[at] + (sums.astype(object) if wide and a.ndim > 1 else sums)
             out.append(total)
-        return replace(self, groups=tuple(labels), rows=rows, n=out[0], s=out[1], r=out[2], q=out[3],
-                       bound=bound)
+        return replace(self._with(tuple(labels), *out), bound=bound)
 
     def total(self, label: object = None) -> Moments:
         """Every group's sums added into one group, ``label``."""
@@ -112,7 +109,8 @@ class Moments:
 
     def take(self, groups: Sequence) -> Moments:
         """Only ``groups`` (each must be present)."""
-        at = [self.groups.index(x) for x in groups]
+        position = {g: i for i, g in enumerate(self.groups)}
+        at = [position[g] for g in groups]
         return self._with(tuple(groups), *(a[at] for a in self._sums()))
 
     def group(self, label: object) -> Moments:
