@@ -99,9 +99,9 @@ class Moments:
             out.append(total)
         return replace(self._with(tuple(labels), *out), bound=bound)
 
-    def total(self, label: object = None) -> Moments:
-        """Every group's sums added into one group, ``label``."""
-        return self._with((label,), *(a.sum(axis=0, keepdims=True) for a in self._sums()))
+    def total(self) -> Moments:
+        """Every group's sums added into one group (``None``)."""
+        return self._with((None,), *(a.sum(axis=0, keepdims=True) for a in self._sums()))
 
     def rest(self) -> Moments:
         """Per group, the sums of every other group (the rest of the area)."""
@@ -112,10 +112,6 @@ class Moments:
         position = {g: i for i, g in enumerate(self.groups)}
         at = [position[g] for g in groups]
         return self._with(tuple(groups), *(a[at] for a in self._sums()))
-
-    def group(self, label: object) -> Moments:
-        """One group's sums."""
-        return self.take([label])
 
     def columns_of(self, columns: Sequence[str]) -> Moments:
         """Only ``columns``."""
