@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.analyze.scores import answer_codes, dimension_scores, scales_of, unfavourable_answers
 from pipeline.analyze.waves import EarlierWave, wave_sums
+from pipeline.common.errors import SurveyError
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.moments import Moments
 
@@ -133,6 +134,8 @@ def combine(results: Iterable[tuple[pd.DataFrame, LikertSums]]) -> tuple[pd.Data
     for part, sums in results:
         columns.append(part)
         total = sums if total is None else total + sums
+    if total is None:
+        raise SurveyError("清洗后的数据中没有答卷，无法分析；请先运行 survey clean")
     return pd.concat(columns, ignore_index=True), total
 
 
