@@ -150,9 +150,9 @@ def test_sums_without_pairs_give_the_same_counts_means_and_variances():
 
 
 def test_responses_without_any_part_are_a_clear_error():
-    from pipeline.analyze.sums import read_responses
+    from pipeline.analyze.sums import read_sums
     from pipeline.common.errors import SurveyError
     from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 
     with pytest.raises(SurveyError, match="没有答卷"):
-        read_responses(iter(()), load_questionnaire(DEFAULT_QUESTIONNAIRE))
+        read_sums(iter(()), load_questionnaire(DEFAULT_QUESTIONNAIRE))

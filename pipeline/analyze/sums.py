@@ -93,55 +93,41 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
                 previous: Iterable[EarlierWave] = (), rows: int | None = None) -> LikertSums:
     """``likert_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
-    rows, total = rows or PART_ROWS, None
-    for start in range(0, max(len(kept), 1), rows):
-        at = slice(start, start + rows)
-        sums = likert_sums(kept.iloc[at], unit.iloc[at], questionnaire, previous)
-        total = sums if total is None else total + sums
-    return total
+    rows = rows or PART_ROWS
+    return added(likert_sums(kept.iloc[start:start + rows], unit.iloc[start:start + rows], questionnaire,
+                             previous) for start in range(0, max(len(kept), 1), rows))
 
 
-def read_responses(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
-                   previous: Iterable[EarlierWave] = (),
-                   whole: bool = False) -> tuple[pd.DataFrame, LikertSums]:
-    """The cleaned responses read part by part: their sums (``likert_sums``), and the columns the rest of
-    the analysis reads whole (``analysis_columns``: a few codes and the open answers per row; every column
-    with ``whole``, e.g. for weighting)."""
+def read_sums(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
+              previous: Iterable[EarlierWave] = ()) -> LikertSums:
+    """The sums (``likert_sums``) of the cleaned responses read part by part, added as they come."""
     previous = list(previous)
-    return combine(summarise(part, questionnaire, previous, whole) for part in parts)
-
-
-def summarise(part: pd.DataFrame, questionnaire: Questionnaire, previous: list[EarlierWave],
-              whole: bool) -> tuple[pd.DataFrame, LikertSums]:
-    """One part's columns read whole and its sums (``read_responses``)."""
     q = questionnaire
-    sums = likert_sums(part, part[q.unit_question.id].astype("string"), q, previous)
-    return (part if whole else part[[c for c in analysis_columns(q) if c in part]]), sums
+    return added(likert_sums(part, part[q.unit_question.id].astype("string"), q, previous) for part in parts)
 
 
-def summarise_row_group(directory: Path, index: int, questionnaire: Questionnaire,
-                        previous: list[EarlierWave], whole: bool) -> tuple[pd.DataFrame, LikertSums]:
-    """``summarise`` of one row group of the stored responses (a task on a Dask worker, which reads it from
+def row_group_sums(directory: Path, index: int, questionnaire: Questionnaire,
+                   previous: list[EarlierWave]) -> LikertSums:
+    """``read_sums`` of one row group of the stored responses (a task on a Dask worker, which reads it from
     the file system the workers share)."""
     from pipeline.common.tables import read_row_group
 
-    return summarise(read_row_group(directory, "responses", index), questionnaire, previous, whole)
+    return read_sums([read_row_group(directory, "responses", index)], questionnaire, previous)
 
 
-def combine(results: Iterable[tuple[pd.DataFrame, LikertSums]]) -> tuple[pd.DataFrame, LikertSums]:
-    """The parts' columns joined and their sums added, in order, one part at a time."""
-    columns, total = [], None
-    for part, sums in results:
-        columns.append(part)
-        total = sums if total is None else total + sums
+def added(sums: Iterable[LikertSums]) -> LikertSums:
+    """The sums of several parts, added one at a time (never all held)."""
+    total = None
+    for part in sums:
+        total = part if total is None else total + part
     if total is None:
         raise SurveyError("清洗后的数据中没有答卷，无法分析；请先运行 survey clean")
-    return pd.concat(columns, ignore_index=True), total
+    return total
 
 
 def analysis_columns(questionnaire: Questionnaire) -> list[str]:
-    """The columns of the cleaned responses read whole by the analysis: the submit time, and every question's
-    but the Likert items' (those are summed part by part)."""
+    """The columns of the cleaned responses read whole by the analysis (in one read, so they lie together in
+    memory): the submit time, and every question's but the Likert items' (those are summed part by part)."""
     likert = {it.id for it in questionnaire.likert_items}
     out = ["submitted_at"]
     for question in questionnaire.questions:

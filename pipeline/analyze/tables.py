@@ -415,7 +415,7 @@ def analyze(kept: pd.DataFrame, audit: pd.Series, questionnaire: Questionnaire,
     questionnaire : the survey's questionnaire.
     weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
     waves : earlier surveys to compare with (``pipeline.analyze.waves``).
-    sums : the responses' sums when they were read part by part (``read_responses``); else summed here.
+    sums : the responses' sums when they were read part by part (``read_sums``); else summed here.
 
     Returns
     -------

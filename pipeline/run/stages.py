@@ -152,13 +152,13 @@ def stage_analyze(
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
-    from pipeline.analyze.sums import combine, read_responses, summarise_row_group
+    from pipeline.analyze.sums import added, analysis_columns, read_sums, row_group_sums
     from pipeline.analyze.waves import EarlierWave, item_changes
     from pipeline.clean import added_counts, audit_counts
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table_parts, row_groups
+    from pipeline.common.tables import read_table, read_table_parts, row_groups
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
@@ -167,19 +167,20 @@ def stage_analyze(
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
-    # the responses part by part: their sums, and the few columns read whole (all of them for weighting);
-    # with a Dask scheduler, each row group is one task on a worker
-    whole = population is not None
+    # the responses' sums part by part (with a Dask scheduler, one task per row group on the workers), and
+    # the few columns the rest of the analysis reads whole (all of them for weighting)
     if scheduler:
         from pipeline.run.execute import executor
 
         groups = row_groups(paths.interim, "responses")
         with executor(1, scheduler, groups) as pool:
-            tasks = [pool.submit(summarise_row_group, paths.interim.resolve(), i, questionnaire, waves, whole)
+            tasks = [pool.submit(row_group_sums, paths.interim.resolve(), i, questionnaire, waves)
                      for i in range(groups)]
-            kept, sums = combine(tasks.pop(0).result() for _ in range(groups))
+            sums = added(tasks.pop(0).result() for _ in range(groups))
     else:
-        kept, sums = read_responses(read_table_parts(paths.interim, "responses"), questionnaire, waves, whole)
+        sums = read_sums(read_table_parts(paths.interim, "responses"), questionnaire, waves)
+    whole = population is not None
+    kept = read_table(paths.interim, "responses", columns=None if whole else analysis_columns(questionnaire))
     audit, files = [], set()
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))
