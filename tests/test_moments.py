@@ -156,3 +156,23 @@ def test_responses_without_any_part_are_a_clear_error():
 
     with pytest.raises(SurveyError, match="没有答卷"):
         read_sums(iter(()), load_questionnaire(DEFAULT_QUESTIONNAIRE))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_chi2_from_counts_equals_pingouin_on_the_rows(seed):
+    from pipeline.stats.comparisons import chi2_by_unit
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"unit": rng.choice(["东湖街道", "西城街道", "南山镇", None], 600),
+                          "identity": pd.Categorical(rng.choice(["党员", "群众", "干部", None], 600)),
+                          "gender": rng.choice(["男", "女"], 600)})
+    pair = frame.loc[frame["unit"].isin(["东湖街道", "西城街道"])]  # a 2×2 table: Yates' correction
+    for data, qid in ((frame, "identity"), (pair, "gender")):
+        ours = chi2_by_unit(data, data["unit"], {qid: qid}).iloc[0]
+        rows = pd.DataFrame({"u": data["unit"].astype("string"), "a": data[qid].astype("string")}).dropna()
+        expected, _, st = pg.chi2_independence(rows, x="u", y="a")
+        ref = st.loc[st["test"] == "pearson"].iloc[0]
+        assert ours["chi2"] == pytest.approx(ref["chi2"], rel=1e-12) and ours["dof"] == ref["dof"]
+        assert ours["p"] == pytest.approx(ref["pval"], rel=1e-9)
+        assert ours["cramer_v"] == pytest.approx(ref["cramer"], rel=1e-12)
+        assert ours["share_expected_below_5"] == float((expected.to_numpy() < 5).mean())

@@ -41,6 +41,13 @@ def row_groups(directory: str | Path, name: str, *, file: str | None = None) -> 
         return stored.num_row_groups
 
 
+def stored_columns(directory: str | Path, name: str, *, file: str | None = None) -> list[str]:
+    """The names of the stored table's columns (read from its schema, not its data)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(_stored(directory, name, file)).names
+
+
 def read_row_group(directory: str | Path, name: str, index: int, *, file: str | None = None,
                    columns: list[str] | None = None) -> pd.DataFrame:
     """Row group ``index`` of the stored table, checked against its contract (unless only ``columns``)."""

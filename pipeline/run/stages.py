@@ -158,7 +158,7 @@ def stage_analyze(
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table, read_table_parts, row_groups
+    from pipeline.common.tables import read_table, read_table_parts, row_groups, stored_columns
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
@@ -179,8 +179,9 @@ def stage_analyze(
             sums = added(tasks.pop(0).result() for _ in range(groups))
     else:
         sums = read_sums(read_table_parts(paths.interim, "responses"), questionnaire, waves)
-    whole = population is not None
-    kept = read_table(paths.interim, "responses", columns=None if whole else analysis_columns(questionnaire))
+    stored = set(stored_columns(paths.interim, "responses"))
+    narrow = [c for c in analysis_columns(questionnaire) if c in stored]
+    kept = read_table(paths.interim, "responses", columns=None if population is not None else narrow)
     audit, files = [], set()
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))

@@ -48,21 +48,29 @@ GENERIC_WORDS = {
 
 
 def is_suggestion(texts: pd.Series) -> pd.Series:
-    """True where an open answer says something (not blank, not "无"/"没有" and the like)."""
-    core = texts.astype("string").str.replace(_PUNCT, "", regex=True)
-    return (core.str.len().fillna(0) >= 2) & ~core.isin(NON_ANSWERS).fillna(False)
+    """True where an open answer says something (not blank, not "无"/"没有" and the like); each distinct
+    answer judged once."""
+    codes, answers = _distinct(texts)
+    core = answers.str.replace(_PUNCT, "", regex=True)
+    says = ((core.str.len().fillna(0) >= 2) & ~core.isin(NON_ANSWERS).fillna(False)).to_numpy(dtype=bool)
+    return pd.Series(np.where(codes >= 0, says[codes], False), index=texts.index)
 
 
 def code_themes(texts: pd.Series, themes: dict[str, list[str]]) -> pd.DataFrame:
-    """Boolean frame, one column per theme: the answer contains any of the theme's keywords."""
-    texts = texts.astype("string").fillna("")
-    return pd.DataFrame(
-        {
-            theme: texts.str.contains("|".join(map(re.escape, words)), regex=True)
-            for theme, words in themes.items()
-        },
-        index=texts.index,
-    )
+    """Boolean frame, one column per theme: the answer contains any of the theme's keywords (each distinct
+    answer searched once)."""
+    codes, answers = _distinct(texts)
+    answers = answers.fillna("")
+    found = {theme: answers.str.contains("|".join(map(re.escape, words)), regex=True).to_numpy(dtype=bool)
+             for theme, words in themes.items()}
+    return pd.DataFrame({theme: np.where(codes >= 0, hit[codes], False) for theme, hit in found.items()},
+                        index=texts.index)
+
+
+def _distinct(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each answer's position among the distinct answers (−1: none), and the distinct answers as text."""
+    codes, answers = pd.factorize(texts.astype("string"))
+    return codes, pd.Series(np.asarray(answers, dtype=object), dtype="string")
 
 
 def _jieba():
