@@ -422,9 +422,12 @@ def analyze(kept: pd.DataFrame, audit: pd.Series, questionnaire: Questionnaire,
     Analysis : the stored tables; ``pipeline.common.contracts`` declares each one's columns.
     """
     q = questionnaire
-    valid = kept[q.unit_question.id].astype("string").value_counts()
+    answers = kept[q.unit_question.id]  # counted as codes where categorical: no text per row
+    valid = answers.value_counts()
+    valid = valid.loc[valid > 0]
+    valid.index = valid.index.astype(str).astype("string")
     # units too small to show leave no trace in any statistic (``disclosure``): the rest is analysed
-    kept = kept.loc[~kept[q.unit_question.id].astype("string").isin(valid.index[valid < MIN_CELL]).to_numpy()]
+    kept = kept.loc[~answers.isin(list(valid.index[valid < MIN_CELL])).to_numpy()]
     unit = kept[q.unit_question.id].astype("string")
     names = q.dimension_names()
     if sums is None:
