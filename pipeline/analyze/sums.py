@@ -166,10 +166,8 @@ def item_dimensions(questionnaire: Questionnaire) -> pd.Series:
 def unfavourable_shares(sums: LikertSums) -> pd.DataFrame:
     """Per (unit, item): the share of unfavourable answers among the unit's answers, and the rest of the
     area's (``unfavourable``, ``rest_unfavourable``)."""
-    m, rest = sums.unfavourable, sums.unfavourable.rest()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = m.sum() / m.count()
-        rest_share = rest.sum() / rest.count()
+    m = sums.unfavourable  # the mean of 1/0 answers is their share
+    share, rest_share = m.mean(), m.rest().mean()
     index = pd.MultiIndex.from_product([list(m.groups), list(m.columns)], names=["unit", "item"])
     return pd.DataFrame({"unfavourable": share.reshape(-1), "rest_unfavourable": rest_share.reshape(-1)},
                         index=index)

@@ -299,10 +299,8 @@ def district_dimensions(sums: LikertSums,
     dd = pd.DataFrame({"dimension": list(area.columns), "n": area.count()[0], "mean": area.mean()[0],
                        "sd": np.sqrt(area.var()[0])})
     dd["ci_low"], dd["ci_high"] = mean_ci(dd["mean"], dd["sd"], dd["n"])
-    area_unfavourable = sums.unfavourable.total()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = area_unfavourable.sum()[0] / area_unfavourable.count()[0]
-    per_item = pd.Series(shares, index=list(area_unfavourable.columns))
+    area_unfavourable = sums.unfavourable.total()  # the mean of 1/0 answers is their share
+    per_item = pd.Series(area_unfavourable.mean()[0], index=list(area_unfavourable.columns))
     dd["unfavourable"] = dd["dimension"].map(per_item.groupby(item_dimensions(q)).mean())
     rel, item_rel = reliability_moments(sums.items.total(), sums.items, q.dimension_items(), MIN_N_TEST)
     district_rel = rel.loc[rel["unit"].isna()].drop(columns=["unit", "n"])

@@ -11,8 +11,10 @@ Hedges' g, and FDR over the whole family; a change is called only when significa
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 import pandas as pd
@@ -109,14 +111,14 @@ def earlier_sums(earlier: EarlierWave, q: Questionnaire) -> Moments:
     to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
     back = {old: new for new, old in q.renamed_units.items()}
     usable = {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
-    total = None
-    for part in earlier.parts():
+
+    def summed(part: pd.DataFrame) -> Moments:
         as_now = part.rename(columns={v: k for k, v in to_prev.items() if k != v})
         unit = part[earlier.questionnaire.unit_question.id].astype("string").replace(back)
         scores, scales = _scores(as_now, q, usable)
-        sums = Moments.of(scores, unit, scales)
-        total = sums if total is None else total + sums
-    return total
+        return Moments.of(scores, unit, scales)
+
+    return reduce(operator.add, map(summed, earlier.parts()))
 
 
 def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:

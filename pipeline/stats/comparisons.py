@@ -59,14 +59,12 @@ def compare_moments(m: Moments, by: str = "dimension", group: str = "unit") -> p
         return np.asarray(a).T.reshape(-1)
 
     k, size = len(m.columns), len(m.groups)
-    labels = np.empty(size, dtype=object)
-    labels[:] = list(m.groups)
     n1, m1, s1 = flat(m.count()).astype(float), flat(m.mean()), np.sqrt(flat(m.var()))
     n2, m2, s2 = flat(rest.count()).astype(float), flat(rest.mean()), np.sqrt(flat(rest.var()))
     with np.errstate(divide="ignore", invalid="ignore"):
         t, p = stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False)
         g = pd.DataFrame({
-            by: np.repeat(np.array(m.columns, dtype=object), size), group: np.tile(labels, k),
+            by: np.repeat(np.array(m.columns, dtype=object), size), group: np.tile(m.labels(), k),
             "n": n1.astype(int), "mean": m1, "sd": s1, "rest_n": n2.astype(int), "rest_mean": m2,
             "rest_sd": s2, "t": t, "p": p, "df": welch_df(s1, n1, s2, n2),
             "hedges_g": hedges_g(m1, s1, n1, m2, s2, n2), "diff": m1 - m2,
@@ -149,8 +147,7 @@ def welch_anova_moments(m: Moments, names: dict[str, str]) -> tuple[pd.DataFrame
         Games–Howell pairs: ``dimension``, ``A``, ``B``, ``diff``, ``T``, ``df``, ``pval``, ``hedges``.
     """
     aov_rows, gh = [], []
-    labels = np.empty(len(m.groups), dtype=object)
-    labels[:] = list(m.groups)
+    labels = m.labels()
     n_all, mean_all, var_all = m.count().astype(float), m.mean(), m.var()
     for j, dim in enumerate(m.columns):
         keep = n_all[:, j] >= 2
@@ -232,10 +229,7 @@ def correlation_long(scores: pd.DataFrame) -> pd.DataFrame:
 def correlation_moments(m: Moments) -> pd.DataFrame:
     """Pearson correlations between the columns of ``m`` over all its rows (pairwise complete, as
     ``DataFrame.corr``; 1 on the diagonal), as a long table: ``a``, ``b``, ``r``."""
-    total = m.total()
-    r = total.corr()[0]
-    defined = (total.count()[0] >= 2) & (total.var()[0] > 0)
-    r[np.diag_indices_from(r)] = np.where(defined, 1.0, np.nan)
+    r = m.total().corr()[0]
     names = np.array(m.columns, dtype=object)
     return pd.DataFrame({"a": np.tile(names, len(names)), "b": np.repeat(names, len(names)),
                          "r": r.T.reshape(-1)})

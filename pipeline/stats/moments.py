@@ -175,17 +175,24 @@ class Moments:
 
     def corr(self) -> np.ndarray:
         """(groups, columns, columns) Pearson correlations over the rows where both columns are answered
-        (pairwise, as ``DataFrame.corr``); NaN where undefined."""
+        (pairwise, as ``DataFrame.corr``; a column with itself exactly 1); NaN where undefined."""
         self._paired()
-        big = _big if self.scale is not None else np.asarray
-        n, s, r, q = (big(a) for a in (self.n, self.s, self.r, self.q))
+        exact = self.scale is not None
+        n, s, r, q = (_big(a) if exact else a for a in (self.n, self.s, self.r, self.q))
         st, rt = np.swapaxes(s, 1, 2), np.swapaxes(r, 1, 2)
-        cross, vi, vj = n * q - s * st, n * r - s * s, n * rt - st * st
-        one = np.ones(cross.shape, dtype=object)
+        cross, spread = n * q - s * st, (n * r - s * s) * (n * rt - st * st)
+        to_float = _float if exact else np.asarray
         with np.errstate(divide="ignore", invalid="ignore"):
-            spread = np.sqrt(_ratio(vi * vj, one)) if self.scale is not None else np.sqrt(vi * vj)
-            return np.where(n >= 2, _ratio(cross, one) / spread if self.scale is not None else cross / spread,
-                            np.nan)
+            out = np.where(self.n >= 2, to_float(cross) / np.sqrt(to_float(spread)), np.nan)
+        diagonal = np.arange(len(self.columns))
+        out[:, diagonal, diagonal] = np.where(np.isnan(out[:, diagonal, diagonal]), np.nan, 1.0)
+        return out
+
+    def labels(self) -> np.ndarray:
+        """The group labels as an object array (for indexing alongside the statistics)."""
+        out = np.empty(len(self.groups), dtype=object)
+        out[:] = list(self.groups)
+        return out
 
 
 def _products(block: np.ndarray, pairs: bool) -> tuple[np.ndarray, ...]:
@@ -208,6 +215,11 @@ def _products(block: np.ndarray, pairs: bool) -> tuple[np.ndarray, ...]:
 def _big(a: np.ndarray) -> np.ndarray:
     """Exact integers that cannot overflow (Python ints in an object array)."""
     return np.asarray(a).astype(object)
+
+
+def _float(a: np.ndarray) -> np.ndarray:
+    """Exact integers as floats, each correctly rounded."""
+    return _ratio(a, np.ones(a.shape, dtype=object))
 
 
 def _diagonal(a: np.ndarray) -> np.ndarray:

@@ -80,7 +80,6 @@ def kmo_moments(complete: Moments) -> tuple[dict, pd.DataFrame]:
         }
         return summary, pd.DataFrame({"item": list(complete.columns), "kmo": np.nan})
     corr = total.corr()[0]
-    np.fill_diagonal(corr, 1.0)
     per_item, overall, chi2, pval = _kmo_bartlett(corr, n)
     summary = {
         "n": n,
