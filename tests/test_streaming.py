@@ -136,3 +136,20 @@ def test_a_short_row_in_a_later_block_reads_the_file_again_the_tolerant_way(tmp_
     assert audit.loc[audit["row"] == 61, ["resp_id", "rule"]].values.tolist() == [["9999", RULE_NO_UNIT]]
     assert len(list((with_short.interim / "ingested").glob("*.parquet"))) == 1
     assert not list((with_short.interim / "ingested").glob("*.tmp*"))
+
+
+def test_a_questionnaire_changed_after_cleaning_is_a_clear_error(tmp_path):
+    """The analysis reads only some columns of the cleaned table: one the questionnaire asks for and the table
+    lacks is named, before anything is written."""
+    from pipeline.common.errors import SurveyError
+
+    qpath = SHIPPED / "jiceng_dangjian.yaml"
+    q = load_questionnaire(qpath)
+    paths = SurveyPaths("s", tmp_path)
+    stage_clean(_exports(q, tmp_path / "raw", seed=3), q, paths)
+    responses = paths.interim / "responses.parquet"
+    community = q.role("community").id
+    pd.read_parquet(responses).drop(columns=[community]).to_parquet(responses)
+    with pytest.raises(SurveyError, match=f"没有问卷里的这些列：{community}；问卷在清洗之后改过"):
+        stage_analyze(q, paths, qpath)
+    assert not paths.processed.exists()

@@ -164,6 +164,12 @@ def stage_analyze(
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
+    stored = set(stored_columns(paths.interim, "responses"))
+    missing = [c for c in (*analysis_columns(questionnaire), *(it.id for it in questionnaire.likert_items))
+               if c not in stored]
+    if missing:
+        raise SurveyError(f"清洗结果中没有问卷里的这些列：{'、'.join(missing)}；问卷在清洗之后改过，"
+                          "请重新运行 survey clean（或 survey run）")
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
@@ -179,9 +185,8 @@ def stage_analyze(
             sums = added(tasks.pop(0).result() for _ in range(groups))
     else:
         sums = read_sums(read_table_parts(paths.interim, "responses"), questionnaire, waves)
-    stored = set(stored_columns(paths.interim, "responses"))
-    narrow = [c for c in analysis_columns(questionnaire) if c in stored]
-    kept = read_table(paths.interim, "responses", columns=None if population is not None else narrow)
+    narrow = None if population is not None else analysis_columns(questionnaire)
+    kept = read_table(paths.interim, "responses", columns=narrow)
     audit, files = [], set()
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))
