@@ -130,7 +130,7 @@ def main() -> None:
     from pipeline.analyze.tables import unit_tests
 
     start = time.perf_counter()
-    unit_tests(survey_sums(kept, kept["unit"].astype("string"), q).scores, "dimension")
+    unit_tests(survey_sums(kept, q).likert.scores, "dimension")
     one_pass = time.perf_counter() - start
     sample = units[: args.loop_units]
     loop = loop_baseline(kept, q, sample)

@@ -201,7 +201,7 @@ def test_false_flags_stay_within_the_nominal_fdr(questionnaire):
         )
         raw = generate_responses(questionnaire, spec).astype(str)
         kept = clean(ingest_frame(raw, questionnaire, "t.xlsx").frame, questionnaire).kept
-        t = an.unit_tests(survey_sums(kept, kept["unit"].astype("string"), questionnaire).scores, "dimension")
+        t = an.unit_tests(survey_sums(kept, questionnaire).likert.scores, "dimension")
         flagged = t.loc[t["significant"], "unit"].nunique()
         shares.append(flagged / len(units))
         any_flag += flagged > 0
@@ -224,10 +224,12 @@ def test_keywords_from_distinct_answers_equal_jieba_on_all_answers(questionnaire
     ours = keywords(texts, units, top=8, min_answers=2)
     for unit, block in texts.dropna().groupby(units.loc[texts.dropna().index]):
         expected = []
-        for word, weight in jieba.analyse.extract_tags("\n".join(block), topK=32, withWeight=True):
+        tags = jieba.analyse.extract_tags("\n".join(block), topK=None, withWeight=True)
+        for word, weight in sorted(tags, key=lambda t: (-t[1], t[0]))[:32]:  # ties: in character order
             count = int(block.str.contains(word, regex=False).sum())
-            if word not in GENERIC_WORDS and len(word) >= 2 and count >= 2 and len(expected) < 8:
+            if word not in GENERIC_WORDS and len(word) >= 2 and count >= 2:
                 expected.append((word, weight, count))
+        expected = sorted(expected, key=lambda e: (-e[1], -e[2], e[0]))[:8]
         got = ours.loc[ours["unit"] == unit, ["keyword", "weight", "answers"]].itertuples(index=False)
         assert [tuple(r) for r in got] == expected, unit
         assert expected

@@ -110,7 +110,8 @@ def test_survey_sums_in_parts_equal_one_pass(name):
     spec.sizes = {u: 60 for u in spec.sizes}
     kept = clean(ingest_frame(generate_responses(q, spec).astype(str), q, "t.xlsx").frame, q).kept
     unit = kept[q.unit_question.id].astype("string")
-    one, parts = likert_sums(kept, unit, q), survey_sums(kept, unit, q, rows=37)
+    whole, summed = survey_sums(kept, q, rows=len(kept)), survey_sums(kept, q, rows=37)
+    one, parts = likert_sums(kept, unit, q), summed.likert
     for field in ("items", "scores", "unfavourable", "complete"):
         for stat in STATISTICS if getattr(one, field).paired else STATISTICS[:4]:
             a, b = getattr(getattr(one, field), stat)(), getattr(getattr(parts, field), stat)()
@@ -122,6 +123,16 @@ def test_survey_sums_in_parts_equal_one_pass(name):
     scores = dimension_scores(kept, q)
     assert np.allclose(parts.scores.total().mean()[0], scores.mean().to_numpy(), rtol=1e-14, atol=0)
     assert score_scales(q) is not None and parts.scores.scale == tuple(score_scales(q).values())  # exact
+    counts, in_parts = whole.answers, summed.answers  # the other answers' counts add up exactly too
+    assert counts.rows == in_parts.rows == len(kept) and counts.latest == in_parts.latest
+    for name in ("units", "overall", "texts"):
+        pd.testing.assert_series_equal(getattr(counts, name), getattr(in_parts, name))
+    assert counts.answers.keys() == in_parts.answers.keys() and counts.multi.keys() == in_parts.multi.keys()
+    for qid, by in counts.answers.items():
+        pd.testing.assert_series_equal(by, in_parts.answers[qid])
+        assert by.sum() == kept[qid].notna().sum(), qid
+    for qid, block in counts.multi.items():
+        pd.testing.assert_frame_equal(block, in_parts.multi[qid])
 
 
 def test_drivers_from_sums_equal_pingouin_linear_regression():

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.analyze.counts import AnswerCounts, answer_counts
 from pipeline.analyze.scores import answer_codes, dimension_scores, scales_of, unfavourable_answers
 from pipeline.analyze.waves import EarlierWave, wave_sums
 from pipeline.common.errors import SurveyError
@@ -90,24 +91,48 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     )
 
 
-def survey_sums(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                previous: Iterable[EarlierWave] = (), rows: int | None = None) -> LikertSums:
-    """``likert_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
+@dataclass(frozen=True)
+class SurveySums:
+    """All the analysis reads of a survey's rows: its Likert answers' sums and its other answers' counts, per
+    unit; parts' sums add up."""
+
+    likert: LikertSums
+    answers: AnswerCounts
+
+    def __add__(self, other: SurveySums) -> SurveySums:
+        return SurveySums(self.likert + other.likert, self.answers + other.answers)
+
+    def only(self, units: set[str]) -> SurveySums:
+        """These units' sums only (``answers.units`` keeps every unit's rows)."""
+        return SurveySums(self.likert.only(units), self.answers.only(units))
+
+
+def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
+              previous: Iterable[EarlierWave] = ()) -> SurveySums:
+    """The sums and counts of one part of the cleaned responses."""
+    q = questionnaire
+    unit = part[q.unit_question.id].astype("string")
+    return SurveySums(likert_sums(part, unit, q, previous),
+                      answer_counts(part, unit, q, list(group_questions(q))))
+
+
+def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),
+                rows: int | None = None) -> SurveySums:
+    """``part_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
     rows = rows or PART_ROWS
-    return added(likert_sums(kept.iloc[start:start + rows], unit.iloc[start:start + rows], questionnaire,
-                             previous) for start in range(0, max(len(kept), 1), rows))
+    return read_sums((kept.iloc[start:start + rows] for start in range(0, max(len(kept), 1), rows)),
+                     questionnaire, previous)
 
 
 def read_sums(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
-              previous: Iterable[EarlierWave] = ()) -> LikertSums:
-    """The sums (``likert_sums``) of the cleaned responses read part by part, added as they come."""
+              previous: Iterable[EarlierWave] = ()) -> SurveySums:
+    """The sums (``part_sums``) of the cleaned responses read part by part, added as they come."""
     previous = list(previous)
-    q = questionnaire
-    return added(likert_sums(part, part[q.unit_question.id].astype("string"), q, previous) for part in parts)
+    return added(part_sums(part, questionnaire, previous) for part in parts)
 
 
 def row_group_sums(directory: Path, index: int, questionnaire: Questionnaire,
-                   previous: list[EarlierWave]) -> LikertSums:
+                   previous: list[EarlierWave]) -> SurveySums:
     """``read_sums`` of one row group of the stored responses (a task on a Dask worker, which reads it from
     the file system the workers share)."""
     from pipeline.common.tables import read_row_group
@@ -115,7 +140,7 @@ def row_group_sums(directory: Path, index: int, questionnaire: Questionnaire,
     return read_sums([read_row_group(directory, "responses", index)], questionnaire, previous)
 
 
-def added(sums: Iterable[LikertSums]) -> LikertSums:
+def added(sums: Iterable[SurveySums]) -> SurveySums:
     """The sums of several parts, added one at a time (never all held)."""
     total = None
     for part in sums:
@@ -126,14 +151,13 @@ def added(sums: Iterable[LikertSums]) -> LikertSums:
 
 
 def analysis_columns(questionnaire: Questionnaire) -> list[str]:
-    """The columns of the cleaned responses read whole by the analysis (in one read, so they lie together in
-    memory): the submit time, and every question's but the Likert items' (those are summed part by part)."""
-    likert = {it.id for it in questionnaire.likert_items}
+    """The columns of the cleaned responses the analysis reads: the submit time and every question's (a
+    multiple choice's one per option)."""
     out = ["submitted_at"]
     for question in questionnaire.questions:
         if question.type == "multi":
             out += [f"{question.id}__{k}" for k in range(1, len(question.options) + 1)]
-        elif question.id not in likert:
+        else:
             out.append(question.id)
     return out
 

@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.analyze.counts import ANSWER, ANSWERED, UNIT, AnswerCounts
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
-from pipeline.analyze.scores import answer_codes, dimension_scores
+from pipeline.analyze.scores import dimension_scores
 from pipeline.analyze.sums import (
     LikertSums,
+    SurveySums,
     group_questions,
     item_dimensions,
     split_within,
@@ -39,7 +41,7 @@ from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.common.tables import read_table
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
-    chi2_by_unit,
+    chi2_tables,
     compare_moments,
     correlation_moments,
     fdr,
@@ -48,7 +50,13 @@ from pipeline.stats.comparisons import (
 from pipeline.stats.descriptives import add_wilson, mean_ci
 from pipeline.stats.drivers import driver_moments, ipa_table
 from pipeline.stats.moments import Moments
-from pipeline.stats.open_answers import best_theme, code_themes, distinctive_quotes, is_suggestion, keywords
+from pipeline.stats.open_answers import (
+    best_theme,
+    code_themes,
+    counted_keywords,
+    distinctive_quotes,
+    is_suggestion,
+)
 from pipeline.stats.reliability import reliability_moments
 from pipeline.stats.validity import kmo_moments
 from pipeline.stats.weights import weighted_means
@@ -101,14 +109,10 @@ def unit_tests(sums: Moments, by: str) -> pd.DataFrame:
     return t
 
 
-def _shares(frame: pd.DataFrame, unit: pd.Series, column: str, options: list[str]) -> pd.DataFrame:
-    """Counts, shares and Wilson CIs of a single-choice question per unit and for the district."""
-    counts = (
-        frame.groupby(unit, observed=True)[column]
-        .value_counts()
-        .unstack(fill_value=0)
-        .reindex(columns=options, fill_value=0)
-    )
+def _shares(counts: pd.Series, options: list[str]) -> pd.DataFrame:
+    """Counts, shares and Wilson CIs of a single-choice question per unit and for the district, from its
+    rows per (unit, answer)."""
+    counts = counts.unstack(ANSWER, fill_value=0).reindex(columns=options, fill_value=0)
     counts.loc[DISTRICT] = counts.sum()
     long = counts.stack().rename("count").reset_index()
     long.columns = ["unit", "option", "count"]
@@ -117,18 +121,16 @@ def _shares(frame: pd.DataFrame, unit: pd.Series, column: str, options: list[str
     return add_wilson(long)
 
 
-def _multi_select(kept: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire) -> pd.DataFrame:
+def _multi_select(counts: AnswerCounts, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Per unit and the area, each multiple choice's options: rows choosing it among the rows answering the
+    question, with Wilson CIs, rank and the test against the rest of the area (``_against_the_rest``)."""
     rows = []
     for q in questionnaire.questions:
         if q.type != "multi":
             continue
-        cols = [f"{q.id}__{k}" for k in range(1, len(q.options) + 1)]
-        block = kept[cols].astype("Float64")
-        answered = block.notna().any(axis=1)
-        per_unit = block.loc[answered].groupby(unit[answered], observed=True).sum()
-        per_unit.loc[DISTRICT] = block.loc[answered].sum()
-        n = answered.groupby(unit, observed=True).sum()
-        n.loc[DISTRICT] = answered.sum()
+        per_unit = counts.multi[q.id].copy()
+        per_unit.loc[DISTRICT] = per_unit.sum()
+        n = per_unit.pop(ANSWERED)
         per_unit.columns = q.options
         long = per_unit.stack().rename("count").reset_index()
         long.columns = ["unit", "option", "count"]
@@ -184,37 +186,41 @@ def _against_the_rest(t: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def _open_answers(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire):
-    open_q = q.role("open")
-    empty = (
-        pd.Series(0, index=unit.unique()),
-        pd.DataFrame(columns=["unit", "theme", "count"]),
-        pd.DataFrame(columns=["unit", "theme", "quote"]),
-        pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]),
-    )
-    if open_q is None:
-        return empty
-    texts = kept[open_q.id].astype("string")
-    real = is_suggestion(texts)
-    counts = real.groupby(unit, observed=True).sum()
-    coded = code_themes(texts.where(real), q.theme_keywords())
-    themes = coded.groupby(unit, observed=True).sum()
+def _open_answers(counts: AnswerCounts, q: Questionnaire):
+    """From the rows per (unit, open answer): real suggestions per unit, themes per unit and the area, each
+    unit's distinctive quotes and keywords."""
+    texts = counts.texts
+    if q.role("open") is None or texts.empty:
+        return (
+            pd.Series(0, index=counts.units.index),
+            pd.DataFrame(columns=["unit", "theme", "count"]),
+            pd.DataFrame(columns=["unit", "theme", "quote"]),
+            pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]),
+        )
+    answers = pd.Series(texts.index.get_level_values(ANSWER), dtype="string")
+    units = pd.Series(texts.index.get_level_values(UNIT), dtype="string")
+    real = is_suggestion(answers).to_numpy()
+    texts, answers, units = texts.loc[real], answers.loc[real].reset_index(drop=True), units.loc[real]
+    units = units.reset_index(drop=True)
+    suggestions = texts.groupby(level=UNIT).sum()
+    coded = code_themes(answers, q.theme_keywords()).mul(texts.to_numpy(), axis=0)
+    themes = coded.groupby(units.to_numpy()).sum()
     themes.loc[DISTRICT] = coded.sum()
     themes = themes.stack().rename("count").reset_index()
     themes.columns = ["unit", "theme", "count"]
     themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
     theme_words = [w for t in q.themes.values() for w in t.keywords if len(w) > 1]
     terms = tuple(dict.fromkeys([*q.terms, *theme_words]))
-    best = best_theme(texts.where(real), q.theme_keywords())
-    quotes = distinctive_quotes(texts.where(real & best.notna()), unit, best, terms)
+    best = best_theme(answers, q.theme_keywords())
+    quotes = distinctive_quotes(answers.where(best.notna()), units, best, terms)
     quotes = quotes[["unit", "theme", "quote"]]
     community = q.role("community")
-    places = {str(x) for x in unit.dropna().unique()}  # distinct values only: a million rows, a few names
-    if community is not None and community.id in kept:
-        places |= {str(x) for x in kept[community.id].dropna().unique()}
-    words = keywords(texts.where(real), unit, min_answers=MIN_CELL, terms=terms,
-                     stop_words=frozenset(q.stop_words), places=tuple(sorted(places)))
-    return counts, themes, quotes, words
+    places = set(counts.units.index)
+    if community is not None:
+        places |= set(counts.answers[community.id].index.get_level_values(ANSWER))
+    words = counted_keywords(texts, min_answers=MIN_CELL, terms=terms, stop_words=frozenset(q.stop_words),
+                             places=tuple(sorted(places)))
+    return suggestions, themes, quotes, words
 
 
 def unit_comparisons(sums: LikertSums, q: Questionnaire,
@@ -313,14 +319,17 @@ def district_dimensions(sums: LikertSums,
     return dd, rel, item_rel
 
 
-def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q: Questionnaire) -> None:
+def _satisfaction(table: pd.DataFrame, overall: pd.Series, q: Questionnaire) -> None:
     """Add the overall question's mean and satisfaction rate (the report's satisfied labels), with its
-    Wilson CI."""
-    sat = answer_codes(kept[q.overall.id])
-    satisfied = sat.isin(q.satisfied_codes()).where(sat.notna())
-    table["satisfaction_mean"] = table["unit"].map(sat.groupby(groups).mean())
-    table["satisfaction_n"] = table["unit"].map(satisfied.groupby(groups).count()).fillna(0).astype(int)
-    table["satisfaction_count"] = table["unit"].map(satisfied.groupby(groups).sum()).fillna(0).astype(int)
+    Wilson CI, from its rows per (unit, option code)."""
+    codes = overall.index.get_level_values(ANSWER).to_numpy(dtype=float)
+    units = overall.index.get_level_values(UNIT)
+    n = overall.groupby(units).sum()
+    table["satisfaction_mean"] = table["unit"].map((overall * codes).groupby(units).sum() / n)
+    table["satisfaction_n"] = table["unit"].map(n).fillna(0).astype(int)
+    chosen = np.isin(codes, q.satisfied_codes())
+    table["satisfaction_count"] = (table["unit"].map(overall.loc[chosen].groupby(units[chosen]).sum())
+                                   .fillna(0).astype(int))
     table["satisfaction_rate"] = table["satisfaction_count"] / table["satisfaction_n"].where(
         table["satisfaction_n"] > 0
     )
@@ -328,12 +337,13 @@ def _satisfaction(table: pd.DataFrame, groups: pd.Series, kept: pd.DataFrame, q:
         table, "satisfaction_count", "satisfaction_n")[["ci_low", "ci_high"]].to_numpy().T
 
 
-def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.Series, unit: pd.Series,
+def unit_counts(counts: AnswerCounts, audit: pd.Series,
                 q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Questionnaires received, valid (``valid``: per unit, every kept row) and rejected, per unit (rows
-    without a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); communities
-    covered and satisfaction from the analysed rows ``kept`` (units of at least ``MIN_CELL``); valid answers
-    per community. ``audit``: the rows per unit, status and rule (``audit_counts``)."""
+    """Questionnaires received, valid (every kept row: ``counts.units``) and rejected, per unit (rows without
+    a unit as ``NO_UNIT``) and for the whole area (over every row, not a sum of units); communities covered
+    and satisfaction from the analysed units' counts (units of at least ``MIN_CELL``); valid answers per
+    community. ``audit``: the rows per unit, status and rule (``audit_counts``)."""
+    valid = counts.units
     rows = audit.rename("rows").reset_index()
     received = rows.groupby(rows["unit"].astype("string").fillna(NO_UNIT))["rows"].sum()
     units = (
@@ -353,29 +363,25 @@ def unit_counts(valid: pd.Series, kept: pd.DataFrame, audit: pd.Series, unit: pd
     communities = pd.DataFrame({"unit": pd.Series(dtype="string"), "community": pd.Series(dtype="string"),
                                 "valid": pd.Series(dtype=int), "suppressed": pd.Series(dtype=bool)})
     if community is not None:
-        units["communities"] = (
-            units["unit"].map(kept.groupby(unit)[community.id].nunique()).fillna(0).astype(int)
-        )
-        district["communities"] = int(
-            kept[[q.unit_question.id, community.id]].dropna().drop_duplicates().shape[0]
-        )
-        communities = kept.groupby(
-            [unit.rename("unit"), kept[community.id].astype("string").rename("community")]
-        ).size()
-        communities = communities.rename("valid").reset_index()
+        places = counts.answers[community.id]
+        per_unit = places.groupby(level=UNIT).size()
+        units["communities"] = units["unit"].map(per_unit).fillna(0).astype(int)
+        district["communities"] = len(places)
+        communities = places.rename("valid").rename_axis(["unit", "community"]).reset_index()
         communities["suppressed"] = communities["valid"] < MIN_CELL
     if q.overall is not None:
-        _satisfaction(units, unit, kept, q)
-        _satisfaction(district, pd.Series(DISTRICT, index=kept.index), kept, q)
+        _satisfaction(units, counts.overall, q)
+        area = counts.overall.groupby(level=ANSWER).sum()
+        _satisfaction(district, pd.concat({DISTRICT: area}, names=[UNIT]), q)
     return units, district, communities
 
 
-def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> pd.DataFrame:
+def composition_table(counts: AnswerCounts, q: Questionnaire) -> pd.DataFrame:
     """Per unit and the area: count, share and Wilson CI of every option of every profile single choice."""
     parts = []
     for p in q.profile:
         if p.type == "single" and p.role != "unit":
-            t = _shares(kept, unit, p.id, p.options)
+            t = _shares(counts.answers[p.id], p.options)
             t.insert(1, "question", p.id)
             parts.append(t)
     if not parts:
@@ -400,51 +406,49 @@ def composition_table(kept: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> 
     return out
 
 
-def analyze(kept: pd.DataFrame, audit: pd.Series, questionnaire: Questionnaire,
+def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Questionnaire,
             weights: pd.Series | None = None,
-            waves: list[EarlierWave] | None = None, sums: LikertSums | None = None) -> Analysis:
+            waves: list[EarlierWave] | None = None, sums: SurveySums | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
     ----------
-    kept : the cleaned responses (reverse-coded); with ``sums``, only their ``analysis_columns`` (and the
-        Likert items where there are weights).
+    kept : the cleaned responses (reverse-coded); with ``sums``, only needed where there are weights.
     audit : the input rows per unit, status and rule (``pipeline.clean.audit_counts`` of the audit).
     questionnaire : the survey's questionnaire.
     weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
     waves : earlier surveys to compare with (``pipeline.analyze.waves``).
-    sums : the responses' sums when they were read part by part (``read_sums``); else summed here.
+    sums : the responses' sums and counts when they were read part by part (``read_sums``); else summed
+        here from ``kept``.
 
     Returns
     -------
     Analysis : the stored tables; ``pipeline.common.contracts`` declares each one's columns.
     """
     q = questionnaire
-    answers = kept[q.unit_question.id]  # counted as codes where categorical: no text per row
-    valid = answers.value_counts()
-    valid = valid.loc[valid > 0]
-    valid.index = valid.index.astype(str).astype("string")
-    # units too small to show leave no trace in any statistic (``disclosure``): the rest is analysed
-    kept = kept.loc[~answers.isin(list(valid.index[valid < MIN_CELL])).to_numpy()]
-    unit = kept[q.unit_question.id].astype("string")
-    names = q.dimension_names()
     if sums is None:
-        sums = survey_sums(kept, unit, q, waves or [])
-    else:
-        sums = sums.only(set(valid.index[valid >= MIN_CELL]))
-    weighted = weighted_means(dimension_scores(kept, q), unit, weights) if weights is not None else None
-    ud, ui = unit_comparisons(sums, q, weighted)
-    dd, rel, item_rel = district_dimensions(sums, q)
-    validity, item_kmo = kmo_moments(sums.complete)
-    anova, gh = welch_anova_moments(sums.scores, names)
-    chi2 = chi2_by_unit(
-        kept, unit, {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"}
-    )
-    drivers = driver_moments(sums.drivers, names)  # without an overall question: every importance NaN
-    units, district, communities = unit_counts(valid, kept, audit, unit, q)
-    counts, themes, quotes, words = _open_answers(kept, unit, q)
-    units["suggestions"] = units["unit"].map(counts).fillna(0).astype(int)
-    district["suggestions"] = int(counts.sum())
+        sums = survey_sums(kept, q, waves or [])
+    # units too small to show leave no trace in any statistic (``disclosure``): the rest is analysed
+    valid = sums.answers.units
+    sums = sums.only(set(valid.index[valid >= MIN_CELL]))
+    counts, names = sums.answers, q.dimension_names()
+    weighted = None
+    if weights is not None:
+        unit = kept[q.unit_question.id].astype("string")
+        shown = unit.isin(list(valid.index[valid >= MIN_CELL])).to_numpy()
+        weighted = weighted_means(dimension_scores(kept.loc[shown], q), unit.loc[shown], weights)
+    likert = sums.likert
+    ud, ui = unit_comparisons(likert, q, weighted)
+    dd, rel, item_rel = district_dimensions(likert, q)
+    validity, item_kmo = kmo_moments(likert.complete)
+    anova, gh = welch_anova_moments(likert.scores, names)
+    chi2 = chi2_tables(counts.answers,
+                       {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
+    drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN
+    units, district, communities = unit_counts(counts, audit, q)
+    suggestions, themes, quotes, words = _open_answers(counts, q)
+    units["suggestions"] = units["unit"].map(suggestions).fillna(0).astype(int)
+    district["suggestions"] = int(suggestions.sum())
     rows = audit.rename("count").reset_index()
     rejections = rows.loc[rows["status"] != KEPT].groupby(["unit", "rule"])["count"].sum().reset_index()
     shown = apply_disclosure(
@@ -461,25 +465,25 @@ def analyze(kept: pd.DataFrame, audit: pd.Series, questionnaire: Questionnaire,
             anova=anova,
             games_howell=gh,
             chi2=chi2,
-            correlations=correlation_moments(sums.scores),
+            correlations=correlation_moments(likert.scores),
             drivers=drivers,
             ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"]),
             rejections=rejections,
-            composition=composition_table(kept, unit, q),
-            problems=_multi_select(kept, unit, q),
+            composition=composition_table(counts, q),
+            problems=_multi_select(counts, q),
             themes=themes,
             quotes=quotes,
             keywords=words,
             communities=communities,
-            subgroups=subgroup_gaps(sums, pd.DataFrame(columns=["unit", "dimension"]), q),
-            changes=changes(sums.waves, q, waves or []),
+            subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),
+            changes=changes(likert.waves, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
         )
     )
     # every unit's problems, from what disclosure control lets be shown; where each concentrates
     problems = unit_problems(shown.unit_dimensions, shown.district_dimensions, shown.changes, q)
     return replace(shown, unit_problems=problems,
-                   subgroups=disclose_subgroups(subgroup_gaps(sums, problems, q)))
+                   subgroups=disclose_subgroups(subgroup_gaps(likert, problems, q)))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -1,6 +1,6 @@
 """Stage 3, clean: quality rules, privacy masking, the audit of every row, the cleaned table's contract."""
 
-from pipeline.clean.audit import KEPT, REJECTED, added_counts, audit_counts
+from pipeline.clean.audit import KEPT, REJECTED, audit_counts
 from pipeline.clean.rules import (
     RULE_ATTENTION,
     RULE_DUPLICATE,
@@ -28,7 +28,6 @@ __all__ = [
     "RULE_SPEEDER",
     "RULE_STRAIGHTLINE",
     "CleanResult",
-    "added_counts",
     "applicable",
     "audit_counts",
     "clean",

@@ -56,13 +56,9 @@ def audit_sheet(audit: pd.DataFrame, unit_label: str) -> pd.DataFrame:
 
 
 def audit_counts(audit: pd.DataFrame) -> pd.Series:
-    """Rows per unit, status and rule (kept rows under the rule “（保留）”); counts of parts add up."""
+    """Rows per unit, status and rule (kept rows under the rule “（保留）”); parts' counts add up with
+    ``add_tallies``."""
     return audit.fillna({"rule": "（保留）"}).groupby(["unit", "status", "rule"], dropna=False).size()
-
-
-def added_counts(counts: Iterable[pd.Series]) -> pd.Series:
-    """``audit_counts`` of several parts, added up."""
-    return pd.concat(list(counts)).groupby(level=[0, 1, 2], dropna=False).sum()
 
 
 def audit_summary(counts: pd.Series, unit_label: str) -> pd.DataFrame:

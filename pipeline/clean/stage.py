@@ -17,7 +17,6 @@ import pandas as pd
 
 from pipeline.clean.audit import (
     REJECTED,
-    added_counts,
     audit_counts,
     build_audit,
     rejected_sheet,
@@ -29,6 +28,7 @@ from pipeline.common.atomic import parquet_parts, write_json, write_parquet
 from pipeline.common.contracts import conform
 from pipeline.common.privacy import mask_answers
 from pipeline.common.tables import read_table_parts
+from pipeline.common.tallies import add_tallies
 from pipeline.questionnaire import Questionnaire
 
 PII_COLUMNS = ("ip",)
@@ -132,7 +132,7 @@ def clean_parts(parts: Parts, questionnaire: Questionnaire, out_dir: Path) -> pd
             responses.write(kept)
             audit.write(conform("audit", rows))
             summary.append(audit_counts(rows))
-    counts = added_counts(summary)
+    counts = add_tallies(summary)
     label = questionnaire.report.unit_label
     rejected = (rejected_sheet(a, label) for a in read_table_parts(out_dir, "audit"))
     write_audit_workbook(out_dir, counts, rejected, label)

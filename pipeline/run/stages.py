@@ -126,9 +126,8 @@ def earlier_questionnaires(paths: SurveyPaths, names: list[str],
     return out
 
 
-def _data_until(kept: pd.DataFrame) -> str:
+def _data_until(last: pd.Timestamp) -> str:
     """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
-    last = kept["submitted_at"].max() if "submitted_at" in kept else pd.NaT
     return "—" if pd.isna(last) else last.strftime("%Y-%m-%d")
 
 
@@ -154,27 +153,28 @@ def stage_analyze(
     from pipeline.analyze.ledger import problem_ledger
     from pipeline.analyze.sums import added, analysis_columns, read_sums, row_group_sums
     from pipeline.analyze.waves import EarlierWave, item_changes
-    from pipeline.clean import added_counts, audit_counts
+    from pipeline.clean import audit_counts
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
     from pipeline.common.tables import read_table, read_table_parts, row_groups, stored_columns
+    from pipeline.common.tallies import add_tallies
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
     if not (paths.interim / "responses.parquet").exists():
         raise SurveyError(f"找不到清洗后的数据 {paths.interim / 'responses.parquet'}，请先运行 survey clean")
     stored = set(stored_columns(paths.interim, "responses"))
-    missing = [c for c in (*analysis_columns(questionnaire), *(it.id for it in questionnaire.likert_items))
-               if c not in stored]
+    columns = analysis_columns(questionnaire)
+    missing = [c for c in columns if c not in stored]
     if missing:
         raise SurveyError(f"清洗结果中没有问卷里的这些列：{'、'.join(missing)}；问卷在清洗之后改过，"
                           "请重新运行 survey clean（或 survey run）")
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
-    # the responses' sums part by part (with a Dask scheduler, one task per row group on the workers), and
-    # the few columns the rest of the analysis reads whole (all of them for weighting)
+    # the responses' sums and counts part by part (with a Dask scheduler, one task per row group on the
+    # workers); the responses are read whole only for weighting
     if scheduler:
         from pipeline.run.execute import executor
 
@@ -184,15 +184,13 @@ def stage_analyze(
                      for i in range(groups)]
             sums = added(tasks.pop(0).result() for _ in range(groups))
     else:
-        sums = read_sums(read_table_parts(paths.interim, "responses"), questionnaire, waves)
-    narrow = None if population is not None else analysis_columns(questionnaire)
-    kept = read_table(paths.interim, "responses", columns=narrow)
+        sums = read_sums(read_table_parts(paths.interim, "responses", columns=columns), questionnaire, waves)
     audit, files = [], set()
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))
         files |= set(part["file"].dropna().unique())
-    audit = added_counts(audit)
-    weights = None
+    audit = add_tallies(audit)
+    kept, weights = None, None
     if population is not None:
         from pipeline.stats.weights import cell_weights, read_population
 
@@ -202,6 +200,7 @@ def stage_analyze(
             raise SurveyError(
                 f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{singles}），当前为“{weight_by}”"
             )
+        kept = read_table(paths.interim, "responses")
         unit = kept[questionnaire.unit_question.id]
         weights = cell_weights(
             unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
@@ -213,12 +212,13 @@ def stage_analyze(
         questionnaire_sha256=hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
         input_files=sorted(files),
         created=datetime.now().isoformat(timespec="seconds"),
-        data_until=_data_until(kept), units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
+        data_until=_data_until(sums.answers.latest),
+        units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
         processed_dir=str(paths.processed.resolve()), interim_dir=str(paths.interim.resolve()),
         quality_rules=questionnaire.quality.model_dump(), cleaning=_cleaning_rules(paths),
         words=questionnaire.words(), min_n_test=MIN_N_TEST,
         weighting={"population": population.name, "by": weight_by} if population is not None else None,
-        rows_in=int(audit.sum()), kept=int(len(kept)), version=__version__, fingerprint=input_fingerprint,
+        rows_in=int(audit.sum()), kept=sums.answers.rows, version=__version__, fingerprint=input_fingerprint,
         waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
                for w in waves],
     )

@@ -13,6 +13,7 @@ import pingouin as pg
 from scipy import stats
 
 from pipeline.common.rules import ALPHA
+from pipeline.common.tallies import tally
 from pipeline.stats.descriptives import mean_ci
 from pipeline.stats.moments import Moments
 
@@ -169,9 +170,14 @@ def welch_anova_moments(m: Moments, names: dict[str, str]) -> tuple[pd.DataFrame
 
 
 def chi2_by_unit(frame: pd.DataFrame, unit: pd.Series, questions: dict[str, str]) -> pd.DataFrame:
+    """``chi2_tables`` of each question's rows per (unit, answer) in ``frame``."""
+    return chi2_tables({qid: tally(unit=unit, answer=frame[qid]) for qid in questions}, questions)
+
+
+def chi2_tables(counts: dict[str, pd.Series], questions: dict[str, str]) -> pd.DataFrame:
     """χ² test of independence (Pearson, Yates' correction on a 2×2 table) of each profile question by unit,
-    with Cramér's V: ``chi2_counts`` of each question's unit × answer counts (counted from codes, never a
-    table of answer texts per respondent).
+    with Cramér's V: ``chi2_counts`` of each question's unit × answer table (``counts``: rows per unit and
+    answer, by question id; ``questions``: id → label).
 
     Returns
     -------
@@ -179,26 +185,15 @@ def chi2_by_unit(frame: pd.DataFrame, unit: pd.Series, questions: dict[str, str]
         One row per question: ``question``, ``label``, ``chi2``, ``dof``, ``p``, ``cramer_v``,
         ``share_expected_below_5`` and ``note``.
     """
-    units, unit_codes = _codes(unit)
     rows = []
     for qid, label in questions.items():
-        answers, answer_codes = _codes(frame[qid])
-        both = (unit_codes >= 0) & (answer_codes >= 0)
-        cells = np.bincount(unit_codes[both] * len(answers) + answer_codes[both],
-                            minlength=len(units) * len(answers)).reshape(len(units), len(answers))
+        cells = counts[qid].unstack(fill_value=0).to_numpy() if not counts[qid].empty else np.zeros((0, 0))
         observed = cells[cells.sum(axis=1) > 0][:, cells.sum(axis=0) > 0]
         if min(observed.shape) < 2:
             rows.append({"question": qid, "label": label, "note": "类别不足，无法检验"})
             continue
         rows.append({"question": qid, "label": label, **chi2_counts(observed)})
     return pd.DataFrame(rows)
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values (as text) and each row's position among them (−1: missing)."""
-    codes, uniques = pd.factorize(values.astype("string") if not isinstance(values.dtype, pd.CategoricalDtype)
-                                  else values)
-    return np.asarray(uniques), codes
 
 
 def chi2_counts(observed: np.ndarray) -> dict[str, object]:

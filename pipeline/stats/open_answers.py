@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.privacy import carries_mask
+from pipeline.common.tallies import tally
 
 NON_ANSWERS = {
     "无",
@@ -114,11 +115,21 @@ def best_theme(texts: pd.Series, themes: dict[str, list[str]]) -> pd.Series:
 def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: int = 5,
              terms: tuple[str, ...] = (), stop_words: frozenset[str] = frozenset(),
              places: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Top TF-IDF keywords (jieba) per group, keeping only words found in at least ``min_answers`` answers.
+    """Top TF-IDF keywords (jieba) per group of answers: ``counted_keywords`` of each group's distinct
+    answers."""
+    return counted_keywords(tally(unit=groups, answer=texts), top, min_answers, terms, stop_words, places)
+
+
+def counted_keywords(counts: pd.Series, top: int = 10, min_answers: int = 5, terms: tuple[str, ...] = (),
+                     stop_words: frozenset[str] = frozenset(), places: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Top TF-IDF keywords (jieba) per unit, from how many answers of each unit said each distinct text
+    (``counts``: indexed by unit and answer), keeping only words found in at least ``min_answers`` answers.
 
     The threshold keeps names or other rare words that could identify a respondent out of reports. ``terms``
     (the questionnaire's own vocabulary) are kept whole; ``stop_words`` are left out, and so is any word that
-    is part of a place's name in ``places`` ("前进" of 前进社区, "社区"): it says where, not what.
+    is part of a place's name in ``places`` ("前进" of 前进社区, "社区"): it says where, not what. Words of
+    equal weight rank by the answers containing them, then in character order (so the counts' order, and
+    how a survey was split into parts, never changes which words are shown).
 
     Returns
     -------
@@ -129,27 +140,26 @@ def keywords(texts: pd.Series, groups: pd.Series, top: int = 10, min_answers: in
     named = "\n".join(places)  # "word in named": part of some place's name
     cut: dict[str, list[str]] = {}  # each distinct answer segmented once, for every group it appears in
     rows = []
-    texts = texts.astype("string")
-    for group, block in texts.dropna().groupby(groups.loc[texts.dropna().index], observed=True):
-        codes, answers = pd.factorize(block)  # distinct answers in order of first appearance
-        counts = np.bincount(codes, minlength=len(answers))
-        kept = 0
-        for word, weight in _tags(tfidf, answers, counts, cut, top * 4):
+    for group, block in counts.groupby(level=0, sort=False):
+        answers = pd.Index(block.index.get_level_values(1), dtype="string")
+        n = block.to_numpy()
+        found = []
+        for word, weight in _tags(tfidf, answers, n, cut, top * 4):
             if word in GENERIC_WORDS or word in stop_words or len(word) < 2 or word in named:
                 continue
-            count = int(counts[answers.str.contains(word, regex=False)].sum())
+            count = int(n[answers.str.contains(word, regex=False)].sum())
             if count >= min_answers:
-                rows.append({"unit": group, "keyword": word, "weight": weight, "answers": count})
-                kept += 1
-            if kept >= top:
-                break
+                found.append((word, weight, count))
+        found.sort(key=lambda f: (-f[1], -f[2], f[0]))
+        rows += [{"unit": group, "keyword": w, "weight": x, "answers": c} for w, x, c in found[:top]]
     return pd.DataFrame(rows, columns=["unit", "keyword", "weight", "answers"])
 
 
 def _tags(tfidf, answers: pd.Index, counts: np.ndarray, cut: dict[str, list[str]],
           top: int) -> list[tuple[str, float]]:
     """``jieba.analyse.extract_tags`` of all answers joined by newlines, from each distinct answer's words
-    times its count: the same words, weights and order (a newline separates words as jieba cuts)."""
+    times its count: the same words and weights (a newline separates words as jieba cuts); equal weights in
+    character order, where jieba keeps the order the words first appear in."""
     freq: dict[str, float] = {}
     for text, n in zip(answers, counts, strict=True):
         if text not in cut:
@@ -160,7 +170,7 @@ def _tags(tfidf, answers: pd.Index, counts: np.ndarray, cut: dict[str, list[str]
     total = sum(freq.values())
     for k in freq:
         freq[k] *= tfidf.idf_freq.get(k, tfidf.median_idf) / total
-    return sorted(freq.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    return sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
 
 
 def frequent_words(texts: pd.Series, top: int = 20) -> list[str]:
