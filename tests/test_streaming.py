@@ -66,19 +66,19 @@ def _assert_same(a: SurveyPaths, b: SurveyPaths) -> None:
         assert (a.processed / rel).read_bytes() == (b.processed / rel).read_bytes(), rel
 
 
-def _small_batches(monkeypatch) -> list[int]:
-    """CSV record blocks of about 4 KB (ten rows), and the analysis summing 97 rows at a time; the rows of
-    each block parsed, in order."""
+def _small_batches(monkeypatch) -> list[tuple[bool, int]]:
+    """CSV record blocks of about 4 KB (ten rows), and the analysis summing 97 rows at a time; whether each
+    block parsed was transcoded (not UTF-8 on disk) and its rows, in order."""
     from pipeline.analyze import sums
     from pipeline.ingest import readers
 
     monkeypatch.setattr(sums, "PART_ROWS", 97)
-    seen: list[int] = []
+    seen: list[tuple[bool, int]] = []
     real = readers._arrow_batches
 
     def counted(source, sep, width):
         for batch in real(source, sep, width):
-            seen.append(len(batch))
+            seen.append((isinstance(source, readers._Transcoded), len(batch)))
             yield batch
 
     monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 12)
@@ -93,7 +93,9 @@ def test_a_survey_read_in_small_parts_gives_the_same_tables_and_findings(shipped
     whole = _run(tmp_path, "whole", qpath, files)
     seen = _small_batches(monkeypatch)
     small = _run(tmp_path, "small", qpath, files)
-    assert len(seen) > 10 and max(seen) < 20  # the UTF-8 export read in many small batches
+    utf8 = [n for transcoded, n in seen if not transcoded]
+    gb18030 = [n for transcoded, n in seen if transcoded]  # decoded a block at a time, never whole
+    assert len(utf8) > 5 and len(gb18030) > 5 and max(utf8 + gb18030) < 20
     _assert_same(whole, small)
 
 
@@ -153,3 +155,26 @@ def test_a_questionnaire_changed_after_cleaning_is_a_clear_error(tmp_path):
     with pytest.raises(SurveyError, match=f"没有问卷里的这些列：{community}；问卷在清洗之后改过"):
         stage_analyze(q, paths, qpath)
     assert not paths.processed.exists()
+
+
+def test_a_gb18030_export_with_a_stray_byte_far_in_is_read_whole(tmp_path, monkeypatch):
+    """A GB18030 CSV is decoded a block at a time; a byte that is not GB18030 in a later block sends the file
+    to the whole-file reader (``Ragged``), which says which encodings it tried."""
+    from pipeline.common.errors import SurveyError
+    from pipeline.ingest import readers
+
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 16)
+    rows = "".join(f"{i},东湖街道,对党组织工作比较满意\n" for i in range(40_000))  # past the 1 MB head
+    good = tmp_path / "good.csv"
+    good.write_bytes(("编号,街道,意见\n" + rows).encode("gb18030"))
+    parts = list(readers.iter_table(good))
+    assert len(parts) > 10 and sum(len(p.frame) for p in parts) == 40_000
+    assert parts[0].notes == ["文件编码：GB18030"] and parts[-1].frame.iloc[-1].tolist() == [
+        "39999", "东湖街道", "对党组织工作比较满意"]
+    bad = tmp_path / "bad.csv"
+    data = good.read_bytes()
+    bad.write_bytes(data[:-200] + b"\x80" + data[-200:])
+    with pytest.raises(readers.Ragged):
+        list(readers.iter_table(bad))
+    with pytest.raises(SurveyError, match="无法识别文件编码"):
+        readers.read_table(bad)

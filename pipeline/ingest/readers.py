@@ -15,6 +15,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -144,16 +145,16 @@ def _finished(table: Table, path: Path) -> Table:
 
 
 def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
-    """The export as ``read_table`` reads it, in parts of about ``CSV_BLOCK_BYTES`` each: a UTF-8 CSV is
-    parsed from disk batch by batch, so memory holds one batch, never the file; every other file (a workbook
-    holds at most 1,048,576 rows; a GB18030 text is decoded whole) is one part.
+    """The export as ``read_table`` reads it, in parts of about ``CSV_BLOCK_BYTES`` each: a CSV is parsed
+    batch by batch (a UTF-8 one from disk as it is, another encoding decoded a block at a time), so memory
+    holds one batch, never the file; every other file (a workbook holds at most 1,048,576 rows) is one part.
 
     The first batch decides what the whole file decides otherwise: the header row (among its first rows) and
     which unnamed columns are empty (an unnamed column answers no question). Raises ``Ragged`` where a later
     batch turns out not to be a regular CSV: read the file with ``read_table`` then."""
     path = regular_file(path, "导出文件")
     plain = content_kind(path) == "text" and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls")
-    batches = _utf8_batches(path) if plain else None
+    encoding, batches = _text_batches(path) if plain else ("", None)
     first = next(batches, None) if batches is not None else None
     if first is None:
         yield read_table(path, score)
@@ -161,6 +162,7 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
     row, _ = _header_row(first, score)
     header, keep = _columns(first, row)
     notes = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
+    notes += [] if encoding == "utf-8" else [f"文件编码：{encoding.upper()}"]
     rest = (_body(grid.replace("", pd.NA), header, keep, []) for grid in batches)
     rows = 0
     for table in chain([_body(first.iloc[row + 1:].replace("", pd.NA), header, keep, notes)], rest):
@@ -333,30 +335,58 @@ def _plausibility(text: str) -> float:
     return common / len(sample)
 
 
-def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Text and the encoding used: BOMs first, then UTF-8, then whichever Chinese encoding (GB18030, Big5)
-    decodes the bytes into the most plausible Chinese text."""
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def text_encoding(data: bytes, final: bool = True) -> str | None:
+    """The codec of a text's bytes (``final``: all of them, else its start, which may end mid-character):
+    BOMs first, then UTF-8, then whichever Chinese encoding (GB18030, Big5) decodes them into the most
+    plausible Chinese text; None where none does."""
+    for bom, encoding in BOMS:
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+            return encoding
     decoded = []
-    for encoding in CHINESE_ENCODINGS:
+    for encoding in ("utf-8", *CHINESE_ENCODINGS):
         try:
-            decoded.append((encoding, data.decode(encoding)))
+            text = codecs.getincrementaldecoder(encoding)().decode(data, final=final)
         except UnicodeDecodeError:
             continue
-    if not decoded:
+        if encoding == "utf-8":
+            return encoding
+        decoded.append((encoding, text))
+    return max(decoded, key=lambda d: _plausibility(d[1]))[0] if decoded else None  # ties: GB18030
+
+
+def encoding_name(encoding: str) -> str:
+    """How a note names the codec ``text_encoding`` chose (both Big5 codecs as Big5)."""
+    return "big5" if encoding in CHINESE_ENCODINGS[1:] else encoding
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Text and the encoding used (``text_encoding``; a file with a BOM decoded whatever its stray bytes)."""
+    encoding = text_encoding(data)
+    if encoding is None:
         raise SurveyError("无法识别文件编码（已尝试 UTF-8、GB18030、Big5）", file=str(path))
-    encoding, text = max(decoded, key=lambda d: _plausibility(d[1]))  # ties: the first (GB18030)
-    return text, "big5" if encoding != "gb18030" else encoding
+    errors = "replace" if any(encoding == e for _, e in BOMS) else "strict"
+    return data.decode(encoding, errors=errors), encoding_name(encoding)
+
+
+class _Transcoded:
+    """A text file in ``encoding`` read as UTF-8 bytes, ``read(n)`` at a time, decoded as it is read (never
+    whole). A byte sequence that is not ``encoding`` raises ``Ragged``: the file is then read whole, the
+    tolerant way."""
+
+    def __init__(self, source, encoding: str):
+        self._source, self._decoder = source, codecs.getincrementaldecoder(encoding)()
+
+    def read(self, size: int) -> bytes:
+        try:
+            while data := self._source.read(size):
+                if text := self._decoder.decode(data):
+                    return text.encode("utf-8")
+            return self._decoder.decode(b"", final=True).encode("utf-8")
+        except UnicodeDecodeError:
+            raise Ragged from None
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -484,15 +514,6 @@ def _plain_where_many(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _utf8_head(data: bytes, final: bool) -> str | None:
-    """``data`` (the start of a file; ``final``: the whole of it) as text if it reads as UTF-8 (a character
-    cut at the end is fine), else None."""
-    try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=final)
-    except UnicodeDecodeError:
-        return None
-
-
 def _sample(text: str, complete: bool) -> list[str]:
     lines = text.splitlines()
     if not complete and len(lines) > 1:
@@ -500,59 +521,78 @@ def _sample(text: str, complete: bool) -> list[str]:
     return [ln for ln in lines[:50] if ln.strip()]
 
 
-def _utf8_layout(path: Path) -> tuple[int, str, int] | None:
-    """For a UTF-8 text file, where its records start (after a BOM), the separator and the number of fields
-    (from a sample of its first lines); None for any other encoding, or nothing to sample."""
+def _text_layout(path: Path) -> tuple[str, int, str, int] | None:
+    """For a text file, its codec (``text_encoding`` of its first megabyte), where its records start (after
+    a UTF-8 BOM), the separator and the number of fields (from a sample of its first lines); None where no
+    codec reads it, or nothing to sample."""
     head_size, size = 1 << 20, path.stat().st_size
     with path.open("rb") as fh:
         start = fh.read(head_size)
-    head = _utf8_head(start, final=size <= head_size)
-    if head is None:
+    complete = size <= head_size
+    encoding = text_encoding(start, final=complete)
+    if encoding is None:
         return None
-    if not head.strip() and size <= head_size:
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    head = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)().decode(start, final=complete)
+    if not head.strip() and complete:
         raise SurveyError("文件是空的，没有表头", file=str(path))
-    sample = _sample(head, size <= head_size)
+    sample = _sample(head, complete)
     if not sample:
         return None
     sep = sniff_delimiter(sample)
     width = max(len(r) for r in csv.reader(sample, delimiter=sep))
     if width == 1 and len(sample) > 1:
         return None  # one column: the whole-file reader says what is wrong
-    return (len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0), sep, width
+    if utf8:
+        return "utf-8", (len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0), sep, width
+    return encoding, 0, sep, width
 
 
-def _utf8_batches(path: Path) -> Iterator[pd.DataFrame]:
-    """A UTF-8 CSV parsed from disk as it is (never decoded in Python), batch by batch (``_arrow_batches``);
-    nothing where the file is not one (another encoding, or ragged from its first batch)."""
+@contextmanager
+def _utf8_source(path: Path, encoding: str, offset: int, mapped: bool = False):
+    """The file's records as UTF-8 bytes from ``offset``: a UTF-8 file as it lies on disk (``mapped``:
+    memory-mapped), any other transcoded as it is read (``_Transcoded``)."""
+    import pyarrow as pa
 
-    layout = _utf8_layout(path)
-    if layout is None:
-        return
-    offset, sep, width = layout
-    with path.open("rb") as source:  # read, not mapped: a mapped file's pages would count as memory
+    with pa.memory_map(str(path)) if mapped and encoding == "utf-8" else path.open("rb") as source:
         source.seek(offset)
-        batches = _arrow_batches(source, sep, width)
-        try:
-            first = next(batches, None)
-        except Ragged:
-            return
-        if first is not None:
-            yield _plain_where_many(first)
-            yield from map(_plain_where_many, batches)
+        yield source if encoding == "utf-8" else _Transcoded(source, encoding)
+
+
+def _text_batches(path: Path) -> tuple[str, Iterator[pd.DataFrame]]:
+    """A CSV's encoding (as a note names it) and its records parsed batch by batch (``_arrow_batches``): a
+    UTF-8 file as it lies on disk (never decoded in Python), any other decoded a block at a time; no
+    batches where the file is not a regular CSV from its first batch."""
+    layout = _text_layout(path)
+    if layout is None:
+        return "utf-8", iter(())
+    encoding, offset, sep, width = layout
+
+    def batches() -> Iterator[pd.DataFrame]:
+        with _utf8_source(path, encoding, offset) as source:  # read, not mapped: mapped pages count as memory
+            parts = _arrow_batches(source, sep, width)
+            try:
+                first = next(parts, None)
+            except Ragged:
+                return
+            if first is not None:
+                yield _plain_where_many(first)
+                yield from map(_plain_where_many, parts)
+
+    return encoding_name(encoding), batches()
 
 
 def _read_text(path: Path, score: Scorer) -> Table:
-    """A CSV or text export: a UTF-8 file is parsed as it lies on disk (memory-mapped, in record batches);
-    any other encoding is decoded, then parsed."""
-    import pyarrow as pa
-
-    grid, text, encoding, sample = None, None, "utf-8", []
-    layout = _utf8_layout(path)
-    if layout is not None:  # the usual case: parse the bytes as they are, without decoding them in Python
-        offset, sep, width = layout
-        with pa.memory_map(str(path)) as source:
-            source.seek(offset)
+    """A CSV or text export, parsed in record batches and joined: a UTF-8 file as it lies on disk
+    (memory-mapped), another encoding decoded a block at a time; a file that is not a regular CSV is
+    decoded whole and read the tolerant way."""
+    grid, encoding, sample = None, "utf-8", []
+    layout = _text_layout(path)
+    if layout is not None:  # the usual case: parsed without ever holding the file's text
+        encoding, offset, sep, width = layout
+        with _utf8_source(path, encoding, offset, mapped=True) as source:
             grid = _arrow_grid(source, sep, width)
+        encoding = encoding_name(encoding)
     if grid is None:
         text, encoding = decode(path.read_bytes(), path)
         if not text.strip():
@@ -560,11 +600,8 @@ def _read_text(path: Path, score: Scorer) -> Table:
         sample = _sample(text[: 1 << 20], len(text) <= 1 << 20)
         sep = sniff_delimiter(sample)
         width = max(len(r) for r in csv.reader(sample, delimiter=sep))
-        if encoding not in ("utf-8", "utf-8-sig"):
-            grid = _arrow_grid(pa.BufferReader(text.encode("utf-8")), sep, width)
-        if grid is None:
-            grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
-                               names=range(width), skip_blank_lines=False)
+        grid = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, header=None, keep_default_na=False,
+                           names=range(width), skip_blank_lines=False)
     if grid.shape[1] == 1 and len(sample) > 1:
         raise SurveyError(
             "只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",
