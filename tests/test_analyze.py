@@ -4,6 +4,7 @@ import pingouin as pg
 import pytest
 
 from pipeline.analyze import tables as an
+from pipeline.analyze.scores import dimension_scores
 from pipeline.analyze.sums import survey_sums
 from pipeline.clean import audit_counts, clean
 from pipeline.common.names import DISTRICT
@@ -48,7 +49,7 @@ def test_dimension_score_needs_half_the_items(questionnaire):
     items = questionnaire.dimension_items()["burden"]
     full = pd.DataFrame({i: [np.nan] * 3 for q in questionnaire.dimension_items().values() for i in q})
     full[items] = [[4.0] * 4, [4.0, np.nan, np.nan, np.nan], [2.0, 5.0, np.nan, np.nan]]
-    scores = an.dimension_scores(full, questionnaire)
+    scores = dimension_scores(full, questionnaire)
     assert (
         scores.loc[0, "burden"] == 4.0
         and np.isnan(scores.loc[1, "burden"])
@@ -286,3 +287,35 @@ def test_quotes_are_a_units_own_words_never_masked_ones():
     q = distinctive_quotes(texts, units, themes)
     assert set(q["quote"]) == {"湖滨社区电梯加装进度太慢，希望加快", "希望多开展党员培训"}
     assert (q["unit"] == "东湖街道").all()
+
+
+@pytest.mark.parametrize("name", ["jiceng_dangjian", "jiceng_jianfu"])
+def test_weighted_means_from_sums_equal_weighting_each_respondent(name):
+    """Post-stratified dimension means and Kish n from the sums by unit and cell (no respondent rows) equal
+    weighting each respondent; the smallest unit is dropped as too small to show, as everywhere."""
+    from pipeline.common.paths import PROJECT_ROOT
+    from pipeline.demo import demo_spec
+    from pipeline.questionnaire import load_questionnaire
+    from pipeline.stats.weights import Weighting
+
+    q = load_questionnaire(PROJECT_ROOT / "pipeline" / "questionnaires" / f"{name}.yaml")
+    by = next(p for p in q.profile if p.type == "single" and p.role is None)
+    spec = demo_spec(q)
+    spec.sizes = {u: 40 for u in spec.sizes}
+    spec.sizes[next(iter(spec.sizes))] = 3  # under MIN_CELL once cleaned
+    res = clean(ingest_frame(generate_responses(q, spec).astype(str), q, "t.xlsx").frame, q)
+    kept, unit_id = res.kept, q.unit_question.id
+    rng = np.random.default_rng(3)
+    population = pd.DataFrame([(u, o, int(rng.integers(10, 500))) for u in spec.sizes for o in by.options],
+                              columns=["unit", by.id, "population"])
+    a = an.analyze(kept, audit_counts(res.audit), q, weighting=Weighting(population, by.id))
+    unit = kept[unit_id].astype("string")
+    shown = unit.isin(list(a.unit_dimensions["unit"].unique()))
+    w = cell_weights(unit[shown], kept.loc[shown, by.id], population, by.id)
+    expected = weighted_means(dimension_scores(kept.loc[shown], q), unit[shown], w)
+    got = a.unit_dimensions.merge(expected, on=["unit", "dimension"], suffixes=("", "_rows"))
+    assert len(got) == len(a.unit_dimensions) > 0 and got["mean_weighted"].notna().all()
+    np.testing.assert_allclose(got["mean_weighted"], got["mean_weighted_rows"], rtol=1e-12)
+    np.testing.assert_allclose(got["n_effective"], got["n_effective_rows"], rtol=1e-12)
+    assert not np.allclose(got["mean_weighted"], got["mean"])  # the weights do something
+    assert next(iter(spec.sizes)) not in set(a.unit_dimensions["unit"])

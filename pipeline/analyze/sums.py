@@ -137,7 +137,8 @@ def row_group_sums(directory: Path, index: int, questionnaire: Questionnaire,
     the file system the workers share)."""
     from pipeline.common.tables import read_row_group
 
-    return read_sums([read_row_group(directory, "responses", index)], questionnaire, previous)
+    part = read_row_group(directory, "responses", index, columns=analysis_columns(questionnaire))
+    return read_sums([part], questionnaire, previous)
 
 
 def added(sums: Iterable[SurveySums]) -> SurveySums:

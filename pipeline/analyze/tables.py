@@ -22,7 +22,6 @@ import pandas as pd
 from pipeline.analyze.counts import ANSWER, ANSWERED, UNIT, AnswerCounts
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
-from pipeline.analyze.scores import dimension_scores
 from pipeline.analyze.sums import (
     LikertSums,
     SurveySums,
@@ -59,7 +58,7 @@ from pipeline.stats.open_answers import (
 )
 from pipeline.stats.reliability import reliability_moments
 from pipeline.stats.validity import kmo_moments
-from pipeline.stats.weights import weighted_means
+from pipeline.stats.weights import Weighting, cell_weight_table, weighted_sums
 
 __all__ = ["Analysis", "analyze", "read_analysis", "write_analysis"]
 
@@ -406,17 +405,34 @@ def composition_table(counts: AnswerCounts, q: Questionnaire) -> pd.DataFrame:
     return out
 
 
+def weighted_dimensions(sums: LikertSums, counts: AnswerCounts, weighting: Weighting) -> pd.DataFrame:
+    """Weighted dimension means and effective n per unit (``weighted_sums``), post-stratified on the answers
+    to ``weighting.by`` (a group question: its scores are summed by unit and answer) against the population
+    table; the sample's cells are its respondents per (unit, answer)."""
+    by = weighting.by
+    weights = cell_weight_table(counts.answers[by], weighting.population, by, weighting.file)
+    cells, units = sums.groups[by], sums.scores
+    index = pd.MultiIndex.from_tuples([split_within(g) for g in cells.groups])
+
+    def frame(values: np.ndarray, rows) -> pd.DataFrame:
+        return pd.DataFrame(values, index=rows, columns=list(units.columns))
+
+    return weighted_sums(frame(units.count(), list(units.groups)), frame(units.sum(), list(units.groups)),
+                         frame(cells.count(), index), frame(cells.sum(), index), weights)
+
+
 def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Questionnaire,
-            weights: pd.Series | None = None,
+            weighting: Weighting | None = None,
             waves: list[EarlierWave] | None = None, sums: SurveySums | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
     ----------
-    kept : the cleaned responses (reverse-coded); with ``sums``, only needed where there are weights.
+    kept : the cleaned responses (reverse-coded); not read where there are ``sums``.
     audit : the input rows per unit, status and rule (``pipeline.clean.audit_counts`` of the audit).
     questionnaire : the survey's questionnaire.
-    weights : optional post-stratification weights per respondent (``pipeline.stats.weights``).
+    weighting : optional post-stratification (``pipeline.stats.weights``): weighted dimension means beside
+        the unweighted ones.
     waves : earlier surveys to compare with (``pipeline.analyze.waves``).
     sums : the responses' sums and counts when they were read part by part (``read_sums``); else summed
         here from ``kept``.
@@ -432,12 +448,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     valid = sums.answers.units
     sums = sums.only(set(valid.index[valid >= MIN_CELL]))
     counts, names = sums.answers, q.dimension_names()
-    weighted = None
-    if weights is not None:
-        unit = kept[q.unit_question.id].astype("string")
-        shown = unit.isin(list(valid.index[valid >= MIN_CELL])).to_numpy()
-        weighted = weighted_means(dimension_scores(kept.loc[shown], q), unit.loc[shown], weights)
     likert = sums.likert
+    weighted = weighted_dimensions(likert, counts, weighting) if weighting is not None else None
     ud, ui = unit_comparisons(likert, q, weighted)
     dd, rel, item_rel = district_dimensions(likert, q)
     validity, item_kmo = kmo_moments(likert.complete)

@@ -157,7 +157,7 @@ def stage_analyze(
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table, read_table_parts, row_groups, stored_columns
+    from pipeline.common.tables import read_table_parts, row_groups, stored_columns
     from pipeline.common.tallies import add_tallies
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
@@ -170,11 +170,20 @@ def stage_analyze(
     if missing:
         raise SurveyError(f"清洗结果中没有问卷里的这些列：{'、'.join(missing)}；问卷在清洗之后改过，"
                           "请重新运行 survey clean（或 survey run）")
+    weighting = None
+    if population is not None:
+        from pipeline.stats.weights import Weighting, read_population
+
+        singles = [p.id for p in questionnaire.profile if p.type == "single" and p.role is None]
+        if weight_by not in singles:
+            raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{'、'.join(singles)}），"
+                              f"当前为“{weight_by}”")
+        weighting = Weighting(read_population(population, weight_by), weight_by, str(population))
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
     # the responses' sums and counts part by part (with a Dask scheduler, one task per row group on the
-    # workers); the responses are read whole only for weighting
+    # workers): never the whole table
     if scheduler:
         from pipeline.run.execute import executor
 
@@ -190,22 +199,7 @@ def stage_analyze(
         audit.append(audit_counts(part))
         files |= set(part["file"].dropna().unique())
     audit = add_tallies(audit)
-    kept, weights = None, None
-    if population is not None:
-        from pipeline.stats.weights import cell_weights, read_population
-
-        if not weight_by or weight_by not in questionnaire.by_id:
-            singles = "、".join(q.id for q in questionnaire.questions
-                               if q.type == "single" and q.role is None)
-            raise SurveyError(
-                f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{singles}），当前为“{weight_by}”"
-            )
-        kept = read_table(paths.interim, "responses")
-        unit = kept[questionnaire.unit_question.id]
-        weights = cell_weights(
-            unit, kept[weight_by], read_population(population, weight_by), weight_by, str(population)
-        )
-    result = analyze(kept, audit, questionnaire, weights=weights, waves=waves, sums=sums)
+    result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
     manifest = Manifest(
         survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
         questionnaire=questionnaire_path.name,

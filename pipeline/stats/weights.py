@@ -10,6 +10,7 @@ Weighted estimates are always labelled as such next to the unweighted ones.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
+from pipeline.common.tallies import tally
 
 
 def read_population(path: str | Path, by: str) -> pd.DataFrame:
@@ -41,14 +43,24 @@ def read_population(path: str | Path, by: str) -> pd.DataFrame:
     return table.assign(population=bad)
 
 
-def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by: str,
-                 file: str | None = None) -> pd.Series:
-    """Post-stratification weight per respondent (mean 1 within each unit); respondents with no answer to
-    the weighting question keep weight 1."""
-    sample = pd.DataFrame({"unit": unit.astype("string"), by: cell.astype("string")})
+@dataclass(frozen=True)
+class Weighting:
+    """Post-stratification asked for: the population table (``read_population``), the weighting question's
+    id and the table's file (named in errors)."""
+
+    population: pd.DataFrame
+    by: str
+    file: str | None = None
+
+
+def cell_weight_table(sample: pd.Series, population: pd.DataFrame, by: str,
+                      file: str | None = None) -> pd.Series:
+    """Each (unit, cell)'s weight, population share / sample share within the unit (``sample``: respondents
+    per unit and cell, indexed by ``unit`` and ``by``); not normalised."""
     pop = population.assign(unit=population["unit"].astype("string"), **{by: population[by].astype("string")})
     pop["pop_share"] = pop["population"] / pop.groupby("unit")["population"].transform("sum")
-    counts = sample.dropna().groupby(["unit", by]).size().rename("n").reset_index()
+    counts = sample.rename("n").rename_axis(["unit", by]).reset_index()
+    counts = counts.astype({"unit": "string", by: "string"})
     counts["sample_share"] = counts["n"] / counts.groupby("unit")["n"].transform("sum")
     cells = counts.merge(pop[["unit", by, "pop_share"]], on=["unit", by], how="left")
     missing = cells.loc[cells["pop_share"].isna() | (cells["pop_share"] == 0)]
@@ -56,27 +68,54 @@ def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by:
         listed = "、".join(f"{u}的“{c}”" for u, c in zip(missing["unit"], missing[by], strict=True))
         raise SurveyError(f"人口结构表缺少以下单位和类别的人数（或人数为0），但样本中有这些受访者：{listed}；"
                           "请补全人口结构表后再加权", file=file, column="population")
-    cells["w"] = cells["pop_share"] / cells["sample_share"]
-    w = sample.merge(cells[["unit", by, "w"]], on=["unit", by], how="left")["w"].fillna(1.0).to_numpy()
-    w = pd.Series(w, index=unit.index)
-    return w / w.groupby(unit.astype("string")).transform("mean")
+    weights = cells["pop_share"] / cells["sample_share"]
+    return weights.set_axis(pd.MultiIndex.from_frame(cells[["unit", by]]))
+
+
+def cell_weights(unit: pd.Series, cell: pd.Series, population: pd.DataFrame, by: str,
+                 file: str | None = None) -> pd.Series:
+    """Post-stratification weight per respondent (mean 1 within each unit); respondents with no answer to
+    the weighting question keep weight 1."""
+    unit = unit.astype("string")
+    table = cell_weight_table(tally(unit=unit, cell=cell), population, by, file)
+    w = pd.Series(table.reindex(pd.MultiIndex.from_arrays([unit, cell.astype("string")])).to_numpy(),
+                  index=unit.index).fillna(1.0)
+    return w / w.groupby(unit).transform("mean")
 
 
 def weighted_means(scores: pd.DataFrame, unit: pd.Series, w: pd.Series) -> pd.DataFrame:
-    """Weighted mean and Kish effective n per unit × dimension.
+    """``weighted_sums`` of each respondent's ``scores`` with weight ``w`` (respondents of a unit with equal
+    weights summed together)."""
+    unit, answered = unit.astype("string"), scores.notna().astype(int)
+    cells = [unit, w.rename("w")]
+    cell_n = answered.groupby(cells).sum()
+    return weighted_sums(answered.groupby(unit).sum(), scores.groupby(unit).sum(), cell_n,
+                         scores.groupby(cells).sum(),
+                         pd.Series(cell_n.index.get_level_values("w"), index=cell_n.index))
+
+
+def weighted_sums(unit_n: pd.DataFrame, unit_s: pd.DataFrame, cell_n: pd.DataFrame, cell_s: pd.DataFrame,
+                  weights: pd.Series) -> pd.DataFrame:
+    """Weighted mean and Kish effective n per unit × column, from the answered rows and sums of each unit
+    (``unit_n``, ``unit_s``: indexed by unit) and of each weighted cell in it (``cell_n``, ``cell_s``: by
+    unit and cell, with ``weights`` the cell's weight; rows in no cell weigh 1). Both are invariant to the
+    scale of a unit's weights, so the weights need no normalising.
 
     Returns
     -------
     pandas.DataFrame
         ``unit``, ``dimension``, ``mean_weighted`` and ``n_effective``.
     """
-    rows = []
-    for dim in scores.columns:
-        ok = scores[dim].notna()
-        d = pd.DataFrame({"unit": unit[ok].astype("string"), "x": scores.loc[ok, dim], "w": w[ok]})
-        d["wx"] = d["w"] * d["x"]
-        d["w2"] = d["w"] ** 2
-        g = d.groupby("unit")[["w", "wx", "w2"]].sum()
-        rows.append(pd.DataFrame({"unit": g.index, "dimension": dim, "mean_weighted": g["wx"] / g["w"],
-                                  "n_effective": g["w"] ** 2 / g["w2"]}))
-    return pd.concat(rows, ignore_index=True)
+    w = weights.reindex(cell_n.index).to_numpy()[:, None]
+    units = cell_n.index.get_level_values(0)
+    extra_n = pd.DataFrame(cell_n.to_numpy() * (w - 1), index=units, columns=cell_n.columns)
+    extra_s = pd.DataFrame(cell_s.to_numpy() * (w - 1), index=units, columns=cell_s.columns)
+    extra_w2 = pd.DataFrame(cell_n.to_numpy() * (w ** 2 - 1), index=units, columns=cell_n.columns)
+    sw = unit_n + extra_n.groupby(level=0).sum().reindex(unit_n.index, fill_value=0)
+    swx = unit_s + extra_s.groupby(level=0).sum().reindex(unit_s.index, fill_value=0)
+    sw2 = unit_n + extra_w2.groupby(level=0).sum().reindex(unit_n.index, fill_value=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean, n_eff = swx / sw.where(sw > 0), sw ** 2 / sw2.where(sw2 > 0)
+    long = pd.DataFrame({"mean_weighted": mean.stack(future_stack=True),
+                         "n_effective": n_eff.stack(future_stack=True)})
+    return long.rename_axis(["unit", "dimension"]).reset_index()
