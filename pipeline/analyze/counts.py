@@ -89,8 +89,3 @@ def answer_counts(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionna
         rows=len(part),
         latest=pd.NaT if pd.isna(last) else last,
     )
-
-
-def crossed(counts: pd.Series) -> pd.DataFrame:
-    """Counts per (unit, answer) as a unit × answer table (0 where none)."""
-    return counts.unstack(ANSWER, fill_value=0)

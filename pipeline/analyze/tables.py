@@ -188,19 +188,17 @@ def _against_the_rest(t: pd.DataFrame) -> pd.DataFrame:
 def _open_answers(counts: AnswerCounts, q: Questionnaire):
     """From the rows per (unit, open answer): real suggestions per unit, themes per unit and the area, each
     unit's distinctive quotes and keywords."""
-    texts = counts.texts
-    if q.role("open") is None or texts.empty:
+    if q.role("open") is None or counts.texts.empty:
         return (
             pd.Series(0, index=counts.units.index),
             pd.DataFrame(columns=["unit", "theme", "count"]),
             pd.DataFrame(columns=["unit", "theme", "quote"]),
             pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]),
         )
+    said = pd.Series(counts.texts.index.get_level_values(ANSWER), dtype="string")
+    texts = counts.texts.loc[is_suggestion(said).to_numpy()]
     answers = pd.Series(texts.index.get_level_values(ANSWER), dtype="string")
     units = pd.Series(texts.index.get_level_values(UNIT), dtype="string")
-    real = is_suggestion(answers).to_numpy()
-    texts, answers, units = texts.loc[real], answers.loc[real].reset_index(drop=True), units.loc[real]
-    units = units.reset_index(drop=True)
     suggestions = texts.groupby(level=UNIT).sum()
     coded = code_themes(answers, q.theme_keywords()).mul(texts.to_numpy(), axis=0)
     themes = coded.groupby(units.to_numpy()).sum()
