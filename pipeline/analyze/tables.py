@@ -224,7 +224,7 @@ def unit_comparisons(sums: LikertSums, q: Questionnaire,
                      weighted: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each unit against the rest of the area, per dimension and per item (see ``unit_tests``), with the share
     of unfavourable answers, and weighted dimension means where there are weights (``weighted``:
-    ``weighted_means``).
+    ``weighted_dimensions``).
 
     Returns
     -------
