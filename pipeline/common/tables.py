@@ -15,14 +15,12 @@ from pipeline.common.errors import SurveyError
 
 
 def read_table(directory: str | Path, name: str, unit: str | None = None, *, file: str | None = None,
-               contract: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+               contract: str | None = None) -> pd.DataFrame:
     """The table ``name`` stored in ``directory`` (``<name>.parquet``, or ``file``), only ``unit``'s rows when
-    one is given, checked against the contract ``contract`` (default: its name); only ``columns`` when given
-    (then not checked: a contract describes whole rows)."""
+    one is given, checked against the contract ``contract`` (default: its name)."""
     path = _stored(directory, name, file)
-    rows = [("unit", "==", unit)] if unit is not None else None
-    table = pd.read_parquet(path, filters=rows, columns=columns)
-    return table if columns is not None else conform(contract or name, table)
+    table = pd.read_parquet(path, filters=[("unit", "==", unit)] if unit is not None else None)
+    return conform(contract or name, table)
 
 
 def read_table_parts(directory: str | Path, name: str, *, file: str | None = None,
