@@ -107,13 +107,16 @@ def weighted_sums(unit_n: pd.DataFrame, unit_s: pd.DataFrame, cell_n: pd.DataFra
         ``unit``, ``dimension``, ``mean_weighted`` and ``n_effective``.
     """
     w = weights.reindex(cell_n.index).to_numpy()[:, None]
-    units = cell_n.index.get_level_values(0)
-    extra_n = pd.DataFrame(cell_n.to_numpy() * (w - 1), index=units, columns=cell_n.columns)
-    extra_s = pd.DataFrame(cell_s.to_numpy() * (w - 1), index=units, columns=cell_s.columns)
-    extra_w2 = pd.DataFrame(cell_n.to_numpy() * (w ** 2 - 1), index=units, columns=cell_n.columns)
-    sw = unit_n + extra_n.groupby(level=0).sum().reindex(unit_n.index, fill_value=0)
-    swx = unit_s + extra_s.groupby(level=0).sum().reindex(unit_s.index, fill_value=0)
-    sw2 = unit_n + extra_w2.groupby(level=0).sum().reindex(unit_n.index, fill_value=0)
+
+    def weighted(total: pd.DataFrame, cells: pd.DataFrame, factor: np.ndarray) -> pd.DataFrame:
+        """A unit's ``total`` with each cell's part counted ``factor`` more times (rows in no cell: once)."""
+        extra = pd.DataFrame(cells.to_numpy() * factor, index=cells.index.get_level_values(0),
+                             columns=cells.columns)
+        return total + extra.groupby(level=0).sum().reindex(total.index, fill_value=0)
+
+    sw = weighted(unit_n, cell_n, w - 1)  # Σw
+    swx = weighted(unit_s, cell_s, w - 1)  # Σwx
+    sw2 = weighted(unit_n, cell_n, w ** 2 - 1)  # Σw²
     with np.errstate(divide="ignore", invalid="ignore"):
         mean, n_eff = swx / sw.where(sw > 0), sw ** 2 / sw2.where(sw2 > 0)
     long = pd.DataFrame({"mean_weighted": mean.stack(future_stack=True),
