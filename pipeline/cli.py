@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.common.errors import SurveyError, is_write_problem, write_message
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE, DEMO_SURVEY, PROJECT_ROOT
+from pipeline.common.settings import SETTINGS, check_environment
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
@@ -97,7 +98,7 @@ def _rendering(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--force", action="store_true", help="不论输入是否变化，全部重新生成")
     _cluster(p, "导入导出文件（每个文件一个任务）、汇总答卷（每个数据块一个任务）和生成报告")
-    p.add_argument("--pdf", choices=["auto", "yes", "no"], default=None,
+    p.add_argument("--pdf", choices=SETTINGS["SURVEY_PDF"].choices, default=None,
                    help="是否同时打印 A4 PDF：auto（默认，本机有 Chromium 时打印）、yes、no")
 
 
@@ -207,12 +208,34 @@ def _show_advice() -> None:
     warnings.simplefilter("default", QuestionnaireWarning)
 
 
+def _utf8_everywhere(argv: list[str] | None) -> None:
+    """Chinese file names and messages whatever the locale: a process whose file-system encoding is not
+    UTF-8 (``LC_ALL=POSIX PYTHONUTF8=0``) starts again in Python's UTF-8 mode (its report kernels and
+    workers inherit it); standard output and error that cannot encode Chinese (``PYTHONIOENCODING=ascii``)
+    write UTF-8."""
+    import codecs
+    import os
+
+    if argv is None and codecs.lookup(sys.getfilesystemencoding()).name != "utf-8":
+        os.environ["PYTHONUTF8"] = "1"
+        os.execv(sys.executable, [sys.executable, "-X", "utf8", "-m", "pipeline.cli", *sys.argv[1:]])
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):
+            try:
+                "中".encode(encoding)
+            except UnicodeEncodeError:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _utf8_everywhere(argv)
     args = build_parser().parse_args(argv)
     _show_advice()
     from pipeline.run.lock import LockedError
 
     try:
+        check_environment()
         return _dispatch(args)
     except LockedError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -11,6 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from pipeline.common.lifetime import die_with_parent
+
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -31,6 +33,7 @@ def run_chromium(args: list[str], timeout: float) -> subprocess.CompletedProcess
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=die_with_parent,
         )
 
 

@@ -9,6 +9,7 @@ fresh kernel, then recorded with its error.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import sys
 import time
@@ -21,7 +22,9 @@ from pathlib import Path
 
 from pipeline.common.atomic import write_text
 from pipeline.common.errors import SurveyError, WriteError, is_write_problem, write_message
+from pipeline.common.lifetime import die_with_parent
 from pipeline.common.paths import NOTEBOOKS
+from pipeline.common.settings import setting
 from pipeline.report.page import notebook_to_html
 from pipeline.run.kernel import KERNEL_LOG_ENV, WarmKernel
 from pipeline.run.tasks import RenderResult, RenderTask
@@ -32,8 +35,7 @@ CELL_TIMEOUT_S = 300
 def dask_waits() -> tuple[float, float]:
     """Seconds to wait for a Dask scheduler to answer and for it to have a worker
     (``SURVEY_DASK_CONNECT_TIMEOUT``, default 30; ``SURVEY_DASK_WORKER_WAIT``, default 60)."""
-    return (float(os.environ.get("SURVEY_DASK_CONNECT_TIMEOUT", "30")),
-            float(os.environ.get("SURVEY_DASK_WORKER_WAIT", "60")))
+    return (float(setting("SURVEY_DASK_CONNECT_TIMEOUT")), float(setting("SURVEY_DASK_WORKER_WAIT")))
 
 
 def _quiet_environment() -> None:
@@ -43,6 +45,8 @@ def _quiet_environment() -> None:
 
 def _worker_init() -> None:
     _quiet_environment()
+    if multiprocessing.parent_process() is not None:  # a pool's worker process (not the run's own thread)
+        die_with_parent()
     import nbclient  # noqa: F401  - import once per worker (papermill and nbclient are slow to import)
     import papermill  # noqa: F401
 

@@ -24,6 +24,8 @@ from typing import Any
 from jupyter_client.manager import KernelManager
 from traitlets import default
 
+from pipeline.common.lifetime import die_with_parent
+
 KERNEL_LOG_ENV = "SURVEY_KERNEL_LOG"
 MAX_REPORTS_PER_KERNEL = 200  # restart now and then to bound memory growth
 
@@ -41,6 +43,7 @@ class IPCKernelManager(KernelManager):
         return os.path.join(directory, "kernel")
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kw.setdefault("preexec_fn", die_with_parent)  # a worker killed with kill -9 takes its kernel along
         log_path = os.environ.get(KERNEL_LOG_ENV)
         if log_path and "stderr" not in kw:
             with open(log_path, "ab") as log:  # Popen duplicates the descriptor

@@ -10,7 +10,6 @@ new one is complete.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import as_completed
@@ -22,11 +21,10 @@ from pipeline.analyze.manifest import read_manifest
 from pipeline.common.atomic import Transaction, remove_leftovers, write_json, writing
 from pipeline.common.errors import SurveyError, WriteError
 from pipeline.common.names import OVERVIEW_NAME, output_path
+from pipeline.common.settings import setting
 from pipeline.run.execute import default_workers, deliver_one, executor, render_one
 from pipeline.run.plan import deliverable_up_to_date, plan, up_to_date
 from pipeline.run.tasks import RenderResult, RenderTask
-
-PDF_CHOICES = ("auto", "yes", "no")
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -63,7 +61,7 @@ def wants_pdf(pdf: str | None) -> bool:
     Chromium is present."""
     from pipeline.report.browser import find_chromium
 
-    choice = pdf or os.environ.get("SURVEY_PDF", "auto")
+    choice = pdf or setting("SURVEY_PDF")
     if choice == "yes" and find_chromium() is None:
         raise SurveyError(
             "要生成PDF需要 Chromium 浏览器（Debian/Ubuntu：apt-get install chromium），或去掉 --pdf yes"

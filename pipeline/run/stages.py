@@ -44,6 +44,10 @@ class SurveyPaths:
         """The survey's lock (``reports/<survey>/.lock``): one stage or run at a time."""
         from pipeline.run.lock import survey_lock
 
+        for folder in (self.reports, self.interim, self.processed):  # a planted link leads nowhere else
+            if folder.exists() and not folder.resolve().is_relative_to(self.root):
+                raise SurveyError(f"{folder} 指向项目目录之外（{folder.resolve()}）；"
+                                  "本次运行没有写入任何内容。请删除这个链接后重新运行")
         return survey_lock(self.reports)
 
     @property

@@ -1,0 +1,112 @@
+"""Round three of hostile and careless inputs (issue 37): the environment, the lock, killed runs.
+
+Each test builds what it needs (files it writes itself) and asserts the outcome the issue names."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import EXIT_BAD_INPUT, main
+from pipeline.report.browser import find_chromium
+
+SURVEY = Path(sys.executable).with_name("survey")
+
+
+def _cli(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SURVEY), *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("SURVEY_PDF", "banana", "环境变量 SURVEY_PDF（是否打印 PDF）的值“banana”无效，可选：auto、yes、no"),
+        ("SURVEY_MAX_CELL_CHARS", "1",
+         "环境变量 SURVEY_MAX_CELL_CHARS（单个答案的最大字数）的值“1”无效，应不小于200"),
+        ("SURVEY_DASK_CONNECT_TIMEOUT", "abc",
+         "SURVEY_DASK_CONNECT_TIMEOUT（等待 Dask 调度器应答的秒数）的值“abc”无效，应为数字（秒）"),
+    ],
+)
+def test_a_setting_that_makes_no_sense_is_named_before_any_work(name, value, said, tmp_path, monkeypatch,
+                                                                 capsys):
+    monkeypatch.setenv(name, value)
+    code = main(["analyze", "--survey", "x", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and said in err and "Traceback" not in err
+    assert not (tmp_path / "reports").exists() and not (tmp_path / "data").exists()
+
+
+def test_a_lock_planted_as_a_link_is_never_written_through(tmp_path, capsys):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("重要内容", encoding="utf-8")
+    root = tmp_path / "project"
+    (root / "reports" / "x").mkdir(parents=True)
+    (root / "reports" / "x" / ".lock").symlink_to(outside)
+    assert main(["analyze", "--survey", "x", "--root", str(root)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "锁文件" in err and "是一个符号链接" in err
+    assert outside.read_text(encoding="utf-8") == "重要内容"
+
+
+def test_a_lock_that_is_a_folder_is_bad_input_not_a_bug(tmp_path, capsys):
+    (tmp_path / "reports" / "x" / ".lock").mkdir(parents=True)
+    assert main(["analyze", "--survey", "x", "--root", str(tmp_path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "锁文件" in err and "是一个文件夹" in err and "程序内部出错" not in err
+
+
+def test_a_survey_folder_that_leads_outside_the_root_is_refused(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "project" / "reports").mkdir(parents=True)
+    (tmp_path / "project" / "reports" / "x").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["analyze", "--survey", "x", "--root", str(tmp_path / "project")]) == EXIT_BAD_INPUT
+    assert "项目目录之外" in capsys.readouterr().err
+    assert not list(elsewhere.iterdir())
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "POSIX", "PYTHONUTF8": "0",
+                                                                  "LANG": "", "LC_CTYPE": ""}])
+def test_a_locale_without_chinese_still_runs(e2e_copy, env):
+    run = e2e_copy
+    proc = _cli("report", "--survey", run["paths"].survey, "--root", str(run["root"]), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "输入未变化，没有需要重新生成的报告" in proc.stdout.encode("utf-8", "replace").decode()
+
+
+def _kill_main_when(paths, pattern: str, started: float, *args: str) -> None:
+    """``survey report --force`` killed with SIGKILL (the main process only, as ``kill -9 PID`` does) as soon
+    as a file matching ``pattern`` under the reports is newer than ``started``."""
+    proc = subprocess.Popen([str(SURVEY), "report", "--survey", paths.survey, "--root", str(paths.root),
+                             "--force", "--workers", "2", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if any(p.stat().st_mtime > started for p in paths.reports.glob(pattern) if p.exists()):
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.parametrize("stage", ["word", "pdf"])
+def test_a_run_killed_while_writing_deliverables_never_blocks_the_next(e2e_copy, stage):
+    if stage == "pdf" and find_chromium() is None:
+        pytest.skip("needs Debian's chromium")
+    paths = e2e_copy["paths"]
+    started = time.time()
+    extra = ("--pdf", "yes") if stage == "pdf" else ("--pdf", "no")
+    _kill_main_when(paths, f"{stage}/*.key", started, *extra)
+    begin = time.time()
+    proc = _cli("report", "--survey", paths.survey, "--root", str(paths.root), "--workers", "1",
+                "--pdf", "no", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert time.time() - begin < 10, "the next run waited for the killed one"
