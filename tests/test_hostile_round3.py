@@ -110,3 +110,87 @@ def test_a_run_killed_while_writing_deliverables_never_blocks_the_next(e2e_copy,
                 "--pdf", "no", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert time.time() - begin < 10, "the next run waited for the killed one"
+
+
+# --- caches keyed by content, stored files checked on read -------------------------------------------------
+
+UNIT = "1、您所在的街道（乡镇）"
+
+
+def _clean(paths, inputs, questionnaire):
+    from pipeline.run.stages import stage_clean
+
+    stage_clean(inputs, questionnaire, paths)
+    import pandas as pd
+
+    return pd.read_parquet(paths.interim / "responses.parquet")
+
+
+def test_an_export_corrected_in_place_with_its_times_kept_is_read_again(small_raw, questionnaire, tmp_path):
+    from pipeline.run.stages import SurveyPaths
+
+    paths = SurveyPaths("fix", tmp_path)
+    export = tmp_path / "导出.csv"
+    small_raw.to_csv(export, index=False, encoding="utf-8")
+    before = _clean(paths, [export], questionnaire)
+    stat = export.stat()
+    text = export.read_text(encoding="utf-8")
+    item = next(c for c in small_raw.columns if small_raw[c].eq("非常同意").any())
+    row = int(small_raw.index[small_raw[item].eq("非常同意")][0])
+    lines = text.split("\n")
+    lines[row + 1] = lines[row + 1].replace("非常同意", "比较同意", 1)  # same bytes, same size
+    export.write_text("\n".join(lines), encoding="utf-8")
+    os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as cp -p or rsync -t leave it
+    assert export.stat().st_size == stat.st_size and export.stat().st_mtime_ns == stat.st_mtime_ns
+    after = _clean(paths, [export], questionnaire)
+    assert not before.drop(columns=["_file"]).equals(after.drop(columns=["_file"]))
+    assert (before.compare(after).shape[0]) == 1  # exactly the corrected row
+
+
+def test_a_cache_file_swapped_or_damaged_is_never_used(small_raw, questionnaire, tmp_path):
+    from pipeline.run.stages import SurveyPaths
+
+    paths = SurveyPaths("swap", tmp_path)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    small_raw[small_raw[UNIT] == "石桥乡"].to_csv(a, index=False)
+    small_raw[small_raw[UNIT] != "石桥乡"].to_csv(b, index=False)
+    first = _clean(paths, [a, b], questionnaire)
+    cache = paths.interim / "ingested"
+    meta = {p: __import__("json").loads(p.read_text(encoding="utf-8")) for p in cache.glob("*.json")}
+    key_a = next(m["key"] for m in meta.values() if m["file"] == "a.csv")
+    key_b = next(m["key"] for m in meta.values() if m["file"] == "b.csv")
+    (cache / f"{key_a}.parquet").write_bytes((cache / f"{key_b}.parquet").read_bytes())  # another export's
+    again = _clean(paths, [a, b], questionnaire)
+    assert again["unit"].value_counts().to_dict() == first["unit"].value_counts().to_dict()
+    (paths.interim / "ingested" / f"{key_a}.parquet").write_bytes(b"garbage, not parquet")
+    assert main(["clean", "-i", str(a), str(b), "-s", "swap", "--root", str(tmp_path)]) == 0
+    third = __import__("pandas").read_parquet(paths.interim / "responses.parquet")
+    assert third["unit"].value_counts().to_dict() == first["unit"].value_counts().to_dict()
+
+
+def test_a_damaged_stored_document_is_analysed_again_by_the_next_run(e2e_copy, capsys):
+    run = e2e_copy
+    paths = run["paths"]
+    doc = paths.processed / "documents" / "石桥乡.json"
+    good = doc.read_text(encoding="utf-8")
+    doc.write_text(good.replace('"blocks"', '"blocks_"', 1), encoding="utf-8")  # valid JSON, wrong shape
+    code = main(["run", "-i", str(run["export"]), "-s", paths.survey, "--root", str(run["root"]),
+                 "--pdf", "no"])
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    assert "已保存的结果文件有损坏或被改动（分析结果/documents/石桥乡.json）" in said.err
+    assert doc.read_text(encoding="utf-8") == good
+
+
+def test_a_damaged_document_fails_its_word_file_in_chinese(e2e_copy):
+    from pipeline.analyze.manifest import read_manifest
+    from pipeline.run.execute import deliver_one
+    from pipeline.run.plan import plan
+
+    paths = e2e_copy["paths"]
+    task = next(t for t in plan(paths.processed, paths.reports, read_manifest(paths.processed), None)
+                if t.name == "石桥乡")
+    Path(task.document).write_text('{"title": 1}', encoding="utf-8")
+    result = deliver_one(task, "word", str(paths.reports / "word" / "x.docx"))
+    assert not result.ok and "报告内容文件“石桥乡.json”已损坏" in result.error
+    assert "pydantic" not in result.error

@@ -1,10 +1,13 @@
 """Per-file ingest cache: an export already read with the same questionnaire, options and code is not read
 again. A nightly run that finds one new export in ``data/raw/`` parses only that file.
 
-The key of a file is its name, size and modification time (raw data is never modified in place), the
+The key of a file is its name and the hash of its bytes (an export corrected in place, times kept, is read
+again), the
 questionnaire as loaded (with its places list), the column mapping, the date order and the package's code.
 Cached files live in the clean stage's own directory (``data/interim/<survey>/ingested/``) and move with it
-when the stage's directory is swapped in: a failed run leaves the previous cache as it was. They hold no
+when the stage's directory is swapped in: a failed run leaves the previous cache as it was. Each is checked
+against the hash recorded beside it before it is used: a damaged or swapped cache file is read again from
+its export. They hold no
 personal data in clear: free text is masked as the clean stage masks it, and IP addresses are replaced by a
 keyed hash (the clean stage only needs to know which rows share an address).
 """
@@ -27,6 +30,7 @@ import pandas as pd
 from pipeline import code_hash
 from pipeline.common.atomic import write_parquet_parts
 from pipeline.common.distinct import factorize
+from pipeline.common.integrity import content_hash
 from pipeline.common.privacy import address_part, mask_answers, redact
 from pipeline.common.tables import read_table_parts
 from pipeline.questionnaire import Questionnaire
@@ -35,9 +39,8 @@ from pipeline.questionnaire import Questionnaire
 def file_key(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None,
              date_order: str | None) -> str:
     """What an ingested file depends on, hashed."""
-    stat = path.stat()
     parts = {
-        "file": [path.name, stat.st_size, stat.st_mtime_ns],
+        "file": [path.name, content_hash(path)],
         "questionnaire": questionnaire.model_dump_json(),
         "places": questionnaire.known_places(),
         "overrides": overrides or {},
@@ -94,8 +97,13 @@ class IngestCache:
         meta = old.with_suffix(".json")
         if not (old.exists() and meta.exists()):
             return False
-        if json.loads(meta.read_text(encoding="utf-8")).get("key") != key:
+        try:
+            recorded = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return False
+        if not isinstance(recorded, dict) or recorded.get("key") != key \
+                or recorded.get("sha256") != content_hash(old):
+            return False  # another file's cache, or damaged: the export is read again
         self.secret()  # carried over with the files hashed with it
         for src in (old, meta):
             dst = self._path(self.current, key).with_suffix(src.suffix)
@@ -116,5 +124,6 @@ class IngestCache:
         self.current.mkdir(parents=True, exist_ok=True)
         path = self._path(self.current, key)
         write_parquet_parts(path, parts)
-        meta = json.dumps({"file": redact(name), "key": key}, ensure_ascii=False)
+        meta = json.dumps({"file": redact(name), "key": key, "sha256": content_hash(path)},
+                          ensure_ascii=False)
         path.with_suffix(".json").write_text(meta, encoding="utf-8")

@@ -146,9 +146,14 @@ def read_document(processed: str | Path, name: str) -> Document:
     path = document_path(processed, name)
     if not path.is_file():
         raise SurveyError(f"找不到“{name}”的报告内容（{path}），请先运行 survey run")
+    return load_document(path)
+
+
+def load_document(path: Path) -> Document:
+    """The document stored at ``path``; one Chinese sentence when it is damaged."""
     try:
         return Document.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError:
+    except (ValidationError, OSError, UnicodeDecodeError):
         raise SurveyError(
             f"报告内容文件“{path.name}”已损坏或由旧版本写成，请重新运行 survey analyze"
         ) from None

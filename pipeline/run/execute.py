@@ -117,10 +117,10 @@ def deliver_one(task: RenderTask, kind: str, target: str) -> RenderResult:
     out = Path(target)
     try:
         if kind == "word":
-            from pipeline.report.document import Document
+            from pipeline.report.document import load_document
             from pipeline.report.word import write_word
 
-            write_word(Document.model_validate_json(Path(task.document).read_text(encoding="utf-8")), out)
+            write_word(load_document(Path(task.document)), out)
         else:
             from pipeline.report.browser import print_pdf
 

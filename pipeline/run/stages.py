@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -21,6 +22,7 @@ from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
 from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
+from pipeline.common.integrity import content_hash, damaged, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
@@ -96,6 +98,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
             listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
             raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
                               "请核对导出文件，或问卷定义中的清洗规则（quality:）")
+        seal(staging)  # every file checked when a later run reads it (``stored_damage``)
     return counts
 
 
@@ -229,6 +232,7 @@ def stage_analyze(
         write_documents(documents, staging)
         write_text(staging / QUESTIONNAIRE_COPY, Path(questionnaire_path).read_text(encoding="utf-8"))
         write_parquet(staging / "problem_ledger.parquet", ledger)
+        seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
 
@@ -272,15 +276,26 @@ def fingerprint(
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
         h.update(Path(path).name.encode())
-        h.update(regular_file(path).read_bytes())
+        h.update(content_hash(regular_file(path)).encode())
     h.update(f"{weight_by}|{date_order}".encode())
     for manifest in earlier or []:  # an earlier wave analysed again changes this one's comparison
         h.update(Path(manifest).read_bytes() if Path(manifest).exists() else b"-")
     return h.hexdigest()
 
 
+def stored_damage(paths: SurveyPaths) -> list[str]:
+    """The stored results (cleaned data, analysis) changed or damaged since their stage wrote them."""
+    stages = (("清洗结果", paths.interim, ()), ("分析结果", paths.processed, (MANIFEST,)))
+    return [f"{label}/{name}" for label, folder, exclude in stages for name in damaged(folder, exclude)]
+
+
 def _previous_fingerprint(paths: SurveyPaths) -> str | None:
     if not (paths.interim / "audit.parquet").exists():
+        return None
+    hurt = stored_damage(paths)
+    if hurt:
+        print(f"提示：已保存的结果文件有损坏或被改动（{'、'.join(hurt[:5])}），重新清洗和分析",
+              file=sys.stderr)
         return None
     try:
         return read_manifest(paths.processed).fingerprint
