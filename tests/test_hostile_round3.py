@@ -194,3 +194,22 @@ def test_a_damaged_document_fails_its_word_file_in_chinese(e2e_copy):
     result = deliver_one(task, "word", str(paths.reports / "word" / "x.docx"))
     assert not result.ok and "报告内容文件“石桥乡.json”已损坏" in result.error
     assert "pydantic" not in result.error
+
+
+# --- outputs that match the run ---------------------------------------------------------------------------
+
+def test_a_unit_that_loses_its_rows_leaves_no_page_behind(e2e_copy, small_raw):
+    run = e2e_copy
+    paths = run["paths"]
+    assert (paths.reports / "西城街道.html").exists() and (paths.reports / "word" / "西城街道.docx").exists()
+    old_title = paths.reports / "旧的调查标题_调研结果.xlsx"  # as a retitled survey's earlier run left it
+    old_title.write_bytes((next(paths.reports.glob("*_调研结果.xlsx"))).read_bytes())
+    export = run["root"] / "data" / "raw" / "without.xlsx"
+    small_raw[small_raw[UNIT] != "西城街道"].to_excel(export, index=False)
+    code = main(["run", "-i", str(export), "-s", paths.survey, "--root", str(run["root"]), "--pdf", "no"])
+    assert code == 0
+    left = sorted(p.relative_to(paths.reports).as_posix() for p in paths.reports.rglob("*")
+                  if p.is_file() and "西城街道" in p.name)
+    assert left == [] and not old_title.exists()
+    assert (paths.reports / "石桥乡.html").exists() and (paths.reports / "word" / "石桥乡.docx").exists()
+    assert len(list(paths.reports.glob("*_调研结果.xlsx"))) == 1

@@ -24,6 +24,7 @@ from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.settings import setting
 from pipeline.run.execute import default_workers, deliver_one, executor, render_one
 from pipeline.run.plan import deliverable_up_to_date, plan, up_to_date
+from pipeline.run.stale import remove_stale
 from pipeline.run.tasks import RenderResult, RenderTask
 
 
@@ -113,7 +114,10 @@ def render_all(
     kinds = {"html": 0, "word": 1, "pdf": 2}
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: (kinds[r.kind], order[r.name]))
-    _finish(processed, reports, manifest, results, started, scheduler, workers)
+    workbook = _finish(processed, reports, manifest, results, started, scheduler, workers)
+    if units is None:  # a complete set: what it did not write is not this run's (see ``stale``)
+        for rel in remove_stale(reports, [t.name for t in tasks], workbook):
+            print(f"已删除不属于本次结果的旧文件：{rel}", file=sys.stderr)
     return results
 
 
@@ -165,8 +169,8 @@ def _finish(
     started: datetime,
     scheduler: str | None,
     workers: int | None,
-) -> None:
-    """The workbook and the index (from the stored documents), then the run summary."""
+) -> Path:
+    """The workbook and the index (from the stored documents), then the run summary; the workbook's path."""
     from pipeline.common.tables import read_table_parts
     from pipeline.report.document import read_document
     from pipeline.report.index import write_index
@@ -206,3 +210,4 @@ def _finish(
             "reports": [asdict(r) for r in results],
         },
     )
+    return workbook
