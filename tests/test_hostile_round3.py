@@ -213,3 +213,55 @@ def test_a_unit_that_loses_its_rows_leaves_no_page_behind(e2e_copy, small_raw):
     assert left == [] and not old_title.exists()
     assert (paths.reports / "石桥乡.html").exists() and (paths.reports / "word" / "石桥乡.docx").exists()
     assert len(list(paths.reports.glob("*_调研结果.xlsx"))) == 1
+
+
+# --- waves that are comparable or refused ----------------------------------------------------------------
+
+SEVEN = "[完全不同意, 很不同意, 比较不同意, 一般, 比较同意, 很同意, 完全同意]"
+
+
+def _earlier(tmp_path, text: str):
+    """An earlier wave on disk, analysed with the questionnaire ``text``."""
+    from pipeline.run.stages import QUESTIONNAIRE_COPY, SurveyPaths
+
+    earlier = SurveyPaths("2025年度", tmp_path)
+    earlier.interim.mkdir(parents=True)
+    (earlier.interim / "responses.parquet").write_bytes(b"")
+    earlier.processed.mkdir(parents=True)
+    (earlier.processed / QUESTIONNAIRE_COPY).write_text(text, encoding="utf-8")
+    return earlier
+
+
+def test_a_wave_on_another_scale_is_refused_naming_the_items(tmp_path, questionnaire):
+    import re
+
+    from pipeline.common.errors import SurveyError
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.run.stages import SurveyPaths, earlier_questionnaires
+
+    text = DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8")
+    seven = re.sub(r"agree: \[.*\]", f"agree: {SEVEN}", text).replace("非常满意", "很满意")
+    _earlier(tmp_path, seven.replace("非常不满意", "很不满意"))
+    with pytest.raises(SurveyError) as err:
+        earlier_questionnaires(SurveyPaths("2026年度", tmp_path), ["2025年度"], questionnaire)
+    assert "往次调查“2025年度”与本次问卷的量表不同" in str(err.value)
+    assert "（往次7级、本次5级）" in str(err.value) and "请去掉 --previous" in str(err.value)
+
+
+def test_items_on_another_scale_are_left_out_of_the_comparison_and_said(tmp_path, questionnaire, capsys):
+    import re
+
+    from pipeline.analyze.waves import item_changes, shared_items
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.questionnaire import load_questionnaire
+    from pipeline.run.stages import SurveyPaths, earlier_questionnaires
+
+    text = DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8")
+    _earlier(tmp_path, re.sub(r"agree: \[.*\]", f"agree: {SEVEN}", text))
+    [(_, q)] = earlier_questionnaires(SurveyPaths("2026年度", tmp_path), ["2025年度"], questionnaire)
+    agree = [it.id for it in questionnaire.likert_items if questionnaire.by_id[it.id].scale == "agree"]
+    assert agree and item_changes(questionnaire, q)["other_scale"] == agree
+    assert not set(agree) & set(shared_items(questionnaire, q))
+    assert len(shared_items(questionnaire, q)) == len(questionnaire.likert_items) - len(agree)
+    assert f"有{len(agree)}道题" in capsys.readouterr().err
+    assert item_changes(questionnaire, load_questionnaire(DEFAULT_QUESTIONNAIRE))["other_scale"] == []

@@ -43,6 +43,7 @@ class Wave(_Model):
     added: list[str]
     removed: list[str]
     renamed: list[str]
+    other_scale: list[str] = []  # asked in both waves on different scales: not compared
 
 
 class Manifest(_Model):

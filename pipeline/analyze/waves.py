@@ -1,7 +1,8 @@
 """Wave over wave: is a unit better or worse than in an earlier survey analysed by this pipeline?
 
 Questions are matched by id; an item renamed between waves is matched through the questionnaire's
-``renamed:`` (current id → earlier id). A dimension is compared only on the items both waves share (its score
+``renamed:`` (current id → earlier id), and compared only where both waves used the same scale (length and
+option labels). A dimension is compared only on the items both waves share (its score
 recomputed on those items in both waves), and the comparison says how many that is. Units are matched by
 name, or through ``renamed_units:`` (current name → earlier name), never silently dropped: a unit missing from
 the earlier wave is listed as such. Per unit and dimension: Welch's t from the two waves' respondents,
@@ -21,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.analyze.scores import dimension_scores, score_scales
+from pipeline.common.matching import plain_key
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.questionnaire import Questionnaire
@@ -59,6 +61,7 @@ def item_changes(current: Questionnaire, previous: Questionnaire) -> dict[str, l
         "added": sorted(now - before - set(renamed)),
         "removed": sorted(before - now - set(renamed.values())),
         "renamed": [f"{old}→{new}" for new, old in sorted(renamed.items())],
+        "other_scale": other_scale(current, previous),
     }
 
 
@@ -76,10 +79,29 @@ class EarlierWave:
         return [self.responses] if isinstance(self.responses, pd.DataFrame) else self.responses()
 
 
-def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
-    """The Likert items (current ids) both waves asked, matched by id or through ``renamed:``."""
+def _asked_in_both(current: Questionnaire, previous: Questionnaire) -> list[tuple[str, str]]:
+    """(current id, earlier id) of the Likert items both waves asked (by id or through ``renamed:``)."""
     before = {it.id for it in previous.likert_items}
-    return [it.id for it in current.likert_items if current.renamed.get(it.id, it.id) in before]
+    return [(it.id, current.renamed.get(it.id, it.id)) for it in current.likert_items
+            if current.renamed.get(it.id, it.id) in before]
+
+
+def _scale(q: Questionnaire, item: str) -> list[str]:
+    return [plain_key(o) for o in q.by_id[item].options]
+
+
+def other_scale(current: Questionnaire, previous: Questionnaire) -> list[str]:
+    """Items both waves asked on scales that differ in length or option labels (a 7-point scale last year, a
+    5-point one now): their scores are not comparable, so they are left out of every comparison."""
+    return [new for new, old in _asked_in_both(current, previous)
+            if _scale(current, new) != _scale(previous, old)]
+
+
+def shared_items(current: Questionnaire, previous: Questionnaire) -> list[str]:
+    """The Likert items (current ids) both waves asked on the same scale, matched by id or through
+    ``renamed:``."""
+    differ = set(other_scale(current, previous))
+    return [new for new, _ in _asked_in_both(current, previous) if new not in differ]
 
 
 def shared_dimensions(q: Questionnaire, earlier: EarlierWave) -> dict[str, list[str]]:

@@ -113,7 +113,7 @@ def earlier_questionnaires(paths: SurveyPaths, names: list[str],
     """Each earlier survey named by ``--previous`` and the questionnaire it used (the copy stored with its
     results; this one when it has none) — after checking it can be compared: not this survey itself,
     analysed already, and asking at least one Likert item this questionnaire asks too."""
-    from pipeline.analyze.waves import shared_items
+    from pipeline.analyze.waves import other_scale, shared_items
 
     out = []
     for name in names:
@@ -125,6 +125,17 @@ def earlier_questionnaires(paths: SurveyPaths, names: list[str],
             raise SurveyError(f"找不到上一轮调查“{name}”的清洗结果（{responses}），请先对它运行 survey run")
         copy = earlier.processed / QUESTIONNAIRE_COPY
         q = load_questionnaire(copy) if copy.exists() else questionnaire
+        differ = other_scale(questionnaire, q)
+        levels = {i: (len(q.by_id[questionnaire.renamed.get(i, i)].options),
+                      len(questionnaire.by_id[i].options)) for i in differ}
+        listed = "、".join(f"{questionnaire.by_id[i].short}（往次{a}级、本次{b}级）" for i, (a, b) in
+                           list(levels.items())[:6]) + ("等" if len(differ) > 6 else "")
+        if differ and not shared_items(questionnaire, q):
+            raise SurveyError(f"往次调查“{name}”与本次问卷的量表不同：两次都问的{len(differ)}道题（{listed}）"
+                              "选项个数或文字不一致，得分不能直接比较；请去掉 --previous")
+        if differ:
+            print(f"提示：往次调查“{name}”中有{len(differ)}道题（{listed}）的量表与本次不同（选项个数或文字不一致），"
+                  "这些题不参加与往次的比较", file=sys.stderr)
         if not shared_items(questionnaire, q):
             raise SurveyError(f"往次调查“{name}”与本次问卷没有一道相同的量表题（按题目 id 对照，也查了 "
                               "renamed:），无法比较；如果题目改过 id，请在问卷定义的 renamed: 中写明"
