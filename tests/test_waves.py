@@ -85,6 +85,7 @@ def test_a_changed_questionnaire_is_compared_on_shared_items(waves, questionnair
         "added": ["burden_1"],
         "removed": ["resp_9"],
         "renamed": ["digital_old_1→digi_1"],
+        "other_scale": [],
     }
     ch = wave_changes(now, current, [EarlierWave("w", "2025年的调查", before, earlier)])
     ch = ch.set_index(["unit", "dimension"])
