@@ -265,3 +265,69 @@ def test_items_on_another_scale_are_left_out_of_the_comparison_and_said(tmp_path
     assert len(shared_items(questionnaire, q)) == len(questionnaire.likert_items) - len(agree)
     assert f"有{len(agree)}道题" in capsys.readouterr().err
     assert item_changes(questionnaire, load_questionnaire(DEFAULT_QUESTIONNAIRE))["other_scale"] == []
+
+
+# --- workbooks read as a person sees them ---------------------------------------------------------------
+
+def _workbook(path: Path, sheets: dict[str, object], hidden: tuple[str, ...] = ()) -> Path:
+    import openpyxl
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    book = openpyxl.load_workbook(path)
+    for name in hidden:
+        book[name].sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def test_a_hidden_sheet_is_ignored_with_a_note(small_raw, questionnaire, tmp_path, capsys):
+    from pipeline.ingest import ingest_file
+
+    last_year = small_raw.head(30).copy()
+    this_year = small_raw.iloc[30:90]
+    path = _workbook(tmp_path / "导出.xlsx", {"去年": last_year, "答卷": this_year}, hidden=("去年",))
+    got = ingest_file(path, questionnaire)
+    assert len(got.frame) == 60
+    assert any("隐藏的工作表“去年”没有读取" in n for n in got.notes)
+    assert set(got.frame["_file"]) == {"导出.xlsx［工作表：答卷］"}
+
+
+def test_sheets_with_one_header_are_read_together_each_named(small_raw, questionnaire, tmp_path):
+    from pipeline.common.errors import SurveyError
+    from pipeline.ingest import ingest_file
+
+    by_unit = {u: g for u, g in small_raw.groupby(UNIT, sort=False)}
+    path = _workbook(tmp_path / "分街道.xlsx", by_unit)
+    got = ingest_file(path, questionnaire)
+    assert len(got.frame) == len(small_raw)
+    assert got.frame.groupby("_file", observed=True).size().to_dict() == {
+        f"分街道.xlsx［工作表：{u}］": len(g) for u, g in by_unit.items()}
+    assert any("3个工作表" in n and "已一起读取" in n for n in got.notes)
+    broken = dict(by_unit)
+    unit = list(by_unit)[1]
+    broken[unit] = by_unit[unit].copy()
+    broken[unit].iloc[2, broken[unit].columns.get_loc("5、您的年龄段")] = "八十岁"
+    with pytest.raises(SurveyError) as err:
+        ingest_file(_workbook(tmp_path / "坏.xlsx", broken), questionnaire)
+    assert f"文件“坏.xlsx［工作表：{unit}］”，第4行" in str(err.value)
+
+
+def test_formulas_without_calculated_values_are_refused_naming_the_cells(small_raw, questionnaire, tmp_path):
+    import openpyxl
+
+    from pipeline.common.errors import SurveyError
+    from pipeline.ingest import ingest_file
+
+    path = _workbook(tmp_path / "公式.xlsx", {"答卷": small_raw.head(20)})
+    book = openpyxl.load_workbook(path)
+    sheet = book["答卷"]
+    for row in range(2, 9):
+        sheet.cell(row=row, column=10).value = "=1+1"  # written by a program: no cached value
+    book.save(path)
+    with pytest.raises(SurveyError) as err:
+        ingest_file(path, questionnaire)
+    message = str(err.value)
+    assert "工作表“答卷”的 J2、J3、J4、J5、J6等7个单元格是公式" in message and "粘贴为数值" in message

@@ -16,6 +16,7 @@ for the clean stage to reject, with the reason in ``_issue`` — which never rep
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from pipeline.ingest.answers import (
 from pipeline.ingest.cache import IngestCache, file_key
 from pipeline.ingest.formats import normalise
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
-from pipeline.ingest.readers import Ragged, iter_table, read_table
+from pipeline.ingest.readers import Ragged, Table, iter_table, read_table
 from pipeline.questionnaire import Question, Questionnaire
 
 T = TypeVar("T")
@@ -150,10 +151,23 @@ def ingest_file(path: str | Path, questionnaire: Questionnaire, overrides: dict[
     """Read one export file and return it mapped onto the questionnaire."""
     path = Path(path)
     table = read_table(path, header_scorer(questionnaire, overrides))
-    out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=table.frame.index.to_numpy(),
-                       date_order=date_order, row_notes=table.row_notes)
+    parts = []
+    for sheet in (table, *table.more):
+        parts.append(ingest_frame(sheet.frame, questionnaire, source_label(path, sheet), overrides,
+                                  rows=sheet.frame.index.to_numpy(), date_order=date_order,
+                                  row_notes=sheet.row_notes))
+        date_order = parts[-1].date_order
+    out = parts[0]
+    if len(parts) > 1:
+        out.frame = pd.concat([p.frame for p in parts], ignore_index=True)
     out.notes = table.notes
     return out
+
+
+def source_label(path: Path, table: Table) -> str:
+    """How rows of ``table`` name their source: the file, and the worksheet where a workbook has more than
+    one that counts (several read together, or hidden ones beside it)."""
+    return path.name if table.sheet is None else f"{path.name}［工作表：{table.sheet}］"
 
 
 def ingest_parts(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None = None,
@@ -164,15 +178,25 @@ def ingest_parts(path: Path, questionnaire: Questionnaire, overrides: dict[str, 
     that repeats one of an earlier part is the same error as within a part. ``stream=False`` reads the file
     whole (one part). Raises ``Ragged`` where a later batch is not a regular CSV."""
     scorer = header_scorer(questionnaire, overrides)
-    tables = iter_table(path, scorer) if stream else iter([read_table(path, scorer)])
+    if stream:
+        tables = iter_table(path, scorer)
+    else:
+        whole = read_table(path, scorer)
+        tables = iter([whole, *whole.more])
     ids: list[np.ndarray] = []  # per part, a hash of each row's 序号
     file_rows: list[np.ndarray] = []
     for table in tables:
         rows = table.frame.index.to_numpy()
-        out = ingest_frame(table.frame, questionnaire, path.name, overrides, rows=rows, date_order=date_order,
+        label = source_label(path, table)
+        for note in table.notes:
+            print(f"提示：{path.name}：{note}", file=sys.stderr)
+        out = ingest_frame(table.frame, questionnaire, label, overrides, rows=rows, date_order=date_order,
                            row_notes=table.row_notes)
         date_order = out.date_order
-        ids.append(pd.util.hash_array(out.frame["resp_id"].to_numpy(dtype=object), categorize=False))
+        resp_id = out.frame["resp_id"]
+        if table.sheet is not None:  # 序号 unique within each sheet, as within a file
+            resp_id = table.sheet + "\0" + resp_id.astype(str)
+        ids.append(pd.util.hash_array(resp_id.to_numpy(dtype=object), categorize=False))
         file_rows.append(out.frame["_row"].to_numpy())
         yield out.frame
     if len(ids) > 1:

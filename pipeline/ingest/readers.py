@@ -52,6 +52,8 @@ class Table:
     frame: pd.DataFrame  # indexed by file row number (1-based), blank rows left out
     notes: list[str] = field(default_factory=list)
     row_notes: dict[int, str] = field(default_factory=dict)  # file row number → what was done to it
+    sheet: str | None = None  # the worksheet, named where a workbook has more than one that counts
+    more: list[Table] = field(default_factory=list)  # further sheets with the same header, read too
 
 
 def _lengths(values: pd.Series) -> np.ndarray:
@@ -108,9 +110,7 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
         elif kind in ("xlsx", "xls"):
             if kind == "xlsx":
                 check_unpacked_size(path)
-            table = _pick(
-                pd.read_excel(path, dtype=str, sheet_name=None, header=None, engine="calamine"), score, path
-            )
+            table = _read_workbook(path, kind, score)
         elif kind == "text":
             table = _read_text(path, score)
             if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -129,8 +129,9 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
             f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
         ) from None
     table.notes[:0] = notes
-    if table.frame.shape[1] and len(table.frame) == 0:
+    if table.frame.shape[1] and len(table.frame) == 0 and not any(len(t.frame) for t in table.more):
         raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
+    table.more = [_finished(t, path) for t in table.more]
     return _finished(table, path)
 
 
@@ -157,7 +158,9 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
     encoding, batches = _text_batches(path) if plain else ("", None)
     first = next(batches, None) if batches is not None else None
     if first is None:
-        yield read_table(path, score)
+        table = read_table(path, score)
+        yield table
+        yield from table.more  # a workbook's further sheets with the same header
         return
     row, _ = _header_row(first, score)
     header, keep = _columns(first, row)
@@ -254,20 +257,55 @@ def content_kind(path: Path) -> str:
     return "text"
 
 
-def _pick(sheets: dict[str, pd.DataFrame], score: Scorer, path: Path) -> Table:
-    """The sheet and header row that look most like the export; a note where it is not the first of each."""
+def _read_workbook(path: Path, kind: str, score: Scorer) -> Table:
+    """A workbook as a person sees it: its visible sheets only (hidden ones ignored, with a note); the sheet
+    that looks most like the export, and every other visible sheet with the same header read with it (one
+    sheet per street), each named like a file; a formula whose value was never calculated refused, naming
+    the cells."""
+    from pipeline.ingest.sheets import formula_message, uncached_formulas, workbook_sheets
+
+    sheets = workbook_sheets(path)
+    shown = [s.name for s in sheets if s.visible]
+    hidden = [s.name for s in sheets if not s.visible]
+    if not shown:
+        raise SurveyError("Excel文件中没有可见的工作表", file=str(path))
+    grids = pd.read_excel(path, dtype=str, sheet_name=shown, header=None, engine="calamine")
+    name, row, notes = _pick(grids, score)
+    table = _with_header(grids[name], row, notes)
+    header = [c for c in _header_cells(grids[name], row) if c]
+    together = [name]
+    for other in shown:
+        grid = grids[other]
+        if other == name or grid.empty:
+            continue
+        row, _ = _header_row(grid, score)
+        if [c for c in _header_cells(grid, row) if c] == header:
+            table.more.append(_with_header(grid, row, []))
+            table.more[-1].sheet = other
+            together.append(other)
+    if kind == "xlsx" and (found := uncached_formulas(path, together)):
+        raise SurveyError(formula_message(found), file=str(path))
+    if len(together) > 1:
+        table.sheet = name
+        table.notes.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
+                           "已一起读取，每个工作表的行号各自计算")
+    if hidden:
+        table.sheet = name
+        table.notes.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
+    return table
+
+
+def _pick(sheets: dict[str, pd.DataFrame], score: Scorer) -> tuple[str, int, list[str]]:
+    """The sheet and header row that look most like the export, and a note where it is not the first of
+    each (ties: the first)."""
     best: tuple[float, int, str, int] | None = None
     for order, (name, grid) in enumerate(sheets.items()):
         row, value = _header_row(grid, score)
         if best is None or (value, -order) > (best[0], -best[1]):
             best = (value, order, name, row)
-    if best is None:
-        raise SurveyError("Excel文件中没有工作表", file=str(path))
+    assert best is not None  # the caller passes at least one sheet
     _, order, name, row = best
-    notes = []
-    if order > 0:
-        notes.append(f"第一个工作表不是答卷数据，已使用工作表“{name}”")
-    return _with_header(sheets[name], row, notes)
+    return name, row, [f"第一个工作表不是答卷数据，已使用工作表“{name}”"] if order > 0 else []
 
 
 def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
