@@ -331,3 +331,33 @@ def test_formulas_without_calculated_values_are_refused_naming_the_cells(small_r
         ingest_file(path, questionnaire)
     message = str(err.value)
     assert "工作表“答卷”的 J2、J3、J4、J5、J6等7个单元格是公式" in message and "粘贴为数值" in message
+
+
+# --- duplicates across paper and web ---------------------------------------------------------------------
+
+def test_respondents_retyped_from_paper_are_caught_as_duplicates(questionnaire, tmp_path):
+    import pandas as pd
+    from export_formats import paper
+    from test_ingest_real import PROBLEMS, honest
+
+    from pipeline import clean as cl
+    from pipeline.ingest import ingest_files
+
+    open_col = "20、您对加强基层党组织建设有哪些意见建议？"
+    web = honest(questionnaire, 150, seed=5)
+    web[open_col] = [f"第{i}条：希望多开展活动，加强联系。" for i in range(150)]  # every answer written out
+    web.to_excel(tmp_path / "网络.xlsx", index=False)
+    plain = web.loc[~web[PROBLEMS].str.contains("其他")]
+    typed = paper(plain, questionnaire)
+    retyped = {"，": ",", "。": ". ", "：": ":"}
+    typed["suggestion"] = [t.translate(str.maketrans(retyped)) for t in plain[open_col]]
+    typed["序号"] = [f"P{i}" for i in range(1, len(typed) + 1)]  # new 序号, no times
+    typed.to_excel(tmp_path / "纸质.xlsx", index=False)
+    frame = ingest_files([tmp_path / "网络.xlsx", tmp_path / "纸质.xlsx"], questionnaire)
+    res = cl.clean(frame, questionnaire)
+    dups = res.audit.loc[res.audit["rule"] == cl.RULE_DUPLICATE]
+    assert len(dups) == len(plain) and set(dups["file"]) == {"纸质.xlsx"}
+    first = dups.iloc[0]
+    said = r"与序号\d+（网络\.xlsx）的答卷完全相同，无提交时间可比"
+    assert pd.Series(dups["detail"]).str.fullmatch(said).all()
+    assert first["detail"].startswith(f"与序号{plain['序号'].iloc[0]}（网络.xlsx）")

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.common.distinct import factorize, hash_rows
+from pipeline.common.distinct import factorize, hash_rows, map_values
+from pipeline.common.matching import fold
 from pipeline.common.privacy import address_part
 from pipeline.questionnaire import Questionnaire
 
@@ -75,10 +76,16 @@ def answered(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
 
 
 def answer_key(frame: pd.DataFrame) -> pd.Series:
-    """A hash of every answer of a row (metadata excluded), for finding duplicates: each column hashed as it
-    is stored (codes, not texts), combined across columns."""
+    """A hash of every answer of a row (metadata excluded), for finding duplicates: choices hashed as they
+    are stored (codes), written answers after the normalisation names are matched with (``fold``: full and
+    half width, spaces and punctuation ignored), so a paper copy re-typed with "," for "，" is the same
+    answer; combined across columns."""
     cols = [c for c in frame.columns if c not in META]
-    return pd.Series(hash_rows(frame[cols]), index=frame.index)
+    answers = frame[cols].copy()
+    for c in cols:
+        if pd.api.types.is_string_dtype(answers[c]) and not isinstance(answers[c].dtype, pd.CategoricalDtype):
+            answers[c] = map_values(answers[c], lambda v: fold(v) if isinstance(v, str) else v)
+    return pd.Series(hash_rows(answers), index=frame.index)
 
 
 @dataclass
@@ -334,7 +341,8 @@ def describe_rules(questionnaire: Questionnaire, wide: SurveyWide) -> list[dict]
         (
             RULE_DUPLICATE,
             True,
-            f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复）"
+            f"与此前{r.duplicate_window_minutes:g}分钟内提交的答卷答案完全相同（没有提交时间的，答案完全相同即视为重复；"
+            "文字答案比较时不计标点、空格和全半角）"
             if has_times
             else "与另一份答卷答案完全相同（导出文件没有提交时间，不论先后）",
         ),
