@@ -361,3 +361,39 @@ def test_respondents_retyped_from_paper_are_caught_as_duplicates(questionnaire, 
     said = r"与序号\d+（网络\.xlsx）的答卷完全相同，无提交时间可比"
     assert pd.Series(dups["detail"]).str.fullmatch(said).all()
     assert first["detail"].startswith(f"与序号{plain['序号'].iloc[0]}（网络.xlsx）")
+
+
+# --- a raw folder as offices leave it ---------------------------------------------------------------------
+
+def test_a_note_beside_the_exports_is_named_and_skipped(small_raw, questionnaire, tmp_path, capsys):
+    from pipeline.ingest import expand_inputs
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    small_raw.to_csv(folder / "导出.csv", index=False)
+    note = "这是2026年度调查的导出文件。\n请勿修改。\n负责人：张三\n"
+    (folder / "说明.txt").write_text(note, encoding="utf-8")
+    assert expand_inputs([folder]) == [folder / "导出.csv"]
+    assert "“说明.txt”不是问卷导出文件（不是表格），已跳过" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("names", [("2025年度基层党建调查.xlsx", "2026年度基层党建调查.xlsx"),
+                                   ("111111_按文本_2025基层党建调查_3_2.xlsx",
+                                    "222222_按文本_基层党建调查（新）_5_1.xlsx")])
+def test_two_waves_left_in_one_folder_are_refused_unless_named(names, small_raw, tmp_path):
+    from pipeline.common.errors import SurveyError
+    from pipeline.ingest import expand_inputs
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for name, part in zip(names, (small_raw.head(40), small_raw.tail(40)), strict=True):
+        part.to_excel(folder / name, index=False)
+    with pytest.raises(SurveyError) as err:
+        expand_inputs([folder])
+    assert "看起来属于不同的调查" in str(err.value) and names[0] in str(err.value)
+    assert expand_inputs([folder / n for n in names]) == [folder / n for n in names]  # named: the user's call
+    same = tmp_path / "same"
+    same.mkdir()
+    for street in ("东湖街道", "西城街道"):
+        small_raw.head(5).to_excel(same / f"333333_按文本_2026年度调查_{street}_1.xlsx", index=False)
+    assert len(expand_inputs([same])) == 2

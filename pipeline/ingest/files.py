@@ -42,6 +42,7 @@ from pipeline.ingest.answers import (
     text_answers,
 )
 from pipeline.ingest.cache import IngestCache, file_key
+from pipeline.ingest.folder import folder_exports
 from pipeline.ingest.formats import normalise
 from pipeline.ingest.mapping import header_scorer, map_headers, match_headers
 from pipeline.ingest.readers import Ragged, Table, iter_table, read_table
@@ -214,15 +215,11 @@ def _unique_ids(ids: np.ndarray, rows: np.ndarray, file: str) -> None:
 
 
 def expand_inputs(paths: list[str | Path]) -> list[Path]:
-    """Input paths with folders replaced by the export files in them (xlsx, xls, csv, txt, sav)."""
+    """Input paths with folders replaced by the export files in them (``folder_exports``)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "~$"))
-                           and f.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".sav"))
-            if not found:
-                raise SurveyError("文件夹中没有导出文件（.xlsx、.xls、.csv、.sav）", file=str(p))
-            out += found
+            out += folder_exports(p)
         else:
             out.append(regular_file(p, "导出文件"))
     return out

@@ -586,6 +586,15 @@ def _text_layout(path: Path) -> tuple[str, int, str, int] | None:
     return encoding, 0, sep, width
 
 
+def table_width(path: Path) -> int:
+    """How many columns a text file's first lines hold (1 for prose such as a 说明.txt, 0 for none)."""
+    try:
+        layout = _text_layout(path)
+    except SurveyError:
+        return 0
+    return layout[3] if layout is not None else 1
+
+
 @contextmanager
 def _utf8_source(path: Path, encoding: str, offset: int, mapped: bool = False):
     """The file's records as UTF-8 bytes from ``offset``: a UTF-8 file as it lies on disk (``mapped``:
