@@ -397,3 +397,29 @@ def test_two_waves_left_in_one_folder_are_refused_unless_named(names, small_raw,
     for street in ("东湖街道", "西城街道"):
         small_raw.head(5).to_excel(same / f"333333_按文本_2026年度调查_{street}_1.xlsx", index=False)
     assert len(expand_inputs([same])) == 2
+
+
+def test_invisible_marks_in_unit_names_match_the_units_they_hide(small_raw, tmp_path):
+    import yaml
+
+    from pipeline.common.errors import SurveyError
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.ingest import ingest_frame
+    from pipeline.questionnaire import load_questionnaire
+
+    raw_yaml = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+    places = (DEFAULT_QUESTIONNAIRE.parent / raw_yaml["places"]).read_text(encoding="utf-8-sig")
+    marked = places.replace("石桥乡,", "\u200f石桥乡\u200e,").replace("新华街道,", "新华街道办事处,")
+    (tmp_path / "places.csv").write_text(marked, encoding="utf-8")
+    raw_yaml["places"] = str(tmp_path / "places.csv")
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(raw_yaml, allow_unicode=True), encoding="utf-8")
+    q = load_questionnaire(tmp_path / "q.yaml")
+    villages = [line.split(",")[1] for line in places.splitlines() if line.startswith("石桥乡,")]
+    assert villages and q.known_places()["石桥乡"] == villages
+    raw = small_raw.head(30).copy()
+    raw[UNIT] = raw[UNIT].astype(str).str.replace("石桥乡", "\u202e石桥乡\u200f")  # RTL marks typed in
+    frame = ingest_frame(raw, q, "x.xlsx").frame
+    assert set(frame["unit"].astype(str)) <= {"石桥乡", "新华街道", "西城街道"}
+    (tmp_path / "places.csv").write_text(places.replace("石桥乡,", "石桥镇乡,", 1), encoding="utf-8")
+    with pytest.raises(SurveyError, match="地名参考表中的单位“石桥镇乡”不是问卷中的单位；最接近的是：石桥乡"):
+        load_questionnaire(tmp_path / "q.yaml").known_places()

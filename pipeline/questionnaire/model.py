@@ -7,6 +7,7 @@ is one Chinese sentence, which ``pipeline.questionnaire.load`` reports with the 
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,8 @@ from pydantic import (
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
-from pipeline.common.matching import Names, community_key
+from pipeline.common.matching import Names, community_key, unit_key
+from pipeline.common.names import shown, strip_invisible
 from pipeline.questionnaire.words import Figure as WordsFigure
 from pipeline.questionnaire.words import Overall, ReportWords, Scale, Words
 
@@ -206,7 +208,20 @@ class Questionnaire(_Model):
         table = pd.read_csv(regular_file(path, "地名参考表"), dtype=str, encoding="utf-8-sig").fillna("")
         if not {"unit", "community"} <= set(table.columns):
             raise SurveyError("地名参考表应有 unit 和 community 两列", file=str(path))
-        places = {u: grp["community"].str.strip().tolist() for u, grp in table.groupby("unit")}
+        units = Names(self.unit_question.options, unit_key)
+        canonical = {}
+        for written_unit in table["unit"].unique():
+            found = units.match(strip_invisible(written_unit))
+            if found is None:
+                close = difflib.get_close_matches(strip_invisible(written_unit), units.names, n=3, cutoff=0.3)
+                hint = (f"最接近的是：{'、'.join(close)}" if close
+                        else f"问卷中的单位有：{'、'.join(units.names)}")
+                raise SurveyError(f"地名参考表中的单位“{shown(written_unit)}”不是问卷中的单位；{hint}",
+                                  file=str(path))
+            canonical[written_unit] = units.names[found]
+        table["unit"] = table["unit"].map(canonical)
+        table["community"] = table["community"].map(strip_invisible)
+        places = {u: grp["community"].tolist() for u, grp in table.groupby("unit", sort=False)}
         problems = [p for u, names in places.items()
                     for p in indistinct(f"{u}的{self.report.community_label}", Names(names, community_key))]
         if problems:
