@@ -423,3 +423,40 @@ def test_invisible_marks_in_unit_names_match_the_units_they_hide(small_raw, tmp_
     (tmp_path / "places.csv").write_text(places.replace("石桥乡,", "石桥镇乡,", 1), encoding="utf-8")
     with pytest.raises(SurveyError, match="地名参考表中的单位“石桥镇乡”不是问卷中的单位；最接近的是：石桥乡"):
         load_questionnaire(tmp_path / "q.yaml").known_places()
+
+
+# --- exit 1 only for bugs ---------------------------------------------------------------------------------
+
+def test_a_csv_cut_in_the_middle_of_a_character_is_bad_input(small_raw, tmp_path, capsys):
+    data = small_raw.to_csv(index=False).encode("utf-8")
+    cut = len(data) - 10
+    while data[cut] & 0xC0 != 0x80:  # inside a character of several bytes
+        cut -= 1
+    (tmp_path / "utf8.csv").write_bytes(data[:cut])
+    (tmp_path / "utf16.csv").write_bytes(small_raw.to_csv(index=False).encode("utf-16")[:-1])
+    code = main(["clean", "-i", str(tmp_path / "utf8.csv"), "-s", "a", "--root", str(tmp_path)])
+    assert code == EXIT_BAD_INPUT
+    assert "文件在最后一个字的中间断开了" in capsys.readouterr().err
+    assert main(["clean", "-i", str(tmp_path / "utf16.csv"), "-s", "b", "--root", str(tmp_path)]) == 0
+
+
+def test_the_first_night_with_every_unit_too_small_says_so(small_raw, tmp_path, capsys):
+    export = tmp_path / "第一天.csv"
+    small_raw.groupby(UNIT).head(3).to_csv(export, index=False)
+    code = main(["run", "-i", str(export), "-s", "first", "--root", str(tmp_path), "--pdf", "no"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "有效答卷都不足5份（最多3份）" in err and "程序内部出错" not in err
+    assert not (tmp_path / "data" / "processed" / "first").exists()
+
+
+def test_identical_answers_report_that_there_is_no_variance(small_raw, tmp_path):
+    same = small_raw.copy()
+    for column in same.columns[6:]:
+        if column not in (UNIT, "2、您所在的社区（村）"):
+            same[column] = same[column].iloc[0]
+    export = tmp_path / "same.csv"
+    same.to_csv(export, index=False)
+    assert main(["run", "-i", str(export), "-s", "same", "--root", str(tmp_path), "--pdf", "no"]) == 0
+    page = (tmp_path / "reports" / "same" / "石桥乡.html").read_text(encoding="utf-8")
+    assert "回答没有差异，无法检验" in page and "样本不足，不检验" not in page
+    assert (tmp_path / "reports" / "same" / "全区总体情况.html").exists()

@@ -403,6 +403,9 @@ def encoding_name(encoding: str) -> str:
 def decode(data: bytes, path: Path) -> tuple[str, str]:
     """Text and the encoding used (``text_encoding``; a file with a BOM decoded whatever its stray bytes)."""
     encoding = text_encoding(data)
+    if encoding is None and text_encoding(data, final=False) is not None:
+        raise SurveyError("文件在最后一个字的中间断开了（文件不完整，可能没有下载或复制完）；"
+                          "请重新下载导出文件", file=str(path))
     if encoding is None:
         raise SurveyError("无法识别文件编码（已尝试 UTF-8、GB18030、Big5）", file=str(path))
     errors = "replace" if any(encoding == e for _, e in BOMS) else "strict"
@@ -571,7 +574,9 @@ def _text_layout(path: Path) -> tuple[str, int, str, int] | None:
     if encoding is None:
         return None
     utf8 = encoding in ("utf-8", "utf-8-sig")
-    head = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)().decode(start, final=complete)
+    errors = "replace" if any(encoding == e for _, e in BOMS) else "strict"  # as ``decode`` reads it
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if utf8 else encoding)(errors)
+    head = decoder.decode(start, final=complete)
     if not head.strip() and complete:
         raise SurveyError("文件是空的，没有表头", file=str(path))
     sample = _sample(head, complete)

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure as MplFigure
@@ -152,6 +153,14 @@ def _versus(
     )
 
 
+def _spans(mid: pd.Series, low: pd.Series, high: pd.Series) -> list[np.ndarray]:
+    """Error bar lengths below and above each estimate: never negative (an interval that rounding put a hair
+    inside its estimate, as for a rate of 100 %), none where there is no interval (no variance)."""
+    below = np.clip(np.nan_to_num((mid - low).to_numpy(dtype=float)), 0, None)
+    above = np.clip(np.nan_to_num((high - mid).to_numpy(dtype=float)), 0, None)
+    return [below, above]
+
+
 def _short(labels, limit: int) -> list[str]:
     return [t if len(t) <= limit else t[: limit - 1] + "…" for t in labels]
 
@@ -165,7 +174,7 @@ def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     ax.errorbar(
         d["mean"],
         y,
-        xerr=[d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]],
+        xerr=_spans(d["mean"], d["ci_low"], d["ci_high"]),
         fmt="none",
         ecolor=PALETTE["本单位"],
         elinewidth=1.5,
@@ -389,10 +398,7 @@ def ranking(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     ax.errorbar(
         d["satisfaction_rate"],
         y,
-        xerr=[
-            d["satisfaction_rate"] - d["satisfaction_ci_low"],
-            d["satisfaction_ci_high"] - d["satisfaction_rate"],
-        ],
+        xerr=_spans(d["satisfaction_rate"], d["satisfaction_ci_low"], d["satisfaction_ci_high"]),
         fmt="o",
         color="#2e86c1",
         capsize=3,

@@ -217,6 +217,7 @@ def stage_analyze(
         audit.append(audit_counts(part))
         files |= set(part["file"].dropna().unique())
     audit = add_tallies(audit)
+    _enough_to_show(audit, questionnaire)
     result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
     manifest = Manifest(
         survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
@@ -246,6 +247,20 @@ def stage_analyze(
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
+
+
+def _enough_to_show(audit: pd.Series, questionnaire: Questionnaire) -> None:
+    """Refuse (exit 2, one sentence) a survey in which no unit has enough valid responses to show a figure
+    (the first night of fieldwork): every report would be withheld."""
+    from pipeline.clean import KEPT
+    from pipeline.common.rules import MIN_CELL
+
+    kept = audit.xs(KEPT, level="status").groupby(level="unit").sum() if len(audit) else pd.Series(dtype=int)
+    if kept.empty or int(kept.max()) < MIN_CELL:
+        most = int(kept.max()) if not kept.empty else 0
+        label = questionnaire.report.unit_label
+        raise SurveyError(f"每个{label}的有效答卷都不足{MIN_CELL}份（最多{most}份），"
+                          "按隐私规则不能显示任何数字，本次没有生成报告；请等回收更多答卷后再运行")
 
 
 def _title_of(earlier: SurveyPaths, q: Questionnaire, current: Questionnaire) -> str:

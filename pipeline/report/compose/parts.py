@@ -56,7 +56,11 @@ def conclusion(r: pd.Series) -> str:
     """The 结论 column of a dimension row."""
     if r["significant"]:
         return "显著偏低" if r["diff"] < 0 else "显著偏高"
-    return "无显著差异" if r["tested"] else "样本不足，不检验"
+    if r["tested"]:
+        return "无显著差异"
+    if r.get("sd", 1) == 0 and r.get("rest_sd", 1) == 0:  # every answer alike: nothing to compare
+        return "回答没有差异，无法检验"
+    return "样本不足，不检验"
 
 
 def found_text(r: pd.Series, rest: str) -> str:
