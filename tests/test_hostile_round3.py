@@ -460,3 +460,32 @@ def test_identical_answers_report_that_there_is_no_variance(small_raw, tmp_path)
     page = (tmp_path / "reports" / "same" / "石桥乡.html").read_text(encoding="utf-8")
     assert "回答没有差异，无法检验" in page and "样本不足，不检验" not in page
     assert (tmp_path / "reports" / "same" / "全区总体情况.html").exists()
+
+
+def test_a_refused_write_says_exactly_what_is_new_when_the_old_cannot_be_put_back(tmp_path, monkeypatch):
+    import errno
+
+    from pipeline.common import atomic
+    from pipeline.common.errors import WriteError, write_error
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name in ("甲.html", "乙.html", "丙.html"):
+        (reports / name).write_text("旧", encoding="utf-8")
+    real_replace = os.replace
+    with pytest.raises(WriteError) as err:
+        with atomic.transaction() as tx:
+            tx.keep(reports)
+            for name in ("甲.html", "乙.html"):
+                atomic.write_text(reports / name, "新")
+
+            def refused(src, dst, *a, **k):  # the folder turned read-only mid-render
+                raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+            monkeypatch.setattr(atomic.os, "replace", refused)
+            raise write_error(PermissionError(errno.EACCES, "denied"), reports / "丙.html")
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    message = str(err.value)
+    assert "上一次的完整结果保持不变" not in message
+    assert "恢复上一次的结果时也被拒绝：乙.html、甲.html是本次运行写入的新版本" in message  # sorted by path
+    assert (reports / "甲.html").read_text(encoding="utf-8") == "新"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.common.errors import is_write_problem, write_error
+from pipeline.common.errors import WriteError, is_write_problem, write_error
 
 
 @contextmanager
@@ -158,21 +158,35 @@ class Transaction:
             shutil.rmtree(self.backup, ignore_errors=True)
         self.swapped, self.kept, self.backup = [], [], None
 
-    def rollback(self) -> None:
+    def rollback(self) -> list[Path]:
+        """Put every previous result back; the paths that could not be (the machine refused the write: they
+        hold this run's version, or are gone), so that the user can be told exactly what is new."""
+        left: list[Path] = []
         for target, old in reversed(self.swapped):
-            shutil.rmtree(target, ignore_errors=True)
-            if old.exists():
-                os.rename(old, target)
+            try:
+                shutil.rmtree(target, ignore_errors=True)
+                if old.exists():
+                    os.rename(old, target)
+            except OSError:
+                left.append(target)
         if self.backup is not None:
             known = {path for path, _ in self.kept}
             for path in sorted(self.folder.rglob("*")):
                 if path.is_file() and self.backup not in path.parents and path not in known \
                         and not _not_a_result(path):
-                    path.unlink(missing_ok=True)  # written by the run that failed
+                    try:
+                        path.unlink(missing_ok=True)  # written by the run that failed
+                    except OSError:
+                        left.append(path)
             for path, link in self.kept:
-                os.replace(link, path)
+                try:
+                    os.replace(link, path)
+                except OSError:
+                    if not (path.exists() and os.path.samefile(link, path)):  # not still the previous file
+                        left.append(path)
             shutil.rmtree(self.backup, ignore_errors=True)
         self.swapped, self.kept, self.backup = [], [], None
+        return left
 
 
 BACKUP_SUFFIX = ".backup"
@@ -200,10 +214,22 @@ def transaction() -> Iterator[Transaction]:
     tx = Transaction()
     try:
         yield tx
-    except BaseException:
-        tx.rollback()
+    except BaseException as exc:
+        left = tx.rollback()
+        if left and isinstance(exc, WriteError):
+            raise WriteError(not_restored(exc.message, left)) from None
         raise
     tx.commit()
+
+
+def not_restored(message: str, left: list[Path]) -> str:
+    """A refused write's message when the previous results could not all be put back either: which files are
+    this run's (or missing) and that everything else is the previous run's."""
+    said = message.split("。上一次的完整结果保持不变")[0]
+    left = sorted(left)
+    names = "、".join(p.name for p in left[:8]) + (f"等{len(left)}个" if len(left) > 8 else "")
+    return (f"{said}。恢复上一次的结果时也被拒绝：{names}是本次运行写入的新版本（或已缺失），"
+            "其余文件仍是上一次的完整结果；请检查权限或腾出空间后重新运行，即可补齐")
 
 
 @contextmanager
