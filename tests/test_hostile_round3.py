@@ -489,3 +489,37 @@ def test_a_refused_write_says_exactly_what_is_new_when_the_old_cannot_be_put_bac
     assert "上一次的完整结果保持不变" not in message
     assert "恢复上一次的结果时也被拒绝：乙.html、甲.html是本次运行写入的新版本" in message  # sorted by path
     assert (reports / "甲.html").read_text(encoding="utf-8") == "新"
+
+
+# --- a draft that fits the export ------------------------------------------------------------------------
+
+def test_a_draft_puts_profile_questions_after_the_matrix_in_profile_and_keeps_a_4_option_overall(
+        small_raw, tmp_path, capsys):
+    import yaml
+    from conftest import confirmed
+
+    from pipeline.ingest.draft import draft_questionnaire
+    from pipeline.questionnaire import load_questionnaire
+
+    overall = "17、总体而言，您对所在街道（乡镇）基层党组织建设工作的满意程度"
+    raw = small_raw.copy()
+    raw[overall] = raw[overall].replace({"一般": "比较满意"})  # a 4-option rating: no middle
+    moved = ["4、您的性别", "5、您的年龄段"]
+    raw = raw[[c for c in raw.columns if c not in moved] + moved]  # asked after everything else
+    export = tmp_path / "后置.xlsx"
+    raw.to_excel(export, index=False)
+    text, summary = draft_questionnaire(export)
+    draft = yaml.safe_load(text)
+    profile = {q["text"] for q in draft["profile"]}
+    assert {"您的性别", "您的年龄段"} <= profile
+    assert not {"您的性别", "您的年龄段"} & {q["text"] for q in draft["outcomes"]}
+    assert any("“您的性别”在量表题之后，作为受访者构成题" in d for d in summary["decisions"])
+    scale = next(q["scale"] for q in draft["outcomes"] if q.get("role") == "overall")
+    assert len(draft["likert_scales"][scale]) == 4
+    assert any("单独建立了量表" in d for d in summary["decisions"])
+    path = tmp_path / "q.yaml"
+    path.write_text(confirmed(text), encoding="utf-8")
+    assert main(["run", "-q", str(path), "-i", str(export), "-s", "late", "--root", str(tmp_path),
+                 "--pdf", "no"]) == 0
+    assert load_questionnaire(path).by_id[next(q["id"] for q in draft["profile"]
+                                               if q["text"] == "您的性别")].type == "single"

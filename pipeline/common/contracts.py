@@ -17,6 +17,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
+from pipeline.common.errors import SurveyError
+
 Str = Series[pd.StringDtype]
 Int = Series[np.int64]
 OptInt = Series[pd.Int64Dtype]
@@ -423,6 +425,21 @@ class ContractError(RuntimeError):
     """A stored table broke its contract: a bug in the pipeline (never a problem with the user's file)."""
 
 
+# the questionnaire's section whose questions a table is made from (for a table left without any row)
+SECTIONS = {
+    "chi2": "profile（受访者构成的单选题）", "composition": "profile（受访者构成的单选题）",
+    "subgroups": "profile（受访者构成的单选题）", "drivers": "outcomes（总体评价题，role: overall）",
+    "ipa": "outcomes（总体评价题，role: overall）", "problems": "outcomes（多选题）",
+    "themes": "themes", "quotes": "outcomes（意见建议题，role: open）",
+    "keywords": "outcomes（意见建议题，role: open）", "communities": "profile（社区题，role: community）",
+}
+
+
+class EmptyTableError(SurveyError):
+    """A table the questionnaire leaves without any row (it asks nothing the table is made from), where the
+    reports need one: said in Chinese, naming the questionnaire's section."""
+
+
 def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` checked against its contract, with its column types made exact; raises ``ContractError``
     naming the table, columns and checks (not the values: they could be personal data)."""
@@ -430,6 +447,10 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
         return CONTRACTS[name].validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
+        if table.empty and cases["check"].isin(["column_in_dataframe"]).all():
+            section = SECTIONS.get(name, "题目")
+            raise EmptyTableError(f"按这份问卷定义，分析结果“{name}”一项没有任何内容（问卷中没有能生成它的"
+                                  f"题目），报告无法使用；请检查问卷定义的 {section} 一节") from None
         # Checks on the table's shape name the column in failure_case; elsewhere that holds a value.
         shape = cases["check"].isin(["column_in_dataframe", "column_in_schema"])
         column = cases["column"].astype(str).where(~shape, cases["failure_case"].astype(str))

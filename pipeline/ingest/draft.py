@@ -292,6 +292,8 @@ def _one_scale_per_label_set(questions: list[Draft]) -> None:
     likert = [q for q in questions if q.kind == "likert" and q.ordered and q.scale != "序号"]
     sets = {tuple(q.options): q.scale for q in likert}
     for q in likert:
+        if q.role == "overall":  # its own options (``_own_overall_scale``), said in the summary
+            continue
         wider = [s for s, kind in sets.items() if kind == q.scale and set(q.options) < set(s)]
         if wider:
             q.options = list(max(wider, key=len))
@@ -413,21 +415,24 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
     fmt = detect(list(df.columns))
     df = df.rename(columns=TENCENT if fmt == "tencent" else KOBO if fmt == "kobo" else {})
     questions = [row for d in _group(df) for row in _classify(d, df)]
-    _one_scale_per_label_set(questions)
-    for q in questions:
-        q.notes = list(dict.fromkeys(q.notes))
     _ids(questions)
     _roles(questions)
+    _one_scale_per_label_set(questions)
     _coded_runs(questions)
     _skip_logic(questions, df)
     dimensions = _dimensions(questions)
+    decisions = _own_overall_scale(questions)
+    profile, outcomes, placed = sections(questions, dimensions)
+    decisions += placed
+    for q in questions:
+        q.notes = list(dict.fromkeys(q.notes))
     kinds = {q.scale for q in questions if q.kind == "likert"}
     for q in questions:
         if q.kind == "likert" and q.scale in (*AGREEMENT_KINDS, "序号") and NEGATIVE.search(q.text):
             q.reverse = True
     title = _title(path)
     hints = _frequent_words(questions, df, frequent) if frequent is not None else []
-    text = emit_yaml(path, title, questions, dimensions, table.notes, fmt, hints)
+    text = emit_yaml(path, title, questions, (profile, dimensions, outcomes), table.notes, fmt, hints)
     summary = {
         "unconfirmed": list(dict.fromkeys("、".join(q.options) for q in questions
                                           if q.kind == "likert" and not q.ordered)),
@@ -438,8 +443,46 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
         "reversed": [q.text for q in questions if q.reverse],
         "orders": _orders(questions),
         "format": fmt,
+        "decisions": decisions,
     }
     return text, summary
+
+
+def _own_overall_scale(questions: list[Draft]) -> list[str]:
+    """The overall question keeps its own options when they are not one of the drafted scales (a 4-option
+    rating without a middle option is not put on a 5-level matrix scale): said in the summary."""
+    overall = next((q for q in questions if q.role == "overall" and q.kind == "likert"), None)
+    if overall is None:
+        return []
+    others = {tuple(q.options) for q in questions if q.kind == "likert" and q is not overall}
+    if not others or tuple(overall.options) in others:
+        return []
+    overall.notes.append("选项与量表题不同，单独建立了量表：请确认")
+    return [f"总体评价题“{overall.text}”的选项（{len(overall.options)}个：{'、'.join(overall.options)}）"
+            "与量表题的选项不同，单独建立了量表，平均分按它自己的级数计算"]
+
+
+def sections(questions: list[Draft], dimensions: list[list[Draft]]) -> tuple[list[Draft], list[Draft],
+                                                                              list[str]]:
+    """Profile and outcome questions, and what was decided: every single choice that is not a scale item or
+    the overall question describes the respondents (profile) wherever it stands in the export — a 性别 or
+    年龄段 asked after the matrix too; other questions before the first dimension are profile, the rest
+    outcomes."""
+    in_dims = {id(q) for d in dimensions for q in d}
+    first_dim = min((questions.index(d[0]) for d in dimensions), default=len(questions))
+    profile, outcomes, decisions = [], [], []
+    for i, q in enumerate(questions):
+        if id(q) in in_dims:
+            continue
+        single = q.kind == "single" and q.role != "overall"
+        if q.role == "unit" or (q.kind != "likert" and q.role != "overall" and (i < first_dim or single)):
+            profile.append(q)
+            if i > first_dim and single and q.role != "unit":
+                decisions.append(f"单选题“{q.text}”在量表题之后，作为受访者构成题（profile）")
+        else:
+            outcomes.append(q)
+    profile.sort(key=lambda q: q.role != "unit")  # the unit question first
+    return profile, outcomes, decisions
 
 
 def _orders(questions: list[Draft]) -> list[str]:

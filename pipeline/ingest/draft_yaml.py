@@ -32,13 +32,13 @@ def emit_yaml(
     path: Path,
     title: str,
     questions: list[Draft],
-    dimensions: list[list[Draft]],
+    parts: tuple[list[Draft], list[list[Draft]], list[Draft]],
     notes: list[str],
     fmt: str,
     hints: list[str],
 ) -> str:
-    """The draft as commented YAML: scales, profile, dimensions, outcomes, an empty themes dictionary with
-    hints, and the report's words."""
+    """The draft as commented YAML: scales, ``parts`` (profile, dimensions, outcomes), an empty themes
+    dictionary with hints, and the report's words."""
     scales: dict[tuple, str] = {}
     unordered: set[tuple] = set()
     for q in questions:
@@ -50,13 +50,7 @@ def emit_yaml(
     topic = re.sub(
         r"(?:情况)?(?:调查问卷|问卷调查|调查|问卷|调研)$", "", title[district.end() :] if district else title
     )
-    in_dims = {id(q) for d in dimensions for q in d}
-    first_dim = min((questions.index(d[0]) for d in dimensions), default=len(questions))
-    unit = next((q for q in questions if q.role == "unit"), None)
-    profile = [q for q in questions[:first_dim] if id(q) not in in_dims and q.kind != "likert"]
-    if unit is not None and unit not in profile:
-        profile.insert(0, unit)
-    outcomes = [q for q in questions if id(q) not in in_dims and q not in profile]
+    profile, dimensions, outcomes = parts
     lines = [
         f"# 由 survey init 根据导出文件“{path.name}”起草（{date.today():%Y-%m-%d}，格式 {fmt}）。",
         "# 请逐项核对，尤其是标有“请确认”的地方：",

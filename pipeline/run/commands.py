@@ -147,6 +147,8 @@ def init(source: Path, output: Path | None, force: bool) -> int:
         print(f"  量表 {line}")
     for text_ in summary["reversed"]:
         print(f"  疑似反向题（请确认）：{text_}")
+    for text_ in summary["decisions"]:
+        print(f"  已作的判断（请确认）：{text_}")
     if summary["unconfirmed"]:
         print("  有量表的顺序需要确认：确认前 survey run 不会使用这份问卷（见文件中的 unconfirmed）")
     print("请打开文件核对标有“请确认”的地方，然后运行：")

@@ -193,7 +193,8 @@ def chi2_tables(counts: dict[str, pd.Series], questions: dict[str, str]) -> pd.D
             rows.append({"question": qid, "label": label, "note": "类别不足，无法检验"})
             continue
         rows.append({"question": qid, "label": label, **chi2_counts(observed)})
-    return pd.DataFrame(rows)
+    columns = ["question", "label", "chi2", "dof", "p", "cramer_v", "share_expected_below_5", "note"]
+    return pd.DataFrame(rows, columns=columns)  # a questionnaire without profile questions: no row
 
 
 def chi2_counts(observed: np.ndarray) -> dict[str, object]:
