@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from pipeline.common import atomic
 from pipeline.common.errors import SurveyError
+from pipeline.common.integrity import SEAL
 from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.run import execute, plan
@@ -227,7 +228,8 @@ def _state(paths: SurveyPaths) -> dict:
                 out[str(p.relative_to(paths.root))] = p.suffix
             elif p.suffix == ".parquet":
                 out[str(p.relative_to(paths.root))] = pd.read_parquet(p).to_csv()
-            elif p.name.endswith(".json") and p.name != "manifest.json":
+            elif p.name.endswith(".json") and p.name not in ("manifest.json", SEAL):  # a seal hashes the
+                # audit workbook too, whose file records when it was written
                 out[str(p.relative_to(paths.root))] = p.read_text(encoding="utf-8")
     manifest = paths.processed / "manifest.json"
     out["fingerprint"] = (

@@ -8,7 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
-SEAL = ".checksums.json"
+SEAL = "checksums.json"
 
 
 def content_hash(path: str | Path) -> str:
@@ -18,9 +18,11 @@ def content_hash(path: str | Path) -> str:
 
 
 def _sealed_files(directory: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Every file a stage wrote (but hidden ones — the seal, temporary files — and ``exclude``d names)."""
+    """Every file a stage wrote, but the seal, hidden ones (temporary files) and ``exclude``d names or
+    folders."""
     return sorted(p for p in directory.rglob("*")
-                  if p.is_file() and not p.name.startswith(".") and p.name not in exclude)
+                  if p.is_file() and not p.name.startswith(".") and p.name != SEAL
+                  and not set(p.relative_to(directory).parts) & set(exclude))
 
 
 def seal(directory: str | Path, exclude: tuple[str, ...] = ()) -> None:

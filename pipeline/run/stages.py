@@ -28,6 +28,7 @@ from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, repo
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 
 QUESTIONNAIRE_COPY = "questionnaire.yaml"  # stored with the results: what a later wave compares against
+INTERIM_UNSEALED = ("ingested",)  # the ingest cache checks each of its files itself (``IngestCache.carry``)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
             listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
             raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
                               "请核对导出文件，或问卷定义中的清洗规则（quality:）")
-        seal(staging)  # every file checked when a later run reads it (``stored_damage``)
+        seal(staging, INTERIM_UNSEALED)  # every file checked when a later run reads it (``stored_damage``)
     return counts
 
 
@@ -311,7 +312,7 @@ def fingerprint(
 
 def stored_damage(paths: SurveyPaths) -> list[str]:
     """The stored results (cleaned data, analysis) changed or damaged since their stage wrote them."""
-    stages = (("清洗结果", paths.interim, ()), ("分析结果", paths.processed, (MANIFEST,)))
+    stages = (("清洗结果", paths.interim, INTERIM_UNSEALED), ("分析结果", paths.processed, (MANIFEST,)))
     return [f"{label}/{name}" for label, folder, exclude in stages for name in damaged(folder, exclude)]
 
 
