@@ -523,3 +523,52 @@ def test_a_draft_puts_profile_questions_after_the_matrix_in_profile_and_keeps_a_
                  "--pdf", "no"]) == 0
     assert load_questionnaire(path).by_id[next(q["id"] for q in draft["profile"]
                                                if q["text"] == "您的性别")].type == "single"
+
+
+# --- explore applies the reports' suppression -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_units(questionnaire):
+    """A cleaned survey in which 西城街道 has one respondent and 新华街道 four (both too small to show)."""
+    from conftest import small_spec
+
+    from pipeline.clean import clean
+    from pipeline.demo import generate_responses
+    from pipeline.explore import Survey
+    from pipeline.ingest import ingest_frame
+
+    raw = generate_responses(questionnaire, small_spec(n=60, seed=11)).astype(str)
+    cut = {"西城街道": 1, "新华街道": 4}
+    raw = raw.loc[raw.groupby(UNIT).cumcount() < raw[UNIT].map(cut).fillna(len(raw))]
+    kept = clean(ingest_frame(raw.reset_index(drop=True), questionnaire, "x.xlsx").frame, questionnaire).kept
+    assert kept["unit"].astype(str).value_counts().to_dict().keys() >= {"西城街道", "新华街道"}
+    return Survey("tiny", questionnaire, kept), kept
+
+
+def test_explore_never_shows_a_unit_too_small_for_the_reports(tiny_units):
+    from pipeline.common.errors import SurveyError
+
+    survey, kept = tiny_units
+    table = survey.crosstab("unit", "gender").table
+    assert set(table["row"]) == {"石桥乡"}  # the unit of one and the unit of four are left out whole
+    district = survey.crosstab("identity", "overall")
+    shown = kept.loc[kept["unit"].astype(str) == "石桥乡"]
+    assert district.total == (shown["identity"].notna() & shown["overall"].notna()).sum()  # theirs in none
+    assert survey.units() == ["石桥乡"]
+    for unit in ("西城街道", "新华街道"):
+        with pytest.raises(SurveyError, match="有效答卷不足5份，按隐私规则不显示任何数字"):
+            survey.crosstab("identity", "overall", unit=unit)
+
+
+def test_explore_withholds_a_whole_row_of_fewer_than_five(tiny_units):
+    from pipeline.explore import Survey
+
+    _, kept = tiny_units
+    kept = kept.copy()
+    rows = kept["unit"].astype(str) == "石桥乡"
+    sizes = kept.loc[rows, "identity"].astype(str).value_counts()
+    few = sizes.index[sizes.between(1, 4)][0]
+    kept.loc[rows & (kept["identity"].astype(str) == few), "gender"] = "女"  # the few all answered alike
+    survey = Survey("tiny", tiny_units[0].questionnaire, kept)
+    part = survey.crosstab("identity", "gender", unit="石桥乡").table.loc[lambda t: t["row"] == few]
+    assert part["suppressed"].all() and part["n"].isna().all()  # its 0 would say what the few answered

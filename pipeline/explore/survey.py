@@ -48,6 +48,21 @@ class Survey:
     questionnaire: Questionnaire
     responses: pd.DataFrame
     weights: pd.Series | None = None
+    withheld: tuple[str, ...] = ()  # units too small to show: their rows are left out of everything
+
+    def __post_init__(self) -> None:
+        """As the reports do: a unit with fewer than ``MIN_CELL`` valid responses shows nothing, and its rows
+        count in no total (a district crosstab minus the shown units would recover them)."""
+        uid = self.questionnaire.unit_question.id
+        units = self.responses[uid].astype("string")
+        sizes = units.value_counts()
+        small = sorted(set(sizes.index[sizes < MIN_CELL]) | set(self.withheld))
+        if small:
+            keep = ~units.isin(small).fillna(False).to_numpy()
+            self.responses = self.responses.loc[keep]
+            if self.weights is not None:
+                self.weights = self.weights.loc[keep]
+        self.withheld = tuple(small)
 
     # -- what a researcher can name --------------------------------------------------------------------
     def group_questions(self) -> list[str]:
@@ -74,6 +89,9 @@ class Survey:
         among the labels given (``{"<题目id>": ["<选项>"]}``)."""
         rows = self.responses
         if unit is not None:
+            if unit in self.withheld:
+                raise SurveyError(f"“{unit}”的有效答卷不足{MIN_CELL}份，按隐私规则不显示任何数字"
+                                  "（报告中也不显示）")
             uid = self.questionnaire.unit_question.id
             rows = rows.loc[rows[uid].astype("string") == unit]
             if rows.empty:
@@ -155,7 +173,11 @@ class Survey:
         # a cell under MIN_CELL is withheld, and complementary cells in its row and column, so that no row or
         # column total minus the shown cells recovers it; a total that would give one away is not shown
         n = tidy["n"].astype(float)
-        small = complementary(tidy, n.between(1, MIN_CELL - 1), n, [["row"], ["col"]])
+        # a row or column of fewer than MIN_CELL respondents is withheld whole: its zeros would tell the
+        # few what they answered (a unit of one: every cell 0 but theirs)
+        few = (tidy["n_total"] < MIN_CELL) | (tidy["col_total"] < MIN_CELL)
+        small = complementary(tidy, n.between(1, MIN_CELL - 1) | (few & tidy["n_total"].gt(0)), n,
+                              [["row"], ["col"]])
         tidy["suppressed"] = small
         tidy.loc[small, ["n", "weighted_n", "row_share", "col_share"]] = np.nan
         for key, share, total in (("row", "row_share", "n_total"), ("col", "col_share", "col_total")):
