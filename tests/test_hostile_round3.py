@@ -11,8 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pipeline.analyze.manifest import read_manifest
 from pipeline.cli import EXIT_BAD_INPUT, main
 from pipeline.report.browser import find_chromium
 
@@ -572,3 +576,69 @@ def test_explore_withholds_a_whole_row_of_fewer_than_five(tiny_units):
     survey = Survey("tiny", tiny_units[0].questionnaire, kept)
     part = survey.crosstab("identity", "gender", unit="石桥乡").table.loc[lambda t: t["row"] == few]
     assert part["suppressed"].all() and part["n"].isna().all()  # its 0 would say what the few answered
+
+
+# --- nothing inferred across nights -----------------------------------------------------------------------
+
+def _published(paths) -> dict[str, object]:
+    """Everything the analysis publishes: every stored table and every report's composed document."""
+    import pandas as pd
+
+    out: dict[str, object] = {}
+    for table in sorted(paths.processed.glob("*.parquet")):
+        out[table.name] = pd.read_parquet(table).to_csv()
+    for doc in sorted((paths.processed / "documents").glob("*.json")):
+        out[doc.name] = doc.read_text(encoding="utf-8")
+    return out
+
+
+def _night(paths, frame, questionnaire, tmp_path, name: str):
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+    from pipeline.run.stages import stage_analyze, stage_clean
+
+    export = tmp_path / f"{name}.csv"
+    frame.to_csv(export, index=False)
+    stage_clean([export], questionnaire, paths)
+    stage_analyze(questionnaire, paths, DEFAULT_QUESTIONNAIRE)
+    return _published(paths)
+
+
+@pytest.fixture(scope="module")
+def nights(questionnaire, tmp_path_factory):
+    """A first night's export (honest rows, every one kept) and rows that a later night may add."""
+    from pipeline.demo import DemoSpec, generate_responses
+
+    def honest(n: int, seed: int):
+        spec = DemoSpec(units={"东湖街道": ["东湖社区"], "石桥乡": ["石桥村"], "新华街道": ["新华社区"]},
+                        sizes={"东湖街道": n, "石桥乡": 10, "新华街道": n}, planted={}, null_unit=None,
+                        seed=seed, speeder_rate=0, straightliner_rate=0, duplicate_rate=0, pii_rate=0)
+        raw = generate_responses(questionnaire, spec).astype(str)
+        raw["所用时间"] = "600秒"
+        return raw
+
+    first = honest(25, 1)
+    extra = honest(25, 2)
+    extra["序号"] = [str(10_000 + i) for i in range(len(extra))]
+    return first, extra.loc[extra[UNIT] == "石桥乡"]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(k=st.integers(1, 4), added=st.booleans())
+def test_one_to_four_respondents_changed_since_last_night_are_never_published(nights, questionnaire,
+                                                                              tmp_path_factory, k, added):
+    from pipeline.run.stages import SurveyPaths
+
+    first, extra = nights
+    tmp = tmp_path_factory.mktemp("nights")
+    paths = SurveyPaths("nightly", tmp)
+    before = _night(paths, first, questionnaire, tmp, "第一晚")
+    unit_rows = first.index[first[UNIT] == "石桥乡"]
+    second = pd.concat([first, extra.head(k)]) if added else first.drop(unit_rows[:k])
+    after = _night(paths, second, questionnaire, tmp, "第二晚")
+    assert after == before  # no figure, count or sentence of any output moved: nothing to difference
+    assert read_manifest(paths.processed).held == ["石桥乡"]
+    # the change carried until it reaches five: then the unit is published from its current rows
+    third = pd.concat([second, extra.iloc[k:k + 5]]) if added else second.drop(unit_rows[k:5])
+    assert len(third) - len(first) in (k + 5, -5)
+    published = _night(paths, third, questionnaire, tmp, "第三晚")
+    assert published != before and read_manifest(paths.processed).held == []

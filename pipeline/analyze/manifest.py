@@ -68,6 +68,7 @@ class Manifest(_Model):
     version: str
     fingerprint: str | None
     waves: list[Wave]
+    held: list[str] = []  # units whose figures are those last published (``pipeline.clean.release``)
 
 
 def read_manifest(processed: str | Path) -> Manifest:

@@ -68,8 +68,11 @@ class SurveyPaths:
 
 def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyPaths,
                 mapping: Path | None = None, date_order: str | None = None,
-                tx: Transaction | None = None, scheduler: str | None = None) -> dict[str, int]:
-    """Ingest every input file, apply the quality rules and write responses + audit to interim/.
+                tx: Transaction | None = None, scheduler: str | None = None,
+                previous_release: bool = True) -> dict[str, int]:
+    """Ingest every input file, apply the quality rules and write responses + audit to interim/; a unit whose
+    respondents changed by fewer than ``MIN_CELL`` since the previous run keeps its previous rows
+    (``pipeline.clean.release``; ``previous_release=False``: the rows as they are now, for a new survey).
 
     Each export is ingested part by part into the ingest cache, then cleaned from it part by part
     (``pipeline.clean.clean_parts``): memory holds one part and a few numbers per row, never the survey.
@@ -78,6 +81,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     from contextlib import nullcontext
 
     from pipeline.clean import KEPT, RULE_ORDER, clean_parts
+    from pipeline.clean.release import hold_changes
     from pipeline.ingest import cache_inputs, read_mapping
     from pipeline.ingest.cache import IngestCache
 
@@ -99,6 +103,8 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
             listed = "、".join(f"{r}{int(by_rule[r])}份" for r in RULE_ORDER if r in by_rule)
             raise SurveyError(f"全部{counts['rows_in']}份答卷都未通过清洗规则（{listed}），没有可分析的数据；"
                               "请核对导出文件，或问卷定义中的清洗规则（quality:）")
+        if previous_release:
+            hold_changes(paths.interim, staging, questionnaire)
         seal(staging, INTERIM_UNSEALED)  # every file checked when a later run reads it (``stored_damage``)
     return counts
 
@@ -173,6 +179,7 @@ def stage_analyze(
     from pipeline.analyze.sums import added, analysis_columns, read_sums, row_group_sums
     from pipeline.analyze.waves import EarlierWave, item_changes
     from pipeline.clean import audit_counts
+    from pipeline.clean.release import held_units, published_counts
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
     from pipeline.common.rules import MIN_N_TEST
@@ -217,7 +224,7 @@ def stage_analyze(
     for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
         audit.append(audit_counts(part))
         files |= set(part["file"].dropna().unique())
-    audit = add_tallies(audit)
+    audit = published_counts(paths.interim, add_tallies(audit))  # a held unit's as last published
     _enough_to_show(audit, questionnaire)
     result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
     manifest = Manifest(
@@ -233,6 +240,7 @@ def stage_analyze(
         words=questionnaire.words(), min_n_test=MIN_N_TEST,
         weighting={"population": population.name, "by": weight_by} if population is not None else None,
         rows_in=int(audit.sum()), kept=sums.answers.rows, version=__version__, fingerprint=input_fingerprint,
+        held=held_units(paths.interim),
         waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
                for w in waves],
     )
