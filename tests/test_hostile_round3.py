@@ -121,10 +121,10 @@ def test_a_run_killed_while_writing_deliverables_never_blocks_the_next(e2e_copy,
 UNIT = "1、您所在的街道（乡镇）"
 
 
-def _clean(paths, inputs, questionnaire):
+def _clean(paths, inputs, questionnaire, previous_release: bool = True):
     from pipeline.run.stages import stage_clean
 
-    stage_clean(inputs, questionnaire, paths)
+    stage_clean(inputs, questionnaire, paths, previous_release=previous_release)
     import pandas as pd
 
     return pd.read_parquet(paths.interim / "responses.parquet")
@@ -642,3 +642,66 @@ def test_one_to_four_respondents_changed_since_last_night_are_never_published(ni
     assert len(third) - len(first) in (k + 5, -5)
     published = _night(paths, third, questionnaire, tmp, "第三晚")
     assert published != before and read_manifest(paths.processed).held == []
+
+
+# --- many small files ---------------------------------------------------------------------------------------
+
+def _one_row_files(raw, folder: Path) -> list[Path]:
+    folder.mkdir()
+    header = ",".join(f'"{c}"' for c in raw.columns)
+    out = []
+    for i, line in enumerate(raw.to_csv(index=False, header=False).splitlines()):
+        out.append(folder / f"答卷{i + 1:04d}.csv")
+        out[-1].write_text(f"{header}\n{line}\n", encoding="utf-8")
+    return out
+
+
+def test_many_one_row_exports_clean_as_one_file_of_their_rows(small_raw, questionnaire, tmp_path):
+    from pipeline.ingest import batch
+    from pipeline.ingest.mapping import header_scorer
+    from pipeline.run.stages import SurveyPaths
+
+    raw = small_raw.head(120).copy()
+    raw["序号"] = [str(i + 1) for i in range(len(raw))]
+    files = _one_row_files(raw, tmp_path / "many")
+    assert batch.plan(files, header_scorer(questionnaire)) == [files]  # one batch
+    whole = tmp_path / "whole.csv"
+    raw.to_csv(whole, index=False)
+    many = _clean(SurveyPaths("many", tmp_path), [tmp_path / "many"], questionnaire)
+    one = _clean(SurveyPaths("one", tmp_path), [whole], questionnaire)
+    answers = [c for c in one.columns if c not in ("_file", "_row")]
+    pd.testing.assert_frame_equal(many[answers], one[answers])
+    assert many["_file"].tolist()[:3] == ["答卷0001.csv", "答卷0002.csv", "答卷0003.csv"]
+    assert set(many["_row"]) == {2}  # each row's own line in its own file
+    audit = pd.read_parquet(tmp_path / "data" / "interim" / "many" / "audit.parquet")
+    assert len(audit) == 120 and audit["file"].nunique() == 120
+
+
+def test_a_bad_answer_in_one_of_many_small_files_names_that_file(small_raw, questionnaire, tmp_path, capsys):
+    raw = small_raw.head(30).copy()
+    raw["序号"] = [str(i + 1) for i in range(len(raw))]
+    raw.iloc[17, raw.columns.get_loc("5、您的年龄段")] = "八十岁"
+    _one_row_files(raw, tmp_path / "many")
+    code = main(["clean", "-i", str(tmp_path / "many"), "-s", "bad", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "文件“答卷0018.csv”，第2行，列“5、您的年龄段”：无法识别的答案“八十岁”" in err
+
+
+def test_a_changed_small_file_is_read_again_and_a_ragged_one_alone(small_raw, questionnaire, tmp_path):
+    from pipeline.run.stages import SurveyPaths
+
+    raw = small_raw.head(40).copy()
+    raw["序号"] = [str(i + 1) for i in range(len(raw))]
+    files = _one_row_files(raw, tmp_path / "many")
+    paths = SurveyPaths("m", tmp_path)
+    first = _clean(paths, [tmp_path / "many"], questionnaire)
+    text = files[5].read_text(encoding="utf-8")
+    files[5].write_text(text.replace("非常同意", "比较同意", 1) if "非常同意" in text
+                        else text.replace("比较同意", "非常同意", 1), encoding="utf-8")
+    second = _clean(paths, [tmp_path / "many"], questionnaire, previous_release=False)
+    assert first.compare(second).shape[0] == 1  # exactly the changed file's row
+    extra = files[7].read_text(encoding="utf-8").rstrip("\n") + ",多出来的一格\n"
+    files[7].write_text(extra, encoding="utf-8")  # a record longer than the header: the batch reads it alone
+    third = _clean(paths, [tmp_path / "many"], questionnaire, previous_release=False)
+    assert len(third) == len(second) and "答卷0008.csv" in set(third["_file"])

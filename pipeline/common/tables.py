@@ -5,7 +5,7 @@ instead of a ``KeyError`` three modules later; a report reads only its own unit'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -61,3 +61,18 @@ def _stored(directory: str | Path, name: str, file: str | None) -> Path:
     if not path.is_file():
         raise SurveyError(f"找不到 {path}，请先运行 survey run（或其中生成它的步骤）")
     return path
+
+
+def coalesced(parts: Iterable[pd.DataFrame], rows: int = 1 << 16) -> Iterator[pd.DataFrame]:
+    """Consecutive parts joined until each holds at least ``rows`` rows (the last may hold fewer): many
+    small parts — thousands of one-row exports — cost what one part of their rows costs downstream."""
+    pending: list[pd.DataFrame] = []
+    size = 0
+    for part in parts:
+        pending.append(part)
+        size += len(part)
+        if size >= rows:
+            yield pending[0] if len(pending) == 1 else pd.concat(pending, ignore_index=True)
+            pending, size = [], 0
+    if pending:
+        yield pending[0] if len(pending) == 1 else pd.concat(pending, ignore_index=True)

@@ -39,14 +39,19 @@ class Source:
 
     file: str
     rows: np.ndarray
+    files: np.ndarray | None = None  # each row's file, where the rows come from several (a batch)
+
+    def file_of(self, position: int) -> str:
+        return self.file if self.files is None else str(self.files[position])
 
     def error(self, message: str, position: int, column: str | None = None) -> SurveyError:
-        return SurveyError(message, file=self.file, row=int(self.rows[position]), column=column)
+        return SurveyError(message, file=self.file_of(position), row=int(self.rows[position]), column=column)
 
     def of_distinct(self, codes: np.ndarray) -> Source:
         """The same file seen through a column's distinct values (in order of first appearance): position k
         is where distinct value k first appears, so errors found among distinct values name the first row."""
-        return Source(self.file, self.rows[np.unique(codes, return_index=True)[1]])
+        first = np.unique(codes, return_index=True)[1]
+        return Source(self.file, self.rows[first], None if self.files is None else self.files[first])
 
 
 def _bad_value(src: Source, i: int, col: str, value: str, q: Question) -> SurveyError:
@@ -291,7 +296,8 @@ def metadata(df: pd.DataFrame, src: Source, date_order: str | None) -> tuple[pd.
     if "序号" in df.columns:
         out["resp_id"] = redact_series(cells(df["序号"]))
     else:
-        out["resp_id"] = pd.Series([f"{src.file}#{r}" for r in src.rows], index=df.index, dtype="string")
+        out["resp_id"] = pd.Series([f"{src.file_of(i)}#{r}" for i, r in enumerate(src.rows)], index=df.index,
+                                   dtype="string")
     if "提交答卷时间" in df.columns:
         out["submitted_at"], date_order = _submit_times(df["提交答卷时间"], src, date_order)
     else:

@@ -36,11 +36,13 @@ from pipeline.common.tables import read_table_parts
 from pipeline.questionnaire import Questionnaire
 
 
-def file_key(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None,
+def file_key(path: Path | list[Path], questionnaire: Questionnaire, overrides: dict[str, str] | None,
              date_order: str | None) -> str:
-    """What an ingested file depends on, hashed."""
+    """What an ingested file (or a batch of small files, ``pipeline.ingest.batch``) depends on, hashed."""
+    from pipeline.ingest.batch import batch_key
+
     parts = {
-        "file": [path.name, content_hash(path)],
+        "file": ["batch", batch_key(path)] if isinstance(path, list) else [path.name, content_hash(path)],
         "questionnaire": questionnaire.model_dump_json(),
         "places": questionnaire.known_places(),
         "overrides": overrides or {},
@@ -90,7 +92,7 @@ class IngestCache:
             out["ip"] = pd.Series(hashed[codes], index=out.index, dtype="string")
         return out
 
-    def carry(self, name: str, key: str) -> bool:
+    def carry(self, key: str) -> bool:
         """Whether the previous run cached this file under ``key``; if so it is carried over into this run's
         directory (linked, not copied, where the file system allows)."""
         old = self._path(self.previous, key)

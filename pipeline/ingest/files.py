@@ -32,6 +32,7 @@ from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
 from pipeline.common.names import strip_invisible
 from pipeline.common.privacy import redact, redact_series
+from pipeline.ingest import batch
 from pipeline.ingest.answers import (
     Source,
     code_choice,
@@ -66,13 +67,17 @@ class Ingested:
 
 def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
                  overrides: dict[str, str] | None = None, *, rows: np.ndarray | None = None,
-                 date_order: str | None = None, row_notes: dict[int, str] | None = None) -> Ingested:
+                 date_order: str | None = None, row_notes: dict[int, str] | None = None,
+                 files: np.ndarray | None = None) -> Ingested:
     """Map an export already read as text cells onto the questionnaire.
 
     ``rows`` are the file's line numbers of the rows (default: a header on line 1, then 2, 3, …);
-    ``row_notes`` what the reader did to some of them (a long answer cut), kept in ``_note`` for the audit.
+    ``row_notes`` what the reader did to some of them (a long answer cut), kept in ``_note`` for the audit;
+    ``files``, each row's file where the rows come from several files with one header (a batch of small
+    exports, ``pipeline.ingest.batch``): ``row_notes`` are then not used, and 序号 is unique per file.
     """
-    src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2))
+    src = Source(file, np.asarray(rows) if rows is not None else np.arange(2, len(raw) + 2),
+                 None if files is None else np.asarray(files, dtype=object))
     raw = raw.reset_index(drop=True)
     raw.columns = [strip_invisible(c) for c in raw.columns]
     twice = raw.columns[raw.columns.duplicated()].unique().tolist()
@@ -82,8 +87,9 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
     df, fmt = normalise(as_text(raw), questionnaire)
     mapping, unmapped = map_headers(list(df.columns), questionnaire, file, fmt, overrides)
     meta, issues, date_order = metadata(df, src, date_order)
+    where = redact(file) if files is None else redact_series(pd.Series(src.files, dtype="string")).to_numpy()
     parts: list[pd.DataFrame | pd.Series] = [
-        pd.DataFrame({"_file": redact(file), "_row": src.rows}, index=df.index), meta,
+        pd.DataFrame({"_file": where, "_row": src.rows}, index=df.index), meta,
     ]
     for col, qid in mapping.items():
         q = questionnaire.by_id[qid]
@@ -116,7 +122,8 @@ def ingest_frame(raw: pd.DataFrame, questionnaire: Questionnaire, file: str,
         frame[community.id] = normalise_communities(
             frame[community.id], frame[questionnaire.unit_question.id], places, src, col, community.short
         )
-    dup = frame["resp_id"].duplicated()
+    dup = frame["resp_id"].duplicated() if files is None else \
+        pd.Series(list(zip(src.files, frame["resp_id"], strict=True)), index=frame.index).duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise src.error(f"序号“{frame['resp_id'].iloc[i]}”重复出现，每份答卷的序号应唯一", i, "序号")
@@ -284,27 +291,44 @@ def cache_inputs(
     With a ``pool`` (a ``concurrent.futures`` executor, e.g. a Dask cluster's), each file still to be read
     is one task: the worker reads it and writes it to the cache (on the file system the workers share) —
     the export's text never travels through the scheduler."""
-    paths = _checked_inputs(paths)
-    keys = [file_key(p, questionnaire, overrides, date_order) for p in paths]
-    todo = [i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if not cache.carry(p.name, k)]
+    items = batch.plan(_checked_inputs(paths), header_scorer(questionnaire, overrides))
+    keys = [file_key(p, questionnaire, overrides, date_order) for p in items]
+    todo = [i for i, k in enumerate(keys) if not cache.carry(k)]
     if pool is not None and todo:
         cache.secret()  # made once here, before the workers hash addresses with it
         # absolute paths: a worker runs in a directory of its own
-        futures = [pool.submit(ingest_into_cache, paths[i].resolve(), questionnaire, overrides, date_order,
+        futures = [pool.submit(ingest_into_cache, _resolved(items[i]), questionnaire, overrides, date_order,
                                cache, keys[i]) for i in todo]
         for future in futures:  # in order: the first file that fails is the one reported, as on one machine
             future.result()
     else:
         for i in todo:
-            ingest_into_cache(paths[i], questionnaire, overrides, date_order, cache, keys[i])
+            ingest_into_cache(items[i], questionnaire, overrides, date_order, cache, keys[i])
     return keys
 
 
-def ingest_into_cache(path: Path, questionnaire: Questionnaire, overrides: dict[str, str] | None,
+def _resolved(item: Path | list[Path]) -> Path | list[Path]:
+    return [p.resolve() for p in item] if isinstance(item, list) else item.resolve()
+
+
+def ingest_into_cache(path: Path | list[Path], questionnaire: Questionnaire, overrides: dict[str, str] | None,
                       date_order: str | None, cache: IngestCache, key: str) -> None:
-    """One export ingested part by part, protected and stored in the cache under ``key`` (a worker's task)."""
+    """One export (or a batch of small ones) ingested part by part, protected and stored in the cache under
+    ``key`` (a worker's task)."""
 
     def put(parts: Iterator[pd.DataFrame]) -> None:
-        cache.put(path.name, key, (conform("ingested", cache.protect(p, questionnaire)) for p in parts))
+        cache.put(name, key, (conform("ingested", cache.protect(p, questionnaire)) for p in parts))
 
+    if isinstance(path, list):
+        name = f"{path[0].name}等{len(path)}个文件"
+        read = batch.read_batch(path)
+        if read is None:  # each file on its own, as the reader reads it, into the batch's one entry
+            put(p for f in path for p in ingest_parts(f, questionnaire, overrides, date_order, stream=False))
+            return
+        table, files, lines = read
+        frame = ingest_frame(table.frame, questionnaire, path[0].name, overrides, rows=lines,
+                             date_order=date_order, files=files).frame
+        put(iter([frame]))
+        return
+    name = path.name
     read_parts(put, path, questionnaire, overrides, date_order)

@@ -82,6 +82,7 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
 
     from pipeline.clean import KEPT, RULE_ORDER, clean_parts
     from pipeline.clean.release import hold_changes
+    from pipeline.common.tables import coalesced
     from pipeline.ingest import cache_inputs, read_mapping
     from pipeline.ingest.cache import IngestCache
 
@@ -93,8 +94,8 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     with staged_dir(paths.interim, tx) as staging, (cluster() if scheduler else nullcontext()) as pool:
         cache = IngestCache(paths.interim / "ingested", staging / "ingested")
         keys = cache_inputs(inputs, questionnaire, read_mapping(mapping), date_order, cache, pool)
-        by = clean_parts(lambda columns: (p for k in keys for p in cache.parts(k, columns)), questionnaire,
-                         staging)
+        by = clean_parts(lambda columns: coalesced(p for k in keys for p in cache.parts(k, columns)),
+                         questionnaire, staging)
         by_status = by.groupby(level=1).sum()
         kept = int(by_status.get(KEPT, 0))
         counts = {"rows_in": int(by.sum()), "kept": kept, "rejected": int(by.sum()) - kept}
