@@ -705,3 +705,33 @@ def test_a_changed_small_file_is_read_again_and_a_ragged_one_alone(small_raw, qu
     files[7].write_text(extra, encoding="utf-8")  # a record longer than the header: the batch reads it alone
     third = _clean(paths, [tmp_path / "many"], questionnaire, previous_release=False)
     assert len(third) == len(second) and "答卷0008.csv" in set(third["_file"])
+
+
+def test_a_table_a_questionnaire_leaves_empty_names_the_section_to_fix():
+    from pipeline.common.contracts import EmptyTableError, conform
+
+    with pytest.raises(EmptyTableError, match="请检查问卷定义的 outcomes（总体评价题，role: overall）一节"):
+        conform("drivers", pd.DataFrame())
+
+
+def test_a_questionnaire_without_profile_questions_runs(small_raw, tmp_path):
+    import yaml
+
+    from pipeline.common.paths import DEFAULT_QUESTIONNAIRE
+
+    raw = yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8"))
+    raw["places"] = str(DEFAULT_QUESTIONNAIRE.parent / raw["places"])
+    moved = [p for p in raw["profile"] if p.get("role") not in ("unit", "community")]
+    raw["profile"] = [p for p in raw["profile"] if p.get("role") in ("unit", "community")]
+    raw["outcomes"] = moved + raw.get("outcomes", [])
+    for key in ("profile", "composition"):
+        raw["report"].pop(key, None)
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    export = tmp_path / "x.csv"
+    small_raw.to_csv(export, index=False)
+    assert main(["analyze", "-q", str(tmp_path / "q.yaml"), "-s", "np", "--root", str(tmp_path)]) \
+        == EXIT_BAD_INPUT  # nothing cleaned yet: said, not a traceback
+    assert main(["clean", "-q", str(tmp_path / "q.yaml"), "-i", str(export), "-s", "np",
+                 "--root", str(tmp_path)]) == 0
+    assert main(["analyze", "-q", str(tmp_path / "q.yaml"), "-s", "np", "--root", str(tmp_path)]) == 0
+    assert pd.read_parquet(tmp_path / "data" / "processed" / "np" / "chi2.parquet").empty

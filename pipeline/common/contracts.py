@@ -450,7 +450,7 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
         if table.empty and cases["check"].isin(["column_in_dataframe"]).all():
             section = SECTIONS.get(name, "题目")
             raise EmptyTableError(f"按这份问卷定义，分析结果“{name}”一项没有任何内容（问卷中没有能生成它的"
-                                  f"题目），报告无法使用；请检查问卷定义的 {section} 一节") from None
+                                  f"题目），报告无法使用；请检查问卷定义的 {section}一节") from None
         # Checks on the table's shape name the column in failure_case; elsewhere that holds a value.
         shape = cases["check"].isin(["column_in_dataframe", "column_in_schema"])
         column = cases["column"].astype(str).where(~shape, cases["failure_case"].astype(str))
