@@ -26,23 +26,27 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.atomic import write_parquet, write_parquet_parts
+from pipeline.common.contracts import conform
 from pipeline.common.distinct import hash_rows
 from pipeline.common.rules import MIN_CELL
-from pipeline.common.tables import read_table_parts, stored_columns
+from pipeline.common.tables import read_table, read_table_parts, stored_columns
 from pipeline.questionnaire import Questionnaire
 
 HELD = "held.parquet"  # per held unit, the counts per status and rule last published
 NOT_ANSWERS = ("_file", "_row")  # where a row came from is not what it says
 
 
-def _keys(directory: Path, unit: str) -> pd.DataFrame:
-    """Every stored response as (unit, a hash of its answers)."""
+def _keys(directory: Path, q: Questionnaire) -> pd.DataFrame:
+    """Every stored response as (its unit's code, a hash of its answers): ten bytes a row, read part by
+    part."""
+    units = pd.CategoricalDtype(q.unit_question.options)
     out = []
     for part in read_table_parts(directory, "responses"):
         answers = part.drop(columns=[c for c in NOT_ANSWERS if c in part.columns])
-        out.append(pd.DataFrame({"unit": part[unit].astype("string").to_numpy(),
-                                 "key": hash_rows(answers)}))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame({"unit": [], "key": []})
+        codes = part[q.unit_question.id].astype("string").astype(units).cat.codes.to_numpy(np.int16)
+        out.append(pd.DataFrame({"unit": codes, "key": hash_rows(answers)}))
+    frame = pd.concat(out, ignore_index=True) if out else pd.DataFrame({"unit": [], "key": []})
+    return frame.assign(unit=pd.Categorical.from_codes(frame["unit"].to_numpy(np.int16), dtype=units))
 
 
 def changed_units(previous: Path, current: Path, questionnaire: Questionnaire) -> dict[str, int]:
@@ -52,10 +56,10 @@ def changed_units(previous: Path, current: Path, questionnaire: Questionnaire) -
         return {}
     if stored_columns(previous, "responses") != stored_columns(current, "responses"):
         return {}  # another questionnaire: rows cannot be compared (and figures are not comparable)
-    unit = questionnaire.unit_question.id
-    before, now = _keys(previous, unit), _keys(current, unit)
+    before, now = _keys(previous, questionnaire), _keys(current, questionnaire)
     signed = pd.concat([before.assign(sign=-1), now.assign(sign=1)], ignore_index=True)
-    change = signed.groupby(["unit", "key"])["sign"].sum().abs().groupby(level="unit").sum()
+    change = signed.groupby(["unit", "key"], observed=True)["sign"].sum().abs().groupby(level="unit",
+                                                                                     observed=True).sum()
     sizes_before, sizes_now = before["unit"].value_counts(), now["unit"].value_counts()
     shown = sizes_before.reindex(change.index, fill_value=0).ge(MIN_CELL) & \
         sizes_now.reindex(change.index, fill_value=0).ge(MIN_CELL)
@@ -68,7 +72,7 @@ def published_counts(directory: Path, counts: pd.Series) -> pd.Series:
     by the counts last published for it."""
     if not (directory / HELD).exists():
         return counts
-    held = pd.read_parquet(directory / HELD)
+    held = read_table(directory, "held")
     units = set(held["unit"])
     kept = counts.loc[~counts.index.get_level_values("unit").isin(units)]
     old = held.set_index(["unit", "status", "rule"])["count"]
@@ -77,8 +81,9 @@ def published_counts(directory: Path, counts: pd.Series) -> pd.Series:
 
 def held_units(directory: Path) -> list[str]:
     """The units whose figures this cleaned set holds as last published."""
-    return sorted(pd.read_parquet(directory / HELD, columns=["unit"])["unit"].unique().tolist()) \
-        if (directory / HELD).exists() else []
+    if not (directory / HELD).exists():
+        return []
+    return sorted(read_table(directory, "held")["unit"].unique().tolist())
 
 
 def _rows(directory: Path, unit: str, held: set[str], keep: bool) -> Iterator[pd.DataFrame]:
@@ -104,7 +109,7 @@ def hold_changes(previous: Path, staging: Path, questionnaire: Questionnaire) ->
     before = published_counts(previous, _previous_counts(previous))
     last = before.loc[before.index.get_level_values("unit").isin(names)]
     table = last.rename("count").reset_index()
-    write_parquet(staging / HELD, table.astype({"count": np.int64}))
+    write_parquet(staging / HELD, conform("held", table.astype({"count": np.int64})))
     for u, k in sorted(held.items()):
         print(f"提示：{u}自上次发布以来有效答卷变化{k}份（不足{MIN_CELL}份），为免前后两次结果相减推算出个人答案，"
               f"本次沿用上次发布的数据；累计变化达到{MIN_CELL}份后再更新", file=sys.stderr)

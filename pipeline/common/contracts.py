@@ -242,6 +242,15 @@ class Rejections(Contract):
     count: Int
 
 
+class Held(Contract):
+    """Per unit held back from publication (``pipeline.clean.release``): its counts as last published."""
+
+    unit: Str
+    status: Str
+    rule: Str
+    count: Int
+
+
 class Changes(Contract):
     wave: Str
     wave_title: Str
@@ -415,7 +424,7 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "validity": Validity, "item_kmo": ItemKmo, "anova": Anova, "games_howell": GamesHowell, "chi2": Chi2,
     "correlations": Correlations, "drivers": Drivers, "ipa": Ipa, "rejections": Rejections,
     "changes": Changes, "unit_problems": UnitProblems, "subgroups": Subgroups, "composition": Composition,
-    "problems": Problems,
+    "problems": Problems, "held": Held,
     "themes": Themes, "quotes": Quotes, "keywords": Keywords, "communities": Communities,
     "problem_ledger": ProblemLedger, "audit": Audit, "responses": Responses, "ingested": Ingested,
 }

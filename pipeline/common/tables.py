@@ -63,16 +63,18 @@ def _stored(directory: str | Path, name: str, file: str | None) -> Path:
     return path
 
 
-def coalesced(parts: Iterable[pd.DataFrame], rows: int = 1 << 16) -> Iterator[pd.DataFrame]:
-    """Consecutive parts joined until each holds at least ``rows`` rows (the last may hold fewer): many
-    small parts — thousands of one-row exports — cost what one part of their rows costs downstream."""
+def coalesced(parts: Iterable[pd.DataFrame], rows: int = 1 << 13) -> Iterator[pd.DataFrame]:
+    """Consecutive small parts joined until each holds at least ``rows`` rows (a part that large already
+    passes as it is; the last may hold fewer): thousands of one-row exports cost what a few parts of their
+    rows cost downstream, and a large export's parts are untouched (memory stays one part)."""
     pending: list[pd.DataFrame] = []
     size = 0
     for part in parts:
         pending.append(part)
         size += len(part)
         if size >= rows:
-            yield pending[0] if len(pending) == 1 else pd.concat(pending, ignore_index=True)
-            pending, size = [], 0
+            out = pending[0] if len(pending) == 1 else pd.concat(pending, ignore_index=True)
+            pending, size = [], 0  # not kept while the caller works on the joined part
+            yield out
     if pending:
         yield pending[0] if len(pending) == 1 else pd.concat(pending, ignore_index=True)
