@@ -160,3 +160,30 @@ def test_ledger_is_a_working_rectification_sheet(e2e):
     assert any(r[measures - 1].value for r in rows)  # from the questionnaire's measures library
     rejected = wb[[n for n in wb.sheetnames if n.startswith("剔除记录")][0]]
     assert rejected.max_row - 1 == e2e["counts"]["rejected"]
+
+
+@needs_office
+def test_word_sections_are_headings_kept_with_their_text(e2e, tmp_path):
+    """Section titles are Word's "Heading 1" (navigation pane, outline; LibreOffice exports them as the PDF's
+    bookmarks), and no heading is the last line of a page."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    from pipeline.report.document import read_document
+    from pipeline.report.word import write_word
+
+    stored = read_document(e2e["paths"].processed, "石桥乡")
+    docx = write_word(stored, tmp_path / "石桥乡.docx")
+    doc = Document(str(docx))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [s.title for s in stored.sections]
+    assert doc.styles["Heading 1"].paragraph_format.keep_with_next
+    command = ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    reader = PdfReader(str(tmp_path / "石桥乡.pdf"))
+    assert [unicodedata.normalize("NFKC", o.title) for o in reader.outline if not isinstance(o, list)] == \
+        [unicodedata.normalize("NFKC", h) for h in headings], out.stderr
+    for page in reader.pages[:-1]:
+        lines = [ln.strip() for ln in unicodedata.normalize("NFKC", page.extract_text()).splitlines()]
+        body = [ln for ln in lines if ln and not ln.startswith("-")]  # the footer's "- 3 -"
+        assert body and body[-1].replace(" ", "") not in {h.replace(" ", "") for h in headings}

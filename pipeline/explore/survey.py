@@ -22,7 +22,6 @@ are withheld so that no total recovers them, and only cleaned responses are used
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import pandas as pd
 
 from pipeline.analyze.disclosure import complementary, exposed_totals
 from pipeline.common.errors import SurveyError
+from pipeline.common.integrity import content_hash
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir
 from pipeline.common.rules import ALPHA, MIN_CELL
 from pipeline.explore.result import Result, suppressed_note
@@ -322,7 +322,7 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
         path = Path(questionnaire)
         if not path.is_absolute() and not path.exists() and (root / path).exists():
             path = root / path
-        if hashlib.sha256(path.read_bytes()).hexdigest() != manifest.questionnaire_sha256:
+        if content_hash(path) != manifest.questionnaire_sha256:
             warnings.warn(f"问卷定义 {path.name} 与分析时使用的版本不同", stacklevel=2)
     q = load_questionnaire(path)
     responses = read_table(interim_dir(name, root), "responses")

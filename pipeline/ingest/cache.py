@@ -30,7 +30,7 @@ import pandas as pd
 from pipeline import code_hash
 from pipeline.common.atomic import write_parquet_parts
 from pipeline.common.distinct import factorize
-from pipeline.common.integrity import content_hash
+from pipeline.common.integrity import LETTERS_ONLY, content_hash, letters
 from pipeline.common.privacy import address_part, mask_answers, redact
 from pipeline.common.tables import read_table_parts
 from pipeline.questionnaire import Questionnaire
@@ -49,10 +49,8 @@ def file_key(path: Path | list[Path], questionnaire: Questionnaire, overrides: d
         "date_order": date_order,
         "code": code_hash(),
     }
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
-
-
-LETTERS_ONLY = str.maketrans("0123456789", "ghijklmnop")  # a hash with no digits never looks like a number
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True)
+    return letters(hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
 @dataclass

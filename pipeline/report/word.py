@@ -3,7 +3,8 @@
 Layout of the reference reports and of 党政机关公文格式 (GB/T 9704): A4, margins 37/35/28/26 mm, title in
 方正小标宋简体 (fallback 黑体), headings 一、 in 黑体 and （一） in 楷体_GB2312 (fallback 楷体), text in
 仿宋_GB2312 (fallback 仿宋) at 三号 (16 pt), page numbers in the footer, tables with a header row that repeats
-on every page. python-docx writes the document; the few settings it has no API for (East Asian font names,
+on every page; section headings are Word's own "Heading 1" (navigation pane, outline), kept with what
+follows them. python-docx writes the document; the few settings it has no API for (East Asian font names,
 repeating header rows, the PAGE field) are set on its own elements, as its documentation shows.
 
 Fonts are named, not embedded: Word and WPS on a government office PC have them; where one is missing the
@@ -21,7 +22,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from pipeline.common.atomic import write_with
 from pipeline.report.document import Document, Figure, Paragraph, Quotes, Table
@@ -88,6 +89,7 @@ def new_document():
     normal.font.size = Pt(16)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), TEXT_FONT[0])
     _page_number(section)
+    _heading_style(doc)
     core = doc.core_properties
     core.comments = ("字体：标题 方正小标宋简体（缺少时用黑体），一级标题 黑体，"
                      "二级标题 楷体_GB2312（缺少时用楷体），正文 仿宋_GB2312（缺少时用仿宋）")
@@ -101,9 +103,24 @@ def title(doc, text: str, subtitle: str | None = None) -> None:
     _paragraph(doc, "", indent=False)
 
 
+def _heading_style(doc) -> None:
+    """Word's own "Heading 1" (so the navigation pane, the outline and a table of contents know the
+    sections), dressed as a 公文 一级标题: 黑体 三号, black, not bold, indented two characters, on the text's
+    line grid, and kept with the paragraph after it (never the last line of a page)."""
+    style = doc.styles["Heading 1"]
+    style.font.name, style.font.size, style.font.bold = HEADING_FONT[0], Pt(16), False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), HEADING_FONT[0])
+    fmt = style.paragraph_format
+    fmt.first_line_indent, fmt.line_spacing = Pt(32), Pt(28)
+    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+    fmt.keep_with_next = True
+
+
 def heading(doc, text: str) -> None:
-    """一、基本情况 (黑体): the section's own title."""
-    _paragraph(doc, text, HEADING_FONT, 16)
+    """一、基本情况 (黑体): the section's own title, a Word heading."""
+    p = doc.add_paragraph(style="Heading 1")
+    _font(p.add_run(text), HEADING_FONT, 16)
 
 
 def table(doc, t: Table) -> None:
@@ -111,8 +128,9 @@ def table(doc, t: Table) -> None:
     wide tables in smaller type."""
     cells = t.cells()
     size = 10.5 if len(t.columns) <= 6 else 8
-    if t.title:
-        _paragraph(doc, t.title, HEADING_FONT, size + 1, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if t.title:  # kept with its table
+        _paragraph(doc, t.title, HEADING_FONT, size + 1, indent=False,
+                   align=WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.keep_with_next = True
     grid = doc.add_table(rows=1, cols=len(t.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -174,7 +192,7 @@ def write_word(document: Document, path: Path) -> Path:
             elif isinstance(b, Figure):
                 picture(doc, draw(b, PRINT).png)
             elif isinstance(b, Quotes):
-                _paragraph(doc, f"{b.title}：")
+                _paragraph(doc, f"{b.title}：").paragraph_format.keep_with_next = True
                 for q in b.quotes:
                     _paragraph(doc, f"“{q}”", SUBHEADING_FONT, 14)
     return save(doc, path)

@@ -22,7 +22,7 @@ from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
 from pipeline.common.atomic import Transaction, staged_dir, transaction
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
-from pipeline.common.integrity import content_hash, damaged, seal
+from pipeline.common.integrity import content_hash, damaged, letters, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
@@ -231,7 +231,7 @@ def stage_analyze(
     manifest = Manifest(
         survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
         questionnaire=questionnaire_path.name,
-        questionnaire_sha256=hashlib.sha256(Path(questionnaire_path).read_bytes()).hexdigest(),
+        questionnaire_sha256=content_hash(questionnaire_path),
         input_files=sorted(files),
         created=datetime.now().isoformat(timespec="seconds"),
         data_until=_data_until(sums.answers.latest),
@@ -316,7 +316,7 @@ def fingerprint(
     h.update(f"{weight_by}|{date_order}".encode())
     for manifest in earlier or []:  # an earlier wave analysed again changes this one's comparison
         h.update(Path(manifest).read_bytes() if Path(manifest).exists() else b"-")
-    return h.hexdigest()
+    return letters(h.hexdigest())
 
 
 def stored_damage(paths: SurveyPaths) -> list[str]:
