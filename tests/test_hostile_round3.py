@@ -735,3 +735,15 @@ def test_a_questionnaire_without_profile_questions_runs(small_raw, tmp_path):
                  "--root", str(tmp_path)]) == 0
     assert main(["analyze", "-q", str(tmp_path / "q.yaml"), "-s", "np", "--root", str(tmp_path)]) == 0
     assert pd.read_parquet(tmp_path / "data" / "processed" / "np" / "chi2.parquet").empty
+
+
+def test_the_index_says_which_units_show_last_published_figures(small_raw, tmp_path, capsys):
+    export = tmp_path / "导出.csv"
+    first = small_raw.drop(small_raw.index[small_raw[UNIT] == "石桥乡"][:2])
+    first.to_csv(export, index=False)
+    assert main(["run", "-i", str(export), "-s", "n", "--root", str(tmp_path), "--pdf", "no"]) == 0
+    small_raw.to_csv(export, index=False)  # the next night: two more in 石桥乡
+    assert main(["run", "-i", str(export), "-s", "n", "--root", str(tmp_path), "--pdf", "no"]) == 0
+    assert "石桥乡自上次发布以来有效答卷变化" in capsys.readouterr().err
+    index = (tmp_path / "reports" / "n" / "index.html").read_text(encoding="utf-8")
+    assert "石桥乡自上次发布以来有效答卷的变化不足5份" in index

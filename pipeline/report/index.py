@@ -11,6 +11,7 @@ from urllib.parse import quote
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.atomic import write_text
 from pipeline.common.names import NO_UNIT, OVERVIEW_NAME, output_path
+from pipeline.common.rules import MIN_CELL
 from pipeline.report.compose.district import TOTAL_ROW
 from pipeline.report.document import Document
 from pipeline.report.page import page, templates
@@ -69,6 +70,8 @@ def write_index(
             narrow=[j - 1 for j in (table.narrow or []) if j > 0],
             unit_label=w.unit_label,
             area=w.area,
+            held=manifest.held,
+            min_cell=MIN_CELL,
             workbook=workbook.name if workbook else None,
             workbook_href=quote(workbook.name) if workbook else None,
         )
