@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import tempfile
 from functools import cache
@@ -217,7 +218,9 @@ def distinctive_quotes(texts: pd.Series, units: pd.Series, themes: pd.Series, te
         ws = words[quote]
         if not ws:
             return 0.0
-        return sum(tf[unit][w] * np.log((1 + n_units) / (1 + df[w])) for w in ws) / np.sqrt(len(ws))
+        # fsum: exactly rounded whatever order the set gives its words (a plain sum changed in the last bit
+        # from one process to the next, and near-equal quotes swapped places)
+        return math.fsum(tf[unit][w] * np.log((1 + n_units) / (1 + df[w])) for w in ws) / np.sqrt(len(ws))
 
     frame["score"] = [score(u, q) for u, q in zip(frame["unit"], frame["quote"], strict=True)]
     frame["_fit"] = (frame["quote"].str.len() - 30).abs()  # a readable length first, among equals
