@@ -14,6 +14,7 @@ from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import PROJECT_ROOT
 from pipeline.questionnaire import Questionnaire
 from pipeline.run.stages import SurveyPaths
+from pipeline.run.tasks import DELIVERABLES, KINDS, deliverable_path
 
 EXIT_REPORTS_FAILED = 3
 
@@ -38,17 +39,16 @@ def print_results(results, reports: Path) -> int:
             f"报告：新生成 {len(html) - len(skipped) - broken} 份，未变化跳过 {len(skipped)} 份，"
             f"失败 {broken} 份"
         )
-    for kind, label, folder in (("word", "Word 调研报告", "word"), ("pdf", "PDF", "pdf")):
-        done = [r for r in results if r.kind == kind]
+    for kind in DELIVERABLES:
+        done = [r for r in results if r.kind == kind.name]
         if done:
             written = sum(r.ok and not r.skipped for r in done)
             print(
-                f"{label}：新写入 {written} 份，未变化 {sum(r.skipped for r in done)} 份"
-                f"（{reports / folder}）"
+                f"{kind.label}：新写入 {written} 份，未变化 {sum(r.skipped for r in done)} 份"
+                f"（{reports / kind.folder}）"
             )
-    what = {"html": "", "word": "（Word）", "pdf": "（PDF）"}
     for r in failed:
-        print(f"  生成失败：{r.name}{what[r.kind]}：{r.error}", file=sys.stderr)
+        print(f"  生成失败：{r.name}{KINDS[r.kind].marker}：{r.error}", file=sys.stderr)
     print(f"目录页：{(reports / 'index.html').resolve()}")
     return EXIT_REPORTS_FAILED if failed else 0
 
@@ -101,7 +101,7 @@ def pdf(paths: SurveyPaths) -> int:
     with paths.lock():
         _, pages = _reports(paths)
         for name, html in pages:
-            print(f"PDF：{browser.print_pdf(html, output_path(paths.reports / 'pdf', name, '.pdf'))}")
+            print(f"PDF：{browser.print_pdf(html, deliverable_path(paths.reports, name, 'pdf'))}")
     return 0
 
 
@@ -113,7 +113,7 @@ def word(paths: SurveyPaths) -> int:
     with paths.lock():
         manifest, _ = _reports(paths)
         for name in (OVERVIEW_NAME, *manifest.units):
-            out = output_path(paths.reports / "word", name, ".docx")
+            out = deliverable_path(paths.reports, name, "word")
             print(f"Word：{write_word(read_document(paths.processed, name), out)}")
     return 0
 

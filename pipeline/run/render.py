@@ -20,12 +20,12 @@ from pathlib import Path
 from pipeline.analyze.manifest import read_manifest
 from pipeline.common.atomic import Transaction, remove_leftovers, write_json, writing
 from pipeline.common.errors import SurveyError, WriteError
-from pipeline.common.names import OVERVIEW_NAME, output_path
+from pipeline.common.names import OVERVIEW_NAME
 from pipeline.common.settings import setting
 from pipeline.run.execute import default_workers, deliver_one, executor, render_one
 from pipeline.run.plan import deliverable_up_to_date, plan, up_to_date
 from pipeline.run.stale import remove_stale
-from pipeline.run.tasks import RenderResult, RenderTask
+from pipeline.run.tasks import KINDS, RenderResult, RenderTask, deliverable_path
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -43,13 +43,12 @@ def _progress(total: int) -> Callable[[RenderResult], None]:
 
         return update
     done = [0]
-    what = {"html": "", "word": "（Word）", "pdf": "（PDF）"}
 
     def log(r: RenderResult) -> None:
         done[0] += 1
         state = "完成" if r.ok else f"失败：{r.error}"
         print(
-            f"[{done[0]}/{total}] {r.name}{what[r.kind]} {state}（{r.seconds:.1f}秒）",
+            f"[{done[0]}/{total}] {r.name}{KINDS[r.kind].marker} {state}（{r.seconds:.1f}秒）",
             file=sys.stderr,
             flush=True,
         )
@@ -94,8 +93,8 @@ def render_all(
         tx.keep(reports)
     manifest = read_manifest(processed)
     tasks = plan(processed, reports, manifest, units)
-    word = {t.name: output_path(reports / "word", t.name, ".docx") for t in tasks}
-    pdfs = {t.name: output_path(reports / "pdf", t.name, ".pdf") for t in tasks} if wants_pdf(pdf) else {}
+    word = {t.name: deliverable_path(reports, t.name, "word") for t in tasks}
+    pdfs = {t.name: deliverable_path(reports, t.name, "pdf") for t in tasks} if wants_pdf(pdf) else {}
     html_todo = [t for t in tasks if force or not up_to_date(t)]
     word_todo = [t for t in tasks if force or not deliverable_up_to_date(word[t.name], t.key)]
     results = [
@@ -111,7 +110,7 @@ def render_all(
     refused = next((r for r in results if r.write_failed), None)
     if refused is not None:
         raise WriteError(refused.error)
-    kinds = {"html": 0, "word": 1, "pdf": 2}
+    kinds = {name: i for i, name in enumerate(KINDS)}
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: (kinds[r.kind], order[r.name]))
     workbook = _finish(processed, reports, manifest, results, started, scheduler, workers)
@@ -204,7 +203,7 @@ def _finish(
                     "unchanged": sum(r.skipped for r in results if r.kind == kind),
                     "failed": sum(not r.ok for r in results if r.kind == kind),
                 }
-                for kind in ("html", "word", "pdf")
+                for kind in KINDS
             },
             "workbook": workbook.name,
             "reports": [asdict(r) for r in results],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.common.names import output_path
+from pipeline.run.tasks import DELIVERABLES, deliverable_path
 
 FIXED = ("index.html", "run_summary.json")
 
@@ -17,9 +18,9 @@ def expected_outputs(reports: Path, names: list[str], workbook: Path) -> set[Pat
     """Every result file a complete render of ``names`` (the overview and the units) writes."""
     out = {reports / f for f in FIXED} | {workbook}
     for name in names:
-        out.add(output_path(reports, name, ".html"))
-        for folder, suffix in (("word", ".docx"), ("pdf", ".pdf")):
-            path = output_path(reports / folder, name, suffix)
+        out.add(deliverable_path(reports, name, "html"))
+        for kind in DELIVERABLES:
+            path = deliverable_path(reports, name, kind.name)
             out |= {path, path.with_name(path.name + ".key")}
         notebook = output_path(reports / "notebooks", name, ".ipynb")
         out |= {notebook, notebook.with_suffix(".key"), notebook.with_suffix(".log")}

@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from pipeline.common.names import OVERVIEW_NAME
+from pipeline.common.names import OVERVIEW_NAME, output_path
 
-__all__ = ["OVERVIEW_NAME", "RenderResult", "RenderTask"]
+__all__ = ["DELIVERABLES", "KINDS", "OVERVIEW_NAME", "Kind", "RenderResult", "RenderTask", "deliverable_path"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of output a report is rendered to: where it goes, its suffix, and how messages name it."""
+
+    name: str
+    folder: str  # under reports/<survey>/ ("" for the pages themselves)
+    suffix: str
+    label: str  # what a summary line calls these files
+    marker: str  # after a report's name in a progress or failure line
+
+
+KINDS = {k.name: k for k in (
+    Kind("html", "", ".html", "报告", ""),
+    Kind("word", "word", ".docx", "Word 调研报告", "（Word）"),
+    Kind("pdf", "pdf", ".pdf", "PDF", "（PDF）"),
+)}  # in the order results are listed
+DELIVERABLES = tuple(k for k in KINDS.values() if k.folder)  # written from a report, with its key beside
+
+
+def deliverable_path(reports: Path, name: str, kind: str) -> Path:
+    """Where report ``name``'s file of ``kind`` goes (``reports/word/<name>.docx``, …)."""
+    k = KINDS[kind]
+    return output_path(reports / k.folder if k.folder else reports, name, k.suffix)
 
 
 @dataclass
