@@ -452,6 +452,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     dd, rel, item_rel = district_dimensions(likert, q)
     validity, item_kmo = kmo_moments(likert.complete)
     anova, gh = welch_anova_moments(likert.scores, names)
+    anova = anova.assign(significant=(anova.get("p", pd.Series(dtype=float)) < ALPHA).astype(bool))
+    gh = gh.assign(significant=(gh.get("pval", pd.Series(dtype=float)) < ALPHA).astype(bool))  # judged here
     chi2 = chi2_tables(counts.answers,
                        {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
     drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN

@@ -182,6 +182,7 @@ class Anova(Contract):
     p: Float | None = share()
     np2: Float | None = value()
     note: Str
+    significant: Bool
 
 
 class GamesHowell(Contract):
@@ -193,6 +194,7 @@ class GamesHowell(Contract):
     df: Float = value()
     pval: Float = share()
     hedges: Float = value()
+    significant: Bool
 
 
 class Chi2(Contract):

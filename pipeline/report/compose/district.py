@@ -250,7 +250,7 @@ def _tests(a, m: Manifest) -> list:
                         f"{r['df1']:.0f}, {r['df2']:.1f}",
                         r["p"],
                         r["np2"],
-                        "各单位间差异显著" if r["p"] < ALPHA else "差异不显著",
+                        "各单位间差异显著" if r["significant"] else "差异不显著",
                     ]
                     for _, r in an.iterrows()
                 ],
@@ -262,7 +262,7 @@ def _tests(a, m: Manifest) -> list:
     else:
         names = a.district_dimensions.set_index("dimension")["dimension_name"]
         total = gh.groupby("dimension").size()
-        sig = gh.loc[gh["pval"] < ALPHA].groupby("dimension").size().reindex(total.index, fill_value=0)
+        sig = gh.loc[gh["significant"]].groupby("dimension").size().reindex(total.index, fill_value=0)
         out.append(
             Table(
                 key="games_howell",
