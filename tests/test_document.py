@@ -176,7 +176,8 @@ def test_ipa_labels_never_overlap_and_quadrants_have_distinct_colours():
         data = [{"dimension_name": f"第{i + 1}个维度的名称", "gap": float(rng.normal(0, crowd)),
                  "importance": float(rng.uniform(0.08, 0.14)), "quadrant": QUADRANT_ORDER[i % 5]}
                 for i in range(9)]
-        figure = Figure(plot="ipa", title="IPA分析", data=data, options={"outcome": "总体评价"})
+        figure = Figure(plot="ipa", title="IPA分析", data=data,
+                        options={"outcome": "总体评价", "quadrants": list(QUADRANT_ORDER)})
         for size in (figures.PAGE, figures.PHONE, figures.PRINT):
             figures.theme(size)
             fig = figures.ipa(pd.DataFrame(data), figure, size)

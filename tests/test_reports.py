@@ -166,6 +166,7 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
 
 def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
     from pipeline.analyze.manifest import read_manifest
+    from pipeline.clean.audit import rejected_sheet
     from pipeline.common.names import OVERVIEW_NAME
     from pipeline.common.tables import read_table_parts
     from pipeline.report import workbook
@@ -175,9 +176,10 @@ def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
     processed = e2e["paths"].processed
     manifest = read_manifest(processed)
     docs = [read_document(processed, u) for u in manifest.units]
-    audit = read_table_parts(e2e["paths"].interim, "audit")
-    path = workbook.write_workbook(tmp_path / "wb.xlsx", read_document(processed, OVERVIEW_NAME), docs, audit,
-                                   manifest)
+    rejected = (rejected_sheet(part, manifest.words.unit_label)
+                for part in read_table_parts(e2e["paths"].interim, "audit"))
+    path = workbook.write_workbook(tmp_path / "wb.xlsx", read_document(processed, OVERVIEW_NAME), docs,
+                                   rejected, manifest)
     sheets = pd.read_excel(path, sheet_name=None)
     assert "石桥乡" not in sheets and "各单位各方面得分" in sheets
     dims = sheets["各单位各方面得分"]

@@ -83,6 +83,9 @@ class Section(_Model):
     blocks: list[Block]
 
 
+TOTAL_ROW = "合计"  # the units table's row for the whole area (the index links it to the overview)
+
+
 class LedgerRow(_Model):
     """One row of the 问题清单/整改台账: a unit's problem (``item`` empty) or an item behind it."""
 

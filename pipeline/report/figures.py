@@ -323,13 +323,12 @@ def ipa(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     (``place_labels``)."""
     import seaborn as sns
 
-    from pipeline.stats.drivers import QUADRANT_ORDER
-
+    order = list(f.options["quadrants"])  # the quadrants in their order, as the document names them
     fig = _new(size, 5.2 if size is not PHONE else 4.6)
     fig.set_dpi(size.dpi)  # labels are placed in the pixels the image will have
     ax = fig.subplots()
-    shown = [q for q in QUADRANT_ORDER if q in set(d["quadrant"])]
-    colours = dict(zip(QUADRANT_ORDER, QUADRANT_COLOURS, strict=True))
+    shown = [q for q in order if q in set(d["quadrant"])]
+    colours = dict(zip(order, QUADRANT_COLOURS, strict=True))
     sns.scatterplot(data=d, x="gap", y="importance", hue="quadrant", ax=ax, s=70, hue_order=shown,
                     palette=[colours[q] for q in shown])
     ax.axvline(0, color="#999", ls="--", lw=1)

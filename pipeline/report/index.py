@@ -12,8 +12,7 @@ from pipeline.analyze.manifest import Manifest
 from pipeline.common.atomic import write_text
 from pipeline.common.names import NO_UNIT, OVERVIEW_NAME, output_path
 from pipeline.common.rules import MIN_CELL
-from pipeline.report.compose.district import TOTAL_ROW
-from pipeline.report.document import Document
+from pipeline.report.document import TOTAL_ROW, Document
 from pipeline.report.page import page, templates
 
 

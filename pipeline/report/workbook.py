@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.analyze.manifest import Manifest
-from pipeline.clean.audit import rejected_sheet
 from pipeline.common.atomic import write_with
 from pipeline.common.excel import clean_text, excel_writer, sheet_name, stream_frames
 from pipeline.common.formatting import EXCEL_FORMATS
@@ -199,10 +198,10 @@ def _unit_sheets(xw: pd.ExcelWriter, units: list[Document], used: set[str], labe
 
 
 def write_workbook(
-    target: Path, district: Document, units: list[Document], audit: Iterable[pd.DataFrame], m: Manifest
+    target: Path, district: Document, units: list[Document], rejected: Iterable[pd.DataFrame], m: Manifest
 ) -> Path:
-    """Write the run's workbook atomically, from the documents (and the rejected rows of the audit, read part
-    by part from ``audit``)."""
+    """Write the run's workbook atomically, from the documents (and the audit's rejected rows as the 剔除记录
+    sheet shows them, part by part: ``rejected``)."""
     w = m.words
 
     def _write(path: Path) -> None:
@@ -220,7 +219,6 @@ def write_workbook(
                 s = Sheet(xw, sheet_name("变化", used))
                 s.table(changes)
                 s.finish()
-            rejected = (rejected_sheet(part, w.unit_label) for part in audit)
             for ws in stream_frames(xw, rejected, sheet_name("剔除记录", used)):
                 ws.set_paper(9)
                 ws.set_landscape()

@@ -170,6 +170,7 @@ def _finish(
     workers: int | None,
 ) -> Path:
     """The workbook and the index (from the stored documents), then the run summary; the workbook's path."""
+    from pipeline.clean.audit import rejected_sheet
     from pipeline.common.tables import read_table_parts
     from pipeline.report.document import read_document
     from pipeline.report.index import write_index
@@ -182,8 +183,9 @@ def _finish(
             units.append(read_document(processed, unit))
         except SurveyError:
             continue
-    audit = read_table_parts(manifest.interim_dir, "audit")
-    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, audit, manifest)
+    rejected = (rejected_sheet(part, manifest.words.unit_label)
+                for part in read_table_parts(manifest.interim_dir, "audit"))
+    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, rejected, manifest)
     html = [r for r in results if r.kind == "html"]
     write_index(reports, manifest, overview, html, workbook)
     write_json(

@@ -12,7 +12,7 @@ from pipeline.common.names import DISTRICT, OVERVIEW_NAME
 from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, change_verdict, low_counts
 from pipeline.findings.model import DistrictFindings
 from pipeline.report.compose.parts import ledger_rows, methods_note, paragraphs, records
-from pipeline.report.document import Column, Document, Figure, Section, Table
+from pipeline.report.document import TOTAL_ROW, Column, Document, Figure, Section, Table
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
 SECTIONS = {
@@ -25,7 +25,6 @@ SECTIONS = {
     "appendix_quality": "附录三：数据质量与有效问卷分布",
     "methods": "附录四：方法说明",
 }
-TOTAL_ROW = "合计"
 
 
 def _withheld(value, hidden: bool):

@@ -19,6 +19,7 @@ from pipeline.report.compose.parts import (
     records,
 )
 from pipeline.report.document import Column, Document, Figure, LedgerRow, Quotes, Section, Table
+from pipeline.stats.drivers import QUADRANT_ORDER
 
 SECTIONS = {
     "basic": "一、基本情况",
@@ -226,7 +227,7 @@ def _causes_blocks(t: UnitTables, m: Manifest) -> list:
             plot="ipa",
             title=f"{t.unit}重要性—表现（IPA）分析",
             data=records(ipa, ["dimension_name", "gap", "importance", "quadrant"]),
-            options={"unit": t.unit, "outcome": overall.label},
+            options={"unit": t.unit, "outcome": overall.label, "quadrants": list(QUADRANT_ORDER)},
         )
     ]
 
