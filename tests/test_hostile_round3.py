@@ -101,19 +101,40 @@ def _kill_main_when(paths, pattern: str, started: float, *args: str) -> None:
     proc.wait()
 
 
+def _processes_of(root: Path) -> list[int]:
+    """Processes working for a run under ``root``: its workers and Chromium name it on their command line,
+    its kernels in their environment (their log's path)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            text = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if str(root).encode() in text:
+            found.append(int(proc.name))
+    return found
+
+
 @pytest.mark.parametrize("stage", ["word", "pdf"])
 def test_a_run_killed_while_writing_deliverables_never_blocks_the_next(e2e_copy, stage):
+    """``kill -9`` of the main process while Word files or PDFs are written: its workers, kernels and
+    browsers die with it (within seconds, not whenever they finish), so the next run takes the lock at once
+    and completes."""
     if stage == "pdf" and find_chromium() is None:
         pytest.skip("needs Debian's chromium")
     paths = e2e_copy["paths"]
     started = time.time()
     extra = ("--pdf", "yes") if stage == "pdf" else ("--pdf", "no")
     _kill_main_when(paths, f"{stage}/*.key", started, *extra)
-    begin = time.time()
+    deadline = time.time() + 10
+    while _processes_of(paths.root) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _processes_of(paths.root) == [], "the killed run's workers, kernels or browsers live on"
     proc = _cli("report", "--survey", paths.survey, "--root", str(paths.root), "--workers", "1",
-                "--pdf", "no", timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert time.time() - begin < 10, "the next run waited for the killed one"
+                "--pdf", "no", timeout=120)
+    assert proc.returncode == 0, proc.stderr  # not 4: nothing holds the lock
 
 
 # --- caches keyed by content, stored files checked on read -------------------------------------------------
