@@ -110,7 +110,9 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
         elif kind in ("xlsx", "xls"):
             if kind == "xlsx":
                 check_unpacked_size(path)
-            table = _read_workbook(path, kind, score)
+            from pipeline.ingest.sheets import read_workbook
+
+            table = read_workbook(path, kind, score)
         elif kind == "text":
             table = _read_text(path, score)
             if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -162,7 +164,7 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
         yield table
         yield from table.more  # a workbook's further sheets with the same header
         return
-    row, _ = _header_row(first, score)
+    row, _ = header_row(first, score)
     header, keep = _columns(first, row)
     notes = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
     notes += [] if encoding == "utf-8" else [f"文件编码：{encoding.upper()}"]
@@ -257,58 +259,7 @@ def content_kind(path: Path) -> str:
     return "text"
 
 
-def _read_workbook(path: Path, kind: str, score: Scorer) -> Table:
-    """A workbook as a person sees it: its visible sheets only (hidden ones ignored, with a note); the sheet
-    that looks most like the export, and every other visible sheet with the same header read with it (one
-    sheet per street), each named like a file; a formula whose value was never calculated refused, naming
-    the cells."""
-    from pipeline.ingest.sheets import formula_message, uncached_formulas, workbook_sheets
-
-    sheets = workbook_sheets(path)
-    shown = [s.name for s in sheets if s.visible]
-    hidden = [s.name for s in sheets if not s.visible]
-    if not shown:
-        raise SurveyError("Excel文件中没有可见的工作表", file=str(path))
-    grids = pd.read_excel(path, dtype=str, sheet_name=shown, header=None, engine="calamine")
-    name, row, notes = _pick(grids, score)
-    table = _with_header(grids[name], row, notes)
-    header = [c for c in _header_cells(grids[name], row) if c]
-    together = [name]
-    for other in shown:
-        grid = grids[other]
-        if other == name or grid.empty:
-            continue
-        row, _ = _header_row(grid, score)
-        if [c for c in _header_cells(grid, row) if c] == header:
-            table.more.append(_with_header(grid, row, []))
-            table.more[-1].sheet = other
-            together.append(other)
-    if kind == "xlsx" and (found := uncached_formulas(path, together)):
-        raise SurveyError(formula_message(found), file=str(path))
-    if len(together) > 1:
-        table.sheet = name
-        table.notes.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
-                           "已一起读取，每个工作表的行号各自计算")
-    if hidden:
-        table.sheet = name
-        table.notes.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
-    return table
-
-
-def _pick(sheets: dict[str, pd.DataFrame], score: Scorer) -> tuple[str, int, list[str]]:
-    """The sheet and header row that look most like the export, and a note where it is not the first of
-    each (ties: the first)."""
-    best: tuple[float, int, str, int] | None = None
-    for order, (name, grid) in enumerate(sheets.items()):
-        row, value = _header_row(grid, score)
-        if best is None or (value, -order) > (best[0], -best[1]):
-            best = (value, order, name, row)
-    assert best is not None  # the caller passes at least one sheet
-    _, order, name, row = best
-    return name, row, [f"第一个工作表不是答卷数据，已使用工作表“{name}”"] if order > 0 else []
-
-
-def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
+def header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
     """The row among the first few that scores best as a header (ties: the first)."""
     best_row, best_value = 0, float("-inf")
     for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
@@ -320,7 +271,7 @@ def _header_row(grid: pd.DataFrame, score: Scorer) -> tuple[int, float]:
     return best_row, best_value
 
 
-def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
+def with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     """The rows under ``row`` with ``row`` as header, indexed by file row number; blank rows and unnamed
     empty columns left out."""
     header, keep = _columns(grid, row)
@@ -331,13 +282,13 @@ def _with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
 
 def _columns(grid: pd.DataFrame, row: int) -> tuple[list[str], list[int]]:
     """The header cells of ``row``; the columns to keep: named ones, and unnamed ones with a value below."""
-    header = _header_cells(grid, row)
+    header = header_cells(grid, row)
     body = grid.iloc[row + 1:]
     keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].replace("", pd.NA).notna().any()]
     return header, keep
 
 
-def _header_cells(grid: pd.DataFrame, row: int) -> list[str]:
+def header_cells(grid: pd.DataFrame, row: int) -> list[str]:
     return [str(c)[:MAX_HEADER_CHARS].strip() if pd.notna(c) else "" for c in grid.iloc[row].tolist()]
 
 
@@ -659,9 +610,9 @@ def _read_text(path: Path, score: Scorer) -> Table:
             "只读到一列：无法判断列的分隔符（应为逗号、分号、制表符或“|”）；请用Excel打开后另存为.xlsx再导入",
             file=str(path),
         )
-    row, _ = _header_row(grid, score)
+    row, _ = header_row(grid, score)
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [f"文件编码：{encoding.upper()}"]
-    return _with_header(grid, row, notes)
+    return with_header(grid, row, notes)
 
 
 def _read_sav(path: Path) -> pd.DataFrame:

@@ -1,6 +1,6 @@
-"""A workbook read as a person sees it: which sheets are visible, and which cells hold a formula whose value
-was never calculated (a program wrote the formula, nobody opened the file in Excel): such a cell reads as
-empty, so its answers would silently vanish.
+"""A workbook read as a person sees it (``read_workbook``): which sheets are visible, which are read
+together, and which cells hold a formula whose value was never calculated (a program wrote the formula,
+nobody opened the file in Excel): such a cell reads as empty, so its answers would silently vanish.
 
 Visibility comes from python-calamine's sheet metadata (xlsx and xls alike); formulas from the sheet's XML,
 streamed (an xlsx with no formula at all costs one byte scan of its sheets).
@@ -14,6 +14,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
+
+import pandas as pd
+
+from pipeline.common.errors import SurveyError
+from pipeline.ingest.readers import Scorer, Table, header_cells, header_row, with_header
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -96,3 +101,52 @@ def formula_message(found: dict[str, list[str]]) -> str:
         parts.append(f"工作表“{sheet}”的 {'、'.join(cells[:SHOWN_CELLS])}{more}单元格")
     return ("；".join(parts) + "是公式，但文件里没有保存公式的计算结果，读出来会是空的（答案会丢失）；"
             "请用 Excel 或 WPS 打开这个文件并保存一次（或把公式复制后“粘贴为数值”），再导入")
+
+
+def read_workbook(path: Path, kind: str, score: Scorer) -> Table:
+    """A workbook as a person sees it: its visible sheets only (hidden ones ignored, with a note); the sheet
+    that looks most like the export, and every other visible sheet with the same header read with it (one
+    sheet per street), each named like a file; a formula whose value was never calculated refused, naming
+    the cells."""
+    sheets = workbook_sheets(path)
+    shown = [s.name for s in sheets if s.visible]
+    hidden = [s.name for s in sheets if not s.visible]
+    if not shown:
+        raise SurveyError("Excel文件中没有可见的工作表", file=str(path))
+    grids = pd.read_excel(path, dtype=str, sheet_name=shown, header=None, engine="calamine")
+    name, row, notes = _pick(grids, score)
+    table = with_header(grids[name], row, notes)
+    header = [c for c in header_cells(grids[name], row) if c]
+    together = [name]
+    for other in shown:
+        grid = grids[other]
+        if other == name or grid.empty:
+            continue
+        row, _ = header_row(grid, score)
+        if [c for c in header_cells(grid, row) if c] == header:
+            table.more.append(with_header(grid, row, []))
+            table.more[-1].sheet = other
+            together.append(other)
+    if kind == "xlsx" and (found := uncached_formulas(path, together)):
+        raise SurveyError(formula_message(found), file=str(path))
+    if len(together) > 1:
+        table.sheet = name
+        table.notes.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
+                           "已一起读取，每个工作表的行号各自计算")
+    if hidden:
+        table.sheet = name
+        table.notes.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
+    return table
+
+
+def _pick(sheets: dict[str, pd.DataFrame], score: Scorer) -> tuple[str, int, list[str]]:
+    """The sheet and header row that look most like the export, and a note where it is not the first of
+    each (ties: the first)."""
+    best: tuple[float, int, str, int] | None = None
+    for order, (name, grid) in enumerate(sheets.items()):
+        row, value = header_row(grid, score)
+        if best is None or (value, -order) > (best[0], -best[1]):
+            best = (value, order, name, row)
+    assert best is not None  # the caller passes at least one sheet
+    _, order, name, row = best
+    return name, row, [f"第一个工作表不是答卷数据，已使用工作表“{name}”"] if order > 0 else []
