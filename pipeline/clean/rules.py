@@ -81,7 +81,7 @@ def answer_key(frame: pd.DataFrame) -> pd.Series:
     half width, spaces and punctuation ignored), so a paper copy re-typed with "," for "，" is the same
     answer; combined across columns."""
     cols = [c for c in frame.columns if c not in META]
-    answers = frame[cols].copy()
+    answers = frame[cols]  # a new frame (copy on write): the caller's columns stay as they are
     for c in cols:
         if pd.api.types.is_string_dtype(answers[c]) and not isinstance(answers[c].dtype, pd.CategoricalDtype):
             answers[c] = map_values(answers[c], lambda v: fold(v) if isinstance(v, str) else v)

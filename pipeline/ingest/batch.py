@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.common.integrity import content_hash
 from pipeline.common.limits import MAX_CELL_CHARS, MAX_HEADER_CHARS
-from pipeline.ingest.readers import Scorer, Table, sniff_delimiter
+from pipeline.ingest.readers import Scorer, Table, sniff_delimiter, with_header
 
 BATCH_FILES = 5_000  # files in one batch at most …
 BATCH_BYTES = 32 << 20  # … and bytes
@@ -103,36 +104,33 @@ def batch_key(files: list[Path]) -> str:
     """The members' names and bytes, hashed (a batch is read again when any member changes)."""
     h = hashlib.sha256()
     for f in files:
-        h.update(f.name.encode())
-        h.update(b"\0")
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        h.update(f"{f.name}\0{content_hash(f)}\0".encode())
     return h.hexdigest()
 
 
 def read_batch(files: list[Path]) -> tuple[Table, np.ndarray, np.ndarray] | None:
-    """The batch as one table of text cells (blank records left out), each row's file name and its line in
-    that file; None where a record has more cells than the header (each file is then read on its own, and
-    the reader says what is wrong)."""
+    """The batch as one table of text cells, as the reader makes one of a single file (``with_header``:
+    blank rows and unnamed empty columns left out), each row's file name and its line in that file; None
+    where a record has more cells than the header (each file is then read on its own, and the reader says
+    what is wrong)."""
     smalls = [small_export(f) for f in files]
     header_text = smalls[0].header.decode("utf-8")  # type: ignore[union-attr]
     sep = sniff_delimiter([header_text])
-    header = [c.strip()[:MAX_HEADER_CHARS] for c in next(csv.reader([header_text], delimiter=sep))]
+    header = next(csv.reader([header_text], delimiter=sep))
     records, names, lines = [], [], []
     for small in smalls:
         reader = csv.reader(io.StringIO(small.body.decode("utf-8"), newline=""), delimiter=sep)  # type: ignore
         start = 2
         for record in reader:
-            if any(cell.strip() for cell in record):
-                records.append(record)
-                names.append(small.path.name)  # type: ignore[union-attr]
-                lines.append(start)
+            records.append(record)
+            names.append(small.path.name)  # type: ignore[union-attr]
+            lines.append(start)
             start = reader.line_num + 2
     width = len(header)
     if any(len(r) > width and any(c.strip() for c in r[width:]) for r in records):
         return None
-    cells = [(r + [""] * width)[:width] for r in records]
-    keep = [j for j, h in enumerate(header) if h or any(r[j].strip() for r in cells)]
-    frame = pd.DataFrame([[r[j] for j in keep] for r in cells],
-                         columns=[header[j] or f"未命名列{j + 1}" for j in keep], dtype=object)
-    table = Table(frame.fillna(""))
-    return table, np.asarray(names, dtype=object), np.asarray(lines)
+    grid = pd.DataFrame([header, *((r + [""] * width)[:width] for r in records)], dtype=object)
+    table = with_header(grid, 0, [])
+    table.frame = table.frame.fillna("")
+    at = table.frame.index.to_numpy() - 2  # the grid's rows: header first, then the records in order
+    return table, np.asarray(names, dtype=object)[at], np.asarray(lines)[at]
