@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from said import cause, group, said
 
 import pipeline.findings as fd
 from pipeline.analyze.evidence import unit_problems
@@ -58,8 +59,8 @@ def surveys(demo_analysis, questionnaire):
 PLANTED_WIDE = {"jiceng": "基层减负", "jianfu": "督查检查考核", "wangge": "信息公开"}
 
 
-def _text(f, keys=("basic", "problems", "causes", "suggestions")) -> str:
-    return "".join(t for k in keys for t in f.section(k).text)
+def _text(f, q, keys=("basic", "problems", "causes", "suggestions")) -> str:
+    return "".join(t for k in keys for t in said(f, q)[k])
 
 
 @pytest.mark.parametrize("name", ["jiceng", "jianfu", "wangge"])
@@ -73,23 +74,23 @@ def test_every_unit_has_its_own_problems_causes_and_measures(surveys, name):
         if valid[unit] < 30:
             continue
         assert f.problems.items, unit
-        first = next(t for t in f.problems.text if t.startswith("（一）"))
+        first = next(t for t in said(f, q)["problems"] if t.startswith("（一）"))
         assert re.search(r"\d+\.\d\d分（\d分制）", first), (unit, first)  # a score with its scale
         assert f.causes.items and {c.kind for c in f.causes.items} - {"association"}, unit
         assert f.suggestions.measures and all(m.measures for m in f.suggestions.measures), unit
         for m in f.suggestions.measures:
             assert set(m.measures) <= set(library[m.dimension])
-            assert all(x in "".join(f.suggestions.text) for x in m.measures)
+            assert all(x in "".join(said(f, q)["suggestions"]) for x in m.measures)
         assert {p.dimension for p in f.problems.items} == {m.dimension for m in f.suggestions.measures}
     wide = PLANTED_WIDE[name]
     assert district.district_wide[0] == wide
-    assert district.problems[0].startswith(f"（一）“{wide}”是{q.words().area}普遍存在的薄弱方面")
+    assert said(district, q)["problems"][0].startswith(f"（一）“{wide}”是{q.words().area}普遍存在的薄弱方面")
     area = q.words().area
-    lead = district.suggestions[0]
+    lead = said(district, q)["suggestions"][0]
     assert lead.startswith(f"（一）针对{area}普遍存在的“{wide}”问题，建议在{area}层面统筹：一是")
     dim = next(d for d in q.dimensions if d.name == wide)
     assert any(m.text in lead for m in dim.measures)
-    assert not any(s.startswith("其余") for s in district.suggestions)
+    assert not any(s.startswith("其余") for s in said(district, q)["suggestions"])
 
 
 @pytest.mark.parametrize("name", ["jiceng", "jianfu", "wangge"])
@@ -103,9 +104,9 @@ def test_the_area_wide_weakness_is_named_in_every_unit_where_it_holds(surveys, n
         if f.basic.valid < 5 or (high["significant"] & (high["diff"] > 0)).any():
             continue
         assert p is not None and "district_wide" in p.evidence, unit
-        text = next(t for t in f.problems.text if f"“{wide}”" in t)
+        text = next(t for t in said(f, q)["problems"] if f"“{wide}”" in t)
         assert f"{q.words().area}普遍存在" in text
-        m = next(m for m in f.suggestions.text if f"针对“{wide}”这一{q.words().area}共性问题" in m)
+        m = next(m for m in said(f, q)["suggestions"] if f"针对“{wide}”这一{q.words().area}共性问题" in m)
         assert f"{q.words().area}层面的统筹措施见{q.words().area}总体报告" in m
 
 
@@ -117,16 +118,16 @@ def test_planted_significant_problem_reason_and_concentration(surveys):
     f = units["石桥乡"]
     p = f.problems.items[0]
     assert p.name == "信息化建设" and p.evidence[0] == "significant"
-    lead = f.problems.text[0]
+    lead = said(f, q)["problems"][0]
     assert lead.startswith("（一）“信息化建设”得分") and "（5分制），显著低于全区其他街道（乡镇）的" in lead
     assert "差异经统计检验显著" in lead
     reason = next(c for c in f.causes.items if c.dimension == "digital" and c.kind == "reason")
     row = a.problems.set_index(["unit", "option"]).loc[("石桥乡", "信息化平台不好用")]
     assert row["significant"] and row["share"] > row["rest_share"]
-    assert "从保障条件看" in reason.text and "选择了“信息化平台不好用”" in reason.text
-    assert reason.text.endswith(f"高于全区其他街道（乡镇）的{row['rest_share']:.1%}（差异经统计检验显著）")
-    assert f.causes.concentrated["digital"] == ["年龄段为“60岁以上”的受访者"]
-    assert "重点关注年龄段为“60岁以上”的受访者" in f.suggestions.text[2]
+    assert "从保障条件看" in cause(reason, q) and "选择了“信息化平台不好用”" in cause(reason, q)
+    assert cause(reason, q).endswith(f"高于全区其他街道（乡镇）的{row['rest_share']:.1%}（差异经统计检验显著）")
+    assert [group(g, q) for g in f.causes.concentrated["digital"]] == ["年龄段为“60岁以上”的受访者"]
+    assert "重点关注年龄段为“60岁以上”的受访者" in said(f, q)["suggestions"][2]
     digital = next(d for d in q.dimensions if d.id == "digital")
     m = f.suggestions.measures[0]
     assert m.dimension == "digital" and m.measures == digital.measures_for([i.item for i in p.items])
@@ -138,9 +139,9 @@ def test_a_reason_not_chosen_more_often_is_not_called_different(surveys):
         for c in f.causes.items:
             if c.kind != "reason":
                 continue
-            option = re.search(r"选择了“([^”]+)”", c.text).group(1)
+            option = re.search(r"选择了“([^”]+)”", cause(c, q)).group(1)
             row = a.problems.set_index(["unit", "option"]).loc[(unit, option)]
-            assert ("差异经统计检验显著" in c.text) == bool(row["significant"]), (unit, c.text)
+            assert ("差异经统计检验显著" in cause(c, q)) == bool(row["significant"]), (unit, cause(c, q))
 
 
 def test_relative_weakness_is_worded_as_relative(surveys):
@@ -149,11 +150,11 @@ def test_relative_weakness_is_worded_as_relative(surveys):
     q, a, units, _ = surveys["jiceng"]
     f = units["西城街道"]
     own = next(p for p in f.problems.items if p.evidence == ["weakest"])
-    text = next(t for t in f.problems.text if f"“{own.name}”" in t and "在本单位9个方面中得分" in t)
+    text = next(t for t in said(f, q)["problems"] if f"“{own.name}”" in t and "在本单位9个方面中得分" in t)
     assert "显著" not in text.replace("差异未达到统计显著水平", "")
     assert "与全区其他街道（乡镇）的差异未达到统计显著水平" in text
     assert any(m.dimension == own.dimension and m.measures for m in f.suggestions.measures)
-    assert "均未发现统计学意义上显著偏低" in f.problems.text[0]
+    assert "均未发现统计学意义上显著偏低" in said(f, q)["problems"][0]
 
 
 def test_a_persistent_problem_is_named_as_such(surveys):
@@ -174,12 +175,12 @@ def test_a_persistent_problem_is_named_as_such(surveys):
     f = fd.build_findings("东湖街道", planted, q)
     p = next(p for p in f.problems.items if p.dimension == "leadership")
     assert p.evidence[0] == "persistent"
-    text = next(t for t in f.problems.text if "“组织力与引领作用”在2025年的调查中已低于全区平均" in t)
+    text = next(t for t in said(f, q)["problems"] if "“组织力与引领作用”在2025年的调查中已低于全区平均" in t)
     assert "（3.40分，全区3.62分）" in text and "未见改善" in text and "显著低于" not in text
     assert any(m.dimension == "leadership" for m in f.suggestions.measures)
     d = fd.district_findings(planted, q)
     lead = "（三）持续存在的问题：与2025年的调查相比仍低于全区平均、未见改善的有东湖街道“组织力与引领作用”"
-    assert any(s.startswith(lead) for s in d.problems)
+    assert any(s.startswith(lead) for s in said(d, q)["problems"])
 
 
 def test_a_unit_good_on_everything_is_told_its_strengths(surveys):
@@ -192,7 +193,7 @@ def test_a_unit_good_on_everything_is_told_its_strengths(surveys):
     planted = replace(a, unit_dimensions=ud,
                       unit_problems=unit_problems(ud, a.district_dimensions, a.changes, q))
     f = fd.build_findings("柳河镇", planted, q)
-    text = "".join(f.problems.text)
+    text = "".join(said(f, q)["problems"])
     assert "相对优势：" in text and "显著高于全区其他街道（乡镇）" in text and f.problems.strengths
     assert all(p.evidence == ["weakest"] for p in f.problems.items)  # the area's weakness is not its own
     assert "显著低于" not in text
@@ -204,17 +205,17 @@ def test_significant_only_with_an_fdr_significant_test(surveys, name):
     q, a, units, _ = surveys[name]
     ud = a.unit_dimensions.set_index(["unit", "dimension_name"])
     for unit, f in units.items():
-        for t in f.problems.text:
+        for t in said(f, q)["problems"]:
             for dim in re.findall(r"“([^”]+)”得分[^。；]*?显著低于", t):
                 assert ud.loc[(unit, dim), "significant"] and ud.loc[(unit, dim), "diff"] < 0, (unit, t)
         for c in f.causes.items:
             if c.kind == "concentration":
-                assert ("经统计检验显著" in c.text) == bool(f.causes.concentrated.get(c.dimension)), c.text
+                assert ("经统计检验显著" in cause(c, q)) == bool(f.causes.concentrated.get(c.dimension)), cause(c, q)
         if not (a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit, "significant"].any()
                 or a.unit_items.loc[a.unit_items["unit"] == unit, "significant"].any()
                 or a.problems.loc[a.problems["unit"] == unit, "significant"].any()
                 or a.subgroups.loc[a.subgroups["unit"] == unit, "significant"].any()):
-            text = _text(f)
+            text = _text(f, q)
             for phrase in NEGATED:
                 text = text.replace(phrase, "")
             assert "显著" not in text, unit
@@ -225,18 +226,18 @@ def test_wording_scales_quotes_and_no_statistics_terms_in_the_body(surveys, name
     q, _, units, district = surveys[name]
     ids = {q.id, *(d.id for d in q.dimensions), *(x.id for x in q.questions)}
     for f in units.values():
-        text = _text(f)
+        text = _text(f, q)
         for term in STATISTICS:
             assert term not in text, (f.unit, term)
         assert not re.search(r"“[^”]*“", text), f.unit  # no “…“…”…”: inner quotes are 「」
         assert not re.search(r"[a-z_]+\.(yaml|xlsx|csv)|demo_", text), f.unit
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]+", text))
         assert not words & ids, (f.unit, words & ids)
-        for t in f.problems.text:
+        for t in said(f, q)["problems"]:
             if t.startswith("（"):
                 assert re.search(r"分（\d分制）", t), t
         assert "改进的优先程度次之" not in text
-    body = "".join(district.text + district.problems + district.causes + district.suggestions)
+    body = "".join(t for k in ("basic", "problems", "causes", "suggestions") for t in said(district, q)[k])
     for term in STATISTICS:
         assert term not in body, term
 
@@ -245,10 +246,10 @@ def test_wording_scales_quotes_and_no_statistics_terms_in_the_body(surveys, name
 def test_reports_do_not_read_alike(surveys, name):
     """Masking unit names and numbers, at most 40% of the sentences of 原因分析 and 对策建议 appear in more
     than one unit's report."""
-    _, _, units, _ = surveys[name]
+    q, _, units, _ = surveys[name]
 
     def sentences(f) -> list[str]:
-        text = "".join(f.causes.text + f.suggestions.text)
+        text = "".join(said(f, q)["causes"] + said(f, q)["suggestions"])
         for u in units:
             text = text.replace(u, "〇")
         text = re.sub(r"\d+(\.\d+)?", "#", text)
@@ -280,10 +281,10 @@ def test_no_quote_in_two_units_and_none_twice_in_one(surveys, name):
 def test_no_reason_cited_for_two_problems_of_a_unit(surveys, name):
     """An option that explains two of a unit's problems is cited under the first only: the same sentence
     twice in one 原因分析 reads as a template."""
-    _, _, units, _ = surveys[name]
+    q, _, units, _ = surveys[name]
     cited = 0
     for unit, f in units.items():
-        reasons = [c.text.split("看，")[-1] for c in f.causes.items if c.kind == "reason"]
+        reasons = [cause(c, q).split("看，")[-1] for c in f.causes.items if c.kind == "reason"]
         assert len(reasons) == len(set(reasons)), unit
         cited += len(reasons)
     assert cited >= len(units) if name != "wangge" else True
@@ -294,7 +295,7 @@ def test_basic_section(surveys):
     f = units["石桥乡"].model_dump()
     assert fd.UnitFindings.model_validate_json(json.dumps(f, ensure_ascii=False)).model_dump() == f
     u = a.units.set_index("unit").loc["石桥乡"]
-    basic = " ".join(f["basic"]["text"])
+    basic = " ".join(said(units["石桥乡"], q)["basic"])
     assert f"发放问卷300份，回收{u['received']}份（回收率" in basic and f"其中有效问卷{u['valid']}份" in basic
     rates = a.units.set_index("unit")["satisfaction_rate"].dropna()
     rank = int((rates > rates["石桥乡"]).sum()) + 1
@@ -313,9 +314,9 @@ def test_small_sample_wording(demo_analysis, questionnaire):
     mask = ud["unit"] == "白马乡"
     ud.loc[mask, ["tested", "significant"]] = False
     small = replace(a, units=units, unit_dimensions=ud)
-    f = fd.build_findings("白马乡", small, questionnaire).model_dump()
-    assert "样本量较小，结论仅供参考" in " ".join(f["problems"]["text"])
-    assert not any("显著低于" in t or "显著高于" in t for t in f["problems"]["text"])
+    f = said(fd.build_findings("白马乡", small, questionnaire), questionnaire)
+    assert "样本量较小，结论仅供参考" in " ".join(f["problems"])
+    assert not any("显著低于" in t or "显著高于" in t for t in f["problems"])
 
 
 def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
@@ -323,8 +324,8 @@ def test_small_cells_are_not_quoted(demo_analysis, questionnaire):
     comp = a.composition.copy()
     row = (comp["unit"] == "东湖街道") & (comp["question"] == "age") & (comp["option"] == "60岁以上")
     comp.loc[row, ["count", "share", "suppressed"]] = [pd.NA, pd.NA, True]
-    f = fd.build_findings("东湖街道", replace(a, composition=comp), questionnaire).model_dump()
-    assert "60岁以上的人数不予显示" in " ".join(f["basic"]["text"])
+    f = fd.build_findings("东湖街道", replace(a, composition=comp), questionnaire)
+    assert "60岁以上的人数不予显示" in " ".join(said(f, questionnaire)["basic"])
 
 
 def test_district_summary(surveys):
@@ -332,28 +333,28 @@ def test_district_summary(surveys):
     statistic; the area's weakness first, then every unit significantly low, with its dimensions."""
     q, a, _, d = surveys["jiceng"]
     assert d.valid == int(a.district.iloc[0]["valid"])
-    assert "街道6个、乡镇4个" in d.text[0]
-    first_screen = "".join(d.text)
+    assert "街道6个、乡镇4个" in said(d, q)["basic"][0]
+    first_screen = "".join(said(d, q)["basic"])
     for statistic in ("KMO", "χ²", "α", "R²", "Hedges", "p=", "p<", "Welch", "F="):
         assert statistic not in first_screen, statistic
-    problems = "".join(d.problems)
+    problems = "".join(said(d, q)["problems"])
     assert "共有2个街道（乡镇）的2项得分显著低于" in problems
     low = a.unit_dimensions.loc[significantly_low(a.unit_dimensions)]
     assert set(d.units_with_problems) == set(low["unit"]) == {"石桥乡", "新华街道"}
     for _, r in low.iterrows():
         assert f"{r['unit']}（" in problems and f"“{r['dimension_name']}”" in problems
-    causes = "".join(d.causes)
+    causes = "".join(said(d, q)["causes"])
     assert "与“基层党组织建设工作总体评价”关联最密切的方面依次是：" in causes
     reason = "关于“基层减负”：全区受访者在“当前基层党建最突出的问题”中选择“填表报数、过度留痕负担重”的占"
     assert reason in causes
     assert "石桥乡“信息化建设”得分偏低主要集中在年龄段为“60岁以上”的受访者" in causes
     assert "新华街道“基层减负”得分偏低主要集中在幸福社区" in causes
-    suggestions = "".join(d.suggestions)
+    suggestions = "".join(said(d, q)["suggestions"])
     assert "新华街道显著低于全区其他街道（乡镇），应作为重点" in suggestions
     assert "针对个别街道（乡镇）的突出问题，由所在单位对照本单位报告中的对策建议整改" in suggestions
     assert "石桥乡“信息化建设”" in suggestions
     total = int(a.district.iloc[0]["suggestions"])
-    assert d.open_answers[0].startswith(f"共征集意见建议{total}条，按主题归类")
+    assert said(d, q)["suggestions"][-1].startswith(f"共征集意见建议{total}条，按主题归类")
 
 
 def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
@@ -365,12 +366,12 @@ def test_rejection_reasons_follow_rule_order(demo_analysis, questionnaire):
 
 
 def test_no_causal_verbs(surveys):
-    for _q, _, units, d in surveys.values():
+    for q, _, units, d in surveys.values():
         for f in units.values():
-            unquoted = re.sub(r"“[^”]*”", "", _text(f))  # item wording and answers are quoted as written
+            unquoted = re.sub(r"“[^”]*”", "", _text(f, q))  # item wording and answers are quoted as written
             for verb in ("导致", "造成", "决定了", "使得", "因为"):
                 assert verb not in unquoted, (f.unit, verb)
-        assert not any(v in re.sub(r"“[^”]*”", "", "".join(d.causes)) for v in ("导致", "造成", "因为"))
+        assert not any(v in re.sub(r"“[^”]*”", "", "".join(said(d, q)["causes"])) for v in ("导致", "造成", "因为"))
 
 
 def test_findings_from_a_unit_slice_equal_findings_from_everything(demo_analysis, questionnaire):
@@ -387,7 +388,7 @@ def test_analysis_type_is_what_findings_read():
 
 def test_ordinals_count_past_ten():
     """A province's overview lists more than ten measures: (十一), (二十), (二十一) — never an IndexError."""
-    from pipeline.findings.wording import ordinal
+    from pipeline.wording.say import ordinal
 
     assert [ordinal(n) for n in (1, 9, 10, 11, 19, 20, 21, 99)] == [
         "一", "九", "十", "十一", "十九", "二十", "二十一", "九十九"]

@@ -342,15 +342,17 @@ def test_no_withheld_figure_is_the_difference_of_shown_ones():
 
 
 def test_the_overview_says_which_units_are_left_out():
+    from said import said
+
     from pipeline.findings import build_findings, district_findings
 
     a, q = _differencing_survey()
-    text = "".join(district_findings(a, q).text)
+    text = "".join(said(district_findings(a, q), q)["basic"])
     assert "石桥乡的有效问卷不足5份（共3份）" in text and "不计入全区" in text and "（不含上述单位）" in text
     own = build_findings("石桥乡", a, q)
-    for section in (own.basic, own.suggestions):
-        said = "".join(section.text)
-        assert "不予显示" in said and "未征集到" not in said and "0条" not in said, said
+    for section in ("basic", "suggestions"):
+        text = "".join(said(own, q)[section])
+        assert "不予显示" in text and "未征集到" not in text and "0条" not in text, text
 
 
 # ---- the ingest cache keeps no personal data -----------------------------------------------------------

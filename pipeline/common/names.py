@@ -99,3 +99,5 @@ def inside(path: Path, base: Path) -> Path:
 def output_path(base: Path, name: str, suffix: str, what: str = "单位名称") -> Path:
     """``base/<safe name><suffix>``, checked to stay within ``base``."""
     return inside(Path(base) / f"{safe_name(name, what)}{suffix}", base)
+
+OTHER_OPTION = "其他"  # an option "其他（请注明）" is never among what respondents chose most

@@ -39,11 +39,12 @@ def slightly_low(table: pd.DataFrame) -> pd.Series:
     return _flag(table, "tested") & ~_flag(table, "significant") & (table["hedges_g"] <= SMALL_EFFECT)
 
 
-def change_verdict(significant: bool, diff: float, tested: bool) -> str:
-    """How a change since an earlier wave is named, everywhere: 明显提高/明显下降 only when significant."""
+def change_kind(significant: bool, diff: float, tested: bool) -> str:
+    """What a change since an earlier wave is, everywhere: up or down only when significant ("same" when
+    tested and not, "untested" else); the wording layer names each (明显提高 …)."""
     if significant:
-        return "明显提高" if diff > 0 else "明显下降"
-    return "无明显变化" if tested else "不检验"
+        return "up" if diff > 0 else "down"
+    return "same" if tested else "untested"
 
 
 def low_counts(unit_dimensions: pd.DataFrame) -> pd.Series:

@@ -1,5 +1,5 @@
-"""A unit's findings in the shape of a 调研报告 — 基本情况, 存在的问题, 原因分析, 对策建议 — each section
-written by its own module from the unit's slice of the analysis, validated against the findings model."""
+"""A unit's findings in the shape of a 调研报告 — 基本情况, 存在的问题, 原因分析, 对策建议 — each section's
+facts chosen by its own module from the unit's slice of the analysis, validated against the findings model."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def build_findings(unit: str, a: Analysis, questionnaire: Questionnaire) -> Unit
     """One unit's findings."""
     w = questionnaire.words()
     reverse = {it.id for it in questionnaire.likert_items if it.reverse}
-    problems = problems_section(unit, a, w, reverse)
+    problems = problems_section(unit, a, reverse)
     quotes = QuotePicker(unit, a, questionnaire)  # each respondent's words quoted once in the report
     causes = causes_section(unit, a, problems, questionnaire, w, quotes)
     return UnitFindings(

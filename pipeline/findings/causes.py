@@ -3,8 +3,8 @@ reports move from a problem to its causes — what respondents chose as its reas
 options the questionnaire says explain the dimension, grouped by their kind of cause: 思想认识, 工作机制,
 队伍建设 …, each set against the rest of the area with a two-proportion test), where the low score
 concentrates within the unit, what the unit's own open answers say about it, and how strongly it goes with
-overall satisfaction (as an association only). Each cause is a claim with its figure and, where there is
-one, a respondent's own words, never quoted twice in a report."""
+overall satisfaction (as an association only). Each cause is a fact with its figures and, where there is
+one, a respondent's own words, never quoted twice in a report (``report.compose.text_causes`` words them)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from difflib import SequenceMatcher
 import pandas as pd
 
 from pipeline.analyze.tables import Analysis
-from pipeline.common.formatting import pct, score
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import MIN_CELL
-from pipeline.findings.model import Cause, Causes, Problem, Problems
-from pipeline.findings.wording import about, ordinal, quoted, shares_compared, words_of
+from pipeline.findings.model import Cause, Causes, Group, Problem, Problems
 from pipeline.questionnaire import Questionnaire, Words
 
 REASONS_NAMED = 2  # reasons quoted per problem
@@ -25,9 +23,9 @@ GROUPS_NAMED = 2  # groups a low score concentrates in
 SIMILAR = 0.6  # quotes this alike (difflib ratio) are one quote
 
 
-def group_name(r: pd.Series, w: Words) -> str:
-    """How a sentence names a respondent group: a community by its name, others by question and option."""
-    return str(r["group"]) if not r["label"] else f"{r['label']}为{quoted(r['group'])}的{w.respondents}"
+def group(r: pd.Series) -> Group:
+    """A respondent group of the subgroup table: a community (no label) or a profile question's option."""
+    return Group(label=str(r["label"] or ""), group=str(r["group"]), mean=r["mean"], rest_mean=r.get("rest_mean"))
 
 
 class QuotePicker:
@@ -59,14 +57,7 @@ class QuotePicker:
         return None
 
 
-def said(quote: str | None, w: Words) -> str:
-    """ "，有受访者写道：“…”" — a respondent's words after the claim they bear out."""
-    return f"，有{w.respondents}写道：{words_of(quote)}" if quote else ""
-
-
-def _reasons(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, cited: set[tuple[str, str]]
-) -> list[Cause]:
+def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, cited: set[tuple[str, str]]) -> list[Cause]:
     """The options of the questionnaire's reason questions that explain ``p``, as the unit's respondents chose
     them: the most chosen first, each against the rest of the area; an option already ``cited`` under an
     earlier problem of the report is not cited again."""
@@ -79,19 +70,16 @@ def _reasons(
         options = [o for o in options if (question.id, o) not in cited]
         chosen = rows.loc[(rows["question"] == question.id) & rows["option"].isin(options)]
         for _, r in chosen.sort_values("share", ascending=False).head(REASONS_NAMED).iterrows():
-            cause = question.explains[r["option"]].cause
-            lead = f"从{cause}看，" if cause else ""
-            text = (
-                f"{lead}本单位{about(r['share'])}的{w.respondents}在“{w.multi[question.id]}”中选择了"
-                f"{quoted(r['option'])}（在{len(question.options)}个选项中居第{int(r['rank'])}位）"
-                + shares_compared(r["share"], r["rest_share"], bool(r["significant"]), w.rest)
-            )
-            out.append(Cause(dimension=p.dimension, kind="reason", text=text))
+            out.append(Cause(
+                dimension=p.dimension, kind="reason", question=question.id, option=r["option"],
+                cause=question.explains[r["option"]].cause, share=r["share"], rest_share=r["rest_share"],
+                significant=bool(r["significant"]), rank=int(r["rank"]), of=len(question.options),
+            ))
             cited.add((question.id, r["option"]))
     return out
 
 
-def _concentration(unit: str, p: Problem, a: Analysis, w: Words) -> tuple[Cause | None, list[str]]:
+def _concentration(unit: str, p: Problem, a: Analysis) -> tuple[Cause | None, list[Group]]:
     """Where the problem's low score sits within the unit: groups significantly below the rest of the unit,
     or else (said as no significant difference) the group scoring lowest."""
     sub = a.subgroups.loc[
@@ -104,29 +92,13 @@ def _concentration(unit: str, p: Problem, a: Analysis, w: Words) -> tuple[Cause 
         return None, []
     hit = sub.loc[sub["significant"] & (sub["diff"] < 0)].sort_values("diff").head(GROUPS_NAMED)
     if hit.empty:
-        low = sub.sort_values("mean").iloc[0]
-        return Cause(
-            dimension=p.dimension,
-            kind="concentration",
-            text=f"从{w.respondents}构成看，本单位得分最低的是{group_name(low, w)}"
-            f"（{score(low['mean'])}分），"
-            f"但与本单位其他{w.respondents}的差别未达到统计显著水平，问题在本单位较为普遍",
-        ), []
-    names = [group_name(r, w) for _, r in hit.iterrows()]
-    parts = [
-        f"{n}（{score(r['mean'])}分，本单位其他{w.respondents}{score(r['rest_mean'])}分）"
-        for n, (_, r) in zip(names, hit.iterrows(), strict=True)
-    ]
-    return Cause(
-        dimension=p.dimension,
-        kind="concentration",
-        text="从" + w.respondents + "构成看，得分偏低主要集中在" + "和".join(parts) + "，差异经统计检验显著",
-    ), names
+        low = group(sub.sort_values("mean").iloc[0])
+        return Cause(dimension=p.dimension, kind="concentration", significant=False, groups=[low]), []
+    groups = [group(r) for _, r in hit.iterrows()]
+    return Cause(dimension=p.dimension, kind="concentration", significant=True, groups=groups), groups
 
 
-def _themes(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker
-) -> list[Cause]:
+def _themes(unit: str, p: Problem, a: Analysis, w: Words, quotes: QuotePicker) -> list[Cause]:
     """The unit's open answers on the problem's themes: how many, against the area's share, with one of
     them."""
     if not w.has_open:
@@ -141,21 +113,11 @@ def _themes(
     area = th.loc[th["unit"] == DISTRICT].set_index("theme")["count"]
     out = []
     for _, r in own.head(1).iterrows():
-        versus = (
-            f"，{w.area}为{pct(area[r['theme']] / area_total)}"
-            if r["theme"] in area.index and area_total
-            else ""
-        )
-        quote = quotes.take(theme=r["theme"])
-        out.append(
-            Cause(
-                dimension=p.dimension,
-                kind="theme",
-                quote=quote,
-                text=f"本单位征集的意见建议中，涉及“{r['theme']}”的有{int(r['count'])}条"
-                f"（占{pct(r['count'] / int(total))}{versus}）" + said(quote, w),
-            )
-        )
+        out.append(Cause(
+            dimension=p.dimension, kind="theme", quote=quotes.take(theme=r["theme"]), theme=r["theme"],
+            count=int(r["count"]), share=r["count"] / int(total),
+            area_share=area[r["theme"]] / area_total if r["theme"] in area.index and area_total else None,
+        ))
     return out
 
 
@@ -171,55 +133,33 @@ def _association(p: Problem, a: Analysis, w: Words) -> Cause | None:
     rank = ranks.get(p.dimension)
     if rank is None or rank > max(1, len(ranks) // 3):
         return None
-    return Cause(
-        dimension=p.dimension,
-        kind="association",
-        text=f"从{w.area}数据看，这一方面是与“{w.overall.label}”关联最密切的方面之一"
-        f"（{len(ranks)}个方面中居第{rank}位；这是统计关联，不代表因果关系）",
-    )
+    return Cause(dimension=p.dimension, kind="association", rank=rank, of=len(ranks))
 
 
 def problem_causes(
     unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker,
     cited: set[tuple[str, str]],
-) -> tuple[list[Cause], list[str]]:
+) -> tuple[list[Cause], list[Group]]:
     """Every piece of evidence on one problem, and the groups its low score concentrates in (``cited``: the
     reasons already given in the report)."""
-    concentration, groups = _concentration(unit, p, a, w)
+    concentration, groups = _concentration(unit, p, a)
     causes = [
-        *_reasons(unit, p, a, q, w, cited),
+        *_reasons(unit, p, a, q, cited),
         *filter(None, [concentration]),
-        *_themes(unit, p, a, q, w, quotes),
+        *_themes(unit, p, a, w, quotes),
         *filter(None, [_association(p, a, w)]),
     ]
     return causes, groups
-
-
-def causes_text(p: Problem, causes: list[Cause], n: int) -> str:
-    """ "（一）关于“X”，一是……；二是……。" """
-    head = f"（{ordinal(n)}）关于{quoted(p.name)}，"
-    if not causes:
-        return head + "现有数据未能提供这一问题成因的进一步证据，建议结合走访座谈深入了解。"
-    parts = [f"{ordinal(i + 1)}是{c.text}" for i, c in enumerate(causes)]
-    return head + "；".join(parts) + "。"
 
 
 def causes_section(
     unit: str, a: Analysis, problems: Problems, q: Questionnaire, w: Words, quotes: QuotePicker
 ) -> Causes:
     """原因分析 for every problem the unit has, in the problems' order."""
-    if not problems.items:
-        return Causes(
-            text=["本单位有效问卷不足，不作原因分析。"]
-            if not problems.strengths
-            else ["本单位各方面得分均不低于" + w.rest + "，不作原因分析。"],
-            items=[],
-        )
-    items, text, concentrated, cited = [], [], {}, set()
-    for n, p in enumerate(problems.items, start=1):
+    items, concentrated, cited = [], {}, set()
+    for p in problems.items:
         causes, groups = problem_causes(unit, p, a, q, w, quotes, cited)
         items += causes
         if groups:
             concentrated[p.dimension] = groups
-        text.append(causes_text(p, causes, n))
-    return Causes(text=text, items=items, concentrated=concentrated)
+    return Causes(items=items, concentrated=concentrated)

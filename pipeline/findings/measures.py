@@ -6,17 +6,13 @@ the area's level."""
 
 from __future__ import annotations
 
-from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.tables import Analysis
-from pipeline.common.formatting import pct, score
 from pipeline.common.rules import MIN_CELL
 from pipeline.findings.basic import count, unit_row
 from pipeline.findings.causes import QuotePicker
-from pipeline.findings.model import Measure, Problem, Problems, Suggestions, Theme
-from pipeline.findings.wording import about, ordinal, quoted, words_of
+from pipeline.findings.model import Group, Measure, Problem, Problems, Suggestions, Theme
 from pipeline.questionnaire import Questionnaire, Words
 
-THEMES_NAMED = 5
 KEYWORDS_NAMED = 8
 MEASURES_PER_PROBLEM = 2
 
@@ -33,32 +29,6 @@ def by_priority(problems: list[Problem], a: Analysis) -> list[Problem]:
     return sorted(problems, key=lambda p: ("significant" not in p.evidence, p.dimension not in key))
 
 
-def weakest_item(p: Problem, w: Words, reverse: set[str]) -> str:
-    """The item a measure should answer first, as the unit answered it."""
-    if not p.items:
-        return ""
-    i = p.items[0]
-    if i.item in reverse and i.unfavourable is not None:
-        return f"（本单位{about(i.unfavourable)}的{w.respondents}认为{quoted(i.text)}）"
-    return f"（本单位{quoted(i.text)}一项得分{score(i.mean)}分，是这一方面最低的）"
-
-
-def measure_text(n: int, p: Problem, m: Measure, w: Words, reverse: set[str], groups: list[str]) -> str:
-    """"（一）针对“X”（本单位…最低的）、重点关注…，结合受访者提出的“…”，建议：一是…；二是…。" — one sentence,
-    its head from the unit's own evidence and words."""
-    shared = "这一" + w.area + "共性问题" if "district_wide" in p.evidence else ""
-    head = f"（{ordinal(n)}）针对{quoted(p.name)}{shared}" + weakest_item(p, w, reverse)
-    if groups:
-        head += "，重点关注" + "和".join(groups)
-    if m.quotes:
-        head += f"，结合{w.respondents}提出的{words_of(m.quotes[0])}"
-    if not m.measures:
-        return head + "，问卷的对策库中还没有这一方面的措施，建议结合走访座谈研究具体整改办法。"
-    body = "；".join(f"{ordinal(i + 1)}是{x.rstrip('。；;')}" for i, x in enumerate(m.measures))
-    area = f"（{w.area}层面的统筹措施见{w.area}总体报告）" if shared else ""
-    return head + "，建议：" + body + area + "。"
-
-
 def _themes(unit: str, a: Analysis, q: Questionnaire, problems: Problems) -> list[Theme]:
     """The unit's suggestion themes (those with at least ``MIN_CELL`` answers), most written first, each with
     the unit's problems it bears on."""
@@ -72,53 +42,30 @@ def _themes(unit: str, a: Analysis, q: Questionnaire, problems: Problems) -> lis
     return out
 
 
-def _summary(unit: str, a: Analysis, themes: list[Theme], total: int) -> list[str]:
-    text = [
-        f"共征集意见建议{total}条"
-        + (
-            "，主要集中在"
-            + "、".join(f"{t.theme}（{t.count}条，占{pct(t.count / total)}）" for t in themes[:THEMES_NAMED])
-            + "（一条意见可涉及多个主题）"
-            if themes
-            else ""
-        )
-        + "。"
-    ]
-    kw = a.keywords.loc[a.keywords["unit"] == unit, "keyword"].head(KEYWORDS_NAMED).tolist()
-    if kw:
-        text.append("意见建议中本单位较有特点的词语有：" + "、".join(kw) + "。")
-    return text
-
-
 def suggestions_section(
     unit: str, a: Analysis, problems: Problems, q: Questionnaire, w: Words, quotes: QuotePicker,
-    concentrated: dict[str, list[str]],
+    concentrated: dict[str, list[Group]],
 ) -> Suggestions:
-    """对策建议: respondents' suggestions summarised, then a measure for every problem, by priority."""
+    """对策建议: respondents' suggestions by theme, then a measure for every problem, by priority."""
     valid = int(unit_row(a, unit)["valid"])
     total = count(unit_row(a, unit).get("suggestions"))
     if valid < MIN_CELL:
-        return Suggestions(
-            count=None,
-            themes=[],
-            text=[f"意见建议：{SUPPRESSED}（有效问卷不足{MIN_CELL}份，意见建议的条数和内容均不显示）。"],
-        )
+        return Suggestions(count=None, themes=[], withheld=True)
     themes = _themes(unit, a, q, problems)
-    if not w.has_open:
-        text = ["本次问卷没有意见建议题，以下措施来自问卷的对策库。"]
-    elif not total:
-        text = ["本次调研未征集到意见建议，以下措施来自问卷的对策库。"]
-    else:
-        text = _summary(unit, a, themes, total)
-    reverse = {it.id for it in q.likert_items if it.reverse}
+    keywords = (
+        a.keywords.loc[a.keywords["unit"] == unit, "keyword"].head(KEYWORDS_NAMED).tolist()
+        if w.has_open and total else []
+    )
     dims = {d.id: d for d in q.dimensions}
     measures = []
-    for n, p in enumerate(by_priority(problems.items, a), start=1):
+    for p in by_priority(problems.items, a):
         picked = dims[p.dimension].measures_for([i.item for i in p.items], at_most=MEASURES_PER_PROBLEM)
         quote = quotes.take(p.dimension)
-        m = Measure(dimension=p.dimension, name=p.name, measures=picked, quotes=[quote] if quote else [])
-        measures.append(m)
-        text.append(measure_text(n, p, m, w, reverse, concentrated.get(p.dimension, [])))
+        measures.append(Measure(
+            dimension=p.dimension, name=p.name, measures=picked, quotes=[quote] if quote else [],
+            shared="district_wide" in p.evidence, item=p.items[0] if p.items else None,
+            groups=concentrated.get(p.dimension, []),
+        ))
     for t in themes:  # the rest of what respondents wrote, each quote once in the report
         t.quotes = [x for x in [quotes.take(theme=t.theme)] if x]
-    return Suggestions(count=total, themes=themes, measures=measures, text=text)
+    return Suggestions(count=total, themes=themes, measures=measures, keywords=keywords)

@@ -1,6 +1,7 @@
-"""The findings' contract: what a unit's (and the district's) findings hold — the rows chosen (problems with
-their evidence, causes, measures) and the sentences written from them — as the builder writes them and the
-report composer reads them. Stored as JSON, one file per unit (``findings/<unit>.json``).
+"""The findings' contract: what a unit's (and the district's) findings hold — typed facts only: the rows
+chosen (problems with their evidence, causes, measures), their figures and flags, never a sentence (the
+wording layer, ``pipeline.wording``, says them) — as the builder writes them and the report composer reads
+them. Stored as JSON, one file per unit (``findings/<unit>.json``).
 
 Kept free of heavy imports.
 """
@@ -21,18 +22,34 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Section(_Model):
-    text: list[str]  # the paragraphs, in order
+class ProfileShare(_Model):
+    """A share of the unit's respondents the 基本情况 quotes ("党员占45.0%"): a declared figure (``label``) or a
+    profile question's largest option; ``share`` None where it is withheld."""
+
+    label: str | None  # the questionnaire's label; None: the question's largest option
+    question: str  # the question's short name
+    option: str
+    share: Number = None
 
 
-class Basic(Section):
+class Basic(_Model):
+    """基本情况: who was surveyed in the unit."""
+
     received: int
     valid: int
     rejected: int
     rejected_by_rule: dict[str, int]
+    withheld: bool  # fewer valid answers than a figure may show
+    tested: bool  # enough valid answers for a test
+    issued: int | None = None  # questionnaires handed out (shown where the unit's figures are)
     communities: int | None = None
     suggestions: int | None = None
     satisfaction_rate: float | None = None
+    satisfaction_ci: tuple[float, float] | None = None
+    area_rate: float | None = None
+    rank: int | None = None  # the unit's satisfaction rank among ``ranked`` units
+    ranked: int = 0
+    profile: list[ProfileShare] = []
 
 
 class ItemGap(_Model):
@@ -42,6 +59,7 @@ class ItemGap(_Model):
     rest_mean: Number = None
     significant: bool | None = None
     unfavourable: Number = None
+    reverse: bool = False  # negatively worded: said as the share who agreed with it
 
 
 class Problem(_Model):
@@ -62,6 +80,9 @@ class Problem(_Model):
     unfavourable: Number = None
     area_unfavourable: Number = None
     items: list[ItemGap] = []
+    wave: str | None = None  # the earlier wave it was already low in (persistent)
+    mean_prev: Number = None
+    area_mean_prev: Number = None
 
 
 class Change(_Model):
@@ -70,7 +91,17 @@ class Change(_Model):
     name: str
     mean_prev: float
     mean: float
-    direction: str  # 提高 / 下降
+    diff: float
+
+
+class WaveChanges(_Model):
+    """The unit (or area) against one earlier wave: its significant changes, and the dimensions compared on
+    fewer items than they have."""
+
+    wave: str
+    tested: bool
+    changes: list[Change] = []
+    partial: dict[str, int] = {}  # dimension name → items both waves share
 
 
 class Choice(_Model):
@@ -81,25 +112,62 @@ class Choice(_Model):
     ci_high: float
 
 
-class Problems(Section):
+class DimensionScore(_Model):
+    name: str
+    mean: float
+    rest_mean: Number = None
+
+
+class Problems(_Model):
     items: list[Problem]
+    withheld: bool = False
+    tested: bool = True
+    valid: int = 0
+    any_significant_low: bool = False
+    slight: list[str] = []  # dimensions a little below the rest, not significantly, not named as problems
+    high: list[DimensionScore] = []  # dimensions significantly above the rest (tested units)
+    best: list[DimensionScore] = []  # a unit good on everything: its highest dimensions
     strengths: list[str] = []  # dimensions significantly above the rest, or the unit's best
     changes: list[Change] = []  # significant changes since earlier waves
+    waves: list[WaveChanges] = []
     top_choices: list[Choice] = []
 
 
+class Group(_Model):
+    """A respondent group within a unit: a community (``label`` empty) or a profile question's option."""
+
+    label: str
+    group: str
+    mean: float
+    rest_mean: Number = None
+
+
 class Cause(_Model):
-    """A piece of evidence on why a problem is there: a claim with its figure, and a respondent's words."""
+    """A piece of evidence on why a problem is there, with its figures (and a respondent's words)."""
 
     dimension: str
     kind: Literal["reason", "concentration", "item", "theme", "association"]
-    text: str
     quote: str | None = None
+    # reason: an option of a reason question, against the rest of the area
+    question: str | None = None
+    option: str | None = None
+    cause: str | None = None  # the kind of cause the questionnaire gives the option (思想认识 …)
+    share: Number = None
+    rest_share: Number = None
+    significant: bool | None = None
+    rank: int | None = None
+    of: int | None = None  # options (reason) or dimensions (association) ranked
+    # concentration: the groups the low score sits in (significant), or the lowest group (not)
+    groups: list[Group] = []
+    # theme: the unit's open answers on it
+    theme: str | None = None
+    count: int | None = None
+    area_share: Number = None
 
 
-class Causes(Section):
+class Causes(_Model):
     items: list[Cause]
-    concentrated: dict[str, list[str]] = {}  # dimension → the groups where its low score concentrates
+    concentrated: dict[str, list[Group]] = {}  # dimension → the groups where its low score concentrates
 
 
 class Theme(_Model):
@@ -114,12 +182,17 @@ class Measure(_Model):
     name: str
     measures: list[str]  # from the questionnaire's measures library, those fitting the unit first
     quotes: list[str]  # the unit's own suggestions on this problem
+    shared: bool = False  # an area-wide weakness: the overview has the area's measures
+    item: ItemGap | None = None  # the item a measure should answer first
+    groups: list[Group] = []  # where the low score concentrates
 
 
-class Suggestions(Section):
+class Suggestions(_Model):
     count: int | None
     themes: list[Theme]
     measures: list[Measure] = []
+    keywords: list[str] = []
+    withheld: bool = False
 
 
 class UnitFindings(_Model):
@@ -135,27 +208,103 @@ class UnitFindings(_Model):
     causes: Causes
     suggestions: Suggestions
 
-    def section(self, key: str) -> Section:
-        return getattr(self, key)
+
+class AreaWeakness(_Model):
+    """A dimension weak across the area: its area score, rank from the bottom, and how many units score
+    lowest on it among their own dimensions."""
+
+    dimension: str
+    name: str
+    mean: float
+    points: int
+    rank: int
+    unfavourable: Number = None
+    lowest_in: int = 0
+
+
+class UnitScores(_Model):
+    unit: str
+    scores: list[DimensionScore]
+
+
+class UnitDimension(_Model):
+    """A unit's dimension with its scores before and now (persistent problems) or its direction (changes)."""
+
+    unit: str
+    name: str
+    mean_prev: Number = None
+    mean: Number = None
+    diff: Number = None
+
+
+class AreaReasons(_Model):
+    name: str  # the area-wide weakness
+    reasons: list[Cause]
+
+
+class Concentration(_Model):
+    unit: str
+    name: str
+    groups: list[Group]
+
+
+class AreaMeasure(_Model):
+    """Measures at the area's level: for an area-wide weakness (``wide``, with the units significantly low on
+    it as the focus) or for a dimension significantly low in several units."""
+
+    name: str
+    wide: bool
+    measures: list[str]
+    units: list[str] = []
+
+
+class AreaWave(_Model):
+    wave: str
+    area: list[Change]
+    up: list[UnitDimension]
+    down: list[UnitDimension]
+    partial: dict[str, int] = {}
+
+
+class Driver(_Model):
+    name: str
+    importance: float
 
 
 class DistrictFindings(_Model):
-    """The whole area's summary for the overview."""
+    """The whole area's findings for the overview, as facts."""
 
     district: str
     survey_title: str
-    text: list[str]
     units: list[str]
+    kinds: dict[str, int]  # units by kind (街道 …)
+    issued: int | None = None  # questionnaires handed out, where every unit's count is known
     received: int
     valid: int
+    rejected: int
     rejected_by_rule: dict[str, int]
+    no_unit: int | None = None  # questionnaires without a unit
+    small: list[str] = []  # units too small to show
+    small_valid: int = 0
+    suggestions: int | None = None
+    satisfaction_rate: Number = None
     significant_low: int
+    dimensions: int = 0
+    shown_units: int = 0  # units with enough answers to show
+    wide: list[AreaWeakness] = []
     district_wide: list[str] = []  # the area's weaknesses (dimension names)
-    problems: list[str] = []  # 存在的问题
-    causes: list[str] = []  # 原因分析
-    suggestions: list[str] = []  # 对策建议: measures at the area's level, then by unit
-    open_answers: list[str] = []  # what respondents wrote, by theme
-    changes: list[str] = []  # since earlier waves: which units improved or declined
+    low: list[UnitScores] = []  # units significantly below the rest, with those dimensions
+    persistent_wave: str | None = None
+    persistent: list[UnitDimension] = []
+    lowest: list[DimensionScore] = []  # the area's three lowest dimensions (more than three)
+    choices: list[Choice] = []
+    reasons: list[AreaReasons] = []
+    drivers: list[Driver] = []
+    concentrations: list[Concentration] = []
+    measures: list[AreaMeasure] = []
+    single: list[UnitDimension] = []  # a dimension significantly low in one unit only
+    themes: list[Theme] = []
+    waves: list[AreaWave] = []
     units_with_problems: list[str] = []  # units significantly below the rest on some dimension
 
 

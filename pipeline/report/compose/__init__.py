@@ -15,6 +15,7 @@ from pipeline.report.compose.district import district_document
 from pipeline.report.compose.parts import UnitTables, ledger_rows
 from pipeline.report.compose.unit import unit_document
 from pipeline.report.document import Document, document_path
+from pipeline.wording import Wording
 
 
 def unit_tables(a, unit: str, split: dict[str, dict[str, pd.DataFrame]]) -> UnitTables:
@@ -41,7 +42,7 @@ def compose_documents(
     names = ("unit_dimensions", "unit_items", "composition", "problems", "ipa")
     split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True))) for n in names}
     rows: dict[str, list] = {}
-    for r in ledger_rows(ledger, manifest.words):  # the ledger in words once, not once per unit
+    for r in ledger_rows(ledger, manifest.words, Wording.of(manifest.words)):  # the ledger in words once, not once per unit
         rows.setdefault(r.unit, []).append(r)
     docs = {
         unit: unit_document(unit_tables(a, unit, split), f, manifest, rows.get(unit, []))

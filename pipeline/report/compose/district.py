@@ -9,10 +9,13 @@ import pandas as pd
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.names import DISTRICT, OVERVIEW_NAME
-from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, change_verdict, low_counts
+from pipeline.common.rules import ALPHA, CITC_MIN, MIN_CELL, change_kind, low_counts
 from pipeline.findings.model import DistrictFindings
 from pipeline.report.compose.parts import ledger_rows, methods_note, paragraphs, records
+from pipeline.report.compose.text import district_texts
+from pipeline.report.compose.text_changes import verdict
 from pipeline.report.document import TOTAL_ROW, Column, Document, Figure, Section, Table
+from pipeline.wording import Wording
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
 SECTIONS = {
@@ -98,8 +101,8 @@ def _change_cell(changes: pd.DataFrame, unit: str, wave: str) -> str:
     c = changes.loc[(changes["unit"] == unit) & (changes["wave"] == wave)]
     if c.empty or c["p_fdr"].isna().all():
         return "—"
-    verdicts = [change_verdict(s, d, True) for s, d in zip(c["significant"], c["diff"], strict=True)]
-    up, down = verdicts.count("明显提高"), verdicts.count("明显下降")
+    kinds = [change_kind(s, d, True) for s, d in zip(c["significant"], c["diff"], strict=True)]
+    up, down = kinds.count("up"), kinds.count("down")
     return "、".join([f"提高{up}项"] * bool(up) + [f"下降{down}项"] * bool(down)) or "无明显变化"
 
 
@@ -123,7 +126,7 @@ def changes_table(a, m: Manifest) -> Table | None:
             r["diff"],
             r["hedges_g"],
             r["p_fdr"],
-            change_verdict(r["significant"], r["diff"], pd.notna(r["p_fdr"])),
+            verdict(Wording.of(w), r["significant"], r["diff"], pd.notna(r["p_fdr"])),
             r["note"] or "",
         ]
         for _, r in c.iterrows()
@@ -422,12 +425,14 @@ def _quality(a, m: Manifest) -> list:
 def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame) -> Document:
     """The overview, composed once from the district's findings and the stored tables."""
     w = m.words
+    wd = Wording.of(w)
     changes = changes_table(a, m)
+    said = district_texts(f, w, wd)
     blocks = {
-        "basic": [*paragraphs(f.text), units_table(a, m), *filter(None, [_ranking(a, m)])],
-        "problems": [*paragraphs(f.problems), *paragraphs(f.changes), *filter(None, [_heatmap(a, m)])],
-        "causes": paragraphs(f.causes or ["现有数据未能提供进一步的原因证据。"]),
-        "suggestions": [*paragraphs(f.suggestions), *paragraphs(f.open_answers)],
+        "basic": [*paragraphs(said["basic"]), units_table(a, m), *filter(None, [_ranking(a, m)])],
+        "problems": [*paragraphs(said["problems"]), *filter(None, [_heatmap(a, m)])],
+        "causes": paragraphs(said["causes"]),
+        "suggestions": paragraphs(said["suggestions"]),
         "appendix_tests": _drivers(a, m) + _tests(a, m) + ([changes] if changes is not None else []),
         "appendix_reliability": _reliability(a, m),
         "appendix_quality": _quality(a, m),
@@ -439,5 +444,5 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
         title=f"{m.district}{w.topic}调研总体情况",
         subtitle=f"{m.title} · 数据截至{m.data_until}",
         sections=[Section(key=k, title=t, blocks=blocks[k]) for k, t in SECTIONS.items()],
-        ledger=ledger_rows(ledger, w),
+        ledger=ledger_rows(ledger, w, wd),
     )

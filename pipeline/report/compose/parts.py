@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.analyze.manifest import Manifest
-from pipeline.common.formatting import pct, score
+from pipeline.common.formatting import pct
 from pipeline.common.rules import ALPHA, MIN_CELL
-from pipeline.findings.wording import compared
 from pipeline.questionnaire.words import Words
 from pipeline.report.document import LedgerRow, Paragraph
+from pipeline.wording import Wording
 
 
 @dataclass
@@ -63,13 +63,13 @@ def conclusion(r: pd.Series) -> str:
     return "样本不足，不检验"
 
 
-def found_text(r: pd.Series, rest: str) -> str:
+def found_text(r: pd.Series, w: Words, wd: Wording) -> str:
     """问题表现 of a ledger row, in words, every figure rounded as the report rounds it."""
-    neg = "" if pd.isna(r["unfavourable"]) else f"，负面评价占{pct(r['unfavourable'])}"
-    return f"本单位{score(r['mean'])}分{compared(r['mean'], r['rest_mean'], rest)}{neg}"
+    return wd.say("ledger.found", mean=r["mean"], compared=wd.compared(r["mean"], r["rest_mean"], w.rest),
+                  unfavourable=None if pd.isna(r["unfavourable"]) else r["unfavourable"])
 
 
-def ledger_rows(ledger: pd.DataFrame, w: Words) -> list[LedgerRow]:
+def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording) -> list[LedgerRow]:
     """The problem ledger's rows as the documents and the workbook show them."""
     return [
         LedgerRow(
@@ -77,7 +77,7 @@ def ledger_rows(ledger: pd.DataFrame, w: Words) -> list[LedgerRow]:
             dimension=r["dimension_name"],
             item=None if pd.isna(r["item_text"]) else r["item_text"],
             evidence=r["evidence"],
-            found=found_text(r, w.rest),
+            found=found_text(r, w, wd),
             mean=r["mean"],
             rest_mean=r["rest_mean"],
             diff=r["diff"],

@@ -18,8 +18,10 @@ from pipeline.report.compose.parts import (
     paragraphs,
     records,
 )
+from pipeline.report.compose.text import unit_texts
 from pipeline.report.document import Column, Document, Figure, LedgerRow, Quotes, Section, Table
 from pipeline.stats.drivers import QUADRANT_ORDER
+from pipeline.wording import Wording
 
 SECTIONS = {
     "basic": "一、基本情况",
@@ -262,17 +264,19 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
     """The unit's report, composed once from its findings, its slice of the stored tables and its rows of the
     problem ledger (``own``)."""
     w = m.words
+    wd = Wording.of(w)
+    said = unit_texts(f, w, wd)
     blocks = {
-        "basic": [*paragraphs(f.basic.text), *filter(None, [_composition_figure(t, m)])]
+        "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m)])]
         + ([composition_table(t, w.profile_labels)] if not t.composition.empty else []),
-        "problems": [*paragraphs(f.problems.text), *_problems_figures(t, m, f.comparison)]
+        "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison)]
         + (
             [dimension_table(t, f.comparison)]
             if not t.dimensions.empty
             else paragraphs([f"各维度得分：{SUPPRESSED}。"])
         ),
-        "causes": [*paragraphs(f.causes.text), *_causes_blocks(t, m)],
-        "suggestions": [*paragraphs(f.suggestions.text), *_suggestion_blocks(f)],
+        "causes": [*paragraphs(said["causes"]), *_causes_blocks(t, m)],
+        "suggestions": [*paragraphs(said["suggestions"]), *_suggestion_blocks(f)],
         "appendix": [tests_table(t, f.comparison)]
         if not t.dimensions.empty
         else paragraphs([f"{SUPPRESSED}。"]),

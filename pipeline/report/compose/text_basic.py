@@ -1,0 +1,62 @@
+"""基本情况 in words: a unit's counts, who answered, its satisfaction rate against the area, suggestions —
+or what a unit too small to show keeps to itself."""
+
+from __future__ import annotations
+
+from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.common.rules import MIN_CELL, MIN_N_TEST
+from pipeline.findings.model import Basic, ProfileShare
+from pipeline.questionnaire.words import Words
+from pipeline.wording import Wording
+
+
+def withheld_figures(w: Words, wd: Wording) -> str:
+    """What a unit too small to show keeps to itself: "构成、得分、满意率和意见建议"."""
+    parts = [wd.say("basic.withheld_figures.composition"), wd.say("basic.withheld_figures.scores")]
+    parts += [w.rate_name] if w.overall is not None else []
+    parts += [wd.say("basic.withheld_figures.suggestions")] if w.has_open else []
+    return wd.listed(parts)
+
+
+def satisfied_options(w: Words, wd: Wording) -> str:
+    """“比较满意”或“非常满意”."""
+    return wd.say("basic.satisfied_options", options=w.overall.satisfied)
+
+
+def _share(s: ProfileShare, wd: Wording) -> str:
+    label = s.label if s.label is not None else wd.say("basic.profile.top_label", question=s.question,
+                                                       option=s.option)
+    if s.share is None:
+        return wd.say("basic.profile.withheld", label=label)
+    return wd.say("basic.profile.share", label=label, share=s.share)
+
+
+def received_text(unit: str, b: Basic, wd: Wording) -> str:
+    rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in b.rejected_by_rule.items())
+    return wd.say("basic.received", unit=unit, issued=b.issued, received=b.received, valid=b.valid,
+                  rejected=b.rejected, rules=rules)
+
+
+def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
+    """基本情况's paragraphs."""
+    text = [received_text(unit, b, wd)]
+    if b.withheld:
+        text.append(wd.say("basic.withheld", min_cell=MIN_CELL, figures=withheld_figures(w, wd),
+                           suppressed=SUPPRESSED))
+    else:
+        covered = wd.say("basic.covered", communities=b.communities) if w.has_community and b.communities else ""
+        shares = [_share(s, wd) for s in b.profile]
+        who = wd.say("basic.who", shares="，".join(shares)) if shares else ""
+        if covered or who:
+            text.append("；".join(x for x in (covered, who) if x) + "。")
+        if w.overall is not None and b.satisfaction_rate is not None:
+            text.append(wd.say(
+                "basic.rate", rate=b.satisfaction_rate, overall=w.overall.label, satisfied=satisfied_options(w, wd),
+                low=b.satisfaction_ci[0], high=b.satisfaction_ci[1], area_rate=b.area_rate, rank=b.rank,
+                ranked=b.ranked,
+            ))
+        if w.has_open:
+            text.append(wd.say("basic.suggestions", count=b.suggestions or 0))
+    if not b.tested:
+        text.append(wd.say("basic.small_sample", small_sample=wd.say("phrase.small_sample"), min_n_test=MIN_N_TEST))
+    return text

@@ -1,0 +1,106 @@
+"""The overview's text: the district's facts in words, section by section."""
+
+from __future__ import annotations
+
+from pipeline.common.rules import MIN_CELL
+from pipeline.findings.model import DistrictFindings
+from pipeline.questionnaire.words import Words
+from pipeline.report.compose.text_basic import satisfied_options, withheld_figures
+from pipeline.report.compose.text_causes import group_name
+from pipeline.report.compose.text_changes import area_changes_text
+from pipeline.wording import Wording
+
+
+def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
+    """基本情况 of the area: counts and shares only (no test statistic on the overview's first screen)."""
+    kinds = [wd.say("district.basic.kind_count", kind=k, count=v) for k, v in f.kinds.items()] if len(f.kinds) > 1 else []
+    rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in f.rejected_by_rule.items())
+    text = [wd.say("district.basic.covered", district=f.district, units=len(f.units), kinds=kinds, issued=f.issued,
+                   received=f.received, valid=f.valid, rejected=f.rejected, rules=rules)]
+    if f.no_unit is not None:
+        text.append(wd.say("district.basic.no_unit", count=f.no_unit))
+    if f.small:
+        text.append(wd.say("district.basic.small", units=f.small, min_cell=MIN_CELL, valid=f.small_valid,
+                           figures=withheld_figures(w, wd)))
+    if w.has_open:
+        text.append(wd.say("district.basic.suggestions", count=f.suggestions, small=bool(f.small)))
+    if w.overall is not None and f.satisfaction_rate is not None:
+        text.append(wd.say("district.basic.rate", overall=w.overall.label, satisfied=satisfied_options(w, wd),
+                           rate=f.satisfaction_rate))
+    elif w.overall is None:
+        text.append(wd.say("district.basic.no_overall"))
+    return text
+
+
+def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
+    """存在的问题: the area's weaknesses, the units significantly below the rest, the persistent ones."""
+    text, n = [], 0
+    for r in f.wide:
+        n += 1
+        parts = [wd.say("district.problems.wide_score", mean=r.mean, points=r.points, dimensions=f.dimensions,
+                        rank=r.rank)]
+        if r.unfavourable is not None:
+            parts.append(wd.say("district.problems.wide_negative", unfavourable=r.unfavourable))
+        if r.lowest_in:
+            parts.append(wd.say("district.problems.wide_lowest_in", units=f.shown_units, count=r.lowest_in))
+        text.append(wd.say("district.problems.wide", n=n, name=r.name, parts=parts))
+    if f.low:
+        n += 1
+        units = [wd.say("district.problems.low_unit", unit=u.unit,
+                        scores=[wd.say("district.problems.low_score", name=s.name, mean=s.mean) for s in u.scores])
+                 for u in f.low]
+        text.append(wd.say("district.problems.low", n=n, units=units, count=sum(len(u.scores) for u in f.low)))
+    else:
+        text.append(wd.say("district.problems.none_low"))
+    if f.persistent:
+        n += 1
+        text.append(wd.say("district.problems.persistent", n=n, wave=f.persistent_wave, units=[
+            wd.say("district.problems.persistent_unit", **p.model_dump()) for p in f.persistent]))
+    if f.lowest:
+        text.append(wd.say("district.problems.lowest", scores=[
+            wd.say("district.problems.lowest_score", name=s.name, mean=s.mean) for s in f.lowest]))
+    for qid, label in w.multi.items():
+        chosen = [c for c in f.choices if c.question == qid]
+        if chosen:
+            text.append(wd.say("district.problems.choices", question=label, options=[
+                wd.say("problems.choice", option=c.option, share=c.share) for c in chosen]))
+    return text + area_changes_text(f.waves, wd)
+
+
+def causes_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
+    """原因分析 at the area's level."""
+    out = []
+    for r in f.reasons:
+        if r.reasons:
+            out.append(wd.say("district.causes.reasons", name=r.name, reasons=[
+                wd.say("district.causes.reason", question=w.multi[c.question], option=c.option, share=c.share,
+                       of=c.of, rank=c.rank) for c in r.reasons]))
+    if f.drivers:
+        out.append(wd.say("district.causes.drivers", overall=w.overall.label, drivers=[
+            wd.say("district.causes.driver", name=d.name, importance=d.importance) for d in f.drivers]))
+    out += [wd.say("district.causes.concentration", unit=c.unit, name=c.name,
+                   groups=[group_name(g, wd) for g in c.groups]) for c in f.concentrations]
+    return out or [wd.say("district.causes.none")]
+
+
+def suggestions_text(f: DistrictFindings, wd: Wording) -> list[str]:
+    """对策建议 at the area's level, then the single units' problems left to their own reports."""
+    out = []
+    for n, m in enumerate(f.measures, start=1):
+        measures = [wd.say("suggestions.nth", n=i, text=x) for i, x in enumerate(m.measures, start=1)]
+        out.append(wd.say("district.suggestions." + ("wide" if m.wide else "shared"), n=n, name=m.name,
+                          measures=measures, units=m.units))
+    if f.single:
+        out.append(wd.say("district.suggestions.single", units=[
+            wd.say("district.suggestions.single_unit", unit=x.unit, name=x.name) for x in f.single]))
+    return out or [wd.say("district.suggestions.none")]
+
+
+def open_answers_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
+    """The open answers of the whole area by theme (a suggestion can touch several themes)."""
+    if not w.has_open:
+        return []
+    total = f.suggestions or 0
+    themes = [wd.say("district.open_answers.theme", theme=t.theme, count=t.count, share=t.count / total)
+              for t in f.themes] if total else []
+    return [wd.say("district.open_answers.themes", count=total, themes=themes)]
