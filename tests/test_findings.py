@@ -125,7 +125,8 @@ def test_planted_significant_problem_reason_and_concentration(surveys):
     row = a.problems.set_index(["unit", "option"]).loc[("石桥乡", "信息化平台不好用")]
     assert row["significant"] and row["share"] > row["rest_share"]
     assert "从保障条件看" in cause(reason, q) and "选择了“信息化平台不好用”" in cause(reason, q)
-    assert cause(reason, q).endswith(f"高于全区其他街道（乡镇）的{row['rest_share']:.1%}（差异经统计检验显著）")
+    said_reason = cause(reason, q)
+    assert said_reason.endswith(f"高于全区其他街道（乡镇）的{row['rest_share']:.1%}（差异经统计检验显著）")
     assert [group(g, q) for g in f.causes.concentrated["digital"]] == ["年龄段为“60岁以上”的受访者"]
     assert "重点关注年龄段为“60岁以上”的受访者" in said(f, q)["suggestions"][2]
     digital = next(d for d in q.dimensions if d.id == "digital")
@@ -210,7 +211,8 @@ def test_significant_only_with_an_fdr_significant_test(surveys, name):
                 assert ud.loc[(unit, dim), "significant"] and ud.loc[(unit, dim), "diff"] < 0, (unit, t)
         for c in f.causes.items:
             if c.kind == "concentration":
-                assert ("经统计检验显著" in cause(c, q)) == bool(f.causes.concentrated.get(c.dimension)), cause(c, q)
+                text = cause(c, q)
+                assert ("经统计检验显著" in text) == bool(f.causes.concentrated.get(c.dimension)), text
         if not (a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit, "significant"].any()
                 or a.unit_items.loc[a.unit_items["unit"] == unit, "significant"].any()
                 or a.problems.loc[a.problems["unit"] == unit, "significant"].any()
@@ -371,7 +373,8 @@ def test_no_causal_verbs(surveys):
             unquoted = re.sub(r"“[^”]*”", "", _text(f, q))  # item wording and answers are quoted as written
             for verb in ("导致", "造成", "决定了", "使得", "因为"):
                 assert verb not in unquoted, (f.unit, verb)
-        assert not any(v in re.sub(r"“[^”]*”", "", "".join(said(d, q)["causes"])) for v in ("导致", "造成", "因为"))
+        causes = re.sub(r"“[^”]*”", "", "".join(said(d, q)["causes"]))
+        assert not any(v in causes for v in ("导致", "造成", "因为"))
 
 
 def test_findings_from_a_unit_slice_equal_findings_from_everything(demo_analysis, questionnaire):

@@ -31,15 +31,17 @@ def unit_row(a: Analysis, unit: str) -> pd.Series:
     return a.units.set_index("unit").loc[unit]
 
 
-def _share(comp: pd.DataFrame, question: str, options: list[str], label: str | None, w: Words,
-           option: str) -> ProfileShare | None:
+def _share(
+    comp: pd.DataFrame, question: str, options: list[str], label: str | None, w: Words, option: str
+) -> ProfileShare | None:
     """The share of the unit's respondents who chose any of ``options`` (None where no row is there)."""
     rows = comp.loc[(comp["question"] == question) & comp["option"].isin(options)]
     if rows.empty:
         return None
     share = None if rows["suppressed"].any() else float(rows["share"].sum())
-    return ProfileShare(label=label, question=w.profile_labels.get(question, question), option=option,
-                        share=share)
+    return ProfileShare(
+        label=label, question=w.profile_labels.get(question, question), option=option, share=share
+    )
 
 
 def profile_shares(comp: pd.DataFrame, w: Words) -> list[ProfileShare]:
@@ -84,8 +86,9 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         communities=count(u.get("communities")),
         suggestions=count(u.get("suggestions")),
         satisfaction_rate=rate,
-        satisfaction_ci=None if rate is None else (float(u["satisfaction_ci_low"]),
-                                                   float(u["satisfaction_ci_high"])),
+        satisfaction_ci=None
+        if rate is None
+        else (float(u["satisfaction_ci_low"]), float(u["satisfaction_ci_high"])),
         area_rate=None if d is None else number(d.get("satisfaction_rate")),
         rank=rank,
         ranked=ranked,

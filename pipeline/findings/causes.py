@@ -25,7 +25,9 @@ SIMILAR = 0.6  # quotes this alike (difflib ratio) are one quote
 
 def group(r: pd.Series) -> Group:
     """A respondent group of the subgroup table: a community (no label) or a profile question's option."""
-    return Group(label=str(r["label"] or ""), group=str(r["group"]), mean=r["mean"], rest_mean=r.get("rest_mean"))
+    return Group(
+        label=str(r["label"] or ""), group=str(r["group"]), mean=r["mean"], rest_mean=r.get("rest_mean")
+    )
 
 
 class QuotePicker:
@@ -57,7 +59,9 @@ class QuotePicker:
         return None
 
 
-def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, cited: set[tuple[str, str]]) -> list[Cause]:
+def _reasons(
+    unit: str, p: Problem, a: Analysis, q: Questionnaire, cited: set[tuple[str, str]]
+) -> list[Cause]:
     """The options of the questionnaire's reason questions that explain ``p``, as the unit's respondents chose
     them: the most chosen first, each against the rest of the area; an option already ``cited`` under an
     earlier problem of the report is not cited again."""
@@ -70,11 +74,20 @@ def _reasons(unit: str, p: Problem, a: Analysis, q: Questionnaire, cited: set[tu
         options = [o for o in options if (question.id, o) not in cited]
         chosen = rows.loc[(rows["question"] == question.id) & rows["option"].isin(options)]
         for _, r in chosen.sort_values("share", ascending=False).head(REASONS_NAMED).iterrows():
-            out.append(Cause(
-                dimension=p.dimension, kind="reason", question=question.id, option=r["option"],
-                cause=question.explains[r["option"]].cause, share=r["share"], rest_share=r["rest_share"],
-                significant=bool(r["significant"]), rank=int(r["rank"]), of=len(question.options),
-            ))
+            out.append(
+                Cause(
+                    dimension=p.dimension,
+                    kind="reason",
+                    question=question.id,
+                    option=r["option"],
+                    cause=question.explains[r["option"]].cause,
+                    share=r["share"],
+                    rest_share=r["rest_share"],
+                    significant=bool(r["significant"]),
+                    rank=int(r["rank"]),
+                    of=len(question.options),
+                )
+            )
             cited.add((question.id, r["option"]))
     return out
 
@@ -113,11 +126,17 @@ def _themes(unit: str, p: Problem, a: Analysis, w: Words, quotes: QuotePicker) -
     area = th.loc[th["unit"] == DISTRICT].set_index("theme")["count"]
     out = []
     for _, r in own.head(1).iterrows():
-        out.append(Cause(
-            dimension=p.dimension, kind="theme", quote=quotes.take(theme=r["theme"]), theme=r["theme"],
-            count=int(r["count"]), share=r["count"] / int(total),
-            area_share=area[r["theme"]] / area_total if r["theme"] in area.index and area_total else None,
-        ))
+        out.append(
+            Cause(
+                dimension=p.dimension,
+                kind="theme",
+                quote=quotes.take(theme=r["theme"]),
+                theme=r["theme"],
+                count=int(r["count"]),
+                share=r["count"] / int(total),
+                area_share=area[r["theme"]] / area_total if r["theme"] in area.index and area_total else None,
+            )
+        )
     return out
 
 
@@ -137,7 +156,12 @@ def _association(p: Problem, a: Analysis, w: Words) -> Cause | None:
 
 
 def problem_causes(
-    unit: str, p: Problem, a: Analysis, q: Questionnaire, w: Words, quotes: QuotePicker,
+    unit: str,
+    p: Problem,
+    a: Analysis,
+    q: Questionnaire,
+    w: Words,
+    quotes: QuotePicker,
     cited: set[tuple[str, str]],
 ) -> tuple[list[Cause], list[Group]]:
     """Every piece of evidence on one problem, and the groups its low score concentrates in (``cited``: the

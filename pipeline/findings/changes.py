@@ -17,8 +17,14 @@ def partial(c: pd.DataFrame) -> dict[str, int]:
 
 
 def _change(title: str, r: pd.Series) -> Change:
-    return Change(wave=title, dimension=r["dimension"], name=r["dimension_name"], mean_prev=float(r["mean_prev"]),
-                  mean=float(r["mean"]), diff=float(r["diff"]))
+    return Change(
+        wave=title,
+        dimension=r["dimension"],
+        name=r["dimension_name"],
+        mean_prev=float(r["mean_prev"]),
+        mean=float(r["mean"]),
+        diff=float(r["diff"]),
+    )
 
 
 def unit_changes(unit: str, a: Analysis) -> tuple[list[Change], list[WaveChanges]]:
@@ -28,7 +34,9 @@ def unit_changes(unit: str, a: Analysis) -> tuple[list[Change], list[WaveChanges
         return records, waves
     for title, c in a.changes.loc[a.changes["unit"] == unit].groupby("wave_title", sort=False):
         tested = c.loc[c["p_fdr"].notna()]
-        found = [_change(title, r) for _, r in tested.loc[tested["significant"]].sort_values("diff").iterrows()]
+        found = [
+            _change(title, r) for _, r in tested.loc[tested["significant"]].sort_values("diff").iterrows()
+        ]
         records += found
         waves.append(WaveChanges(wave=title, tested=not tested.empty, changes=found, partial=partial(c)))
     return records, waves
@@ -41,14 +49,19 @@ def district_changes(a: Analysis) -> list[AreaWave]:
         sig = c.loc[c["significant"] & (c["unit"] != DISTRICT)].sort_values("diff")
 
         def named(rows: pd.DataFrame) -> list[UnitDimension]:
-            return [UnitDimension(unit=r["unit"], name=r["dimension_name"], diff=r["diff"]) for _, r in rows.iterrows()]
+            return [
+                UnitDimension(unit=r["unit"], name=r["dimension_name"], diff=r["diff"])
+                for _, r in rows.iterrows()
+            ]
 
         whole = c.loc[(c["unit"] == DISTRICT) & c["significant"]]
-        out.append(AreaWave(
-            wave=title,
-            area=[_change(title, r) for _, r in whole.iterrows()],
-            up=named(sig.iloc[::-1].loc[lambda x: x["diff"] > 0]),
-            down=named(sig.loc[sig["diff"] < 0]),
-            partial=partial(c),
-        ))
+        out.append(
+            AreaWave(
+                wave=title,
+                area=[_change(title, r) for _, r in whole.iterrows()],
+                up=named(sig.iloc[::-1].loc[lambda x: x["diff"] > 0]),
+                down=named(sig.loc[sig["diff"] < 0]),
+                partial=partial(c),
+            )
+        )
     return out

@@ -62,14 +62,21 @@ def _own_lowest(a: Analysis, q: Questionnaire) -> pd.Series:
 def _weaknesses(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> list[AreaWeakness]:
     dd = a.district_dimensions
     from_bottom = (
-        dd.assign(level=level(dd["mean"], dd["dimension"].map(scale_points(q)))).sort_values("level")["dimension"]
+        dd.assign(level=level(dd["mean"], dd["dimension"].map(scale_points(q))))
+        .sort_values("level")["dimension"]
         .tolist()
     )
     own_lowest = _own_lowest(a, q)
     return [
-        AreaWeakness(dimension=r["dimension"], name=r["dimension_name"], mean=r["mean"], points=int(r["points"]),
-                     rank=from_bottom.index(r["dimension"]) + 1, unfavourable=r.get("unfavourable"),
-                     lowest_in=int(own_lowest.get(r["dimension"], 0)))
+        AreaWeakness(
+            dimension=r["dimension"],
+            name=r["dimension_name"],
+            mean=r["mean"],
+            points=int(r["points"]),
+            rank=from_bottom.index(r["dimension"]) + 1,
+            unfavourable=r.get("unfavourable"),
+            lowest_in=int(own_lowest.get(r["dimension"], 0)),
+        )
         for _, r in wide.iterrows()
     ]
 
@@ -82,20 +89,39 @@ def _area_reasons(dimension: str, a: Analysis, q: Questionnaire) -> list[Cause]:
         options = [o for o, spec in question.explains.items() if dimension in spec.dimensions]
         rows = area.loc[(area["question"] == question.id) & area["option"].isin(options)]
         for _, r in rows.sort_values("share", ascending=False).head(REASONS_NAMED).iterrows():
-            out.append(Cause(dimension=dimension, kind="reason", question=question.id, option=r["option"],
-                             share=r["share"], rank=int(r["rank"]), of=len(question.options)))
+            out.append(
+                Cause(
+                    dimension=dimension,
+                    kind="reason",
+                    question=question.id,
+                    option=r["option"],
+                    share=r["share"],
+                    rank=int(r["rank"]),
+                    of=len(question.options),
+                )
+            )
     return out
 
 
 def _area_choices(a: Analysis, q: Questionnaire) -> list[Choice]:
     area = a.problems.loc[
-        (a.problems["unit"] == DISTRICT) & (a.problems["count"] > 0) & ~a.problems["option"].str.startswith(OTHER_OPTION)
+        (a.problems["unit"] == DISTRICT)
+        & (a.problems["count"] > 0)
+        & ~a.problems["option"].str.startswith(OTHER_OPTION)
     ]
     out = []
     for question in (x for x in q.questions if x.type == "multi"):
         top = area.loc[area["question"] == question.id].sort_values("share", ascending=False).head(3)
-        out += [Choice(question=r["question"], option=r["option"], share=r["share"], ci_low=r["ci_low"],
-                       ci_high=r["ci_high"]) for _, r in top.iterrows()]
+        out += [
+            Choice(
+                question=r["question"],
+                option=r["option"],
+                share=r["share"],
+                ci_low=r["ci_low"],
+                ci_high=r["ci_high"],
+            )
+            for _, r in top.iterrows()
+        ]
     return out
 
 
@@ -115,7 +141,9 @@ def _concentrations(a: Analysis, q: Questionnaire) -> list[Concentration]:
     ]
 
 
-def _measures(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> tuple[list[AreaMeasure], list[UnitDimension]]:
+def _measures(
+    a: Analysis, q: Questionnaire, wide: pd.DataFrame
+) -> tuple[list[AreaMeasure], list[UnitDimension]]:
     """Measures at the area's level for its weaknesses and for problems several units share; the single
     units' problems left to their own reports."""
     dims = {d.id: d for d in q.dimensions}
@@ -123,16 +151,30 @@ def _measures(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> tuple[list[A
     out = []
     for _, r in wide.iterrows():
         low = significantly_low(ud) & (ud["dimension"] == r["dimension"])
-        out.append(AreaMeasure(
-            name=r["dimension_name"], wide=True, units=ud.loc[low, "unit"].tolist(),
-            measures=dims[r["dimension"]].measures_for(_area_items(a, r["dimension"]), at_most=AREA_MEASURES),
-        ))
+        out.append(
+            AreaMeasure(
+                name=r["dimension_name"],
+                wide=True,
+                units=ud.loc[low, "unit"].tolist(),
+                measures=dims[r["dimension"]].measures_for(
+                    _area_items(a, r["dimension"]), at_most=AREA_MEASURES
+                ),
+            )
+        )
     sig = ud.loc[significantly_low(ud) & ~ud["dimension"].isin(wide["dimension"])]
     counts = sig.groupby("dimension", sort=False)["unit"].agg(list)
     for dim in [d.id for d in q.dimensions if d.id in counts and len(counts[d.id]) >= 2]:
-        out.append(AreaMeasure(name=dims[dim].name, wide=False, units=counts[dim],
-                               measures=dims[dim].measures_for(_area_items(a, dim), at_most=AREA_MEASURES)))
-    single = [UnitDimension(unit=units[0], name=dims[d].name) for d, units in counts.items() if len(units) == 1]
+        out.append(
+            AreaMeasure(
+                name=dims[dim].name,
+                wide=False,
+                units=counts[dim],
+                measures=dims[dim].measures_for(_area_items(a, dim), at_most=AREA_MEASURES),
+            )
+        )
+    single = [
+        UnitDimension(unit=units[0], name=dims[d].name) for d, units in counts.items() if len(units) == 1
+    ]
     return out, single
 
 
@@ -169,27 +211,38 @@ def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
         wide=_weaknesses(a, q, wide),
         district_wide=wide["dimension_name"].tolist(),
         low=[
-            UnitScores(unit=unit, scores=[DimensionScore(name=r["dimension_name"], mean=r["mean"])
-                                          for _, r in g.iterrows()])
+            UnitScores(
+                unit=unit,
+                scores=[DimensionScore(name=r["dimension_name"], mean=r["mean"]) for _, r in g.iterrows()],
+            )
             for unit, g in sig.groupby("unit", sort=False)
         ],
         persistent_wave=str(a.changes["wave_title"].iloc[0]) if has_persistent else None,
         persistent=[
             UnitDimension(unit=r["unit"], name=r["dimension_name"], mean_prev=r["mean_prev"], mean=r["mean"])
             for _, r in persistent.iterrows()
-        ] if has_persistent else [],
-        lowest=[DimensionScore(name=r["dimension_name"], mean=r["mean"])
-                for _, r in a.district_dimensions.sort_values("mean").head(3).iterrows()]
-        if len(a.district_dimensions) > 3 else [],
+        ]
+        if has_persistent
+        else [],
+        lowest=[
+            DimensionScore(name=r["dimension_name"], mean=r["mean"])
+            for _, r in a.district_dimensions.sort_values("mean").head(3).iterrows()
+        ]
+        if len(a.district_dimensions) > 3
+        else [],
         choices=_area_choices(a, q),
-        reasons=[AreaReasons(name=r["dimension_name"], reasons=_area_reasons(r["dimension"], a, q))
-                 for _, r in wide.iterrows()],
+        reasons=[
+            AreaReasons(name=r["dimension_name"], reasons=_area_reasons(r["dimension"], a, q))
+            for _, r in wide.iterrows()
+        ],
         drivers=_drivers(a, q),
         concentrations=_concentrations(a, q),
         measures=measures,
         single=single,
-        themes=[Theme(theme=r["theme"], count=int(r["count"]), problems=[], quotes=[])
-                for _, r in themes.sort_values("count", ascending=False).iterrows()],
+        themes=[
+            Theme(theme=r["theme"], count=int(r["count"]), problems=[], quotes=[])
+            for _, r in themes.sort_values("count", ascending=False).iterrows()
+        ],
         waves=district_changes(a),
         units_with_problems=list(dict.fromkeys(sig["unit"])),
     )

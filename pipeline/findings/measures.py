@@ -43,7 +43,12 @@ def _themes(unit: str, a: Analysis, q: Questionnaire, problems: Problems) -> lis
 
 
 def suggestions_section(
-    unit: str, a: Analysis, problems: Problems, q: Questionnaire, w: Words, quotes: QuotePicker,
+    unit: str,
+    a: Analysis,
+    problems: Problems,
+    q: Questionnaire,
+    w: Words,
+    quotes: QuotePicker,
     concentrated: dict[str, list[Group]],
 ) -> Suggestions:
     """对策建议: respondents' suggestions by theme, then a measure for every problem, by priority."""
@@ -54,18 +59,25 @@ def suggestions_section(
     themes = _themes(unit, a, q, problems)
     keywords = (
         a.keywords.loc[a.keywords["unit"] == unit, "keyword"].head(KEYWORDS_NAMED).tolist()
-        if w.has_open and total else []
+        if w.has_open and total
+        else []
     )
     dims = {d.id: d for d in q.dimensions}
     measures = []
     for p in by_priority(problems.items, a):
         picked = dims[p.dimension].measures_for([i.item for i in p.items], at_most=MEASURES_PER_PROBLEM)
         quote = quotes.take(p.dimension)
-        measures.append(Measure(
-            dimension=p.dimension, name=p.name, measures=picked, quotes=[quote] if quote else [],
-            shared="district_wide" in p.evidence, item=p.items[0] if p.items else None,
-            groups=concentrated.get(p.dimension, []),
-        ))
+        measures.append(
+            Measure(
+                dimension=p.dimension,
+                name=p.name,
+                measures=picked,
+                quotes=[quote] if quote else [],
+                shared="district_wide" in p.evidence,
+                item=p.items[0] if p.items else None,
+                groups=concentrated.get(p.dimension, []),
+            )
+        )
     for t in themes:  # the rest of what respondents wrote, each quote once in the report
         t.quotes = [x for x in [quotes.take(theme=t.theme)] if x]
     return Suggestions(count=total, themes=themes, measures=measures, keywords=keywords)

@@ -23,8 +23,8 @@ class _Model(BaseModel):
 
 
 class ProfileShare(_Model):
-    """A share of the unit's respondents the 基本情况 quotes ("党员占45.0%"): a declared figure (``label``) or a
-    profile question's largest option; ``share`` None where it is withheld."""
+    """A share of the unit's respondents the 基本情况 quotes ("党员占45.0%"): a declared figure
+    (``label``) or a profile question's largest option; ``share`` None where it is withheld."""
 
     label: str | None  # the questionnaire's label; None: the question's largest option
     question: str  # the question's short name

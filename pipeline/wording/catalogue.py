@@ -65,7 +65,9 @@ def read_folder(folder: Path) -> dict[str, Entry]:
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", None)
             at = f"第{line + 1}行" if line is not None else ""
-            raise WordingError(f"措辞文件“{path.name}”{at}无法解析（YAML 格式错误）", file=str(path)) from None
+            raise WordingError(
+                f"措辞文件“{path.name}”{at}无法解析（YAML 格式错误）", file=str(path)
+            ) from None
         if node is not None:
             out.update({e.key: e for e in _entries(node, path.stem, path.name)})
     return out
@@ -105,7 +107,9 @@ def read_overrides(folder: Path) -> dict[str, str]:
         unknown = sorted(_names(env, entry) - _names(env, base[key]) - set(GLOBALS))
         if unknown:
             allowed = "、".join(sorted(_names(env, base[key]) | set(GLOBALS))) or "（无）"
-            raise WordingError(f"{entry.where()}用到了未知的名称“{'、'.join(unknown)}”（可用的名称：{allowed}）")
+            raise WordingError(
+                f"{entry.where()}用到了未知的名称“{'、'.join(unknown)}”（可用的名称：{allowed}）"
+            )
     return {key: entry.text for key, entry in own.items()}
 
 

@@ -44,8 +44,18 @@ class Wording:
     def __init__(self, words=None, overrides: dict[str, str] | None = None):
         self.env = environment()
         self.env.filters.update(
-            score=score, pct=pct, signed=signed, p=p_text, quoted=quoted, words_of=words_of, clause=clause,
-            ordinal=ordinal, about=self.about, scored=self.scored, names=self.names, listed=self.listed,
+            score=score,
+            pct=pct,
+            signed=signed,
+            p=p_text,
+            quoted=quoted,
+            words_of=words_of,
+            clause=clause,
+            ordinal=ordinal,
+            about=self.about,
+            scored=self.scored,
+            names=self.names,
+            listed=self.listed,
         )
         if words is not None:
             self.env.globals.update({k: getattr(words, k) for k in GLOBALS})
@@ -101,7 +111,7 @@ class Wording:
         return listed(parts, self.say("phrase.and"))
 
     def compared(self, mean: float, other: float | None, against: str) -> str:
-        """"，高于/低于…的3.23分" or "，与…持平（3.23分）" at the precision reports print; empty where the
+        """ "，高于/低于…的3.23分" or "，与…持平（3.23分）" at the precision reports print; empty where the
         other is not shown."""
         if missing(other):
             return ""
@@ -110,7 +120,7 @@ class Wording:
         return self.say(f"phrase.compared.{kind}", other=other, against=against)
 
     def shares_compared(self, share: float, other: float | None, significant: bool, against: str) -> str:
-        """"，高于全区其他街道（乡镇）的22.1%（差异经统计检验显著）" — 显著 only where the test says so."""
+        """ "，高于全区其他街道（乡镇）的22.1%（差异经统计检验显著）" — 显著 only where the test says so."""
         if missing(other):
             return ""
         if pct(share) == pct(other):

@@ -42,7 +42,8 @@ def compose_documents(
     names = ("unit_dimensions", "unit_items", "composition", "problems", "ipa")
     split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True))) for n in names}
     rows: dict[str, list] = {}
-    for r in ledger_rows(ledger, manifest.words, Wording.of(manifest.words)):  # the ledger in words once, not once per unit
+    # the ledger in words once, not once per unit
+    for r in ledger_rows(ledger, manifest.words, Wording.of(manifest.words)):
         rows.setdefault(r.unit, []).append(r)
     docs = {
         unit: unit_document(unit_tables(a, unit, split), f, manifest, rows.get(unit, []))

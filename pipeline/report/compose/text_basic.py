@@ -24,8 +24,11 @@ def satisfied_options(w: Words, wd: Wording) -> str:
 
 
 def _share(s: ProfileShare, wd: Wording) -> str:
-    label = s.label if s.label is not None else wd.say("basic.profile.top_label", question=s.question,
-                                                       option=s.option)
+    label = (
+        s.label
+        if s.label is not None
+        else wd.say("basic.profile.top_label", question=s.question, option=s.option)
+    )
     if s.share is None:
         return wd.say("basic.profile.withheld", label=label)
     return wd.say("basic.profile.share", label=label, share=s.share)
@@ -33,30 +36,52 @@ def _share(s: ProfileShare, wd: Wording) -> str:
 
 def received_text(unit: str, b: Basic, wd: Wording) -> str:
     rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in b.rejected_by_rule.items())
-    return wd.say("basic.received", unit=unit, issued=b.issued, received=b.received, valid=b.valid,
-                  rejected=b.rejected, rules=rules)
+    return wd.say(
+        "basic.received",
+        unit=unit,
+        issued=b.issued,
+        received=b.received,
+        valid=b.valid,
+        rejected=b.rejected,
+        rules=rules,
+    )
 
 
 def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
     """基本情况's paragraphs."""
     text = [received_text(unit, b, wd)]
     if b.withheld:
-        text.append(wd.say("basic.withheld", min_cell=MIN_CELL, figures=withheld_figures(w, wd),
-                           suppressed=SUPPRESSED))
+        text.append(
+            wd.say(
+                "basic.withheld", min_cell=MIN_CELL, figures=withheld_figures(w, wd), suppressed=SUPPRESSED
+            )
+        )
     else:
-        covered = wd.say("basic.covered", communities=b.communities) if w.has_community and b.communities else ""
+        covered = (
+            wd.say("basic.covered", communities=b.communities) if w.has_community and b.communities else ""
+        )
         shares = [_share(s, wd) for s in b.profile]
         who = wd.say("basic.who", shares="，".join(shares)) if shares else ""
         if covered or who:
             text.append("；".join(x for x in (covered, who) if x) + "。")
         if w.overall is not None and b.satisfaction_rate is not None:
-            text.append(wd.say(
-                "basic.rate", rate=b.satisfaction_rate, overall=w.overall.label, satisfied=satisfied_options(w, wd),
-                low=b.satisfaction_ci[0], high=b.satisfaction_ci[1], area_rate=b.area_rate, rank=b.rank,
-                ranked=b.ranked,
-            ))
+            text.append(
+                wd.say(
+                    "basic.rate",
+                    rate=b.satisfaction_rate,
+                    overall=w.overall.label,
+                    satisfied=satisfied_options(w, wd),
+                    low=b.satisfaction_ci[0],
+                    high=b.satisfaction_ci[1],
+                    area_rate=b.area_rate,
+                    rank=b.rank,
+                    ranked=b.ranked,
+                )
+            )
         if w.has_open:
             text.append(wd.say("basic.suggestions", count=b.suggestions or 0))
     if not b.tested:
-        text.append(wd.say("basic.small_sample", small_sample=wd.say("phrase.small_sample"), min_n_test=MIN_N_TEST))
+        text.append(
+            wd.say("basic.small_sample", small_sample=wd.say("phrase.small_sample"), min_n_test=MIN_N_TEST)
+        )
     return text

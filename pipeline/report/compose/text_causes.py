@@ -16,19 +16,41 @@ def group_name(g: Group, wd: Wording) -> str:
 def cause_text(c: Cause, w: Words, wd: Wording) -> str:
     """One piece of evidence as a clause."""
     if c.kind == "reason":
-        return wd.say("causes.reason", cause=c.cause, share=c.share, question=w.multi[c.question], option=c.option,
-                      of=c.of, rank=c.rank,
-                      compared=wd.shares_compared(c.share, c.rest_share, bool(c.significant), w.rest))
+        return wd.say(
+            "causes.reason",
+            cause=c.cause,
+            share=c.share,
+            question=w.multi[c.question],
+            option=c.option,
+            of=c.of,
+            rank=c.rank,
+            compared=wd.shares_compared(c.share, c.rest_share, bool(c.significant), w.rest),
+        )
     if c.kind == "concentration" and not c.significant:
         g = c.groups[0]
         return wd.say("causes.concentration.spread", group=group_name(g, wd), mean=g.mean)
     if c.kind == "concentration":
-        return wd.say("causes.concentration.significant", groups=[
-            wd.say("causes.concentration.group_score", group=group_name(g, wd), mean=g.mean, rest_mean=g.rest_mean)
-            for g in c.groups])
+        return wd.say(
+            "causes.concentration.significant",
+            groups=[
+                wd.say(
+                    "causes.concentration.group_score",
+                    group=group_name(g, wd),
+                    mean=g.mean,
+                    rest_mean=g.rest_mean,
+                )
+                for g in c.groups
+            ],
+        )
     if c.kind == "theme":
-        return wd.say("causes.theme", theme=c.theme, count=c.count, share=c.share, area_share=c.area_share,
-                      quote=c.quote)
+        return wd.say(
+            "causes.theme",
+            theme=c.theme,
+            count=c.count,
+            share=c.share,
+            area_share=c.area_share,
+            quote=c.quote,
+        )
     return wd.say("causes.association", overall=w.overall.label, of=c.of, rank=c.rank)
 
 

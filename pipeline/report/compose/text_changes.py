@@ -15,8 +15,9 @@ def verdict(wd: Wording, significant: bool, diff: float, tested: bool) -> str:
 def partial_note(partial: dict[str, int], wd: Wording) -> str:
     if not partial:
         return ""
-    return wd.say("changes.partial", parts=[wd.say("changes.partial_part", name=n, items=k)
-                                            for n, k in partial.items()])
+    return wd.say(
+        "changes.partial", parts=[wd.say("changes.partial_part", name=n, items=k) for n, k in partial.items()]
+    )
 
 
 def unit_changes_text(waves: list[WaveChanges], wd: Wording) -> list[str]:
@@ -25,8 +26,16 @@ def unit_changes_text(waves: list[WaveChanges], wd: Wording) -> list[str]:
         if not w.tested:
             out.append(wd.say("changes.untested", wave=w.wave))
             continue
-        changes = [wd.say("changes.change", name=c.name, verdict=verdict(wd, True, c.diff, True),
-                          mean_prev=c.mean_prev, mean=c.mean) for c in w.changes]
+        changes = [
+            wd.say(
+                "changes.change",
+                name=c.name,
+                verdict=verdict(wd, True, c.diff, True),
+                mean_prev=c.mean_prev,
+                mean=c.mean,
+            )
+            for c in w.changes
+        ]
         out.append(wd.say("changes.unit", wave=w.wave, changes=changes, partial=partial_note(w.partial, wd)))
     return out
 
@@ -34,13 +43,24 @@ def unit_changes_text(waves: list[WaveChanges], wd: Wording) -> list[str]:
 def area_changes_text(waves: list[AreaWave], wd: Wording) -> list[str]:
     out = []
     for w in waves:
-        changes = [wd.say("changes.area_change", name=c.name, mean_prev=c.mean_prev, mean=c.mean,
-                          direction=wd.say(f"changes.direction.{change_kind(True, c.diff, True)}"))
-                   for c in w.area]
-        out.append(wd.say(
-            "changes.area", wave=w.wave, changes=changes,
-            up=[wd.say("changes.unit_dimension", unit=x.unit, name=x.name) for x in w.up],
-            down=[wd.say("changes.unit_dimension", unit=x.unit, name=x.name) for x in w.down],
-            partial=partial_note(w.partial, wd),
-        ))
+        changes = [
+            wd.say(
+                "changes.area_change",
+                name=c.name,
+                mean_prev=c.mean_prev,
+                mean=c.mean,
+                direction=wd.say(f"changes.direction.{change_kind(True, c.diff, True)}"),
+            )
+            for c in w.area
+        ]
+        out.append(
+            wd.say(
+                "changes.area",
+                wave=w.wave,
+                changes=changes,
+                up=[wd.say("changes.unit_dimension", unit=x.unit, name=x.name) for x in w.up],
+                down=[wd.say("changes.unit_dimension", unit=x.unit, name=x.name) for x in w.down],
+                partial=partial_note(w.partial, wd),
+            )
+        )
     return out

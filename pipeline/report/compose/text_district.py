@@ -13,20 +13,48 @@ from pipeline.wording import Wording
 
 def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
     """基本情况 of the area: counts and shares only (no test statistic on the overview's first screen)."""
-    kinds = [wd.say("district.basic.kind_count", kind=k, count=v) for k, v in f.kinds.items()] if len(f.kinds) > 1 else []
+    kinds = (
+        [wd.say("district.basic.kind_count", kind=k, count=v) for k, v in f.kinds.items()]
+        if len(f.kinds) > 1
+        else []
+    )
     rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in f.rejected_by_rule.items())
-    text = [wd.say("district.basic.covered", district=f.district, units=len(f.units), kinds=kinds, issued=f.issued,
-                   received=f.received, valid=f.valid, rejected=f.rejected, rules=rules)]
+    text = [
+        wd.say(
+            "district.basic.covered",
+            district=f.district,
+            units=len(f.units),
+            kinds=kinds,
+            issued=f.issued,
+            received=f.received,
+            valid=f.valid,
+            rejected=f.rejected,
+            rules=rules,
+        )
+    ]
     if f.no_unit is not None:
         text.append(wd.say("district.basic.no_unit", count=f.no_unit))
     if f.small:
-        text.append(wd.say("district.basic.small", units=f.small, min_cell=MIN_CELL, valid=f.small_valid,
-                           figures=withheld_figures(w, wd)))
+        text.append(
+            wd.say(
+                "district.basic.small",
+                units=f.small,
+                min_cell=MIN_CELL,
+                valid=f.small_valid,
+                figures=withheld_figures(w, wd),
+            )
+        )
     if w.has_open:
         text.append(wd.say("district.basic.suggestions", count=f.suggestions, small=bool(f.small)))
     if w.overall is not None and f.satisfaction_rate is not None:
-        text.append(wd.say("district.basic.rate", overall=w.overall.label, satisfied=satisfied_options(w, wd),
-                           rate=f.satisfaction_rate))
+        text.append(
+            wd.say(
+                "district.basic.rate",
+                overall=w.overall.label,
+                satisfied=satisfied_options(w, wd),
+                rate=f.satisfaction_rate,
+            )
+        )
     elif w.overall is None:
         text.append(wd.say("district.basic.no_overall"))
     return text
@@ -37,8 +65,15 @@ def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
     text, n = [], 0
     for r in f.wide:
         n += 1
-        parts = [wd.say("district.problems.wide_score", mean=r.mean, points=r.points, dimensions=f.dimensions,
-                        rank=r.rank)]
+        parts = [
+            wd.say(
+                "district.problems.wide_score",
+                mean=r.mean,
+                points=r.points,
+                dimensions=f.dimensions,
+                rank=r.rank,
+            )
+        ]
         if r.unfavourable is not None:
             parts.append(wd.say("district.problems.wide_negative", unfavourable=r.unfavourable))
         if r.lowest_in:
@@ -46,24 +81,46 @@ def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
         text.append(wd.say("district.problems.wide", n=n, name=r.name, parts=parts))
     if f.low:
         n += 1
-        units = [wd.say("district.problems.low_unit", unit=u.unit,
-                        scores=[wd.say("district.problems.low_score", name=s.name, mean=s.mean) for s in u.scores])
-                 for u in f.low]
-        text.append(wd.say("district.problems.low", n=n, units=units, count=sum(len(u.scores) for u in f.low)))
+        units = [
+            wd.say(
+                "district.problems.low_unit",
+                unit=u.unit,
+                scores=[wd.say("district.problems.low_score", name=s.name, mean=s.mean) for s in u.scores],
+            )
+            for u in f.low
+        ]
+        text.append(
+            wd.say("district.problems.low", n=n, units=units, count=sum(len(u.scores) for u in f.low))
+        )
     else:
         text.append(wd.say("district.problems.none_low"))
     if f.persistent:
         n += 1
-        text.append(wd.say("district.problems.persistent", n=n, wave=f.persistent_wave, units=[
-            wd.say("district.problems.persistent_unit", **p.model_dump()) for p in f.persistent]))
+        text.append(
+            wd.say(
+                "district.problems.persistent",
+                n=n,
+                wave=f.persistent_wave,
+                units=[wd.say("district.problems.persistent_unit", **p.model_dump()) for p in f.persistent],
+            )
+        )
     if f.lowest:
-        text.append(wd.say("district.problems.lowest", scores=[
-            wd.say("district.problems.lowest_score", name=s.name, mean=s.mean) for s in f.lowest]))
+        text.append(
+            wd.say(
+                "district.problems.lowest",
+                scores=[wd.say("district.problems.lowest_score", name=s.name, mean=s.mean) for s in f.lowest],
+            )
+        )
     for qid, label in w.multi.items():
         chosen = [c for c in f.choices if c.question == qid]
         if chosen:
-            text.append(wd.say("district.problems.choices", question=label, options=[
-                wd.say("problems.choice", option=c.option, share=c.share) for c in chosen]))
+            text.append(
+                wd.say(
+                    "district.problems.choices",
+                    question=label,
+                    options=[wd.say("problems.choice", option=c.option, share=c.share) for c in chosen],
+                )
+            )
     return text + area_changes_text(f.waves, wd)
 
 
@@ -72,14 +129,42 @@ def causes_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
     out = []
     for r in f.reasons:
         if r.reasons:
-            out.append(wd.say("district.causes.reasons", name=r.name, reasons=[
-                wd.say("district.causes.reason", question=w.multi[c.question], option=c.option, share=c.share,
-                       of=c.of, rank=c.rank) for c in r.reasons]))
+            out.append(
+                wd.say(
+                    "district.causes.reasons",
+                    name=r.name,
+                    reasons=[
+                        wd.say(
+                            "district.causes.reason",
+                            question=w.multi[c.question],
+                            option=c.option,
+                            share=c.share,
+                            of=c.of,
+                            rank=c.rank,
+                        )
+                        for c in r.reasons
+                    ],
+                )
+            )
     if f.drivers:
-        out.append(wd.say("district.causes.drivers", overall=w.overall.label, drivers=[
-            wd.say("district.causes.driver", name=d.name, importance=d.importance) for d in f.drivers]))
-    out += [wd.say("district.causes.concentration", unit=c.unit, name=c.name,
-                   groups=[group_name(g, wd) for g in c.groups]) for c in f.concentrations]
+        out.append(
+            wd.say(
+                "district.causes.drivers",
+                overall=w.overall.label,
+                drivers=[
+                    wd.say("district.causes.driver", name=d.name, importance=d.importance) for d in f.drivers
+                ],
+            )
+        )
+    out += [
+        wd.say(
+            "district.causes.concentration",
+            unit=c.unit,
+            name=c.name,
+            groups=[group_name(g, wd) for g in c.groups],
+        )
+        for c in f.concentrations
+    ]
     return out or [wd.say("district.causes.none")]
 
 
@@ -88,11 +173,24 @@ def suggestions_text(f: DistrictFindings, wd: Wording) -> list[str]:
     out = []
     for n, m in enumerate(f.measures, start=1):
         measures = [wd.say("suggestions.nth", n=i, text=x) for i, x in enumerate(m.measures, start=1)]
-        out.append(wd.say("district.suggestions." + ("wide" if m.wide else "shared"), n=n, name=m.name,
-                          measures=measures, units=m.units))
+        out.append(
+            wd.say(
+                "district.suggestions." + ("wide" if m.wide else "shared"),
+                n=n,
+                name=m.name,
+                measures=measures,
+                units=m.units,
+            )
+        )
     if f.single:
-        out.append(wd.say("district.suggestions.single", units=[
-            wd.say("district.suggestions.single_unit", unit=x.unit, name=x.name) for x in f.single]))
+        out.append(
+            wd.say(
+                "district.suggestions.single",
+                units=[
+                    wd.say("district.suggestions.single_unit", unit=x.unit, name=x.name) for x in f.single
+                ],
+            )
+        )
     return out or [wd.say("district.suggestions.none")]
 
 
@@ -101,6 +199,12 @@ def open_answers_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
     if not w.has_open:
         return []
     total = f.suggestions or 0
-    themes = [wd.say("district.open_answers.theme", theme=t.theme, count=t.count, share=t.count / total)
-              for t in f.themes] if total else []
+    themes = (
+        [
+            wd.say("district.open_answers.theme", theme=t.theme, count=t.count, share=t.count / total)
+            for t in f.themes
+        ]
+        if total
+        else []
+    )
     return [wd.say("district.open_answers.themes", count=total, themes=themes)]

@@ -12,7 +12,7 @@ from pipeline.wording import Wording
 
 
 def negative(p: Problem, wd: Wording) -> str:
-    """"两成多（23.9%）的作答为负面评价，高于全区的18.2%"."""
+    """ "两成多（23.9%）的作答为负面评价，高于全区的18.2%"."""
     return wd.say("problems.negative", unfavourable=p.unfavourable, area_unfavourable=p.area_unfavourable)
 
 
@@ -26,8 +26,21 @@ def _lead(p: Problem, w: Words, wd: Wording) -> str:
     first = p.evidence[0]
     if first == "persistent" and p.mean_prev is None:
         first = "weakest"
-    values = dict(p.model_dump(include={"name", "mean", "points", "rest_mean", "diff", "area_mean", "wave",
-                                        "mean_prev", "area_mean_prev"}))
+    values = dict(
+        p.model_dump(
+            include={
+                "name",
+                "mean",
+                "points",
+                "rest_mean",
+                "diff",
+                "area_mean",
+                "wave",
+                "mean_prev",
+                "area_mean_prev",
+            }
+        )
+    )
     values["compared"] = wd.compared(p.mean, p.rest_mean, w.rest)
     if first == "negative":
         values["negative"] = negative(p, wd)
@@ -56,8 +69,13 @@ def _more(p: Problem, wd: Wording) -> list[str]:
 def _item(i: ItemGap, wd: Wording) -> str:
     """An item as respondents answered it: a negatively worded item by the share who agreed with it."""
     if i.reverse and i.unfavourable is not None:
-        return wd.say("problems.item.reverse", text=i.text, unfavourable=i.unfavourable, mean=i.mean,
-                      significant=i.significant)
+        return wd.say(
+            "problems.item.reverse",
+            text=i.text,
+            unfavourable=i.unfavourable,
+            mean=i.mean,
+            significant=i.significant,
+        )
     notes = [
         wd.say("problems.item.rest_score", rest_mean=i.rest_mean) if i.rest_mean is not None else "",
         wd.say("problems.item.significant") if i.significant else "",
@@ -68,9 +86,14 @@ def _item(i: ItemGap, wd: Wording) -> str:
 
 def problem_text(n: int, p: Problem, w: Words, wd: Wording, tested: bool) -> str:
     """One problem as a paragraph: its lead, the rest of its evidence, the items behind it."""
-    return wd.say("problems.problem", n=n, parts=[_lead(p, w, wd), *_more(p, wd)],
-                  items=[_item(i, wd) for i in p.items], tested=tested,
-                  small_sample=wd.say("phrase.small_sample"))
+    return wd.say(
+        "problems.problem",
+        n=n,
+        parts=[_lead(p, w, wd), *_more(p, wd)],
+        items=[_item(i, wd) for i in p.items],
+        tested=tested,
+        small_sample=wd.say("phrase.small_sample"),
+    )
 
 
 def _choices(f: Problems, w: Words, wd: Wording) -> list[str]:
@@ -78,8 +101,13 @@ def _choices(f: Problems, w: Words, wd: Wording) -> list[str]:
     for qid, label in w.multi.items():
         chosen = [c for c in f.top_choices if c.question == qid]
         if chosen:
-            out.append(wd.say("problems.choices", question=label,
-                              options=[wd.say("problems.choice", option=c.option, share=c.share) for c in chosen]))
+            out.append(
+                wd.say(
+                    "problems.choices",
+                    question=label,
+                    options=[wd.say("problems.choice", option=c.option, share=c.share) for c in chosen],
+                )
+            )
     return out
 
 
@@ -89,14 +117,20 @@ def problems_text(f: Problems, w: Words, wd: Wording) -> list[str]:
         return [wd.say("problems.withheld", min_cell=MIN_CELL)]
     text = []
     if not f.tested:
-        text.append(wd.say("problems.small_sample", small_sample=wd.say("phrase.small_sample"), valid=f.valid))
+        text.append(
+            wd.say("problems.small_sample", small_sample=wd.say("phrase.small_sample"), valid=f.valid)
+        )
     elif not f.any_significant_low:
         text.append(wd.say("problems.none_significant"))
     text += [problem_text(n, p, w, wd, f.tested) for n, p in enumerate(f.items, start=1)]
     if f.slight:
         text.append(wd.say("problems.slight", names=f.slight))
     if f.high:
-        text.append(wd.say("problems.high", scores=[wd.say("problems.high_score", **s.model_dump()) for s in f.high]))
+        text.append(
+            wd.say("problems.high", scores=[wd.say("problems.high_score", **s.model_dump()) for s in f.high])
+        )
     elif f.best:
-        text.append(wd.say("problems.best", scores=[wd.say("problems.best_score", **s.model_dump()) for s in f.best]))
+        text.append(
+            wd.say("problems.best", scores=[wd.say("problems.best_score", **s.model_dump()) for s in f.best])
+        )
     return text + _choices(f, w, wd) + unit_changes_text(f.waves, wd)

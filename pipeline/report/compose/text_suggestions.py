@@ -24,10 +24,15 @@ def _item(m: Measure, wd: Wording) -> str:
 
 
 def measure_text(n: int, m: Measure, wd: Wording) -> str:
-    """"（一）针对“X”（本单位…最低的）、重点关注…，结合受访者提出的“…”，建议：一是…；二是…。"."""
+    """ "（一）针对“X”（本单位…最低的）、重点关注…，结合受访者提出的“…”，建议：一是…；二是…。"."""
     return wd.say(
-        "suggestions.measure", n=n, name=m.name, shared=m.shared, item=_item(m, wd),
-        groups=[group_name(g, wd) for g in m.groups], quote=m.quotes[0] if m.quotes else None,
+        "suggestions.measure",
+        n=n,
+        name=m.name,
+        shared=m.shared,
+        item=_item(m, wd),
+        groups=[group_name(g, wd) for g in m.groups],
+        quote=m.quotes[0] if m.quotes else None,
         measures=[wd.say("suggestions.nth", n=i, text=x) for i, x in enumerate(m.measures, start=1)],
     )
 
@@ -41,8 +46,10 @@ def suggestions_text(f: Suggestions, w: Words, wd: Wording) -> list[str]:
     elif not f.count:
         text = [wd.say("suggestions.none_received")]
     else:
-        themes = [wd.say("suggestions.summary_theme", theme=t.theme, count=t.count, share=t.count / f.count)
-                  for t in f.themes[:THEMES_NAMED]]
+        themes = [
+            wd.say("suggestions.summary_theme", theme=t.theme, count=t.count, share=t.count / f.count)
+            for t in f.themes[:THEMES_NAMED]
+        ]
         text = [wd.say("suggestions.summary", count=f.count, themes=themes)]
         if f.keywords:
             text.append(wd.say("suggestions.keywords", keywords=f.keywords))
