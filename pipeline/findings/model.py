@@ -321,8 +321,8 @@ def read_findings(path: Path, model: type[M]) -> M:
         return model.model_validate_json(Path(path).read_text(encoding="utf-8"))
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = "→".join(str(x) for x in first["loc"]) or "整个文件"
+        where = "→".join(str(x) for x in first["loc"])
         raise FindingsError(
-            f"分析结果文件“{Path(path).name}”已损坏或格式不对（{where}：{first['type']}），"
+            f"分析结果文件“{Path(path).name}”已损坏或格式不对（{where or '整个文件'}：{first['type']}），"
             "请重新运行 survey analyze"
         ) from None

@@ -101,6 +101,7 @@ def load_questionnaire(path: str | Path, unconfirmed_ok: bool = False) -> Questi
     try:
         questionnaire = Questionnaire.model_validate(raw)
         questionnaire._source = path.resolve()
+        questionnaire.read_wording()
     except ValidationError as exc:
         raise _invalid(exc, raw, path) from None
     for advice in questionnaire.advice():

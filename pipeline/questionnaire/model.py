@@ -28,6 +28,7 @@ from pipeline.common.matching import Names, community_key, unit_key
 from pipeline.common.names import shown, strip_invisible
 from pipeline.questionnaire.words import Figure as WordsFigure
 from pipeline.questionnaire.words import Overall, ReportWords, Scale, Words
+from pipeline.wording import read_overrides
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
 
@@ -186,6 +187,28 @@ class Questionnaire(_Model):
     )
     report: ReportWords = ReportWords()
     _source: Path | None = PrivateAttr(default=None)
+    _wording: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def wording_path(self) -> Path | None:
+        """The folder of wording overrides (``report.wording``), resolved against the questionnaire's
+        folder."""
+        if not self.report.wording:
+            return None
+        path = Path(self.report.wording)
+        if not path.is_absolute() and self._source is not None:
+            path = (self._source.parent / path).resolve()
+        return path
+
+    def wording_files(self) -> list[Path]:
+        """The override templates' files (their content is part of what a run depends on)."""
+        path = self.wording_path()
+        return sorted(path.glob("*.yaml")) if path is not None and path.is_dir() else []
+
+    def read_wording(self) -> None:
+        """Read and check the wording overrides; a problem is one Chinese sentence naming file, line and
+        template."""
+        path = self.wording_path()
+        self._wording = read_overrides(path) if path is not None else {}
 
     def places_path(self) -> Path | None:
         """The ``places`` reference list, resolved against the questionnaire file's folder."""
@@ -364,6 +387,7 @@ class Questionnaire(_Model):
             has_open=self.role("open") is not None,
             issued=dict(self.issued),
             problems=r.problems,
+            wording=dict(self._wording),
         )
 
     @model_validator(mode="after")

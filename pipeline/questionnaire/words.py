@@ -52,6 +52,7 @@ class ReportWords(_Model):
     profile: list[ProfileFigure] | None = None
     composition: list[str] | None = None  # profile questions drawn against the district; default: first two
     problems: ProblemRules = ProblemRules()
+    wording: str | None = None  # a folder of the office's own wording templates (relative: to this file)
 
 
 class Overall(_Model):
@@ -100,6 +101,7 @@ class Words(_Model):
     has_open: bool
     issued: dict[str, int]
     problems: ProblemRules = ProblemRules()
+    wording: dict[str, str] = {}  # the research office's templates replacing shipped ones, by key
 
     def scale_points(self, dimension: str) -> int:
         """How many points a dimension's scale has ("4.72分（7分制）")."""

@@ -257,14 +257,14 @@ def composition(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     """Shares (0–1) by category for the unit and the area side by side."""
     import seaborn as sns
 
-    t = t.assign(类别=_short(t["类别"], 12 if size is PHONE else 30))
-    fig = _new(size, 0.5 * t["类别"].nunique() + 1.4)
+    t = t.assign(category=_short(t["category"], 12 if size is PHONE else 30))
+    fig = _new(size, 0.5 * t["category"].nunique() + 1.4)
     ax = fig.subplots()
     sns.barplot(
         data=t,
         x="share",
-        y="类别",
-        hue="对象",
+        y="category",
+        hue="whom",
         ax=ax,
         orient="h",
         palette=[PALETTE["本单位"], PALETTE["对比"]],

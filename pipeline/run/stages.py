@@ -306,11 +306,12 @@ def fingerprint(
     places: Path | None = None,
     date_order: str | None = None,
     earlier: list[str] | None = None,
+    wording: list[Path] = (),
 ) -> str:
-    """A hash of everything cleaning and analysis depend on: input files, questionnaire and its places list,
-    mapping, weighting, date order, the package's version and code."""
+    """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list and
+    wording overrides, mapping, weighting, date order, the package's version and code."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
-    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p)]:
+    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p), *wording]:
         h.update(Path(path).name.encode())
         h.update(content_hash(regular_file(path)).encode())
     h.update(f"{weight_by}|{date_order}".encode())
@@ -363,6 +364,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             questionnaire.places_path(),
             date_order,
             [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
+            questionnaire.wording_files(),
         )
         counts = None
         with transaction() as tx:  # data and reports change together, or not at all (a full disk)

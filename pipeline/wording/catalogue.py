@@ -97,8 +97,10 @@ def read_overrides(folder: Path) -> dict[str, str]:
     folder = Path(folder)
     if not folder.is_dir():
         raise WordingError(f"问卷定义中 report.wording 指定的措辞文件夹“{folder}”不存在")
+    from pipeline.wording.say import Wording  # the environment with the filters templates use
+
     own, base = read_folder(folder), shipped()
-    env = environment()
+    env = Wording().env
     for key, entry in own.items():
         if key not in base:
             close = difflib.get_close_matches(key, list(base), n=1)

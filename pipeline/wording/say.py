@@ -79,8 +79,11 @@ class Wording:
                 raise WordingError(f"措辞“{key}”无法使用：{exc}") from None
         try:
             return template.render(**values)
-        except TemplateError as exc:
-            raise WordingError(f"措辞“{key}”无法填写：{exc}") from None
+        except (TemplateError, WordingError) as exc:  # a phrase inside names the template that used it
+            detail = getattr(exc, "detail", str(exc))
+            error = WordingError(f"措辞“{key}”无法填写：{detail}")
+            error.detail = detail
+            raise error from None
 
     def scored(self, x: float, points: int) -> str:
         """A score with its scale: "3.05分（5分制）"."""

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.analyze.manifest import Manifest
-from pipeline.common.formatting import pct
+from pipeline.common.formatting import ColumnKind
 from pipeline.common.rules import ALPHA, MIN_CELL
 from pipeline.questionnaire.words import Words
-from pipeline.report.document import LedgerRow, Paragraph
+from pipeline.report.document import Column, LedgerRow, Paragraph
 from pipeline.wording import Wording
 
 
@@ -27,6 +27,13 @@ class UnitTables:
     district_composition: pd.DataFrame
     problems: pd.DataFrame
     ipa: pd.DataFrame
+
+
+def column(wd: Wording, key: str, kind: ColumnKind = "text", **values) -> Column:
+    """A table column named by the wording layer: ``report.columns.<key>``, or ``report.<key>`` for a key
+    with a dot (``district_columns.valid``)."""
+    name = wd.say(f"report.{key}" if "." in key else f"report.columns.{key}", **values)
+    return Column(name=name, kind=kind)
 
 
 def paragraphs(lines: list[str], style: str = "text") -> list[Paragraph]:
@@ -52,15 +59,17 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     ]
 
 
-def conclusion(r: pd.Series) -> str:
+def conclusion(r: pd.Series, wd: Wording) -> str:
     """The 结论 column of a dimension row."""
     if r["significant"]:
-        return "显著偏低" if r["diff"] < 0 else "显著偏高"
-    if r["tested"]:
-        return "无显著差异"
-    if r.get("sd", 1) == 0 and r.get("rest_sd", 1) == 0:  # every answer alike: nothing to compare
-        return "回答没有差异，无法检验"
-    return "样本不足，不检验"
+        kind = "low" if r["diff"] < 0 else "high"
+    elif r["tested"]:
+        kind = "same"
+    elif r.get("sd", 1) == 0 and r.get("rest_sd", 1) == 0:  # every answer alike: nothing to compare
+        kind = "no_variation"
+    else:
+        kind = "untested"
+    return wd.say(f"report.conclusion.{kind}")
 
 
 def found_text(r: pd.Series, w: Words, wd: Wording) -> str:
@@ -91,54 +100,29 @@ def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording) -> list[LedgerRow]:
     ]
 
 
-def methods_note(m: Manifest) -> list[str]:
+def methods_note(m: Manifest, wd: Wording) -> list[str]:
     """How the figures were made: data, the cleaning rules as applied, scoring, what makes a problem, tests,
     associations, privacy — the only place a report names its statistical methods."""
     w = m.words
     rules = w.problems
-    applied = [r.text for r in m.cleaning if r.applied]
-    skipped = [r.text for r in m.cleaning if not r.applied]
-    used = list(dict.fromkeys(w.dimension_scales.values()))
-    scales = "；".join(
-        f"{len(w.scales[k].options)}级（{w.scales[k].options[0]}=1分……{w.scales[k].options[-1]}="
-        f"{len(w.scales[k].options)}分）"
-        for k in used
-    )
-    negative = "或".join(
-        f"“{'/'.join(w.scales[k].unfavourable)}”（反向题为“{'/'.join(w.scales[k].favourable)}”）"
-        for k in used
-    )
-    wide = f"{w.area}得分最低的{rules.district_lowest}个方面" + (
-        f"、按量表换算低于{pct(rules.district_below)}水平的方面" if rules.district_below is not None else ""
-    )
+    used = [w.scales[k] for k in dict.fromkeys(w.dimension_scales.values())]
+    scales = [wd.say("methods.scale", points=len(s.options), lowest=s.options[0], highest=s.options[-1])
+              for s in used]
+    negative = [wd.say("methods.negative", unfavourable=s.unfavourable, favourable=s.favourable)
+                for s in used]
+    wide = wd.say("methods.wide", lowest=rules.district_lowest, below=rules.district_below)
     out = [
-        f"数据来源：本次调查回收的全部问卷（共{m.rows_in}份，有效{m.kept}份）。",
-        "数据清洗：按以下规则依次剔除无效问卷，每份答卷只记一条剔除原因——"
-        + "；".join(applied)
-        + "。"
-        + "".join(f"{t}。" for t in skipped)
-        + "电话、证件号、邮箱和IP地址等个人信息在清洗阶段即已删除或隐去，含有这类信息的意见建议不作引用。",
-        f"计分：量表题按选项顺序计分，{scales}；反向表述的题目已反向计分，分数越高表示情况越好；各方面（维度）得分为"
-        f"该方面各题得分的平均值（至少回答一半题目）。“负面评价”指选择{negative}。",
-        f"存在的问题的依据有四类，报告对每类分别表述：一是与{w.rest}相比显著偏低（见下条检验方法，只有这一类称“显著”）；"
-        f"二是本单位自身得分最低的方面（{w.area}共性问题之外，按各量表换算后比较），以及负面评价占比达到"
-        f"{pct(rules.negative_share)}且高于{w.area}的方面；三是{w.area}普遍存在的薄弱方面（{wide}），"
-        f"在本单位并不显著偏高时列出；四是上次调查中已低于{w.area}平均"
-        f"{rules.persistent_gap:.2f}分以上、本次仍然如此且没有显著改善的方面。每个单位最多列出{rules.at_most}个问题。",
-        f"比较方法：每个{w.unit_label}与{w.rest}合并样本比较，采用Welch t检验，效应量为Hedges g；"
-        f"对全部“{w.unit_label}×维度”检验采用Benjamini–Hochberg方法控制错误发现率（FDR），校正后p<{ALPHA}视为显著。"
-        f"多选题各选项的选择比例与{w.rest}比较采用两比例z检验，同样经FDR校正；单位内部各类{w.respondents}之间的比较"
-        f"采用Welch t检验并经FDR校正。有效问卷不足{m.min_n_test}份的单位只作描述，不做显著性判断。",
-        f"隐私保护：报告只含汇总数据，不含任何个人答卷；人数不足{MIN_CELL}人的数字，以及可由合计减去其他数字推算出这类数字的，"
-        f"均显示为“样本不足，不予显示”；各{w.unit_label}报告只与{w.area}汇总数据对比，不显示其他单位的数据；"
-        f"引用的意见建议只取本单位独有的原话。",
+        wd.say("methods.data", rows_in=m.rows_in, kept=m.kept),
+        wd.say("methods.cleaning", applied=[r.text for r in m.cleaning if r.applied],
+               skipped=[r.text for r in m.cleaning if not r.applied]),
+        wd.say("methods.scoring", scales=scales, negative=negative),
+        wd.say("methods.problems", negative_share=rules.negative_share, wide=wide,
+               persistent_gap=rules.persistent_gap, at_most=rules.at_most),
+        wd.say("methods.tests", alpha=ALPHA, min_n_test=m.min_n_test),
+        wd.say("methods.privacy", min_cell=MIN_CELL),
     ]
     if w.overall is not None:
-        out.insert(
-            5,
-            f"关联分析：以“{w.overall.label}”为因变量、各方面得分为自变量做线性回归，各方面的相对重要性为其对"
-            "R²的贡献（LMG方法）占比。这是横断面数据中的统计关联，不代表因果关系；报告中的“关联”均为此意。",
-        )
+        out.insert(5, wd.say("methods.association", overall=w.overall.label))
     return out
 
 

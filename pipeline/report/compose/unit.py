@@ -13,29 +13,23 @@ from pipeline.common.names import DISTRICT
 from pipeline.findings.model import UnitFindings
 from pipeline.report.compose.parts import (
     UnitTables,
+    column,
     conclusion,
     methods_note,
     paragraphs,
     records,
 )
 from pipeline.report.compose.text import unit_texts
-from pipeline.report.document import Column, Document, Figure, LedgerRow, Quotes, Section, Table
+from pipeline.report.document import Document, Figure, LedgerRow, Quotes, Section, Table
 from pipeline.stats.drivers import QUADRANT_ORDER
 from pipeline.wording import Wording
 
-SECTIONS = {
-    "basic": "一、基本情况",
-    "problems": "二、存在的问题",
-    "causes": "三、原因分析",
-    "suggestions": "四、对策建议",
-    "appendix": "附录：统计检验明细",
-    "methods": "方法说明",
-}
+SECTIONS = ("basic", "problems", "causes", "suggestions", "appendix", "methods")
 MAX_QUOTED_THEMES = 5
 TOP_ITEMS = 10
 
 
-def dimension_table(t: UnitTables, comparison: str) -> Table:
+def dimension_table(t: UnitTables, comparison: str, wd: Wording) -> Table:
     """Every dimension as the body shows it: n, score, the comparison's score, gap, unfavourable share and
     结论
     (the test statistics are in the appendix); a phone shows name, score, comparison, gap and 结论."""
@@ -55,24 +49,25 @@ def dimension_table(t: UnitTables, comparison: str) -> Table:
                 r["rest_mean"],
                 r["diff"],
                 r["unfavourable"],
-                conclusion(r),
+                conclusion(r, wd),
             ]
         )
     columns = [
-        Column(name="维度"),
-        Column(name="有效样本", kind="count"),
-        Column(name="本单位得分", kind="score"),
-        *([Column(name="加权得分", kind="score")] if weighted else []),
-        Column(name=f"{comparison}得分", kind="score"),
-        Column(name="差值", kind="signed"),
-        Column(name="负面评价占比", kind="share"),
-        Column(name="结论"),
+        column(wd, "dimension"),
+        column(wd, "valid", "count"),
+        column(wd, "unit_score", "score"),
+        *([column(wd, "weighted_score", "score")] if weighted else []),
+        column(wd, "other_score", "score", comparison=comparison),
+        column(wd, "diff", "signed"),
+        column(wd, "negative_share", "share"),
+        column(wd, "conclusion"),
     ]
     narrow = [0, 2, 3 + weighted, 4 + weighted, len(columns) - 1]
-    return Table(key="dimensions", title="各方面得分", columns=columns, rows=rows, narrow=narrow)
+    return Table(key="dimensions", title=wd.say("report.tables.dimensions"), columns=columns, rows=rows,
+                 narrow=narrow)
 
 
-def tests_table(t: UnitTables, comparison: str) -> Table:
+def tests_table(t: UnitTables, comparison: str, wd: Wording) -> Table:
     """The appendix's comparison of every dimension with the rest: CI, gap, effect size, FDR-adjusted p."""
     rows = []
     for _, r in t.dimensions.iterrows():
@@ -88,28 +83,28 @@ def tests_table(t: UnitTables, comparison: str) -> Table:
                 r["diff"],
                 r["hedges_g"],
                 r["p_fdr"],
-                conclusion(r),
+                conclusion(r, wd),
             ]
         )
     return Table(
         key="dimension_tests",
-        title=f"各方面得分与{comparison}的比较（Welch t检验）",
+        title=wd.say("report.tables.dimension_tests", comparison=comparison),
         columns=[
-            Column(name="维度"),
-            Column(name="本单位得分", kind="score"),
-            Column(name="95%置信区间"),
-            Column(name=f"{comparison}得分", kind="score"),
-            Column(name="差值", kind="signed"),
-            Column(name="Hedges g", kind="signed"),
-            Column(name="FDR校正p值", kind="p"),
-            Column(name="结论"),
+            column(wd, "dimension"),
+            column(wd, "unit_score", "score"),
+            column(wd, "ci"),
+            column(wd, "other_score", "score", comparison=comparison),
+            column(wd, "diff", "signed"),
+            column(wd, "hedges_g", "signed"),
+            column(wd, "p_fdr", "p"),
+            column(wd, "conclusion"),
         ],
         rows=rows,
         narrow=[0, 1, 4, 7],
     )
 
 
-def composition_table(t: UnitTables, labels: dict[str, str]) -> Table:
+def composition_table(t: UnitTables, labels: dict[str, str], wd: Wording) -> Table:
     c = t.composition
     rows = [
         [labels.get(q, q), o, SUPPRESSED if s else n, SUPPRESSED if s else sh]
@@ -119,18 +114,18 @@ def composition_table(t: UnitTables, labels: dict[str, str]) -> Table:
     ]
     return Table(
         key="composition",
-        title="受访者构成",
+        title=wd.say("report.tables.composition"),
         columns=[
-            Column(name="项目"),
-            Column(name="选项"),
-            Column(name="人数", kind="count"),
-            Column(name="占比", kind="share"),
+            column(wd, "aspect"),
+            column(wd, "option"),
+            column(wd, "people", "count"),
+            column(wd, "share", "share"),
         ],
         rows=rows,
     )
 
 
-def choices_table(t: UnitTables, labels: dict[str, str]) -> Table:
+def choices_table(t: UnitTables, labels: dict[str, str], wd: Wording) -> Table:
     """Each multi-select option: who chose it, of those who answered, with its Wilson interval."""
     p = t.problems.loc[~t.problems["suppressed"]].sort_values(["question", "rank"], kind="stable")
     rows = [
@@ -146,20 +141,20 @@ def choices_table(t: UnitTables, labels: dict[str, str]) -> Table:
     ]
     return Table(
         key="choices",
-        title="多选题选择情况",
+        title=wd.say("report.tables.choices"),
         columns=[
-            Column(name="题目"),
-            Column(name="选项"),
-            Column(name="选择人数", kind="count"),
-            Column(name="占比", kind="share"),
-            Column(name="95%置信区间下限", kind="share"),
-            Column(name="95%置信区间上限", kind="share"),
+            column(wd, "question"),
+            column(wd, "option"),
+            column(wd, "chosen", "count"),
+            column(wd, "share", "share"),
+            column(wd, "ci_low", "share"),
+            column(wd, "ci_high", "share"),
         ],
         rows=rows,
     )
 
 
-def _composition_figure(t: UnitTables, m: Manifest) -> Figure | None:
+def _composition_figure(t: UnitTables, m: Manifest, wd: Wording) -> Figure | None:
     w = m.words
     labels = {q: w.profile_labels[q] for q in w.composition if q in w.profile_labels}
     own = t.composition.loc[t.composition["question"].isin(labels) & ~t.composition["suppressed"]]
@@ -168,16 +163,17 @@ def _composition_figure(t: UnitTables, m: Manifest) -> Figure | None:
     ]
     if own.empty:
         return None
-    table = pd.concat([own.assign(对象=t.unit), area.assign(对象=w.area)], ignore_index=True)
-    table["类别"] = table["question"].map(labels) + "：" + table["option"]
+    table = pd.concat([own.assign(unit_or_area=t.unit), area.assign(unit_or_area=w.area)], ignore_index=True)
+    table["category"] = [wd.say("report.figures.composition_category", question=labels[q], option=o)
+                         for q, o in zip(table["question"], table["option"], strict=True)]
     return Figure(
         plot="composition",
-        title=f"{t.unit}{w.respondents}构成（与{w.area}对比）",
-        data=records(table, ["类别", "share", "对象"]),
+        title=wd.say("report.figures.composition", unit=t.unit),
+        data=records(table.rename(columns={"unit_or_area": "whom"}), ["category", "share", "whom"]),
     )
 
 
-def _problems_figures(t: UnitTables, m: Manifest, comparison: str) -> list[Figure]:
+def _problems_figures(t: UnitTables, m: Manifest, comparison: str, wd: Wording) -> list[Figure]:
     out = []
     top = m.words.longest_scale()
     shown = t.dimensions.loc[~t.dimensions["suppressed"]]
@@ -185,7 +181,7 @@ def _problems_figures(t: UnitTables, m: Manifest, comparison: str) -> list[Figur
         out.append(
             Figure(
                 plot="dimensions",
-                title=f"{t.unit}各维度得分与{comparison}对比",
+                title=wd.say("report.figures.dimensions", unit=t.unit, comparison=comparison),
                 data=records(
                     shown, ["dimension_name", "mean", "ci_low", "ci_high", "rest_mean", "significant"]
                 ),
@@ -197,7 +193,7 @@ def _problems_figures(t: UnitTables, m: Manifest, comparison: str) -> list[Figur
         out.append(
             Figure(
                 plot="items",
-                title=f"{t.unit}与{comparison}差距最大的题目",
+                title=wd.say("report.figures.items", unit=t.unit, comparison=comparison),
                 data=records(items, ["item_text", "mean", "rest_mean", "diff"]),
                 options={"unit": t.unit, "comparison": comparison, "top": top},
             )
@@ -210,31 +206,31 @@ def _problems_figures(t: UnitTables, m: Manifest, comparison: str) -> list[Figur
             out.append(
                 Figure(
                     plot="choices",
-                    title=f"{label}（多选，占作答人数比例）",
+                    title=wd.say("report.figures.choices", question=label),
                     data=records(p, ["option", "share"]),
                 )
             )
     return out
 
 
-def _causes_blocks(t: UnitTables, m: Manifest) -> list:
+def _causes_blocks(t: UnitTables, m: Manifest, wd: Wording) -> list:
     overall = m.words.overall
     if overall is None:
-        return paragraphs(["本次问卷没有总体评价题，不做重要性—表现分析。"])
+        return paragraphs([wd.say("report.unit.no_overall")])
     ipa = t.ipa.loc[~t.ipa["suppressed"] & t.ipa["importance"].notna()]
     if ipa.empty:
         return []
     return [
         Figure(
             plot="ipa",
-            title=f"{t.unit}重要性—表现（IPA）分析",
+            title=wd.say("report.figures.ipa", unit=t.unit),
             data=records(ipa, ["dimension_name", "gap", "importance", "quadrant"]),
             options={"unit": t.unit, "outcome": overall.label, "quadrants": list(QUADRANT_ORDER)},
         )
     ]
 
 
-def _suggestion_blocks(f: UnitFindings) -> list:
+def _suggestion_blocks(f: UnitFindings, wd: Wording) -> list:
     """What else the unit's respondents wrote, a quote per theme (none already quoted in the text), and the
     themes with the problems each bears on."""
     s = f.suggestions
@@ -242,19 +238,21 @@ def _suggestion_blocks(f: UnitFindings) -> list:
     quoted = [(t.theme, t.quotes) for t in s.themes[:MAX_QUOTED_THEMES] if t.quotes]
     if quoted:
         blocks.append(
-            Quotes(title="其他代表性意见建议", quotes=[f"（{theme}）{q}" for theme, qs in quoted for q in qs])
+            Quotes(title=wd.say("report.tables.other_suggestions"),
+                   quotes=[wd.say("report.quote", theme=theme, quote=q) for theme, qs in quoted for q in qs])
         )
     if s.themes:
         blocks.append(
             Table(
                 key="themes",
-                title="意见建议主题",
+                title=wd.say("report.tables.themes"),
                 columns=[
-                    Column(name="主题"),
-                    Column(name="意见建议（条）", kind="count"),
-                    Column(name="对应的问题"),
+                    column(wd, "theme"),
+                    column(wd, "suggestions", "count"),
+                    column(wd, "theme_problems"),
                 ],
-                rows=[[t.theme, t.count, "、".join(t.problems) or "—"] for t in s.themes],
+                rows=[[t.theme, t.count, "、".join(t.problems) or wd.say("report.dash")]
+                      for t in s.themes],
             )
         )
     return blocks
@@ -267,44 +265,45 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
     wd = Wording.of(w)
     said = unit_texts(f, w, wd)
     blocks = {
-        "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m)])]
-        + ([composition_table(t, w.profile_labels)] if not t.composition.empty else []),
-        "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison)]
+        "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m, wd)])]
+        + ([composition_table(t, w.profile_labels, wd)] if not t.composition.empty else []),
+        "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison, wd)]
         + (
-            [dimension_table(t, f.comparison)]
+            [dimension_table(t, f.comparison, wd)]
             if not t.dimensions.empty
-            else paragraphs([f"各维度得分：{SUPPRESSED}。"])
+            else paragraphs([wd.say("report.unit.no_dimensions", suppressed=SUPPRESSED)])
         ),
-        "causes": [*paragraphs(said["causes"]), *_causes_blocks(t, m)],
-        "suggestions": [*paragraphs(said["suggestions"]), *_suggestion_blocks(f)],
-        "appendix": [tests_table(t, f.comparison)]
+        "causes": [*paragraphs(said["causes"]), *_causes_blocks(t, m, wd)],
+        "suggestions": [*paragraphs(said["suggestions"]), *_suggestion_blocks(f, wd)],
+        "appendix": [tests_table(t, f.comparison, wd)]
         if not t.dimensions.empty
-        else paragraphs([f"{SUPPRESSED}。"]),
-        "methods": paragraphs(methods_note(m)),
+        else paragraphs([wd.say("report.unit.appendix_withheld", suppressed=SUPPRESSED)]),
+        "methods": paragraphs(methods_note(m, wd)),
     }
     if not t.problems.empty:
-        blocks["problems"].append(choices_table(t, w.multi))
+        blocks["problems"].append(choices_table(t, w.multi, wd))
     if own:
-        blocks["suggestions"].append(ledger_table(own))
+        blocks["suggestions"].append(ledger_table(own, wd))
     return Document(
         kind="unit",
         name=t.unit,
-        title=f"{t.unit}{w.topic}调研报告",
-        subtitle=f"{m.title} · 数据截至{m.data_until}",
-        sections=[Section(key=k, title=title, blocks=blocks[k]) for k, title in SECTIONS.items()],
+        title=wd.say("report.unit.title", unit=t.unit),
+        subtitle=wd.say("report.unit.subtitle", survey=m.title, until=m.data_until),
+        sections=[Section(key=k, title=wd.say(f"report.sections.{k}"), blocks=blocks[k]) for k in SECTIONS],
         ledger=own,
     )
 
 
-def ledger_table(rows: list) -> Table:
+def ledger_table(rows: list, wd: Wording) -> Table:
     """The unit's rows of the 问题清单 as the report shows them (the workbook has every column)."""
+    none = wd.say("report.dash")
     return Table(
         key="ledger",
-        title="问题清单（整改台账见Excel汇总）",
-        columns=[Column(name="维度"), Column(name="题目"), Column(name="问题依据"), Column(name="问题表现"),
-                 Column(name="整改措施")],
+        title=wd.say("report.tables.ledger"),
+        columns=[column(wd, k) for k in ("dimension", "item", "evidence", "found", "measures")],
         rows=[
-            [r.dimension, r.item or "（维度总体）", "—" if r.item else r.evidence, r.found, r.measures or "—"]
+            [r.dimension, r.item or wd.say("report.whole_dimension"), none if r.item else r.evidence, r.found,
+             r.measures or none]
             for r in rows
         ],
         narrow=[0, 1, 3],  # a phone shows what was found; the evidence and measures behind "查看全部"
