@@ -141,6 +141,7 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
 
     from pipeline.report.compose.district import MAX_PLOTTED_UNITS, _lowest_units, _ranking
     from pipeline.report.figures import draw
+    from pipeline.wording import Wording
 
     units = [f"第{i:03d}街道" for i in range(100)]
     rng = np.random.default_rng(1)
@@ -153,11 +154,12 @@ def test_overview_plots_stay_readable_for_many_units(questionnaire):
         u["satisfaction_rate"] + 0.05,
     )
     a = SimpleNamespace(units=u, unit_dimensions=ud)
-    shown, note = _lowest_units(a)
+    wd = Wording.of(questionnaire.words())
+    shown, note = _lowest_units(a, wd)
     lowest = set(ud.groupby("unit")["mean"].mean().nsmallest(MAX_PLOTTED_UNITS).index)
     assert len(shown) == MAX_PLOTTED_UNITS and set(shown) == lowest and "共100个单位" in note
     manifest = SimpleNamespace(words=questionnaire.words())
-    figure = _ranking(a, manifest)
+    figure = _ranking(a, manifest, wd)
     assert len(figure.data) == MAX_PLOTTED_UNITS
     png = draw(figure).png
     height = int.from_bytes(png[20:24], "big")  # PNG IHDR height
@@ -179,7 +181,7 @@ def test_workbook_for_many_units_uses_long_sheets(e2e, tmp_path, monkeypatch):
     rejected = (rejected_sheet(part, manifest.words.unit_label)
                 for part in read_table_parts(e2e["paths"].interim, "audit"))
     path = workbook.write_workbook(tmp_path / "wb.xlsx", read_document(processed, OVERVIEW_NAME), docs,
-                                   rejected, manifest)
+                                   rejected)
     sheets = pd.read_excel(path, sheet_name=None)
     assert "石桥乡" not in sheets and "各单位各方面得分" in sheets
     dims = sheets["各单位各方面得分"]

@@ -137,6 +137,7 @@ def _shipped_words(text: str) -> str:
 
 def _html_text(path: Path) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    html = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", html)  # when the index was made
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 

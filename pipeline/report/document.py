@@ -121,8 +121,25 @@ LEDGER_COLUMNS = [
 ]
 
 
+class About(_Model):
+    """What the run's index and workbook say about the survey besides its reports, composed with the
+    overview: title, dates, files, the units, the words they print, the workbook's 说明."""
+
+    survey: str
+    data_until: str
+    created: str
+    files: list[str]
+    units: list[str]  # units with valid responses, in the questionnaire's order
+    held: list[str] = Field(default_factory=list)  # units whose figures are those last published
+    area: str
+    unit_label: str
+    rest: str
+    overview: str  # how the index names the overview ("全区总体情况")
+    notes: list[list[str]] = Field(default_factory=list)  # the workbook's 说明: [what, text]
+
+
 class Document(_Model):
-    """One report: a unit's 调研报告 or the district's 总体情况."""
+    """One report: a unit's 调研报告 or the district's 总体情况 (which carries the run's ``about``)."""
 
     kind: Literal["unit", "district"]
     name: str  # the unit's name, or the overview's
@@ -130,6 +147,7 @@ class Document(_Model):
     subtitle: str
     sections: list[Section]
     ledger: list[LedgerRow] = Field(default_factory=list)
+    about: About | None = None
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

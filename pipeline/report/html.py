@@ -33,10 +33,8 @@ def resolve_processed_dir(path: str | Path | None) -> Path:
 
 def load(processed_dir: str | Path | None, name: str | None) -> Document:
     """A stored document: a unit's (empty ``name``: the first unit's) or the overview's."""
-    from pipeline.analyze.manifest import read_manifest
-
     base = resolve_processed_dir(processed_dir)
-    return read_document(base, name or read_manifest(base).units[0])
+    return read_document(base, name or load_overview(base).about.units[0])
 
 
 def load_overview(processed_dir: str | Path | None) -> Document:

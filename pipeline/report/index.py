@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from pipeline.analyze.manifest import Manifest
 from pipeline.common.atomic import write_text
 from pipeline.common.names import NO_UNIT, OVERVIEW_NAME, output_path
 from pipeline.common.rules import MIN_CELL
@@ -26,14 +25,13 @@ class Rendered(Protocol):
 
 def write_index(
     reports: Path,
-    manifest: Manifest,
     overview: Document,
     results: list[Rendered],
     workbook: Path | None = None,
 ) -> Path:
     """index.html: every unit with its counts, satisfaction, significant problems and link; failures with
     their error."""
-    w = manifest.words
+    w = overview.about
     by_name = {r.name: r for r in results}
     table = overview.table("units")
     rows = []
@@ -44,23 +42,23 @@ def write_index(
             continue
         rows.append(
             {
-                "name": f"{w.area}总体情况" if name == OVERVIEW_NAME else name,
+                "name": w.overview if name == OVERVIEW_NAME else name,
                 "ok": r.ok,
                 "error": r.error,
                 "href": quote(output_path(reports, name, ".html").name),
                 "cells": cells[1:],
             }
         )
-    rows.sort(key=lambda row: row["name"] != f"{w.area}总体情况")  # the overview first
+    rows.sort(key=lambda row: row["name"] != w.overview)  # the overview first
     no_unit = next((v[2] for v in table.rows if v[0] == NO_UNIT), 0)
     body = (
         templates()
         .get_template("index.html.j2")
         .render(
-            title=manifest.title,
+            title=w.survey,
             generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-            data_until=manifest.data_until,
-            files=manifest.input_files,
+            data_until=w.data_until,
+            files=w.files,
             failed=sum(not r.ok for r in results),
             headers=["报告", *(c.name for c in table.columns[1:])],
             rows=rows,
@@ -69,12 +67,12 @@ def write_index(
             narrow=[j - 1 for j in (table.narrow or []) if j > 0],
             unit_label=w.unit_label,
             area=w.area,
-            held=manifest.held,
+            held=w.held,
             min_cell=MIN_CELL,
             workbook=workbook.name if workbook else None,
             workbook_href=quote(workbook.name) if workbook else None,
         )
     )
     return write_text(
-        reports / "index.html", page(f"{manifest.title}：调研报告目录", body, css_class="index")
+        reports / "index.html", page(f"{w.survey}：调研报告目录", body, css_class="index")
     )

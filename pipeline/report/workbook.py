@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.analyze.manifest import Manifest
 from pipeline.common.atomic import write_with
 from pipeline.common.excel import clean_text, excel_writer, sheet_name, stream_frames
 from pipeline.common.formatting import EXCEL_FORMATS
 from pipeline.common.names import output_path
-from pipeline.report.document import LEDGER_COLUMNS, Column, Document, LedgerRow, Table
+from pipeline.report.document import LEDGER_COLUMNS, About, Column, Document, LedgerRow, Table
 
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
 OVERALL_ROW = "（维度总体）"
@@ -150,20 +149,9 @@ def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str
     s.ws.repeat_rows(0)
 
 
-def _about(xw: pd.ExcelWriter, name: str, m: Manifest) -> None:
+def _about(xw: pd.ExcelWriter, name: str, about: About) -> None:
     s = Sheet(xw, name, landscape=False)
-    rows = [
-        ["调查", m.title],
-        ["数据截至", m.data_until],
-        ["分析时间", m.created],
-        ["数据文件", "、".join(m.input_files)],
-        [
-            "说明",
-            f"“问题清单”列出经FDR校正后显著低于{m.words.rest}的维度和题目；人数不足5人的数字，以及可由"
-            "合计推算出这类数字的，均不予显示。",
-        ],
-    ]
-    s.table(Table(key="about", columns=[Column(name="项目"), Column(name="内容")], rows=rows))
+    s.table(Table(key="about", columns=[Column(name="项目"), Column(name="内容")], rows=about.notes))
     s.ws.set_column(1, 1, 90)
     s.finish()
 
@@ -198,16 +186,16 @@ def _unit_sheets(xw: pd.ExcelWriter, units: list[Document], used: set[str], labe
 
 
 def write_workbook(
-    target: Path, district: Document, units: list[Document], rejected: Iterable[pd.DataFrame], m: Manifest
+    target: Path, district: Document, units: list[Document], rejected: Iterable[pd.DataFrame]
 ) -> Path:
     """Write the run's workbook atomically, from the documents (and the audit's rejected rows as the 剔除记录
     sheet shows them, part by part: ``rejected``)."""
-    w = m.words
+    w = district.about
 
     def _write(path: Path) -> None:
         used: set[str] = set()
         with excel_writer(path) as xw:
-            _about(xw, sheet_name("说明", used), m)
+            _about(xw, sheet_name("说明", used), w)
             write_ledger(xw, district.ledger, w.rest, sheet_name("问题清单", used))
             summary = district.table("units")
             s = Sheet(xw, sheet_name(f"{w.area}汇总", used))

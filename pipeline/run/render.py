@@ -185,9 +185,9 @@ def _finish(
             continue
     rejected = (rejected_sheet(part, manifest.words.unit_label)
                 for part in read_table_parts(manifest.interim_dir, "audit"))
-    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, rejected, manifest)
+    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, rejected)
     html = [r for r in results if r.kind == "html"]
-    write_index(reports, manifest, overview, html, workbook)
+    write_index(reports, overview, html, workbook)
     write_json(
         reports / "run_summary.json",
         {

@@ -21,7 +21,7 @@ from pipeline.report.compose.district_appendix import (
 )
 from pipeline.report.compose.parts import column, ledger_rows, methods_note, paragraphs, records
 from pipeline.report.compose.text import district_texts
-from pipeline.report.document import TOTAL_ROW, Document, Figure, Section, Table
+from pipeline.report.document import TOTAL_ROW, About, Document, Figure, Section, Table
 from pipeline.wording import Wording
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
@@ -155,6 +155,20 @@ def _ranking(a, m: Manifest, wd: Wording) -> Figure | None:
     )
 
 
+def about(m: Manifest, wd: Wording) -> About:
+    """The run as the index and the workbook describe it."""
+    w = m.words
+    note = wd.say("report.about.note_text", min_cell=MIN_CELL)
+    notes = [["survey", m.title], ["data_until", m.data_until], ["created", m.created],
+             ["files", "、".join(m.input_files)], ["note", note]]
+    return About(
+        survey=m.title, data_until=m.data_until, created=m.created, files=m.input_files, units=m.units,
+        held=m.held, area=w.area, unit_label=w.unit_label, rest=w.rest,
+        overview=wd.say("report.about.overview"),
+        notes=[[wd.say(f"report.about.{k}"), v] for k, v in notes],
+    )
+
+
 def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame) -> Document:
     """The overview, composed once from the district's findings and the stored tables."""
     w = m.words
@@ -175,6 +189,7 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
         k: wd.say(f"report.district.sections.{k}") for k in APPENDICES
     }
     return Document(
+        about=about(m, wd),
         kind="district",
         name=OVERVIEW_NAME,
         title=wd.say("report.district.title", district=m.district),
