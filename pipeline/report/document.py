@@ -148,6 +148,7 @@ class Document(_Model):
     sections: list[Section]
     ledger: list[LedgerRow] = Field(default_factory=list)
     about: About | None = None
+    contents: tuple[str, str] | None = None  # 目录's heading, and what shows until Word fills it in
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

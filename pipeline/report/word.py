@@ -19,7 +19,7 @@ from pathlib import Path
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -57,6 +57,34 @@ def _paragraph(doc, text: str, fonts: tuple[str, str] = TEXT_FONT, size: float =
     return p
 
 
+def _field(run, instruction: str, shown: str = "") -> None:
+    """A Word field in ``run``: begin, the instruction, what shows until Word updates it, end."""
+    parts = [("w:fldChar", "begin", None), ("w:instrText", None, instruction),
+             ("w:fldChar", "separate", None), ("w:t", None, shown), ("w:fldChar", "end", None)]
+    for tag, kind, text in parts:
+        el = OxmlElement(tag)
+        if kind:
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._element.append(el)
+
+
+def contents(doc, heading_text: str, hint: str) -> None:
+    """目录: a table-of-contents field over the section headings, which Word fills when the file is opened
+    (the document asks it to update its fields); until then it shows ``hint``."""
+    _paragraph(doc, heading_text, HEADING_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    p = doc.add_paragraph()
+    run = p.add_run()
+    _font(run, TEXT_FONT, 14)
+    _field(run, 'TOC \\o "1-3" \\h \\z \\u', hint)
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
 def _page_number(section) -> None:
     """"- 1 -" centred in the footer (a PAGE field)."""
     p = section.footer.paragraphs[0]
@@ -64,15 +92,7 @@ def _page_number(section) -> None:
     _font(p.add_run("- "), TEXT_FONT, 14)
     run = p.add_run()
     _font(run, TEXT_FONT, 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._element.append(el)
+    _field(run, "PAGE", "1")
     _font(p.add_run(" -"), TEXT_FONT, 14)
 
 
@@ -182,6 +202,8 @@ def write_word(document: Document, path: Path) -> Path:
 
     doc = new_document()
     title(doc, document.title, document.subtitle)
+    if document.contents:
+        contents(doc, *document.contents)
     for s in document.sections:
         heading(doc, s.title)
         for b in s.blocks:

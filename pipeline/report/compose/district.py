@@ -193,6 +193,7 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
         kind="district",
         name=OVERVIEW_NAME,
         title=wd.say("report.district.title", district=m.district),
+        contents=(wd.say("report.contents"), wd.say("report.contents_hint")),
         subtitle=wd.say("report.unit.subtitle", survey=m.title, until=m.data_until),
         sections=[Section(key=k, title=titles[k], blocks=blocks[k]) for k in (*BODY, *APPENDICES)],
         ledger=ledger_rows(ledger, w, wd),

@@ -288,6 +288,7 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
         kind="unit",
         name=t.unit,
         title=wd.say("report.unit.title", unit=t.unit),
+        contents=(wd.say("report.contents"), wd.say("report.contents_hint")),
         subtitle=wd.say("report.unit.subtitle", survey=m.title, until=m.data_until),
         sections=[Section(key=k, title=wd.say(f"report.sections.{k}"), blocks=blocks[k]) for k in SECTIONS],
         ledger=own,
