@@ -14,6 +14,8 @@ from pipeline.demo import PREVIOUS_PLANTED, demo_spec, generate_responses, previ
 from pipeline.findings.changes import district_changes, unit_changes
 from pipeline.ingest import ingest_frame
 from pipeline.questionnaire import Questionnaire
+from pipeline.report.compose.text_changes import area_changes_text, unit_changes_text
+from pipeline.wording import Wording
 
 
 def _kept(q, spec):
@@ -45,13 +47,14 @@ def test_exactly_the_planted_changes_are_called(waves, questionnaire):
     assert not control.loc[("石桥乡", "digital"), "significant"]  # low in both waves: no change
     assert "石桥乡" in PREVIOUS_PLANTED and not control.loc["西城街道", "significant"].any()
     assert (units["shared_items"] == units["items"]).all()
-    _, text = unit_changes("新华街道", _analysis(ch))
+    wd = Wording.of(questionnaire.words())
+    text = unit_changes_text(unit_changes("新华街道", _analysis(ch))[1], wd)
     assert text == [  # the earlier wave named by its title, never by its folder
         "与2025年的调查相比，“基层减负”得分明显下降"
         f"（{_mean(ch, '新华街道', 'burden', 'mean_prev')}→{_mean(ch, '新华街道', 'burden', 'mean')}分），"
         "变化经统计检验显著。"
     ]
-    _, same = unit_changes("西城街道", _analysis(ch))
+    same = unit_changes_text(unit_changes("西城街道", _analysis(ch))[1], wd)
     assert same == ["与2025年的调查相比，各方面得分没有统计学意义上的明显变化。"]
 
 
@@ -94,5 +97,6 @@ def test_a_changed_questionnaire_is_compared_on_shared_items(waves, questionnair
         ch.loc[(DISTRICT, "digital"), "shared_items"] == ch.loc[(DISTRICT, "digital"), "items"]
     )  # renamed: matched
     assert ch.loc[("新华街道", "burden"), "significant"]  # still found on the three shared items
-    text = district_changes(_analysis(ch.reset_index()), questionnaire.words())[0]
+    area = district_changes(_analysis(ch.reset_index()))
+    text = area_changes_text(area, Wording.of(questionnaire.words()))[0]
     assert "“基层减负”只比较了两次都有的3道题" in text and "新华街道“基层减负”" in text

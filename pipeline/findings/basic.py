@@ -61,6 +61,8 @@ def profile_shares(comp: pd.DataFrame, w: Words) -> list[ProfileShare]:
 
 def _rank(unit: str, a: Analysis) -> tuple[int | None, int]:
     """The unit's satisfaction rank among the units whose rate is shown, and how many they are."""
+    if "satisfaction_rate" not in a.units:  # no overall question
+        return None, 0
     rates = a.units.loc[a.units["valid"] > 0].set_index("unit")["satisfaction_rate"].dropna()
     if unit in rates.index and len(rates) >= 2:
         return int((rates > rates[unit]).sum()) + 1, len(rates)
