@@ -102,6 +102,8 @@ for (const el of document.querySelectorAll('p,li,td,th,a,h1,h2,summary')) {
   const size = parseFloat(getComputedStyle(el).fontSize);
   if (size < 11) out.small.push(el.tagName + ':' + size);
 }
+out.folded = [...document.querySelectorAll('details.fold')].filter(d => d.offsetParent !== null && !d.open)
+  .map(d => d.closest('section').id);
 out.labels = [];
 for (const img of document.images) {
   if (img.offsetParent === null || !img.naturalWidth) continue;
@@ -120,7 +122,8 @@ document.body.appendChild(pre);
 @pytest.mark.parametrize("width", [1280, 390])
 def test_pages_fit_the_screen(e2e, tmp_path, width):
     """At desktop and phone width: no table cell beyond its container or the screen; no text under 11 px —
-    the plots' labels included (their smallest text, as drawn, scaled to the width the image is shown at)."""
+    the plots' labels included (their smallest text, as drawn, scaled to the width the image is shown at);
+    on a phone the appendices folded."""
     reports = e2e["paths"].reports
     pages = [reports / "index.html", next(reports.glob("全区*.html")), next(reports.glob("石桥乡*.html"))]
     for page in pages:
@@ -133,6 +136,10 @@ def test_pages_fit_the_screen(e2e, tmp_path, width):
         assert measured["small"] == [], (page.name, width, measured["small"][:5])
         if page.name != "index.html":
             assert measured["labels"], page.name  # the plots were measured
+            # on a phone the appendices and 方法说明 wait behind a tap, so that the body reads first
+            folded = {"appendix", "methods"} if "石桥乡" in page.name else {
+                "appendix_tests", "appendix_reliability", "appendix_quality", "methods"}
+            assert set(measured["folded"]) == (folded if width < 600 else set()), page.name
 
 
 def test_ledger_is_a_working_rectification_sheet(e2e):

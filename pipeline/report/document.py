@@ -81,6 +81,7 @@ class Section(_Model):
     key: str  # basic, problems, causes, suggestions, methods, appendix_…
     title: str  # "一、基本情况"
     blocks: list[Block]
+    fold: str | None = None  # an appendix: on a phone its blocks wait behind a tap on this label
 
 
 TOTAL_ROW = "合计"  # the units table's row for the whole area (the index links it to the overview)

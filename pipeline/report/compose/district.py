@@ -185,6 +185,7 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
         "appendix_quality": quality_blocks(a, m, wd),
         "methods": paragraphs(methods_note(m, wd)),
     }
+    fold = wd.say("report.fold")
     titles = {k: wd.say(f"report.sections.{k}") for k in BODY} | {
         k: wd.say(f"report.district.sections.{k}") for k in APPENDICES
     }
@@ -195,6 +196,9 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
         title=wd.say("report.district.title", district=m.district),
         contents=(wd.say("report.contents"), wd.say("report.contents_hint")),
         subtitle=wd.say("report.unit.subtitle", survey=m.title, until=m.data_until),
-        sections=[Section(key=k, title=titles[k], blocks=blocks[k]) for k in (*BODY, *APPENDICES)],
+        sections=[
+            Section(key=k, title=titles[k], blocks=blocks[k], fold=fold if k in APPENDICES else None)
+            for k in (*BODY, *APPENDICES)
+        ],
         ledger=ledger_rows(ledger, w, wd),
     )

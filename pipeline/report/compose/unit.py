@@ -25,6 +25,7 @@ from pipeline.stats.drivers import QUADRANT_ORDER
 from pipeline.wording import Wording
 
 SECTIONS = ("basic", "problems", "causes", "suggestions", "appendix", "methods")
+FOLDED = ("appendix", "methods")  # behind a tap on a phone: the body reads first
 MAX_QUOTED_THEMES = 5
 TOP_ITEMS = 10
 
@@ -290,7 +291,8 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
         title=wd.say("report.unit.title", unit=t.unit),
         contents=(wd.say("report.contents"), wd.say("report.contents_hint")),
         subtitle=wd.say("report.unit.subtitle", survey=m.title, until=m.data_until),
-        sections=[Section(key=k, title=wd.say(f"report.sections.{k}"), blocks=blocks[k]) for k in SECTIONS],
+        sections=[Section(key=k, title=wd.say(f"report.sections.{k}"), blocks=blocks[k],
+                          fold=wd.say("report.fold") if k in FOLDED else None) for k in SECTIONS],
         ledger=own,
     )
 
