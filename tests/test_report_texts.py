@@ -27,3 +27,15 @@ def test_every_report_says_what_the_fixture_says(texts):
                 diff = "\n".join(list(diff)[:12])
                 pytest.fail(f"{survey}/{name} says something else (python tests/report_texts.py rewrites the "
                             f"fixture when that is meant):\n{diff}")
+
+
+def test_the_body_keeps_the_words_of_statistics_for_the_appendix(texts):
+    """"统计显著水平", "统计学意义" and the like appear in a report's appendices and 方法说明 only: the body
+    says 显著 where a test supports it, and a difference no test supports as "经检验不明显"."""
+    for survey, reports in texts.items():
+        for name, lines in reports.items():
+            end = next((i for i, t in enumerate(lines) if t.startswith(("附录", "方法说明"))), len(lines))
+            body = lines[:end]
+            assert len(body) < len(lines), (survey, name)
+            for words in ("统计显著水平", "统计学意义", "统计显著性"):
+                assert not [t for t in body if words in t], (survey, name, words)

@@ -55,7 +55,7 @@ def test_exactly_the_planted_changes_are_called(waves, questionnaire):
         "变化经统计检验显著。"
     ]
     same = unit_changes_text(unit_changes("西城街道", _analysis(ch))[1], wd)
-    assert same == ["与2025年的调查相比，各方面得分没有统计学意义上的明显变化。"]
+    assert same == ["与2025年的调查相比，各方面得分经检验没有明显变化。"]
 
 
 def _mean(ch, unit, dim, col) -> str:
