@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
-from pipeline.common.rules import MIN_CELL, MIN_N_TEST
+from pipeline.common.rules import MIN_N_TEST
 from pipeline.findings.model import Basic, ProfileShare
 from pipeline.questionnaire import Words
 
@@ -71,7 +72,7 @@ def _rank(unit: str, a: Analysis) -> tuple[int | None, int]:
 
 def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
     u = unit_row(a, unit)
-    valid = int(u["valid"])
+    valid, small = int(u["valid"]), unit in small_units(a.units)
     rate = number(u.get("satisfaction_rate"))
     d = a.district.iloc[0] if not a.district.empty else None
     rank, ranked = _rank(unit, a)
@@ -82,9 +83,9 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         rejected_by_rule=in_rule_order(
             a.rejections.loc[a.rejections["unit"] == unit].groupby("rule")["count"].sum()
         ),
-        withheld=valid < MIN_CELL,
+        withheld=small,
         tested=valid >= MIN_N_TEST,
-        issued=w.issued.get(unit) if valid >= MIN_CELL else None,
+        issued=None if small else w.issued.get(unit),
         communities=count(u.get("communities")),
         suggestions=count(u.get("suggestions")),
         satisfaction_rate=rate,

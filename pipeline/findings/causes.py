@@ -14,7 +14,6 @@ import pandas as pd
 
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT
-from pipeline.common.rules import MIN_CELL
 from pipeline.findings.model import Cause, Causes, Group, Problem, Problems
 from pipeline.questionnaire import Questionnaire, Words
 
@@ -122,7 +121,7 @@ def _themes(unit: str, p: Problem, a: Analysis, w: Words, quotes: QuotePicker) -
     if total is None or pd.isna(total) or int(total) == 0:
         return []
     th = a.themes.loc[a.themes["theme"].isin(quotes.themes.get(p.dimension, []))]
-    own = th.loc[(th["unit"] == unit) & (th["count"] >= MIN_CELL)].sort_values("count", ascending=False)
+    own = th.loc[th["unit"] == unit].sort_values("count", ascending=False)  # small counts withheld already
     area = th.loc[th["unit"] == DISTRICT].set_index("theme")["count"]
     out = []
     for _, r in own.head(1).iterrows():

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.evidence import district_wide, level, scale_points
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT, NO_UNIT, OTHER_OPTION
-from pipeline.common.rules import MIN_CELL, significantly_low
+from pipeline.common.rules import significantly_low
 from pipeline.findings.basic import count, in_rule_order, number
 from pipeline.findings.causes import group
 from pipeline.findings.changes import district_changes
@@ -184,11 +185,12 @@ def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
     wide = district_wide(a.district_dimensions, q)
     ud = a.unit_dimensions
     sig = ud.loc[significantly_low(ud)].sort_values("diff")
-    small = u.loc[u["valid"] < MIN_CELL]
+    withheld = small_units(a.units)
+    small = u.loc[u["unit"].isin(withheld)]
     no_unit = a.units.loc[a.units["unit"] == NO_UNIT, "received"]
     persistent = a.unit_problems.loc[a.unit_problems["kinds"].str.contains("persistent")]
     measures, single = _measures(a, q, wide)
-    themes = a.themes.loc[(a.themes["unit"] == DISTRICT) & (a.themes["count"] >= MIN_CELL)]
+    themes = a.themes.loc[a.themes["unit"] == DISTRICT]  # small counts withheld already
     has_persistent = not persistent.empty and not a.changes.empty
     return DistrictFindings(
         district=q.district,
@@ -207,7 +209,7 @@ def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
         satisfaction_rate=number(d.get("satisfaction_rate")),
         significant_low=int(significantly_low(ud).sum()),
         dimensions=len(a.district_dimensions),
-        shown_units=int((a.units["valid"] >= MIN_CELL).sum()),
+        shown_units=int((~a.units["unit"].isin(withheld)).sum()),
         wide=_weaknesses(a, q, wide),
         district_wide=wide["dimension_name"].tolist(),
         low=[

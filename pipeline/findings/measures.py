@@ -6,8 +6,8 @@ the area's level."""
 
 from __future__ import annotations
 
+from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.tables import Analysis
-from pipeline.common.rules import MIN_CELL
 from pipeline.findings.basic import count, unit_row
 from pipeline.findings.causes import QuotePicker
 from pipeline.findings.model import Group, Measure, Problem, Problems, Suggestions, Theme
@@ -30,9 +30,9 @@ def by_priority(problems: list[Problem], a: Analysis) -> list[Problem]:
 
 
 def _themes(unit: str, a: Analysis, q: Questionnaire, problems: Problems) -> list[Theme]:
-    """The unit's suggestion themes (those with at least ``MIN_CELL`` answers), most written first, each with
+    """The unit's suggestion themes (those disclosure control shows), most written first, each with
     the unit's problems it bears on."""
-    th = a.themes.loc[(a.themes["unit"] == unit) & (a.themes["count"] >= MIN_CELL)]
+    th = a.themes.loc[a.themes["unit"] == unit]
     names = {p.dimension: p.name for p in problems.items}
     out = []
     for _, r in th.sort_values(["count", "theme"], ascending=[False, True]).iterrows():
@@ -52,9 +52,8 @@ def suggestions_section(
     concentrated: dict[str, list[Group]],
 ) -> Suggestions:
     """对策建议: respondents' suggestions by theme, then a measure for every problem, by priority."""
-    valid = int(unit_row(a, unit)["valid"])
     total = count(unit_row(a, unit).get("suggestions"))
-    if valid < MIN_CELL:
+    if unit in small_units(a.units):
         return Suggestions(count=None, themes=[], withheld=True)
     themes = _themes(unit, a, q, problems)
     keywords = (

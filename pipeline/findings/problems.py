@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.ledger import problem_items
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import OTHER_OPTION
-from pipeline.common.rules import MIN_CELL, MIN_N_TEST, significantly_high, significantly_low, slightly_low
+from pipeline.common.rules import MIN_N_TEST, significantly_high, significantly_low, slightly_low
 from pipeline.findings.basic import unit_row
 from pipeline.findings.changes import unit_changes
 from pipeline.findings.model import Choice, DimensionScore, ItemGap, Problem, Problems
@@ -97,7 +98,7 @@ def problems_section(unit: str, a: Analysis, reverse: set[str]) -> Problems:
     n_valid = int(unit_row(a, unit)["valid"])
     tested = n_valid >= MIN_N_TEST
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
-    if n_valid < MIN_CELL:
+    if unit in small_units(a.units):
         return Problems(items=[], withheld=True, tested=tested, valid=n_valid)
     problems = choose_problems(unit, a, reverse)
     for p in problems:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.analyze.disclosure import SUPPRESSED
+from pipeline.analyze.disclosure import SUPPRESSED, small_units
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.names import DISTRICT, OVERVIEW_NAME
 from pipeline.common.rules import MIN_CELL, change_kind, low_counts
@@ -138,7 +138,7 @@ def _heatmap(a, wd: Wording) -> Figure | None:
 
 def _ranking(a, m: Manifest, wd: Wording) -> Figure | None:
     w = m.words
-    u = a.units.loc[a.units["valid"] >= MIN_CELL]
+    u = a.units.loc[~a.units["unit"].isin(small_units(a.units))]
     if w.overall is None or "satisfaction_rate" not in u or u["satisfaction_rate"].isna().all():
         return None
     u = u.dropna(subset=["satisfaction_rate"])
