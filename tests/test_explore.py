@@ -186,3 +186,18 @@ def test_to_excel_writes_formatted_numbers(survey, tmp_path):
     assert shares and all(c.number_format == "0.0%" for c in shares)
     assert counts and all(c.number_format == "0" and c.value == int(c.value) for c in counts)
     assert any(isinstance(c.value, str) and c.value.startswith("χ²") for row in values for c in row)
+
+
+def test_explore_rounds_as_the_reports_round_by_declared_kind():
+    """Numbers in a cross-analysis are rounded half up by their column's declared kind (common.formatting),
+    as the reports are — never by guessing from a Chinese column name, never half to even."""
+    from pipeline.explore.result import Result
+
+    table = pd.DataFrame({"group": ["平均分较高的组"], "n": [12], "mean": [3.125], "sd": [0.5],
+                          "suppressed": [False]})
+    r = Result(title="比较", table=table, kind="compare", labels=("人数比例", ""),
+               test={"cramer_v": 0.1235, "p": 0.0004, "dof": 2.0})
+    assert r.kinds(r.pivot()) == ["count", "score", "score"]
+    html = r._repr_html_()
+    assert "<td>3.13</td>" in html and "<td>12</td>" in html  # 3.125 → 3.13 (half to even gives 3.12)
+    assert r.test_lines() == ["Cramér's V：0.124", "p值：<0.001", "自由度：2"]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.common.atomic import atomic_path
 from pipeline.common.excel import excel_writer, text_safe
-from pipeline.common.formatting import pct, score
+from pipeline.common.formatting import EXCEL_FORMATS, ColumnKind, cell, fixed, p_cell
 from pipeline.common.rules import MIN_CELL
 
 WITHHELD = "不予显示"
@@ -101,6 +101,15 @@ class Result:
         out.columns = pd.MultiIndex.from_tuples(out.columns, names=[col, ""])
         return out
 
+    def kinds(self, table: pd.DataFrame) -> list[ColumnKind]:
+        """Each column's kind of number in ``pivot()``, as the pivot builds it (never guessed from its name):
+        counts and means, or counts and shares in pairs."""
+        first = "count"
+        rest = "score" if self.kind == "compare" else "share"
+        if self.kind == "crosstab":  # (人数, 行百分比) for every column and the total
+            return ["count" if j % 2 == 0 else "share" for j in range(len(table.columns))]
+        return [first, *[rest] * (len(table.columns) - 1)]
+
     def test_lines(self) -> list[str]:
         """The test beneath the table, in words a researcher reads."""
         lines = []
@@ -112,7 +121,8 @@ class Result:
         return lines
 
     def _repr_html_(self) -> str:
-        shown = _formatted(self.pivot())
+        table = self.pivot()
+        shown = _formatted(table, self.kinds(table))
         test = "；".join(self.test_lines())
         return (f"<h4>{escape(self.title)}</h4>" + shown.to_html(na_rep=WITHHELD)
                 + (f"<p>{escape(test)}</p>" if test else "") + (f"<p>{escape(self.note)}</p>" if self.note
@@ -123,6 +133,7 @@ class Result:
         cells said in words, the test and the note beneath; strings always text, never formulas."""
         path = Path(path)
         table = self.pivot()
+        kinds = ["text", *self.kinds(table)]  # the row labels first
         flat = table.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(x) for x in c if x) for c in flat.columns]
@@ -131,20 +142,18 @@ class Result:
             book = xw.book
             ws = book.add_worksheet("交叉分析")
             bold = book.add_format({"bold": True})
-            formats = {"share": book.add_format({"num_format": "0.0%"}),
-                       "score": book.add_format({"num_format": "0.00"}),
-                       "count": book.add_format({"num_format": "0"})}
+            formats = {k: book.add_format({"num_format": f}) for k, f in EXCEL_FORMATS.items()}
             ws.write_string(0, 0, self.title, bold)
             safe = text_safe(flat)
             for j, name in enumerate(safe.columns):
                 ws.write_string(2, j, str(name), bold)
                 ws.set_column(j, j, max(10, min(30, len(str(name)) * 2)))
             for i, values in enumerate(safe.astype(object).to_numpy().tolist(), start=3):
-                for j, (name, v) in enumerate(zip(safe.columns, values, strict=True)):
+                for j, (kind, v) in enumerate(zip(kinds, values, strict=True)):
                     if v is None or (isinstance(v, float) and np.isnan(v)):
                         ws.write_string(i, j, WITHHELD if j else "")
                     elif isinstance(v, int | float | np.integer | np.floating):
-                        ws.write_number(i, j, float(v), formats[_kind_of(str(name))])
+                        ws.write_number(i, j, float(v), formats[kind])
                     else:
                         ws.write_string(i, j, str(v))
             row = len(safe) + 4
@@ -154,37 +163,25 @@ class Result:
         return path
 
 
-def _kind_of(column: str) -> str:
-    if "百分比" in column or "比例" in column or column.endswith("%"):
-        return "share"
-    if "平均" in column or "标准差" in column:
-        return "score"
-    return "count" if "人数" in column else "share"
-
-
-def _formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """Counts as whole numbers, shares as 48.8%, means as 3.52 (withheld cells stay empty)."""
+def _formatted(table: pd.DataFrame, kinds: list[ColumnKind]) -> pd.DataFrame:
+    """Counts as whole numbers, shares as 48.8%, means as 3.52, each by its column's kind and rounded as the
+    reports round (``common.formatting``); withheld cells stay empty."""
     out = table.astype(object)
-    for c in out.columns:
-        name = " ".join(str(x) for x in c) if isinstance(c, tuple) else str(c)
-        out[c] = [None if pd.isna(v) else _cell(v, _kind_of(name)) for v in table[c]]
+    for j, kind in enumerate(kinds):
+        out.iloc[:, j] = [None if pd.isna(v) else cell(v, kind) for v in table.iloc[:, j]]
     return out
 
 
-def _cell(v: float, kind: str) -> str:
-    if kind == "count":
-        return f"{int(round(float(v)))}"
-    return pct(float(v)) if kind == "share" else score(float(v))
-
-
 def _number(v, key: str) -> str:
+    """A test's figure as the reports print it: p as "<0.001"/"0.012", degrees of freedom whole where they
+    are, other statistics to three decimals."""
     if isinstance(v, bool) or not isinstance(v, int | float | np.floating):
         return str(v)
-    if key in ("p",):
-        return "<0.001" if v < 0.001 else f"{v:.3f}"
-    if key in ("dof", "df1"):
-        return f"{v:g}"
-    return f"{v:.3f}"
+    if key == "p":
+        return p_cell(v)
+    if key in ("dof", "df1") and float(v).is_integer():
+        return fixed(v, 0)
+    return fixed(v, 3)
 
 
 def suppressed_note(small: pd.Series) -> str:
