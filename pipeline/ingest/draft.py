@@ -35,11 +35,9 @@ from pipeline.ingest.formats import (
     NOT_CHOSEN,
     PLATFORM_META,
     SKIP_MARKERS,
-    TENCENT,
     TENCENT_OPTION_RE,
-    detect,
+    canonical,
     split_multi,
-    to_simplified,
 )
 from pipeline.ingest.readers import read_table
 
@@ -411,9 +409,8 @@ def draft_questionnaire(path: Path, frequent: Callable[[pd.Series], list[str]] |
     ``frequent`` (``pipeline.stats.open_answers.frequent_words``), the open answers' frequent words as hints
     for the themes dictionary."""
     table = read_table(path)
-    df = to_simplified(table.frame.reset_index(drop=True)).fillna("")
-    fmt = detect(list(df.columns))
-    df = df.rename(columns=TENCENT if fmt == "tencent" else KOBO if fmt == "kobo" else {})
+    df, fmt = canonical(table.frame.reset_index(drop=True))
+    df = df.fillna("")
     questions = [row for d in _group(df) for row in _classify(d, df)]
     _ids(questions)
     _roles(questions)

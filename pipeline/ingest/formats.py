@@ -143,15 +143,19 @@ def _collapse_options(df: pd.DataFrame, groups: dict[str, list[tuple[str, str]]]
     return out
 
 
-def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataFrame, str]:
-    """Return (frame with canonical metadata and one column per question, detected format)."""
+def canonical(raw: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The export in 简体 with its platform's metadata columns under this project's (问卷星's) names, and
+    the platform it came from — the one place a platform's columns are renamed (ingest, ``survey init``)."""
     df = to_simplified(raw)
     fmt = detect(list(df.columns))
-    if fmt == "tencent":
-        df = df.rename(columns=TENCENT)
-    elif fmt == "kobo":
+    return df.rename(columns={"tencent": TENCENT, "kobo": KOBO}.get(fmt, {})), fmt
+
+
+def normalise(raw: pd.DataFrame, questionnaire: Questionnaire) -> tuple[pd.DataFrame, str]:
+    """Return (frame with canonical metadata and one column per question, detected format)."""
+    df, fmt = canonical(raw)
+    if fmt == "kobo":
         duration = _kobo_duration(df)
-        df = df.rename(columns=KOBO)
         df.columns = [
             c.split("/")[-1] if "/" in c and not _is_kobo_option(c, questionnaire) else c for c in df.columns
         ]
