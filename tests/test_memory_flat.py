@@ -19,8 +19,8 @@ MEASURE = """
 import re, sys
 from pathlib import Path
 from pipeline.cli import main
-from pipeline.ingest import readers
-readers.CSV_BLOCK_BYTES = 1 << 24  # 16 MB blocks: several even at 100,000 rows (about 97 MB)
+from pipeline.ingest import text_tables
+text_tables.CSV_BLOCK_BYTES = 1 << 24  # 16 MB blocks: several even at 100,000 rows (about 97 MB)
 code = main(sys.argv[1:])
 status = Path("/proc/self/status").read_text()
 print("PEAK", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1), code)

@@ -70,19 +70,19 @@ def _small_batches(monkeypatch) -> list[tuple[bool, int]]:
     """CSV record blocks of about 4 KB (ten rows), and the analysis summing 97 rows at a time; whether each
     block parsed was transcoded (not UTF-8 on disk) and its rows, in order."""
     from pipeline.analyze import sums
-    from pipeline.ingest import readers
+    from pipeline.ingest import text_tables
 
     monkeypatch.setattr(sums, "PART_ROWS", 97)
     seen: list[tuple[bool, int]] = []
-    real = readers._arrow_batches
+    real = text_tables._arrow_batches
 
     def counted(source, sep, width):
         for batch in real(source, sep, width):
-            seen.append((isinstance(source, readers._Transcoded), len(batch)))
+            seen.append((isinstance(source, text_tables._Transcoded), len(batch)))
             yield batch
 
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 12)
-    monkeypatch.setattr(readers, "_arrow_batches", counted)
+    monkeypatch.setattr(text_tables, "CSV_BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(text_tables, "_arrow_batches", counted)
     return seen
 
 
@@ -161,9 +161,9 @@ def test_a_gb18030_export_with_a_stray_byte_far_in_is_read_whole(tmp_path, monke
     """A GB18030 CSV is decoded a block at a time; a byte that is not GB18030 in a later block sends the file
     to the whole-file reader (``Ragged``), which says which encodings it tried."""
     from pipeline.common.errors import SurveyError
-    from pipeline.ingest import readers
+    from pipeline.ingest import readers, text_tables
 
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 16)
+    monkeypatch.setattr(text_tables, "CSV_BLOCK_BYTES", 1 << 16)
     rows = "".join(f"{i},东湖街道,对党组织工作比较满意\n" for i in range(40_000))  # past the 1 MB head
     good = tmp_path / "good.csv"
     good.write_bytes(("编号,街道,意见\n" + rows).encode("gb18030"))

@@ -24,7 +24,8 @@ import pandas as pd
 
 from pipeline.common.integrity import content_hash
 from pipeline.common.limits import MAX_CELL_CHARS, MAX_HEADER_CHARS
-from pipeline.ingest.readers import Scorer, Table, sniff_delimiter, with_header
+from pipeline.ingest.grid import Scorer, Table, with_header
+from pipeline.ingest.text_tables import sniff_delimiter
 
 BATCH_FILES = 5_000  # files in one batch at most …
 BATCH_BYTES = 32 << 20  # … and bytes

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.ingest.readers import Scorer, Table, header_cells, header_row, with_header
+from pipeline.ingest.grid import Scorer, Table, header_cells, header_row, with_header
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -128,15 +128,16 @@ class About(_Model):
 
     survey: str
     data_until: str
-    created: str
-    files: list[str]
     units: list[str]  # units with valid responses, in the questionnaire's order
-    held: list[str] = Field(default_factory=list)  # units whose figures are those last published
     area: str
     unit_label: str
     rest: str
     overview: str  # how the index names the overview ("全区总体情况")
     notes: list[list[str]] = Field(default_factory=list)  # the workbook's 说明: [what, text]
+    # how the workbook names the run's time and files (their values are the run's: not in the document, which
+    # stays the same when only they change)
+    created: str = ""
+    files: str = ""
 
 
 class Document(_Model):

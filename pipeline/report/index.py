@@ -28,9 +28,11 @@ def write_index(
     overview: Document,
     results: list[Rendered],
     workbook: Path | None = None,
+    files: list[str] = (),
+    held: list[str] = (),
 ) -> Path:
     """index.html: every unit with its counts, satisfaction, significant problems and link; failures with
-    their error."""
+    their error; the run's input ``files`` and the units ``held`` at their last published figures."""
     w = overview.about
     by_name = {r.name: r for r in results}
     table = overview.table("units")
@@ -58,7 +60,7 @@ def write_index(
             title=w.survey,
             generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
             data_until=w.data_until,
-            files=w.files,
+            files=list(files),
             failed=sum(not r.ok for r in results),
             headers=["报告", *(c.name for c in table.columns[1:])],
             rows=rows,
@@ -67,7 +69,7 @@ def write_index(
             narrow=[j - 1 for j in (table.narrow or []) if j > 0],
             unit_label=w.unit_label,
             area=w.area,
-            held=w.held,
+            held=list(held),
             min_cell=MIN_CELL,
             workbook=workbook.name if workbook else None,
             workbook_href=quote(workbook.name) if workbook else None,

@@ -149,9 +149,10 @@ def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str
     s.ws.repeat_rows(0)
 
 
-def _about(xw: pd.ExcelWriter, name: str, about: About) -> None:
+def _about(xw: pd.ExcelWriter, name: str, about: About, created: str, files: list[str]) -> None:
     s = Sheet(xw, name, landscape=False)
-    s.table(Table(key="about", columns=[Column(name="项目"), Column(name="内容")], rows=about.notes))
+    rows = [*about.notes[:2], [about.created, created], [about.files, "、".join(files)], *about.notes[2:]]
+    s.table(Table(key="about", columns=[Column(name="项目"), Column(name="内容")], rows=rows))
     s.ws.set_column(1, 1, 90)
     s.finish()
 
@@ -185,17 +186,16 @@ def _unit_sheets(xw: pd.ExcelWriter, units: list[Document], used: set[str], labe
         s.finish()
 
 
-def write_workbook(
-    target: Path, district: Document, units: list[Document], rejected: Iterable[pd.DataFrame]
-) -> Path:
+def write_workbook(target: Path, district: Document, units: list[Document], rejected: Iterable[pd.DataFrame],
+                   created: str = "", files: tuple[str, ...] = ()) -> Path:
     """Write the run's workbook atomically, from the documents (and the audit's rejected rows as the 剔除记录
-    sheet shows them, part by part: ``rejected``)."""
+    sheet shows them, part by part: ``rejected``; the run's time and files)."""
     w = district.about
 
     def _write(path: Path) -> None:
         used: set[str] = set()
         with excel_writer(path) as xw:
-            _about(xw, sheet_name("说明", used), w)
+            _about(xw, sheet_name("说明", used), w, created, list(files))
             write_ledger(xw, district.ledger, w.rest, sheet_name("问题清单", used))
             summary = district.table("units")
             s = Sheet(xw, sheet_name(f"{w.area}汇总", used))

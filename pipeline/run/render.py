@@ -185,9 +185,10 @@ def _finish(
             continue
     rejected = (rejected_sheet(part, manifest.words.unit_label)
                 for part in read_table_parts(manifest.interim_dir, "audit"))
-    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, rejected)
+    workbook = write_workbook(reports / workbook_name(manifest.title), overview, units, rejected,
+                              manifest.created, manifest.input_files)
     html = [r for r in results if r.kind == "html"]
-    write_index(reports, overview, html, workbook)
+    write_index(reports, overview, html, workbook, manifest.input_files, manifest.held)
     write_json(
         reports / "run_summary.json",
         {

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from unittest import mock
 
-from pipeline.ingest import readers
-from pipeline.ingest.readers import Scorer, Table, header_score
+from pipeline.ingest import readers, text_tables
+from pipeline.ingest.grid import Scorer, Table, header_score
 
 
 def read_table(path: Path, score: Scorer = header_score) -> Table:
-    with mock.patch.object(readers, "_arrow_grid", lambda *args: None):
+    with mock.patch.object(text_tables, "_arrow_grid", lambda *args: None):
         return readers.read_table(path, score)

@@ -159,12 +159,13 @@ def about(m: Manifest, wd: Wording) -> About:
     """The run as the index and the workbook describe it."""
     w = m.words
     note = wd.say("report.about.note_text", min_cell=MIN_CELL)
-    notes = [["survey", m.title], ["data_until", m.data_until], ["created", m.created],
-             ["files", "、".join(m.input_files)], ["note", note]]
+    notes = [["survey", m.title], ["data_until", m.data_until], ["note", note]]
     return About(
-        survey=m.title, data_until=m.data_until, created=m.created, files=m.input_files, units=m.units,
-        held=m.held, area=w.area, unit_label=w.unit_label, rest=w.rest,
+        survey=m.title, data_until=m.data_until, units=m.units,
+        area=w.area, unit_label=w.unit_label, rest=w.rest,
         overview=wd.say("report.about.overview"),
+        created=wd.say("report.about.created"),
+        files=wd.say("report.about.files"),
         notes=[[wd.say(f"report.about.{k}"), v] for k, v in notes],
     )
 
