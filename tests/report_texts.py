@@ -47,7 +47,8 @@ def demo_texts(root: Path) -> dict[str, dict[str, list[str]]]:
     """Both demo surveys made and analysed under ``root`` (the first against its planted earlier wave, as
     ``survey demo`` does), without rendering; their texts by survey."""
     from pipeline.common.paths import DEMOS
-    from pipeline.demo.generate import demo_spec, write_demo_export
+    from pipeline.demo.generate import write_demo_export
+    from pipeline.demo.specs import demo_spec
     from pipeline.demo.survey import _previous_wave
     from pipeline.questionnaire import load_questionnaire
     from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pipeline.analyze.manifest import MANIFEST
 from pipeline.common.paths import DEMOS
-from pipeline.demo.generate import PREVIOUS_WAVE, demo_spec, previous_wave_spec, write_demo_export
+from pipeline.demo.generate import write_demo_export
+from pipeline.demo.specs import PREVIOUS_WAVE, demo_spec, previous_wave_spec
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 from pipeline.run.commands import print_counts, print_results
 from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_clean
