@@ -79,7 +79,7 @@ def loop_baseline(kept: pd.DataFrame, q, units: list[str]) -> float:
     """pingouin one unit at a time, as a notebook per unit would do it."""
     import pingouin as pg
 
-    from pipeline.analyze.tables import dimension_scores
+    from pipeline.analyze.scores import dimension_scores
 
     start = time.perf_counter()
     scores = dimension_scores(kept, q)

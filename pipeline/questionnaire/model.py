@@ -189,35 +189,26 @@ class Questionnaire(_Model):
     _source: Path | None = PrivateAttr(default=None)
     _wording: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    def wording_path(self) -> Path | None:
-        """The folder of wording overrides (``report.wording``), resolved against the questionnaire's
-        folder."""
-        if not self.report.wording:
+    def _beside(self, name: str | None) -> Path | None:
+        """A file the questionnaire names, resolved against the questionnaire file's folder."""
+        if not name:
             return None
-        path = Path(self.report.wording)
-        if not path.is_absolute() and self._source is not None:
-            path = (self._source.parent / path).resolve()
-        return path
+        path = Path(name)
+        return (self._source.parent / path).resolve() if not path.is_absolute() and self._source else path
 
     def wording_files(self) -> list[Path]:
-        """The override templates' files (their content is part of what a run depends on)."""
-        path = self.wording_path()
+        """The wording override's templates (``report.wording``; part of what a run depends on)."""
+        path = self._beside(self.report.wording)
         return sorted(path.glob("*.yaml")) if path is not None and path.is_dir() else []
 
     def read_wording(self) -> None:
-        """Read and check the wording overrides; a problem is one Chinese sentence naming file, line and
-        template."""
-        path = self.wording_path()
+        """Read and check the wording overrides: one Chinese sentence naming file, line and template."""
+        path = self._beside(self.report.wording)
         self._wording = read_overrides(path) if path is not None else {}
 
     def places_path(self) -> Path | None:
         """The ``places`` reference list, resolved against the questionnaire file's folder."""
-        if not self.places:
-            return None
-        path = Path(self.places)
-        if not path.is_absolute() and self._source is not None:
-            path = (self._source.parent / path).resolve()
-        return path
+        return self._beside(self.places)
 
     def known_places(self) -> dict[str, list[str]] | None:
         """Unit → its known communities/villages, from the ``places`` list (None if there is none)."""
