@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 if TYPE_CHECKING:
-    from pipeline.ingest.draft import Draft
+    from pipeline.ingest.draft_model import Draft
 
 UNORDERED = "  # 请确认顺序：无法从选项文字判断高低"
 DISTRICT_IN_TITLE = re.compile(r"^(?P<district>.{1,8}?(?:区|县|市|旗|镇|乡|街道))")
