@@ -8,14 +8,10 @@ without ``--force``. Every stage runs under the survey's lock.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from pathlib import Path
-
-import pandas as pd
 
 from pipeline import __version__, code_hash
 from pipeline.analyze.manifest import MANIFEST, Manifest, read_manifest
@@ -26,6 +22,13 @@ from pipeline.common.integrity import content_hash, damaged, letters, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
 from pipeline.questionnaire import Questionnaire, load_questionnaire
+from pipeline.run.analysis_inputs import (
+    analysis_manifest,
+    audit_tally,
+    enough_to_show,
+    response_sums,
+    weighting_for,
+)
 
 QUESTIONNAIRE_COPY = "questionnaire.yaml"  # stored with the results: what a later wave compares against
 INTERIM_UNSEALED = ("ingested",)  # the ingest cache checks each of its files itself (``IngestCache.carry``)
@@ -110,12 +113,6 @@ def stage_clean(inputs: list[Path], questionnaire: Questionnaire, paths: SurveyP
     return counts
 
 
-def _cleaning_rules(paths: SurveyPaths) -> list[dict]:
-    """The quality rules as the clean stage applied them (for the methods note)."""
-    path = paths.interim / "cleaning.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-
-
 def earlier_questionnaires(paths: SurveyPaths, names: list[str],
                            questionnaire: Questionnaire) -> list[tuple[SurveyPaths, Questionnaire]]:
     """Each earlier survey named by ``--previous`` and the questionnaire it used (the copy stored with its
@@ -152,11 +149,6 @@ def earlier_questionnaires(paths: SurveyPaths, names: list[str],
     return out
 
 
-def _data_until(last: pd.Timestamp) -> str:
-    """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
-    return "—" if pd.isna(last) else last.strftime("%Y-%m-%d")
-
-
 def stage_analyze(
     questionnaire: Questionnaire,
     paths: SurveyPaths,
@@ -177,15 +169,11 @@ def stage_analyze(
     """
     from pipeline.analyze import analyze, write_analysis
     from pipeline.analyze.ledger import problem_ledger
-    from pipeline.analyze.sums import added, analysis_columns, read_sums, row_group_sums
-    from pipeline.analyze.waves import EarlierWave, item_changes
-    from pipeline.clean import audit_counts
-    from pipeline.clean.release import held_units, published_counts
+    from pipeline.analyze.sums import analysis_columns
+    from pipeline.analyze.waves import EarlierWave
     from pipeline.common.atomic import write_parquet, write_text
     from pipeline.common.contracts import conform
-    from pipeline.common.rules import MIN_N_TEST
-    from pipeline.common.tables import read_table_parts, row_groups, stored_columns
-    from pipeline.common.tallies import add_tallies
+    from pipeline.common.tables import read_table_parts, stored_columns
     from pipeline.findings import all_findings, write_findings
     from pipeline.report.compose import compose_documents, write_documents
 
@@ -197,54 +185,16 @@ def stage_analyze(
     if missing:
         raise SurveyError(f"清洗结果中没有问卷里的这些列：{'、'.join(missing)}；问卷在清洗之后改过，"
                           "请重新运行 survey clean（或 survey run）")
-    weighting = None
-    if population is not None:
-        from pipeline.stats.weights import Weighting, read_population
-
-        singles = [p.id for p in questionnaire.profile if p.type == "single" and p.role is None]
-        if weight_by not in singles:
-            raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{'、'.join(singles)}），"
-                              f"当前为“{weight_by}”")
-        weighting = Weighting(read_population(population, weight_by), weight_by, str(population))
+    weighting = weighting_for(questionnaire, population, weight_by)
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
-    # the responses' sums and counts part by part (with a Dask scheduler, one task per row group on the
-    # workers): never the whole table
-    if scheduler:
-        from pipeline.run.execute import executor
-
-        groups = row_groups(paths.interim, "responses")
-        with executor(1, scheduler, groups) as pool:
-            tasks = [pool.submit(row_group_sums, paths.interim.resolve(), i, questionnaire, waves)
-                     for i in range(groups)]
-            sums = added(tasks.pop(0).result() for _ in range(groups))
-    else:
-        sums = read_sums(read_table_parts(paths.interim, "responses", columns=columns), questionnaire, waves)
-    audit, files = [], set()
-    for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
-        audit.append(audit_counts(part))
-        files |= set(part["file"].dropna().unique())
-    audit = published_counts(paths.interim, add_tallies(audit))  # a held unit's as last published
-    _enough_to_show(audit, questionnaire)
+    sums = response_sums(paths, questionnaire, columns, waves, scheduler)
+    audit, files = audit_tally(paths)
+    enough_to_show(audit, questionnaire)
     result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
-    manifest = Manifest(
-        survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
-        questionnaire=questionnaire_path.name,
-        questionnaire_sha256=content_hash(questionnaire_path),
-        input_files=sorted(files),
-        created=datetime.now().isoformat(timespec="seconds"),
-        data_until=_data_until(sums.answers.latest),
-        units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
-        processed_dir=str(paths.processed.resolve()), interim_dir=str(paths.interim.resolve()),
-        quality_rules=questionnaire.quality.model_dump(), cleaning=_cleaning_rules(paths),
-        words=questionnaire.words(), min_n_test=MIN_N_TEST,
-        weighting={"population": population.name, "by": weight_by} if population is not None else None,
-        rows_in=int(audit.sum()), kept=sums.answers.rows, version=__version__, fingerprint=input_fingerprint,
-        held=held_units(paths.interim),
-        waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
-               for w in waves],
-    )
+    manifest = analysis_manifest(paths, questionnaire, questionnaire_path, result, sums, audit, files, waves,
+                                 population, weight_by, input_fingerprint)
     ledger = conform("problem_ledger", problem_ledger(result, questionnaire))
     units, district = all_findings(result, questionnaire)
     documents = compose_documents(result, units, district, manifest, ledger)
@@ -257,20 +207,6 @@ def stage_analyze(
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
-
-
-def _enough_to_show(audit: pd.Series, questionnaire: Questionnaire) -> None:
-    """Refuse (exit 2, one sentence) a survey in which no unit has enough valid responses to show a figure
-    (the first night of fieldwork): every report would be withheld."""
-    from pipeline.clean import KEPT
-    from pipeline.common.rules import MIN_CELL
-
-    kept = audit.xs(KEPT, level="status").groupby(level="unit").sum() if len(audit) else pd.Series(dtype=int)
-    if kept.empty or int(kept.max()) < MIN_CELL:
-        most = int(kept.max()) if not kept.empty else 0
-        label = questionnaire.report.unit_label
-        raise SurveyError(f"每个{label}的有效答卷都不足{MIN_CELL}份（最多{most}份），"
-                          "按隐私规则不能显示任何数字，本次没有生成报告；请等回收更多答卷后再运行")
 
 
 def _title_of(earlier: SurveyPaths, q: Questionnaire, current: Questionnaire) -> str:

@@ -1,0 +1,118 @@
+"""What the analysis stage reads and records besides the responses: the weighting, the responses' sums part
+by part (on Dask workers with a scheduler), the audit's counts, the refusal of a survey with nothing to show,
+and the manifest written last."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.analyze.manifest import Manifest
+from pipeline.common.errors import SurveyError
+from pipeline.common.integrity import content_hash
+from pipeline.questionnaire import Questionnaire
+
+if TYPE_CHECKING:
+    from pipeline.run.stages import SurveyPaths
+
+
+def cleaning_rules(paths: SurveyPaths) -> list[dict]:
+    """The quality rules as the clean stage applied them (for the methods note)."""
+    path = paths.interim / "cleaning.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def data_until(last: pd.Timestamp) -> str:
+    """The last submit time, as a date ("—" for exports without submit times, such as paper entry)."""
+    return "—" if pd.isna(last) else last.strftime("%Y-%m-%d")
+
+
+def weighting_for(questionnaire: Questionnaire, population: Path | None, weight_by: str | None):
+    """Cell weights from a population table by one single-choice question, or None."""
+    if population is None:
+        return None
+    from pipeline.stats.weights import Weighting, read_population
+
+    singles = [p.id for p in questionnaire.profile if p.type == "single" and p.role is None]
+    if weight_by not in singles:
+        raise SurveyError(f"加权需要用 --weight-by 指定问卷中的一道单选题（可用：{'、'.join(singles)}），"
+                          f"当前为“{weight_by}”")
+    return Weighting(read_population(population, weight_by), weight_by, str(population))
+
+
+def response_sums(paths: SurveyPaths, questionnaire: Questionnaire, columns: list[str], waves,
+                  scheduler: str | None):
+    """The responses' sums and counts part by part (with a Dask scheduler, one task per row group on the
+    workers): never the whole table."""
+    from pipeline.analyze.sums import added, read_sums, row_group_sums
+    from pipeline.common.tables import read_table_parts, row_groups
+
+    if not scheduler:
+        return read_sums(read_table_parts(paths.interim, "responses", columns=columns), questionnaire, waves)
+    from pipeline.run.execute import executor
+
+    groups = row_groups(paths.interim, "responses")
+    with executor(1, scheduler, groups) as pool:
+        tasks = [pool.submit(row_group_sums, paths.interim.resolve(), i, questionnaire, waves)
+                 for i in range(groups)]
+        return added(tasks.pop(0).result() for _ in range(groups))
+
+
+def audit_tally(paths: SurveyPaths) -> tuple[pd.Series, set[str]]:
+    """Rows per unit, status and rule (a held unit's as last published), and the input files named."""
+    from pipeline.clean import audit_counts
+    from pipeline.clean.release import published_counts
+    from pipeline.common.tables import read_table_parts
+    from pipeline.common.tallies import add_tallies
+
+    audit, files = [], set()
+    for part in read_table_parts(paths.interim, "audit", columns=["file", "unit", "status", "rule"]):
+        audit.append(audit_counts(part))
+        files |= set(part["file"].dropna().unique())
+    return published_counts(paths.interim, add_tallies(audit)), files
+
+
+def analysis_manifest(paths: SurveyPaths, questionnaire: Questionnaire, questionnaire_path: Path, result,
+                      sums, audit, files: set[str], waves, population: Path | None, weight_by: str | None,
+                      input_fingerprint: str | None) -> Manifest:
+    """What the analysis was made from and how: the manifest written last."""
+    from pipeline.analyze.waves import item_changes
+    from pipeline.clean.release import held_units
+    from pipeline.common.rules import MIN_N_TEST
+
+    return Manifest(
+        survey=paths.survey, title=questionnaire.title, district=questionnaire.district,
+        questionnaire=questionnaire_path.name,
+        questionnaire_sha256=content_hash(questionnaire_path),
+        input_files=sorted(files),
+        created=datetime.now().isoformat(timespec="seconds"),
+        data_until=data_until(sums.answers.latest),
+        units=result.units.loc[result.units["valid"] > 0, "unit"].tolist(),
+        processed_dir=str(paths.processed.resolve()), interim_dir=str(paths.interim.resolve()),
+        quality_rules=questionnaire.quality.model_dump(), cleaning=cleaning_rules(paths),
+        words=questionnaire.words(), min_n_test=MIN_N_TEST,
+        weighting={"population": population.name, "by": weight_by} if population is not None else None,
+        rows_in=int(audit.sum()), kept=sums.answers.rows, version=__version__, fingerprint=input_fingerprint,
+        held=held_units(paths.interim),
+        waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
+               for w in waves],
+    )
+
+
+def enough_to_show(audit: pd.Series, questionnaire: Questionnaire) -> None:
+    """Refuse (exit 2, one sentence) a survey in which no unit has enough valid responses to show a figure
+    (the first night of fieldwork): every report would be withheld."""
+    from pipeline.clean import KEPT
+    from pipeline.common.rules import MIN_CELL
+
+    kept = audit.xs(KEPT, level="status").groupby(level="unit").sum() if len(audit) else pd.Series(dtype=int)
+    if kept.empty or int(kept.max()) < MIN_CELL:
+        most = int(kept.max()) if not kept.empty else 0
+        label = questionnaire.report.unit_label
+        raise SurveyError(f"每个{label}的有效答卷都不足{MIN_CELL}份（最多{most}份），"
+                          "按隐私规则不能显示任何数字，本次没有生成报告；请等回收更多答卷后再运行")
