@@ -179,72 +179,63 @@ def _measures(
     return out, single
 
 
-def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
-    """The overview's findings (totals over every respondent, not sums of units)."""
+def _persistent(a: Analysis) -> tuple[str | None, list[UnitDimension]]:
+    """The earlier wave and the units' dimensions still below the area since it."""
+    persistent = a.unit_problems.loc[a.unit_problems["kinds"].str.contains("persistent")]
+    if persistent.empty or a.changes.empty:
+        return None, []
+    return str(a.changes["wave_title"].iloc[0]), [
+        UnitDimension(unit=r["unit"], name=r["dimension_name"], mean_prev=r["mean_prev"], mean=r["mean"])
+        for _, r in persistent.iterrows()
+    ]
+
+
+def _scores(rows: pd.DataFrame) -> list[DimensionScore]:
+    return [DimensionScore(name=r["dimension_name"], mean=r["mean"]) for _, r in rows.iterrows()]
+
+
+def _who(a: Analysis, q: Questionnaire) -> dict:
+    """基本情况's facts: units by kind, questionnaires issued, received, valid and rejected, the units too
+    small to show, suggestions and the satisfaction rate (totals over every respondent, not sums of
+    units)."""
     u, d = a.units.loc[a.units["valid"] > 0], a.district.iloc[0]
-    wide = district_wide(a.district_dimensions, q)
-    ud = a.unit_dimensions
-    sig = ud.loc[significantly_low(ud)].sort_values("diff")
     withheld = small_units(a.units)
     small = u.loc[u["unit"].isin(withheld)]
     no_unit = a.units.loc[a.units["unit"] == NO_UNIT, "received"]
-    persistent = a.unit_problems.loc[a.unit_problems["kinds"].str.contains("persistent")]
-    measures, single = _measures(a, q, wide)
-    themes = a.themes.loc[a.themes["unit"] == DISTRICT]  # small counts withheld already
-    has_persistent = not persistent.empty and not a.changes.empty
-    return DistrictFindings(
-        district=q.district,
-        survey_title=q.title,
-        units=u["unit"].tolist(),
-        kinds={str(k): int(v) for k, v in u["kind"].value_counts().items()},
-        issued=_issued(u, q),
-        received=int(d["received"]),
-        valid=int(d["valid"]),
+    return dict(
+        units=u["unit"].tolist(), kinds={str(k): int(v) for k, v in u["kind"].value_counts().items()},
+        issued=_issued(u, q), received=int(d["received"]), valid=int(d["valid"]),
         rejected=int(d["rejected"]),
         rejected_by_rule=in_rule_order(a.rejections.groupby("rule")["count"].sum()),
-        no_unit=None if no_unit.empty else int(no_unit.iloc[0]),
-        small=small["unit"].tolist(),
-        small_valid=int(small["valid"].sum()),
-        suggestions=count(d.get("suggestions")),
+        no_unit=None if no_unit.empty else int(no_unit.iloc[0]), small=small["unit"].tolist(),
+        small_valid=int(small["valid"].sum()), suggestions=count(d.get("suggestions")),
         satisfaction_rate=number(d.get("satisfaction_rate")),
-        significant_low=int(significantly_low(ud).sum()),
-        dimensions=len(a.district_dimensions),
         shown_units=int((~a.units["unit"].isin(withheld)).sum()),
-        wide=_weaknesses(a, q, wide),
-        district_wide=wide["dimension_name"].tolist(),
-        low=[
-            UnitScores(
-                unit=unit,
-                scores=[DimensionScore(name=r["dimension_name"], mean=r["mean"]) for _, r in g.iterrows()],
-            )
-            for unit, g in sig.groupby("unit", sort=False)
-        ],
-        persistent_wave=str(a.changes["wave_title"].iloc[0]) if has_persistent else None,
-        persistent=[
-            UnitDimension(unit=r["unit"], name=r["dimension_name"], mean_prev=r["mean_prev"], mean=r["mean"])
-            for _, r in persistent.iterrows()
-        ]
-        if has_persistent
-        else [],
-        lowest=[
-            DimensionScore(name=r["dimension_name"], mean=r["mean"])
-            for _, r in a.district_dimensions.sort_values("mean").head(3).iterrows()
-        ]
-        if len(a.district_dimensions) > 3
-        else [],
+    )
+
+
+def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
+    """The overview's findings."""
+    wide = district_wide(a.district_dimensions, q)
+    ud = a.unit_dimensions
+    sig = ud.loc[significantly_low(ud)].sort_values("diff")
+    measures, single = _measures(a, q, wide)
+    themes = a.themes.loc[a.themes["unit"] == DISTRICT].sort_values("count", ascending=False)
+    wave, persistent = _persistent(a)
+    dd = a.district_dimensions
+    return DistrictFindings(
+        district=q.district, survey_title=q.title, **_who(a, q),
+        significant_low=int(significantly_low(ud).sum()), dimensions=len(dd),
+        wide=_weaknesses(a, q, wide), district_wide=wide["dimension_name"].tolist(),
+        low=[UnitScores(unit=unit, scores=_scores(g)) for unit, g in sig.groupby("unit", sort=False)],
+        persistent_wave=wave, persistent=persistent,
+        lowest=_scores(dd.sort_values("mean").head(3)) if len(dd) > 3 else [],
         choices=_area_choices(a, q),
-        reasons=[
-            AreaReasons(name=r["dimension_name"], reasons=_area_reasons(r["dimension"], a, q))
-            for _, r in wide.iterrows()
-        ],
-        drivers=_drivers(a, q),
-        concentrations=_concentrations(a, q),
-        measures=measures,
-        single=single,
-        themes=[
-            Theme(theme=r["theme"], count=int(r["count"]), problems=[], quotes=[])
-            for _, r in themes.sort_values("count", ascending=False).iterrows()
-        ],
+        reasons=[AreaReasons(name=r["dimension_name"], reasons=_area_reasons(r["dimension"], a, q))
+                 for _, r in wide.iterrows()],
+        drivers=_drivers(a, q), concentrations=_concentrations(a, q), measures=measures, single=single,
+        themes=[Theme(theme=r["theme"], count=int(r["count"]), problems=[], quotes=[])
+                for _, r in themes.iterrows()],  # a small count is withheld already
         waves=district_changes(a),
         units_with_problems=list(dict.fromkeys(sig["unit"])),
     )

@@ -60,67 +60,50 @@ def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
     return text
 
 
-def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
-    """存在的问题: the area's weaknesses, the units significantly below the rest, the persistent ones."""
-    text, n = [], 0
-    for r in f.wide:
-        n += 1
-        parts = [
-            wd.say(
-                "district.problems.wide_score",
-                mean=r.mean,
-                points=r.points,
-                dimensions=f.dimensions,
-                rank=r.rank,
-            )
-        ]
+def _wide(f: DistrictFindings, wd: Wording) -> list[str]:
+    """The area's weaknesses, each with its score and rank, negative answers, and units lowest on it."""
+    out = []
+    for n, r in enumerate(f.wide, start=1):
+        parts = [wd.say("district.problems.wide_score", mean=r.mean, points=r.points, dimensions=f.dimensions,
+                        rank=r.rank)]
         if r.unfavourable is not None:
             parts.append(wd.say("district.problems.wide_negative", unfavourable=r.unfavourable))
         if r.lowest_in:
             parts.append(wd.say("district.problems.wide_lowest_in", units=f.shown_units, count=r.lowest_in))
-        text.append(wd.say("district.problems.wide", n=n, name=r.name, parts=parts))
-    if f.low:
-        n += 1
-        units = [
-            wd.say(
-                "district.problems.low_unit",
-                unit=u.unit,
-                scores=[wd.say("district.problems.low_score", name=s.name, mean=s.mean) for s in u.scores],
-            )
-            for u in f.low
-        ]
-        text.append(
-            wd.say("district.problems.low", n=n, units=units, count=sum(len(u.scores) for u in f.low))
-        )
-    else:
-        text.append(wd.say("district.problems.none_low"))
+        out.append(wd.say("district.problems.wide", n=n, name=r.name, parts=parts))
+    return out
+
+
+def _low(f: DistrictFindings, wd: Wording, n: int) -> str:
+    """The units significantly below the rest, with those dimensions (or that there are none)."""
+    if not f.low:
+        return wd.say("district.problems.none_low")
+    units = [
+        wd.say("district.problems.low_unit", unit=u.unit,
+               scores=[wd.say("district.problems.low_score", name=s.name, mean=s.mean) for s in u.scores])
+        for u in f.low
+    ]
+    return wd.say("district.problems.low", n=n, units=units, count=sum(len(u.scores) for u in f.low))
+
+
+def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
+    """存在的问题: the area's weaknesses, the units significantly below the rest, the persistent ones, the
+    lowest dimensions, what respondents chose most, changes since earlier waves."""
+    text = _wide(f, wd)
+    n = len(text) + bool(f.low)
+    text.append(_low(f, wd, n))
     if f.persistent:
         n += 1
-        text.append(
-            wd.say(
-                "district.problems.persistent",
-                n=n,
-                wave=f.persistent_wave,
-                units=[wd.say("district.problems.persistent_unit", **p.model_dump()) for p in f.persistent],
-            )
-        )
+        units = [wd.say("district.problems.persistent_unit", **p.model_dump()) for p in f.persistent]
+        text.append(wd.say("district.problems.persistent", n=n, wave=f.persistent_wave, units=units))
     if f.lowest:
-        text.append(
-            wd.say(
-                "district.problems.lowest",
-                scores=[wd.say("district.problems.lowest_score", name=s.name, mean=s.mean) for s in f.lowest],
-            )
-        )
+        scores = [wd.say("district.problems.lowest_score", name=s.name, mean=s.mean) for s in f.lowest]
+        text.append(wd.say("district.problems.lowest", scores=scores))
     for qid, label in w.multi.items():
         chosen = [c for c in f.choices if c.question == qid]
-        if chosen:
-            text.append(
-                wd.say(
-                    "district.problems.choices",
-                    question=label,
-                    options=[wd.say("problems.choice", option=c.option, share=c.share) for c in chosen],
-                )
-            )
+        options = [wd.say("problems.choice", option=c.option, share=c.share) for c in chosen]
+        if options:
+            text.append(wd.say("district.problems.choices", question=label, options=options))
     return text + area_changes_text(f.waves, wd)
 
 
