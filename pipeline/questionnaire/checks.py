@@ -16,17 +16,30 @@ if TYPE_CHECKING:
 
 def problems(qn: Questionnaire) -> list[str]:
     """Every inconsistency of a questionnaire, one Chinese sentence each (none when it is consistent)."""
-    problems: list[str] = []
-    for name in qn.unconfirmed:
-        options = "、".join(qn.likert_scales.get(name, [])) or "不存在的量表"
-        problems.append(
-            f"量表“{name}”（{options}）的顺序尚未确认："
-            f"请把选项按从低分到高分排好，再从 unconfirmed 中删去“{name}”"
-        )
+    unit_q = next((q for q in qn.profile if q.role == "unit"), None)
+    dims = {d.id for d in qn.dimensions}
+    return (_scale_problems(qn) + _id_problems(qn) + _question_problems(qn) + _unit_problems(qn, unit_q)
+            + _reference_problems(qn, dims) + _explains_problems(qn, dims) + _role_problems(qn)
+            + _report_problems(qn))
+
+
+def _scale_problems(qn: Questionnaire) -> list[str]:
+    """Scales confirmed, of two options at least, distinct."""
+    problems = [
+        f"量表“{name}”（{'、'.join(qn.likert_scales.get(name, [])) or '不存在的量表'}）的顺序尚未确认："
+        f"请把选项按从低分到高分排好，再从 unconfirmed 中删去“{name}”"
+        for name in qn.unconfirmed
+    ]
     for name, options in qn.likert_scales.items():
         if len(options) < 2:
             problems.append(f"量表“{name}”至少需要两个选项")
         problems += indistinct(f"量表“{name}”的选项", Names(options))
+    return problems
+
+
+def _id_problems(qn: Questionnaire) -> list[str]:
+    """Dimensions on existing scales; question ids, numbers and dimension ids each used once."""
+    problems: list[str] = []
     ids: dict[str, int] = {}
     numbers: dict[int, str] = {}
     all_q = list(qn.profile) + list(qn.outcomes)
@@ -46,7 +59,12 @@ def problems(qn: Questionnaire) -> list[str]:
             numbers[q.number] = q.id
     problems += [f"题目 id“{i}”重复出现 {n} 次" for i, n in ids.items() if n > 1]
     dim_ids = [d.id for d in qn.dimensions]
-    problems += [f"维度 id“{d}”重复" for d in set(dim_ids) if dim_ids.count(d) > 1]
+    return problems + [f"维度 id“{d}”重复" for d in set(dim_ids) if dim_ids.count(d) > 1]
+
+
+def _question_problems(qn: Questionnaire) -> list[str]:
+    """Each profile and outcome question: options, scale, skip logic, and the fields only some types have."""
+    problems: list[str] = []
     by_id = {q.id: q for q in qn.profile + qn.outcomes}
     for q in qn.profile + qn.outcomes:
         if q.type in ("single", "multi") and len(q.options) < 2:
@@ -64,23 +82,34 @@ def problems(qn: Questionnaire) -> list[str]:
                 continue
             unknown = [v for v in values if v not in target.options]
             if unknown:
-                problems.append(
-                    f"题目“{q.id}”的跳题条件中，选项“{'、'.join(unknown)}”不是题目“{ref}”的选项"
-                )
+                problems.append(f"题目“{q.id}”的跳题条件中，选项“{'、'.join(unknown)}”不是题目“{ref}”的选项")
+        if q.reverse:
+            problems.append(f"题目“{q.id}”标注了 reverse: true，但反向计分只用于 dimensions 下的量表题")
+        if q.max_choices is not None and (q.type != "multi" or not 1 <= q.max_choices <= len(q.options)):
+            problems.append(f"题目“{q.id}”的 max_choices 应为多选题的 1 到选项数之间的整数")
+        if q.min is not None and q.max is not None and q.min > q.max:
+            problems.append(f"题目“{q.id}”的 min 大于 max")
+    return problems
+
+
+def _unit_problems(qn: Questionnaire, unit_q) -> list[str]:
+    """Each role held by one question; the unit question there, single choice, its names distinct."""
     roles = [q.role for q in qn.profile + qn.outcomes if q.role]
-    for role in set(roles):
-        if roles.count(role) > 1:
-            problems.append(f"角色“{role}”只能由一道题承担")
-    unit_q = next((q for q in qn.profile if q.role == "unit"), None)
+    problems = [f"角色“{role}”只能由一道题承担" for role in set(roles) if roles.count(role) > 1]
     if unit_q is None:
-        problems.append(
-            "缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），报告按它分单位生成"
-        )
-    elif unit_q.type != "single":
+        problems.append("缺少标注 role: unit 的“所在单位”题目（如“您所在的街道（乡镇）”），"
+                        "报告按它分单位生成")
+        return problems
+    if unit_q.type != "single":
         problems.append(f"题目“{unit_q.id}”（role: unit）必须是单选题")
-    known_dims = set(dim_ids)
+    return problems + _unit_name_problems(unit_q)
+
+
+def _reference_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
+    """Themes name existing dimensions; attention checks existing questions and options."""
+    problems: list[str] = []
     for theme, spec in qn.themes.items():
-        unknown = [d for d in spec.dimensions if d not in known_dims]
+        unknown = [d for d in spec.dimensions if d not in dimensions]
         if unknown:
             problems.append(f"意见建议主题“{theme}”引用了不存在的维度“{'、'.join(unknown)}”")
     expanded = {q.id: q for q in qn.questions}
@@ -91,16 +120,7 @@ def problems(qn: Questionnaire) -> list[str]:
         elif check.expected not in target.options:
             problems.append(f"注意力检测的正确答案“{check.expected}”不是题目“{check.question}”的选项"
                             f"（可选：{'、'.join(target.options) or '无'}）")
-    for q in qn.profile + qn.outcomes:
-        if q.reverse:
-            problems.append(f"题目“{q.id}”标注了 reverse: true，但反向计分只用于 dimensions 下的量表题")
-        if q.max_choices is not None and (q.type != "multi" or not 1 <= q.max_choices <= len(q.options)):
-            problems.append(f"题目“{q.id}”的 max_choices 应为多选题的 1 到选项数之间的整数")
-        if q.min is not None and q.max is not None and q.min > q.max:
-            problems.append(f"题目“{q.id}”的 min 大于 max")
-    if unit_q is not None:
-        problems += _unit_name_problems(unit_q)
-    return problems + _explains_problems(qn, known_dims) + _role_problems(qn) + _report_problems(qn)
+    return problems
 
 
 def _explains_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
