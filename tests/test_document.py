@@ -28,7 +28,8 @@ def test_rounding_is_half_up_from_the_exact_value():
 def html_sections(html: str) -> dict[str, Counter]:
     """The numbers of each section of a report page as a desktop shows it (not the phone's compact tables)."""
     html = re.sub(r'<div class="narrow-only">.*?</details></div>', "", html, flags=re.S)
-    html = re.sub(r'<details class="narrow-only fold">.*?</details>', "", html, flags=re.S)  # the phone's copy
+    # and not the phone's copy of a folded appendix
+    html = re.sub(r'<details class="narrow-only fold">.*?</details>', "", html, flags=re.S)
     out = {}
     for key, body in re.findall(r'<section id="([^"]+)">(.*?)</section>', html, re.S):
         text = re.sub(r"<[^>]+>", " ", body)
