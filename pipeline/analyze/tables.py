@@ -214,6 +214,26 @@ def weighted_dimensions(sums: LikertSums, counts: AnswerCounts, weighting: Weigh
                          frame(cells.count(), index), frame(cells.sum(), index), weights)
 
 
+def _between_units(likert: LikertSums, names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Welch's ANOVA per dimension and the Games–Howell pairs, each judged significant here, once."""
+    anova, gh = welch_anova_moments(likert.scores, names)
+    anova = anova.assign(significant=(anova.get("p", pd.Series(dtype=float)) < ALPHA).astype(bool))
+    return anova, gh.assign(significant=(gh.get("pval", pd.Series(dtype=float)) < ALPHA).astype(bool))
+
+
+def _who_answered(counts: AnswerCounts, audit: pd.Series, q: Questionnaire) -> dict[str, pd.DataFrame]:
+    """The units, the area and the communities with their counts and suggestions; the rejected rows by unit
+    and rule; the open answers' themes, quotes and words."""
+    units, district, communities = unit_counts(counts, audit, q)
+    suggestions, themes, quotes, words = _open_answers(counts, q)
+    units["suggestions"] = units["unit"].map(suggestions).fillna(0).astype(int)
+    district["suggestions"] = int(suggestions.sum())
+    rows = audit.rename("count").reset_index()
+    rejections = rows.loc[rows["status"] != KEPT].groupby(["unit", "rule"])["count"].sum().reset_index()
+    return dict(units=units, district=district, communities=communities, rejections=rejections, themes=themes,
+                quotes=quotes, keywords=words)
+
+
 def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Questionnaire,
             weighting: Weighting | None = None,
             waves: list[EarlierWave] | None = None, sums: SurveySums | None = None) -> Analysis:
@@ -246,22 +266,13 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     ud, ui = unit_comparisons(likert, q, weighted)
     dd, rel, item_rel = district_dimensions(likert, q)
     validity, item_kmo = kmo_moments(likert.complete)
-    anova, gh = welch_anova_moments(likert.scores, names)
-    anova = anova.assign(significant=(anova.get("p", pd.Series(dtype=float)) < ALPHA).astype(bool))
-    gh = gh.assign(significant=(gh.get("pval", pd.Series(dtype=float)) < ALPHA).astype(bool))  # judged here
+    anova, gh = _between_units(likert, names)
     chi2 = chi2_tables(counts.answers,
                        {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
     drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN
-    units, district, communities = unit_counts(counts, audit, q)
-    suggestions, themes, quotes, words = _open_answers(counts, q)
-    units["suggestions"] = units["unit"].map(suggestions).fillna(0).astype(int)
-    district["suggestions"] = int(suggestions.sum())
-    rows = audit.rename("count").reset_index()
-    rejections = rows.loc[rows["status"] != KEPT].groupby(["unit", "rule"])["count"].sum().reset_index()
     shown = apply_disclosure(
         Analysis(
-            units=units,
-            district=district,
+            **_who_answered(counts, audit, q),
             unit_dimensions=ud,
             unit_items=ui,
             district_dimensions=dd,
@@ -275,13 +286,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             correlations=correlation_moments(likert.scores),
             drivers=drivers,
             ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"]),
-            rejections=rejections,
             composition=composition_table(counts, q),
             problems=_multi_select(counts, q),
-            themes=themes,
-            quotes=quotes,
-            keywords=words,
-            communities=communities,
             subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),
             changes=changes(likert.waves, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
