@@ -190,3 +190,21 @@ def test_ipa_labels_never_overlap_and_quadrants_have_distinct_colours():
             assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), (crowd, size)
     colours = [to_rgb(c) for c in figures.QUADRANT_COLOURS]
     assert min(np.abs(np.subtract(a, b)).sum() for i, a in enumerate(colours) for b in colours[i + 1:]) > 0.4
+
+
+def test_phone_figures_wrap_names_instead_of_cutting_them(e2e):
+    """Every name a phone figure shows is there whole (wrapped onto lines), none cut to "…"."""
+    from matplotlib.text import Text
+
+    from pipeline.report import figures
+    from pipeline.report.document import Figure, read_document
+
+    assert figures._short(["身份：驻区单位或两新组织人员"], 12) == ["身份：驻区单位或两新组织\n人员"]
+    for name in ("石桥乡", "全区总体情况"):
+        doc = read_document(e2e["paths"].processed, name)
+        for f in (b for s in doc.sections for b in s.blocks if isinstance(b, Figure)):
+            figures.theme(figures.PHONE)
+            fig = figures.DRAW[f.plot](pd.DataFrame(f.data), f, figures.PHONE)
+            fig.canvas.draw()
+            texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+            assert texts and not [t for t in texts if "…" in t], (name, f.plot)

@@ -99,14 +99,29 @@ def _spans(mid: pd.Series, low: pd.Series, high: pd.Series) -> list[np.ndarray]:
     return [below, above]
 
 
-def _short(labels, limit: int) -> list[str]:
-    return [t if len(t) <= limit else t[: limit - 1] + "…" for t in labels]
+def _short(labels, limit: int, lines: int = 3) -> list[str]:
+    """Labels wrapped at ``limit`` characters a line, whole up to ``lines`` lines (a longer one ends "…"):
+    a name on a phone is read, not guessed."""
+    out = []
+    for t in map(str, labels):
+        parts = [t[i:i + limit] for i in range(0, len(t), limit)] or [""]
+        if len(parts) > lines:
+            parts = parts[:lines]
+            parts[-1] = parts[-1][: limit - 1] + "…"
+        out.append("\n".join(parts))
+    return out
+
+
+def _rows(labels: list[str], per_row: float) -> float:
+    """Height for one row per label, taller where labels wrap."""
+    return sum(per_row * (1 + 0.55 * label.count("\n")) for label in labels)
 
 
 def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     """Dot plot: the unit's dimension means with 95% CIs against the comparison group's means."""
     d = d.sort_values("mean").reset_index(drop=True)
-    fig = _new(size, 0.45 * len(d) + 1.3)
+    labels = _short(d["dimension_name"], 8 if size is PHONE else 20)
+    fig = _new(size, _rows(labels, 0.45) + 1.3)
     ax = fig.subplots()
     y = range(len(d))
     ax.errorbar(
@@ -119,7 +134,6 @@ def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
         capsize=3,
     )
     top = int(f.options["top"])
-    labels = _short(d["dimension_name"], 8 if size is PHONE else 20)
     _versus(ax, fig, d, labels, "维度", str(f.options["unit"]), str(f.options["comparison"]), 70, top, size)
     for i, r in d.loc[d["significant"].fillna(0).astype(bool)].iterrows():  # the axis shows the direction
         ax.annotate(
@@ -142,7 +156,8 @@ def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
 def items(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     """Dot plot of item means (unit vs comparison), the largest gap on top."""
     d = d.sort_values("diff").reset_index(drop=True)
-    fig = _new(size, 0.42 * len(d) + 1.4)
+    labels = _short(d["item_text"], 10 if size is PHONE else 20)
+    fig = _new(size, _rows(labels, 0.42) + 1.4)
     ax = fig.subplots()
     ax.hlines(list(range(len(d))), d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
     top = int(f.options["top"])
@@ -150,7 +165,7 @@ def items(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
         ax,
         fig,
         d,
-        _short(d["item_text"], 10 if size is PHONE else 20),
+        labels,
         "题目",
         str(f.options["unit"]),
         str(f.options["comparison"]),
@@ -172,7 +187,7 @@ def choices(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     t = t.sort_values("share", ascending=False).assign(
         option=lambda x: _short(x["option"], 10 if size is PHONE else 24)
     )
-    fig = _new(size, 0.4 * len(t) + 1.0)
+    fig = _new(size, _rows(list(t["option"]), 0.4) + 1.0)
     ax = fig.subplots()
     sns.barplot(data=t, x="share", y="option", ax=ax, color="#2e86c1", orient="h")
     for patch, v in zip(ax.patches, t["share"], strict=False):
@@ -196,7 +211,7 @@ def composition(t: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     import seaborn as sns
 
     t = t.assign(category=_short(t["category"], 12 if size is PHONE else 30))
-    fig = _new(size, 0.5 * t["category"].nunique() + 1.4)
+    fig = _new(size, _rows(list(t["category"].drop_duplicates()), 0.5) + 1.4)
     ax = fig.subplots()
     sns.barplot(
         data=t,
@@ -286,7 +301,7 @@ def ipa(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     y0, y1 = ax.get_ylim()
     ax.set_ylim(y0 - 0.08 * (y1 - y0), y1 + 0.12 * (y1 - y0))
     place_labels(ax, list(zip(d["gap"], d["importance"], strict=True)),
-                 _short(d["dimension_name"], 8 if size is PHONE else 14), size.text)
+                 _short(d["dimension_name"], 7 if size is PHONE else 14, lines=2), size.text)
     return fig
 
 
