@@ -159,6 +159,41 @@ def _by_unit(m: Moments, dim: str) -> pd.DataFrame:
     return out.assign(std=np.sqrt(out.pop("var")))
 
 
+def _unit_change(base: dict, now: pd.Series, before: pd.Series) -> dict:
+    """One unit's dimension against the earlier wave: Welch's t from both waves' moments, Hedges' g."""
+    n1, m1, s1 = now
+    n0, m0, s0 = before
+    tested = min(n1, n0) >= MIN_N_TEST
+    t, p = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False) if tested else (np.nan, np.nan)
+    return {**base, "n_prev": int(n0), "mean_prev": float(m0), "diff": float(m1 - m0), "t": float(t),
+            "p": float(p), "hedges_g": float(hedges_g(m1, s1, n1, m0, s0, n0)),
+            "note": "" if tested else "样本不足，不检验"}
+
+
+def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) -> list[dict]:
+    """Every unit's (and the area's) dimensions against one earlier wave."""
+    rows = []
+    wave, title = earlier.name, earlier.title
+    shared = shared_dimensions(q, earlier)
+    before = earlier_sums(earlier, q) if any(shared.values()) else None
+    for d in q.dimensions:
+        k = len(shared[d.id])
+        head = {"wave": wave, "wave_title": title, "dimension": d.id, "dimension_name": d.name,
+                "shared_items": k, "items": len(d.items)}
+        if k == 0:
+            rows.append({**head, "unit": DISTRICT, "note": "两次调查没有共同的题目，无法比较"})
+            continue
+        ga, gb = _by_unit(now[wave], d.id), _by_unit(before, d.id)
+        for unit in ga.index:
+            now_n, now_mean = int(ga.loc[unit, "count"]), float(ga.loc[unit, "mean"])
+            base = {**head, "unit": unit, "n": now_n, "mean": now_mean}
+            if unit not in gb.index:
+                rows.append({**base, "n_prev": 0, "note": f"{wave}没有该单位的数据"})
+            else:
+                rows.append(_unit_change(base, ga.loc[unit], gb.loc[unit]))
+    return rows
+
+
 def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
     """Per earlier wave, unit (and the whole area) and dimension: the change, with its test, from this wave's
     sums (``wave_sums``) and the earlier wave's (``earlier_sums``).
@@ -168,64 +203,7 @@ def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWav
     pandas.DataFrame
         ``CHANGE_COLUMNS``; ``diff`` is this wave minus the earlier one.
     """
-    rows = []
-    for earlier in previous:
-        wave, title = earlier.name, earlier.title
-        shared = shared_dimensions(q, earlier)
-        before = earlier_sums(earlier, q) if any(shared.values()) else None
-        for d in q.dimensions:
-            k = len(shared[d.id])
-            if k == 0:
-                rows.append(
-                    {
-                        "wave": wave,
-                        "wave_title": title,
-                        "unit": DISTRICT,
-                        "dimension": d.id,
-                        "dimension_name": d.name,
-                        "shared_items": 0,
-                        "items": len(d.items),
-                        "note": "两次调查没有共同的题目，无法比较",
-                    }
-                )
-                continue
-            ga, gb = _by_unit(now[wave], d.id), _by_unit(before, d.id)
-            for unit in ga.index:
-                base = {
-                    "wave": wave,
-                    "wave_title": title,
-                    "unit": unit,
-                    "dimension": d.id,
-                    "dimension_name": d.name,
-                    "shared_items": k,
-                    "items": len(d.items),
-                    "n": int(ga.loc[unit, "count"]),
-                    "mean": float(ga.loc[unit, "mean"]),
-                }
-                if unit not in gb.index:
-                    rows.append({**base, "n_prev": 0, "note": f"{wave}没有该单位的数据"})
-                    continue
-                n1, m1, s1 = ga.loc[unit]
-                n0, m0, s0 = gb.loc[unit]
-                tested = min(n1, n0) >= MIN_N_TEST
-                t, p = (
-                    stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False)
-                    if tested
-                    else (np.nan, np.nan)
-                )
-                g = float(hedges_g(m1, s1, n1, m0, s0, n0))
-                rows.append(
-                    {
-                        **base,
-                        "n_prev": int(n0),
-                        "mean_prev": float(m0),
-                        "diff": float(m1 - m0),
-                        "t": float(t),
-                        "p": float(p),
-                        "hedges_g": g,
-                        "note": "" if tested else "样本不足，不检验",
-                    }
-                )
+    rows = [row for earlier in previous for row in _wave_rows(now, q, earlier)]
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     if out.empty:
         return out.astype({"significant": bool, "suppressed": bool})
