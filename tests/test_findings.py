@@ -63,24 +63,33 @@ def _text(f, q, keys=("basic", "problems", "causes", "suggestions")) -> str:
 
 
 @pytest.mark.parametrize("name", ["jiceng", "jianfu", "wangge"])
-def test_every_unit_has_its_own_problems_causes_and_measures(surveys, name):
-    """Every unit with at least 30 valid responses: a problem with figures, a cause other than its own score,
-    a measure from the library; the overview names the planted area-wide weakness and measures for it."""
+def test_problems_only_where_the_evidence_says_the_unit_is_worse(surveys, name):
+    """A problem stands on evidence that the unit is worse — significantly below the rest, below the area
+    since an earlier wave, or the area's shared weakness where the unit is not above the rest — never on its
+    own lowest dimension alone, never where it is significantly above; each problem has a measure from the
+    library; a unit without a problem says so and analyses no cause; the overview names the planted
+    area-wide weakness and measures for it."""
     q, a, units, district = surveys[name]
-    valid = a.units.set_index("unit")["valid"]
+    ud = a.unit_dimensions.set_index(["unit", "dimension"])
     library = {d.id: [m.text for m in d.measures] for d in q.dimensions}
+    without = 0
     for unit, f in units.items():
-        if valid[unit] < 30:
-            continue
-        assert f.problems.items, unit
-        first = next(t for t in said(f, q)["problems"] if t.startswith("（一）"))
-        assert re.search(r"\d+\.\d\d分（\d分制）", first), (unit, first)  # a score with its scale
-        assert f.causes.items and {c.kind for c in f.causes.items} - {"association"}, unit
-        assert f.suggestions.measures and all(m.measures for m in f.suggestions.measures), unit
+        for p in f.problems.items:
+            assert set(p.evidence) & {"significant", "persistent", "district_wide"}, (unit, p.evidence)
+            r = ud.loc[(unit, p.dimension)]
+            assert not (r["significant"] and r["diff"] > 0), (unit, p.name)
+            if p.evidence[0] == "district_wide":
+                assert round(r["mean"], 2) <= round(r["rest_mean"], 2), (unit, p.name)
+        assert {p.dimension for p in f.problems.items} == {m.dimension for m in f.suggestions.measures}
         for m in f.suggestions.measures:
             assert set(m.measures) <= set(library[m.dimension])
-            assert all(x in "".join(said(f, q)["suggestions"]) for x in m.measures)
-        assert {p.dimension for p in f.problems.items} == {m.dimension for m in f.suggestions.measures}
+            assert all(x.rstrip("。；;") in "".join(said(f, q)["suggestions"]) for x in m.measures)
+        if f.basic.tested and not f.problems.items:
+            without += 1
+            assert "本次调查未发现需要列出的问题" in said(f, q)["problems"][0], unit
+            assert said(f, q)["causes"] == ["本次调查未发现本单位需要分析成因的问题。"], unit
+    significant = {u for u, f in units.items() if any("significant" in p.evidence for p in f.problems.items)}
+    assert significant == set(a.unit_dimensions.loc[significantly_low(a.unit_dimensions), "unit"])
     wide = PLANTED_WIDE[name]
     assert district.district_wide[0] == wide
     assert said(district, q)["problems"][0].startswith(f"（一）“{wide}”是{q.words().area}普遍存在的薄弱方面")
@@ -100,7 +109,9 @@ def test_the_area_wide_weakness_is_named_in_every_unit_where_it_holds(surveys, n
         p = next((p for p in f.problems.items if p.name == wide), None)
         high = a.unit_dimensions.loc[(a.unit_dimensions["unit"] == unit)
                                      & (a.unit_dimensions["dimension_name"] == wide)]
-        if f.basic.valid < 5 or (high["significant"] & (high["diff"] > 0)).any():
+        above = (high["mean"].round(2) > high["rest_mean"].round(2)).any()
+        if f.basic.valid < 5 or (high["significant"] & (high["diff"] > 0)).any() or above:
+            assert p is None or "district_wide" not in p.evidence, unit  # a unit above the rest: not shared
             continue
         assert p is not None and "district_wide" in p.evidence, unit
         text = next(t for t in said(f, q)["problems"] if f"“{wide}”" in t)
@@ -144,17 +155,16 @@ def test_a_reason_not_chosen_more_often_is_not_called_different(surveys):
             assert ("差异经统计检验显著" in cause(c, q)) == bool(row["significant"]), (unit, cause(c, q))
 
 
-def test_relative_weakness_is_worded_as_relative(surveys):
-    """西城街道 has no real differences: its own weakest dimension is a problem, said as its own weakest, with
-    no 显著; a measure follows."""
+def test_a_unit_without_real_differences_gets_no_problem_of_its_own(surveys):
+    """西城街道 has no real differences: its own lowest dimension is not a problem by itself; what it lists is
+    the area's shared weakness, where it is not above the rest, worded as shared, with no 显著."""
     q, a, units, _ = surveys["jiceng"]
     f = units["西城街道"]
-    own = next(p for p in f.problems.items if p.evidence == ["weakest"])
-    text = next(t for t in said(f, q)["problems"] if f"“{own.name}”" in t and "在本单位9个方面中得分" in t)
+    assert all(p.evidence[0] == "district_wide" for p in f.problems.items), f.problems.items
+    text = "".join(said(f, q)["problems"])
     assert "显著" not in text
-    assert "与全区其他街道（乡镇）的差异经检验不明显" in text
-    assert any(m.dimension == own.dimension and m.measures for m in f.suggestions.measures)
-    assert "没有哪个方面经检验明显偏低" in said(f, q)["problems"][0]
+    for p in f.problems.items:
+        assert f"“{p.name}”是全区普遍存在的薄弱方面" in text
 
 
 def test_a_persistent_problem_is_named_as_such(surveys):
@@ -176,7 +186,9 @@ def test_a_persistent_problem_is_named_as_such(surveys):
     p = next(p for p in f.problems.items if p.dimension == "leadership")
     assert p.evidence[0] == "persistent"
     text = next(t for t in said(f, q)["problems"] if "“组织力与引领作用”在2025年的调查中已低于全区平均" in t)
-    assert "（3.40分，全区3.62分）" in text and "未见改善" in text and "显著低于" not in text
+    assert "（3.40分，全区3.62分）" in text and "显著低于" not in text
+    # the score rose (3.40 → now), not significantly: never "未见改善" beside a rise
+    assert p.mean > 3.40 and "虽有所上升但变化不明显" in text and "未见改善" not in text
     assert any(m.dimension == "leadership" for m in f.suggestions.measures)
     d = fd.district_findings(planted, q)
     lead = "（三）持续存在的问题：与2025年的调查相比仍低于全区平均、未见改善的有东湖街道“组织力与引领作用”"
@@ -257,7 +269,7 @@ def test_reports_do_not_read_alike(surveys, name):
     owners = Counter(s for ss in per.values() for s in set(ss))
     total = sum(len(ss) for ss in per.values())
     shared = sum(owners[s] >= 2 for ss in per.values() for s in ss)
-    assert total >= 4 * len(units) and shared / total <= 0.4, (shared, total)
+    assert total >= 2 * len(units) and shared / total <= 0.4, (shared, total)
 
 
 @pytest.mark.parametrize("name", ["jiceng", "jianfu", "wangge"])
@@ -285,7 +297,7 @@ def test_no_reason_cited_for_two_problems_of_a_unit(surveys, name):
         reasons = [cause(c, q).split("看，")[-1] for c in f.causes.items if c.kind == "reason"]
         assert len(reasons) == len(set(reasons)), unit
         cited += len(reasons)
-    assert cited >= len(units) if name != "wangge" else True
+    assert cited >= 1 if name != "wangge" else True
 
 
 def test_basic_section(surveys):

@@ -1,16 +1,17 @@
-"""Which dimensions are a unit's problems, and on what evidence — for every unit, not only the outliers.
+"""Which dimensions are a unit's problems, and on what evidence: only where the evidence says the unit is
+worse — a unit may have none, and no dimension is a problem where the unit is significantly above the rest.
 
-Four kinds of evidence, each worded its own way in the findings (and only the first may say 显著):
+What makes a problem (``PRIMARY``), each worded its own way in the findings (only the first says 显著):
 
 - ``significant``: significantly below the rest of the area (Welch t, FDR over all units × dimensions);
-- ``weakest``: the unit's own lowest dimension(s) besides the area's weaknesses (relative within the unit:
-  every unit has one), and ``negative``: a share of unfavourable answers at or above the questionnaire's
-  threshold (``report.problems.negative_share``) and above the area's own share (a scale without a middle
-  option has many "negative" answers everywhere: only more than usual marks a unit);
+- ``persistent``: below the area in the previous wave and still below it now, not significantly improved;
 - ``district_wide``: a weakness of the whole area — its lowest dimension(s), and any whose area-wide score
-  (as a share of its scale) is below ``district_below`` — named in every unit where it holds (the unit is
-  not significantly above the rest on it);
-- ``persistent``: below the area in the previous wave and still below it now, not significantly improved.
+  (as a share of its scale) is below ``district_below`` — named in a unit where the unit is not above the
+  rest on it (at the precision reports print), worded as shared.
+
+What only adds to such a problem, never one by itself: ``negative``, a share of unfavourable answers at or
+above ``report.problems.negative_share`` and above the area's own share, and ``weakest``, the unit's own
+lowest dimension(s) besides the area's weaknesses.
 
 Each unit's problems are ordered by priority (significant first, then persistent, area-wide, negative,
 weakest) and capped (``report.problems.at_most``); units with fewer than ``MIN_CELL`` valid answers have none.
@@ -26,6 +27,7 @@ from pipeline.common.rules import significantly_high, significantly_low
 from pipeline.questionnaire import Questionnaire
 
 KINDS = ("significant", "persistent", "district_wide", "negative", "weakest")
+PRIMARY = ("significant", "persistent", "district_wide")  # what makes a problem; the rest only supports it
 EVIDENCE_COLUMNS = [
     "unit",
     "dimension",
@@ -114,19 +116,25 @@ def unit_problems(
     # the unit's own weakest: its lowest dimensions besides the area's weaknesses (which are named anyway)
     own = shown.loc[~shown["dimension"].isin(wide)].groupby("unit")["level"].rank(method="first")
     gap = rules.persistent_gap
+    high = significantly_high(shown).to_numpy()  # never a problem where the unit is significantly above
+    # at the precision reports print: a unit above the rest does not share the area's weakness
+    above = (shown["mean"].round(2) > shown["rest_mean"].round(2)).fillna(False).to_numpy()
     flags = {
         "significant": significantly_low(shown).to_numpy(),
         "persistent": (
             (shown["mean_prev"] - shown["area_mean_prev"] <= -gap)
             & (shown["mean"] - shown["area_mean"] <= -gap)
             & ~shown["improved"].fillna(False).astype(bool)
-        ).to_numpy(),
-        "district_wide": (shown["dimension"].isin(wide) & ~significantly_high(shown)).to_numpy(),
+        ).to_numpy() & ~high,
+        "district_wide": shown["dimension"].isin(wide).to_numpy() & ~high & ~above,
         "negative": ((shown["unfavourable"] >= rules.negative_share)
-                     & (shown["unfavourable"] > shown["area_unfavourable"])).fillna(False).to_numpy(),
-        "weakest": (own.reindex(shown.index) <= rules.weakest).fillna(False).to_numpy(),
+                     & (shown["unfavourable"] > shown["area_unfavourable"])).fillna(False).to_numpy() & ~high,
+        "weakest": (own.reindex(shown.index) <= rules.weakest).fillna(False).to_numpy() & ~high,
     }
     matrix = np.column_stack([flags[k] for k in KINDS])
+    # a problem needs evidence that the unit is worse: a unit's own lowest dimension, or a negative share a
+    # little above the area's, only adds to such evidence — never a problem by itself
+    matrix &= matrix[:, [KINDS.index(k) for k in PRIMARY]].any(axis=1)[:, None]
     shown["kinds"] = [",".join(k for k, f in zip(KINDS, row, strict=True) if f) for row in matrix]
     first = np.where(matrix.any(axis=1), matrix.argmax(axis=1), len(KINDS))  # the strongest evidence
     shown = shown.assign(_first=first, _gap=shown["diff"].where(first == 0, 0)).loc[matrix.any(axis=1)]

@@ -33,10 +33,10 @@ def evidence_labels(kinds: str, rest: str, area: str) -> str:
     """The evidence of a problem as the ledger names it: "显著低于全区其他街道（乡镇）；全区普遍存在"."""
     labels = {
         "significant": f"显著低于{rest}",
-        "persistent": "上次调查已偏低、本次未见改善",
+        "persistent": f"上次调查已低于{area}平均、本次仍低",
         "district_wide": f"{area}普遍存在",
         "negative": "负面评价较多",
-        "weakest": "本单位得分最低",
+        "weakest": "在本单位各方面中得分较低",
     }
     return "；".join(labels[k] for k in kinds.split(",") if k)
 

@@ -108,10 +108,11 @@ def problems_section(unit: str, a: Analysis, reverse: set[str]) -> Problems:
     slight = ud.loc[slightly_low(ud) & tested & ~ud["dimension"].isin([p.dimension for p in problems])]
     high = ud.loc[significantly_high(ud)].sort_values("diff", ascending=False)
     strengths, best = high["dimension_name"].tolist(), []
-    if (high.empty or not tested) and problems and all(
-        p.evidence == ["weakest"] and p.mean >= p.rest_mean for p in problems
-    ):
-        best = _scores(ud.loc[~ud["suppressed"]].nlargest(2, "mean"))
+    shown = ud.loc[~ud["suppressed"] & ud["rest_mean"].notna()]
+    if (high.empty or not tested) and not problems and not shown.empty and (
+        shown["mean"].round(2) >= shown["rest_mean"].round(2)
+    ).all():
+        best = _scores(shown.nlargest(2, "mean"))  # good on everything: its highest, said as such
         strengths = [b.name for b in best]
     changes, waves = unit_changes(unit, a)
     return Problems(

@@ -57,7 +57,7 @@ def cause_text(c: Cause, w: Words, wd: Wording) -> str:
 def causes_text(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[str]:
     """原因分析's paragraphs, one per problem in the problems' order."""
     if not problems.items:
-        return [wd.say("causes.none_low" if problems.strengths else "causes.withheld")]
+        return [wd.say("causes.withheld" if problems.withheld else "causes.none")]
     out = []
     for n, p in enumerate(problems.items, start=1):
         own = [c for c in f.items if c.dimension == p.dimension]

@@ -16,6 +16,12 @@ def negative(p: Problem, wd: Wording) -> str:
     return wd.say("problems.negative", unfavourable=p.unfavourable, area_unfavourable=p.area_unfavourable)
 
 
+def rose(p: Problem) -> bool:
+    """Whether the score rose since the earlier wave (not significantly: a persistent problem): never said
+    "未见改善" then."""
+    return p.mean_prev is not None and p.mean > p.mean_prev
+
+
 def ranked(p: Problem, wd: Wording) -> str:
     """ "在本单位9个方面中得分最低" or "…居倒数第2位" (scores as shares of their scales)."""
     return wd.say("problems.ranked", dimensions=p.dimensions, rank=p.rank)
@@ -42,6 +48,7 @@ def _lead(p: Problem, w: Words, wd: Wording) -> str:
         )
     )
     values["compared"] = wd.compared(p.mean, p.rest_mean, w.rest)
+    values["rose"] = rose(p)
     if first == "negative":
         values["negative"] = negative(p, wd)
     elif first == "weakest":
@@ -60,7 +67,7 @@ def _more(p: Problem, wd: Wording) -> list[str]:
         elif kind == "weakest" and p.evidence[0] != "weakest":
             out.append(ranked(p, wd))
         elif kind == "persistent":
-            out.append(wd.say("problems.more.persistent"))
+            out.append(wd.say("problems.more.persistent", rose=rose(p)))
     if "significant" not in p.evidence and p.p_fdr is not None:
         out.append(wd.say("problems.more.not_significant"))
     return out
@@ -120,6 +127,8 @@ def problems_text(f: Problems, w: Words, wd: Wording) -> list[str]:
         text.append(
             wd.say("problems.small_sample", small_sample=wd.say("phrase.small_sample"), valid=f.valid)
         )
+    elif not f.items:
+        text.append(wd.say("problems.none"))
     elif not f.any_significant_low:
         text.append(wd.say("problems.none_significant"))
     text += [problem_text(n, p, w, wd, f.tested) for n, p in enumerate(f.items, start=1)]
