@@ -41,15 +41,16 @@ def compose_documents(
     """Every report's document: one per unit with findings, and the overview."""
     names = ("unit_dimensions", "unit_items", "composition", "problems", "ipa")
     split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True))) for n in names}
+    wd = Wording.of(manifest.words)  # its templates compiled once for every document
+    every = ledger_rows(ledger, manifest.words, wd)  # the ledger in words once, not once per unit
     rows: dict[str, list] = {}
-    # the ledger in words once, not once per unit
-    for r in ledger_rows(ledger, manifest.words, Wording.of(manifest.words)):
+    for r in every:
         rows.setdefault(r.unit, []).append(r)
     docs = {
-        unit: unit_document(unit_tables(a, unit, split), f, manifest, rows.get(unit, []))
+        unit: unit_document(unit_tables(a, unit, split), f, manifest, rows.get(unit, []), wd)
         for unit, f in findings.items()
     }
-    docs[OVERVIEW_NAME] = district_document(a, district, manifest, ledger)
+    docs[OVERVIEW_NAME] = district_document(a, district, manifest, every, wd)
     return docs
 
 

@@ -19,9 +19,9 @@ from pipeline.report.compose.district_appendix import (
     tests_blocks,
     wave_title,
 )
-from pipeline.report.compose.parts import column, ledger_rows, methods_note, paragraphs, records
+from pipeline.report.compose.parts import column, methods_note, paragraphs, records
 from pipeline.report.compose.text import district_texts
-from pipeline.report.document import TOTAL_ROW, About, Document, Figure, Section, Table
+from pipeline.report.document import TOTAL_ROW, About, Document, Figure, LedgerRow, Section, Table
 from pipeline.wording import Wording
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
@@ -170,10 +170,9 @@ def about(m: Manifest, wd: Wording) -> About:
     )
 
 
-def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame) -> Document:
+def district_document(a, f: DistrictFindings, m: Manifest, ledger: list[LedgerRow], wd: Wording) -> Document:
     """The overview, composed once from the district's findings and the stored tables."""
     w = m.words
-    wd = Wording.of(w)
     changes = changes_table(a, m, wd)
     said = district_texts(f, w, wd)
     blocks = {
@@ -201,5 +200,5 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: pd.DataFrame)
             Section(key=k, title=titles[k], blocks=blocks[k], fold=fold if k in APPENDICES else None)
             for k in (*BODY, *APPENDICES)
         ],
-        ledger=ledger_rows(ledger, w, wd),
+        ledger=ledger,
     )

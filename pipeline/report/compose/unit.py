@@ -259,11 +259,10 @@ def _suggestion_blocks(f: UnitFindings, wd: Wording) -> list:
     return blocks
 
 
-def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerRow]) -> Document:
+def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerRow], wd: Wording) -> Document:
     """The unit's report, composed once from its findings, its slice of the stored tables and its rows of the
     problem ledger (``own``)."""
     w = m.words
-    wd = Wording.of(w)
     said = unit_texts(f, w, wd)
     blocks = {
         "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m, wd)])]
