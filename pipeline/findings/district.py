@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.evidence import district_wide, level, scale_points
 from pipeline.analyze.tables import Analysis
-from pipeline.common.names import DISTRICT, NO_UNIT, OTHER_OPTION
+from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import significantly_low
 from pipeline.findings.basic import count, in_rule_order, number
 from pipeline.findings.causes import group
@@ -20,7 +20,6 @@ from pipeline.findings.model import (
     AreaReasons,
     AreaWeakness,
     Cause,
-    Choice,
     Concentration,
     DimensionScore,
     DistrictFindings,
@@ -29,6 +28,7 @@ from pipeline.findings.model import (
     UnitDimension,
     UnitScores,
 )
+from pipeline.findings.problems import top_choices
 from pipeline.questionnaire import Questionnaire
 
 AREA_MEASURES = 3  # measures proposed for an area-wide weakness
@@ -101,28 +101,6 @@ def _area_reasons(dimension: str, a: Analysis, q: Questionnaire) -> list[Cause]:
                     of=len(question.options),
                 )
             )
-    return out
-
-
-def _area_choices(a: Analysis, q: Questionnaire) -> list[Choice]:
-    area = a.problems.loc[
-        (a.problems["unit"] == DISTRICT)
-        & (a.problems["count"] > 0)
-        & ~a.problems["option"].str.startswith(OTHER_OPTION)
-    ]
-    out = []
-    for question in (x for x in q.questions if x.type == "multi"):
-        top = area.loc[area["question"] == question.id].sort_values("share", ascending=False).head(3)
-        out += [
-            Choice(
-                question=r["question"],
-                option=r["option"],
-                share=r["share"],
-                ci_low=r["ci_low"],
-                ci_high=r["ci_high"],
-            )
-            for _, r in top.iterrows()
-        ]
     return out
 
 
@@ -230,7 +208,7 @@ def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
         low=[UnitScores(unit=unit, scores=_scores(g)) for unit, g in sig.groupby("unit", sort=False)],
         persistent_wave=wave, persistent=persistent,
         lowest=_scores(dd.sort_values("mean").head(3)) if len(dd) > 3 else [],
-        choices=_area_choices(a, q),
+        choices=top_choices(a.problems.loc[a.problems["unit"] == DISTRICT]),
         reasons=[AreaReasons(name=r["dimension_name"], reasons=_area_reasons(r["dimension"], a, q))
                  for _, r in wide.iterrows()],
         drivers=_drivers(a, q), concentrations=_concentrations(a, q), measures=measures, single=single,

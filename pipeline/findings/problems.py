@@ -73,14 +73,10 @@ def _previous(unit: str, dimension: str, a: Analysis) -> tuple[str | None, tuple
     )
 
 
-def _top_choices(unit: str, a: Analysis) -> list[Choice]:
-    """What the unit's respondents chose most often in each multi-select (not "其他"), three per question."""
-    pr = a.problems.loc[
-        (a.problems["unit"] == unit)
-        & ~a.problems["suppressed"]
-        & ~a.problems["option"].str.startswith(OTHER_OPTION)
-        & (a.problems["count"] > 0)
-    ]
+def top_choices(rows: pd.DataFrame) -> list[Choice]:
+    """What respondents chose most often in each multi-select (``rows``: a unit's or the area's rows of the
+    choices table), three per question, never "其他" or an option nobody chose."""
+    pr = rows.loc[~rows["option"].str.startswith(OTHER_OPTION) & (rows["count"] > 0)]
     top = pr.sort_values("share", ascending=False).groupby("question", sort=False).head(3)
     return [
         Choice(question=r["question"], option=r["option"], share=r["share"], ci_low=r["ci_low"],
@@ -126,5 +122,5 @@ def problems_section(unit: str, a: Analysis, reverse: set[str]) -> Problems:
         strengths=strengths,
         changes=changes,
         waves=waves,
-        top_choices=_top_choices(unit, a),
+        top_choices=top_choices(a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"]]),
     )

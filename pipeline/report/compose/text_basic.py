@@ -34,8 +34,13 @@ def _share(s: ProfileShare, wd: Wording) -> str:
     return wd.say("basic.profile.share", label=label, share=s.share)
 
 
+def rejected_by_rule(counts: dict[str, int], wd: Wording) -> str:
+    """ "答题过快9份、直线作答3份" (the unit's or the area's)."""
+    return "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in counts.items())
+
+
 def received_text(unit: str, b: Basic, wd: Wording) -> str:
-    rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in b.rejected_by_rule.items())
+    rules = rejected_by_rule(b.rejected_by_rule, wd)
     return wd.say(
         "basic.received",
         unit=unit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.common.rules import MIN_CELL
 from pipeline.findings.model import DistrictFindings
 from pipeline.questionnaire.words import Words
-from pipeline.report.compose.text_basic import satisfied_options, withheld_figures
+from pipeline.report.compose.text_basic import rejected_by_rule, satisfied_options, withheld_figures
 from pipeline.report.compose.text_causes import group_name
 from pipeline.report.compose.text_changes import area_changes_text
 from pipeline.wording import Wording
@@ -18,7 +18,7 @@ def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
         if len(f.kinds) > 1
         else []
     )
-    rules = "、".join(wd.say("basic.rule_count", rule=k, count=v) for k, v in f.rejected_by_rule.items())
+    rules = rejected_by_rule(f.rejected_by_rule, wd)
     text = [
         wd.say(
             "district.basic.covered",
