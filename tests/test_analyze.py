@@ -214,7 +214,7 @@ def test_keywords_from_distinct_answers_equal_jieba_on_all_answers(questionnaire
     """Segmenting each distinct answer once gives jieba's own TF-IDF keywords of all answers joined."""
     import jieba.analyse
 
-    from pipeline.stats.open_answers import GENERIC_WORDS, keywords
+    from pipeline.stats.open_answers import CONTENT_POS, GENERIC_WORDS, keywords
 
     raw = generate_responses(
         questionnaire, DemoSpec.small({"青山镇": ["青松村"], "东湖街道": ["东湖社区"]}, 120, {}, None, seed=5)
@@ -223,12 +223,17 @@ def test_keywords_from_distinct_answers_equal_jieba_on_all_answers(questionnaire
     texts = texts.where(texts.str.len() > 1)
     units = raw["1、您所在的街道（乡镇）"]
     ours = keywords(texts, units, top=8, min_answers=2)
-    for unit, block in texts.dropna().groupby(units.loc[texts.dropna().index]):
+    every = texts.dropna()
+    for unit, block in every.groupby(units.loc[every.index]):
         expected = []
-        tags = jieba.analyse.extract_tags("\n".join(block), topK=None, withWeight=True)
+        rest = every.loc[units.loc[every.index] != unit]
+        tags = jieba.analyse.extract_tags("\n".join(block), topK=None, withWeight=True, allowPOS=CONTENT_POS)
         for word, weight in sorted(tags, key=lambda t: (-t[1], t[0]))[:32]:  # ties: in character order
             count = int(block.str.contains(word, regex=False).sum())
-            if word not in GENERIC_WORDS and len(word) >= 2 and count >= 2:
+            in_rest = rest.str.contains(word, regex=False).mean()
+            known = word.isascii() or jieba.dt.FREQ.get(word, 0) > 0  # not made up by jieba's HMM
+            if word not in GENERIC_WORDS and len(word) >= 2 and count >= 2 and known \
+                    and count / len(block) > in_rest:  # distinctive: more frequent than in the rest
                 expected.append((word, weight, count))
         expected = sorted(expected, key=lambda e: (-e[1], -e[2], e[0]))[:8]
         got = ours.loc[ours["unit"] == unit, ["keyword", "weight", "answers"]].itertuples(index=False)

@@ -35,7 +35,7 @@ def _a4(sizes: list[tuple[float, float]]) -> bool:
 
 
 @needs_office
-def test_word_report_converts_with_its_four_sections_and_tables_within_margins(e2e, tmp_path):
+def test_word_report_converts_with_its_five_sections_and_tables_within_margins(e2e, tmp_path):
     from docx import Document
     from docx.shared import Mm
 
@@ -55,7 +55,7 @@ def test_word_report_converts_with_its_four_sections_and_tables_within_margins(e
     pages, text, sizes = _pdf_text(pdf)
     assert _a4(sizes) and 2 <= pages <= 16
     compact = text.replace("\n", "").replace(" ", "")
-    for heading in ("一、基本情况", "二、存在的问题", "三、原因分析", "四、对策建议"):
+    for heading in ("一、基本情况", "二、成效与亮点", "三、存在的问题", "四、原因分析", "五、对策建议"):
         assert heading in compact
     assert "石桥乡" in compact and "信息化建设" in compact
 

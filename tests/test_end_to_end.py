@@ -43,7 +43,7 @@ def test_planted_effects_are_named_and_null_unit_is_not(e2e):
     # the null unit has no problem of its own: only the area's shared weakness, never as significant
     problems = f["problems"]["items"]
     assert all(p["evidence"][0] == "district_wide" for p in problems)
-    assert all(f"“{p['name']}”是全区普遍存在的薄弱方面" in null for p in problems)
+    assert all(f"“{p['name']}”是全区共性问题" in null for p in problems)
 
 
 def test_every_row_accounted_for(e2e):

@@ -115,7 +115,7 @@ def test_the_area_wide_weakness_is_named_in_every_unit_where_it_holds(surveys, n
             continue
         assert p is not None and "district_wide" in p.evidence, unit
         text = next(t for t in said(f, q)["problems"] if f"“{wide}”" in t)
-        assert f"{q.words().area}普遍存在" in text
+        assert f"{q.words().area}共性问题" in text
         m = next(m for m in said(f, q)["suggestions"] if f"针对“{wide}”这一{q.words().area}共性问题" in m)
         assert f"{q.words().area}层面的统筹措施见{q.words().area}总体报告" in m
 
@@ -141,7 +141,11 @@ def test_planted_significant_problem_reason_and_concentration(surveys):
     assert "重点关注年龄段为“60岁以上”的受访者" in said(f, q)["suggestions"][2]
     digital = next(d for d in q.dimensions if d.id == "digital")
     m = f.suggestions.measures[0]
-    assert m.dimension == "digital" and m.measures == digital.measures_for([i.item for i in p.items])
+    # the measure aimed at the located group first (``for: {age: [60岁以上]}``), then the weakest item's
+    aimed = next(x.text for x in digital.measures if x.groups.get("age") == ["60岁以上"])
+    assert m.dimension == "digital" and m.measures[0] == aimed and m.aims[0].aim == "group"
+    assert m.aims[1].aim == "item" and m.aims[1].target in {i.item for i in p.items}
+    assert "一是针对“60岁以上”的受访者，" in said(f, q)["suggestions"][2]
 
 
 def test_a_reason_not_chosen_more_often_is_not_called_different(surveys):
@@ -164,7 +168,7 @@ def test_a_unit_without_real_differences_gets_no_problem_of_its_own(surveys):
     text = "".join(said(f, q)["problems"])
     assert "显著" not in text
     for p in f.problems.items:
-        assert f"“{p.name}”是全区普遍存在的薄弱方面" in text
+        assert f"“{p.name}”是全区共性问题" in text
 
 
 def test_a_persistent_problem_is_named_as_such(surveys):
@@ -206,8 +210,10 @@ def test_a_unit_good_on_everything_is_told_its_strengths(surveys):
                       unit_problems=unit_problems(ud, a.district_dimensions, a.changes, q))
     f = fd.build_findings("柳河镇", planted, q)
     text = "".join(said(f, q)["problems"])
-    assert "相对优势：" in text and "显著高于全区其他街道（乡镇）" in text and f.problems.strengths
-    assert all(p.evidence == ["weakest"] for p in f.problems.items)  # the area's weakness is not its own
+    strengths = "".join(said(f, q)["strengths"])
+    assert "显著高于全区其他街道（乡镇），差异经统计检验显著" in strengths
+    assert len(f.strengths.high) == len(q.dimensions)
+    assert not f.problems.items and "本次调查未发现需要列出的问题" in text  # no slot filled
     assert "显著低于" not in text
 
 

@@ -747,6 +747,9 @@ def test_a_questionnaire_without_profile_questions_runs(small_raw, tmp_path):
     raw["outcomes"] = moved + raw.get("outcomes", [])
     for key in ("profile", "composition"):
         raw["report"].pop(key, None)
+    for d in raw["dimensions"]:  # measures aimed at a profile group have no group to aim at
+        d["measures"] = [{k: v for k, v in m.items() if k != "for"} if isinstance(m, dict) else m
+                         for m in d.get("measures", [])]
     (tmp_path / "q.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     export = tmp_path / "x.csv"
     small_raw.to_csv(export, index=False)

@@ -107,9 +107,17 @@ def test_workbook_has_the_ledger_units_and_audit(e2e):
     assert (dim_rows.loc[said_significant, "差距"] < 0).all()
     assert ledger.loc[ledger["维度"] == "基层减负", "建议对策方向"].eq("减负").all()
     said = {part for text in dim_rows["问题依据"] for part in text.split("；")}
-    assert "全区普遍存在" in said  # the area's own name: 全县 in a county's survey
-    assert said <= {"显著低于全区其他街道（乡镇）", "上次调查已低于全区平均、本次仍低", "全区普遍存在",
-                    "负面评价较多", "在本单位各方面中得分较低"} and len(said) >= 2
+    assert "全区共性问题，本单位不高于全区其他街道（乡镇）" in said  # the area's own name: 全县 in a county's
+    assert said <= {"显著低于全区其他街道（乡镇）（经FDR校正的统计检验）", "上次调查已低于全区平均、本次仍低",
+                    "全区共性问题，本单位不高于全区其他街道（乡镇）", "负面评价占比高于全区",
+                    "在本单位各方面中得分靠后", "未达到工作目标", "比上次调查明显下降"} and len(said) >= 2
+    # every row a working 整改台账 row: who leads, by when, to what quantified target
+    assert ledger["责任主体"].notna().all() and (ledger["责任主体"] == ledger["责任单位"]).all()
+    assert ledger["完成时限"].eq("2027年3月底前").all()  # six months after the last answer (2026-09)
+    untargeted = ledger.loc[~ledger["目标"].str.contains(r"\d分）?以上|降至\d|保持现有水平", regex=True)]
+    assert untargeted.empty, untargeted[["题目", "问题依据", "目标"]].to_string()
+    sig = dim_rows.loc[said_significant].iloc[0]
+    assert f"得分提高到全区其他街道（乡镇）的{sig['全区其他街道（乡镇）均值']:.2f}分以上" in sig["目标"]
     assert len(sheets["剔除记录"]) == e2e["counts"]["rejected"] > 0  # the rejected rows, not the kept ones
     unit_sheet = sheets["石桥乡"]
     assert (

@@ -117,14 +117,14 @@ def test_a_broken_override_stops_the_run_before_anything_is_written(tmp_path, sm
 # a research office's own wording: a heading, a table's title and two sentences, each marked so that putting
 # the shipped words back must give every text of the shipped run
 OVERRIDE = {
-    "report.yaml": "sections:\n  problems: 二、主要问题\ntables:\n  dimensions: 各方面得分一览\n",
+    "report.yaml": "sections:\n  problems: 三、主要问题\ntables:\n  dimensions: 各方面得分一览\n",
     "problems.yaml": "lead:\n  significant: \"{{ name|quoted }}得分{{ mean|scored(points) }}，"
                      "明显落后于{{ rest }}的{{ rest_mean|score }}分"
                      "（低{{ (-diff)|score }}分，差异经统计检验显著）\"\n",
     "ledger.yaml": "found: \"【台账】本单位{{ mean|score }}分{{ compared }}"
                    "{% if unfavourable is not none %}，负面评价占{{ unfavourable|pct }}{% endif %}\"\n",
 }
-BACK = [("二、主要问题", "二、存在的问题"), ("各方面得分一览", "各方面得分"), ("明显落后于", "显著低于"),
+BACK = [("三、主要问题", "三、存在的问题"), ("各方面得分一览", "各方面得分"), ("明显落后于", "显著低于"),
         ("【台账】", "")]
 NEW = [new for new, _ in BACK]
 
@@ -176,7 +176,7 @@ def test_an_override_changes_its_words_in_every_format_and_nothing_else(e2e_copy
         shown = {n: shown[n] + new for n in NEW}
         pdf = after / "pdf" / f"{page.stem}.pdf"
         assert pdf.exists() == (page.stem != "index"), page.stem
-        assert not pdf.exists() or "二、主要问题" in _pdf_text(pdf), page.stem
+        assert not pdf.exists() or "三、主要问题" in _pdf_text(pdf), page.stem
     assert all(n in shown[n] for n in NEW)
     words = sorted(before.glob("word/*.docx"))
     assert words and all(_shipped_words(_docx_text(after / "word" / w.name)) == _docx_text(w) for w in words)

@@ -78,13 +78,13 @@ def _multi_select(counts: AnswerCounts, questionnaire: Questionnaire) -> pd.Data
     return _against_the_rest(out)
 
 
-def _against_the_rest(t: pd.DataFrame) -> pd.DataFrame:
-    """Each unit's share choosing an option against the rest of the area's: two-proportion z-test, FDR over
-    every unit × option (the area's rows are not tested)."""
+def _against_the_rest(t: pd.DataFrame, keys: tuple[str, ...] = ("question", "option")) -> pd.DataFrame:
+    """Each unit's share choosing an option (``count`` of ``n``) against the rest of the area's:
+    two-proportion z-test, FDR over every unit × option (the area's rows are not tested)."""
     from statsmodels.stats.proportion import proportions_ztest
 
-    area = t.loc[t["unit"] == DISTRICT].set_index(["question", "option"])
-    key = pd.MultiIndex.from_frame(t[["question", "option"]])
+    area = t.loc[t["unit"] == DISTRICT].set_index(list(keys))
+    key = pd.MultiIndex.from_frame(t[list(keys)])
     rest_count = area["count"].reindex(key).to_numpy() - t["count"].to_numpy()
     rest_n = area["n"].reindex(key).to_numpy() - t["n"].to_numpy()
     t = t.assign(rest_share=np.where(rest_n > 0, rest_count / np.maximum(rest_n, 1), np.nan))
@@ -106,7 +106,7 @@ def _open_answers(counts: AnswerCounts, q: Questionnaire):
     if q.role("open") is None or counts.texts.empty:
         return (
             pd.Series(0, index=counts.units.index),
-            pd.DataFrame(columns=["unit", "theme", "count"]),
+            pd.DataFrame(columns=["unit", "theme", "count", "p_fdr", "significant"]),
             pd.DataFrame(columns=["unit", "theme", "quote"]),
             pd.DataFrame(columns=["unit", "keyword", "weight", "answers"]),
         )
@@ -121,6 +121,7 @@ def _open_answers(counts: AnswerCounts, q: Questionnaire):
     themes = themes.stack().rename("count").reset_index()
     themes.columns = ["unit", "theme", "count"]
     themes = themes.loc[themes["count"] > 0].reset_index(drop=True)
+    themes = _more_often(themes, suggestions.reindex(themes["unit"].unique()).fillna(0))
     theme_words = [w for t in q.themes.values() for w in t.keywords if len(w) > 1]
     terms = tuple(dict.fromkeys([*q.terms, *theme_words]))
     best = best_theme(answers, q.theme_keywords())
@@ -134,6 +135,19 @@ def _open_answers(counts: AnswerCounts, q: Questionnaire):
                              places=tuple(sorted(places)))
     return suggestions, themes, quotes, words
 
+
+
+def _more_often(themes: pd.DataFrame, answers: pd.Series) -> pd.DataFrame:
+    """Themes (unit, theme, count) with ``significant``: written about in a larger share of the unit's answers
+    than of the rest of the area's (two-proportion z-test, FDR over units × themes), and its ``p_fdr``."""
+    if themes.empty:
+        return themes.assign(p_fdr=pd.Series(dtype=float), significant=pd.Series(dtype=bool))
+    totals = pd.Series(answers, dtype=float)
+    totals.loc[DISTRICT] = totals.drop(DISTRICT, errors="ignore").sum()
+    t = themes.assign(question="theme", option=themes["theme"], n=themes["unit"].map(totals).astype(int))
+    t = _against_the_rest(t)
+    higher = t["significant"] & (t["count"] / t["n"].where(t["n"] > 0) > t["rest_share"])
+    return themes.assign(p_fdr=t["p_fdr"].to_numpy(), significant=higher.to_numpy())
 
 
 def _satisfaction(table: pd.DataFrame, overall: pd.Series, q: Questionnaire) -> None:

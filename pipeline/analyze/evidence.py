@@ -4,17 +4,22 @@ worse — a unit may have none, and no dimension is a problem where the unit is 
 What makes a problem (``PRIMARY``), each worded its own way in the findings (only the first says 显著):
 
 - ``significant``: significantly below the rest of the area (Welch t, FDR over all units × dimensions);
+- ``standard``: short of the work target the questionnaire states for the dimension (``standard:``, a score
+  at least, an unfavourable share at most);
+- ``declined``: significantly lower than the unit's own score in the previous wave;
 - ``persistent``: below the area in the previous wave and still below it now, not significantly improved;
-- ``district_wide``: a weakness of the whole area — its lowest dimension(s), and any whose area-wide score
-  (as a share of its scale) is below ``district_below`` — named in a unit where the unit is not above the
-  rest on it (at the precision reports print), worded as shared.
+- ``district_wide``: a weakness of the whole area — its lowest dimension(s) compared on one scale (as a
+  share of each scale), any whose area-wide score is below ``district_below``, and any where the area
+  misses its standard — named in a unit where the unit is not above the rest on it (at the precision
+  reports print), worded as shared.
 
 What only adds to such a problem, never one by itself: ``negative``, a share of unfavourable answers at or
 above ``report.problems.negative_share`` and above the area's own share, and ``weakest``, the unit's own
-lowest dimension(s) besides the area's weaknesses.
+lowest dimension(s) besides the area's weaknesses. A descriptive dimension (``direction: none``) is
+reported and compared, never a problem.
 
-Each unit's problems are ordered by priority (significant first, then persistent, area-wide, negative,
-weakest) and capped (``report.problems.at_most``); units with fewer than ``MIN_CELL`` valid answers have none.
+Each unit's problems are ordered by priority (the order of ``KINDS``) and capped
+(``report.problems.at_most``); units with fewer than ``MIN_CELL`` valid answers have none.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.names import DISTRICT
-from pipeline.common.rules import significantly_high, significantly_low
+from pipeline.common.rules import missed_standard, significantly_high, significantly_low
 from pipeline.questionnaire import Questionnaire
 
-KINDS = ("significant", "persistent", "district_wide", "negative", "weakest")
-PRIMARY = ("significant", "persistent", "district_wide")  # what makes a problem; the rest only supports it
+KINDS = ("significant", "standard", "declined", "persistent", "district_wide", "negative", "weakest")
+# what makes a problem; the rest only supports it
+PRIMARY = ("significant", "standard", "declined", "persistent", "district_wide")
 EVIDENCE_COLUMNS = [
     "unit",
     "dimension",
@@ -49,6 +55,8 @@ EVIDENCE_COLUMNS = [
     "significant",
     "mean_prev",
     "area_mean_prev",
+    "standard_score",
+    "standard_unfavourable",
 ]
 
 
@@ -63,23 +71,43 @@ def scale_points(q: Questionnaire) -> dict[str, int]:
     return {d.id: len(q.likert_scales[d.scale]) for d in q.dimensions}
 
 
+def evaluated(q: Questionnaire) -> set[str]:
+    """The dimensions a higher score is better on (not descriptive): those that can be problems or
+    strengths."""
+    return {d.id for d in q.dimensions if d.direction != "none"}
+
+
+def misses_standard(t: pd.DataFrame, q: Questionnaire) -> pd.Series:
+    """Rows of a table of dimension scores (``dimension``, ``mean``, ``unfavourable``) short of their
+    dimension's stated work target (``common.rules.missed_standard``)."""
+    standards = {d.id: d.standard for d in q.dimensions if d.standard is not None}
+    return pd.Series([
+        d in standards and bool(missed_standard(m, u, standards[d].score, standards[d].unfavourable))
+        for d, m, u in zip(t["dimension"], t["mean"], t["unfavourable"], strict=True)
+    ], index=t.index, dtype=bool)
+
+
 def district_wide(dd: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """The area's weaknesses: its lowest dimension(s) and any below the stated level. Returns the rows of
-    ``dd`` (with ``points`` and ``level``), lowest first."""
+    """The area's weaknesses: its lowest dimension(s) compared on one scale, any below the stated level and
+    any short of its standard (descriptive dimensions never). Returns the rows of ``dd`` (with ``points``
+    and ``level``), lowest first."""
     rules = q.report.problems
     points = dd["dimension"].map(scale_points(q))
     d = dd.assign(points=points, level=level(dd["mean"], points)).sort_values("level")
+    d = d.loc[d["dimension"].isin(evaluated(q))]
     weak = d.index.isin(d.index[: rules.district_lowest])
     if rules.district_below is not None:
         weak |= (d["level"] < rules.district_below).to_numpy()
+    weak |= misses_standard(d, q).to_numpy()
     return d.loc[weak]
 
 
 def _previous(changes: pd.DataFrame) -> pd.DataFrame:
     """Per unit and dimension, against the first earlier wave: the unit's and the area's earlier score, and
-    whether it improved significantly since."""
+    whether it improved or declined significantly since."""
     if changes.empty:
-        return pd.DataFrame(columns=["unit", "dimension", "mean_prev", "area_mean_prev", "improved"])
+        return pd.DataFrame(columns=["unit", "dimension", "mean_prev", "area_mean_prev", "improved",
+                                     "declined"])
     c = changes.loc[changes["wave"] == changes["wave"].iloc[0]]
     area = c.loc[c["unit"] == DISTRICT].set_index("dimension")["mean_prev"]
     c = c.loc[c["unit"] != DISTRICT]
@@ -90,6 +118,7 @@ def _previous(changes: pd.DataFrame) -> pd.DataFrame:
             "mean_prev": c["mean_prev"],
             "area_mean_prev": c["dimension"].map(area),
             "improved": (c["significant"] & (c["diff"] > 0)).to_numpy(),
+            "declined": (c["significant"] & (c["diff"] < 0)).to_numpy(),
         }
     )
 
@@ -100,7 +129,7 @@ def unit_problems(
     """Every unit's problems with their evidence (``EVIDENCE_COLUMNS``; ``kinds`` comma-joined in ``KINDS``
     order, ``priority`` 1 first, ``rank`` 1 the unit's lowest dimension)."""
     rules = q.report.problems
-    shown = ud.loc[~ud["suppressed"] & ud["mean"].notna()].copy()
+    shown = ud.loc[~ud["suppressed"] & ud["mean"].notna() & ud["dimension"].isin(evaluated(q))].copy()
     if shown.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     points = shown["dimension"].map(scale_points(q))
@@ -119,8 +148,13 @@ def unit_problems(
     high = significantly_high(shown).to_numpy()  # never a problem where the unit is significantly above
     # at the precision reports print: a unit above the rest does not share the area's weakness
     above = (shown["mean"].round(2) > shown["rest_mean"].round(2)).fillna(False).to_numpy()
+    standards = {d.id: d.standard for d in q.dimensions if d.standard is not None}
+    shown["standard_score"] = shown["dimension"].map({k: v.score for k, v in standards.items()})
+    shown["standard_unfavourable"] = shown["dimension"].map({k: v.unfavourable for k, v in standards.items()})
     flags = {
         "significant": significantly_low(shown).to_numpy(),
+        "standard": misses_standard(shown, q).to_numpy() & ~high,
+        "declined": shown["declined"].fillna(False).astype(bool).to_numpy() & ~high,
         "persistent": (
             (shown["mean_prev"] - shown["area_mean_prev"] <= -gap)
             & (shown["mean"] - shown["area_mean"] <= -gap)

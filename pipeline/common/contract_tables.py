@@ -316,12 +316,16 @@ class UnitProblems(Contract):
     significant: Bool
     mean_prev: Float = value()
     area_mean_prev: Float = value()
+    standard_score: Float = value()
+    standard_unfavourable: Float = share()
 
 
 class Themes(Contract):
     unit: Str
     theme: Str
     count: Int
+    p_fdr: Float = share()
+    significant: Bool  # written about significantly more than in the rest of the area
 
 
 class Quotes(Contract):
@@ -350,7 +354,7 @@ class ProblemLedger(Contract):
     dimension_name: Str
     item: Series[pd.StringDtype] = value()
     item_text: Series[pd.StringDtype] = value()
-    evidence: Str
+    kinds: Str
     mean: Float = value()
     rest_mean: Float = value()
     diff: Float = value()
@@ -359,3 +363,7 @@ class ProblemLedger(Contract):
     unfavourable: Float = share()
     themes: Str
     measures: Str
+    owner: Str
+    target: Str
+    target_score: Float = value()
+    target_unfavourable: Float = share()

@@ -6,7 +6,11 @@ Kept free of heavy imports: the report notebooks import it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
+
+from pipeline.common.formatting import missing, rounded
 
 MIN_CELL = 5  # figures from fewer respondents are suppressed
 MIN_N_TEST = 30  # units with fewer valid responses are described, not tested
@@ -45,6 +49,20 @@ def change_kind(significant: bool, diff: float, tested: bool) -> str:
     if significant:
         return "up" if diff > 0 else "down"
     return "same" if tested else "untested"
+
+
+def short_of(x: float | None, target: float | None, digits: int) -> bool:
+    """Whether ``x`` is below a work target at the precision reports print it (``digits`` decimals)."""
+    return not missing(x) and not missing(target) and rounded(x, digits) < Decimal(repr(float(target)))
+
+
+def missed_standard(mean: float | None, unfavourable: float | None, score: float | None,
+                    share: float | None) -> list[str]:
+    """Which parts of a work target a score misses, at the precision reports print it: ``"score"`` where
+    the mean is below ``score``, ``"unfavourable"`` where the unfavourable share is above ``share``."""
+    over = not missing(share) and not missing(unfavourable) and rounded(unfavourable, 3) > Decimal(
+        repr(float(share)))
+    return [k for k, hit in (("score", short_of(mean, score, 2)), ("unfavourable", over)) if hit]
 
 
 def low_counts(unit_dimensions: pd.DataFrame) -> pd.Series:

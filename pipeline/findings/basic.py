@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
-from pipeline.common.rules import MIN_N_TEST
+from pipeline.common.rules import MIN_N_TEST, short_of
 from pipeline.findings.model import Basic, ProfileShare
 from pipeline.questionnaire import Words
 
@@ -93,6 +93,8 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         if rate is None
         else (float(u["satisfaction_ci_low"]), float(u["satisfaction_ci_high"])),
         area_rate=None if d is None else number(d.get("satisfaction_rate")),
+        rate_standard=w.rate_standard,
+        rate_missed=None if rate is None or w.rate_standard is None else short_of(rate, w.rate_standard, 3),
         rank=rank,
         ranked=ranked,
         profile=profile_shares(a.composition.loc[a.composition["unit"] == unit], w),

@@ -3,8 +3,10 @@ reports move from a problem to its causes — what respondents chose as its reas
 options the questionnaire says explain the dimension, grouped by their kind of cause: 思想认识, 工作机制,
 队伍建设 …, each set against the rest of the area with a two-proportion test), where the low score
 concentrates within the unit, what the unit's own open answers say about it, and how strongly it goes with
-overall satisfaction (as an association only). Each cause is a fact with its figures and, where there is
-one, a respondent's own words, never quoted twice in a report (``report.compose.text_causes`` words them)."""
+overall satisfaction (as an association only). Each cause is a fact with its figures, flagged significant
+only where its test says so (the body says only those; the rest are clues in the appendix) and, where there
+is one, a respondent's own words, never quoted twice in a report (``report.compose.text_causes`` words
+them)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pandas as pd
 
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT
+from pipeline.common.rules import ALPHA
 from pipeline.findings.model import Cause, Causes, Group, Problem, Problems
 from pipeline.questionnaire import Questionnaire, Words
 
@@ -82,7 +85,7 @@ def _reasons(
                     cause=question.explains[r["option"]].cause,
                     share=r["share"],
                     rest_share=r["rest_share"],
-                    significant=bool(r["significant"]),
+                    significant=bool(r["significant"]) and r["share"] > r["rest_share"],
                     rank=int(r["rank"]),
                     of=len(question.options),
                 )
@@ -121,19 +124,21 @@ def _themes(unit: str, p: Problem, a: Analysis, w: Words, quotes: QuotePicker) -
     if total is None or pd.isna(total) or int(total) == 0:
         return []
     th = a.themes.loc[a.themes["theme"].isin(quotes.themes.get(p.dimension, []))]
-    own = th.loc[th["unit"] == unit].sort_values("count", ascending=False)  # small counts withheld already
+    own = th.loc[th["unit"] == unit].sort_values(["significant", "count"], ascending=False)  # small: withheld
     area = th.loc[th["unit"] == DISTRICT].set_index("theme")["count"]
     out = []
     for _, r in own.head(1).iterrows():
+        significant = bool(r["significant"])
         out.append(
             Cause(
                 dimension=p.dimension,
                 kind="theme",
-                quote=quotes.take(theme=r["theme"]),
+                quote=quotes.take(theme=r["theme"]) if significant else None,
                 theme=r["theme"],
                 count=int(r["count"]),
                 share=r["count"] / int(total),
                 area_share=area[r["theme"]] / area_total if r["theme"] in area.index and area_total else None,
+                significant=significant,
             )
         )
     return out
@@ -151,7 +156,9 @@ def _association(p: Problem, a: Analysis, w: Words) -> Cause | None:
     rank = ranks.get(p.dimension)
     if rank is None or rank > max(1, len(ranks) // 3):
         return None
-    return Cause(dimension=p.dimension, kind="association", rank=rank, of=len(ranks))
+    d = ranked.set_index("dimension").loc[p.dimension]
+    return Cause(dimension=p.dimension, kind="association", rank=rank, of=len(ranks),
+                 significant=bool(d["p"] < ALPHA and d["coef"] > 0))
 
 
 def problem_causes(

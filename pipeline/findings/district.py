@@ -1,14 +1,16 @@
 """The whole area's findings for the overview, as facts: who was surveyed, the area's own weaknesses —
 shared by most units — before the units significantly below the rest and the problems persisting since an
-earlier wave, what respondents chose as their reasons and where problems concentrate, then measures at the
-area's level for the area-wide weaknesses, before those left to single units."""
+earlier wave, the units' strengths as 经验 to learn from, what respondents chose as their reasons and where
+problems concentrate, then measures at the area's level for the area-wide weaknesses, before those left to
+single units."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from pipeline.analyze.disclosure import small_units
-from pipeline.analyze.evidence import district_wide, level, scale_points
+from pipeline.analyze.evidence import district_wide, evaluated, level, scale_points
+from pipeline.analyze.measures import choose
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import significantly_low
@@ -26,7 +28,9 @@ from pipeline.findings.model import (
     Driver,
     Theme,
     UnitDimension,
+    UnitFindings,
     UnitScores,
+    UnitStrengths,
 )
 from pipeline.findings.problems import top_choices
 from pipeline.questionnaire import Questionnaire
@@ -126,7 +130,7 @@ def _measures(
     """Measures at the area's level for its weaknesses and for problems several units share; the single
     units' problems left to their own reports."""
     dims = {d.id: d for d in q.dimensions}
-    ud = a.unit_dimensions
+    ud = a.unit_dimensions.loc[a.unit_dimensions["dimension"].isin(evaluated(q))]
     out = []
     for _, r in wide.iterrows():
         low = significantly_low(ud) & (ud["dimension"] == r["dimension"])
@@ -135,9 +139,8 @@ def _measures(
                 name=r["dimension_name"],
                 wide=True,
                 units=ud.loc[low, "unit"].tolist(),
-                measures=dims[r["dimension"]].measures_for(
-                    _area_items(a, r["dimension"]), at_most=AREA_MEASURES
-                ),
+                measures=[c.text for c in choose(dims[r["dimension"]], _area_items(a, r["dimension"]),
+                                                 at_most=AREA_MEASURES)],
             )
         )
     sig = ud.loc[significantly_low(ud) & ~ud["dimension"].isin(wide["dimension"])]
@@ -148,7 +151,7 @@ def _measures(
                 name=dims[dim].name,
                 wide=False,
                 units=counts[dim],
-                measures=dims[dim].measures_for(_area_items(a, dim), at_most=AREA_MEASURES),
+                measures=[c.text for c in choose(dims[dim], _area_items(a, dim), at_most=AREA_MEASURES)],
             )
         )
     single = [
@@ -192,10 +195,11 @@ def _who(a: Analysis, q: Questionnaire) -> dict:
     )
 
 
-def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
-    """The overview's findings."""
+def district_findings(a: Analysis, q: Questionnaire,
+                      units: dict[str, UnitFindings] | None = None) -> DistrictFindings:
+    """The overview's findings (``units``: the units' findings, whose strengths are the area's 经验)."""
     wide = district_wide(a.district_dimensions, q)
-    ud = a.unit_dimensions
+    ud = a.unit_dimensions.loc[a.unit_dimensions["dimension"].isin(evaluated(q))]
     sig = ud.loc[significantly_low(ud)].sort_values("diff")
     measures, single = _measures(a, q, wide)
     themes = a.themes.loc[a.themes["unit"] == DISTRICT].sort_values("count", ascending=False)
@@ -216,4 +220,6 @@ def district_findings(a: Analysis, q: Questionnaire) -> DistrictFindings:
                 for _, r in themes.iterrows()],  # a small count is withheld already
         waves=district_changes(a),
         units_with_problems=list(dict.fromkeys(sig["unit"])),
+        experience=[UnitStrengths(unit=u, strengths=f.strengths) for u, f in (units or {}).items()
+                    if f.strengths.high or f.strengths.improved or f.strengths.rate_above],
     )

@@ -1,5 +1,6 @@
 """对策建议: what the unit's respondents suggested, by theme, then measures for every problem named in
-存在的问题 — from the questionnaire's measures library, those answering the unit's weakest items first —
+存在的问题 — from the questionnaire's measures library, those aimed at where the problem was located first
+(``analyze.measures``, as the ledger) —
 ordered by priority (a significant gap first, then dimensions that go most with overall satisfaction), each
 with a suggestion of the unit's own respondents on it. A problem the whole area shares is also marked for
 the area's level."""
@@ -7,14 +8,15 @@ the area's level."""
 from __future__ import annotations
 
 from pipeline.analyze.disclosure import small_units
+from pipeline.analyze.ledger import problem_items
+from pipeline.analyze.measures import choose, located
 from pipeline.analyze.tables import Analysis
 from pipeline.findings.basic import count, unit_row
 from pipeline.findings.causes import QuotePicker
-from pipeline.findings.model import Group, Measure, Problem, Problems, Suggestions, Theme
+from pipeline.findings.model import Aim, Group, Measure, Problem, Problems, Suggestions, Theme
 from pipeline.questionnaire import Questionnaire, Words
 
 KEYWORDS_NAMED = 8
-MEASURES_PER_PROBLEM = 2
 
 
 def important(a: Analysis) -> set[str]:
@@ -64,13 +66,15 @@ def suggestions_section(
     dims = {d.id: d for d in q.dimensions}
     measures = []
     for p in by_priority(problems.items, a):
-        picked = dims[p.dimension].measures_for([i.item for i in p.items], at_most=MEASURES_PER_PROBLEM)
+        items = problem_items(a.unit_items, unit, p.dimension)["item"].tolist()
+        picked = choose(dims[p.dimension], items, located(a, unit, p.dimension, q))
         quote = quotes.take(p.dimension)
         measures.append(
             Measure(
                 dimension=p.dimension,
                 name=p.name,
-                measures=picked,
+                measures=[c.text for c in picked],
+                aims=[Aim(aim=c.aim, target=c.target) for c in picked],
                 quotes=[quote] if quote else [],
                 shared="district_wide" in p.evidence,
                 item=p.items[0] if p.items else None,

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.common.formatting import Number
 
-Evidence = Literal["significant", "persistent", "district_wide", "negative", "weakest"]
+Evidence = Literal[
+    "significant", "standard", "declined", "persistent", "district_wide", "negative", "weakest"
+]
 
 
 class _Model(BaseModel):
@@ -47,6 +49,8 @@ class Basic(_Model):
     satisfaction_rate: float | None = None
     satisfaction_ci: tuple[float, float] | None = None
     area_rate: float | None = None
+    rate_standard: Number = None  # the satisfaction rate's work target
+    rate_missed: bool | None = None  # short of it, at the precision reports print
     rank: int | None = None  # the unit's satisfaction rank among ``ranked`` units
     ranked: int = 0
     profile: list[ProfileShare] = []
@@ -80,9 +84,12 @@ class Problem(_Model):
     unfavourable: Number = None
     area_unfavourable: Number = None
     items: list[ItemGap] = []
-    wave: str | None = None  # the earlier wave it was already low in (persistent)
+    wave: str | None = None  # the earlier wave it was already low in (persistent), or declined from
     mean_prev: Number = None
     area_mean_prev: Number = None
+    standard_score: Number = None  # the work target: a score at least …
+    standard_unfavourable: Number = None  # … an unfavourable share at most
+    missed: list[Literal["score", "unfavourable"]] = []  # the parts of the work target missed
 
 
 class Change(_Model):
@@ -118,6 +125,20 @@ class DimensionScore(_Model):
     rest_mean: Number = None
 
 
+class Strengths(_Model):
+    """成效与亮点: what the unit does better, on evidence only."""
+
+    withheld: bool = False
+    tested: bool = True
+    high: list[DimensionScore] = []  # dimensions significantly above the rest (tested units)
+    improved: list[Change] = []  # significant rises since earlier waves
+    rate_above: bool = False  # the satisfaction rate's whole 95% interval above the area's rate:
+    rate: Number = None
+    rate_ci: tuple[float, float] | None = None
+    area_rate: Number = None
+    best: list[DimensionScore] = []  # none of these, no problem either: its highest dimensions, said as such
+
+
 class Problems(_Model):
     items: list[Problem]
     withheld: bool = False
@@ -125,9 +146,6 @@ class Problems(_Model):
     valid: int = 0
     any_significant_low: bool = False
     slight: list[str] = []  # dimensions a little below the rest, not significantly, not named as problems
-    high: list[DimensionScore] = []  # dimensions significantly above the rest (tested units)
-    best: list[DimensionScore] = []  # a unit good on everything: its highest dimensions
-    strengths: list[str] = []  # dimensions significantly above the rest, or the unit's best
     changes: list[Change] = []  # significant changes since earlier waves
     waves: list[WaveChanges] = []
     top_choices: list[Choice] = []
@@ -177,10 +195,19 @@ class Theme(_Model):
     quotes: list[str]
 
 
+class Aim(_Model):
+    """What a proposed measure is aimed at (``analyze.measures.AIMS``): a group's option, a reason, a
+    theme, an item, or the dimension as a whole (no target)."""
+
+    aim: Literal["group", "reason", "theme", "item", "general"]
+    target: str | None = None
+
+
 class Measure(_Model):
     dimension: str
     name: str
-    measures: list[str]  # from the questionnaire's measures library, those fitting the unit first
+    measures: list[str]  # from the questionnaire's measures library, those aimed at the located cause first
+    aims: list[Aim] = []  # what each measure is aimed at, in the same order
     quotes: list[str]  # the unit's own suggestions on this problem
     shared: bool = False  # an area-wide weakness: the overview has the area's measures
     item: ItemGap | None = None  # the item a measure should answer first
@@ -204,6 +231,7 @@ class UnitFindings(_Model):
     district: str
     comparison: str  # what the unit is compared with ("全区其他街道（乡镇）")
     basic: Basic
+    strengths: Strengths = Strengths()
     problems: Problems
     causes: Causes
     suggestions: Suggestions
@@ -266,6 +294,11 @@ class AreaWave(_Model):
     partial: dict[str, int] = {}
 
 
+class UnitStrengths(_Model):
+    unit: str
+    strengths: Strengths
+
+
 class Driver(_Model):
     name: str
     importance: float
@@ -306,6 +339,7 @@ class DistrictFindings(_Model):
     themes: list[Theme] = []
     waves: list[AreaWave] = []
     units_with_problems: list[str] = []  # units significantly below the rest on some dimension
+    experience: list[UnitStrengths] = []  # units with strengths on evidence: 经验 to learn from
 
 
 class FindingsError(ValueError):

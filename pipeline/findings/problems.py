@@ -10,10 +10,15 @@ from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.ledger import problem_items
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import OTHER_OPTION
-from pipeline.common.rules import MIN_N_TEST, significantly_high, significantly_low, slightly_low
+from pipeline.common.rules import (
+    MIN_N_TEST,
+    missed_standard,
+    significantly_low,
+    slightly_low,
+)
 from pipeline.findings.basic import unit_row
 from pipeline.findings.changes import unit_changes
-from pipeline.findings.model import Choice, DimensionScore, ItemGap, Problem, Problems
+from pipeline.findings.model import Choice, ItemGap, Problem, Problems
 
 ITEMS_NAMED = 2  # items quoted under a problem
 
@@ -46,6 +51,10 @@ def choose_problems(unit: str, a: Analysis, reverse: set[str]) -> list[Problem]:
                 p_fdr=p["p_fdr"],
                 unfavourable=p["unfavourable"],
                 area_unfavourable=p["area_unfavourable"],
+                standard_score=p["standard_score"],
+                standard_unfavourable=p["standard_unfavourable"],
+                missed=missed_standard(p["mean"], p["unfavourable"], p["standard_score"],
+                                       p["standard_unfavourable"]),
                 items=[
                     ItemGap(
                         item=r["item"],
@@ -85,12 +94,8 @@ def top_choices(rows: pd.DataFrame) -> list[Choice]:
     ]
 
 
-def _scores(rows: pd.DataFrame) -> list[DimensionScore]:
-    return [DimensionScore(name=r["dimension_name"], mean=r["mean"], rest_mean=r["rest_mean"])
-            for _, r in rows.iterrows()]
-
-
-def problems_section(unit: str, a: Analysis, reverse: set[str]) -> Problems:
+def problems_section(unit: str, a: Analysis, reverse: set[str], evaluated: set[str]) -> Problems:
+    """存在的问题 (``evaluated``: the dimensions that can be problems, not descriptive)."""
     n_valid = int(unit_row(a, unit)["valid"])
     tested = n_valid >= MIN_N_TEST
     ud = a.unit_dimensions.loc[a.unit_dimensions["unit"] == unit]
@@ -101,25 +106,15 @@ def problems_section(unit: str, a: Analysis, reverse: set[str]) -> Problems:
         p.wave, previous = _previous(unit, p.dimension, a)
         if previous is not None:
             p.mean_prev, p.area_mean_prev = previous
-    slight = ud.loc[slightly_low(ud) & tested & ~ud["dimension"].isin([p.dimension for p in problems])]
-    high = ud.loc[significantly_high(ud)].sort_values("diff", ascending=False)
-    strengths, best = high["dimension_name"].tolist(), []
-    shown = ud.loc[~ud["suppressed"] & ud["rest_mean"].notna()]
-    if (high.empty or not tested) and not problems and not shown.empty and (
-        shown["mean"].round(2) >= shown["rest_mean"].round(2)
-    ).all():
-        best = _scores(shown.nlargest(2, "mean"))  # good on everything: its highest, said as such
-        strengths = [b.name for b in best]
+    slight = ud.loc[slightly_low(ud) & tested & ud["dimension"].isin(evaluated)
+                    & ~ud["dimension"].isin([p.dimension for p in problems])]
     changes, waves = unit_changes(unit, a)
     return Problems(
         items=problems,
         tested=tested,
         valid=n_valid,
-        any_significant_low=bool(significantly_low(ud).any()),
+        any_significant_low=bool(significantly_low(ud.loc[ud["dimension"].isin(evaluated)]).any()),
         slight=slight["dimension_name"].tolist(),
-        high=_scores(high) if tested else [],
-        best=best,
-        strengths=strengths,
         changes=changes,
         waves=waves,
         top_choices=top_choices(a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"]]),

@@ -48,7 +48,7 @@ def all_findings(
 ) -> tuple[dict[str, UnitFindings], DistrictFindings]:
     """Every unit's findings and the district's."""
     units = {unit: build_findings(unit, part, questionnaire) for unit, part in unit_slices(a).items()}
-    return units, district_findings(a, questionnaire)
+    return units, district_findings(a, questionnaire, units)
 
 
 def write_findings(

@@ -138,11 +138,27 @@ def _explains_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
                                 f"“{'、'.join(unknown)}”")
     for dim in qn.dimensions:
         items = {i.id for i in dim.items}
+        singles = {q.id: q for q in qn.profile if q.type == "single" and q.role != "unit"}
+        reasons = {o for q in qn.profile + qn.outcomes for o in q.explains}
         for m in dim.measures:
+            where = f"维度“{dim.id}”的对策“{m.text[:12]}…”"
             unknown = [i for i in m.items if i not in items]
             if unknown:
-                problems.append(f"维度“{dim.id}”的对策“{m.text[:12]}…”对应的题目“{'、'.join(unknown)}”"
-                                "不在这个维度中")
+                problems.append(f"{where}对应的题目“{'、'.join(unknown)}”不在这个维度中")
+            for question, options in m.groups.items():
+                q = singles.get(question)
+                if q is None:
+                    problems.append(f"{where}的 for 引用的“{question}”不是基本情况中的单选题"
+                                    f"（可用：{'、'.join(singles) or '无'}）")
+                elif [o for o in options if o not in q.options]:
+                    problems.append(f"{where}的 for 中“{'、'.join(o for o in options if o not in q.options)}”"
+                                    f"不是“{question}”的选项（可选：{'、'.join(q.options)}）")
+            if [r for r in m.reasons if r not in reasons]:
+                problems.append(f"{where}的 reasons 中“{'、'.join(r for r in m.reasons if r not in reasons)}”"
+                                "不是任何原因题（explains）中的选项")
+            if [t for t in m.themes if t not in qn.themes]:
+                problems.append(f"{where}的 themes 中“{'、'.join(t for t in m.themes if t not in qn.themes)}”"
+                                f"不是意见建议主题（可用：{'、'.join(qn.themes) or '无'}）")
     return problems
 
 

@@ -27,7 +27,7 @@ from pipeline.common.inputs import regular_file
 from pipeline.common.matching import Names, community_key, unit_key
 from pipeline.common.names import shown, strip_invisible
 from pipeline.questionnaire.words import Figure as WordsFigure
-from pipeline.questionnaire.words import Overall, ReportWords, Scale, Words
+from pipeline.questionnaire.words import Overall, ReportWords, Scale, Standard, Words
 from pipeline.wording import read_overrides
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
@@ -99,11 +99,23 @@ class Item(_Model):
 
 
 class Measure(_Model):
-    """A measure from practice; ``items``: the dimension's items it answers (none: the dimension as a
-    whole)."""
+    """A measure from practice, and what it is aimed at: ``items`` of the dimension it answers, respondent
+    groups (``for``: a profile question → its options, e.g. ``{age: [60岁以上]}``), reason options
+    (``reasons``) and open-answer ``themes``; none of these: the dimension as a whole. A unit is offered first
+    the measures aimed at where its problem was located."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     text: str
     items: list[str] = Field(default_factory=list)
+    groups: dict[str, list[str]] = Field(default_factory=dict, alias="for")
+    reasons: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list)
+
+    @property
+    def general(self) -> bool:
+        """Aimed at the dimension as a whole."""
+        return not (self.items or self.groups or self.reasons or self.themes)
 
 
 class Dimension(_Model):
@@ -117,8 +129,13 @@ class Dimension(_Model):
     text: str | None = None
     items: list[Item] = Field(min_length=2)
     # concrete measures from practice, proposed in 对策建议 for a unit where the dimension is a problem; a
-    # measure may name the items it answers, so that a unit is offered first what fits its weakest items
+    # measure may name the items, groups, reasons and themes it answers, so that a unit is offered first
+    # what fits where its problem was located
     measures: list[Measure] = Field(default_factory=list)
+    # higher: a higher score is better (problems, strengths); none: descriptive — reported and compared only
+    direction: Literal["higher", "none"] = "higher"
+    owner: str | None = None  # 责任主体 of its ledger rows (default: the unit)
+    standard: Standard | None = None  # a work target (工作目标) the unit's score is held to
 
     @field_validator("measures", mode="before")
     @classmethod
@@ -128,12 +145,6 @@ class Dimension(_Model):
             return [{"text": v} if isinstance(v, str) else v for v in value]
         return value
 
-    def measures_for(self, items: list[str], at_most: int = 2) -> list[str]:
-        """The measures a unit is offered where this dimension is a problem: those answering its weakest
-        ``items`` first (in their order), then those for the dimension as a whole; at most ``at_most``."""
-        targeted = [m.text for i in items for m in self.measures if i in m.items]
-        general = [m.text for m in self.measures if not m.items]
-        return list(dict.fromkeys([*targeted, *general]))[:at_most]
 
 
 class Theme(_Model):
@@ -368,6 +379,7 @@ class Questionnaire(_Model):
                 satisfied=[overall.options[c - 1] for c in self.satisfied_codes()]),
             scales=scales,
             dimension_scales={d.id: d.scale for d in self.dimensions},
+            dimension_names=self.dimension_names(),
             profile_labels={p.id: p.short for p in profile},
             profile_figures=None if r.profile is None else [
                 WordsFigure(question=f.question, options=f.options, label=f.label or "、".join(f.options))
@@ -378,6 +390,11 @@ class Questionnaire(_Model):
             has_open=self.role("open") is not None,
             issued=dict(self.issued),
             problems=r.problems,
+            standards={d.id: d.standard for d in self.dimensions if d.standard is not None},
+            descriptive=[d.id for d in self.dimensions if d.direction == "none"],
+            owners={d.id: d.owner for d in self.dimensions if d.owner},
+            rate_standard=r.rate_standard,
+            deadline_months=r.deadline_months,
             wording=dict(self._wording),
         )
 

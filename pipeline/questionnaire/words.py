@@ -22,6 +22,14 @@ class ProfileFigure(_Model):
     label: str | None = None  # default: the options joined with 、
 
 
+class Standard(_Model):
+    """A work target (工作目标) a dimension is held to: its score at least ``score`` (on the scale's own
+    numbers), its share of unfavourable answers at most ``unfavourable``."""
+
+    score: float | None = None
+    unfavourable: float | None = Field(default=None, ge=0, le=1)
+
+
 class ProblemRules(_Model):
     """When a dimension is named among a unit's problems, besides being significantly below the rest of the
     area (defaults in brackets; each kind of evidence has its own wording, and only the test says 显著)."""
@@ -52,6 +60,8 @@ class ReportWords(_Model):
     profile: list[ProfileFigure] | None = None
     composition: list[str] | None = None  # profile questions drawn against the district; default: first two
     problems: ProblemRules = ProblemRules()
+    rate_standard: float | None = Field(default=None, gt=0, le=1)  # the satisfaction rate's work target
+    deadline_months: int = Field(default=6, ge=1, le=36)  # 完成时限: months after the survey's last answer
     wording: str | None = None  # a folder of the office's own wording templates (relative: to this file)
 
 
@@ -93,6 +103,7 @@ class Words(_Model):
     overall: Overall | None
     scales: dict[str, Scale]
     dimension_scales: dict[str, str]  # dimension id → its scale
+    dimension_names: dict[str, str] = {}  # dimension id → its name
     profile_labels: dict[str, str]  # single-choice profile question id → its short name
     profile_figures: list[Figure] | None
     composition: list[str]
@@ -101,6 +112,11 @@ class Words(_Model):
     has_open: bool
     issued: dict[str, int]
     problems: ProblemRules = ProblemRules()
+    standards: dict[str, Standard] = {}  # dimension id → its work target
+    descriptive: list[str] = []  # dimensions reported and compared, never a problem or a strength
+    owners: dict[str, str] = {}  # dimension id → 责任主体 of its ledger rows (default: the unit)
+    rate_standard: float | None = None
+    deadline_months: int = 6
     wording: dict[str, str] = {}  # the research office's templates replacing shipped ones, by key
 
     def scale_points(self, dimension: str) -> int:

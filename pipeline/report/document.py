@@ -103,6 +103,9 @@ class LedgerRow(_Model):
     unfavourable: Number
     themes: str
     measures: str
+    owner: str = ""  # 责任主体
+    target: str = ""  # 目标, quantified
+    deadline: str = ""  # 完成时限
 
 
 LEDGER_COLUMNS = [
@@ -119,6 +122,9 @@ LEDGER_COLUMNS = [
     Column(name="负面评价占比", kind="share"),
     Column(name="建议对策方向"),
     Column(name="整改措施"),
+    Column(name="责任主体"),
+    Column(name="目标"),
+    Column(name="完成时限"),
 ]
 
 

@@ -34,6 +34,8 @@ WIDTHS = {
     "问题表现": 30,
     "建议对策方向": 12,
     "整改措施": 40,
+    "责任主体": 10,
+    "目标": 26,
     "完成时限": 11,
     "状态": 8,
     "备注": 12,
@@ -90,21 +92,20 @@ class Sheet:
 
 def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str) -> None:
     """The 问题清单 as a 整改台账: what was found (numbers with formats), and what a research group fills in
-    (整改措施 proposed from the questionnaire's measures library, 完成时限, 状态 drop-down); a frozen header,
+    (整改措施 proposed for where the problem was located, 责任主体, a quantified 目标, 完成时限, 状态
+    drop-down); a frozen header,
     a filter, rows tall enough to print their text, A4 landscape."""
     s = Sheet(xw, name)
     columns = [
         Column(name="序号", kind="count"),
         *LEDGER_COLUMNS,
-        Column(name="完成时限"),
         Column(name="状态"),
         Column(name="备注"),
     ]
     columns[[c.name for c in columns].index("对比均值")] = Column(name=f"{rest}均值", kind="score")
-    date = s.book.add_format({"valign": "top", "border": 1, "font_size": 10, "num_format": "yyyy-mm-dd"})
     for j, c in enumerate(columns):
         s.ws.write_string(0, j, c.name, s.head)
-        s.ws.set_column(j, j, WIDTHS.get(c.name, 9), date if c.name == "完成时限" else None)
+        s.ws.set_column(j, j, WIDTHS.get(c.name, 9))
     for i, r in enumerate(rows, start=1):
         values = [
             i,
@@ -121,7 +122,9 @@ def write_ledger(xw: pd.ExcelWriter, rows: list[LedgerRow], rest: str, name: str
             r.unfavourable,
             r.themes,
             r.measures,
-            None,
+            r.owner,
+            r.target,
+            r.deadline,
             STATUS[0],
             "",
         ]

@@ -31,6 +31,8 @@ NON_ANSWERS = {
 }
 _PUNCT = re.compile(r"[\s，。！？、,.!?；;：:~～…]+")
 # generic words of suggestions that say nothing about their topic
+# jieba's tags of nouns and verbs (not names of people or places), and of English words
+CONTENT_POS = ("n", "nz", "nt", "nl", "ng", "v", "vn", "eng")
 GENERIC_WORDS = {
     "希望",
     "建议",
@@ -140,32 +142,66 @@ def counted_keywords(counts: pd.Series, top: int = 10, min_answers: int = 5, ter
     tfidf = _tfidf(tuple(terms))
     named = "\n".join(places)  # "word in named": part of some place's name
     cut: dict[str, list[str]] = {}  # each distinct answer segmented once, for every group it appears in
-    rows = []
+    candidates = []
     for group, block in counts.groupby(level=0, sort=False):
         answers = pd.Index(block.index.get_level_values(1), dtype="string")
         n = block.to_numpy()
-        found = []
-        for word, weight in _tags(tfidf, answers, n, cut, top * 4):
-            if word in GENERIC_WORDS or word in stop_words or len(word) < 2 or word in named:
+        for word, weight in _tags(tfidf, answers, n, cut, top * 4, frozenset(terms)):
+            if (word in GENERIC_WORDS or word in stop_words or len(word) < 2 or word in named
+                    or not known(tfidf, word, frozenset(terms))):
                 continue
             count = int(n[answers.str.contains(word, regex=False)].sum())
             if count >= min_answers:
-                found.append((word, weight, count))
-        found.sort(key=lambda f: (-f[1], -f[2], f[0]))
-        rows += [{"unit": group, "keyword": w, "weight": x, "answers": c} for w, x, c in found[:top]]
+                candidates.append((group, word, weight, count, int(n.sum())))
+    every = pd.Index(counts.index.get_level_values(1), dtype="string")
+    total, whole = counts.to_numpy(), int(counts.sum())
+    area = {w: int(total[every.str.contains(w, regex=False)].sum()) for w in {c[1] for c in candidates}}
+    rows = []
+    for group, found in pd.DataFrame(candidates, columns=["g", "w", "x", "c", "n"]).groupby("g", sort=False):
+        # distinctive: in a larger share of the group's answers than of the rest's
+        rest_n = whole - found["n"]
+        rest = [(area[w] - c) / r if r > 0 else 0.0
+                for w, c, r in zip(found["w"], found["c"], rest_n, strict=True)]
+        found = found.loc[(found["c"] / found["n"]).to_numpy() > np.array(rest)]
+        found = found.sort_values(["x", "c", "w"], ascending=[False, False, True]).head(top)
+        rows += [{"unit": group, "keyword": w, "weight": x, "answers": c}
+                 for w, x, c in zip(found["w"], found["x"], found["c"], strict=True)]
     return pd.DataFrame(rows, columns=["unit", "keyword", "weight", "answers"])
 
 
+@cache
+def _pos(tfidf):
+    """jieba's part-of-speech tagger over the extractor's own dictionary (built once: it reads the
+    dictionary)."""
+    from jieba.posseg import POSTokenizer
+
+    tfidf.tokenizer.check_initialized()
+    return POSTokenizer(tfidf.tokenizer)
+
+
+def _content_words(tfidf, text: str, terms: frozenset[str]) -> list[str]:
+    """The words of an answer that can be keywords: nouns and verbs (jieba's parts of speech, as
+    ``extract_tags(allowPOS=…)``), English words and the survey's own terms."""
+    return [p.word for p in _pos(tfidf).cut(text)
+            if len(p.word.strip()) >= 2 and p.word.lower() not in tfidf.stop_words
+            and (p.flag in CONTENT_POS or p.word in terms)]
+
+
+def known(tfidf, word: str, terms: frozenset[str] = frozenset()) -> bool:
+    """A word jieba's dictionary holds (or an English word, or a survey term) — not one it made up from
+    characters it could not place, such as "比干" in "台账比干的活还多"."""
+    return word in terms or word.isascii() or tfidf.tokenizer.FREQ.get(word, 0) > 0
+
+
 def _tags(tfidf, answers: pd.Index, counts: np.ndarray, cut: dict[str, list[str]],
-          top: int) -> list[tuple[str, float]]:
-    """``jieba.analyse.extract_tags`` of all answers joined by newlines, from each distinct answer's words
-    times its count: the same words and weights (a newline separates words as jieba cuts); equal weights in
-    character order, where jieba keeps the order the words first appear in."""
+          top: int, terms: frozenset[str] = frozenset()) -> list[tuple[str, float]]:
+    """``jieba.analyse.extract_tags`` (``allowPOS``: nouns and verbs) of all answers joined by newlines, from
+    each distinct answer's content words times its count; equal weights in character order, where jieba
+    keeps the order the words first appear in."""
     freq: dict[str, float] = {}
     for text, n in zip(answers, counts, strict=True):
         if text not in cut:
-            cut[text] = [w for w in tfidf.tokenizer.cut(text)
-                         if len(w.strip()) >= 2 and w.lower() not in tfidf.stop_words]
+            cut[text] = _content_words(tfidf, text, terms)
         for w in cut[text]:
             freq[w] = freq.get(w, 0.0) + float(n)
     total = sum(freq.values())

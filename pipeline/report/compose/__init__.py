@@ -42,7 +42,8 @@ def compose_documents(
     names = ("unit_dimensions", "unit_items", "composition", "problems", "ipa")
     split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True))) for n in names}
     wd = Wording.of(manifest.words)  # its templates compiled once for every document
-    every = ledger_rows(ledger, manifest.words, wd)  # the ledger in words once, not once per unit
+    # the ledger in words once, not once per unit
+    every = ledger_rows(ledger, manifest.words, wd, manifest.data_until)
     rows: dict[str, list] = {}
     for r in every:
         rows.setdefault(r.unit, []).append(r)

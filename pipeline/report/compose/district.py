@@ -25,7 +25,7 @@ from pipeline.report.document import TOTAL_ROW, About, Document, Figure, LedgerR
 from pipeline.wording import Wording
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
-BODY = ("basic", "problems", "causes", "suggestions")
+BODY = ("basic", "strengths", "problems", "causes", "suggestions")
 APPENDICES = ("appendix_tests", "appendix_reliability", "appendix_quality", "methods")
 
 
@@ -177,6 +177,7 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: list[LedgerRo
     said = district_texts(f, w, wd)
     blocks = {
         "basic": [*paragraphs(said["basic"]), units_table(a, m, wd), *filter(None, [_ranking(a, m, wd)])],
+        "strengths": paragraphs(said["strengths"]),
         "problems": [*paragraphs(said["problems"]), *filter(None, [_heatmap(a, wd)])],
         "causes": paragraphs(said["causes"]),
         "suggestions": paragraphs(said["suggestions"]),

@@ -78,14 +78,38 @@ def found_text(r: pd.Series, w: Words, wd: Wording) -> str:
                   unfavourable=None if pd.isna(r["unfavourable"]) else r["unfavourable"])
 
 
-def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording) -> list[LedgerRow]:
+def deadline(data_until: str, months: int) -> tuple[int, int] | None:
+    """完成时限: the year and month ``months`` after the survey's last answer (None without a date)."""
+    try:
+        end = pd.Timestamp(data_until) + pd.DateOffset(months=months)
+    except (ValueError, TypeError):
+        return None
+    return end.year, end.month
+
+
+def _figure(x) -> float | None:
+    return None if pd.isna(x) else float(x)
+
+
+def target_text(r: pd.Series, wd: Wording) -> str:
+    """目标 of a ledger row in words: "得分提高到…的3.94分以上，负面评价占比由27.0%降至11.0%以下"."""
+    score, share = _figure(r["target_score"]), _figure(r["target_unfavourable"])
+    parts = [wd.say(f"ledger.target_part.{r['target']}", score=score)] if score is not None else []
+    if share is not None and not pd.isna(r["unfavourable"]):
+        parts.append(wd.say("ledger.target_part.unfavourable", unfavourable=r["unfavourable"], share=share))
+    return wd.say("ledger.target", parts=parts, keep=wd.say("ledger.target_part.keep"))
+
+
+def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording, data_until: str = "") -> list[LedgerRow]:
     """The problem ledger's rows as the documents and the workbook show them."""
+    due = deadline(data_until, w.deadline_months)
+    by = wd.say("ledger.deadline", year=due[0], month=due[1]) if due else wd.say("report.dash")
     return [
         LedgerRow(
             unit=r["unit"],
             dimension=r["dimension_name"],
             item=None if pd.isna(r["item_text"]) else r["item_text"],
-            evidence=r["evidence"],
+            evidence="；".join(wd.say(f"ledger.evidence.{k}") for k in r["kinds"].split(",") if k),
             found=found_text(r, w, wd),
             mean=r["mean"],
             rest_mean=r["rest_mean"],
@@ -93,8 +117,11 @@ def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording) -> list[LedgerRow]:
             p_fdr=r["p_fdr"],
             hedges_g=r["hedges_g"],
             unfavourable=r["unfavourable"],
-            themes=r["themes"],
+            themes=r["themes"] or wd.say("report.dash"),
             measures=r["measures"],
+            owner=r["owner"],
+            target=target_text(r, wd),
+            deadline=by,
         )
         for _, r in ledger.iterrows()
     ]
@@ -110,14 +137,19 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
               for s in used]
     negative = [wd.say("methods.negative", unfavourable=s.unfavourable, favourable=s.favourable)
                 for s in used]
-    wide = wd.say("methods.wide", lowest=rules.district_lowest, below=rules.district_below)
+    names = w.dimension_names
+    standards = [wd.say("methods.standard", name=names[d], score=s.score, share=s.unfavourable)
+                 for d, s in w.standards.items()]
+    wide = wd.say("methods.wide", lowest=rules.district_lowest, below=rules.district_below,
+                  standards=standards)
     out = [
         wd.say("methods.data", rows_in=m.rows_in, kept=m.kept),
         wd.say("methods.cleaning", applied=[r.text for r in m.cleaning if r.applied],
                skipped=[r.text for r in m.cleaning if not r.applied]),
         wd.say("methods.scoring", scales=scales, negative=negative),
         wd.say("methods.problems", negative_share=rules.negative_share, wide=wide,
-               persistent_gap=rules.persistent_gap, at_most=rules.at_most),
+               persistent_gap=rules.persistent_gap, at_most=rules.at_most, standards=standards,
+               descriptive=[names[d] for d in w.descriptive], months=w.deadline_months),
         wd.say("methods.tests", alpha=ALPHA, min_n_test=m.min_n_test),
         wd.say("methods.privacy", min_cell=MIN_CELL),
     ]

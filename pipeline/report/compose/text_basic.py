@@ -81,6 +81,8 @@ def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
                     area_rate=b.area_rate,
                     rank=b.rank,
                     ranked=b.ranked,
+                    standard=b.rate_standard,
+                    missed=b.rate_missed,
                 )
             )
         if w.has_open:

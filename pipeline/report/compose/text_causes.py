@@ -50,20 +50,31 @@ def cause_text(c: Cause, w: Words, wd: Wording) -> str:
             share=c.share,
             area_share=c.area_share,
             quote=c.quote,
+            significant=c.significant,
         )
-    return wd.say("causes.association", overall=w.overall.label, of=c.of, rank=c.rank)
+    return wd.say("causes.association", overall=w.overall.label, of=c.of, rank=c.rank,
+                  significant=c.significant)
 
 
 def causes_text(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[str]:
-    """原因分析's paragraphs, one per problem in the problems' order."""
+    """原因分析's paragraphs, one per problem in the problems' order: only the evidence a test supports
+    (the rest are clues in the appendix, ``clue_rows``), or one sentence that the survey cannot explain it."""
     if not problems.items:
         return [wd.say("causes.withheld" if problems.withheld else "causes.none")]
     out = []
     for n, p in enumerate(problems.items, start=1):
-        own = [c for c in f.items if c.dimension == p.dimension]
+        own = [c for c in f.items if c.dimension == p.dimension and c.significant]
         if not own:
-            out.append(wd.say("causes.no_evidence", n=n, name=p.name))
+            clues = any(c.dimension == p.dimension for c in f.items)
+            out.append(wd.say("causes.no_evidence", n=n, name=p.name, clues=clues))
             continue
         parts = [wd.say("causes.nth", n=i, text=cause_text(c, w, wd)) for i, c in enumerate(own, start=1)]
         out.append(wd.say("causes.problem", n=n, name=p.name, causes=parts))
     return out
+
+
+def clue_rows(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[list[str]]:
+    """The evidence on the problems that no test supports, for the appendix: problem and clue."""
+    names = {p.dimension: p.name for p in problems.items}
+    return [[names[c.dimension], cause_text(c, w, wd)] for c in f.items
+            if not c.significant and c.dimension in names]

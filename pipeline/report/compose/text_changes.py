@@ -21,6 +21,7 @@ def partial_note(partial: dict[str, int], wd: Wording) -> str:
 
 
 def unit_changes_text(waves: list[WaveChanges], wd: Wording) -> list[str]:
+    """Each earlier wave's significant declines (the rises are 成效与亮点's), or that nothing changed."""
     out = []
     for w in waves:
         if not w.tested:
@@ -35,8 +36,10 @@ def unit_changes_text(waves: list[WaveChanges], wd: Wording) -> list[str]:
                 mean=c.mean,
             )
             for c in w.changes
+            if c.diff < 0
         ]
-        out.append(wd.say("changes.unit", wave=w.wave, changes=changes, partial=partial_note(w.partial, wd)))
+        out.append(wd.say("changes.unit", wave=w.wave, changes=changes,
+                          rose=any(c.diff > 0 for c in w.changes), partial=partial_note(w.partial, wd)))
     return out
 
 

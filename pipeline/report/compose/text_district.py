@@ -8,7 +8,18 @@ from pipeline.questionnaire.words import Words
 from pipeline.report.compose.text_basic import rejected_by_rule, satisfied_options, withheld_figures
 from pipeline.report.compose.text_causes import group_name
 from pipeline.report.compose.text_changes import area_changes_text
+from pipeline.report.compose.text_strengths import strength_parts
 from pipeline.wording import Wording
+
+
+def strengths_text(f: DistrictFindings, wd: Wording) -> list[str]:
+    """成效与亮点 of the area: each unit's strengths on evidence, as 经验 to learn from, or that none
+    leads."""
+    if not f.experience:
+        return [wd.say("district.strengths.none")]
+    return [wd.say("district.strengths.lead"),
+            *[wd.say("district.strengths.unit", unit=x.unit, parts=strength_parts(x.strengths, wd))
+              for x in f.experience]]
 
 
 def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
@@ -155,7 +166,8 @@ def suggestions_text(f: DistrictFindings, wd: Wording) -> list[str]:
     """对策建议 at the area's level, then the single units' problems left to their own reports."""
     out = []
     for n, m in enumerate(f.measures, start=1):
-        measures = [wd.say("suggestions.nth", n=i, text=x) for i, x in enumerate(m.measures, start=1)]
+        measures = [wd.say("suggestions.nth", n=i, text=x, aim=None, target=None)
+                    for i, x in enumerate(m.measures, start=1)]
         out.append(
             wd.say(
                 "district.suggestions." + ("wide" if m.wide else "shared"),

@@ -1,6 +1,6 @@
 """存在的问题 in words: each problem stated by its strongest evidence in that evidence's own words — 显著 only
 where the test says so — then the rest of its evidence and the items behind it; the dimensions a little low,
-the strengths, what respondents chose most, and changes since earlier waves."""
+what respondents chose most, and changes since earlier waves (the strengths have their own section)."""
 
 from __future__ import annotations
 
@@ -44,11 +44,14 @@ def _lead(p: Problem, w: Words, wd: Wording) -> str:
                 "wave",
                 "mean_prev",
                 "area_mean_prev",
+                "unfavourable",
             }
         )
     )
     values["compared"] = wd.compared(p.mean, p.rest_mean, w.rest)
     values["rose"] = rose(p)
+    if first == "standard":
+        values["missed"] = standard(p, wd)
     if first == "negative":
         values["negative"] = negative(p, wd)
     elif first == "weakest":
@@ -56,11 +59,21 @@ def _lead(p: Problem, w: Words, wd: Wording) -> str:
     return wd.say(f"problems.lead.{first}", **values)
 
 
+def standard(p: Problem, wd: Wording) -> str:
+    """ "未达到3.50分以上的工作目标" (and/or the unfavourable share's target)."""
+    return wd.say("problems.standard", missed=p.missed, score=p.standard_score, unfavourable=p.unfavourable,
+                  share=p.standard_unfavourable)
+
+
 def _more(p: Problem, wd: Wording) -> list[str]:
     """The other evidence for the same problem, each in its own words."""
     out = []
     for kind in p.evidence[1:]:
-        if kind == "district_wide":
+        if kind == "standard":
+            out.append(standard(p, wd))
+        elif kind == "declined" and p.mean_prev is not None:
+            out.append(wd.say("problems.more.declined", wave=p.wave, mean_prev=p.mean_prev))
+        elif kind == "district_wide":
             out.append(wd.say("problems.more.district_wide", area_mean=p.area_mean))
         elif kind == "negative" and p.unfavourable is not None:
             out.append(negative(p, wd))
@@ -134,12 +147,4 @@ def problems_text(f: Problems, w: Words, wd: Wording) -> list[str]:
     text += [problem_text(n, p, w, wd, f.tested) for n, p in enumerate(f.items, start=1)]
     if f.slight:
         text.append(wd.say("problems.slight", names=f.slight))
-    if f.high:
-        text.append(
-            wd.say("problems.high", scores=[wd.say("problems.high_score", **s.model_dump()) for s in f.high])
-        )
-    elif f.best:
-        text.append(
-            wd.say("problems.best", scores=[wd.say("problems.best_score", **s.model_dump()) for s in f.best])
-        )
     return text + _choices(f, w, wd) + unit_changes_text(f.waves, wd)

@@ -33,7 +33,10 @@ def measure_text(n: int, m: Measure, wd: Wording) -> str:
         item=_item(m, wd),
         groups=[group_name(g, wd) for g in m.groups],
         quote=m.quotes[0] if m.quotes else None,
-        measures=[wd.say("suggestions.nth", n=i, text=x) for i, x in enumerate(m.measures, start=1)],
+        measures=[wd.say("suggestions.nth", n=i, text=x, aim=a.aim if a else None,
+                          target=a.target if a else None)
+                  for i, (x, a) in enumerate(zip(m.measures, m.aims or [None] * len(m.measures), strict=True),
+                                             start=1)],
     )
 
 

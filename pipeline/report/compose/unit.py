@@ -20,11 +20,12 @@ from pipeline.report.compose.parts import (
     records,
 )
 from pipeline.report.compose.text import unit_texts
+from pipeline.report.compose.text_causes import clue_rows
 from pipeline.report.document import Document, Figure, LedgerRow, Quotes, Section, Table
 from pipeline.stats.drivers import QUADRANT_ORDER
 from pipeline.wording import Wording
 
-SECTIONS = ("basic", "problems", "causes", "suggestions", "appendix", "methods")
+SECTIONS = ("basic", "strengths", "problems", "causes", "suggestions", "appendix", "methods")
 FOLDED = ("appendix", "methods")  # behind a tap on a phone: the body reads first
 MAX_QUOTED_THEMES = 5
 TOP_ITEMS = 10
@@ -267,6 +268,7 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
     blocks = {
         "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m, wd)])]
         + ([composition_table(t, w.profile_labels, wd)] if not t.composition.empty else []),
+        "strengths": paragraphs(said["strengths"]),
         "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison, wd)]
         + (
             [dimension_table(t, f.comparison, wd)]
@@ -282,6 +284,10 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
     }
     if not t.problems.empty:
         blocks["problems"].append(choices_table(t, w.multi, wd))
+    clues = clue_rows(f.causes, f.problems, w, wd)
+    if clues:
+        blocks["appendix"].append(Table(key="clues", title=wd.say("report.tables.clues"),
+                                        columns=[column(wd, "problem"), column(wd, "clue")], rows=clues))
     if own:
         blocks["suggestions"].append(ledger_table(own, wd))
     return Document(
@@ -302,10 +308,10 @@ def ledger_table(rows: list, wd: Wording) -> Table:
     return Table(
         key="ledger",
         title=wd.say("report.tables.ledger"),
-        columns=[column(wd, k) for k in ("dimension", "item", "evidence", "found", "measures")],
+        columns=[column(wd, k) for k in ("dimension", "item", "evidence", "found", "measures", "target")],
         rows=[
             [r.dimension, r.item or wd.say("report.whole_dimension"), none if r.item else r.evidence, r.found,
-             r.measures or none]
+             r.measures or none, r.target]
             for r in rows
         ],
         narrow=[0, 1, 3],  # a phone shows what was found; the evidence and measures behind "查看全部"
