@@ -64,7 +64,8 @@ def test_planted_effects_are_found_and_nothing_else(demo_analysis):
         (u, d, "low" if x < 0 else "high")
         for u, d, x in ud.loc[ud["significant"], ["unit", "dimension", "diff"]].itertuples(index=False)
     }
-    assert sig == {("石桥乡", "digital", "low"), ("新华街道", "burden", "low")}
+    planted = {("石桥乡", "digital", "low"), ("新华街道", "burden", "low"), ("北关街道", "service", "high")}
+    assert sig == planted
     row = ud.set_index(["unit", "dimension"]).loc[("石桥乡", "digital")]
     assert row["hedges_g"] < -0.7 and row["p_fdr"] < 1e-6 and row["unfavourable"] > 0.2
     assert not ud.loc[ud["unit"] == "西城街道", "significant"].any()
@@ -100,7 +101,7 @@ def test_district_tables(demo_analysis, questionnaire):
     assert set(a.reliability["unit"]) == set(u.index) | {DISTRICT}
     assert a.validity.iloc[0]["kmo"] > 0.8 and a.validity.iloc[0]["bartlett_p"] < 0.001
     # Welch ANOVA finds exactly the planted dimensions different across units
-    assert set(a.anova.loc[a.anova["p"] < 0.001, "dimension"]) == {"digital", "burden"}
+    assert set(a.anova.loc[a.anova["p"] < 0.001, "dimension"]) == {"digital", "burden", "service"}
     assert len(a.games_howell) == 9 * 45
     assert a.chi2.set_index("question").loc["education", "p"] < 0.001  # townships are less educated
     r = a.correlations.set_index(["a", "b"])["r"]

@@ -502,3 +502,28 @@ def test_a_full_disk_leaves_the_previous_data_reports_and_index(tmp_path, monkey
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(root)], check=False)  # lazily: a process may still hold it
+
+
+def test_a_withheld_group_keeps_its_row_in_the_composition_chart_labelled_withheld():
+    """The composition chart of a unit with a withheld group: the group's row stays, with the area's bar only
+    and its label saying the unit's share is withheld — never an empty bar read as zero, never the share."""
+    from types import SimpleNamespace
+
+    from pipeline.report.compose import unit_tables
+    from pipeline.report.compose.unit import _composition_figure
+    from pipeline.wording import Wording
+
+    a, q = _differencing_survey()
+    w = q.words()
+    comp = a.composition
+    hidden = comp.loc[comp["suppressed"] & (comp["unit"] != "全区") & comp["question"].isin(w.composition)]
+    unit, question, option = hidden.iloc[0][["unit", "question", "option"]]
+    split = {n: dict(tuple(getattr(a, n).groupby("unit", observed=True)))
+             for n in ("unit_dimensions", "unit_items", "composition", "problems", "ipa")}
+    figure = _composition_figure(unit_tables(a, unit, split), SimpleNamespace(words=w), Wording.of(w))
+    rows = pd.DataFrame(figure.data)
+    label = f"{w.profile_labels[question]}：{option}（本单位人数过少，已隐去）"
+    mine = rows.loc[rows["category"] == label].set_index("whom")["share"]
+    assert set(mine.index) == {unit, w.area} and pd.isna(mine[unit]) and mine[w.area] > 0
+    shown = comp.loc[(comp["unit"] == unit) & ~comp["suppressed"] & comp["question"].isin(w.composition)]
+    assert rows.loc[rows["whom"] == unit, "share"].notna().sum() == len(shown)

@@ -40,6 +40,7 @@ def test_exactly_the_planted_changes_are_called(waves, questionnaire):
     }
     assert called == {
         ("东湖街道", "service", "up"),
+        ("北关街道", "service", "up"),  # strong now, average then
         ("白马乡", "org_life", "up"),
         ("新华街道", "burden", "down"),
     }

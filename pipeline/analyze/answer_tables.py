@@ -153,10 +153,12 @@ def _more_often(themes: pd.DataFrame, answers: pd.Series) -> pd.DataFrame:
 def _satisfaction(table: pd.DataFrame, overall: pd.Series, q: Questionnaire) -> None:
     """Add the overall question's mean and satisfaction rate (the report's satisfied labels), with its
     Wilson CI, from its rows per (unit, option code)."""
+    assert q.overall is not None
     codes = overall.index.get_level_values(ANSWER).to_numpy(dtype=float)
+    scores = codes + q.score_shifts()[q.overall.id]  # the options' own numbers where they carry them
     units = overall.index.get_level_values(UNIT)
     n = overall.groupby(units).sum()
-    table["satisfaction_mean"] = table["unit"].map((overall * codes).groupby(units).sum() / n)
+    table["satisfaction_mean"] = table["unit"].map((overall * scores).groupby(units).sum() / n)
     table["satisfaction_n"] = table["unit"].map(n).fillna(0).astype(int)
     chosen = np.isin(codes, q.satisfied_codes())
     table["satisfaction_count"] = (table["unit"].map(overall.loc[chosen].groupby(units[chosen]).sum())

@@ -30,6 +30,7 @@ import pandas as pd
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import missed_standard, significantly_high, significantly_low
 from pipeline.questionnaire import Questionnaire
+from pipeline.questionnaire.words import scale_low
 
 KINDS = ("significant", "standard", "declined", "persistent", "district_wide", "negative", "weakest")
 # what makes a problem; the rest only supports it
@@ -44,6 +45,7 @@ EVIDENCE_COLUMNS = [
     "rest_mean",
     "area_mean",
     "points",
+    "low",
     "level",
     "rank",
     "dimensions",
@@ -60,10 +62,16 @@ EVIDENCE_COLUMNS = [
 ]
 
 
-def level(mean: pd.Series, points: pd.Series) -> pd.Series:
-    """A score as a share of its scale (0 the lowest option, 1 the highest): dimensions on scales of different
-    length can be ranked together."""
-    return (mean - 1) / (points - 1)
+def level(t: pd.DataFrame, q: Questionnaire) -> pd.Series:
+    """The scores of a table of dimension scores (``dimension``, ``mean``) as shares of their scales (0 the
+    lowest option, 1 the highest): dimensions on scales of different length can be ranked together."""
+    points = t["dimension"].map(scale_points(q))
+    return (t["mean"] - t["dimension"].map(scale_lows(q))) / (points - 1)
+
+
+def scale_lows(q: Questionnaire) -> dict[str, int]:
+    """Each dimension's lowest score (1, or the number its scale's lowest option carries, as 0 of 0–10)."""
+    return {d.id: scale_low(q.likert_scales[d.scale]) for d in q.dimensions}
 
 
 def scale_points(q: Questionnaire) -> dict[str, int]:
@@ -93,7 +101,7 @@ def district_wide(dd: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     and ``level``), lowest first."""
     rules = q.report.problems
     points = dd["dimension"].map(scale_points(q))
-    d = dd.assign(points=points, level=level(dd["mean"], points)).sort_values("level")
+    d = dd.assign(points=points, level=level(dd, q)).sort_values("level")
     d = d.loc[d["dimension"].isin(evaluated(q))]
     weak = d.index.isin(d.index[: rules.district_lowest])
     if rules.district_below is not None:
@@ -134,7 +142,8 @@ def unit_problems(
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     points = shown["dimension"].map(scale_points(q))
     shown["points"] = points
-    shown["level"] = level(shown["mean"], points)
+    shown["low"] = shown["dimension"].map(scale_lows(q))
+    shown["level"] = level(shown, q)
     shown["rank"] = shown.groupby("unit")["level"].rank(method="first").astype(int)
     shown["dimensions"] = shown.groupby("unit")["dimension"].transform("size")
     area = dd.set_index("dimension")

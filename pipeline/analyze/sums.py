@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyze.counts import AnswerCounts, answer_counts
-from pipeline.analyze.scores import answer_codes, dimension_scores, scales_of, unfavourable_answers
+from pipeline.analyze.scores import (
+    answer_codes,
+    dimension_scores,
+    item_scores,
+    scales_of,
+    unfavourable_answers,
+)
 from pipeline.analyze.waves import EarlierWave, wave_sums
 from pipeline.common.errors import SurveyError
 from pipeline.questionnaire import Questionnaire
@@ -71,10 +77,11 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     waves compared with)."""
     q = questionnaire
     ids = [it.id for it in q.likert_items]
-    items = part[ids].astype(float)
+    items = item_scores(part, q, ids)
     scores = dimension_scores(part, q)
     scales = scales_of(q, list(scores.columns))
-    overall = answer_codes(part[q.overall.id]).to_numpy(dtype=float) if q.overall is not None else np.nan
+    overall = (answer_codes(part[q.overall.id]).to_numpy(dtype=float) + q.score_shifts()[q.overall.id]
+               if q.overall is not None else np.nan)
     drivers = scores.assign(**{OVERALL: overall})
     ones = [1] * len(ids)
     complete = items.notna().all(axis=1).to_numpy()
@@ -82,7 +89,7 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     return LikertSums(
         items=Moments.of(items, unit, ones),
         scores=Moments.of(scores, unit, scales),
-        unfavourable=Moments.of(unfavourable_answers(items, q), unit, ones, pairs=False),
+        unfavourable=Moments.of(unfavourable_answers(part[ids].astype(float), q), unit, ones, pairs=False),
         complete=Moments.of(items.loc[complete], unit.loc[complete], ones),
         drivers=Moments.of(drivers.loc[answered], unit.loc[answered],
                            [*scales, 1] if scales is not None else None),

@@ -305,6 +305,7 @@ class UnitProblems(Contract):
     rest_mean: Float = value()
     area_mean: Float = value()
     points: Int
+    low: Int
     level: Float = value()
     rank: Int
     dimensions: Int

@@ -102,7 +102,9 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
     intercepts = {it.id: 0.9 + levels.normal(0, 0.15) for it in items}
     overall = qn.overall
     drivers = spec.drivers or {d: 1.0 for d in dims}
-    for unit, communities in spec.units.items():
+    pool = spec.suggestions or _theme_suggestions(qn)
+    for number, (unit, communities) in enumerate(spec.units.items()):
+        own = dealt(pool, number, len(spec.units)), {t: len(s) for t, s in pool.items()}
         n = spec.sizes[unit]
         kind = qn.unit_kind(unit)
         g = rng.normal(size=n)
@@ -140,7 +142,7 @@ def generate_responses(questionnaire: Questionnaire, spec: DemoSpec) -> pd.DataF
                 elif q.type == "number":
                     rec[q.id] = _number(q, th, rng, spec)
                 elif q.role == "open":
-                    rec[q.id] = _suggestion(rng, th, spec, qn, communities)
+                    rec[q.id] = _suggestion(rng, th, spec, own, communities)
                 else:
                     rec[q.id] = EMPTY
             records.append(rec)
@@ -189,11 +191,27 @@ def _number(q: Question, th: dict[str, float], rng: np.random.Generator, spec: D
     return int(min(hi, max(lo, rng.poisson(max(1.0, base + slope * th.get(dim, 0.0))))))
 
 
-def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, qn: Questionnaire,
-                communities: list[str]) -> str:
-    """An open answer on one of the respondent's lowest dimensions; "{community}" in a sentence of the pool is
-    one of the unit's communities, so what people write differs from unit to unit, as it does."""
-    pool = spec.suggestions or _theme_suggestions(qn)
+def dealt(pool: dict[str, list[str]], number: int, units: int) -> dict[str, list[str]]:
+    """The ``number``-th unit's own sentences of a pool of open answers: per topic, each sentence's opening
+    (up to its first "，") joined with every other sentence's rest, and the combinations dealt out to the
+    units in turn — what one unit writes is never another's sentence with a name swapped."""
+    own = {}
+    for topic, sentences in pool.items():
+        parts = [s.rstrip("。").split("，", 1) for s in sentences]
+        heads = [p[0] for p in parts]
+        tails = [p[1] for p in parts if len(p) == 2]
+        combined = list(dict.fromkeys([f"{h}，{t}。" for t in tails for h in heads]
+                                      + [f"{p[0]}。" for p in parts if len(p) == 1]))
+        own[topic] = combined[number::units] or combined
+    return own
+
+
+def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec,
+                own: tuple[dict[str, list[str]], dict[str, int]], communities: list[str]) -> str:
+    """An open answer on one of the respondent's lowest dimensions, from the unit's own sentences (``dealt``);
+    "{community}" in a sentence is one of the unit's communities (``own``: those sentences, and how many the
+    pool has per topic: the random draws are the pool's, so the answers to every other question stay)."""
+    pool, sizes = own
     r = rng.random()
     if r < 0.40:
         return EMPTY
@@ -203,7 +221,8 @@ def _suggestion(rng: np.random.Generator, th: dict[str, float], spec: DemoSpec, 
     candidates = sorted(topics, key=lambda d: th.get(d, 0.0))[:2] + (["general"] if "general" in pool else [])
     p = np.array([0.55, 0.25, 0.2][:len(candidates)])
     topic = candidates[int(rng.choice(len(candidates), p=p / p.sum()))]
-    text = str(rng.choice(pool[topic])).replace("{community}", str(rng.choice(communities)))
+    text = pool[topic][int(rng.integers(sizes[topic])) % len(pool[topic])]
+    text = text.replace("{community}", str(rng.choice(communities)))
     if rng.random() < spec.pii_rate:
         text += f"有事可以联系我，电话1{rng.integers(3, 9)}{rng.integers(10**8, 10**9 - 1)}。"
     return text

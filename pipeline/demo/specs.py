@@ -27,7 +27,10 @@ DEFAULT_SIZES: dict[str, int] = {
     "东湖街道": 380, "西城街道": 360, "南苑街道": 330, "北关街道": 300, "新华街道": 350,
     "滨江街道": 320, "青山镇": 300, "柳河镇": 280, "石桥乡": 260, "白马乡": 240,
 }
-DEFAULT_PLANTED: dict[str, dict[str, float]] = {"石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8}}
+DEFAULT_PLANTED: dict[str, dict[str, float]] = {
+    "石桥乡": {"digital": -1.0}, "新华街道": {"burden": -0.8},
+    "北关街道": {"service": 0.6},  # a strong unit: its 成效与亮点
+}
 DEFAULT_NULL_UNIT = "西城街道"
 DEFAULT_AREA_SHIFTS: dict[str, float] = {"burden": -0.5}  # 基层减负 is low everywhere
 # problems concentrated in one group of a unit: unit → (question, its answer, dimension, extra shift)
@@ -97,6 +100,8 @@ JICENG_SUGGESTIONS: dict[str, list[str]] = {  # "{community}": one of the respon
         "党员培训可以更贴近实际，多组织讲座和现场教学。",
         "{community}外出务工党员多，希望建个线上的联系渠道。",
         "{community}的党员培训希望多讲政策怎么落地。",
+        "流动党员回来一次不容易，希望组织关系转接简化手续。",
+        "{community}年轻党员多在外地，建议线上线下结合开展学习。",
     ],
     "regional": [
         "驻区单位参与共建积极性不高，建议建立资源清单和项目清单。",
@@ -107,15 +112,18 @@ JICENG_SUGGESTIONS: dict[str, list[str]] = {  # "{community}": one of the respon
     "leadership": [
         "网格党支部作用发挥还不够，建议配强网格长和网格员。",
         "{community}的网格党小组很少活动，希望发挥作用。",
-        "{community}遇到大事时党组织要站出来牵头协调。",
+        "{community}遇到大事时党组织要站出来牵头协调，不能只靠居委会。",
+        "小区物业矛盾多，希望党组织把业委会和物业召集起来议一议。",
     ],
     "responsibility": [
         "书记要把党建放在心上，不能重业务轻党建。",
         "{community}的书记事务太多，抓党建的精力不够。",
+        "党建责任清单定了，希望年底考核真正对照清单来。",
+        "{community}支部书记兼职太多，建议明确党建工作的时间保障。",
     ],
     "general": [
         "党群服务中心场地太小，希望改善活动场所。",
-        "希望增加活动经费保障。",
+        "活动经费每年都不够用，希望增加经费保障。",
         "总体感觉不错，希望继续保持。",
         "{community}的党群服务中心场地太小，希望改善活动场所。",
     ],
@@ -211,10 +219,11 @@ JIANFU_SUGGESTIONS: dict[str, list[str]] = {
         "会议还是偏多，能合并的会议建议合并召开。",
         "文件转发层层加码，希望精简文件。",
         "{community}书记一周有三天在开会，希望多开视频会。",
+        "{community}收到的文件很多只是转发，建议上级把要求说具体。",
     ],
     "inspections": [
         "检查前要补很多台账材料，希望考核多看实际效果。",
-        "督查考核次数能不能再少一些。",
+        "督查考核次数多，能不能再少一些。",
         "{community}上个月迎接了五次检查，每次都要准备材料。",
         "{community}的台账比干的活还多，希望检查看实效。",
     ],
@@ -222,14 +231,18 @@ JIANFU_SUGGESTIONS: dict[str, list[str]] = {
         "部门把工作下沉到村里却不给经费，建议严格执行准入清单。",
         "属地责任压得太多，希望权责对等。",
         "{community}承担的事项越来越多，人员和经费却没跟上。",
+        "清单之外的事还是层层派下来，希望有个说理的地方。",
     ],
     "time_use": [
         "村干部人手少、加班多，建议提高待遇补贴。",
         "{community}干部周末经常加班，希望落实调休。",
+        "一个人顶几个岗位，建议按服务人口配齐人员。",
+        "{community}干部晚上还要入户核数据，家里顾不上。",
     ],
     "general": [
         "减负工作有进步，希望坚持下去。",
-        "希望多听听一线干部的意见。",
+        "上级来调研时，希望多听听一线干部的意见。",
+        "总的感觉负担轻了一些，但还要防止反弹。",
         "{community}的减负工作有进步，希望坚持下去。",
     ],
 }
@@ -251,7 +264,7 @@ def jianfu_spec(questionnaire: Questionnaire) -> DemoSpec:
             "东风街道": 100,
             "新城街道": 105,
         },
-        planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}},
+        planted={"桃源镇": {"apps": -1.1}, "东风街道": {"forms": -0.9}, "城关镇": {"inspections": 0.6}},
         null_unit="新城街道",
         area_shifts={"inspections": -0.6},  # 督查检查考核 weighs on the whole county
         concentrated={"桃源镇": ("post", "两委委员", "apps", -1.2)},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analyze.disclosure import small_units
-from pipeline.analyze.evidence import district_wide, evaluated, level, scale_points
+from pipeline.analyze.evidence import district_wide, evaluated, level, scale_lows
 from pipeline.analyze.measures import choose
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT, NO_UNIT
@@ -60,14 +60,14 @@ def _area_items(a: Analysis, dimension: str) -> list[str]:
 def _own_lowest(a: Analysis, q: Questionnaire) -> pd.Series:
     """Per dimension, how many units score lowest on it among their own dimensions (scales of any length)."""
     ud = a.unit_dimensions.loc[~a.unit_dimensions["suppressed"] & a.unit_dimensions["mean"].notna()]
-    lowest = ud.assign(level=level(ud["mean"], ud["dimension"].map(scale_points(q)))).sort_values("level")
+    lowest = ud.assign(level=level(ud, q)).sort_values("level")
     return lowest.drop_duplicates("unit")["dimension"].value_counts()
 
 
 def _weaknesses(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> list[AreaWeakness]:
     dd = a.district_dimensions
     from_bottom = (
-        dd.assign(level=level(dd["mean"], dd["dimension"].map(scale_points(q))))
+        dd.assign(level=level(dd, q))
         .sort_values("level")["dimension"]
         .tolist()
     )
@@ -78,6 +78,7 @@ def _weaknesses(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> list[AreaW
             name=r["dimension_name"],
             mean=r["mean"],
             points=int(r["points"]),
+            low=scale_lows(q)[r["dimension"]],
             rank=from_bottom.index(r["dimension"]) + 1,
             unfavourable=r.get("unfavourable"),
             lowest_in=int(own_lowest.get(r["dimension"], 0)),

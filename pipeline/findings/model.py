@@ -76,6 +76,7 @@ class Problem(_Model):
     rest_mean: Number = None
     area_mean: float
     points: int  # the dimension's scale: "3.05分（5分制）"
+    low: int = 1  # its lowest score: 0 where the options are numbered 0–10 ("4.90分（0–10分）")
     rank: int  # 1: the unit's lowest dimension
     dimensions: int
     diff: Number = None
@@ -245,6 +246,7 @@ class AreaWeakness(_Model):
     name: str
     mean: float
     points: int
+    low: int = 1
     rank: int
     unfavourable: Number = None
     lowest_in: int = 0

@@ -44,6 +44,7 @@ def choose_problems(unit: str, a: Analysis, reverse: set[str]) -> list[Problem]:
                 rest_mean=p["rest_mean"],
                 area_mean=p["area_mean"],
                 points=int(p["points"]),
+                low=int(p["low"]),
                 rank=int(p["rank"]),
                 dimensions=int(p["dimensions"]),
                 diff=p["diff"],

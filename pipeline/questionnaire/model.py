@@ -27,7 +27,7 @@ from pipeline.common.inputs import regular_file
 from pipeline.common.matching import Names, community_key, unit_key
 from pipeline.common.names import shown, strip_invisible
 from pipeline.questionnaire.words import Figure as WordsFigure
-from pipeline.questionnaire.words import Overall, ReportWords, Scale, Standard, Words
+from pipeline.questionnaire.words import Overall, ReportWords, Scale, Standard, Words, scale_low
 from pipeline.wording import read_overrides
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
@@ -316,6 +316,15 @@ class Questionnaire(_Model):
     def dimension_names(self) -> dict[str, str]:
         return {d.id: d.name for d in self.dimensions}
 
+    def score_shifts(self) -> dict[str, int]:
+        """What turns an option code (1…k) into the option's score, per Likert item, dimension and the
+        overall question: 0, or the number the lowest option carries less one (a 0–10 scale: -1)."""
+        shift = {d.id: scale_low(self.likert_scales.get(d.scale, [])) - 1 for d in self.dimensions}
+        out = {it.id: shift[it.dimension] for it in self.likert_items if it.dimension is not None} | shift
+        if self.overall is not None:
+            out[self.overall.id] = scale_low(self.overall.options) - 1
+        return out
+
     def scale_codes(self, scale: str, side: str) -> list[int]:
         """Codes (1-based) of a scale's ``side`` ("favourable" or "unfavourable") options: as the report
         section names them, or by default the upper or lower part of the scale (below or above its middle)."""
@@ -367,7 +376,8 @@ class Questionnaire(_Model):
         overall = self.overall
         scales = {name: Scale(options=options,
                               favourable=[options[c - 1] for c in self.scale_codes(name, "favourable")],
-                              unfavourable=[options[c - 1] for c in self.scale_codes(name, "unfavourable")])
+                              unfavourable=[options[c - 1] for c in self.scale_codes(name, "unfavourable")],
+                              low=scale_low(options))
                   for name, options in self.likert_scales.items()}
         profile = [p for p in self.profile if p.type == "single" and p.role != "unit"]
         composition = r.composition if r.composition is not None else [p.id for p in profile[:2]]
@@ -376,6 +386,7 @@ class Questionnaire(_Model):
             respondents=r.respondents, rate_name=r.rate_name, rest=f"{r.area}其他{r.unit_label}",
             overall=None if overall is None else Overall(
                 id=overall.id, label=r.overall_label or overall.short, options=overall.options,
+                low=scale_low(overall.options),
                 satisfied=[overall.options[c - 1] for c in self.satisfied_codes()]),
             scales=scales,
             dimension_scales={d.id: d.scale for d in self.dimensions},

@@ -7,7 +7,11 @@ Kept free of heavy imports: the report notebooks load it.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
+
+NUMBER = re.compile(r"-?\d+")
 
 
 class _Model(BaseModel):
@@ -72,14 +76,34 @@ class Overall(_Model):
     label: str
     options: list[str]
     satisfied: list[str]
+    low: int = 1  # the score of its lowest option (``scale_low``)
+
+
+def option_numbers(options: list[str]) -> list[int] | None:
+    """The numbers a scale's options carry ("0（非常不同意）" … "10（非常同意）", "1分" … "5分"): exactly one
+    whole number in each option, consecutive from the lowest option to the highest. None where any option
+    carries none or more than one, or they do not count up by one: the options are then scored 1…k."""
+    found = [NUMBER.findall(o) for o in options]
+    if len(options) < 2 or any(len(f) != 1 for f in found):
+        return None
+    numbers = [int(f[0]) for f in found]
+    return numbers if numbers == list(range(numbers[0], numbers[0] + len(numbers))) else None
+
+
+def scale_low(options: list[str]) -> int:
+    """The score of a scale's lowest option: the number it carries (``option_numbers``), else 1."""
+    numbers = option_numbers(options)
+    return numbers[0] if numbers else 1
 
 
 class Scale(_Model):
-    """A Likert scale's options (lowest first) and which count as favourable and unfavourable."""
+    """A Likert scale's options (lowest first), which count as favourable and unfavourable, and the score
+    of its lowest option (options score ``low`` … ``low + k - 1``: the numbers they carry, if any)."""
 
     options: list[str]
     favourable: list[str]
     unfavourable: list[str]
+    low: int = 1
 
 
 class Figure(_Model):
@@ -123,6 +147,11 @@ class Words(_Model):
         """How many points a dimension's scale has ("4.72分（7分制）")."""
         return len(self.scales[self.dimension_scales[dimension]].options)
 
-    def longest_scale(self) -> int:
-        """The longest scale the dimensions use (plot axes run from 1 to it)."""
-        return max(len(self.scales[s].options) for s in self.dimension_scales.values())
+    def scale_low(self, dimension: str) -> int:
+        """The score of the lowest option of a dimension's scale (1, or the number its options carry)."""
+        return self.scales[self.dimension_scales[dimension]].low
+
+    def score_range(self) -> tuple[int, int]:
+        """The lowest and highest score any dimension can have (plot axes run between them)."""
+        used = [self.scales[s] for s in self.dimension_scales.values()]
+        return min(s.low for s in used), max(s.low + len(s.options) - 1 for s in used)

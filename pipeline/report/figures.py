@@ -55,7 +55,7 @@ def _versus(
     unit: str,
     comparison: str,
     marker: int,
-    top: int,
+    span: tuple[int, int],
     size: Size,
 ) -> None:
     """The unit's means (dots) against the comparison group's (diamonds), one row per label; legend below."""
@@ -79,7 +79,7 @@ def _versus(
         markers=["o", "D"],
         zorder=3,
     )
-    ax.set_xlim(0.9, top + 0.1)
+    ax.set_xlim(span[0] - 0.1, span[1] + 0.1)
     ax.set_ylabel("")
     ax.legend(
         title="",
@@ -89,6 +89,12 @@ def _versus(
         fontsize=size.text,
         frameon=False,
     )
+
+
+def _span(f: Figure) -> tuple[int, int]:
+    """The lowest and highest score of a score plot's axis (1 and the longest scale's length unless the
+    options carry their own numbers, as 0–10)."""
+    return int(f.options.get("bottom", 1)), int(f.options["top"])
 
 
 def _spans(mid: pd.Series, low: pd.Series, high: pd.Series) -> list[np.ndarray]:
@@ -133,8 +139,9 @@ def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
         elinewidth=1.5,
         capsize=3,
     )
-    top = int(f.options["top"])
-    _versus(ax, fig, d, labels, "维度", str(f.options["unit"]), str(f.options["comparison"]), 70, top, size)
+    bottom, top = _span(f)
+    _versus(ax, fig, d, labels, "维度", str(f.options["unit"]), str(f.options["comparison"]), 70,
+            (bottom, top), size)
     for i, r in d.loc[d["significant"].fillna(0).astype(bool)].iterrows():  # the axis shows the direction
         ax.annotate(
             "*",
@@ -145,9 +152,9 @@ def dimensions(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
             color=PALETTE["本单位"],
         )
     ax.set_xlabel(
-        f"平均得分（1–{top}分，越高越好）"
+        f"平均得分（{bottom}–{top}分，越高越好）"
         if size is PHONE
-        else f"平均得分（1–{top}分，越高越好；横线为95%置信区间，* 为显著差异）"
+        else f"平均得分（{bottom}–{top}分，越高越好；横线为95%置信区间，* 为显著差异）"
     )
     ax.set_title(f.title)
     return fig
@@ -160,20 +167,10 @@ def items(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     fig = _new(size, _rows(labels, 0.42) + 1.4)
     ax = fig.subplots()
     ax.hlines(list(range(len(d))), d["rest_mean"], d["mean"], color="#bbb", lw=1.5)
-    top = int(f.options["top"])
-    _versus(
-        ax,
-        fig,
-        d,
-        labels,
-        "题目",
-        str(f.options["unit"]),
-        str(f.options["comparison"]),
-        55,
-        top,
-        size,
-    )
-    ax.set_xlabel(f"平均得分（1–{top}分，越高越好）")
+    bottom, top = _span(f)
+    _versus(ax, fig, d, labels, "题目", str(f.options["unit"]), str(f.options["comparison"]), 55,
+            (bottom, top), size)
+    ax.set_xlabel(f"平均得分（{bottom}–{top}分，越高越好）")
     ax.set_title(f.title)
     return fig
 

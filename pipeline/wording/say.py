@@ -85,9 +85,9 @@ class Wording:
             error.detail = detail
             raise error from None
 
-    def scored(self, x: float, points: int) -> str:
-        """A score with its scale: "3.05分（5分制）"."""
-        return self.say("phrase.scored", x=x, points=points)
+    def scored(self, x: float, points: int, low: int = 1) -> str:
+        """A score with its scale: "3.05分（5分制）", or on options numbered from 0: "4.90分（0–10分）"."""
+        return self.say("phrase.scored", x=x, points=points, low=low)
 
     def about(self, share: float) -> str:
         """A share as people say it, with the exact figure: "近两成（18.9%）", "三成多（31.2%）"."""

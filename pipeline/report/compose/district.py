@@ -49,7 +49,8 @@ def _units_columns(a, m: Manifest, wd: Wording, waves: list[str]) -> tuple[list,
     narrow = [0, 3]
     if w.overall is not None:
         columns.append(
-            column(wd, c + "overall", "score", overall=w.overall.label, points=len(w.overall.options))
+            column(wd, c + "overall", "score", overall=w.overall.label, points=len(w.overall.options),
+                   low=w.overall.low)
         )
         narrow.append(len(columns))
         columns.append(column(wd, c + "rate", "share"))

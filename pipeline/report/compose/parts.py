@@ -133,7 +133,8 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
     w = m.words
     rules = w.problems
     used = [w.scales[k] for k in dict.fromkeys(w.dimension_scales.values())]
-    scales = [wd.say("methods.scale", points=len(s.options), lowest=s.options[0], highest=s.options[-1])
+    scales = [wd.say("methods.scale", points=len(s.options), low=s.low, lowest=s.options[0],
+                     highest=s.options[-1])
               for s in used]
     negative = [wd.say("methods.negative", unfavourable=s.unfavourable, favourable=s.favourable)
                 for s in used]

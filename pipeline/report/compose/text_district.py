@@ -75,7 +75,8 @@ def _wide(f: DistrictFindings, wd: Wording) -> list[str]:
     """The area's weaknesses, each with its score and rank, negative answers, and units lowest on it."""
     out = []
     for n, r in enumerate(f.wide, start=1):
-        parts = [wd.say("district.problems.wide_score", mean=r.mean, points=r.points, dimensions=f.dimensions,
+        parts = [wd.say("district.problems.wide_score", mean=r.mean, points=r.points, low=r.low,
+                        dimensions=f.dimensions,
                         rank=r.rank)]
         if r.unfavourable is not None:
             parts.append(wd.say("district.problems.wide_negative", unfavourable=r.unfavourable))

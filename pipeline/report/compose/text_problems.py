@@ -38,6 +38,7 @@ def _lead(p: Problem, w: Words, wd: Wording) -> str:
                 "name",
                 "mean",
                 "points",
+                "low",
                 "rest_mean",
                 "diff",
                 "area_mean",
@@ -143,7 +144,8 @@ def problems_text(f: Problems, w: Words, wd: Wording) -> list[str]:
     elif not f.items:
         text.append(wd.say("problems.none"))
     elif not f.any_significant_low:
-        text.append(wd.say("problems.none_significant"))
+        kinds = [wd.say(f"problems.kind.{k}") for k in dict.fromkeys(p.evidence[0] for p in f.items)]
+        text.append(wd.say("problems.none_significant", kinds=kinds))
     text += [problem_text(n, p, w, wd, f.tested) for n, p in enumerate(f.items, start=1)]
     if f.slight:
         text.append(wd.say("problems.slight", names=f.slight))

@@ -159,14 +159,20 @@ def choices_table(t: UnitTables, labels: dict[str, str], wd: Wording) -> Table:
 def _composition_figure(t: UnitTables, m: Manifest, wd: Wording) -> Figure | None:
     w = m.words
     labels = {q: w.profile_labels[q] for q in w.composition if q in w.profile_labels}
-    own = t.composition.loc[t.composition["question"].isin(labels) & ~t.composition["suppressed"]]
+    asked = t.composition.loc[t.composition["question"].isin(labels)]
+    own = asked.loc[~asked["suppressed"]]
     area = t.district_composition.loc[
         t.district_composition["question"].isin(labels) & ~t.district_composition["suppressed"]
     ]
     if own.empty:
         return None
-    table = pd.concat([own.assign(unit_or_area=t.unit), area.assign(unit_or_area=w.area)], ignore_index=True)
-    table["category"] = [wd.say("report.figures.composition_category", question=labels[q], option=o)
+    # a group withheld in the unit keeps its row, without a bar and labelled so: never read as zero
+    withheld = set(zip(asked.loc[asked["suppressed"], "question"], asked.loc[asked["suppressed"], "option"],
+                       strict=True))
+    table = pd.concat([asked.assign(unit_or_area=t.unit, share=own["share"].reindex(asked.index)),
+                       area.assign(unit_or_area=w.area)], ignore_index=True)
+    table["category"] = [wd.say("report.figures.composition_category", question=labels[q], option=o,
+                                withheld=(q, o) in withheld)
                          for q, o in zip(table["question"], table["option"], strict=True)]
     return Figure(
         plot="composition",
@@ -177,7 +183,7 @@ def _composition_figure(t: UnitTables, m: Manifest, wd: Wording) -> Figure | Non
 
 def _problems_figures(t: UnitTables, m: Manifest, comparison: str, wd: Wording) -> list[Figure]:
     out = []
-    top = m.words.longest_scale()
+    bottom, top = m.words.score_range()
     shown = t.dimensions.loc[~t.dimensions["suppressed"]]
     if not shown.empty:
         out.append(
@@ -187,7 +193,7 @@ def _problems_figures(t: UnitTables, m: Manifest, comparison: str, wd: Wording) 
                 data=records(
                     shown, ["dimension_name", "mean", "ci_low", "ci_high", "rest_mean", "significant"]
                 ),
-                options={"unit": t.unit, "comparison": comparison, "top": top},
+                options={"unit": t.unit, "comparison": comparison, "bottom": bottom, "top": top},
             )
         )
     items = t.items.loc[~t.items["suppressed"]].nsmallest(TOP_ITEMS, "diff")
@@ -197,7 +203,7 @@ def _problems_figures(t: UnitTables, m: Manifest, comparison: str, wd: Wording) 
                 plot="items",
                 title=wd.say("report.figures.items", unit=t.unit, comparison=comparison),
                 data=records(items, ["item_text", "mean", "rest_mean", "diff"]),
-                options={"unit": t.unit, "comparison": comparison, "top": top},
+                options={"unit": t.unit, "comparison": comparison, "bottom": bottom, "top": top},
             )
         )
     for qid, label in m.words.multi.items():
