@@ -168,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p = sub.add_parser("word", help="生成各单位和全区的 Word 调研报告（reports/<调查>/word/）")
     _common(p)
+    p = sub.add_parser("plan", help="按目标误差范围算出各单位应发放的问卷份数（写成问卷定义的 issued: 一节）")
+    _common(p)
+    p.add_argument("--population", type=Path, required=True,
+                   help="单位人口表（CSV/Excel：unit、population，每个单位一行）")
+    p.add_argument("--moe", type=float, default=0.05, help="满意率等比例的误差范围，默认0.05（±5个百分点）")
+    p.add_argument("--deff", type=float, default=1.5, help="设计效应（按社区整群发放时大于1），默认1.5")
+    p.add_argument("--response-rate", type=float, default=0.85, help="预计回收率，默认0.85")
     return parser
 
 
@@ -290,6 +297,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         return commands.report(paths, args.workers, args.force, _scheduler(args), args.pdf)
     questionnaire = load_questionnaire(args.questionnaire)
+    if args.command == "plan":
+        return commands.plan(paths, questionnaire, args.population, args.moe, args.deff, args.response_rate)
     if args.command == "ingest":
         return commands.check_inputs(args.input, questionnaire, args.mapping, args.date_order)
     if args.command == "clean":

@@ -266,6 +266,7 @@ def test_scores_on_numbered_options_are_the_numbers(surveys):
     assert "未达到总体满意率60.0%以上的工作目标" in basic
     assert "（0–10分）" not in "".join(said(units["红石乡"], q)["strengths"])
     assert any(s.name == "公共卫生服务" for s in units["金沙镇"].strengths.high)
+    assert set(a.ipa["dimension"]) == {"jiuzhen", "gonggong"}  # no IPA quadrant for the descriptive one
     assert not any("significant" in p.evidence for p in units["金沙镇"].problems.items)
     lead = said(units["红石乡"], q)["problems"][0]
     assert lead.endswith("以下列出未达到工作目标的方面。"), lead

@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline.analyze.answer_tables import _multi_select, _open_answers, composition_table, unit_counts
 from pipeline.analyze.counts import AnswerCounts
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
-from pipeline.analyze.evidence import EVIDENCE_COLUMNS, unit_problems
+from pipeline.analyze.evidence import EVIDENCE_COLUMNS, evaluated, unit_problems
 from pipeline.analyze.sums import (
     LikertSums,
     SurveySums,
@@ -285,7 +285,9 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             chi2=chi2,
             correlations=correlation_moments(likert.scores),
             drivers=drivers,
-            ipa=ipa_table(ud, drivers, dd.set_index("dimension")["mean"]),
+            # quadrants judge (重点改进区): for the dimensions a higher score is better on only
+            ipa=ipa_table(ud.loc[ud["dimension"].isin(evaluated(q))], drivers,
+                          dd.set_index("dimension")["mean"]),
             composition=composition_table(counts, q),
             problems=_multi_select(counts, q),
             subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),

@@ -233,3 +233,22 @@ def report(
             raise SurveyError(f"找不到分析结果 {paths.processed}，请先运行 survey analyze")
         results = stage_report(paths, workers, force, scheduler, pdf=pdf)
     return print_results(results, paths.reports)
+
+
+def plan(paths: SurveyPaths, questionnaire: Questionnaire, population: Path, moe: float, deff: float,
+         response_rate: float) -> int:
+    """``survey plan``: questionnaires to issue per unit for a margin of error on a share, written as the
+    questionnaire's ``issued:`` section (``reports/<survey>/发放计划.yaml``) and printed as a table."""
+    from pipeline.common.atomic import write_text
+    from pipeline.stats.plan import issued_yaml, plan_sizes, read_unit_population
+
+    units = list(questionnaire.unit_question.options)
+    table = plan_sizes(read_unit_population(population, units), moe, deff, response_rate)
+    note = (f"survey plan：满意率等比例的误差范围±{moe:.1%}（95%置信），设计效应{deff:g}，预计回收率"
+            f"{response_rate:.0%}；把下面的 issued: 一节复制到问卷定义中，报告即写“发放问卷XXX份、回收率XX%”")
+    target = write_text(paths.reports / "发放计划.yaml", issued_yaml(table, note))
+    print(f"{'单位':<12}{'人口':>8}{'需有效问卷':>10}{'应发放':>8}")
+    for r in table.itertuples(index=False):
+        print(f"{r.unit:<12}{r.population:>8}{r.needed:>10}{r.issue:>8}{'（全部发放）' if r.census else ''}")
+    print(f"合计应发放 {int(table['issue'].sum())} 份；发放计划：{target}")
+    return 0

@@ -44,6 +44,8 @@ def _units_columns(a, m: Manifest, wd: Wording, waves: list[str]) -> tuple[list,
         column(wd, c + "valid", "count"),
         column(wd, c + "rejected", "count"),
     ]
+    if w.issued:  # the plan (``survey plan`` or the office's own): 回收进度 against it, during fieldwork too
+        columns.append(column(wd, c + "progress", "share"))
     if "communities" in a.units:
         columns.append(column(wd, c + "communities", "count"))
     narrow = [0, 3]
@@ -82,6 +84,10 @@ def units_table(a, m: Manifest, wd: Wording) -> Table:
             int(r["valid"]),
             int(r["rejected"]),
         ]
+        if w.issued:
+            units = list(a.units["unit"]) if total else [r["unit"]]  # the plan of the units surveyed
+            issued = sum(w.issued.get(u, 0) for u in units)
+            row.append(_withheld(int(r["received"]) / issued if issued else None, hidden))
         if "communities" in a.units:
             row.append(_withheld(r.get("communities"), hidden))
         if w.overall is not None:
