@@ -155,7 +155,7 @@ def _satisfaction(table: pd.DataFrame, overall: pd.Series, q: Questionnaire) -> 
     Wilson CI, from its rows per (unit, option code)."""
     assert q.overall is not None
     codes = overall.index.get_level_values(ANSWER).to_numpy(dtype=float)
-    scores = codes + q.score_shifts()[q.overall.id]  # the options' own numbers where they carry them
+    scores = codes + q.score_shifts[q.overall.id]  # the options' own numbers where they carry them
     units = overall.index.get_level_values(UNIT)
     n = overall.groupby(units).sum()
     table["satisfaction_mean"] = table["unit"].map((overall * scores).groupby(units).sum() / n)

@@ -85,23 +85,28 @@ def evaluated(q: Questionnaire) -> set[str]:
     return {d.id for d in q.dimensions if d.direction != "none"}
 
 
+def standards(q: Questionnaire) -> dict:
+    """Each dimension's stated work target (``standard:``), where it has one."""
+    return {d.id: d.standard for d in q.dimensions if d.standard is not None}
+
+
 def misses_standard(t: pd.DataFrame, q: Questionnaire) -> pd.Series:
     """Rows of a table of dimension scores (``dimension``, ``mean``, ``unfavourable``) short of their
     dimension's stated work target (``common.rules.missed_standard``)."""
-    standards = {d.id: d.standard for d in q.dimensions if d.standard is not None}
+    targets = standards(q)
     return pd.Series([
-        d in standards and bool(missed_standard(m, u, standards[d].score, standards[d].unfavourable))
+        d in targets and bool(missed_standard(m, u, targets[d].score, targets[d].unfavourable))
         for d, m, u in zip(t["dimension"], t["mean"], t["unfavourable"], strict=True)
     ], index=t.index, dtype=bool)
 
 
 def district_wide(dd: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """The area's weaknesses: its lowest dimension(s) compared on one scale, any below the stated level and
-    any short of its standard (descriptive dimensions never). Returns the rows of ``dd`` (with ``points``
-    and ``level``), lowest first."""
+    any short of its standard (descriptive dimensions never). Returns the rows of ``dd`` (with ``points``,
+    ``low`` and ``level``), lowest first."""
     rules = q.report.problems
-    points = dd["dimension"].map(scale_points(q))
-    d = dd.assign(points=points, level=level(dd, q)).sort_values("level")
+    d = dd.assign(points=dd["dimension"].map(scale_points(q)), low=dd["dimension"].map(scale_lows(q)),
+                  level=level(dd, q)).sort_values("level")
     d = d.loc[d["dimension"].isin(evaluated(q))]
     weak = d.index.isin(d.index[: rules.district_lowest])
     if rules.district_below is not None:
@@ -157,9 +162,9 @@ def unit_problems(
     high = significantly_high(shown).to_numpy()  # never a problem where the unit is significantly above
     # at the precision reports print: a unit above the rest does not share the area's weakness
     above = (shown["mean"].round(2) > shown["rest_mean"].round(2)).fillna(False).to_numpy()
-    standards = {d.id: d.standard for d in q.dimensions if d.standard is not None}
-    shown["standard_score"] = shown["dimension"].map({k: v.score for k, v in standards.items()})
-    shown["standard_unfavourable"] = shown["dimension"].map({k: v.unfavourable for k, v in standards.items()})
+    targets = standards(q)
+    shown["standard_score"] = shown["dimension"].map({k: v.score for k, v in targets.items()})
+    shown["standard_unfavourable"] = shown["dimension"].map({k: v.unfavourable for k, v in targets.items()})
     flags = {
         "significant": significantly_low(shown).to_numpy(),
         "standard": misses_standard(shown, q).to_numpy() & ~high,

@@ -34,7 +34,7 @@ def unfavourable_answers(items: pd.DataFrame, questionnaire: Questionnaire) -> p
 def item_scores(kept: pd.DataFrame, questionnaire: Questionnaire, ids: list[str]) -> pd.DataFrame:
     """Respondent × item score: the option code, shifted where the options carry their own numbers (a 0–10
     item's "0" scores 0, not 1; ``Questionnaire.score_shifts``)."""
-    shifts = questionnaire.score_shifts()
+    shifts = questionnaire.score_shifts
     return kept[ids].astype(float).add(pd.Series({i: shifts.get(i, 0) for i in ids}, dtype=float))
 
 
@@ -44,7 +44,7 @@ def dimension_scores(kept: pd.DataFrame, questionnaire: Questionnaire,
     options' numbers where they carry them); with ``items_of``, on those items of each dimension only (waves
     compare dimensions on their shared items)."""
     out = {}
-    shifts = questionnaire.score_shifts()
+    shifts = questionnaire.score_shifts
     for dim, items in (items_of if items_of is not None else questionnaire.dimension_items()).items():
         block = kept[items].astype("Float64")
         enough = block.notna().sum(axis=1) >= np.ceil(len(items) / 2)
@@ -60,7 +60,7 @@ def score_scales(questionnaire: Questionnaire,
     e.g. a draft's): the scores are then summed in floating point (mergeable, exact up to rounding)."""
     items_of = items_of if items_of is not None else questionnaire.dimension_items()
     scales = {dim: lcm(*range(ceil(len(items) / 2) or 1, len(items) + 1)) for dim, items in items_of.items()}
-    shifts = questionnaire.score_shifts().values()
+    shifts = questionnaire.score_shifts.values()
     top = max((len(options) for options in questionnaire.likert_scales.values()), default=1) + max(
         [0, *(abs(s) for s in shifts)])
     return scales if max(scales.values(), default=1) * top < EXACT_SCORE_LIMIT else None

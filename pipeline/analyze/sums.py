@@ -80,7 +80,7 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     items = item_scores(part, q, ids)
     scores = dimension_scores(part, q)
     scales = scales_of(q, list(scores.columns))
-    overall = (answer_codes(part[q.overall.id]).to_numpy(dtype=float) + q.score_shifts()[q.overall.id]
+    overall = (answer_codes(part[q.overall.id]).to_numpy(dtype=float) + q.score_shifts[q.overall.id]
                if q.overall is not None else np.nan)
     drivers = scores.assign(**{OVERALL: overall})
     ones = [1] * len(ids)

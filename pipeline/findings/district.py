@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analyze.disclosure import small_units
-from pipeline.analyze.evidence import district_wide, evaluated, level, scale_lows
+from pipeline.analyze.evidence import district_wide, evaluated, level
 from pipeline.analyze.measures import choose
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT, NO_UNIT
@@ -78,7 +78,7 @@ def _weaknesses(a: Analysis, q: Questionnaire, wide: pd.DataFrame) -> list[AreaW
             name=r["dimension_name"],
             mean=r["mean"],
             points=int(r["points"]),
-            low=scale_lows(q)[r["dimension"]],
+            low=int(r["low"]),
             rank=from_bottom.index(r["dimension"]) + 1,
             unfavourable=r.get("unfavourable"),
             lowest_in=int(own_lowest.get(r["dimension"], 0)),

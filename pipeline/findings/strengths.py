@@ -27,11 +27,12 @@ def strengths_section(unit: str, a: Analysis, q: Questionnaire, basic: Basic,
     """The unit's strengths (none where it is too small to show)."""
     if basic.withheld:
         return Strengths(withheld=True)
+    judged = evaluated(q)
     ud = a.unit_dimensions
-    ud = ud.loc[(ud["unit"] == unit) & ud["dimension"].isin(evaluated(q))]
+    ud = ud.loc[(ud["unit"] == unit) & ud["dimension"].isin(judged)]
     high = ud.loc[significantly_high(ud)].sort_values("diff", ascending=False)
     high = high if basic.tested else high.iloc[:0]
-    improved = [c for c in problems.changes if c.diff > 0 and c.dimension in evaluated(q)]
+    improved = [c for c in problems.changes if c.diff > 0 and c.dimension in judged]
     rate_above = (basic.satisfaction_ci is not None and basic.area_rate is not None
                   and basic.satisfaction_ci[0] > basic.area_rate)
     best: list[DimensionScore] = []

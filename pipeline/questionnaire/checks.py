@@ -136,10 +136,10 @@ def _explains_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
             if unknown:
                 problems.append(f"题目“{q.id}”的 explains 中选项“{option}”引用了不存在的维度"
                                 f"“{'、'.join(unknown)}”")
+    singles = {q.id: q for q in qn.profile if q.type == "single" and q.role != "unit"}
+    reasons = {o for q in qn.profile + qn.outcomes for o in q.explains}
     for dim in qn.dimensions:
         items = {i.id for i in dim.items}
-        singles = {q.id: q for q in qn.profile if q.type == "single" and q.role != "unit"}
-        reasons = {o for q in qn.profile + qn.outcomes for o in q.explains}
         for m in dim.measures:
             where = f"维度“{dim.id}”的对策“{m.text[:12]}…”"
             unknown = [i for i in m.items if i not in items]
@@ -150,14 +150,13 @@ def _explains_problems(qn: Questionnaire, dimensions: set[str]) -> list[str]:
                 if q is None:
                     problems.append(f"{where}的 for 引用的“{question}”不是基本情况中的单选题"
                                     f"（可用：{'、'.join(singles) or '无'}）")
-                elif [o for o in options if o not in q.options]:
-                    problems.append(f"{where}的 for 中“{'、'.join(o for o in options if o not in q.options)}”"
+                elif stray := [o for o in options if o not in q.options]:
+                    problems.append(f"{where}的 for 中“{'、'.join(stray)}”"
                                     f"不是“{question}”的选项（可选：{'、'.join(q.options)}）")
-            if [r for r in m.reasons if r not in reasons]:
-                problems.append(f"{where}的 reasons 中“{'、'.join(r for r in m.reasons if r not in reasons)}”"
-                                "不是任何原因题（explains）中的选项")
-            if [t for t in m.themes if t not in qn.themes]:
-                problems.append(f"{where}的 themes 中“{'、'.join(t for t in m.themes if t not in qn.themes)}”"
+            if stray := [r for r in m.reasons if r not in reasons]:
+                problems.append(f"{where}的 reasons 中“{'、'.join(stray)}”不是任何原因题（explains）中的选项")
+            if stray := [t for t in m.themes if t not in qn.themes]:
+                problems.append(f"{where}的 themes 中“{'、'.join(stray)}”"
                                 f"不是意见建议主题（可用：{'、'.join(qn.themes) or '无'}）")
     return problems
 

@@ -100,7 +100,7 @@ class Item(_Model):
 
 class Measure(_Model):
     """A measure from practice, and what it is aimed at: ``items`` of the dimension it answers, respondent
-    groups (``for``: a profile question → its options, e.g. ``{age: [60岁以上]}``), reason options
+    groups (``for``: a profile question's id → some of its options), reason options
     (``reasons``) and open-answer ``themes``; none of these: the dimension as a whole. A unit is offered first
     the measures aimed at where its problem was located."""
 
@@ -316,9 +316,11 @@ class Questionnaire(_Model):
     def dimension_names(self) -> dict[str, str]:
         return {d.id: d.name for d in self.dimensions}
 
+    @cached_property
     def score_shifts(self) -> dict[str, int]:
         """What turns an option code (1…k) into the option's score, per Likert item, dimension and the
-        overall question: 0, or the number the lowest option carries less one (a 0–10 scale: -1)."""
+        overall question: 0, or the number the lowest option carries less one (a 0–10 scale: -1). Worked out
+        once: every part of the answers summed reads it."""
         shift = {d.id: scale_low(self.likert_scales.get(d.scale, [])) - 1 for d in self.dimensions}
         out = {it.id: shift[it.dimension] for it in self.likert_items if it.dimension is not None} | shift
         if self.overall is not None:

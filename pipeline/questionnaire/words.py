@@ -147,10 +147,6 @@ class Words(_Model):
         """How many points a dimension's scale has ("4.72分（7分制）")."""
         return len(self.scales[self.dimension_scales[dimension]].options)
 
-    def scale_low(self, dimension: str) -> int:
-        """The score of the lowest option of a dimension's scale (1, or the number its options carry)."""
-        return self.scales[self.dimension_scales[dimension]].low
-
     def score_range(self) -> tuple[int, int]:
         """The lowest and highest score any dimension can have (plot axes run between them)."""
         used = [self.scales[s] for s in self.dimension_scales.values()]
