@@ -30,9 +30,11 @@ from pipeline.common.rules import MIN_CELL
 
 SUPPRESSED = "样本不足，不予显示"
 TEST_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "rest_n", "rest_mean", "rest_sd", "diff", "t", "p", "df",
-                "hedges_g", "p_fdr", "unfavourable", "rest_unfavourable", "mean_weighted", "n_effective")
+                "hedges_g", "p_fdr", "unfavourable", "rest_unfavourable", "mean_weighted", "n_effective",
+                "se", "deff")
 UNIT_FIGURES = ("satisfaction_mean", "satisfaction_n", "satisfaction_count", "satisfaction_rate",
-                "satisfaction_ci_low", "satisfaction_ci_high", "suggestions", "communities")
+                "satisfaction_ci_low", "satisfaction_ci_high", "satisfaction_se", "suggestions",
+                "communities")
 SATISFACTION = tuple(c for c in UNIT_FIGURES if c.startswith("satisfaction"))
 SHARE_COLUMNS = ("count", "share", "ci_low", "ci_high", "rest_share", "p", "p_fdr")
 SUBGROUP_FIGURES = ("mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr")

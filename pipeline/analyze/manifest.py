@@ -35,6 +35,18 @@ class Weighting(_Model):
     by: str  # the weighting question's id
 
 
+class Design(_Model):
+    """A declared sampling design as the methods note describes it: what weights, stratifies and clusters
+    the respondents (as questions are named), Kish's effective sample size and the mean design effect of the
+    area's dimension means."""
+
+    weight: str | None
+    strata: str | None
+    cluster: str | None
+    n_effective: float
+    deff: float | None
+
+
 class Wave(_Model):
     """An earlier survey compared with: its folder name, its own title, and how its items differ."""
 
@@ -69,6 +81,7 @@ class Manifest(_Model):
     fingerprint: str | None
     waves: list[Wave]
     held: list[str] = []  # units whose figures are those last published (``pipeline.clean.release``)
+    design: Design | None = None  # the declared sampling design, where there is one
 
 
 def read_manifest(processed: str | Path) -> Manifest:

@@ -28,6 +28,7 @@ from pipeline.analyze.scores import (
 from pipeline.analyze.waves import EarlierWave, wave_sums
 from pipeline.common.errors import SurveyError
 from pipeline.questionnaire import Questionnaire
+from pipeline.stats.design import DesignSums
 from pipeline.stats.moments import Moments
 
 PART_ROWS = 1 << 16  # rows summarised at a time: memory holds this many rows' items as floats
@@ -101,17 +102,52 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 @dataclass(frozen=True)
 class SurveySums:
     """All the analysis reads of a survey's rows: its Likert answers' sums and its other answers' counts, per
-    unit; parts' sums add up."""
+    unit, and with a declared design its weighted sums per PSU (``design_sums``); parts' sums add up."""
 
     likert: LikertSums
     answers: AnswerCounts
+    design: DesignSums | None = None
 
     def __add__(self, other: SurveySums) -> SurveySums:
-        return SurveySums(self.likert + other.likert, self.answers + other.answers)
+        design = self.design + other.design if self.design is not None else None
+        return SurveySums(self.likert + other.likert, self.answers + other.answers, design)
 
     def only(self, units: set[str]) -> SurveySums:
         """These units' sums only (``answers.units`` keeps every unit's rows)."""
-        return SurveySums(self.likert.only(units), self.answers.only(units))
+        return SurveySums(self.likert.only(units), self.answers.only(units),
+                          self.design.only(units) if self.design is not None else None)
+
+
+# the design sums' columns: dimension scores, item scores, unfavourable answers (1/0), satisfied (1/0), and a
+# column of ones (its effective sample is Kish's for every respondent)
+DIMENSION, ITEM, UNFAVOURABLE, SATISFIED, EVERYONE = "d:", "i:", "u:", "satisfied", "everyone"
+
+
+def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire) -> DesignSums | None:
+    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None). A row
+    without a positive weight is an error naming how many there are (a silent weight would misstate every
+    estimate)."""
+    q = questionnaire
+    weight_id, strata_id, cluster_id = q.design_columns()
+    if q.design is None:
+        return None
+    weight = (pd.to_numeric(part[weight_id], errors="coerce") if weight_id is not None
+              else pd.Series(1.0, index=part.index))
+    bad = int((~(weight > 0)).sum())
+    if bad:
+        raise SurveyError(f"抽样设计的权重题“{weight_id}”有{bad}份有效答卷的权重缺失或不是正数；"
+                          "请在原始数据中补齐权重，或从问卷的 design 中去掉 weight")
+    ids = [it.id for it in q.likert_items]
+    items = item_scores(part, q, ids)
+    values = pd.concat(
+        [dimension_scores(part, q).add_prefix(DIMENSION), items.add_prefix(ITEM),
+         unfavourable_answers(part[ids].astype(float), q).add_prefix(UNFAVOURABLE)], axis=1)
+    if q.overall is not None:
+        codes = answer_codes(part[q.overall.id])
+        values[SATISFIED] = codes.isin(q.satisfied_codes()).astype(float).where(codes.notna())
+    values[EVERYONE] = 1.0
+    stratum = unit if strata_id == "unit" else (part[strata_id] if strata_id is not None else None)
+    return DesignSums.of(values, weight, unit, stratum, part[cluster_id] if cluster_id is not None else None)
 
 
 def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
@@ -120,7 +156,7 @@ def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
     q = questionnaire
     unit = part[q.unit_question.id].astype("string")
     return SurveySums(likert_sums(part, unit, q, previous),
-                      answer_counts(part, unit, q, list(group_questions(q))))
+                      answer_counts(part, unit, q, list(group_questions(q))), design_sums(part, unit, q))
 
 
 def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),

@@ -21,9 +21,19 @@ import pandas as pd
 
 from pipeline.analyze.answer_tables import _multi_select, _open_answers, composition_table, unit_counts
 from pipeline.analyze.counts import AnswerCounts
+from pipeline.analyze.design_tables import (
+    area_design,
+    design_summary,
+    design_tests,
+    satisfaction_design,
+    unfavourable_design,
+)
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, evaluated, unit_problems
+from pipeline.analyze.ranking import satisfaction_ranks
 from pipeline.analyze.sums import (
+    DIMENSION,
+    ITEM,
     LikertSums,
     SurveySums,
     group_questions,
@@ -36,6 +46,7 @@ from pipeline.analyze.waves import EarlierWave, changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
+from pipeline.common.errors import SurveyError
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.common.tables import read_table
@@ -48,6 +59,7 @@ from pipeline.stats.comparisons import (
     welch_anova_moments,
 )
 from pipeline.stats.descriptives import mean_ci
+from pipeline.stats.design import Strata
 from pipeline.stats.drivers import driver_moments, ipa_table
 from pipeline.stats.moments import Moments
 from pipeline.stats.reliability import reliability_moments
@@ -92,9 +104,13 @@ TABLES = tuple(f.name for f in fields(Analysis))
 
 
 def unit_tests(sums: Moments, by: str) -> pd.DataFrame:
-    """Unit-vs-rest comparisons (``compare_moments``) with the size guard, FDR over the family and
-    suppression flags."""
-    t = compare_moments(sums, by, "unit")
+    """Unit-vs-rest comparisons (``compare_moments``, against the rest without its two most influential
+    units) with the size guard, FDR over the family and suppression flags."""
+    return judged(compare_moments(sums, by, "unit", robust=True))
+
+
+def judged(t: pd.DataFrame) -> pd.DataFrame:
+    """Comparisons with the size guard, FDR over the family and suppression flags."""
     t["tested"] = (t["n"] >= MIN_N_TEST) & t["p"].notna()
     t["p_fdr"] = fdr(t["p"].where(t["tested"]))
     t["significant"] = t["tested"] & (t["p_fdr"] < ALPHA)
@@ -102,11 +118,12 @@ def unit_tests(sums: Moments, by: str) -> pd.DataFrame:
     return t
 
 
-def unit_comparisons(sums: LikertSums, q: Questionnaire,
-                     weighted: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def unit_comparisons(sums: LikertSums, q: Questionnaire, weighted: pd.DataFrame | None = None,
+                     strata: Strata | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each unit against the rest of the area, per dimension and per item (see ``unit_tests``), with the share
     of unfavourable answers, and weighted dimension means where there are weights (``weighted``:
-    ``weighted_dimensions``).
+    ``weighted_dimensions``); under a declared design (``strata``) every figure and test from the design
+    (``pipeline.analyze.design_tables``).
 
     Returns
     -------
@@ -117,12 +134,17 @@ def unit_comparisons(sums: LikertSums, q: Questionnaire,
     """
     names = q.dimension_names()
     order = {d.id: i for i, d in enumerate(q.dimensions)}
-    ud = unit_tests(sums.scores, "dimension")
+    if strata is None:
+        ud, ui = unit_tests(sums.scores, "dimension"), unit_tests(sums.items, "item")
+        unfavourable = unfavourable_shares(sums)
+    else:
+        ud = judged(design_tests(strata, DIMENSION, "dimension"))
+        ui = judged(design_tests(strata, ITEM, "item"))
+        unfavourable = unfavourable_design(strata)
     ud["dimension_name"] = ud["dimension"].map(names)
-    ui = unit_tests(sums.items, "item")
     ui["item_text"] = ui["item"].map({it.id: it.text for it in q.likert_items})
     ui["dimension"] = ui["item"].map(item_dimensions(q))
-    ui = ui.merge(unfavourable_shares(sums).reset_index(), on=["unit", "item"], how="left")
+    ui = ui.merge(unfavourable.reset_index(), on=["unit", "item"], how="left")
     ud = ud.merge(
         ui.groupby(["unit", "dimension"])["unfavourable"].mean().reset_index(),
         on=["unit", "dimension"],
@@ -262,9 +284,20 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     sums = sums.only(set(valid.index[valid >= MIN_CELL]))
     counts, names = sums.answers, q.dimension_names()
     likert = sums.likert
+    strata = sums.design.by_stratum() if sums.design is not None else None
+    if strata is not None and weighting is not None:
+        raise SurveyError("问卷已声明抽样设计（design），不能再用 --population 做事后加权；"
+                          "请把权重放进数据的权重题，或去掉问卷的 design")
     weighted = weighted_dimensions(likert, counts, weighting) if weighting is not None else None
-    ud, ui = unit_comparisons(likert, q, weighted)
+    ud, ui = unit_comparisons(likert, q, weighted, strata)
     dd, rel, item_rel = district_dimensions(likert, q)
+    who = _who_answered(counts, audit, q)
+    if strata is not None:
+        dd = area_design(strata, dd, q)
+        if q.overall is not None:
+            who["units"] = satisfaction_design(strata, who["units"], area=False)
+            who["district"] = satisfaction_design(strata, who["district"], area=True)
+        who["district"]["n_effective"] = design_summary(strata)["n_effective"]
     validity, item_kmo = kmo_moments(likert.complete)
     anova, gh = _between_units(likert, names)
     chi2 = chi2_tables(counts.answers,
@@ -272,7 +305,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN
     shown = apply_disclosure(
         Analysis(
-            **_who_answered(counts, audit, q),
+            **who,
             unit_dimensions=ud,
             unit_items=ui,
             district_dimensions=dd,
@@ -297,7 +330,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     )
     # every unit's problems, from what disclosure control lets be shown; where each concentrates
     problems = unit_problems(shown.unit_dimensions, shown.district_dimensions, shown.changes, q)
-    return replace(shown, unit_problems=problems,
+    area_rate = shown.district["satisfaction_rate"].iloc[0] if "satisfaction_rate" in shown.district else None
+    return replace(shown, unit_problems=problems, units=satisfaction_ranks(shown.units, area_rate),
                    subgroups=disclose_subgroups(subgroup_gaps(likert, problems, q)))
 
 

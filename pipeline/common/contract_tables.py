@@ -42,6 +42,8 @@ class Tested(Contract):
     significant: Bool
     suppressed: Bool
     unfavourable: Float = share()
+    se: Float | None = value()  # under a declared design: the mean's Taylor standard error
+    deff: Float | None = value()  # and its design effect
 
 
 class Satisfaction(Contract):
@@ -53,6 +55,7 @@ class Satisfaction(Contract):
     satisfaction_rate: Float | None = share()
     satisfaction_ci_low: Float | None = value()
     satisfaction_ci_high: Float | None = value()
+    satisfaction_se: Float | None = value()  # under a declared design
 
 
 class Units(Satisfaction):
@@ -65,6 +68,10 @@ class Units(Satisfaction):
     suggestions: OptInt = value()
     suppressed: Bool
     satisfaction_suppressed: Bool | None
+    satisfaction_small_area: Float | None = share()  # Fay–Herriot EBLUP of a unit with few answers
+    satisfaction_rank: OptInt | None = value()  # 1 = highest, among the shown rates
+    satisfaction_rank_low: OptInt | None = value()  # its 95% interval
+    satisfaction_rank_high: OptInt | None = value()
 
 
 class District(Satisfaction):
@@ -74,6 +81,7 @@ class District(Satisfaction):
     rejected: Int
     communities: Int | None
     suggestions: Int
+    n_effective: Float | None = value()  # under a declared design: Kish's effective sample size
 
 
 class UnitDimensions(Tested):
@@ -88,6 +96,7 @@ class UnitItems(Tested):
     item_text: Str
     dimension: Str
     rest_unfavourable: Float = share()
+    n_effective: Float | None = value()
 
 
 class DistrictDimensions(Contract):
@@ -105,6 +114,9 @@ class DistrictDimensions(Contract):
     alpha_ci_high: Float | None = value()
     std_alpha: Float | None = value()
     alpha_note: Str
+    se: Float | None = value()  # under a declared design
+    deff: Float | None = value()
+    n_effective: Float | None = value()
 
 
 class Reliability(Contract):

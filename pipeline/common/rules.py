@@ -14,6 +14,7 @@ from pipeline.common.formatting import missing, rounded
 
 MIN_CELL = 5  # figures from fewer respondents are suppressed
 MIN_N_TEST = 30  # units with fewer valid responses are described, not tested
+TRIM_FROM = 6  # with this many other units, a unit's reference leaves out the two that move it the most
 ALPHA = 0.05  # significance level, after Benjamini–Hochberg FDR over each family of tests
 SMALL_EFFECT = -0.2  # Hedges' g at or below which a tested, non-significant gap is worded "略低于"
 CITC_MIN = 0.4  # corrected item-total correlation below this is flagged

@@ -60,14 +60,17 @@ def profile_shares(comp: pd.DataFrame, w: Words) -> list[ProfileShare]:
     return [x for x in found if x is not None]
 
 
-def _rank(unit: str, a: Analysis) -> tuple[int | None, int]:
-    """The unit's satisfaction rank among the units whose rate is shown, and how many they are."""
-    if "satisfaction_rate" not in a.units:  # no overall question
-        return None, 0
-    rates = a.units.loc[a.units["valid"] > 0].set_index("unit")["satisfaction_rate"].dropna()
-    if unit in rates.index and len(rates) >= 2:
-        return int((rates > rates[unit]).sum()) + 1, len(rates)
-    return None, 0
+def _rank(unit: str, a: Analysis) -> tuple[int | None, int | None, int | None, int]:
+    """The unit's satisfaction rank among the units whose rate is shown, its 95% interval, and how many
+    units are ranked (``pipeline.analyze.ranking``)."""
+    if "satisfaction_rank" not in a.units:  # no overall question
+        return None, None, None, 0
+    columns = ["satisfaction_rank", "satisfaction_rank_low", "satisfaction_rank_high"]
+    ranks = a.units.set_index("unit")[columns].dropna()
+    if unit not in ranks.index or len(ranks) < 2:
+        return None, None, None, 0
+    rank, low, high = (int(v) for v in ranks.loc[unit])
+    return rank, low, high, len(ranks)
 
 
 def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
@@ -75,7 +78,7 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
     valid, small = int(u["valid"]), unit in small_units(a.units)
     rate = number(u.get("satisfaction_rate"))
     d = a.district.iloc[0] if not a.district.empty else None
-    rank, ranked = _rank(unit, a)
+    rank, rank_low, rank_high, ranked = _rank(unit, a)
     return Basic(
         received=int(u["received"]),
         valid=valid,
@@ -96,6 +99,8 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         rate_standard=w.rate_standard,
         rate_missed=None if rate is None or w.rate_standard is None else short_of(rate, w.rate_standard, 3),
         rank=rank,
+        rank_interval=None if rank is None else (rank_low, rank_high),
         ranked=ranked,
+        small_area_rate=number(u.get("satisfaction_small_area")),
         profile=profile_shares(a.composition.loc[a.composition["unit"] == unit], w),
     )

@@ -51,8 +51,10 @@ class Basic(_Model):
     area_rate: float | None = None
     rate_standard: Number = None  # the satisfaction rate's work target
     rate_missed: bool | None = None  # short of it, at the precision reports print
-    rank: int | None = None  # the unit's satisfaction rank among ``ranked`` units
+    rank: int | None = None  # the unit's satisfaction rank among ``ranked`` units (1 = highest)
+    rank_interval: tuple[int, int] | None = None  # its 95% confidence interval
     ranked: int = 0
+    small_area_rate: float | None = None  # the small-area estimate (few answers), which the rank uses
     profile: list[ProfileShare] = []
 
 

@@ -20,7 +20,27 @@ def problems(qn: Questionnaire) -> list[str]:
     dims = {d.id for d in qn.dimensions}
     return (_scale_problems(qn) + _id_problems(qn) + _question_problems(qn) + _unit_problems(qn, unit_q)
             + _reference_problems(qn, dims) + _explains_problems(qn, dims) + _role_problems(qn)
-            + _report_problems(qn))
+            + _report_problems(qn) + _design_problems(qn))
+
+
+def _design_problems(qn: Questionnaire) -> list[str]:
+    """A declared design names questions that exist and can play their part."""
+    if qn.design is None:
+        return []
+    by_id = {q.id: q for q in qn.questions}
+    d, problems = qn.design, []
+    if d.weight is None and d.strata is None and d.cluster is None:
+        problems.append("design 中至少应有 weight（权重题）、strata（分层题）或 cluster（整群题）之一")
+    if d.weight is not None and (d.weight not in by_id or by_id[d.weight].type != "number"):
+        problems.append(f"design.weight 应是问卷中的数字题（type: number），“{d.weight}”不是")
+    for part, name in (("strata", d.strata), ("cluster", d.cluster)):
+        usable = name in by_id and by_id[name].type in ("single", "text")
+        if name is None or name in ("none", "unit") or usable:
+            continue
+        problems.append(f"design.{part} 应是问卷中的单选题或填空题的编号（或 unit），“{name}”不是")
+    if d.cluster == "unit":
+        problems.append("design.cluster 不能是 unit：各单位是比较的对象，整群应是单位内的社区（村）等")
+    return problems
 
 
 def _scale_problems(qn: Questionnaire) -> list[str]:

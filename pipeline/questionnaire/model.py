@@ -172,6 +172,17 @@ class QualityRules(_Model):
     max_missing_share: float = Field(default=0.4, gt=0, le=1)
 
 
+class Design(_Model):
+    """How the respondents were sampled, for design-based estimates: a respondent weight (a number question),
+    a stratum (a single-choice question, or ``unit`` where each unit was sampled on its own) and a cluster
+    (the primary sampling unit: by default the community question where there is one; ``none`` where
+    respondents were drawn one by one)."""
+
+    weight: str | None = None
+    strata: str | None = None
+    cluster: str | None = None
+
+
 class Questionnaire(_Model):
     id: str
     title: str
@@ -197,6 +208,7 @@ class Questionnaire(_Model):
         None  # CSV (unit, community) of known communities, relative to the questionnaire file
     )
     report: ReportWords = ReportWords()
+    design: Design | None = None  # declared: every estimate weighted, variances from the design
     _source: Path | None = PrivateAttr(default=None)
     _wording: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -294,6 +306,16 @@ class Questionnaire(_Model):
     @cached_property
     def by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
+
+    def design_columns(self) -> tuple[str | None, str | None, str | None]:
+        """The declared design's weight, stratum and cluster question ids (None: not declared; the cluster
+        defaults to the community question)."""
+        if self.design is None:
+            return None, None, None
+        d = self.design
+        community = self.role("community")
+        cluster = d.cluster if d.cluster is not None else (community.id if community is not None else None)
+        return d.weight, d.strata, None if cluster == "none" else cluster
 
     def role(self, role: str) -> Question | None:
         """The question playing ``role`` (unit, community, overall, open), if any."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
@@ -328,6 +329,12 @@ def heatmap(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
         ax=ax,
         annot_kws={"fontsize": size.text - 1},
     )
+    if "overlap" in d:  # cells whose 95% interval holds the area's mean: hatched, not told apart by colour
+        overlap = d.pivot(index="unit", columns="dimension_name", values="overlap").reindex_like(matrix)
+        for (row, col), hatched in np.ndenumerate(overlap.fillna(False).to_numpy(dtype=bool)):
+            if hatched:
+                ax.add_patch(matplotlib.patches.Rectangle((col, row), 1, 1, fill=False, hatch="///",
+                                                          edgecolor="#00000055", linewidth=0))
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_xticklabels(_short([t.get_text() for t in ax.get_xticklabels()], 6 if phone else 20))

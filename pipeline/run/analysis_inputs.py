@@ -101,7 +101,25 @@ def analysis_manifest(paths: SurveyPaths, questionnaire: Questionnaire, question
         held=held_units(paths.interim),
         waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
                for w in waves],
+        design=design_note(questionnaire, result),
     )
+
+
+def design_note(questionnaire: Questionnaire, result) -> dict | None:
+    """The declared design for the methods note: its parts named as the questionnaire names them, Kish's n of
+    the area and the mean design effect of the area's dimension means."""
+    if questionnaire.design is None:
+        return None
+    import numpy as np
+
+    weight, strata, cluster = questionnaire.design_columns()
+    by_id = {q.id: q.short for q in questionnaire.questions} | {"unit": questionnaire.report.unit_label}
+    deff = result.district_dimensions["deff"].astype(float)
+    return {"weight": by_id.get(weight) if weight else None,
+            "strata": by_id.get(strata) if strata else None,
+            "cluster": by_id.get(cluster) if cluster else None,
+            "n_effective": float(result.district["n_effective"].iloc[0]),
+            "deff": float(np.nanmean(deff)) if deff.notna().any() else None}
 
 
 def enough_to_show(audit: pd.Series, questionnaire: Questionnaire) -> None:

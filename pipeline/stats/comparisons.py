@@ -12,7 +12,7 @@ import pandas as pd
 import pingouin as pg
 from scipy import stats
 
-from pipeline.common.rules import ALPHA
+from pipeline.common.rules import ALPHA, MIN_CELL, TRIM_FROM
 from pipeline.common.tallies import tally
 from pipeline.stats.descriptives import mean_ci
 from pipeline.stats.moments import Moments
@@ -42,9 +42,40 @@ def compare_units(
     return compare_moments(Moments.of(values, groups, scale), by, group)
 
 
-def compare_moments(m: Moments, by: str = "dimension", group: str = "unit") -> pd.DataFrame:
+def influential(count: np.ndarray, pull: np.ndarray) -> np.ndarray:
+    """Per group and column, the two other groups that move its rest the most: the one pulling the rest's mean
+    up the most and the one pulling it down the most (``pull``: (groups, columns), n × (group mean − area
+    mean), weighted or not); (groups, columns, 2) indices, -1 where fewer than ``TRIM_FROM`` other groups have
+    ``MIN_CELL`` answers (``count``) in the column: nothing is left out. Only such groups are left out, so no
+    withheld figure follows from the rests."""
+    answered = count >= MIN_CELL
+    size = len(count)
+    up = np.argsort(-np.where(answered, pull, -np.inf), axis=0, kind="stable")[:2]  # two largest pulls
+    down = np.argsort(np.where(answered, pull, np.inf), axis=0, kind="stable")[:2]  # two smallest
+    own = np.arange(size)[:, None]
+    out = np.full((size, count.shape[1], 2), -1, dtype=np.intp)
+    if size < 2:
+        return out
+    out[:, :, 0] = np.where(up[0][None, :] == own, up[1][None, :], up[0][None, :])
+    out[:, :, 1] = np.where(down[0][None, :] == own, down[1][None, :], down[0][None, :])
+    others = answered.sum(axis=0)[None, :] - answered
+    out[others < TRIM_FROM] = -1
+    return out
+
+
+def moments_influential(m: Moments) -> np.ndarray:
+    """``influential`` of the groups of ``m``."""
+    n = m.count().astype(float)
+    with np.errstate(invalid="ignore"):
+        return influential(n, n * (m.mean() - m.total().mean()[0]))
+
+
+def compare_moments(m: Moments, by: str = "dimension", group: str = "unit",
+                    robust: bool = False) -> pd.DataFrame:
     """Each group of ``m`` vs the rest (every other group), for every column, all at once: each side's n,
-    mean and variance follow from the sums, so the cost does not grow with rows or units.
+    mean and variance follow from the sums, so the cost does not grow with rows or units. ``robust``: the
+    rest leaves out the group pulling its mean up the most and the one pulling it down the most
+    (``influential``), so that no single extreme group tips the others' comparisons.
 
     Returns
     -------
@@ -54,7 +85,7 @@ def compare_moments(m: Moments, by: str = "dimension", group: str = "unit") -> p
         minus rest), ``ci_low``, ``ci_high`` (95% CI of the group mean) and ``note``. FDR is applied by the
         caller over the whole family.
     """
-    rest = m.rest()
+    rest = m.rest(moments_influential(m)) if robust else m.rest()
 
     def flat(a: np.ndarray) -> np.ndarray:  # (groups, columns) → column by column, groups within
         return np.asarray(a).T.reshape(-1)

@@ -103,9 +103,26 @@ class Moments:
         """Every group's sums added into one group (``None``)."""
         return self._with((None,), *(a.sum(axis=0, keepdims=True) for a in self._sums()))
 
-    def rest(self) -> Moments:
-        """Per group, the sums of every other group (the rest of the area)."""
-        return self._with(self.groups, *(a.sum(axis=0, keepdims=True) - a for a in self._sums()))
+    def rest(self, drop: np.ndarray | None = None) -> Moments:
+        """Per group, the sums of every other group (the rest of the area). ``drop``: (groups, columns, d)
+        indices of groups also left out of each group's rest in each column (-1: none); the result then holds
+        each column's own sums only (no cross-products)."""
+        out = self._with(self.groups, *(a.sum(axis=0, keepdims=True) - a for a in self._sums()))
+        if drop is None:
+            return out
+        k = len(self.columns)
+        columns = np.arange(k)
+        sums = []
+        for total, own in zip((out.n, out.s, out.r), (self.n, self.s, self.r), strict=True):
+            left, each = _diagonal(total), _diagonal(own)
+            for d in range(drop.shape[2]):
+                at = drop[:, :, d]
+                taken = each[np.maximum(at, 0), columns[None, :]]
+                left = left - np.where(at >= 0, taken, 0)
+            diagonal = np.zeros((len(self.groups), k, k), dtype=left.dtype)
+            diagonal[:, columns, columns] = left
+            sums.append(diagonal)
+        return replace(out, n=sums[0], s=sums[1], r=sums[2], q=sums[2], paired=False)
 
     def take(self, groups: Sequence) -> Moments:
         """Only ``groups`` (each must be present)."""

@@ -21,7 +21,7 @@ from pipeline.report.compose.district_appendix import (
 )
 from pipeline.report.compose.parts import column, methods_note, paragraphs, records
 from pipeline.report.compose.text import district_texts
-from pipeline.report.document import TOTAL_ROW, About, Document, Figure, LedgerRow, Section, Table
+from pipeline.report.document import TOTAL_ROW, About, Document, Figure, LedgerRow, Paragraph, Section, Table
 from pipeline.wording import Wording
 
 MAX_PLOTTED_UNITS = 40  # the overview's unit-level plots stay readable for a city or a province
@@ -56,6 +56,7 @@ def _units_columns(a, m: Manifest, wd: Wording, waves: list[str]) -> tuple[list,
         )
         narrow.append(len(columns))
         columns.append(column(wd, c + "rate", "share"))
+        columns.append(column(wd, c + "rank"))
     if w.has_open:
         columns.append(column(wd, c + "suggestions", "count"))
     narrow.append(len(columns))
@@ -94,6 +95,7 @@ def units_table(a, m: Manifest, wd: Wording) -> Table:
             row += [
                 _withheld(r.get("satisfaction_mean"), sat_hidden),
                 _withheld(r.get("satisfaction_rate"), sat_hidden),
+                wd.say("report.dash") if total else _rank_cell(r, sat_hidden, wd),
             ]
         if w.has_open:
             row.append(_withheld(r.get("suggestions"), hidden))
@@ -104,6 +106,17 @@ def units_table(a, m: Manifest, wd: Wording) -> Table:
     return Table(
         key="units", title=wd.say("report.district.units"), columns=columns, rows=rows, narrow=narrow
     )
+
+
+def _rank_cell(r: pd.Series, hidden: bool, wd: Wording) -> str:
+    """The satisfaction rank and its 95% interval, "第3位（1–6）" (marked for a small-area estimate)."""
+    if hidden:
+        return SUPPRESSED
+    if pd.isna(r.get("satisfaction_rank")):
+        return wd.say("report.dash")
+    return wd.say("report.district.rank_cell", rank=int(r["satisfaction_rank"]),
+                  low=int(r["satisfaction_rank_low"]), high=int(r["satisfaction_rank_high"]),
+                  small=not pd.isna(r.get("satisfaction_small_area")))
 
 
 def _change_cell(changes: pd.DataFrame, unit: str, wave: str, wd: Wording) -> str:
@@ -129,18 +142,23 @@ def _lowest_units(a, wd: Wording, limit: int = MAX_PLOTTED_UNITS) -> tuple[list[
     )
 
 
-def _heatmap(a, wd: Wording) -> Figure | None:
+def _heatmap(a, wd: Wording) -> list[Figure | Paragraph]:
+    """Units × dimensions scores; a cell whose 95% interval holds the area's mean is hatched, and a line
+    under the chart says so."""
     d = a.unit_dimensions.loc[~a.unit_dimensions["suppressed"]]
     units, note = _lowest_units(a, wd)
     d = d.loc[d["unit"].isin(units)]
     if d.empty:
-        return None
-    return Figure(
+        return []
+    area = d["dimension"].map(a.district_dimensions.set_index("dimension")["mean"])
+    d = d.assign(overlap=((d["ci_low"] <= area) & (area <= d["ci_high"])).to_numpy())
+    figure = Figure(
         plot="heatmap",
         title=wd.say("report.district.heatmap", note=note),
-        data=records(d, ["unit", "dimension_name", "mean"]),
+        data=records(d, ["unit", "dimension_name", "mean", "overlap"]),
         options={"dimensions": a.district_dimensions["dimension_name"].tolist(), "units": units},
     )
+    return [figure, *paragraphs([wd.say("report.district.heatmap_overlap")] if d["overlap"].any() else [])]
 
 
 def _ranking(a, m: Manifest, wd: Wording) -> Figure | None:
@@ -185,7 +203,7 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: list[LedgerRo
     blocks = {
         "basic": [*paragraphs(said["basic"]), units_table(a, m, wd), *filter(None, [_ranking(a, m, wd)])],
         "strengths": paragraphs(said["strengths"]),
-        "problems": [*paragraphs(said["problems"]), *filter(None, [_heatmap(a, wd)])],
+        "problems": [*paragraphs(said["problems"]), *_heatmap(a, wd)],
         "causes": paragraphs(said["causes"]),
         "suggestions": paragraphs(said["suggestions"]),
         "appendix_tests": drivers_blocks(a, m, wd) + tests_blocks(a, m, wd) + ([changes] if changes else []),

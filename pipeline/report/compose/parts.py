@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.formatting import ColumnKind
-from pipeline.common.rules import ALPHA, MIN_CELL
+from pipeline.common.rules import ALPHA, MIN_CELL, TRIM_FROM
 from pipeline.questionnaire.words import Words
 from pipeline.report.document import Column, LedgerRow, Paragraph
 from pipeline.wording import Wording
@@ -143,7 +143,11 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
                  for d, s in w.standards.items()]
     wide = wd.say("methods.wide", lowest=rules.district_lowest, below=rules.district_below,
                   standards=standards)
-    out = [
+    design = [wd.say("methods.design", kept=m.kept, **m.design.model_dump())] if m.design is not None else []
+    overall = ([wd.say("methods.association", overall=w.overall.label),
+                wd.say("methods.ranks", min_cell=MIN_CELL, min_n_test=m.min_n_test)]
+               if w.overall is not None else [])
+    return [
         wd.say("methods.data", rows_in=m.rows_in, kept=m.kept),
         wd.say("methods.cleaning", applied=[r.text for r in m.cleaning if r.applied],
                skipped=[r.text for r in m.cleaning if not r.applied]),
@@ -151,12 +155,12 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
         wd.say("methods.problems", negative_share=rules.negative_share, wide=wide,
                persistent_gap=rules.persistent_gap, at_most=rules.at_most, standards=standards,
                descriptive=[names[d] for d in w.descriptive], months=w.deadline_months),
-        wd.say("methods.tests", alpha=ALPHA, min_n_test=m.min_n_test),
+        *design,
+        wd.say("methods.tests", alpha=ALPHA, min_n_test=m.min_n_test, trimmed=len(m.units) - 1 >= TRIM_FROM,
+               design=m.design is not None),
+        *overall,
         wd.say("methods.privacy", min_cell=MIN_CELL),
     ]
-    if w.overall is not None:
-        out.insert(5, wd.say("methods.association", overall=w.overall.label))
-    return out
 
 
 __all__ = ["UnitTables", "conclusion", "found_text", "ledger_rows", "methods_note", "paragraphs", "records"]

@@ -52,6 +52,18 @@ def received_text(unit: str, b: Basic, wd: Wording) -> str:
     )
 
 
+def _place(b: Basic, wd: Wording) -> str:
+    """"Among the highest (lowest) quarter" only where the rank's whole 95% interval lies there."""
+    if b.rank_interval is None:
+        return ""
+    quarter = max(1, b.ranked // 4)
+    if b.rank_interval[1] <= quarter:
+        return wd.say("basic.place.top")
+    if b.rank_interval[0] > b.ranked - quarter:
+        return wd.say("basic.place.bottom")
+    return ""
+
+
 def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
     """基本情况's paragraphs."""
     text = [received_text(unit, b, wd)]
@@ -80,6 +92,10 @@ def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
                     high=b.satisfaction_ci[1],
                     area_rate=b.area_rate,
                     rank=b.rank,
+                    rank_low=b.rank_interval[0] if b.rank_interval else None,
+                    rank_high=b.rank_interval[1] if b.rank_interval else None,
+                    place=_place(b, wd),
+                    small_area=b.small_area_rate,
                     ranked=b.ranked,
                     standard=b.rate_standard,
                     missed=b.rate_missed,

@@ -1,0 +1,217 @@
+"""Design-based estimates from mergeable sums: weighted means and shares per unit, their Taylor-linearised
+variances under a stratified cluster design (with replacement at the first stage), design effects, Kish's
+effective sample size, and each unit against a reference made of other units.
+
+A unit is a domain. For a domain d with weighted total W_d = Σw and mean ȳ_d = Σwy / W_d, each primary
+sampling unit (PSU) c contributes z_c = (S_c − ȳ_d W_c) / W_d, with S_c, W_c its domain members' Σwy and Σw
+(zero for a PSU without any), and
+
+    V(ȳ_d) = Σ_h n_h / (n_h − 1) · Σ_{c ∈ h} (z_c − z̄_h)²
+
+over strata h with n_h PSUs (a stratum of one PSU adds nothing). Rows that did not answer a column stay in
+the design with z = 0 (svy's ``drop_nulls``). Σ_c z_c² only needs, per domain and stratum, Σ_c S_c²,
+Σ_c S_c W_c and Σ_c W_c², so PSUs must be complete before squaring: sums are kept per PSU (or, where every
+respondent is a PSU, squared at once) and add up across parts, files and Dask tasks. PSUs are nested in units
+(a community's name is read within its unit), so the sums of a group of units are the sums of their domains:
+a unit against the rest of the area, or against the rest without its two most influential units, is a
+difference of two domain means whose linearised variable is z_u − z_ref. The tests check every figure
+against svy and a computation on the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# per key and column: answered rows, Σw, Σwy, Σwy², Σw² (answered); then, over complete PSUs, Σ(Σwy)²,
+# Σ(Σwy)(Σw), Σ(Σw)² and the PSUs with an answer
+N, W, S, R, V, C, D, E, P = range(9)
+
+
+@dataclass(frozen=True)
+class DesignSums:
+    """Sums per key: (unit, stratum, psu) with ``clustered``, else (unit, stratum) with each respondent a PSU
+    and the squares already taken. ``sums``: (keys, 8, columns); ``rows``: every row per key, answered or
+    not (the PSUs per stratum count them)."""
+
+    columns: tuple[str, ...]
+    keys: pd.DataFrame
+    sums: np.ndarray
+    rows: np.ndarray
+    clustered: bool
+
+    @classmethod
+    def of(cls, values: pd.DataFrame, weight: pd.Series, unit: pd.Series, stratum: pd.Series | None = None,
+           psu: pd.Series | None = None) -> DesignSums:
+        """The sums of ``values`` (NaN: not answered) with each row's ``weight``, ``unit``, ``stratum`` (None:
+        one stratum) and ``psu`` (None: each respondent); rows without a unit count in none."""
+        x = values.to_numpy(dtype=float, na_value=np.nan)
+        w = weight.to_numpy(dtype=float)
+        keys = pd.DataFrame({"unit": unit.astype("string").to_numpy(dtype=object, na_value=None),
+                             "stratum": "" if stratum is None else stratum.astype("string").to_numpy(
+                                 dtype=object, na_value="")})
+        if psu is not None:
+            keys["psu"] = psu.astype("string").to_numpy(dtype=object, na_value="")
+        ok = keys["unit"].notna().to_numpy()
+        keys, x, w = keys.loc[ok].reset_index(drop=True), x[ok], w[ok]
+        codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+        present = ~np.isnan(x)
+        x0 = np.where(present, x, 0.0)
+        wp = w[:, None] * present
+        per_row = [present.astype(float), wp, w[:, None] * x0, w[:, None] * x0 * x0, wp * w[:, None]]
+        if psu is None:
+            per_row += [(w[:, None] * x0) ** 2, w[:, None] ** 2 * x0, wp * w[:, None], present.astype(float)]
+        else:
+            per_row += [np.zeros_like(x0)] * 4
+        g = len(uniques)
+        sums = np.zeros((g, 9, x.shape[1]))
+        for q, a in enumerate(per_row):
+            for j in range(x.shape[1]):
+                sums[:, q, j] = np.bincount(codes, weights=a[:, j], minlength=g)
+        rows = np.bincount(codes, minlength=g).astype(np.int64)
+        return cls(tuple(values.columns), _frame(uniques, keys), sums, rows, psu is not None)
+
+    def __add__(self, other: DesignSums) -> DesignSums:
+        if (self.columns, self.clustered) != (other.columns, other.clustered):
+            raise ValueError("design sums of different columns or designs")
+        keys = pd.concat([self.keys, other.keys], ignore_index=True)
+        codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+        g = len(uniques)
+        sums = np.zeros((g, 9, len(self.columns)))
+        np.add.at(sums, codes, np.concatenate([self.sums, other.sums]))
+        rows = np.bincount(codes, weights=np.concatenate([self.rows, other.rows]), minlength=g)
+        return DesignSums(self.columns, _frame(uniques, keys), sums, rows.astype(np.int64), self.clustered)
+
+    def only(self, units: set[str]) -> DesignSums:
+        keep = self.keys["unit"].isin(units).to_numpy()
+        return DesignSums(self.columns, self.keys.loc[keep].reset_index(drop=True), self.sums[keep],
+                          self.rows[keep], self.clustered)
+
+    def columns_of(self, columns: list[str]) -> DesignSums:
+        at = [self.columns.index(c) for c in columns]
+        return DesignSums(tuple(columns), self.keys, self.sums[:, :, at], self.rows, self.clustered)
+
+    def by_stratum(self) -> Strata:
+        """Per (unit, stratum) the eight sums (squares taken over complete PSUs), and each stratum's PSUs."""
+        sums = self.sums.copy()
+        if self.clustered:
+            sums[:, C] = sums[:, S] ** 2
+            sums[:, D] = sums[:, S] * sums[:, W]
+            sums[:, E] = sums[:, W] ** 2
+            sums[:, P] = sums[:, N] > 0
+        units = sorted(self.keys["unit"].unique())
+        strata = sorted(self.keys["stratum"].unique())
+        u = pd.Index(units).get_indexer(self.keys["unit"])
+        h = pd.Index(strata).get_indexer(self.keys["stratum"])
+        out = np.zeros((len(units), len(strata), 9, len(self.columns)))
+        np.add.at(out, (u, h), sums)
+        psus = np.bincount(h, weights=self.rows > 0 if self.clustered else self.rows, minlength=len(strata))
+        return Strata(self.columns, tuple(units), tuple(strata), out, psus)
+
+
+def _frame(uniques: pd.MultiIndex, keys: pd.DataFrame) -> pd.DataFrame:
+    return uniques.to_frame(index=False, name=list(keys.columns))
+
+
+@dataclass(frozen=True)
+class Strata:
+    """Per unit and stratum the sums (``DesignSums.by_stratum``), and each stratum's number of PSUs."""
+
+    columns: tuple[str, ...]
+    units: tuple[str, ...]
+    strata: tuple[str, ...]
+    sums: np.ndarray  # (units, strata, 9, columns)
+    psus: np.ndarray  # (strata,)
+
+    @property
+    def df(self) -> int:
+        """The design's degrees of freedom: PSUs minus strata."""
+        return int(self.psus.sum() - len(self.strata))
+
+    def columns_of(self, prefix: str) -> tuple[Strata, list[str]]:
+        """The columns whose names start with ``prefix`` (their names without it), and their sums only."""
+        at = [j for j, c in enumerate(self.columns) if c.startswith(prefix)]
+        ids = [self.columns[j][len(prefix):] for j in at]
+        return Strata(tuple(ids), self.units, self.strata, self.sums[:, :, :, at], self.psus), ids
+
+    def total(self) -> np.ndarray:
+        """The area's sums: (1, strata, 9, columns)."""
+        return self.sums.sum(axis=0, keepdims=True)
+
+    def rest(self, drop: np.ndarray | None = None) -> np.ndarray:
+        """Per unit, the sums of every other unit, without ``drop`` ((units, columns, d) indices, -1 none)."""
+        rest = self.total() - self.sums
+        if drop is not None:
+            columns = np.arange(self.sums.shape[3])
+            for d in range(drop.shape[2]):
+                at = drop[:, :, d]
+                taken = self.sums[np.maximum(at, 0), :, :, columns[None, :]]  # (units, columns, strata, 9)
+                taken = np.where((at >= 0)[:, :, None, None], taken, 0.0)
+                rest = rest - np.moveaxis(taken, 1, 3)
+        return rest
+
+
+def _linearised(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of domains' sums (domains, strata, 9, columns): the mean, Σw, and per stratum Σz and Σz²."""
+    weight = sums[:, :, W].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sums[:, :, S].sum(axis=1) / weight
+        m, wt = mean[:, None, :], weight[:, None, :]
+        t = (sums[:, :, S] - m * sums[:, :, W]) / wt
+        q = (sums[:, :, C] - 2 * m * sums[:, :, D] + m * m * sums[:, :, E]) / (wt * wt)
+    return mean, weight, t, q
+
+
+def _variance(t: np.ndarray, q: np.ndarray, psus: np.ndarray) -> np.ndarray:
+    n = psus[None, :, None].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.where(n > 1, n / (n - 1) * (q - t * t / n), 0.0)
+    return part.sum(axis=1)
+
+
+def domain_estimates(strata: Strata, sums: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per domain (rows of ``sums``, default every unit) and column: ``n`` answered, ``mean``, ``se``
+    (Taylor), ``sd`` (weighted), ``deff`` (design variance over simple random sampling's s²/n),
+    ``n_effective`` (Kish: (Σw)² / Σw²) and ``df`` (the domain's PSUs minus its strata)."""
+    sums = strata.sums if sums is None else sums
+    mean, weight, t, q = _linearised(sums)
+    var = _variance(t, q, strata.psus)
+    n = sums[:, :, N].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = (sums[:, :, R].sum(axis=1) - mean * sums[:, :, S].sum(axis=1)) / weight
+        sd = np.sqrt(np.maximum(spread, 0) * n / (n - 1))
+        deff = var / (sd * sd / n)
+        kish = weight**2 / sums[:, :, V].sum(axis=1)
+    return {"n": n, "mean": mean, "se": np.sqrt(var), "sd": sd, "deff": deff, "n_effective": kish,
+            "df": _df(sums)}
+
+
+def _df(sums: np.ndarray) -> np.ndarray:
+    """PSUs holding answers minus the strata they are in, per domain and column (at least 1)."""
+    psus = sums[:, :, P]
+    return np.maximum(psus.sum(axis=1) - (psus > 0).sum(axis=1), 1).astype(float)
+
+
+def compare_design(strata: Strata, drop: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each unit against the rest of the area (without ``drop``), per column: the design-based t test of the
+    difference of the two domain means, on the design's degrees of freedom. Returns ``domain_estimates`` of
+    the units and of their rests (``rest_*``), and ``diff``, ``t``, ``p`` and ``test_df`` (Satterthwaite's,
+    from each side's variance and its PSUs minus strata)."""
+    rest = strata.rest(drop)
+    own = domain_estimates(strata)
+    other = domain_estimates(strata, rest)
+    _, _, t_own, q_own = _linearised(strata.sums)
+    _, _, t_rest, q_rest = _linearised(rest)
+    var = _variance(t_own - t_rest, q_own + q_rest, strata.psus)
+    diff = own["mean"] - other["mean"]
+    v_own, v_rest = own["se"] ** 2, other["se"] ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = diff / np.sqrt(var)
+        # Satterthwaite: a unit's variance rests on its own few PSUs, and its degrees of freedom count
+        df = (v_own + v_rest) ** 2 / (v_own**2 / own["df"] + v_rest**2 / other["df"])
+    df = np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(own["df"], other["df"]))
+    return {**own, **{f"rest_{k}": v for k, v in other.items()}, "diff": diff, "t": t,
+            "p": 2 * stats.t.sf(np.abs(t), df), "test_df": df}

@@ -1,0 +1,209 @@
+"""Design-based estimates (``pipeline.stats.design``): weighted means, shares and their Taylor standard errors
+with strata, clusters and weights equal svy's and a computation on the rows, on a survey of known design and
+on NHANES II (shipped with samplics); a planted intra-community correlation; the design in the pipeline."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+import svy
+
+from pipeline.analyze.design_tables import design_tests
+from pipeline.analyze.tables import analyze, judged, unit_tests
+from pipeline.clean import audit_counts, clean
+from pipeline.common.rules import significantly_low
+from pipeline.demo import DemoSpec, generate_responses
+from pipeline.ingest import ingest_frame
+from pipeline.questionnaire.model import Design
+from pipeline.stats.design import DesignSums, compare_design, domain_estimates
+from pipeline.stats.moments import Moments
+
+NHANES = Path(find_spec("samplics").origin).parent / "datasets" / "data" / "nhanes2.csv"  # not imported
+
+
+def _survey(seed: int = 1, icc: float = 0.4) -> pd.DataFrame:
+    """Six units in two strata, five communities each (a community effect of SD ``icc``), unequal weights,
+    a score with 10% unanswered and a 0/1 answer."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(6):
+        for c in range(5):
+            effect = rng.normal(0, icc)
+            for _ in range(rng.integers(8, 30)):
+                rows.append((f"u{u}", f"s{u % 2}", f"c{c}", rng.uniform(0.5, 3), 3 + effect + rng.normal(0, 1),
+                             float(rng.integers(0, 2))))
+    df = pd.DataFrame(rows, columns=["unit", "stratum", "community", "w", "y", "b"])
+    df.loc[rng.random(len(df)) < 0.1, "y"] = np.nan
+    df["psu"] = df["unit"] + "/" + df["community"]
+    return df
+
+
+def _in_parts(df: pd.DataFrame, cuts: list[int], cluster: bool = True) -> DesignSums:
+    total = None
+    bounds = [0, *cuts, len(df)]
+    for part in (df.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)):
+        s = DesignSums.of(part[["y", "b"]], part["w"], part["unit"], part["stratum"],
+                          part["community"] if cluster else None)
+        total = s if total is None else total + s
+    return total
+
+
+def _by_rows(df: pd.DataFrame, y: str, psu: str) -> pd.DataFrame:
+    """The textbook computation on the rows: each domain's ratio mean, its linearised variable per row summed
+    per PSU, and the with-replacement variance per stratum (PSUs without the domain count as zeros)."""
+    out = {}
+    n_h = df.groupby("stratum")[psu].nunique()
+    for unit, rows in df.dropna(subset=[y]).groupby("unit"):
+        weight = rows["w"].sum()
+        mean = (rows["w"] * rows[y]).sum() / weight
+        z = (rows["w"] * (rows[y] - mean) / weight).groupby([rows["stratum"], rows[psu]]).sum()
+        var = 0.0
+        for h, n in n_h.items():
+            zh = z[h] if h in z.index.get_level_values(0) else pd.Series(dtype=float)
+            values = np.concatenate([zh.to_numpy(), np.zeros(n - len(zh))])
+            var += n / (n - 1) * ((values - values.mean()) ** 2).sum()
+        out[unit] = (mean, np.sqrt(var))
+    return pd.DataFrame(out, index=["mean", "se"]).T
+
+
+@pytest.mark.parametrize("cluster", [True, False])
+def test_domain_means_and_ses_equal_svy_and_the_rows(cluster):
+    df = _survey()
+    if not cluster:
+        df["psu"] = np.arange(len(df)).astype(str)
+    est = domain_estimates(_in_parts(df, [57, 200, 311], cluster).by_stratum())
+    design = svy.Design(stratum="stratum", psu="psu", wgt="w") if cluster else svy.Design(stratum="stratum",
+                                                                                         wgt="w")
+    sample = svy.Sample(pl.from_pandas(df), design)
+    for j, y in enumerate(["y", "b"]):
+        ref = sample.estimation.mean(y, by="unit", drop_nulls=True).to_polars().to_pandas().set_index("unit")
+        np.testing.assert_allclose(est["mean"][:, j], ref["est"], rtol=0, atol=1e-10)
+        np.testing.assert_allclose(est["se"][:, j], ref["se"], rtol=0, atol=1e-10)
+        rows = _by_rows(df, y, "psu")
+        np.testing.assert_allclose(est["mean"][:, j], rows["mean"], rtol=0, atol=1e-10)
+        np.testing.assert_allclose(est["se"][:, j], rows["se"], rtol=0, atol=1e-10)
+
+
+def test_sums_in_any_parts_give_the_same_estimates():
+    df = _survey(3)
+    one = domain_estimates(_in_parts(df, []).by_stratum())
+    many = domain_estimates(_in_parts(df.sample(frac=1, random_state=2), [10, 90, 91, 300]).by_stratum())
+    for k in ("mean", "se", "deff", "n_effective"):
+        np.testing.assert_allclose(one[k], many[k], rtol=1e-12, equal_nan=True)
+
+
+def test_a_unit_against_the_rest_equals_svys_contrast():
+    df = _survey(4)
+    r = compare_design(_in_parts(df, [100]).by_stratum())
+    design = svy.Design(stratum="stratum", psu="psu", wgt="w")
+    for i, unit in enumerate(sorted(df["unit"].unique())):
+        side = df.assign(g=np.where(df["unit"] == unit, "a", "b"))
+        by = svy.Sample(pl.from_pandas(side), design).estimation.mean("y", by="g", drop_nulls=True)
+        ref = by.contrast(svy.estd("a") - svy.estd("b")).to_polars().row(0, named=True)
+        assert r["diff"][i, 0] == pytest.approx(ref["est"], abs=1e-10)
+        assert abs(r["diff"][i, 0] / r["t"][i, 0]) == pytest.approx(ref["se"], abs=1e-10)
+
+
+def test_kish_n_and_design_effect():
+    df = _survey(5)
+    est = domain_estimates(_in_parts(df, []).by_stratum())
+    for i, (_, rows) in enumerate(df.dropna(subset=["y"]).groupby("unit")):
+        kish = rows["w"].sum() ** 2 / (rows["w"] ** 2).sum()
+        assert est["n_effective"][i, 0] == pytest.approx(kish, rel=1e-12)
+        n, w, y = len(rows), rows["w"], rows["y"]
+        mean = (w * y).sum() / w.sum()
+        weighted_var = (w * (y - mean) ** 2).sum() / w.sum() * n / (n - 1)  # s² of simple random sampling
+        assert est["deff"][i, 0] == pytest.approx(est["se"][i, 0] ** 2 / (weighted_var / n), rel=1e-10)
+
+
+def test_nhanes_ii_by_region_equals_svy():
+    """A public survey shipped with its design: NHANES II (31 strata, 62 PSUs, final weights), means of high
+    blood pressure and serum zinc by region."""
+    d = pd.read_csv(NHANES)
+    d["psu"] = d["stratid"] * 10 + d["psuid"]
+    d["unit"] = "region" + d["region"].astype(str)
+    values = d[["highbp", "zinc"]].astype(float)
+    est = domain_estimates(DesignSums.of(values, d["finalwgt"], d["unit"], d["stratid"], d["psu"]).by_stratum())
+    sample = svy.Sample(pl.from_pandas(d), svy.Design(stratum="stratid", psu="psu", wgt="finalwgt"))
+    for j, y in enumerate(["highbp", "zinc"]):
+        ref = sample.estimation.mean(y, by="unit", drop_nulls=True).to_polars().to_pandas().set_index("unit")
+        np.testing.assert_allclose(est["mean"][:, j], ref["est"], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(est["se"][:, j], ref["se"], rtol=0, atol=1e-8)
+
+
+def test_a_planted_community_correlation_is_not_called_significant_under_the_cluster_design():
+    """Strong community effects (intra-community correlation about 0.3) and no real unit difference:
+    respondents treated as independent make units 显著低于; with the communities as clusters none is."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for u in range(8):
+        for c in range(4):
+            effect = rng.normal(0, 0.5)
+            for _ in range(60):
+                rows.append((f"u{u}", f"c{c}", float(np.clip(np.rint(3.4 + effect + rng.normal(0, 0.7)), 1, 5))))
+    df = pd.DataFrame(rows, columns=["unit", "community", "y"])
+    naive = unit_tests(Moments.of(df[["y"]], df["unit"], scale=[1]), "dimension")
+    strata = DesignSums.of(df[["y"]], pd.Series(1.0, index=df.index), df["unit"], None,
+                           df["community"]).by_stratum()
+    clustered = judged(design_tests(strata, "", "dimension"))
+    assert naive.loc[significantly_low(naive), "unit"].tolist() == ["u1", "u3"]
+    assert not significantly_low(clustered).any()
+    assert (clustered["deff"] > 5).any()  # the design effect says why
+
+
+@pytest.fixture(scope="module")
+def demo_kept(questionnaire):
+    raw = generate_responses(questionnaire, DemoSpec()).astype(str)
+    res = clean(ingest_frame(raw, questionnaire, "demo.xlsx").frame, questionnaire)
+    return res.kept, audit_counts(res.audit)
+
+
+def test_without_a_design_nothing_is_weighted(questionnaire, demo_kept):
+    """No design declared: the tables carry no design columns, and a design of equal weights with each
+    respondent a PSU gives the same means (its SEs are the with-replacement domain ones:
+    s/√n · √((n − 1)/n · N/(N − 1)), N every respondent)."""
+    kept, audit = demo_kept
+    plain = analyze(kept, audit, questionnaire)
+    assert "se" not in plain.unit_dimensions and "satisfaction_se" not in plain.units
+    assert "n_effective" not in plain.district
+    flat = analyze(kept, audit, questionnaire.model_copy(update={"design": Design(cluster="none")}))
+    a = plain.unit_dimensions.set_index(["unit", "dimension"])
+    b = flat.unit_dimensions.set_index(["unit", "dimension"]).loc[a.index]
+    np.testing.assert_allclose(a["mean"], b["mean"], rtol=0, atol=1e-12)
+    n, total = a["n"], len(kept)
+    np.testing.assert_allclose(b["se"], a["sd"] / np.sqrt(n) * np.sqrt((n - 1) / n * total / (total - 1)),
+                               rtol=1e-9)
+    np.testing.assert_allclose(plain.units["satisfaction_rate"], flat.units["satisfaction_rate"], atol=1e-12)
+    assert flat.district["n_effective"].iloc[0] == pytest.approx(plain.district["valid"].iloc[0])
+
+
+def test_weights_move_every_figure_of_the_pipeline(questionnaire, demo_kept):
+    """A weight column declared in the questionnaire: dimension means, the area's means and 满意率 equal
+    the weighted means of the rows; Kish's n is below the respondents."""
+    kept, audit = demo_kept
+    q = questionnaire
+    rng = np.random.default_rng(2)
+    kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
+    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
+                                             "options": [], "number": None})
+    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    a = analyze(kept, audit, qd)
+    dims = q.dimension_items()
+    first = next(iter(dims))
+    from pipeline.analyze.scores import dimension_scores
+
+    scores = dimension_scores(kept, q)[first]
+    unit = kept[q.unit_question.id].astype(str)
+    ok = scores.notna()
+    expected = (scores[ok] * kept["wt"][ok]).groupby(unit[ok]).sum() / kept["wt"][ok].groupby(unit[ok]).sum()
+    got = a.unit_dimensions.loc[a.unit_dimensions["dimension"] == first].set_index("unit")["mean"]
+    np.testing.assert_allclose(got, expected.loc[got.index], rtol=0, atol=1e-12)
+    area = (scores[ok] * kept["wt"][ok]).sum() / kept["wt"][ok].sum()
+    assert a.district_dimensions.set_index("dimension").loc[first, "mean"] == pytest.approx(area, abs=1e-12)
+    assert a.district["n_effective"].iloc[0] < len(kept)
+    assert a.units["satisfaction_se"].notna().all()
