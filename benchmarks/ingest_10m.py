@@ -9,9 +9,11 @@ Generates the benchmark export of ``ingest_1m.py`` (the same questionnaire, dirt
 - ``survey analyze`` (every table, findings, documents);
 
 and prints wall times, peaks and the ratio of clean to the bare parse. Goals: ingest+clean+analyze ≤ 10 min,
-every peak ≤ 4 GB, clean ≤ 8× the bare parse. No assertions.
+every peak ≤ 4 GB, clean ≤ 8× the bare parse. No assertions. ``--design`` adds a community and a weight to
+every row and declares the design (weights, units as strata, communities as clusters): every estimate then
+comes from the per-PSU weighted sums as well.
 
-    .venv/bin/python benchmarks/ingest_10m.py [--rows 10000000] [--keep DIR]
+    .venv/bin/python benchmarks/ingest_10m.py [--rows 10000000] [--keep DIR] [--design]
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
+    parser.add_argument("--design", action="store_true",
+                        help="declare a design: weights, units as strata, 8 communities a unit as clusters")
     args = parser.parse_args()
     bench = _bench()
 
@@ -85,12 +89,12 @@ def main() -> None:
     (root / "questionnaires").mkdir(exist_ok=True)
     units = [f"第{i:03d}街道" for i in range(args.units)]
     qfile = root / "questionnaires" / "bench.yaml"
-    text = yaml.safe_dump(bench.questionnaire_yaml(units, 12, 5), allow_unicode=True)
+    text = yaml.safe_dump(bench.questionnaire_yaml(units, 12, 5, args.design), allow_unicode=True)
     qfile.write_text(text, encoding="utf-8")
     export = root / "data" / "raw" / "bench_wjx.csv"
     if not export.exists():
         t0 = time.perf_counter()
-        bench.generate(export, args.rows, units, 12, 5)
+        bench.generate(export, args.rows, units, 12, 5, design=args.design)
         print(f"generated {args.rows:,} rows × 60 items ({export.stat().st_size / 2**30:.1f} GiB) "
               f"in {time.perf_counter() - t0:.0f} s", flush=True)
 

@@ -42,7 +42,24 @@ SUGGESTIONS = [
 ]
 
 
-def questionnaire_yaml(units: list[str], dims: int, items: int) -> dict:
+COMMUNITIES = 8  # per unit, with a declared design: the clusters
+
+
+def questionnaire_yaml(units: list[str], dims: int, items: int, design: bool = False) -> dict:
+    """The benchmark questionnaire; with ``design``, a community question (the clusters), a weight column and
+    the design (weights, units as strata, communities as clusters)."""
+    out = _questionnaire(units, dims, items)
+    if design:
+        out["outcomes"] += [
+            {"id": "community", "number": 5 + dims, "text": "您所在的社区（村）", "type": "text",
+             "role": "community"},
+            {"id": "weight", "number": 6 + dims, "text": "权重", "type": "number", "min": 0},
+        ]
+        out["design"] = {"weight": "weight", "strata": "unit"}
+    return out
+
+
+def _questionnaire(units: list[str], dims: int, items: int) -> dict:
     return {
         "id": "bench",
         "title": "基准测试调查",
@@ -105,17 +122,20 @@ def _pick(options: list[str], codes: np.ndarray) -> pa.Array:
 
 
 def generate(path: Path, rows: int, units: list[str], dims: int, items: int, seed: int = 1,
-             chunk: int = 1_000_000) -> None:
+             chunk: int = 1_000_000, design: bool = False) -> None:
     """The export, ``chunk`` rows at a time (each from its own seed; 序号 run on): memory holds one chunk."""
-    first = export_table(min(rows, chunk), units, dims, items, seed, 1)
+    first = export_table(min(rows, chunk), units, dims, items, seed, 1, design)
     with pacsv.CSVWriter(path, first.schema) as out:
         out.write_table(first)
         for i, start in enumerate(range(chunk, rows, chunk), start=1):
-            out.write_table(export_table(min(chunk, rows - start), units, dims, items, seed + i, start + 1))
+            out.write_table(export_table(min(chunk, rows - start), units, dims, items, seed + i, start + 1,
+                                         design))
 
 
-def export_table(rows: int, units: list[str], dims: int, items: int, seed: int, first: int) -> pa.Table:
-    """``rows`` rows of the export, their 序号 from ``first``."""
+def export_table(rows: int, units: list[str], dims: int, items: int, seed: int, first: int,
+                 design: bool = False) -> pa.Table:
+    """``rows`` rows of the export, their 序号 from ``first`` (with ``design``: each row's community and
+    weight, drawn from their own seed, after the rest)."""
     rng = np.random.default_rng(seed)
     unit_idx = rng.integers(0, len(units), rows)
     spelled = units + [u.replace("街道", "街道办事处") for u in units] + [u + " " for u in units]
@@ -162,6 +182,11 @@ def export_table(rows: int, units: list[str], dims: int, items: int, seed: int, 
     advice = ["无", "没有", "", *SUGGESTIONS, "请联系我13812345678", "好"]
     p = np.array([0.45, 0.15, 0.2] + [0.025] * len(SUGGESTIONS) + [0.005, 0.02])
     cols[f"{4 + dims}、您有什么意见建议？"] = _pick(advice, rng.choice(len(advice), rows, p=p / p.sum()))
+    if design:
+        own = np.random.default_rng(seed + 100_000)
+        cols[f"{5 + dims}、您所在的社区（村）"] = _pick([f"第{k}社区" for k in range(COMMUNITIES)],
+                                                  own.integers(0, COMMUNITIES, rows))
+        cols[f"{6 + dims}、权重"] = pa.array(np.round(own.uniform(0.5, 2.0, rows), 3).astype(str))
     table = pa.table(cols)
     dup = np.flatnonzero(rng.random(rows) < 0.01)
     if len(dup):  # duplicates: another row's answers under a new 序号

@@ -89,7 +89,8 @@ MEASURE = """
 <script>
 const out = {overflow: [], small: []};
 for (const t of document.querySelectorAll('table')) {
-  if (t.offsetParent === null) continue;
+  // hidden: not displayed, or behind a closed <details> (newer Chromium lays that out, unseen)
+  if (t.offsetParent === null || t.closest('details:not([open])')) continue;
   const box = t.parentElement.getBoundingClientRect();
   for (const c of t.querySelectorAll('th,td')) {
     const r = c.getBoundingClientRect();

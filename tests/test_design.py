@@ -35,8 +35,8 @@ def _survey(seed: int = 1, icc: float = 0.4) -> pd.DataFrame:
         for c in range(5):
             effect = rng.normal(0, icc)
             for _ in range(rng.integers(8, 30)):
-                rows.append((f"u{u}", f"s{u % 2}", f"c{c}", rng.uniform(0.5, 3), 3 + effect + rng.normal(0, 1),
-                             float(rng.integers(0, 2))))
+                w, y = rng.uniform(0.5, 3), 3 + effect + rng.normal(0, 1)
+                rows.append((f"u{u}", f"s{u % 2}", f"c{c}", w, y, float(rng.integers(0, 2))))
     df = pd.DataFrame(rows, columns=["unit", "stratum", "community", "w", "y", "b"])
     df.loc[rng.random(len(df)) < 0.1, "y"] = np.nan
     df["psu"] = df["unit"] + "/" + df["community"]
@@ -128,7 +128,8 @@ def test_nhanes_ii_by_region_equals_svy():
     d["psu"] = d["stratid"] * 10 + d["psuid"]
     d["unit"] = "region" + d["region"].astype(str)
     values = d[["highbp", "zinc"]].astype(float)
-    est = domain_estimates(DesignSums.of(values, d["finalwgt"], d["unit"], d["stratid"], d["psu"]).by_stratum())
+    sums = DesignSums.of(values, d["finalwgt"], d["unit"], d["stratid"], d["psu"])
+    est = domain_estimates(sums.by_stratum())
     sample = svy.Sample(pl.from_pandas(d), svy.Design(stratum="stratid", psu="psu", wgt="finalwgt"))
     for j, y in enumerate(["highbp", "zinc"]):
         ref = sample.estimation.mean(y, by="unit", drop_nulls=True).to_polars().to_pandas().set_index("unit")
@@ -145,7 +146,8 @@ def test_a_planted_community_correlation_is_not_called_significant_under_the_clu
         for c in range(4):
             effect = rng.normal(0, 0.5)
             for _ in range(60):
-                rows.append((f"u{u}", f"c{c}", float(np.clip(np.rint(3.4 + effect + rng.normal(0, 0.7)), 1, 5))))
+                answer = np.clip(np.rint(3.4 + effect + rng.normal(0, 0.7)), 1, 5)
+                rows.append((f"u{u}", f"c{c}", float(answer)))
     df = pd.DataFrame(rows, columns=["unit", "community", "y"])
     naive = unit_tests(Moments.of(df[["y"]], df["unit"], scale=[1]), "dimension")
     strata = DesignSums.of(df[["y"]], pd.Series(1.0, index=df.index), df["unit"], None,

@@ -153,7 +153,7 @@ def test_small_units_show_nothing_but_their_counts(hostile):
     index = (paths.reports / "index.html").read_text(encoding="utf-8")
     for unit, n in (("西城街道", 1), ("南苑街道", 4)):
         row = re.search(rf">{unit}</a></td>(.*?)</tr>", index).group(1)
-        # every figure but counts (and the plan's count of questionnaires issued), 回收进度 and the rank among them
+        # every figure but counts (and the plan's questionnaires issued), 回收进度 and the rank among them
         assert f"<td>{n}</td>" in row and row.count("样本不足，不予显示") == 6 + ("回收进度" in index), row
         report = re.sub(r"<[^>]+>", " ", (paths.reports / f"{unit}.html").read_text(encoding="utf-8"))
         body = re.sub(

@@ -10,7 +10,7 @@ import pytest
 from pipeline.analyze.waves import EarlierWave, item_changes, wave_changes
 from pipeline.clean import clean
 from pipeline.common.names import DISTRICT
-from pipeline.demo import PREVIOUS_PLANTED, demo_spec, generate_responses, previous_wave_spec
+from pipeline.demo import PREVIOUS_CHANGES, demo_spec, generate_responses, previous_wave_spec
 from pipeline.findings.changes import district_changes, unit_changes
 from pipeline.ingest import ingest_frame
 from pipeline.questionnaire import Questionnaire
@@ -46,7 +46,7 @@ def test_exactly_the_planted_changes_are_called(waves, questionnaire):
     }
     control = units.set_index(["unit", "dimension"])
     assert not control.loc[("石桥乡", "digital"), "significant"]  # low in both waves: no change
-    assert "石桥乡" in PREVIOUS_PLANTED and not control.loc["西城街道", "significant"].any()
+    assert "石桥乡" not in PREVIOUS_CHANGES and not control.loc["西城街道", "significant"].any()
     assert (units["shared_items"] == units["items"]).all()
     wd = Wording.of(questionnaire.words())
     text = unit_changes_text(unit_changes("新华街道", _analysis(ch))[1], wd)

@@ -72,14 +72,30 @@ def _add(a: Moments | dict[str, Moments], b: Moments | dict[str, Moments]) -> Mo
     return {k: v + b[k] for k, v in a.items()} if isinstance(a, dict) else a + b
 
 
+@dataclass(frozen=True)
+class Answers:
+    """One part's Likert answers as the sums need them, worked out once: item scores, dimension scores and
+    unfavourable answers (1/0), per row."""
+
+    items: pd.DataFrame
+    scores: pd.DataFrame
+    unfavourable: pd.DataFrame
+
+    @classmethod
+    def of(cls, part: pd.DataFrame, q: Questionnaire) -> Answers:
+        ids = [it.id for it in q.likert_items]
+        return cls(item_scores(part, q, ids), dimension_scores(part, q),
+                   unfavourable_answers(part[ids].astype(float), q))
+
+
 def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                previous: Iterable[EarlierWave] = ()) -> LikertSums:
+                previous: Iterable[EarlierWave] = (), answers: Answers | None = None) -> LikertSums:
     """The sums of one part of the cleaned responses (``unit``: each row's unit; ``previous``: the earlier
-    waves compared with)."""
+    waves compared with; ``answers``: the part's ``Answers`` where already worked out)."""
     q = questionnaire
+    answers = answers or Answers.of(part, q)
     ids = [it.id for it in q.likert_items]
-    items = item_scores(part, q, ids)
-    scores = dimension_scores(part, q)
+    items, scores = answers.items, answers.scores
     scales = scales_of(q, list(scores.columns))
     overall = (answer_codes(part[q.overall.id]).to_numpy(dtype=float) + q.score_shifts[q.overall.id]
                if q.overall is not None else np.nan)
@@ -90,7 +106,7 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     return LikertSums(
         items=Moments.of(items, unit, ones),
         scores=Moments.of(scores, unit, scales),
-        unfavourable=Moments.of(unfavourable_answers(part[ids].astype(float), q), unit, ones, pairs=False),
+        unfavourable=Moments.of(answers.unfavourable, unit, ones, pairs=False),
         complete=Moments.of(items.loc[complete], unit.loc[complete], ones),
         drivers=Moments.of(drivers.loc[answered], unit.loc[answered],
                            [*scales, 1] if scales is not None else None),
@@ -123,7 +139,8 @@ class SurveySums:
 DIMENSION, ITEM, UNFAVOURABLE, SATISFIED, EVERYONE = "d:", "i:", "u:", "satisfied", "everyone"
 
 
-def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire) -> DesignSums | None:
+def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+                answers: Answers | None = None) -> DesignSums | None:
     """The weighted sums per PSU of one part, where the questionnaire declares a design (else None). A row
     without a positive weight is an error naming how many there are (a silent weight would misstate every
     estimate)."""
@@ -137,11 +154,9 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     if bad:
         raise SurveyError(f"抽样设计的权重题“{weight_id}”有{bad}份有效答卷的权重缺失或不是正数；"
                           "请在原始数据中补齐权重，或从问卷的 design 中去掉 weight")
-    ids = [it.id for it in q.likert_items]
-    items = item_scores(part, q, ids)
-    values = pd.concat(
-        [dimension_scores(part, q).add_prefix(DIMENSION), items.add_prefix(ITEM),
-         unfavourable_answers(part[ids].astype(float), q).add_prefix(UNFAVOURABLE)], axis=1)
+    answers = answers or Answers.of(part, q)
+    values = pd.concat([answers.scores.add_prefix(DIMENSION), answers.items.add_prefix(ITEM),
+                        answers.unfavourable.add_prefix(UNFAVOURABLE)], axis=1)
     if q.overall is not None:
         codes = answer_codes(part[q.overall.id])
         values[SATISFIED] = codes.isin(q.satisfied_codes()).astype(float).where(codes.notna())
@@ -155,8 +170,10 @@ def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
     """The sums and counts of one part of the cleaned responses."""
     q = questionnaire
     unit = part[q.unit_question.id].astype("string")
-    return SurveySums(likert_sums(part, unit, q, previous),
-                      answer_counts(part, unit, q, list(group_questions(q))), design_sums(part, unit, q))
+    answers = Answers.of(part, q)
+    return SurveySums(likert_sums(part, unit, q, previous, answers),
+                      answer_counts(part, unit, q, list(group_questions(q))),
+                      design_sums(part, unit, q, answers))
 
 
 def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),

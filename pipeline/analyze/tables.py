@@ -42,6 +42,7 @@ from pipeline.analyze.sums import (
     survey_sums,
     unfavourable_shares,
 )
+from pipeline.analyze.trends import TREND_COLUMNS, trend_table
 from pipeline.analyze.waves import EarlierWave, changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
@@ -98,6 +99,7 @@ class Analysis:
     subgroups: pd.DataFrame
     changes: pd.DataFrame  # against earlier waves (``pipeline.analyze.waves``); empty without any
     unit_problems: pd.DataFrame  # every unit's problems and their evidence (``pipeline.analyze.evidence``)
+    trends: pd.DataFrame  # over three or more waves (``pipeline.analyze.trends``); empty with fewer
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -326,12 +328,16 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),
             changes=changes(likert.waves, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
+            trends=pd.DataFrame(columns=TREND_COLUMNS),
         )
     )
     # every unit's problems, from what disclosure control lets be shown; where each concentrates
     problems = unit_problems(shown.unit_dimensions, shown.district_dimensions, shown.changes, q)
     area_rate = shown.district["satisfaction_rate"].iloc[0] if "satisfaction_rate" in shown.district else None
+    latest = sums.answers.latest
+    year = None if latest is None or pd.isna(latest) else int(pd.Timestamp(latest).year)
     return replace(shown, unit_problems=problems, units=satisfaction_ranks(shown.units, area_rate),
+                   trends=trend_table(shown.changes, year),
                    subgroups=disclose_subgroups(subgroup_gaps(likert, problems, q)))
 
 

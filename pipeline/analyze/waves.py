@@ -49,6 +49,10 @@ CHANGE_COLUMNS = [
     "significant",
     "suppressed",
     "note",
+    "sd_prev",
+    "sd",
+    "wave_order",
+    "wave_year",
 ]
 
 
@@ -74,6 +78,7 @@ class EarlierWave:
     title: str
     responses: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]
     questionnaire: Questionnaire
+    until: str = ""  # the date its data ran to (its manifest's), which orders the waves in time
 
     def parts(self) -> Iterable[pd.DataFrame]:
         return [self.responses] if isinstance(self.responses, pd.DataFrame) else self.responses()
@@ -114,6 +119,17 @@ def _scores(part: pd.DataFrame, q: Questionnaire,
             usable: dict[str, list[str]]) -> tuple[pd.DataFrame, list[int] | None]:
     scales = score_scales(q, usable)
     return dimension_scores(part, q, usable), (list(scales.values()) if scales is not None else None)
+
+
+def year_of(until: str) -> int | None:
+    """The year a wave's data ran to ("2025-11-30" → 2025), or None."""
+    return int(until[:4]) if len(until) >= 4 and until[:4].isdigit() else None
+
+
+def in_time(previous: Iterable[EarlierWave]) -> list[EarlierWave]:
+    """The earlier waves oldest first: by the date their data ran to, as given where it is not known."""
+    waves = list(previous)
+    return sorted(waves, key=lambda w: w.until) if all(w.until for w in waves) else waves
 
 
 def wave_sums(part: pd.DataFrame, unit: pd.Series, q: Questionnaire,
@@ -167,7 +183,7 @@ def _unit_change(base: dict, now: pd.Series, before: pd.Series) -> dict:
     t, p = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False) if tested else (np.nan, np.nan)
     return {**base, "n_prev": int(n0), "mean_prev": float(m0), "diff": float(m1 - m0), "t": float(t),
             "p": float(p), "hedges_g": float(hedges_g(m1, s1, n1, m0, s0, n0)),
-            "note": "" if tested else "样本不足，不检验"}
+            "note": "" if tested else "样本不足，不检验", "sd_prev": float(s0), "sd": float(s1)}
 
 
 def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) -> list[dict]:
@@ -195,22 +211,27 @@ def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) 
 
 
 def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
-    """Per earlier wave, unit (and the whole area) and dimension: the change, with its test, from this wave's
-    sums (``wave_sums``) and the earlier wave's (``earlier_sums``).
+    """Per earlier wave (the most recent first), unit (and the whole area) and dimension: the change, with its
+    test, from this wave's sums (``wave_sums``) and the earlier wave's (``earlier_sums``).
 
     Returns
     -------
     pandas.DataFrame
         ``CHANGE_COLUMNS``; ``diff`` is this wave minus the earlier one.
     """
-    rows = [row for earlier in previous for row in _wave_rows(now, q, earlier)]
+    oldest_first = in_time(previous)
+    # the most recent earlier wave first: "the previous survey" everywhere is the first wave's rows
+    rows = [row for earlier in oldest_first[::-1] for row in _wave_rows(now, q, earlier)]
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    order = {w.name: i for i, w in enumerate(oldest_first)}
+    out["wave_order"] = out["wave"].map(order)
+    out["wave_year"] = out["wave"].map({w.name: year_of(w.until) for w in previous}).astype("Int64")
     if out.empty:
         return out.astype({"significant": bool, "suppressed": bool})
     out["p_fdr"] = fdr(out["p"].astype(float))
     out["significant"] = (out["p_fdr"] < ALPHA).fillna(False).astype(bool)
     out["suppressed"] = (out["n"].fillna(0) < MIN_CELL) | (out["n_prev"].fillna(0) < MIN_CELL)
     hidden = out["suppressed"] & (out["unit"] != DISTRICT)
-    out.loc[hidden, ["mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g"]] = np.nan
+    out.loc[hidden, ["mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g", "sd_prev", "sd"]] = np.nan
     out.loc[hidden, "significant"] = False
     return out

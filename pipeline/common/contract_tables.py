@@ -257,6 +257,29 @@ class Changes(Contract):
     significant: Bool
     suppressed: Bool
     note: Series[pd.StringDtype] = value()
+    sd_prev: Float = value()
+    sd: Float = value()
+    wave_order: Int  # 0: the oldest earlier wave
+    wave_year: OptInt = value()  # the year its data ran to
+
+
+class Trends(Contract):
+    """Per unit (and the area) and dimension over three or more waves: the linear trend's slope per wave,
+    its test, and how many waves in a row it moved in its direction."""
+
+    unit: Str
+    dimension: Str
+    dimension_name: Str
+    points: Int
+    slope: Float = value()
+    se: Float = value()
+    p: Float = share()
+    p_fdr: Float = share()
+    tested: Bool
+    significant: Bool
+    direction: Str  # up, down, or "" (no significant trend)
+    run: Int  # consecutive waves, ending now, each lower (higher) than the one before
+    annual: Bool  # those waves a year apart each
 
 
 class Subgroups(Contract):

@@ -69,6 +69,7 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "ipa": tables.Ipa,
     "rejections": tables.Rejections,
     "changes": tables.Changes,
+    "trends": tables.Trends,
     "unit_problems": tables.UnitProblems,
     "subgroups": tables.Subgroups,
     "composition": tables.Composition,

@@ -52,7 +52,8 @@ def centred_effects(spec: DemoSpec, dimensions: list[str]) -> pd.DataFrame:
 
     Every unit except the null unit gets an equal share of the opposite of the planted effects,
     weighted by size, so the size-weighted mean over all units but the null one is zero; then every unit,
-    the null one too, gets the area-wide shifts.
+    the null one too, gets the area-wide shifts, and an earlier wave's units their ``changes`` (not centred:
+    no other unit moves).
     """
     eff = pd.DataFrame(0.0, index=list(spec.units), columns=dimensions)
     for unit, shifts in spec.planted.items():
@@ -64,6 +65,9 @@ def centred_effects(spec: DemoSpec, dimensions: list[str]) -> pd.DataFrame:
     eff.loc[others] = eff.loc[others] - mean
     for dim, delta in spec.area_shifts.items():
         eff[dim] += delta
+    for unit, shifts in spec.changes.items():
+        for dim, delta in shifts.items():
+            eff.loc[unit, dim] += delta
     return eff
 
 

@@ -165,6 +165,8 @@ class DemoSpec:
     times: bool = True  # submit times and durations (paper entry has none)
     # an earlier wave of the same survey: item levels drawn as the wave with this seed draws them
     intercept_seed: int | None = None
+    # an earlier wave's differences from this spec's units, added after centring (so that no other unit moves)
+    changes: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def small(cls, units: dict[str, list[str]], n: int, planted: dict[str, dict[str, float]],
@@ -288,18 +290,34 @@ DEMO_SPECS: dict[str, Callable[[Questionnaire], DemoSpec]] = {"jiceng_dangjian":
 
 
 PREVIOUS_WAVE = "2025年度"  # the earlier wave the 示范区 demo is compared with
-# planted changes since the earlier wave: 东湖街道 and 白马乡 improve (they were low then), 新华街道 declines
-# (its 基层减负 was fine then), 石桥乡 stays low on 信息化建设, 西城街道 stays as it was
-PREVIOUS_PLANTED = {"石桥乡": {"digital": -1.0}, "东湖街道": {"service": -0.8}, "白马乡": {"org_life": -0.8}}
+# how the earlier wave differed from now: 东湖街道 and 白马乡 were low then (they improved), 北关街道
+# was average (it is strong now), 新华街道's 基层减负 was fine (it declined); 石桥乡 was low on 信息化建设
+# then as now, and 西城街道 stays as it was
+PREVIOUS_CHANGES = {"东湖街道": {"service": -0.8}, "白马乡": {"org_life": -0.8},
+                    "北关街道": {"service": -0.6}, "新华街道": {"burden": 0.8}}
+# a wave before that: the same, and 新华街道's 基层减负 better still (a decline two years running)
+OLDEST_WAVE = "2024年度"
+OLDEST_CHANGES = {**PREVIOUS_CHANGES, "新华街道": {"burden": 1.2}}
 
 
 def previous_wave_spec(questionnaire: Questionnaire) -> DemoSpec | None:
     """The earlier wave of a shipped demo (same item levels, its own respondents), or None."""
+    return earlier_wave_specs(questionnaire).get(PREVIOUS_WAVE)
+
+
+def earlier_wave_specs(questionnaire: Questionnaire) -> dict[str, DemoSpec]:
+    """The earlier waves of a shipped demo, oldest first, by name: this wave's units and effects with the
+    wave's differences (``DemoSpec.changes``), their own respondents, the same item levels, a year apart;
+    none for a demo without them."""
     if questionnaire.id != "jiceng_dangjian":
-        return None
+        return {}
     spec = demo_spec(questionnaire)
-    return replace(spec, planted=dict(PREVIOUS_PLANTED), concentrated={}, seed=20251122,
-                   intercept_seed=spec.seed, start=spec.start.replace(year=spec.start.year - 1))
+    out = {}
+    for years_ago, name, changes, seed in ((2, OLDEST_WAVE, OLDEST_CHANGES, 20241121),
+                                           (1, PREVIOUS_WAVE, PREVIOUS_CHANGES, 20251122)):
+        out[name] = replace(spec, changes=changes, concentrated={}, seed=seed, intercept_seed=spec.seed,
+                            start=spec.start.replace(year=spec.start.year - years_ago))
+    return out
 
 
 def demo_spec(questionnaire: Questionnaire) -> DemoSpec:

@@ -1,5 +1,5 @@
 """``survey demo``: the shipped questionnaires' demo surveys made (once: raw data is immutable) and run end to
-end, the first compared with a planted earlier wave."""
+end, the first compared with its planted earlier waves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.analyze.manifest import MANIFEST
 from pipeline.common.paths import DEMOS
 from pipeline.demo.generate import write_demo_export
-from pipeline.demo.specs import PREVIOUS_WAVE, demo_spec, previous_wave_spec
+from pipeline.demo.specs import demo_spec, earlier_wave_specs
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 from pipeline.run.commands import print_counts, print_results
 from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_clean
@@ -17,20 +17,25 @@ from pipeline.run.stages import SurveyPaths, run_survey, stage_analyze, stage_cl
 
 def _previous_wave(questionnaire: Questionnaire, questionnaire_path: Path, paths: SurveyPaths,
                    seed: int | None, force: bool) -> list[str] | None:
-    """The demo's earlier wave, cleaned and analysed (no reports), for the current one to compare with."""
-    spec = previous_wave_spec(questionnaire)
-    if spec is None:
+    """The demo's earlier waves, each cleaned and analysed (no reports), for the current one to compare with
+    (oldest first); None for a demo without them."""
+    specs = earlier_wave_specs(questionnaire)
+    if not specs:
         return None
-    earlier = SurveyPaths(f"{paths.survey}_{PREVIOUS_WAVE}", paths.root)
-    export = paths.root / "data" / "raw" / f"{earlier.survey}_wjx_按文本.xlsx"
-    if not export.exists():
-        write_demo_export(questionnaire, export, spec if seed is None else replace(spec, seed=seed + 1))
-        print(f"已生成示范数据（往次调查）：{export}")
-    if force or not (earlier.processed / MANIFEST).exists():
-        with earlier.lock():
-            stage_clean([export], questionnaire, earlier)
-            stage_analyze(questionnaire, earlier, questionnaire_path)
-    return [earlier.survey]
+    surveys = []
+    for offset, (name, spec) in enumerate(specs.items(), start=1):
+        earlier = SurveyPaths(f"{paths.survey}_{name}", paths.root)
+        export = paths.root / "data" / "raw" / f"{earlier.survey}_wjx_按文本.xlsx"
+        if not export.exists():
+            made = spec if seed is None else replace(spec, seed=seed + offset)
+            write_demo_export(questionnaire, export, made)
+            print(f"已生成示范数据（往次调查）：{export}")
+        if force or not (earlier.processed / MANIFEST).exists():
+            with earlier.lock():
+                stage_clean([export], questionnaire, earlier)
+                stage_analyze(questionnaire, earlier, questionnaire_path)
+        surveys.append(earlier.survey)
+    return surveys
 
 
 def run_demo(root: Path, seed: int | None = None, workers: int | None = None, force: bool = False,

@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT
-from pipeline.findings.model import AreaWave, Change, UnitDimension, WaveChanges
+from pipeline.findings.model import AreaWave, Change, Trend, TrendPoint, UnitDimension, WaveChanges
 
 
 def partial(c: pd.DataFrame) -> dict[str, int]:
@@ -27,12 +27,18 @@ def _change(title: str, r: pd.Series) -> Change:
     )
 
 
+def latest(changes: pd.DataFrame) -> pd.DataFrame:
+    """The rows against the most recent earlier wave (older waves speak through the trends)."""
+    return changes.loc[changes["wave"] == changes["wave"].iloc[0]] if not changes.empty else changes
+
+
 def unit_changes(unit: str, a: Analysis) -> tuple[list[Change], list[WaveChanges]]:
-    """The unit against each earlier wave: significant changes only."""
+    """The unit against the most recent earlier wave: significant changes only."""
     records, waves = [], []
     if a.changes.empty:
         return records, waves
-    for title, c in a.changes.loc[a.changes["unit"] == unit].groupby("wave_title", sort=False):
+    recent = latest(a.changes)
+    for title, c in recent.loc[recent["unit"] == unit].groupby("wave_title", sort=False):
         tested = c.loc[c["p_fdr"].notna()]
         found = [
             _change(title, r) for _, r in tested.loc[tested["significant"]].sort_values("diff").iterrows()
@@ -43,9 +49,9 @@ def unit_changes(unit: str, a: Analysis) -> tuple[list[Change], list[WaveChanges
 
 
 def district_changes(a: Analysis) -> list[AreaWave]:
-    """Since each earlier wave: the area as a whole, and the units that improved or declined."""
+    """Since the most recent earlier wave: the area as a whole, and the units that improved or declined."""
     out = []
-    for title, c in a.changes.groupby("wave_title", sort=False):
+    for title, c in latest(a.changes).groupby("wave_title", sort=False):
         sig = c.loc[c["significant"] & (c["unit"] != DISTRICT)].sort_values("diff")
 
         def named(rows: pd.DataFrame) -> list[UnitDimension]:
@@ -65,3 +71,36 @@ def district_changes(a: Analysis) -> list[AreaWave]:
             )
         )
     return out
+
+
+def _series(c: pd.DataFrame) -> list[TrendPoint]:
+    """A unit's (or the area's) means per wave, oldest first, this wave last (``wave`` "")."""
+    c = c.sort_values("wave_order")
+    points = [TrendPoint(wave=str(t), year=None if pd.isna(y) else int(y), mean=float(m))
+              for y, t, m in zip(c["wave_year"], c["wave_title"], c["mean_prev"], strict=True)]
+    return [*points, TrendPoint(wave="", mean=float(c["mean"].iloc[-1]))]
+
+
+def trends(unit: str, a: Analysis) -> list[Trend]:
+    """The unit's dimensions over three or more waves, with the area's series beside, and their trends."""
+    if a.trends.empty:
+        return []
+    out = []
+    rows = a.changes.loc[a.changes["mean_prev"].notna() & a.changes["mean"].notna()]
+    for _, r in a.trends.loc[a.trends["unit"] == unit].iterrows():
+        own = rows.loc[(rows["unit"] == unit) & (rows["dimension"] == r["dimension"])]
+        area = rows.loc[(rows["unit"] == DISTRICT) & (rows["dimension"] == r["dimension"])]
+        out.append(Trend(dimension=r["dimension"], name=r["dimension_name"], series=_series(own),
+                         area=_series(area) if len(area) == len(own) else [], direction=r["direction"],
+                         run=int(r["run"]), annual=bool(r["annual"]),
+                         slope=None if pd.isna(r["slope"]) else float(r["slope"])))
+    return out
+
+
+def trending_units(a: Analysis) -> list[UnitDimension]:
+    """Units with a significant trend on a dimension, steepest decline first."""
+    if a.trends.empty:
+        return []
+    sig = a.trends.loc[a.trends["significant"] & (a.trends["unit"] != DISTRICT)].sort_values("slope")
+    return [UnitDimension(unit=r["unit"], name=r["dimension_name"], diff=float(r["slope"]))
+            for _, r in sig.iterrows()]

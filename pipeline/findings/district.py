@@ -16,7 +16,7 @@ from pipeline.common.names import DISTRICT, NO_UNIT
 from pipeline.common.rules import significantly_low
 from pipeline.findings.basic import count, in_rule_order, number
 from pipeline.findings.causes import group
-from pipeline.findings.changes import district_changes
+from pipeline.findings.changes import district_changes, trending_units, trends
 from pipeline.findings.model import (
     AreaMeasure,
     AreaReasons,
@@ -220,6 +220,8 @@ def district_findings(a: Analysis, q: Questionnaire,
         themes=[Theme(theme=r["theme"], count=int(r["count"]), problems=[], quotes=[])
                 for _, r in themes.iterrows()],  # a small count is withheld already
         waves=district_changes(a),
+        trends=trends(DISTRICT, a),
+        trending=trending_units(a),
         units_with_problems=list(dict.fromkeys(sig["unit"])),
         experience=[UnitStrengths(unit=u, strengths=f.strengths) for u, f in (units or {}).items()
                     if f.strengths.high or f.strengths.improved or f.strengths.rate_above],

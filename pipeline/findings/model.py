@@ -114,6 +114,26 @@ class WaveChanges(_Model):
     partial: dict[str, int] = {}  # dimension name → items both waves share
 
 
+class TrendPoint(_Model):
+    wave: str  # the earlier wave's title; "" for this wave
+    year: int | None = None  # the year an earlier wave's data ran to
+    mean: float
+
+
+class Trend(_Model):
+    """A dimension over three or more waves (the unit's and the area's series), and its trend where the test
+    finds one: ``direction`` up or down, ``run`` waves in a row moving that way, ``annual`` a year apart."""
+
+    dimension: str
+    name: str
+    series: list[TrendPoint]
+    area: list[TrendPoint] = []
+    direction: str = ""
+    run: int = 0
+    annual: bool = False
+    slope: Number = None
+
+
 class Choice(_Model):
     question: str
     option: str
@@ -151,6 +171,7 @@ class Problems(_Model):
     slight: list[str] = []  # dimensions a little below the rest, not significantly, not named as problems
     changes: list[Change] = []  # significant changes since earlier waves
     waves: list[WaveChanges] = []
+    trends: list[Trend] = []  # every dimension over three or more waves
     top_choices: list[Choice] = []
 
 
@@ -342,6 +363,8 @@ class DistrictFindings(_Model):
     single: list[UnitDimension] = []  # a dimension significantly low in one unit only
     themes: list[Theme] = []
     waves: list[AreaWave] = []
+    trends: list[Trend] = []  # the area's dimensions over three or more waves
+    trending: list[UnitDimension] = []  # units with a significant trend (diff: the slope per wave)
     units_with_problems: list[str] = []  # units significantly below the rest on some dimension
     experience: list[UnitStrengths] = []  # units with strengths on evidence: 经验 to learn from
 

@@ -17,7 +17,7 @@ from pipeline.common.rules import (
     slightly_low,
 )
 from pipeline.findings.basic import unit_row
-from pipeline.findings.changes import unit_changes
+from pipeline.findings.changes import trends, unit_changes
 from pipeline.findings.model import Choice, ItemGap, Problem, Problems
 
 ITEMS_NAMED = 2  # items quoted under a problem
@@ -118,5 +118,6 @@ def problems_section(unit: str, a: Analysis, reverse: set[str], evaluated: set[s
         slight=slight["dimension_name"].tolist(),
         changes=changes,
         waves=waves,
+        trends=trends(unit, a),
         top_choices=top_choices(a.problems.loc[(a.problems["unit"] == unit) & ~a.problems["suppressed"]]),
     )

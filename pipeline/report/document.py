@@ -62,7 +62,7 @@ class Figure(_Model):
     """A plot: which kind (``pipeline.report.figures``), its title, and the rows it draws."""
 
     type: Literal["figure"] = "figure"
-    plot: Literal["dimensions", "items", "composition", "choices", "ipa", "heatmap", "ranking"]
+    plot: Literal["dimensions", "items", "composition", "choices", "ipa", "heatmap", "ranking", "trends"]
     title: str
     data: list[dict[str, Value]]
     options: dict[str, Value | list[str]] = Field(default_factory=dict)

@@ -366,6 +366,30 @@ def ranking(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
     return fig
 
 
+def trends(d: pd.DataFrame, f: Figure, size: Size) -> MplFigure:
+    """Small multiples: a panel per dimension, its means over the waves (unit solid, area dashed)."""
+    names = list(dict.fromkeys(d["dimension_name"]))
+    columns = 2 if size is PHONE else 3
+    rows = -(-len(names) // columns)
+    fig = _new(size, 1.9 * rows + 1.0)
+    axes = fig.subplots(rows, columns, sharey=True, squeeze=False)
+    unit, area = str(f.options["unit"]), str(f.options.get("area") or "")
+    for ax, name in zip(axes.flat, names, strict=False):
+        part = d.loc[d["dimension_name"] == name]
+        for who, style, colour in ((unit, "-o", PALETTE["本单位"]), (area, "--", PALETTE["对比"])):
+            line = part.loc[part["who"] == who].sort_values("order")
+            if not line.empty:
+                ax.plot(line["order"], line["mean"], style, color=colour, markersize=4)
+        waves = part.drop_duplicates("order").sort_values("order")
+        ax.set_xticks(waves["order"].tolist(), waves["wave"].tolist(), fontsize=size.text - 2)
+        ax.set_title(_short([name], 8 if size is PHONE else 12, 2)[0], fontsize=size.text)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(f.title, fontsize=size.title)
+    fig.tight_layout()
+    return fig
+
+
 DRAW = {
     "dimensions": dimensions,
     "items": items,
@@ -374,4 +398,5 @@ DRAW = {
     "ipa": ipa,
     "heatmap": heatmap,
     "ranking": ranking,
+    "trends": trends,
 }

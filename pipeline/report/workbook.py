@@ -205,11 +205,12 @@ def write_workbook(target: Path, district: Document, units: list[Document], reje
             s.table(summary)
             s.finish()
             _unit_sheets(xw, units, used, w.unit_label)
-            changes = district.table("changes")
-            if changes is not None:
-                s = Sheet(xw, sheet_name("变化", used))
-                s.table(changes)
-                s.finish()
+            for key, title in (("changes", "变化"), ("trends", "趋势")):
+                table = district.table(key)
+                if table is not None:
+                    s = Sheet(xw, sheet_name(title, used))
+                    s.table(table)
+                    s.finish()
             for ws in stream_frames(xw, rejected, sheet_name("剔除记录", used)):
                 ws.set_paper(9)
                 ws.set_landscape()

@@ -188,7 +188,8 @@ def stage_analyze(
     weighting = weighting_for(questionnaire, population, weight_by)
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
-                         partial(read_table_parts, e.interim.resolve(), "responses"), q) for e, q in earlier]
+                         partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e))
+             for e, q in earlier]
     sums = response_sums(paths, questionnaire, columns, waves, scheduler)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
@@ -207,6 +208,14 @@ def stage_analyze(
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
+
+
+def _until_of(earlier: SurveyPaths) -> str:
+    """When an earlier wave's data ran to (its manifest's), which orders the waves in time; "" if unknown."""
+    try:
+        return read_manifest(earlier.processed).data_until
+    except SurveyError:
+        return ""
 
 
 def _title_of(earlier: SurveyPaths, q: Questionnaire, current: Questionnaire) -> str:

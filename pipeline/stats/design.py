@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 # per key and column: answered rows, Σw, Σwy, Σwy², Σw² (answered); then, over complete PSUs, Σ(Σwy)²,
 # Σ(Σwy)(Σw), Σ(Σw)² and the PSUs with an answer
@@ -60,17 +60,25 @@ class DesignSums:
         codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
         present = ~np.isnan(x)
         x0 = np.where(present, x, 0.0)
-        wp = w[:, None] * present
-        per_row = [present.astype(float), wp, w[:, None] * x0, w[:, None] * x0 * x0, wp * w[:, None]]
-        if psu is None:
-            per_row += [(w[:, None] * x0) ** 2, w[:, None] ** 2 * x0, wp * w[:, None], present.astype(float)]
-        else:
-            per_row += [np.zeros_like(x0)] * 4
-        g = len(uniques)
-        sums = np.zeros((g, 9, x.shape[1]))
-        for q, a in enumerate(per_row):
-            for j in range(x.shape[1]):
-                sums[:, q, j] = np.bincount(codes, weights=a[:, j], minlength=g)
+        answered, squares = present.astype(float), x0 * x0
+        g, k = len(uniques), x.shape[1]
+
+        def by_key(row_weight: np.ndarray) -> sparse.csr_matrix:
+            """Keys × rows, each row's entry its weight: times a rows × columns array, the sums per key."""
+            return sparse.csr_matrix((row_weight, (codes, np.arange(len(codes)))), shape=(g, len(codes)))
+
+        one, weighted, twice = by_key(np.ones(len(codes))), by_key(w), by_key(w * w)
+        sums = np.zeros((g, 9, k))
+        sums[:, N] = one @ answered
+        sums[:, W] = weighted @ answered
+        sums[:, S] = weighted @ x0
+        sums[:, R] = weighted @ squares
+        sums[:, V] = twice @ answered
+        if psu is None:  # every respondent a PSU: the squares of its sums now
+            sums[:, C] = twice @ squares
+            sums[:, D] = twice @ x0
+            sums[:, E] = sums[:, V]
+            sums[:, P] = sums[:, N]
         rows = np.bincount(codes, minlength=g).astype(np.int64)
         return cls(tuple(values.columns), _frame(uniques, keys), sums, rows, psu is not None)
 

@@ -17,9 +17,10 @@ from pipeline.report.compose.district_appendix import (
     quality_blocks,
     reliability_blocks,
     tests_blocks,
+    trends_table,
     wave_title,
 )
-from pipeline.report.compose.parts import column, methods_note, paragraphs, records
+from pipeline.report.compose.parts import column, methods_note, paragraphs, records, trend_figure
 from pipeline.report.compose.text import district_texts
 from pipeline.report.document import TOTAL_ROW, About, Document, Figure, LedgerRow, Paragraph, Section, Table
 from pipeline.wording import Wording
@@ -203,10 +204,12 @@ def district_document(a, f: DistrictFindings, m: Manifest, ledger: list[LedgerRo
     blocks = {
         "basic": [*paragraphs(said["basic"]), units_table(a, m, wd), *filter(None, [_ranking(a, m, wd)])],
         "strengths": paragraphs(said["strengths"]),
-        "problems": [*paragraphs(said["problems"]), *_heatmap(a, wd)],
+        "problems": [*paragraphs(said["problems"]), *_heatmap(a, wd),
+                     *trend_figure(f.trends, w.area, None, wd)],
         "causes": paragraphs(said["causes"]),
         "suggestions": paragraphs(said["suggestions"]),
-        "appendix_tests": drivers_blocks(a, m, wd) + tests_blocks(a, m, wd) + ([changes] if changes else []),
+        "appendix_tests": drivers_blocks(a, m, wd) + tests_blocks(a, m, wd)
+        + [t for t in (changes, trends_table(a, wd)) if t is not None],
         "appendix_reliability": reliability_blocks(a, m, wd),
         "appendix_quality": quality_blocks(a, m, wd),
         "methods": paragraphs(methods_note(m, wd)),

@@ -73,6 +73,28 @@ def changes_table(a, m: Manifest, wd: Wording) -> Table | None:
     )
 
 
+def trends_table(a, wd: Wording) -> Table | None:
+    """Every unit's (and the area's) dimensions over three or more waves: the slope per wave and its test."""
+    t = a.trends
+    if t.empty:
+        return None
+
+    def said(r: pd.Series) -> str:
+        if not r["tested"]:
+            return wd.say("changes.verdict.untested")
+        return wd.say(f"report.district.trend_verdict.{r['direction'] or 'none'}")
+
+    rows = [[r["unit"], r["dimension_name"], int(r["points"]), None if pd.isna(r["slope"]) else r["slope"],
+             None if pd.isna(r["p_fdr"]) else r["p_fdr"], said(r)] for _, r in t.iterrows()]
+    return Table(
+        key="trends",
+        title=wd.say("report.district.trends"),
+        columns=[column(wd, C + "unit"), column(wd, "dimension"), column(wd, C + "points", "count"),
+                 column(wd, C + "slope", "signed"), column(wd, "p_fdr", "p"), column(wd, "conclusion")],
+        rows=rows,
+    )
+
+
 def drivers_blocks(a, m: Manifest, wd: Wording) -> list:
     overall = m.words.overall
     if overall is None:

@@ -11,8 +11,10 @@ import pandas as pd
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.formatting import ColumnKind
 from pipeline.common.rules import ALPHA, MIN_CELL, TRIM_FROM
+from pipeline.findings.model import Trend
 from pipeline.questionnaire.words import Words
-from pipeline.report.document import Column, LedgerRow, Paragraph
+from pipeline.report.compose.text_changes import wave_label
+from pipeline.report.document import Column, Figure, LedgerRow, Paragraph
 from pipeline.wording import Wording
 
 
@@ -144,6 +146,7 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
     wide = wd.say("methods.wide", lowest=rules.district_lowest, below=rules.district_below,
                   standards=standards)
     design = [wd.say("methods.design", kept=m.kept, **m.design.model_dump())] if m.design is not None else []
+    trends = [wd.say("methods.trends")] if len(m.waves) >= 2 else []
     overall = ([wd.say("methods.association", overall=w.overall.label),
                 wd.say("methods.ranks", min_cell=MIN_CELL, min_n_test=m.min_n_test)]
                if w.overall is not None else [])
@@ -158,9 +161,25 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
         *design,
         wd.say("methods.tests", alpha=ALPHA, min_n_test=m.min_n_test, trimmed=len(m.units) - 1 >= TRIM_FROM,
                design=m.design is not None),
+        *trends,
         *overall,
         wd.say("methods.privacy", min_cell=MIN_CELL),
     ]
+
+
+def trend_figure(trends: list[Trend], unit: str, area: str | None, wd: Wording) -> list[Figure]:
+    """Small multiples of every dimension over three or more waves: the unit's series (and the area's), a
+    significant trend marked ▲/▼ — the same facts the trend sentences state."""
+    if not trends:
+        return []
+    rows = []
+    for t in trends:
+        name = t.name + {"up": " ▲", "down": " ▼"}.get(t.direction, "")
+        for who, series in ((unit, t.series), (area, t.area if area else [])):
+            rows += [{"dimension_name": name, "order": i, "wave": wave_label(p, wd), "mean": p.mean,
+                      "who": who} for i, p in enumerate(series)]
+    title = wd.say("report.figures.trends", points=max(len(t.series) for t in trends), unit=unit, area=area)
+    return [Figure(plot="trends", title=title, data=rows, options={"unit": unit, "area": area or ""})]
 
 
 __all__ = ["UnitTables", "conclusion", "found_text", "ledger_rows", "methods_note", "paragraphs", "records"]

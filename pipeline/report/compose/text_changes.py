@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.common.rules import change_kind
-from pipeline.findings.model import AreaWave, WaveChanges
+from pipeline.findings.model import AreaWave, Trend, TrendPoint, UnitDimension, WaveChanges
 from pipeline.wording import Wording
 
 
@@ -67,3 +67,39 @@ def area_changes_text(waves: list[AreaWave], wd: Wording) -> list[str]:
             )
         )
     return out
+
+
+def wave_label(point: TrendPoint, wd: Wording) -> str:
+    """How a trend's wave is named: its year ("2024年"), its title, or 本次 for this wave."""
+    return wd.say("changes.wave_label", year=point.year if point.wave else None, wave=point.wave)
+
+
+def _direction(slope: float, wd: Wording) -> str:
+    return wd.say(f"changes.direction.{'down' if slope < 0 else 'up'}")
+
+
+def trends_text(trends: list[Trend], wd: Wording) -> list[str]:
+    """Each significant trend over three or more waves ("连续2年下降" only where the run is there), or that
+    there is none."""
+    if not trends:
+        return []
+    points = max(len(t.series) for t in trends)
+    out = [
+        wd.say("changes.trend", points=len(t.series), name=t.name, run=t.run, annual=t.annual,
+               direction=_direction(t.slope, wd), step=abs(t.slope),
+               series=[wd.say("changes.trend_point", label=wave_label(p, wd), mean=p.mean) for p in t.series])
+        for t in trends if t.direction
+    ]
+    return out or [wd.say("changes.trend_none", points=points)]
+
+
+def area_trends_text(trends: list[Trend], trending: list[UnitDimension], area: str, wd: Wording) -> list[str]:
+    """The area's and the units' significant trends over three or more waves, in one sentence."""
+    if not trends:
+        return []
+    annual = all(p.year is not None for t in trends for p in t.series[:-1])
+    items = [wd.say("changes.trend_area_item", unit=area, name=t.name, direction=_direction(t.slope, wd),
+                    step=abs(t.slope), annual=annual) for t in trends if t.direction]
+    items += [wd.say("changes.trend_area_item", unit=x.unit, name=x.name, direction=_direction(x.diff, wd),
+                     step=abs(x.diff), annual=annual) for x in trending]
+    return [wd.say("changes.trend_area", points=max(len(t.series) for t in trends), items=items)]

@@ -7,7 +7,7 @@ from pipeline.findings.model import DistrictFindings
 from pipeline.questionnaire.words import Words
 from pipeline.report.compose.text_basic import rejected_by_rule, satisfied_options, withheld_figures
 from pipeline.report.compose.text_causes import group_name
-from pipeline.report.compose.text_changes import area_changes_text
+from pipeline.report.compose.text_changes import area_changes_text, area_trends_text
 from pipeline.report.compose.text_strengths import strength_parts
 from pipeline.wording import Wording
 
@@ -116,7 +116,7 @@ def problems_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
         options = [wd.say("problems.choice", option=c.option, share=c.share) for c in chosen]
         if options:
             text.append(wd.say("district.problems.choices", question=label, options=options))
-    return text + area_changes_text(f.waves, wd)
+    return text + area_changes_text(f.waves, wd) + area_trends_text(f.trends, f.trending, w.area, wd)
 
 
 def causes_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:

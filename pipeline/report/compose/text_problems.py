@@ -7,7 +7,7 @@ from __future__ import annotations
 from pipeline.common.rules import MIN_CELL
 from pipeline.findings.model import ItemGap, Problem, Problems
 from pipeline.questionnaire.words import Words
-from pipeline.report.compose.text_changes import unit_changes_text
+from pipeline.report.compose.text_changes import trends_text, unit_changes_text
 from pipeline.wording import Wording
 
 
@@ -149,4 +149,4 @@ def problems_text(f: Problems, w: Words, wd: Wording) -> list[str]:
     text += [problem_text(n, p, w, wd, f.tested) for n, p in enumerate(f.items, start=1)]
     if f.slight:
         text.append(wd.say("problems.slight", names=f.slight))
-    return text + _choices(f, w, wd) + unit_changes_text(f.waves, wd)
+    return text + _choices(f, w, wd) + unit_changes_text(f.waves, wd) + trends_text(f.trends, wd)

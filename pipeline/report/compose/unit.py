@@ -18,6 +18,7 @@ from pipeline.report.compose.parts import (
     methods_note,
     paragraphs,
     records,
+    trend_figure,
 )
 from pipeline.report.compose.text import unit_texts
 from pipeline.report.compose.text_causes import clue_rows
@@ -275,7 +276,8 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
         "basic": [*paragraphs(said["basic"]), *filter(None, [_composition_figure(t, m, wd)])]
         + ([composition_table(t, w.profile_labels, wd)] if not t.composition.empty else []),
         "strengths": paragraphs(said["strengths"]),
-        "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison, wd)]
+        "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison, wd),
+                     *trend_figure(f.problems.trends, t.unit, w.area, wd)]
         + (
             [dimension_table(t, f.comparison, wd)]
             if not t.dimensions.empty
