@@ -12,6 +12,7 @@ import pandas as pd
 import polars as pl
 import pytest
 import svy
+from scipy import stats
 
 from pipeline.analyze.design_tables import design_tests
 from pipeline.analyze.tables import analyze, judged, unit_tests
@@ -209,3 +210,77 @@ def test_weights_move_every_figure_of_the_pipeline(questionnaire, demo_kept):
     assert a.district_dimensions.set_index("dimension").loc[first, "mean"] == pytest.approx(area, abs=1e-12)
     assert a.district["n_effective"].iloc[0] < len(kept)
     assert a.units["satisfaction_se"].notna().all()
+    # the profile-by-unit χ² tests are Rao–Scott's, on the weighted tables
+    tested = a.chi2.dropna(subset=["chi2"])
+    assert len(tested) and tested["rs_f"].notna().all() and (tested["rs_df1"] > 0).all()
+
+
+@pytest.mark.parametrize("cluster", [True, False])
+def test_rao_scott_equals_svy(cluster):
+    """A unit × answer table under strata, clusters and weights: the Pearson X² of the weighted table and
+    Rao–Scott's F, its degrees of freedom and p equal svy's ``tabulate(...).stats``."""
+    from pipeline.stats.rao_scott import rao_scott
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for u in range(5):
+        for c in range(4):
+            effect = rng.normal(0, 0.6)
+            for _ in range(rng.integers(10, 40)):
+                w = rng.uniform(0.5, 3)
+                answer = int(np.clip(np.rint(1 + effect + 0.3 * u / 4 + rng.normal(0, 0.9)), 0, 2))
+                rows.append((f"u{u}", f"s{u % 2}", f"u{u}/c{c}", w, answer))
+    df = pd.DataFrame(rows, columns=["unit", "stratum", "psu", "w", "a"])
+    chosen = pd.DataFrame({f"a={k}": (df["a"] == k).astype(float) for k in range(3)})
+    sums = DesignSums.of(chosen, df["w"], df["unit"], df["stratum"], df["psu"] if cluster else None)
+    mine = rao_scott(sums, list(chosen.columns))
+    design = svy.Design(stratum="stratum", psu="psu", wgt="w") if cluster else svy.Design(stratum="stratum",
+                                                                                         wgt="w")
+    sample = svy.Sample(pl.from_pandas(df.assign(a=df["a"].astype(str))), design)
+    ref = sample.categorical.tabulate("unit", "a")
+    # Pearson's X² of the weighted table; svy's first-order p: X² over the mean generalised design effect
+    assert mine["chi2"] == pytest.approx(ref.stats.chisq.value, rel=1e-10)
+    first = stats.chi2.sf(mine["chi2"] / mine["deff"], 8)
+    assert first == pytest.approx(ref.stats.chisq.p_value, rel=1e-6)
+    assert mine["F"] == pytest.approx(ref.stats.f.value, rel=1e-8)
+    assert mine["df1"] == pytest.approx(ref.stats.f.df_num, rel=1e-8)
+    assert mine["df2"] == pytest.approx(ref.stats.f.df_den, rel=1e-8)
+    assert mine["p"] == pytest.approx(ref.stats.f.p_value, rel=1e-6, abs=1e-12)
+
+
+def test_a_declared_design_is_named_in_the_methods_note(tmp_path):
+    """A questionnaire of our own (the 减负 survey with a weight column and each township a stratum, the
+    village the cluster by default), cleaned and analysed: the methods note names the design with Kish's n
+    and the mean design effect as the stored tables hold them, and the χ² appendix says Rao–Scott."""
+    import json
+
+    import yaml
+
+    from pipeline.demo import demo_spec, write_demo_export
+    from pipeline.questionnaire import load_questionnaire
+    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+
+    raw = yaml.safe_load(Path("questionnaires/jiceng_jianfu.yaml").read_text(encoding="utf-8"))
+    raw["outcomes"].append({"id": "wt", "number": 16, "text": "权重", "type": "number", "min": 1, "max": 4})
+    raw["design"] = {"weight": "wt", "strata": "unit"}
+    qfile = tmp_path / "weighted.yaml"
+    qfile.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    q = load_questionnaire(qfile)
+    assert q.design_columns() == ("wt", "unit", "village")
+    paths = SurveyPaths("weighted", tmp_path)
+    export = tmp_path / "data" / "raw" / "weighted.xlsx"
+    export.parent.mkdir(parents=True)
+    write_demo_export(q, export, demo_spec(q))
+    stage_clean([export], q, paths)
+    manifest = stage_analyze(q, paths, qfile)
+    district = pd.read_parquet(paths.processed / "district.parquet")
+    dims = pd.read_parquet(paths.processed / "district_dimensions.parquet")
+    kish, deff = district["n_effective"].iloc[0], dims["deff"].mean()
+    assert manifest.design.n_effective == pytest.approx(kish) and kish < district["valid"].iloc[0]
+    from pipeline.common.names import OVERVIEW_NAME
+
+    doc = json.loads((paths.processed / "documents" / f"{OVERVIEW_NAME}.json").read_text(encoding="utf-8"))
+    text = json.dumps(doc, ensure_ascii=False)
+    assert f"有效样本量（Kish）为{round(kish)}份" in text and f"设计效应平均为{deff:.2f}" in text
+    assert "以“权重”为权重" in text and "按“乡镇（街道）”分层" in text and "Rao–Scott" in text
+    assert "采用基于抽样设计的t检验" in text

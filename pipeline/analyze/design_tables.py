@@ -11,11 +11,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.analyze.sums import DIMENSION, EVERYONE, SATISFIED, UNFAVOURABLE, item_dimensions
+from pipeline.analyze.sums import (
+    DIMENSION,
+    EVERYONE,
+    SATISFIED,
+    UNFAVOURABLE,
+    choice_columns,
+    item_dimensions,
+)
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import hedges_g, influential
 from pipeline.stats.descriptives import wilson
-from pipeline.stats.design import Strata, compare_design, domain_estimates
+from pipeline.stats.design import DesignSums, Strata, compare_design, domain_estimates
+from pipeline.stats.rao_scott import rao_scott
 
 DESIGN_COLUMNS = ("se", "deff", "n_effective")  # added to the tables of means under a design
 
@@ -106,6 +114,26 @@ def satisfaction_design(strata: Strata, table: pd.DataFrame, area: bool) -> pd.D
     out["satisfaction_ci_low"] = at.map(pd.Series(np.asarray(low), index=labels)).to_numpy()
     out["satisfaction_ci_high"] = at.map(pd.Series(np.asarray(high), index=labels)).to_numpy()
     out["satisfaction_se"] = at.map(se).to_numpy()
+    return out
+
+
+def chi2_design(ds: DesignSums, chi2: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The χ² table with each profile question by unit tested by Rao–Scott's F (``pipeline.stats.rao_scott``):
+    ``chi2`` the weighted table's Pearson X², ``p`` the F test's, ``cramer_v`` from the weighted X², and
+    ``rs_f``, ``rs_df1``, ``rs_df2``."""
+    out = chi2.copy()
+    for c in ("rs_f", "rs_df1", "rs_df2"):
+        out[c] = np.nan
+    for qid, columns in choice_columns(q).items():
+        at = out.index[out["question"] == qid]
+        test = rao_scott(ds, columns)
+        if len(at) == 0 or test is None:
+            continue
+        units, options = ds.keys["unit"].nunique(), len(columns)
+        n = float(ds.sums[:, 0, ds.columns.index(columns[0])].sum())
+        out.loc[at, ["chi2", "p", "rs_f", "rs_df1", "rs_df2"]] = [test["chi2"], test["p"], test["F"],
+                                                                  test["df1"], test["df2"]]
+        out.loc[at, "cramer_v"] = np.sqrt(test["chi2"] / (n * (min(units, options) - 1)))
     return out
 
 

@@ -137,6 +137,13 @@ class SurveySums:
 # the design sums' columns: dimension scores, item scores, unfavourable answers (1/0), satisfied (1/0), and a
 # column of ones (its effective sample is Kish's for every respondent)
 DIMENSION, ITEM, UNFAVOURABLE, SATISFIED, EVERYONE = "d:", "i:", "u:", "satisfied", "everyone"
+CHOICE = "c:"  # a profile question's option chosen (1/0): "c:<question>=<code>", for Rao–Scott's test
+
+
+def choice_columns(q: Questionnaire) -> dict[str, list[str]]:
+    """Per single-choice profile question (not the unit): its options' indicators in the design sums."""
+    return {p.id: [f"{CHOICE}{p.id}={k}" for k in range(1, len(p.options) + 1)]
+            for p in q.profile if p.type == "single" and p.role != "unit"}
 
 
 def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
@@ -160,6 +167,10 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
     if q.overall is not None:
         codes = answer_codes(part[q.overall.id])
         values[SATISFIED] = codes.isin(q.satisfied_codes()).astype(float).where(codes.notna())
+    for qid, columns in choice_columns(q).items():
+        codes = answer_codes(part[qid])
+        for k, column in enumerate(columns, start=1):
+            values[column] = (codes == k).astype(float).where(codes.notna())
     values[EVERYONE] = 1.0
     stratum = unit if strata_id == "unit" else (part[strata_id] if strata_id is not None else None)
     return DesignSums.of(values, weight, unit, stratum, part[cluster_id] if cluster_id is not None else None)

@@ -23,6 +23,7 @@ from pipeline.analyze.answer_tables import _multi_select, _open_answers, composi
 from pipeline.analyze.counts import AnswerCounts
 from pipeline.analyze.design_tables import (
     area_design,
+    chi2_design,
     design_summary,
     design_tests,
     satisfaction_design,
@@ -304,6 +305,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     anova, gh = _between_units(likert, names)
     chi2 = chi2_tables(counts.answers,
                        {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
+    if sums.design is not None:
+        chi2 = chi2_design(sums.design, chi2, q)
     drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN
     shown = apply_disclosure(
         Analysis(

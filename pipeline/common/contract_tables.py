@@ -190,6 +190,9 @@ class Chi2(Contract):
     cramer_v: Float | None = value()
     share_expected_below_5: Float | None = share()
     note: Str
+    rs_f: Float | None = value()  # under a declared design: Rao–Scott's F, its degrees of freedom
+    rs_df1: Float | None = value()
+    rs_df2: Float | None = value()
 
 
 class Correlations(Contract):

@@ -180,6 +180,13 @@ def _pairs(a, wd: Wording) -> list:
     ]
 
 
+def _chi2_note(r: pd.Series, wd: Wording) -> str:
+    """The test's note; under a declared design, the Rao–Scott F its p comes from."""
+    if not pd.isna(r.get("rs_f", float("nan"))):
+        return wd.say("report.district.rao_scott", f=r["rs_f"], df1=r["rs_df1"], df2=r["rs_df2"])
+    return r["note"] or wd.say("report.dash")
+
+
 def _chi2(a, m: Manifest, wd: Wording) -> list:
     c = a.chi2
     if "chi2" not in c or c.empty:
@@ -198,7 +205,7 @@ def _chi2(a, m: Manifest, wd: Wording) -> list:
                 column(wd, C + "note"),
             ],
             rows=[
-                [r["label"], r["chi2"], r["dof"], r["p"], r["cramer_v"], r["note"] or wd.say("report.dash")]
+                [r["label"], r["chi2"], r["dof"], r["p"], r["cramer_v"], _chi2_note(r, wd)]
                 for _, r in c.iterrows()
             ],
         ),
