@@ -98,12 +98,8 @@ class DesignSums:
         return DesignSums(self.columns, self.keys.loc[keep].reset_index(drop=True), self.sums[keep],
                           self.rows[keep], self.clustered)
 
-    def columns_of(self, columns: list[str]) -> DesignSums:
-        at = [self.columns.index(c) for c in columns]
-        return DesignSums(tuple(columns), self.keys, self.sums[:, :, at], self.rows, self.clustered)
-
     def by_stratum(self) -> Strata:
-        """Per (unit, stratum) the eight sums (squares taken over complete PSUs), and each stratum's PSUs."""
+        """Per (unit, stratum) the nine sums (squares taken over complete PSUs), and each stratum's PSUs."""
         sums = self.sums.copy()
         if self.clustered:
             sums[:, C] = sums[:, S] ** 2
@@ -133,11 +129,6 @@ class Strata:
     strata: tuple[str, ...]
     sums: np.ndarray  # (units, strata, 9, columns)
     psus: np.ndarray  # (strata,)
-
-    @property
-    def df(self) -> int:
-        """The design's degrees of freedom: PSUs minus strata."""
-        return int(self.psus.sum() - len(self.strata))
 
     def columns_of(self, prefix: str) -> tuple[Strata, list[str]]:
         """The columns whose names start with ``prefix`` (their names without it), and their sums only."""
