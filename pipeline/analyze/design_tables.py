@@ -130,10 +130,9 @@ def chi2_design(ds: DesignSums, chi2: pd.DataFrame, q: Questionnaire) -> pd.Data
         if len(at) == 0 or test is None:
             continue
         units, options = ds.keys["unit"].nunique(), len(columns)
-        n = float(ds.sums[:, 0, ds.columns.index(columns[0])].sum())
         out.loc[at, ["chi2", "p", "rs_f", "rs_df1", "rs_df2"]] = [test["chi2"], test["p"], test["F"],
                                                                   test["df1"], test["df2"]]
-        out.loc[at, "cramer_v"] = np.sqrt(test["chi2"] / (n * (min(units, options) - 1)))
+        out.loc[at, "cramer_v"] = np.sqrt(test["chi2"] / (test["n"] * (min(units, options) - 1)))
     return out
 
 

@@ -29,7 +29,7 @@ def rao_scott(ds: DesignSums, columns: list[str]) -> dict[str, float] | None:
     -------
     dict
         ``chi2`` (Pearson's X² of the weighted table scaled to the respondents), ``F``, ``df1``, ``df2``,
-        ``p`` and ``deff`` (the mean generalised design effect, tr(Δ) / its size).
+        ``p``, ``deff`` (the mean generalised design effect, tr(Δ) / its size) and ``n`` (the respondents).
     """
     at = [ds.columns.index(c) for c in columns]
     sums = ds.sums[:, :, at]  # keys × quantities × options
@@ -59,7 +59,7 @@ def rao_scott(ds: DesignSums, columns: list[str]) -> dict[str, float] | None:
     df2 = df1 * max(psus - strata, 1)
     f = chi2 / trace
     return {"chi2": chi2, "F": f, "df1": df1, "df2": df2, "p": float(stats.f.sf(f, df1, df2)),
-            "deff": trace / delta.shape[0]}
+            "deff": trace / delta.shape[0], "n": float(n)}
 
 
 def _covariance(ds: DesignSums, sums: np.ndarray, u_of: np.ndarray, r: int, k: int, p: np.ndarray,

@@ -71,7 +71,7 @@ def area_changes_text(waves: list[AreaWave], wd: Wording) -> list[str]:
 
 def wave_label(point: TrendPoint, wd: Wording) -> str:
     """How a trend's wave is named: its year ("2024年"), its title, or 本次 for this wave."""
-    return wd.say("changes.wave_label", year=point.year if point.wave else None, wave=point.wave)
+    return wd.say("changes.wave_label", year=point.year, wave=point.wave)
 
 
 def _direction(slope: float, wd: Wording) -> str:
