@@ -215,10 +215,12 @@ def test_weights_move_every_figure_of_the_pipeline(questionnaire, demo_kept):
     assert len(tested) and tested["rs_f"].notna().all() and (tested["rs_df1"] > 0).all()
 
 
+@pytest.mark.parametrize("missing", [False, True])
 @pytest.mark.parametrize("cluster", [True, False])
-def test_rao_scott_equals_svy(cluster):
-    """A unit × answer table under strata, clusters and weights: the Pearson X² of the weighted table and
-    Rao–Scott's F, its degrees of freedom and p equal svy's ``tabulate(...).stats``."""
+def test_rao_scott_equals_svy(cluster, missing):
+    """A unit × answer table under strata, clusters and weights (with a tenth of the answers skipped, and
+    one PSU answering nothing): the Pearson X² of the weighted table and Rao–Scott's F, its degrees of freedom
+    and p equal svy's ``tabulate(..., drop_nulls=True).stats`` — the table of those who answered."""
     from pipeline.stats.rao_scott import rao_scott
 
     rng = np.random.default_rng(3)
@@ -230,14 +232,18 @@ def test_rao_scott_equals_svy(cluster):
                 w = rng.uniform(0.5, 3)
                 answer = int(np.clip(np.rint(1 + effect + 0.3 * u / 4 + rng.normal(0, 0.9)), 0, 2))
                 rows.append((f"u{u}", f"s{u % 2}", f"u{u}/c{c}", w, answer))
-    df = pd.DataFrame(rows, columns=["unit", "stratum", "psu", "w", "a"])
-    chosen = pd.DataFrame({f"a={k}": (df["a"] == k).astype(float) for k in range(3)})
+    df = pd.DataFrame(rows, columns=["unit", "stratum", "psu", "w", "a"]).astype({"a": float})
+    if missing:
+        df.loc[rng.random(len(df)) < 0.1, "a"] = np.nan
+        df.loc[df["psu"] == "u2/c3", "a"] = np.nan
+    chosen = pd.DataFrame({f"a={k}": (df["a"] == k).astype(float).where(df["a"].notna()) for k in range(3)})
     sums = DesignSums.of(chosen, df["w"], df["unit"], df["stratum"], df["psu"] if cluster else None)
     mine = rao_scott(sums, list(chosen.columns))
     design = svy.Design(stratum="stratum", psu="psu", wgt="w") if cluster else svy.Design(stratum="stratum",
                                                                                          wgt="w")
-    sample = svy.Sample(pl.from_pandas(df.assign(a=df["a"].astype(str))), design)
-    ref = sample.categorical.tabulate("unit", "a")
+    answer = df["a"].map(lambda v: None if np.isnan(v) else str(int(v)))
+    sample = svy.Sample(pl.from_pandas(df.assign(a=answer)), design)
+    ref = sample.categorical.tabulate("unit", "a", drop_nulls=True)
     # Pearson's X² of the weighted table; svy's first-order p: X² over the mean generalised design effect
     assert mine["chi2"] == pytest.approx(ref.stats.chisq.value, rel=1e-10)
     first = stats.chi2.sf(mine["chi2"] / mine["deff"], 8)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.analyze.ranking import satisfaction_ranks
 from pipeline.analyze.tables import unit_tests
-from pipeline.common.rules import MIN_N_TEST, significantly_low
+from pipeline.common.rules import MIN_CELL, MIN_N_TEST, significantly_low
 from pipeline.stats.comparisons import compare_moments, moments_influential
 from pipeline.stats.moments import Moments
 from pipeline.stats.ranks import rank_intervals
@@ -148,3 +148,34 @@ def test_withheld_rates_are_not_ranked():
     out = satisfaction_ranks(units, 0.7).set_index("unit")
     assert out.loc["u3", ["satisfaction_rank", "satisfaction_rank_low"]].isna().all()
     assert out["satisfaction_rank"].dropna().tolist() == [1, 2, 3]
+
+
+def test_small_units_dimension_means_get_the_eblup_of_their_dimension():
+    """Per dimension, the units of 5–29 answers get the Fay–Herriot EBLUP fitted over every shown unit of
+    that dimension (sampling variance SD²/n), equal to samplics'; larger and withheld units get none, and a
+    withheld unit is not in the fit."""
+    from pipeline.analyze.ranking import dimension_small_area
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from samplics.sae import EblupAreaModel
+    rng = np.random.default_rng(5)
+    n = np.array([300, 250, 200, 150, 120, 100, 12, 25, 3])
+    rows = []
+    for d in ("d1", "d2"):
+        mean = 3.5 + rng.normal(0, 0.25, len(n))
+        rows += [{"unit": f"u{i}", "dimension": d, "n": n[i], "mean": mean[i], "sd": 0.9,
+                  "suppressed": bool(n[i] < MIN_CELL)} for i in range(len(n))]
+    out = dimension_small_area(pd.DataFrame(rows))
+    for _, part in out.groupby("dimension"):
+        shown = part.loc[~part["suppressed"]]
+        ref = EblupAreaModel()
+        area, ones = np.arange(len(shown)), np.ones((len(shown), 1))
+        error = 0.9 / np.sqrt(shown["n"].to_numpy())
+        ref.fit(yhat=shown["mean"].to_numpy(), X=ones, area=area, error_std=error, intercept=False, tol=1e-12,
+                maxiter=1000)
+        ref.predict(X=ones, area=area, intercept=False)
+        expected = pd.Series([ref.area_est[i] for i in area], index=shown.index)
+        small = shown["n"].between(MIN_CELL, MIN_N_TEST - 1)
+        np.testing.assert_allclose(part.loc[small[small].index, "small_area"], expected[small], atol=1e-7)
+        assert part.loc[~part.index.isin(small[small].index), "small_area"].isna().all()

@@ -37,10 +37,11 @@ class Weighting(_Model):
 
 class Design(_Model):
     """A declared sampling design as the methods note describes it: what weights, stratifies and clusters
-    the respondents (as questions are named), Kish's effective sample size and the mean design effect of the
-    area's dimension means."""
+    the respondents (as questions are named), the questions whose population margins it was raked to, Kish's
+    effective sample size and the mean design effect of the area's dimension means."""
 
     weight: str | None
+    rake: list[str] = []
     strata: str | None
     cluster: str | None
     n_effective: float

@@ -1,4 +1,5 @@
-"""The units' satisfaction ranks with 95% intervals, and small-area estimates for units with few answers.
+"""The units' satisfaction ranks with 95% intervals, and small-area estimates for units with few answers (of
+their 满意率, which ranks them, and of their dimension means, shown beside the direct ones).
 
 Only the rates a report may show are ranked (after disclosure control). A unit with at least ``MIN_CELL``
 and fewer than ``MIN_N_TEST`` answers to the overall question is ranked by its Fay–Herriot EBLUP
@@ -49,4 +50,24 @@ def satisfaction_ranks(units: pd.DataFrame, area_rate: float | None) -> pd.DataF
     ranks = rank_intervals(estimate.where(shown), se.where(shown))
     for c in ("rank", "rank_low", "rank_high"):
         out[f"satisfaction_{c}"] = ranks[c].reindex(out.index)
+    return out
+
+
+def dimension_small_area(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """``dimensions`` (the disclosed unit × dimension table) with ``small_area``: per dimension, the
+    Fay–Herriot EBLUP of each unit with ``MIN_CELL`` to ``MIN_N_TEST`` − 1 answers, fitted over every shown
+    unit (sampling variance: the mean's design-based SE², or SD²/n); NaN for the other units."""
+    out = dimensions.copy()
+    out["small_area"] = np.nan
+    shown = ~out["suppressed"].astype(bool) & out["mean"].notna()
+    n = out["n"].astype(float)
+    variance = out["sd"].astype(float) ** 2 / n
+    if "se" in out:
+        variance = (out["se"].astype(float) ** 2).where(out["se"] > 0, variance)
+    for _, rows in out.loc[shown].groupby("dimension", sort=False):
+        small = rows.index[n.loc[rows.index].between(MIN_CELL, MIN_N_TEST - 1)]
+        if len(small) == 0:
+            continue
+        fitted = fay_herriot(rows["mean"].astype(float), variance.loc[rows.index])
+        out.loc[small, "small_area"] = fitted["eblup"].reindex(small)
     return out

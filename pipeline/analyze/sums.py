@@ -30,6 +30,7 @@ from pipeline.common.errors import SurveyError
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.design import DesignSums
 from pipeline.stats.moments import Moments
+from pipeline.stats.raking import RakeCells, RakeFactors
 
 PART_ROWS = 1 << 16  # rows summarised at a time: memory holds this many rows' items as floats
 SEP = "\0"  # between a unit and a group in one label (no option text holds it)
@@ -146,21 +147,38 @@ def choice_columns(q: Questionnaire) -> dict[str, list[str]]:
             for p in q.profile if p.type == "single" and p.role != "unit"}
 
 
-def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                answers: Answers | None = None) -> DesignSums | None:
-    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None). A row
-    without a positive weight is an error naming how many there are (a silent weight would misstate every
-    estimate)."""
-    q = questionnaire
-    weight_id, strata_id, cluster_id = q.design_columns()
-    if q.design is None:
-        return None
-    weight = (pd.to_numeric(part[weight_id], errors="coerce") if weight_id is not None
-              else pd.Series(1.0, index=part.index))
+def base_weights(part: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
+    """Each row's weight from the design's weight question (1 without one). A row without a positive weight
+    is an error naming how many there are (a silent weight would misstate every estimate)."""
+    weight_id = questionnaire.design_columns()[0]
+    if weight_id is None:
+        return pd.Series(1.0, index=part.index)
+    weight = pd.to_numeric(part[weight_id], errors="coerce")
     bad = int((~(weight > 0)).sum())
     if bad:
         raise SurveyError(f"抽样设计的权重题“{weight_id}”有{bad}份有效答卷的权重缺失或不是正数；"
                           "请在原始数据中补齐权重，或从问卷的 design 中去掉 weight")
+    return weight
+
+
+def rake_cells(part: pd.DataFrame, questionnaire: Questionnaire) -> RakeCells:
+    """A part's base weight per unit and combination of answers to the design's raking questions."""
+    q = questionnaire
+    assert q.design is not None
+    return RakeCells.of(part, part[q.unit_question.id], tuple(q.design.rake), base_weights(part, q))
+
+
+def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+                answers: Answers | None = None, raking: RakeFactors | None = None) -> DesignSums | None:
+    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None); with
+    ``raking``, each row's base weight times its cell's raking factor."""
+    q = questionnaire
+    _, strata_id, cluster_id = q.design_columns()
+    if q.design is None:
+        return None
+    weight = base_weights(part, q)
+    if raking is not None:
+        weight = raking.weights(part, unit, weight)
     answers = answers or Answers.of(part, q)
     values = pd.concat([answers.scores.add_prefix(DIMENSION), answers.items.add_prefix(ITEM),
                         answers.unfavourable.add_prefix(UNFAVOURABLE)], axis=1)
@@ -177,39 +195,39 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 
 
 def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
-              previous: Iterable[EarlierWave] = ()) -> SurveySums:
-    """The sums and counts of one part of the cleaned responses."""
+              previous: Iterable[EarlierWave] = (), raking: RakeFactors | None = None) -> SurveySums:
+    """The sums and counts of one part of the cleaned responses (``raking``: the design's raking factors)."""
     q = questionnaire
     unit = part[q.unit_question.id].astype("string")
     answers = Answers.of(part, q)
     return SurveySums(likert_sums(part, unit, q, previous, answers),
                       answer_counts(part, unit, q, list(group_questions(q))),
-                      design_sums(part, unit, q, answers))
+                      design_sums(part, unit, q, answers, raking))
 
 
 def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),
-                rows: int | None = None) -> SurveySums:
+                rows: int | None = None, raking: RakeFactors | None = None) -> SurveySums:
     """``part_sums`` of ``kept``, ``rows`` (default ``PART_ROWS``) rows at a time, added."""
     rows = rows or PART_ROWS
     return read_sums((kept.iloc[start:start + rows] for start in range(0, max(len(kept), 1), rows)),
-                     questionnaire, previous)
+                     questionnaire, previous, raking)
 
 
 def read_sums(parts: Iterable[pd.DataFrame], questionnaire: Questionnaire,
-              previous: Iterable[EarlierWave] = ()) -> SurveySums:
+              previous: Iterable[EarlierWave] = (), raking: RakeFactors | None = None) -> SurveySums:
     """The sums (``part_sums``) of the cleaned responses read part by part, added as they come."""
     previous = list(previous)
-    return added(part_sums(part, questionnaire, previous) for part in parts)
+    return added(part_sums(part, questionnaire, previous, raking) for part in parts)
 
 
 def row_group_sums(directory: Path, index: int, questionnaire: Questionnaire,
-                   previous: list[EarlierWave]) -> SurveySums:
+                   previous: list[EarlierWave], raking: RakeFactors | None = None) -> SurveySums:
     """``read_sums`` of one row group of the stored responses (a task on a Dask worker, which reads it from
     the file system the workers share)."""
     from pipeline.common.tables import read_row_group
 
     part = read_row_group(directory, "responses", index, columns=analysis_columns(questionnaire))
-    return read_sums([part], questionnaire, previous)
+    return read_sums([part], questionnaire, previous, raking)
 
 
 def added(sums: Iterable[SurveySums]) -> SurveySums:

@@ -31,7 +31,7 @@ from pipeline.analyze.design_tables import (
 )
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
 from pipeline.analyze.evidence import EVIDENCE_COLUMNS, evaluated, unit_problems
-from pipeline.analyze.ranking import satisfaction_ranks
+from pipeline.analyze.ranking import dimension_small_area, satisfaction_ranks
 from pipeline.analyze.sums import (
     DIMENSION,
     ITEM,
@@ -64,6 +64,7 @@ from pipeline.stats.descriptives import mean_ci
 from pipeline.stats.design import Strata
 from pipeline.stats.drivers import driver_moments, ipa_table
 from pipeline.stats.moments import Moments
+from pipeline.stats.raking import RakeFactors
 from pipeline.stats.reliability import reliability_moments
 from pipeline.stats.validity import kmo_moments
 from pipeline.stats.weights import Weighting, cell_weight_table, weighted_sums
@@ -261,7 +262,8 @@ def _who_answered(counts: AnswerCounts, audit: pd.Series, q: Questionnaire) -> d
 
 def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Questionnaire,
             weighting: Weighting | None = None,
-            waves: list[EarlierWave] | None = None, sums: SurveySums | None = None) -> Analysis:
+            waves: list[EarlierWave] | None = None, sums: SurveySums | None = None,
+            raking: RakeFactors | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
@@ -274,6 +276,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     waves : earlier surveys to compare with (``pipeline.analyze.waves``).
     sums : the responses' sums and counts when they were read part by part (``read_sums``); else summed
         here from ``kept``.
+    raking : the design's raking factors (``pipeline.stats.raking``), where it rakes to population margins.
 
     Returns
     -------
@@ -281,7 +284,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     """
     q = questionnaire
     if sums is None:
-        sums = survey_sums(kept, q, waves or [])
+        sums = survey_sums(kept, q, waves or [], raking=raking)
     # units too small to show leave no trace in any statistic (``disclosure``): the rest is analysed
     valid = sums.answers.units
     sums = sums.only(set(valid.index[valid >= MIN_CELL]))
@@ -290,7 +293,9 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     strata = sums.design.by_stratum() if sums.design is not None else None
     if strata is not None and weighting is not None:
         raise SurveyError("问卷已声明抽样设计（design），不能再用 --population 做事后加权；"
-                          "请把权重放进数据的权重题，或去掉问卷的 design")
+                          "请把权重放进数据的权重题，或在 design 的 rake 中列出加权题"
+                          "（--population 即为其人口边际表），"
+                          "或去掉问卷的 design")
     weighted = weighted_dimensions(likert, counts, weighting) if weighting is not None else None
     ud, ui = unit_comparisons(likert, q, weighted, strata)
     dd, rel, item_rel = district_dimensions(likert, q)
@@ -340,6 +345,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     latest = sums.answers.latest
     year = None if latest is None or pd.isna(latest) else int(pd.Timestamp(latest).year)
     return replace(shown, unit_problems=problems, units=satisfaction_ranks(shown.units, area_rate),
+                   unit_dimensions=dimension_small_area(shown.unit_dimensions),
                    trends=trend_table(shown.changes, year),
                    subgroups=disclose_subgroups(subgroup_gaps(likert, problems, q)))
 

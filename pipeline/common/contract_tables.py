@@ -89,6 +89,7 @@ class UnitDimensions(Tested):
     dimension_name: Str
     mean_weighted: Float | None = value()
     n_effective: Float | None = value()
+    small_area: Float | None = value()  # Fay–Herriot EBLUP of a unit with few answers
 
 
 class UnitItems(Tested):

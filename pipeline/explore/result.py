@@ -21,7 +21,7 @@ WITHHELD = "不予显示"
 TEST_NAMES = {"chi2": "χ²", "dof": "自由度", "p": "p值", "cramer_v": "Cramér's V", "Welch F": "Welch F",
               "df1": "自由度1", "df2": "自由度2", "np2": "偏η²",
               "share_expected_below_5": "期望频数<5的单元格占比",
-              "weighted": "加权", "note": "说明"}
+              "weighted": "加权", "note": "说明", "design": "抽样设计", "Rao-Scott F": "Rao–Scott F"}
 
 
 @dataclass
@@ -67,8 +67,10 @@ class Result:
         t = self.table
         row, col = self.labels
         if self.kind == "compare":
-            out = t.rename(columns={"group": row, "n": "人数", "mean": "平均分", "sd": "标准差"})
-            return out[[row, "人数", "平均分", "标准差"]].set_index(row)
+            names = {"group": row, "n": "人数", "mean": "平均分", "sd": "标准差", "se": "标准误",
+                     "lci": "95%置信区间下限", "uci": "95%置信区间上限"}
+            out = t.rename(columns=names)
+            return out[[names[c] for c in names if c in t.columns]].set_index(row)
         if self.kind == "multi":
             out = t.pivot(index="group", columns="option", values="share")
             out = out.reindex(index=list(dict.fromkeys(t["group"])), columns=list(dict.fromkeys(t["option"])))
@@ -114,7 +116,7 @@ class Result:
         """The test beneath the table, in words a researcher reads."""
         lines = []
         for k, v in self.test.items():
-            if k in ("Games-Howell", "各选项检验"):
+            if k in ("Games-Howell", "各选项检验", "两两比较"):
                 continue
             name = TEST_NAMES.get(k, k)
             lines.append(f"{name}：{_number(v, k)}")

@@ -14,7 +14,10 @@ where the capitals stand for ids from the survey's questionnaire (``s.group_ques
 
 Rows and columns may be any single-choice question, Likert item or overall question (as categories, with
 their labels, in questionnaire order); a dimension as the column gives the score by group. ``weighted=True``
-uses the survey's weights where it was analysed with a population table. Every result is a ``Result``:
+uses the survey's weights where it was analysed with a population table. Where the questionnaire declares a
+sampling design, every share, mean, interval and test is design-based (svy: the design's weights, raked
+where it rakes, strata and clusters; Taylor variances, Rao–Scott's χ², design t tests with FDR), as the
+reports' are. Every result is a ``Result``:
 ``.table`` (tidy, English columns), ``.test``, ``.pivot()`` (Chinese, formatted in JupyterLab),
 ``.to_excel()`` and ``.plot()``. The same rules as the reports: cells of fewer than ``MIN_CELL`` respondents
 are withheld so that no total recovers them, and only cleaned responses are used.
@@ -36,6 +39,7 @@ from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir
 from pipeline.common.rules import ALPHA, MIN_CELL
 from pipeline.explore.result import Result, suppressed_note
 from pipeline.questionnaire import Question, Questionnaire, load_questionnaire
+from pipeline.stats.raking import RAKE_FACTORS
 
 __all__ = ["Result", "Survey", "open_survey"]
 
@@ -49,6 +53,7 @@ class Survey:
     responses: pd.DataFrame
     weights: pd.Series | None = None
     withheld: tuple[str, ...] = ()  # units too small to show: their rows are left out of everything
+    design: pd.Series | None = None  # the declared design's weight per row (raked where it rakes)
 
     def __post_init__(self) -> None:
         """As the reports do: a unit with fewer than ``MIN_CELL`` valid responses shows nothing, and its rows
@@ -62,6 +67,15 @@ class Survey:
             self.responses = self.responses.loc[keep]
             if self.weights is not None:
                 self.weights = self.weights.loc[keep]
+        if self.questionnaire.design is not None and self.design is None:
+            from pipeline.analyze.sums import base_weights
+
+            if self.questionnaire.design.rake:
+                raise SurveyError("问卷的抽样设计按人口边际加权（rake）：请用 open_survey 打开，"
+                                  "它读取分析时算出的加权系数")
+            self.design = base_weights(self.responses, self.questionnaire)
+        elif self.design is not None and small:
+            self.design = self.design.loc[keep]
         self.withheld = tuple(small)
 
     # -- what a researcher can name --------------------------------------------------------------------
@@ -137,7 +151,28 @@ class Survey:
             raise SurveyError(f"“{q.short}”不是量表题或维度")
         return rows[target].astype(float), q.short
 
+    def _sample(self, rows: pd.DataFrame, columns: dict[str, pd.Series]):
+        """svy's sample of ``rows`` under the declared design, with ``columns`` (name → values)."""
+        import polars as pl
+        import svy
+
+        _, strata, cluster = self.questionnaire.design_columns()
+        unit = rows[self.questionnaire.unit_question.id].astype("string")
+        data = pd.DataFrame({"_w": self.design.reindex(rows.index).to_numpy()}, index=rows.index)
+        data["_s"] = (unit if strata == "unit" else rows[strata].astype("string")) if strata else "all"
+        # a cluster's name is read within its unit (two units' 幸福社区 are two PSUs)
+        data["_p"] = (unit + "/" + rows[cluster].astype("string")).fillna("") if cluster else np.arange(
+            len(rows)).astype(str)
+        for name, values in columns.items():
+            text = isinstance(values.dtype, pd.CategoricalDtype)
+            data[name] = (values.astype("string").to_numpy(dtype=object, na_value=None) if text
+                          else values.astype(float).to_numpy())
+        design = svy.Design(stratum="_s", psu="_p", wgt="_w")
+        return svy.Sample(pl.from_pandas(data.reset_index(drop=True)), design)
+
     def _weights(self, rows: pd.DataFrame, weighted: bool) -> pd.Series | None:
+        if self.design is not None:
+            return self.design.reindex(rows.index)
         if not weighted:
             return None
         if self.weights is None:
@@ -189,8 +224,16 @@ class Survey:
             tidy = tidy.drop(columns="weighted_n")
         for key in ("row", "col"):
             tidy[key] = tidy[key].astype(str)
-        test = _chi2(data["row"].astype(str), data["col"].astype(str))
-        if w is not None:
+        if self.design is not None:
+            answered = rows.loc[data.index]
+            table = self._sample(answered, {"row": data["row"], "col": data["col"]}).categorical.tabulate(
+                "row", "col")
+            f = table.stats.f
+            test = {"Rao-Scott F": float(f.value), "df1": float(f.df_num), "df2": float(f.df_den),
+                    "p": float(f.p_value), "design": "比例为按抽样设计加权的比例；检验为Rao–Scott二阶校正"}
+        else:
+            test = _chi2(data["row"].astype(str), data["col"].astype(str))
+        if w is not None and self.design is None:
             test["weighted"] = "比例为加权比例；检验基于未加权人数"
         return Result(f"{groups.name} × {other.name}{scope}", tidy, test, suppressed_note(small), "crosstab",
                       (groups.name, other.name), total=len(data))
@@ -237,6 +280,8 @@ class Survey:
         rows = self._rows(unit, where)
         groups = self._categories(by, rows)
         values, name = self._values(target, rows)
+        if self.design is not None:
+            return self._compare_design(rows, groups, values, name, _scope(self.questionnaire, unit, where))
         data = pd.DataFrame({"group": groups, "score": values}).dropna()
         stats = data.groupby("group", observed=True)["score"].agg(["count", "mean", "std"]).reset_index()
         stats.columns = ["group", "n", "mean", "sd"]
@@ -259,6 +304,45 @@ class Survey:
         title = f"{name}：按{groups.name}比较{_scope(self.questionnaire, unit, where)}"
         return Result(title, stats, test, suppressed_note(small), "compare", (groups.name, name))
 
+    def _compare_design(self, rows: pd.DataFrame, groups: pd.Series, values: pd.Series, name: str,
+                        scope: str) -> Result:
+        """``compare`` under the declared design: each group's weighted mean, Taylor SE and 95% interval
+        (svy), and every pair of shown groups by a design t test (svy's contrast), FDR over the pairs."""
+        import svy
+
+        from pipeline.stats.comparisons import fdr
+
+        has_group = groups.notna().to_numpy()
+        rows, groups, values = rows.loc[has_group], groups.loc[has_group], values.loc[has_group]
+        means = self._sample(rows, {"group": groups, "score": values}).estimation.mean(
+            "score", by="group", drop_nulls=True)
+        est = means.to_polars().to_pandas().set_index("group")
+        n = values.notna().groupby(groups.astype(str)).sum()
+        stats = pd.DataFrame({"group": [str(g) for g in groups.cat.categories if str(g) in n.index]})
+        stats["n"] = stats["group"].map(n).astype(float)
+        for column, source in (("mean", "est"), ("se", "se"), ("lci", "lci"), ("uci", "uci")):
+            stats[column] = stats["group"].map(est[source]).astype(float)
+        small = complementary(stats.assign(_all=1), stats["n"] < MIN_CELL, stats["n"], [["_all"]])
+        stats["suppressed"] = small
+        stats.loc[small, ["n", "mean", "se", "lci", "uci"]] = np.nan
+        shown = stats.loc[~small & stats["mean"].notna(), "group"].tolist()
+        pairs = []
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                c = means.contrast(svy.estd(a) - svy.estd(b)).to_polars().row(0, named=True)
+                pairs.append({"A": a, "B": b, "diff": c["est"], "se": c["se"], "t": c["t"], "df": c["df"],
+                              "pval": c["p_value"]})
+        if pairs:
+            p = fdr(pd.Series([r["pval"] for r in pairs]))
+            for r, q in zip(pairs, p, strict=True):
+                r["p_fdr"] = float(q)
+        test = {"design": "平均分、标准误和置信区间按抽样设计估计；两两比较为基于抽样设计的t检验，"
+                          "p值经Benjamini–Hochberg校正"} if shown else {}
+        if pairs:
+            test["两两比较"] = pairs
+        title = f"{name}：按{groups.name}比较{scope}"
+        return Result(title, stats, test, suppressed_note(small), "compare", (groups.name, name))
+
     def subgroups(self, by: str, unit: str | None = None) -> pd.DataFrame:
         """Every dimension, each group of ``by`` against the rest (Welch t, Hedges g), FDR over the table;
         groups or rests under ``MIN_CELL`` are not tested and their means not shown."""
@@ -269,17 +353,45 @@ class Survey:
         rows = self._rows(unit)
         groups = self._categories(by, rows).astype("string")
         scores = dimension_scores(rows, self.questionnaire)
-        scale = scales_of(self.questionnaire, list(scores.columns))
-        t = compare_units(scores, groups, "dimension", "group", scale)
+        if self.design is not None:
+            t, size = self._subgroups_design(rows, groups, scores), "se"
+        else:
+            scale = scales_of(self.questionnaire, list(scores.columns))
+            t, size = compare_units(scores, groups, "dimension", "group", scale), "hedges_g"
         small = (t["n"] < MIN_CELL) | (t["rest_n"] < MIN_CELL)
         t["suppressed"] = complementary(t, small, t["n"], [["dimension"]])
         t["p_fdr"] = fdr(t["p"].where(~t["suppressed"]))
         t["significant"] = (t["p_fdr"] < ALPHA).fillna(False)
-        t.loc[t["suppressed"], ["mean", "rest_mean", "diff", "hedges_g", "p", "p_fdr"]] = np.nan
+        t.loc[t["suppressed"], ["mean", "rest_mean", "diff", size, "p", "p_fdr"]] = np.nan
         t["维度"] = t["dimension"].map(self.questionnaire.dimension_names())
         return t.rename(columns={"group": groups.name})[
-            ["维度", groups.name, "n", "mean", "rest_n", "rest_mean", "diff", "hedges_g", "p", "p_fdr",
+            ["维度", groups.name, "n", "mean", "rest_n", "rest_mean", "diff", size, "p", "p_fdr",
              "significant", "suppressed"]]
+
+    def _subgroups_design(self, rows: pd.DataFrame, groups: pd.Series, scores: pd.DataFrame) -> pd.DataFrame:
+        """Each group against the rest of the answering respondents, per dimension, under the declared
+        design: weighted means and svy's design t test of their difference (``se``: its standard error)."""
+        import svy
+
+        out = []
+        for g in groups.dropna().unique():
+            side = pd.Series(np.where(groups == g, "group", "rest"), index=rows.index).where(groups.notna())
+            side = side.astype("category")
+            for d in scores.columns:
+                n = scores[d].notna().groupby(side, observed=True).sum()
+                record = {"dimension": d, "group": g, "n": float(n.get("group", 0)),
+                          "rest_n": float(n.get("rest", 0))}
+                if min(record["n"], record["rest_n"]) >= 2:
+                    known = side.notna().to_numpy()
+                    means = self._sample(rows.loc[known], {"side": side.loc[known], "y": scores[d].loc[known]}
+                                         ).estimation.mean("y", by="side", drop_nulls=True)
+                    est = means.to_polars().to_pandas().set_index("side")["est"]
+                    c = means.contrast(svy.estd("group") - svy.estd("rest")).to_polars().row(0, named=True)
+                    record |= {"mean": est["group"], "rest_mean": est["rest"], "diff": c["est"],
+                               "se": c["se"], "p": c["p_value"]}
+                out.append(record)
+        columns = ["dimension", "group", "n", "rest_n", "mean", "rest_mean", "diff", "se", "p"]
+        return pd.DataFrame(out, columns=columns)
 
 
 def _scope(q: Questionnaire, unit: str | None, where: dict[str, list[str]] | None) -> str:
@@ -336,4 +448,16 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
         unit = responses[q.unit_question.id]
         table = read_population(Path(population), by)
         weights = cell_weights(unit, responses[by], table, by, str(population))
-    return Survey(name, q, responses, weights)
+    design = None
+    if q.design is not None:
+        from pipeline.analyze.sums import base_weights
+
+        design = base_weights(responses, q)
+        if q.design.rake:
+            from pipeline.stats.raking import RakeFactors
+
+            factors = pd.read_parquet(processed / RAKE_FACTORS)
+            keys = ["unit", *q.design.rake]
+            table = RakeFactors(factors.set_index(keys)["factor"], tuple(q.design.rake))
+            design = table.weights(responses, responses[q.unit_question.id], design)
+    return Survey(name, q, responses, weights, design=design)

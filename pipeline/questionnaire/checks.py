@@ -29,8 +29,16 @@ def _design_problems(qn: Questionnaire) -> list[str]:
         return []
     by_id = {q.id: q for q in qn.questions}
     d, problems = qn.design, []
-    if d.weight is None and d.strata is None and d.cluster is None:
-        problems.append("design 中至少应有 weight（权重题）、strata（分层题）或 cluster（整群题）之一")
+    if d.weight is None and d.strata is None and d.cluster is None and not d.rake:
+        problems.append("design 中至少应有 weight（权重题）、strata（分层题）、cluster（整群题）"
+                        "或 rake（加权题）之一")
+    for qid in d.rake:
+        if qid not in by_id or by_id[qid].type != "single" or by_id[qid].role is not None:
+            problems.append(f"design.rake 应列出问卷中受访者信息的单选题（不含单位、社区），“{qid}”不是")
+    if len(set(d.rake)) != len(d.rake):
+        problems.append("design.rake 中有重复的题目")
+    if d.margins is not None and not d.rake:
+        problems.append("design.margins（人口边际表）只用于 rake：请同时在 rake 中列出加权题")
     if d.weight is not None and (d.weight not in by_id or by_id[d.weight].type != "number"):
         problems.append(f"design.weight 应是问卷中的数字题（type: number），“{d.weight}”不是")
     for part, name in (("strata", d.strata), ("cluster", d.cluster)):

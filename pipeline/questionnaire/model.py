@@ -176,11 +176,14 @@ class Design(_Model):
     """How the respondents were sampled, for design-based estimates: a respondent weight (a number question),
     a stratum (a single-choice question, or ``unit`` where each unit was sampled on its own) and a cluster
     (the primary sampling unit: by default the community question where there is one; ``none`` where
-    respondents were drawn one by one)."""
+    respondents were drawn one by one); and raking (``rake``: single-choice questions whose population
+    margins per unit the ``margins`` table gives, beside the questionnaire; ``pipeline.stats.raking``)."""
 
     weight: str | None = None
     strata: str | None = None
     cluster: str | None = None
+    rake: list[str] = Field(default_factory=list)
+    margins: str | None = None
 
 
 class Questionnaire(_Model):
@@ -228,6 +231,10 @@ class Questionnaire(_Model):
         """Read and check the wording overrides: one Chinese sentence naming file, line and template."""
         path = self._beside(self.report.wording)
         self._wording = read_overrides(path) if path is not None else {}
+
+    def margins_path(self) -> Path | None:
+        """The design's population margins table (for raking), resolved against the questionnaire's folder."""
+        return self._beside(self.design.margins) if self.design is not None else None
 
     def places_path(self) -> Path | None:
         """The ``places`` reference list, resolved against the questionnaire file's folder."""

@@ -33,8 +33,9 @@ def data_until(last: pd.Timestamp) -> str:
 
 
 def weighting_for(questionnaire: Questionnaire, population: Path | None, weight_by: str | None):
-    """Cell weights from a population table by one single-choice question, or None."""
-    if population is None:
+    """Cell weights from a population table by one single-choice question, or None (also where the design
+    rakes: the table is then its margins, ``raking_for``)."""
+    if population is None or rakes(questionnaire):
         return None
     from pipeline.stats.weights import Weighting, read_population
 
@@ -45,20 +46,59 @@ def weighting_for(questionnaire: Questionnaire, population: Path | None, weight_
     return Weighting(read_population(population, weight_by), weight_by, str(population))
 
 
+def rakes(questionnaire: Questionnaire) -> bool:
+    return questionnaire.design is not None and bool(questionnaire.design.rake)
+
+
+def margins_file(questionnaire: Questionnaire, population: Path | None) -> Path | None:
+    """The raking design's margins table: ``--population`` where given, else the design's ``margins``."""
+    if not rakes(questionnaire):
+        return None
+    path = population or questionnaire.margins_path()
+    if path is None:
+        raise SurveyError("问卷的抽样设计要求按人口边际加权（design.rake），但没有人口边际表："
+                          "请在 design.margins 中写明文件，或用 --population 指定")
+    return path
+
+
+def raking_for(paths: SurveyPaths, questionnaire: Questionnaire, population: Path | None):
+    """The design's raking factors (``pipeline.stats.raking``) from the margins table and one pass over the
+    stored responses' unit, weight and raking columns; None where the design does not rake."""
+    path = margins_file(questionnaire, population)
+    if path is None:
+        return None
+    from pipeline.analyze.sums import rake_cells
+    from pipeline.common.tables import read_table_parts
+    from pipeline.stats.raking import rake_factors, read_margins
+
+    q = questionnaire
+    assert q.design is not None
+    options = {r: list(q.by_id[r].options) for r in q.design.rake}
+    margins = read_margins(path, options, list(q.unit_question.options))
+    columns = [q.unit_question.id, *q.design.rake, *([q.design.weight] if q.design.weight else [])]
+    cells = None
+    for part in read_table_parts(paths.interim, "responses", columns=columns):
+        cells = rake_cells(part, q) if cells is None else cells + rake_cells(part, q)
+    if cells is None:
+        raise SurveyError("清洗后的数据中没有答卷，无法分析；请先运行 survey clean")
+    return rake_factors(cells, margins)
+
+
 def response_sums(paths: SurveyPaths, questionnaire: Questionnaire, columns: list[str], waves,
-                  scheduler: str | None):
+                  scheduler: str | None, raking=None):
     """The responses' sums and counts part by part (with a Dask scheduler, one task per row group on the
     workers): never the whole table."""
     from pipeline.analyze.sums import added, read_sums, row_group_sums
     from pipeline.common.tables import read_table_parts, row_groups
 
     if not scheduler:
-        return read_sums(read_table_parts(paths.interim, "responses", columns=columns), questionnaire, waves)
+        return read_sums(read_table_parts(paths.interim, "responses", columns=columns), questionnaire, waves,
+                         raking)
     from pipeline.run.execute import executor
 
     groups = row_groups(paths.interim, "responses")
     with executor(1, scheduler, groups) as pool:
-        tasks = [pool.submit(row_group_sums, paths.interim.resolve(), i, questionnaire, waves)
+        tasks = [pool.submit(row_group_sums, paths.interim.resolve(), i, questionnaire, waves, raking)
                  for i in range(groups)]
         return added(tasks.pop(0).result() for _ in range(groups))
 
@@ -115,7 +155,9 @@ def design_note(questionnaire: Questionnaire, result) -> dict | None:
     weight, strata, cluster = questionnaire.design_columns()
     by_id = {q.id: q.short for q in questionnaire.questions} | {"unit": questionnaire.report.unit_label}
     deff = result.district_dimensions["deff"].astype(float)
+    rake = questionnaire.design.rake
     return {"weight": by_id.get(weight) if weight else None,
+            "rake": [by_id[r] for r in rake],
             "strata": by_id.get(strata) if strata else None,
             "cluster": by_id.get(cluster) if cluster else None,
             "n_effective": float(result.district["n_effective"].iloc[0]),

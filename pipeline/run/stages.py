@@ -26,9 +26,11 @@ from pipeline.run.analysis_inputs import (
     analysis_manifest,
     audit_tally,
     enough_to_show,
+    raking_for,
     response_sums,
     weighting_for,
 )
+from pipeline.stats.raking import RAKE_FACTORS
 
 QUESTIONNAIRE_COPY = "questionnaire.yaml"  # stored with the results: what a later wave compares against
 INTERIM_UNSEALED = ("ingested",)  # the ingest cache checks each of its files itself (``IngestCache.carry``)
@@ -190,7 +192,8 @@ def stage_analyze(
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e))
              for e, q in earlier]
-    sums = response_sums(paths, questionnaire, columns, waves, scheduler)
+    raking = raking_for(paths, questionnaire, population)
+    sums = response_sums(paths, questionnaire, columns, waves, scheduler, raking)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
     result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
@@ -205,6 +208,8 @@ def stage_analyze(
         write_documents(documents, staging)
         write_text(staging / QUESTIONNAIRE_COPY, Path(questionnaire_path).read_text(encoding="utf-8"))
         write_parquet(staging / "problem_ledger.parquet", ledger)
+        if raking is not None:  # explore weights the rows as the analysis did
+            write_parquet(staging / RAKE_FACTORS, raking.table())
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
@@ -252,11 +257,13 @@ def fingerprint(
     date_order: str | None = None,
     earlier: list[str] | None = None,
     wording: list[Path] = (),
+    margins: Path | None = None,
 ) -> str:
-    """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list and
-    wording overrides, mapping, weighting, date order, the package's version and code."""
+    """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list,
+    wording overrides and raking margins, mapping, weighting, date order, the package's version and code."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
-    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p), *wording]:
+    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places, margins) if p),
+                 *wording]:
         h.update(Path(path).name.encode())
         h.update(content_hash(regular_file(path)).encode())
     h.update(f"{weight_by}|{date_order}".encode())
@@ -310,6 +317,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             date_order,
             [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
             questionnaire.wording_files(),
+            questionnaire.margins_path(),
         )
         counts = None
         with transaction() as tx:  # data and reports change together, or not at all (a full disk)

@@ -54,8 +54,11 @@ def rao_scott(ds: DesignSums, columns: list[str]) -> dict[str, float] | None:
     delta = _delta(p, cov, r, k, n)
     trace, trace2 = float(np.trace(delta)), float(np.trace(delta @ delta))
     df1 = trace**2 / trace2
-    strata = keys["stratum"].nunique()
-    psus = (ds.rows > 0).sum() if ds.clustered else n
+    # the table is of those who answered (as svy's tabulate and R's svychisq): its PSUs and strata are
+    # those holding an answer, in the covariance and in the degrees of freedom alike
+    answered = sums[:, N, 0] > 0
+    strata = keys.loc[answered, "stratum"].nunique()
+    psus = answered.sum() if ds.clustered else n
     df2 = df1 * max(psus - strata, 1)
     f = chi2 / trace
     return {"chi2": chi2, "F": f, "df1": df1, "df2": df2, "p": float(stats.f.sf(f, df1, df2)),
@@ -77,7 +80,7 @@ def _covariance(ds: DesignSums, sums: np.ndarray, u_of: np.ndarray, r: int, k: i
             for row, key in enumerate(mine):
                 start = u_of[key] * k
                 z[row, start:start + k] += sums[key, S, :] / total
-            n_h = float((ds.rows[mine] > 0).sum())
+            n_h = float((sums[mine, N, 0] > 0).sum())
             cross, first = z.T @ z, z.sum(axis=0)
         else:  # every respondent a PSU: Σ z zᵀ from the squares (each answers one option)
             q = np.zeros(cells)  # Σ w² per cell
@@ -90,7 +93,7 @@ def _covariance(ds: DesignSums, sums: np.ndarray, u_of: np.ndarray, r: int, k: i
             weight = sums[mine, W, 0].sum()
             cross = (np.diag(q) - np.outer(q, p) - np.outer(p, q) + squares * np.outer(p, p)) / total**2
             first = (t - p * weight) / total
-            n_h = float(ds.rows[mine].sum())
+            n_h = float(sums[mine, N, 0].sum())
         if n_h > 1:
             out += n_h / (n_h - 1) * (cross - np.outer(first, first) / n_h)
     return out

@@ -10,6 +10,7 @@ from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.analyze.manifest import Manifest
 from pipeline.common.formatting import score
 from pipeline.common.names import DISTRICT
+from pipeline.common.rules import MIN_CELL, MIN_N_TEST
 from pipeline.findings.model import UnitFindings
 from pipeline.report.compose.parts import (
     UnitTables,
@@ -22,7 +23,7 @@ from pipeline.report.compose.parts import (
 )
 from pipeline.report.compose.text import unit_texts
 from pipeline.report.compose.text_causes import clue_rows
-from pipeline.report.document import Document, Figure, LedgerRow, Quotes, Section, Table
+from pipeline.report.document import Document, Figure, LedgerRow, Paragraph, Quotes, Section, Table
 from pipeline.stats.drivers import QUADRANT_ORDER
 from pipeline.wording import Wording
 
@@ -38,16 +39,20 @@ def dimension_table(t: UnitTables, comparison: str, wd: Wording) -> Table:
     (the test statistics are in the appendix); a phone shows name, score, comparison, gap and 结论."""
     d = t.dimensions
     weighted = "mean_weighted" in d
+    # a unit with few answers: its small-area estimates beside the direct scores (and said what they are)
+    small = "small_area" in d and bool(d["small_area"].notna().any())
+    extra = weighted + small
     rows = []
     for _, r in d.iterrows():
         if r["suppressed"]:
-            rows.append([r["dimension_name"], int(r["n"]), *[SUPPRESSED] * (5 + weighted)])
+            rows.append([r["dimension_name"], int(r["n"]), *[SUPPRESSED] * (5 + extra)])
             continue
         rows.append(
             [
                 r["dimension_name"],
                 int(r["n"]),
                 r["mean"],
+                *([r["small_area"]] if small else []),
                 *([r["mean_weighted"]] if weighted else []),
                 r["rest_mean"],
                 r["diff"],
@@ -59,15 +64,25 @@ def dimension_table(t: UnitTables, comparison: str, wd: Wording) -> Table:
         column(wd, "dimension"),
         column(wd, "valid", "count"),
         column(wd, "unit_score", "score"),
+        *([column(wd, "small_area", "score")] if small else []),
         *([column(wd, "weighted_score", "score")] if weighted else []),
         column(wd, "other_score", "score", comparison=comparison),
         column(wd, "diff", "signed"),
         column(wd, "negative_share", "share"),
         column(wd, "conclusion"),
     ]
-    narrow = [0, 2, 3 + weighted, 4 + weighted, len(columns) - 1]
+    narrow = [0, 2, 3 + extra, 4 + extra, len(columns) - 1]
     return Table(key="dimensions", title=wd.say("report.tables.dimensions"), columns=columns, rows=rows,
                  narrow=narrow)
+
+
+def small_area_note(t: UnitTables, wd: Wording) -> list[Paragraph]:
+    """Under the dimension table of a unit with few answers: what its 小样本估计 column is."""
+    d = t.dimensions
+    if "small_area" not in d or not d["small_area"].notna().any():
+        return []
+    return [Paragraph(text=wd.say("report.small_area_note", min_cell=MIN_CELL, min_n_test=MIN_N_TEST),
+                      style="note")]
 
 
 def tests_table(t: UnitTables, comparison: str, wd: Wording) -> Table:
@@ -279,7 +294,7 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
         "problems": [*paragraphs(said["problems"]), *_problems_figures(t, m, f.comparison, wd),
                      *trend_figure(f.problems.trends, t.unit, w.area, wd)]
         + (
-            [dimension_table(t, f.comparison, wd)]
+            [dimension_table(t, f.comparison, wd), *small_area_note(t, wd)]
             if not t.dimensions.empty
             else paragraphs([wd.say("report.unit.no_dimensions", suppressed=SUPPRESSED)])
         ),
