@@ -54,6 +54,7 @@ class Survey:
     weights: pd.Series | None = None
     withheld: tuple[str, ...] = ()  # units too small to show: their rows are left out of everything
     design: pd.Series | None = None  # the declared design's weight per row (raked where it rakes)
+    fieldwork: pd.DataFrame | None = None  # the notes' paragraphs with their headers (``notes``)
 
     def __post_init__(self) -> None:
         """As the reports do: a unit with fewer than ``MIN_CELL`` valid responses shows nothing, and its rows
@@ -343,6 +344,30 @@ class Survey:
         title = f"{name}：按{groups.name}比较{scope}"
         return Result(title, stats, test, suppressed_note(small), "compare", (groups.name, name))
 
+    def notes(self, unit: str | None = None, dimension: str | None = None, kind: str | None = None
+              ) -> pd.DataFrame:
+        """The fieldwork notes' paragraphs (座谈会、走访 …, masked as stored), filtered by unit, dimension
+        (its id or name) and kind, with their unit, community, date, kind, people and the dimensions they
+        bear on."""
+        if self.fieldwork is None or self.fieldwork.empty:
+            raise SurveyError("这次调查没有调研记录（data/raw/<调查名称>/fieldwork/ 中没有记录文件）")
+        rows, names = self.fieldwork, self.questionnaire.dimension_names()
+        if unit is not None:
+            rows = rows.loc[rows["unit"] == unit]
+        if dimension is not None:
+            wanted = next((d for d, n in names.items() if dimension in (d, n)), None)
+            if wanted is None:
+                raise SurveyError(f"问卷中没有方面“{dimension}”；可用：{'、'.join(names.values())}")
+            rows = rows.loc[rows["dimensions"].str.split(",").map(lambda ds: wanted in ds)]
+        if kind is not None:
+            rows = rows.loc[rows["kind"] == kind]
+        shown = rows.assign(dimensions=rows["dimensions"].map(
+            lambda ds: "、".join(names.get(d, d) for d in ds.split(",") if d)))
+        columns = {"unit": "单位", "community": "社区（村）", "date": "日期", "kind": "形式",
+                   "participants": "人数", "households": "户数", "text": "内容", "dimensions": "涉及方面",
+                   "file": "文件"}
+        return shown.rename(columns=columns)[list(columns.values())].reset_index(drop=True)
+
     def subgroups(self, by: str, unit: str | None = None) -> pd.DataFrame:
         """Every dimension, each group of ``by`` against the rest (Welch t, Hedges g), FDR over the table;
         groups or rests under ``MIN_CELL`` are not tested and their means not shown."""
@@ -460,4 +485,14 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
             keys = ["unit", *q.design.rake]
             table = RakeFactors(factors.set_index(keys)["factor"], tuple(q.design.rake))
             design = table.weights(responses, responses[q.unit_question.id], design)
-    return Survey(name, q, responses, weights, design=design)
+    return Survey(name, q, responses, weights, design=design, fieldwork=_fieldwork(processed))
+
+
+def _fieldwork(processed: Path) -> pd.DataFrame | None:
+    """The stored notes' paragraphs joined to their headers, or None where the survey has none."""
+    from pipeline.fieldwork.notes import NOTES_TABLE, PARAGRAPHS_TABLE
+
+    if not (processed / NOTES_TABLE).is_file():
+        return None
+    notes = pd.read_parquet(processed / NOTES_TABLE)
+    return pd.read_parquet(processed / PARAGRAPHS_TABLE).merge(notes, on="note", how="left")

@@ -21,6 +21,7 @@ from pipeline.common.inputs import regular_file
 from pipeline.common.integrity import content_hash, damaged, letters, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
+from pipeline.fieldwork.notes import fieldwork_folder, note_files, note_tables, read_notes
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 from pipeline.run.analysis_inputs import (
     analysis_manifest,
@@ -193,6 +194,7 @@ def stage_analyze(
                          partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e))
              for e, q in earlier]
     raking = raking_for(paths, questionnaire, population)
+    notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)  # before any work
     sums = response_sums(paths, questionnaire, columns, waves, scheduler, raking)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
@@ -208,6 +210,8 @@ def stage_analyze(
         write_documents(documents, staging)
         write_text(staging / QUESTIONNAIRE_COPY, Path(questionnaire_path).read_text(encoding="utf-8"))
         write_parquet(staging / "problem_ledger.parquet", ledger)
+        for name, table in note_tables(notes).items():
+            write_parquet(staging / name, table)
         if raking is not None:  # explore weights the rows as the analysis did
             write_parquet(staging / RAKE_FACTORS, raking.table())
         seal(staging)
@@ -260,7 +264,8 @@ def fingerprint(
     margins: Path | None = None,
 ) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list,
-    wording overrides and raking margins, mapping, weighting, date order, the package's version and code."""
+    wording overrides (and fieldwork notes, passed with them), raking margins, mapping, weighting, date order,
+    the package's version and code."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places, margins) if p),
                  *wording]:
@@ -316,7 +321,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             questionnaire.places_path(),
             date_order,
             [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
-            questionnaire.wording_files(),
+            [*questionnaire.wording_files(), *note_files(fieldwork_folder(paths.root, paths.survey))],
             questionnaire.margins_path(),
         )
         counts = None

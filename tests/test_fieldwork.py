@@ -1,0 +1,140 @@
+"""Fieldwork notes (``pipeline.fieldwork``): Markdown, Word and an Excel log read into the units they name,
+masked, coded to dimensions (an explicit tag wins), and every bad header a clear error naming file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.common.errors import SurveyError
+from pipeline.fieldwork.notes import read_notes
+from pipeline.questionnaire import load_questionnaire
+
+JIANFU = Path("questionnaires/jiceng_jianfu.yaml")
+DANGJIAN = Path("questionnaires/jiceng_dangjian.yaml")
+
+MARKDOWN = """---
+单位: 桃源镇
+社区: 李家村
+日期: 2026-10-12
+形式: 座谈会
+人数: 12
+---
+座谈中，张建国书记反映每月要填的报表有二十多张，同一组数据在不同表格里重复报。
+
+王书记说工作群太多，联系电话13812345678常年被拉进新群。
+
+#督查考核 有村干部说迎检材料要准备一周。
+"""
+
+
+def _word(path: Path, header: list[str], body: list[str]) -> Path:
+    import docx
+
+    doc = docx.Document()
+    for line in [*header, "", *body]:
+        doc.add_paragraph(line)
+    doc.save(str(path))
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    notes = tmp_path / "fieldwork"
+    notes.mkdir()
+    (notes / "01_桃源镇座谈.md").write_text(MARKDOWN, encoding="utf-8")
+    _word(notes / "02_东风街道走访.docx", ["单位：东风街道", "日期：2026-10-15", "形式：走访", "户数：30"],
+          ["走访群众30户，多数反映社区干部在App上打卡截图占去不少时间。", "刘主任介绍了“一表通”的做法，报表统一由街道汇总。"])
+    pd.DataFrame([
+        {"单位": "城关镇", "日期": "2026-10-20", "形式": "明察暗访", "内容": "随机走进两个村，未见迎检台账。"},
+        {"单位": "城关镇", "社区": "城南社区", "日期": "2026-10-21", "形式": "个别访谈", "人数": "3",
+         "标签": "精文减会", "内容": "社区书记谈到会议明显减少。"},
+    ]).to_excel(notes / "03_台账.xlsx", index=False)
+    return notes
+
+
+def test_notes_in_markdown_word_and_a_log_end_in_their_units(folder):
+    q = load_questionnaire(JIANFU)
+    notes = read_notes(folder, q)
+    n = notes.notes.set_index("note")
+    assert n["unit"].tolist() == ["桃源镇", "东风街道", "城关镇", "城关镇"]
+    assert n["kind"].tolist() == ["座谈会", "走访", "明察暗访", "个别访谈"]
+    assert n["participants"].tolist()[0] == 12 and n["households"].tolist()[1] == 30
+    assert n["line"].tolist() == [2, 1, 2, 3]
+    paragraphs = notes.paragraphs
+    assert len(paragraphs) == 3 + 2 + 1 + 1
+    dims = paragraphs.set_index(["note", "paragraph"])["dimensions"]
+    assert dims[(1, 1)] == ["forms"]  # 报表, 表格, 重复报: the theme's keywords
+    assert dims[(1, 2)] == ["apps"]
+    assert dims[(1, 3)] == ["inspections"] and paragraphs.set_index(["note", "paragraph"])["tagged"][(1, 3)]
+    assert dims[(4, 1)] == ["papers"]  # the log row's tag wins over keywords
+
+
+def test_a_phone_number_and_names_never_reach_the_stored_text(folder):
+    q = load_questionnaire(JIANFU)
+    text = "\n".join(read_notes(folder, q).paragraphs["text"])
+    for secret in ("张建国", "13812345678", "王书记", "刘主任"):
+        assert secret not in text
+    assert "〔姓名已隐去〕书记" in text and "某书记" in text and "某主任" in text and "〔电话已隐去〕" in text
+
+
+def test_an_explicit_tag_wins_over_keywords_on_another_questionnaire(tmp_path):
+    q = load_questionnaire(DANGJIAN)
+    names = q.dimension_names()
+    first, second = list(names)[:2]
+    notes = tmp_path / "fieldwork"
+    notes.mkdir()
+    (notes / "a.md").write_text(f"---\nunit: 新华街道\ndate: 2026-11-02\nkind: 座谈会\nparticipants: 8\n---\n"
+                                f"#{names[second]} 这一段提到了{names[first]}。\n", encoding="utf-8")
+    coded = read_notes(notes, q).paragraphs.iloc[0]
+    assert coded["dimensions"] == [second] and coded["tagged"]
+    assert coded["text"] == f"这一段提到了{names[first]}。"
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: [座谈会\n---\n正文\n", "表头格式有误", 4),
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n---\n正文\n", "表头缺少形式", 2),
+    ("---\n单位: 新华街\n日期: 2026-11-02\n形式: 座谈会\n---\n正文\n", "最接近的是：新华街道", 2),
+    ("---\n单位: 新华街道\n日期: 某天\n形式: 座谈会\n---\n正文\n", "日期“某天”无法识别", 2),
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 调研\n---\n正文\n", "不在座谈会、走访、明察暗访、个别访谈之中", 2),
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 座谈会\n---\n#不存在的方面 正文\n", "标签“不存在的方面”", 2),
+])
+def test_a_malformed_header_names_the_file_and_line(tmp_path, text, message, line):
+    notes = tmp_path / "fieldwork"
+    notes.mkdir()
+    (notes / "坏记录.md").write_text(text, encoding="utf-8")
+    with pytest.raises(SurveyError, match=message) as err:
+        read_notes(notes, load_questionnaire(DANGJIAN))
+    assert "坏记录.md" in str(err.value) and f"第{line}行" in str(err.value)
+
+
+def test_the_analysis_stores_the_masked_notes_and_explore_lists_them(folder, tmp_path):
+    """A survey of our own with notes in ``data/raw/<survey>/fieldwork/``: the analysis stores them (no name
+    or phone in any stored file), and explore filters them by unit, dimension and kind."""
+    import shutil
+
+    from pipeline import explore
+    from pipeline.demo import demo_spec, write_demo_export
+    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+
+    q = load_questionnaire(JIANFU)
+    paths = SurveyPaths("notes", tmp_path)
+    export = tmp_path / "data" / "raw" / "notes.xlsx"
+    shutil.copytree(folder, tmp_path / "data" / "raw" / "notes" / "fieldwork")
+    write_demo_export(q, export, demo_spec(q))
+    stage_clean([export], q, paths)
+    stage_analyze(q, paths, JIANFU)
+    for stored in paths.processed.rglob("*"):
+        if stored.is_file():
+            data = stored.read_bytes()
+            for secret in ("张建国", "13812345678", "王书记"):
+                assert secret.encode() not in data, stored
+    s = explore.open_survey("notes", root=tmp_path)
+    assert len(s.notes()) == 7
+    forms = s.notes(dimension="报表填报")
+    assert forms["单位"].tolist() == ["桃源镇", "东风街道"] and "重复报" in forms["内容"].iloc[0]
+    assert s.notes(unit="城关镇", kind="个别访谈")["涉及方面"].tolist() == ["精文减会"]
+    with pytest.raises(SurveyError, match="没有方面“不存在”"):
+        s.notes(dimension="不存在")
