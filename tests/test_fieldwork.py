@@ -1,5 +1,6 @@
-"""Fieldwork notes (``pipeline.fieldwork``): Markdown, Word and an Excel log read into the units they name,
-masked, coded to dimensions (an explicit tag wins), and every bad header a clear error naming file and line."""
+"""Fieldwork notes (``pipeline.fieldwork``): Markdown, Word and an Excel log read into the units they
+name, masked, coded to dimensions (an explicit tag wins), and every bad header a clear error naming file and
+line."""
 
 from __future__ import annotations
 
@@ -46,9 +47,11 @@ def folder(tmp_path):
     notes.mkdir()
     (notes / "01_桃源镇座谈.md").write_text(MARKDOWN, encoding="utf-8")
     _word(notes / "02_东风街道走访.docx", ["单位：东风街道", "日期：2026-10-15", "形式：走访", "户数：30"],
-          ["走访群众30户，多数反映社区干部在App上打卡截图占去不少时间。", "刘主任介绍了“一表通”的做法，报表统一由街道汇总。"])
+          ["走访群众30户，多数反映社区干部在App上打卡截图占去不少时间。",
+           "刘主任介绍了“一表通”的做法，报表统一由街道汇总。"])
     pd.DataFrame([
-        {"单位": "城关镇", "日期": "2026-10-20", "形式": "明察暗访", "内容": "随机走进两个村，未见迎检台账。"},
+        {"单位": "城关镇", "日期": "2026-10-20", "形式": "明察暗访",
+         "内容": "随机走进两个村，未见迎检台账。"},
         {"单位": "城关镇", "社区": "城南社区", "日期": "2026-10-21", "形式": "个别访谈", "人数": "3",
          "标签": "精文减会", "内容": "社区书记谈到会议明显减少。"},
     ]).to_excel(notes / "03_台账.xlsx", index=False)
@@ -98,8 +101,10 @@ def test_an_explicit_tag_wins_over_keywords_on_another_questionnaire(tmp_path):
     ("---\n单位: 新华街道\n日期: 2026-11-02\n---\n正文\n", "表头缺少形式", 2),
     ("---\n单位: 新华街\n日期: 2026-11-02\n形式: 座谈会\n---\n正文\n", "最接近的是：新华街道", 2),
     ("---\n单位: 新华街道\n日期: 某天\n形式: 座谈会\n---\n正文\n", "日期“某天”无法识别", 2),
-    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 调研\n---\n正文\n", "不在座谈会、走访、明察暗访、个别访谈之中", 2),
-    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 座谈会\n---\n#不存在的方面 正文\n", "标签“不存在的方面”", 2),
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 调研\n---\n正文\n",
+     "不在座谈会、走访、明察暗访、个别访谈之中", 2),
+    ("---\n单位: 新华街道\n日期: 2026-11-02\n形式: 座谈会\n---\n#不存在的方面 正文\n",
+     "标签“不存在的方面”", 2),
 ])
 def test_a_malformed_header_names_the_file_and_line(tmp_path, text, message, line):
     notes = tmp_path / "fieldwork"
@@ -138,3 +143,71 @@ def test_the_analysis_stores_the_masked_notes_and_explore_lists_them(folder, tmp
     assert s.notes(unit="城关镇", kind="个别访谈")["涉及方面"].tolist() == ["精文减会"]
     with pytest.raises(SurveyError, match="没有方面“不存在”"):
         s.notes(dimension="不存在")
+
+
+def _documents(processed: Path) -> dict[str, dict]:
+    import json
+
+    found = (processed / "documents").glob("*.json")
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in found}
+
+
+def _texts(doc: dict) -> str:
+    import json
+
+    return json.dumps(doc["sections"], ensure_ascii=False)
+
+
+def test_notes_in_every_report_as_their_own_evidence(folder, tmp_path):
+    """The 减负 survey analysed without notes, then with them: units without notes read exactly as before;
+    基本情况 says what fieldwork was done; a problem with a note on its dimension cites it in 原因分析 (as
+    heard, never as a statistic) and in a table the workbook carries; the overview's counts equal the
+    notes' headers."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from pipeline.common.names import OVERVIEW_NAME
+    from pipeline.demo import demo_spec, write_demo_export
+    from pipeline.report.document import load_document
+    from pipeline.report.workbook import write_workbook
+    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+
+    q = load_questionnaire(JIANFU)
+    paths = SurveyPaths("withnotes", tmp_path)
+    export = tmp_path / "data" / "raw" / "withnotes.xlsx"
+    export.parent.mkdir(parents=True)
+    write_demo_export(q, export, demo_spec(q))
+    stage_clean([export], q, paths)
+    stage_analyze(q, paths, JIANFU)
+    before = _documents(paths.processed)
+    shutil.copytree(folder, tmp_path / "data" / "raw" / "withnotes" / "fieldwork")
+    stage_analyze(q, paths, JIANFU)
+    after = _documents(paths.processed)
+    noted = {"桃源镇", "东风街道", "城关镇"}
+    for unit in set(before) - noted - {OVERVIEW_NAME}:
+        assert before[unit]["sections"] == after[unit]["sections"], unit
+
+    taoyuan = _texts(after["桃源镇"])
+    assert "除问卷调查外，调研组还在桃源镇召开座谈会1场（12人参加）。" in taoyuan
+    assert "2026年10月12日在李家村召开座谈会时了解到：“某书记说工作群太多" in taoyuan
+    assert "还形成座谈会、走访、明察暗访和个别访谈记录4份" in taoyuan
+    assert "座谈走访中，" in taoyuan and "（调研记录，未作统计检验）" in taoyuan
+    dongfeng = _texts(after["东风街道"])
+    assert "除问卷调查外，调研组还在东风街道走访30户。" in dongfeng
+    assert "报表统一由街道汇总" in dongfeng  # 报表填报 is one of its problems, and the note bears on it
+    chengguan = _texts(after["城关镇"])
+    assert "明察暗访1次、个别访谈3人" in chengguan
+    overview = _texts(after[OVERVIEW_NAME])
+    assert ("除问卷调查外，调研组在3个乡镇（街道）召开座谈会1场（12人参加）、走访30户、明察暗访1次、"
+            "个别访谈3人，形成调研记录4份。") in overview
+
+    docs = {name: load_document(paths.processed / "documents" / f"{name}.json") for name in after}
+    table = docs["桃源镇"].table("fieldwork")
+    assert table is not None and any("工作群太多" in row[4] for row in table.rows)
+    book = write_workbook(tmp_path / "book.xlsx", docs[OVERVIEW_NAME],
+                          [d for n, d in docs.items() if n != OVERVIEW_NAME], [])
+    cells = [str(c.value) for ws in load_workbook(book).worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None]
+    assert any("工作群太多" in c for c in cells)
+    assert not any("13812345678" in c or "张建国" in c for c in cells)

@@ -83,6 +83,7 @@ class Manifest(_Model):
     waves: list[Wave]
     held: list[str] = []  # units whose figures are those last published (``pipeline.clean.release``)
     design: Design | None = None  # the declared sampling design, where there is one
+    fieldwork_notes: int = 0  # 座谈、走访 notes read (``pipeline.fieldwork``)
 
 
 def read_manifest(processed: str | Path) -> Manifest:

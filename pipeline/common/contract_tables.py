@@ -374,6 +374,24 @@ class Quotes(Contract):
     quote: Str
 
 
+class Fieldwork(Contract):
+    """座谈、走访 notes (``pipeline.fieldwork``), one row per paragraph, masked when read."""
+
+    note: Int
+    paragraph: Int
+    file: Str
+    unit: Str
+    community: Str = value()
+    date: Str
+    kind: Str
+    participants: OptInt = value()
+    households: OptInt = value()
+    text: Str
+    dimensions: Str  # the dimension ids it bears on, comma-separated ("" none)
+    tagged: Bool  # chosen by an explicit tag
+    practice: Bool  # tagged as a practice worth telling (经验做法)
+
+
 class Keywords(Contract):
     unit: Str
     keyword: Str

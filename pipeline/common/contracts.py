@@ -78,6 +78,7 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "themes": tables.Themes,
     "quotes": tables.Quotes,
     "keywords": tables.Keywords,
+    "fieldwork": tables.Fieldwork,
     "communities": tables.Communities,
     "problem_ledger": tables.ProblemLedger,
     "audit": Audit,

@@ -489,10 +489,7 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
 
 
 def _fieldwork(processed: Path) -> pd.DataFrame | None:
-    """The stored notes' paragraphs joined to their headers, or None where the survey has none."""
-    from pipeline.fieldwork.notes import NOTES_TABLE, PARAGRAPHS_TABLE
+    """The stored notes' paragraphs with their headers (none before notes were stored)."""
+    from pipeline.common.tables import read_table
 
-    if not (processed / NOTES_TABLE).is_file():
-        return None
-    notes = pd.read_parquet(processed / NOTES_TABLE)
-    return pd.read_parquet(processed / PARAGRAPHS_TABLE).merge(notes, on="note", how="left")
+    return read_table(processed, "fieldwork") if (processed / "fieldwork.parquet").is_file() else None

@@ -51,6 +51,7 @@ SURNAMES = ("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕�
             "牛寿通边扈燕冀浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终居衡步都耿满弘匡国文寇广禄"
             "阙东欧沃利蔚越隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾沙养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公")
 _SURNAME_TITLE = re.compile(f"[{SURNAMES}](?=(?:{'|'.join(TITLES)}))")
+PRACTICE = ("经验做法", "做法", "亮点")  # a tag marking a practice worth telling (成效与亮点, 经验做法)
 _TAG = re.compile(r"#([^\s#，。；、,;]+)")
 
 
@@ -58,7 +59,7 @@ _TAG = re.compile(r"#([^\s#，。；、,;]+)")
 class Notes:
     """The notes read: one row each (``notes``: note, file, line, unit, community, date, kind,
     participants, households) and their paragraphs (``paragraphs``: note, paragraph, text, dimensions as a
-    list of ids, tagged: whether an explicit tag chose them)."""
+    list of ids, tagged: whether an explicit tag chose them, practice: tagged 经验做法/做法/亮点)."""
 
     notes: pd.DataFrame
     paragraphs: pd.DataFrame
@@ -102,7 +103,8 @@ def read_notes(folder: Path, questionnaire: Questionnaire) -> Notes:
             paragraphs += coder.code(note["note"], raw["paragraphs"], raw.get("tags", []), path, raw["line"])
     columns = ["note", "file", "line", "unit", "community", "date", "kind", "participants", "households"]
     return Notes(pd.DataFrame(notes, columns=columns),
-                 pd.DataFrame(paragraphs, columns=["note", "paragraph", "text", "dimensions", "tagged"]))
+                 pd.DataFrame(paragraphs, columns=["note", "paragraph", "text", "dimensions", "tagged",
+                                                   "practice"]))
 
 
 def _raw_notes(path: Path) -> list[dict]:
@@ -254,6 +256,8 @@ class _Coder:
     def resolve(self, tags: list[str], path: Path, line: int) -> list[str]:
         out = []
         for tag in tags:
+            if tag in PRACTICE:
+                continue
             if tag not in self.tags:
                 near = difflib.get_close_matches(tag, list(self.tags), n=3, cutoff=0.3)
                 hint = f"最接近的是：{'、'.join(near)}" if near else f"可用：{'、'.join(self.tags)}"
@@ -274,12 +278,14 @@ class _Coder:
             else:
                 dims = [d for d, words in self.keywords.items() if any(w and w in body for w in words)]
                 tagged = False
+            practice = any(t in PRACTICE for t in [*_TAG.findall(text), *note_tags])
             out.append({"note": note, "paragraph": k, "text": mask_names(body), "dimensions": dims,
-                        "tagged": tagged})
+                        "tagged": tagged, "practice": practice})
         return out
 
 
-NOTES_TABLE, PARAGRAPHS_TABLE = "fieldwork_notes.parquet", "fieldwork_paragraphs.parquet"
+FIELDWORK_COLUMNS = ["note", "paragraph", "file", "unit", "community", "date", "kind", "participants",
+                     "households", "text", "dimensions", "tagged", "practice"]
 
 
 def fieldwork_folder(root: Path, survey: str) -> Path:
@@ -287,8 +293,11 @@ def fieldwork_folder(root: Path, survey: str) -> Path:
     return root / "data" / "raw" / survey / "fieldwork"
 
 
-def note_tables(notes: Notes) -> dict[str, pd.DataFrame]:
-    """The notes as the analysis stores them (masked texts; a paragraph's dimensions comma-separated)."""
+def fieldwork_table(notes: Notes | None) -> pd.DataFrame:
+    """The notes as the analysis stores them (the ``fieldwork`` table): one row per paragraph with its
+    note's header, a paragraph's dimensions comma-separated."""
+    if notes is None or notes.notes.empty:
+        return pd.DataFrame(columns=FIELDWORK_COLUMNS)
     paragraphs = notes.paragraphs.assign(dimensions=notes.paragraphs["dimensions"].map(",".join))
-    return {NOTES_TABLE: notes.notes.astype({"participants": "Int64", "households": "Int64"}),
-            PARAGRAPHS_TABLE: paragraphs}
+    table = paragraphs.merge(notes.notes, on="note", how="left")
+    return table[FIELDWORK_COLUMNS]

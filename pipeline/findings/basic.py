@@ -9,6 +9,7 @@ from pipeline.analyze.disclosure import small_units
 from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
 from pipeline.common.rules import MIN_N_TEST, short_of
+from pipeline.findings.fieldwork import fieldwork_counts
 from pipeline.findings.model import Basic, ProfileShare
 from pipeline.questionnaire import Words
 
@@ -103,4 +104,5 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         ranked=ranked,
         small_area_rate=number(u.get("satisfaction_small_area")),
         profile=profile_shares(a.composition.loc[a.composition["unit"] == unit], w),
+        fieldwork=fieldwork_counts(a, unit),
     )

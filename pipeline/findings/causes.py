@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.analyze.tables import Analysis
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA
+from pipeline.findings.fieldwork import cited_notes
 from pipeline.findings.model import Cause, Causes, Group, Problem, Problems
 from pipeline.questionnaire import Questionnaire, Words
 
@@ -190,6 +191,8 @@ def causes_section(
     for p in problems.items:
         causes, groups = problem_causes(unit, p, a, q, w, quotes, cited)
         items += causes
+        heard = cited_notes(a, unit, p.dimension)  # what 座谈、走访 recorded on it: heard, not tested
+        items += [Cause(dimension=p.dimension, kind="fieldwork", note=n) for n in heard]
         if groups:
             concentrated[p.dimension] = groups
     return Causes(items=items, concentrated=concentrated)

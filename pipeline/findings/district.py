@@ -17,6 +17,7 @@ from pipeline.common.rules import significantly_low
 from pipeline.findings.basic import count, in_rule_order, number
 from pipeline.findings.causes import group
 from pipeline.findings.changes import district_changes, trending_units, trends
+from pipeline.findings.fieldwork import fieldwork_counts, practices
 from pipeline.findings.model import (
     AreaMeasure,
     AreaReasons,
@@ -225,4 +226,6 @@ def district_findings(a: Analysis, q: Questionnaire,
         units_with_problems=list(dict.fromkeys(sig["unit"])),
         experience=[UnitStrengths(unit=u, strengths=f.strengths) for u, f in (units or {}).items()
                     if f.strengths.high or f.strengths.improved or f.strengths.rate_above],
+        fieldwork=fieldwork_counts(a), fieldwork_units=int(a.fieldwork["unit"].nunique()),
+        practices=practices(a),
     )

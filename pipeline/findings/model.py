@@ -34,6 +34,25 @@ class ProfileShare(_Model):
     share: Number = None
 
 
+class FieldNote(_Model):
+    """A paragraph of a 座谈、走访 note (masked): how it was heard, where and when, and what was said."""
+
+    unit: str
+    kind: str  # 座谈会 / 走访 / 明察暗访 / 个别访谈
+    place: str | None = None  # the community or village, where the note names one
+    date: str
+    text: str
+
+
+class FieldworkCount(_Model):
+    """Fieldwork of one kind in a unit (or the area): notes, people met and households visited."""
+
+    kind: str
+    notes: int
+    participants: int | None = None
+    households: int | None = None
+
+
 class Basic(_Model):
     """基本情况: who was surveyed in the unit."""
 
@@ -56,6 +75,7 @@ class Basic(_Model):
     ranked: int = 0
     small_area_rate: float | None = None  # the small-area estimate (few answers), which the rank uses
     profile: list[ProfileShare] = []
+    fieldwork: list[FieldworkCount] = []  # 座谈、走访 done in the unit, from the notes' headers
 
 
 class ItemGap(_Model):
@@ -160,6 +180,7 @@ class Strengths(_Model):
     rate_ci: tuple[float, float] | None = None
     area_rate: Number = None
     best: list[DimensionScore] = []  # none of these, no problem either: its highest dimensions, said as such
+    practices: list[FieldNote] = []  # practices a note recorded (tagged 经验做法): heard, not measured
 
 
 class Problems(_Model):
@@ -188,7 +209,7 @@ class Cause(_Model):
     """A piece of evidence on why a problem is there, with its figures (and a respondent's words)."""
 
     dimension: str
-    kind: Literal["reason", "concentration", "item", "theme", "association"]
+    kind: Literal["reason", "concentration", "item", "theme", "association", "fieldwork"]
     quote: str | None = None
     # reason: an option of a reason question, against the rest of the area
     question: str | None = None
@@ -205,6 +226,8 @@ class Cause(_Model):
     theme: str | None = None
     count: int | None = None
     area_share: Number = None
+    # fieldwork: what a note recorded on it (never a statistic)
+    note: FieldNote | None = None
 
 
 class Causes(_Model):
@@ -367,6 +390,9 @@ class DistrictFindings(_Model):
     trending: list[UnitDimension] = []  # units with a significant trend (diff: the slope per wave)
     units_with_problems: list[str] = []  # units significantly below the rest on some dimension
     experience: list[UnitStrengths] = []  # units with strengths on evidence: 经验 to learn from
+    fieldwork: list[FieldworkCount] = []  # 座谈、走访 across the area, from the notes' headers
+    fieldwork_units: int = 0  # units with any note
+    practices: list[FieldNote] = []  # practices the notes recorded (经验做法 worth spreading)
 
 
 class FindingsError(ValueError):

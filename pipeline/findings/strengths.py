@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.analyze.evidence import evaluated
 from pipeline.analyze.tables import Analysis
 from pipeline.common.rules import significantly_high
+from pipeline.findings.fieldwork import practices
 from pipeline.findings.model import Basic, DimensionScore, Problems, Strengths
 from pipeline.questionnaire import Questionnaire
 
@@ -43,4 +44,4 @@ def strengths_section(unit: str, a: Analysis, q: Questionnaire, basic: Basic,
         best = scores(shown.nlargest(BEST_NAMED, "mean"))  # good on everything: its highest, said as such
     rate = dict(rate=basic.satisfaction_rate, rate_ci=basic.satisfaction_ci, area_rate=basic.area_rate)
     return Strengths(high=scores(high), improved=improved, rate_above=rate_above, best=best,
-                     tested=basic.tested, **(rate if rate_above else {}))
+                     tested=basic.tested, practices=practices(a, unit), **(rate if rate_above else {}))

@@ -24,7 +24,7 @@ from pipeline.report.document import LEDGER_COLUMNS, About, Column, Document, Le
 SHEET_PER_UNIT_MAX = 50  # more units than this: one long sheet per table, with a unit column, instead
 OVERALL_ROW = "（维度总体）"
 STATUS = ["未开始", "推进中", "已完成"]
-UNIT_TABLES = ("dimensions", "composition", "choices")
+UNIT_TABLES = ("dimensions", "composition", "choices", "fieldwork")
 WIDTHS = {
     "序号": 5,
     "责任单位": 10,

@@ -142,6 +142,7 @@ def analysis_manifest(paths: SurveyPaths, questionnaire: Questionnaire, question
         waves=[{"wave": w.name, "title": w.title, **item_changes(questionnaire, w.questionnaire)}
                for w in waves],
         design=design_note(questionnaire, result),
+        fieldwork_notes=int(result.fieldwork["note"].nunique()),
     )
 
 

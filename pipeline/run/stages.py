@@ -21,7 +21,7 @@ from pipeline.common.inputs import regular_file
 from pipeline.common.integrity import content_hash, damaged, letters, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
-from pipeline.fieldwork.notes import fieldwork_folder, note_files, note_tables, read_notes
+from pipeline.fieldwork.notes import fieldwork_folder, note_files, read_notes
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 from pipeline.run.analysis_inputs import (
     analysis_manifest,
@@ -198,7 +198,7 @@ def stage_analyze(
     sums = response_sums(paths, questionnaire, columns, waves, scheduler, raking)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
-    result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums)
+    result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums, notes=notes)
     manifest = analysis_manifest(paths, questionnaire, questionnaire_path, result, sums, audit, files, waves,
                                  population, weight_by, input_fingerprint)
     ledger = conform("problem_ledger", problem_ledger(result, questionnaire))
@@ -210,8 +210,6 @@ def stage_analyze(
         write_documents(documents, staging)
         write_text(staging / QUESTIONNAIRE_COPY, Path(questionnaire_path).read_text(encoding="utf-8"))
         write_parquet(staging / "problem_ledger.parquet", ledger)
-        for name, table in note_tables(notes).items():
-            write_parquet(staging / name, table)
         if raking is not None:  # explore weights the rows as the analysis did
             write_parquet(staging / RAKE_FACTORS, raking.table())
         seal(staging)

@@ -129,9 +129,10 @@ def ledger_rows(ledger: pd.DataFrame, w: Words, wd: Wording, data_until: str = "
     ]
 
 
-def methods_note(m: Manifest, wd: Wording) -> list[str]:
+def methods_note(m: Manifest, wd: Wording, fieldwork: bool = True) -> list[str]:
     """How the figures were made: data, the cleaning rules as applied, scoring, what makes a problem, tests,
-    associations, privacy — the only place a report names its statistical methods."""
+    associations, fieldwork notes (where the report cites any: ``fieldwork``), privacy — the only place a
+    report names its statistical methods."""
     w = m.words
     rules = w.problems
     used = [w.scales[k] for k in dict.fromkeys(w.dimension_scales.values())]
@@ -163,6 +164,7 @@ def methods_note(m: Manifest, wd: Wording) -> list[str]:
                design=m.design is not None),
         *trends,
         *overall,
+        *([wd.say("methods.fieldwork", notes=m.fieldwork_notes)] if m.fieldwork_notes and fieldwork else []),
         wd.say("methods.privacy", min_cell=MIN_CELL),
     ]
 

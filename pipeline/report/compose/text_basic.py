@@ -7,6 +7,7 @@ from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.common.rules import MIN_CELL, MIN_N_TEST
 from pipeline.findings.model import Basic, ProfileShare
 from pipeline.questionnaire.words import Words
+from pipeline.report.compose.text_fieldwork import fieldwork_parts
 from pipeline.wording import Wording
 
 
@@ -67,6 +68,8 @@ def _place(b: Basic, wd: Wording) -> str:
 def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
     """基本情况's paragraphs."""
     text = [received_text(unit, b, wd)]
+    if b.fieldwork:
+        text.append(wd.say("basic.fieldwork", unit=unit, parts=fieldwork_parts(b.fieldwork, wd)))
     if b.withheld:
         text.append(
             wd.say(

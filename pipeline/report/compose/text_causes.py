@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pipeline.findings.model import Cause, Causes, Group, Problems
 from pipeline.questionnaire.words import Words
+from pipeline.report.compose.text_fieldwork import heard
 from pipeline.wording import Wording
 
 
@@ -64,12 +65,14 @@ def causes_text(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[st
     out = []
     for n, p in enumerate(problems.items, start=1):
         own = [c for c in f.items if c.dimension == p.dimension and c.significant]
+        said = [heard(c.note, wd) for c in f.items
+                if c.dimension == p.dimension and c.kind == "fieldwork" and c.note is not None]
         if not own:
-            clues = any(c.dimension == p.dimension for c in f.items)
-            out.append(wd.say("causes.no_evidence", n=n, name=p.name, clues=clues))
+            clues = any(c.dimension == p.dimension and c.kind != "fieldwork" for c in f.items)
+            out.append(wd.say("causes.no_evidence", n=n, name=p.name, clues=clues, heard=said))
             continue
         parts = [wd.say("causes.nth", n=i, text=cause_text(c, w, wd)) for i, c in enumerate(own, start=1)]
-        out.append(wd.say("causes.problem", n=n, name=p.name, causes=parts))
+        out.append(wd.say("causes.problem", n=n, name=p.name, causes=parts, heard=said))
     return out
 
 
@@ -77,4 +80,4 @@ def clue_rows(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[list
     """The evidence on the problems that no test supports, for the appendix: problem and clue."""
     names = {p.dimension: p.name for p in problems.items}
     return [[names[c.dimension], cause_text(c, w, wd)] for c in f.items
-            if not c.significant and c.dimension in names]
+            if not c.significant and c.dimension in names and c.kind != "fieldwork"]

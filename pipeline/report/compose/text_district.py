@@ -8,6 +8,7 @@ from pipeline.questionnaire.words import Words
 from pipeline.report.compose.text_basic import rejected_by_rule, satisfied_options, withheld_figures
 from pipeline.report.compose.text_causes import group_name
 from pipeline.report.compose.text_changes import area_changes_text, area_trends_text
+from pipeline.report.compose.text_fieldwork import fieldwork_parts, heard
 from pipeline.report.compose.text_strengths import strength_parts
 from pipeline.wording import Wording
 
@@ -15,11 +16,13 @@ from pipeline.wording import Wording
 def strengths_text(f: DistrictFindings, wd: Wording) -> list[str]:
     """成效与亮点 of the area: each unit's strengths on evidence, as 经验 to learn from, or that none
     leads."""
+    practices = ([wd.say("district.strengths.practices", heard=[heard(n, wd) for n in f.practices])]
+                 if f.practices else [])
     if not f.experience:
-        return [wd.say("district.strengths.none")]
+        return [wd.say("district.strengths.none"), *practices]
     return [wd.say("district.strengths.lead"),
             *[wd.say("district.strengths.unit", unit=x.unit, parts=strength_parts(x.strengths, wd))
-              for x in f.experience]]
+              for x in f.experience], *practices]
 
 
 def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
@@ -43,6 +46,9 @@ def basic_text(f: DistrictFindings, w: Words, wd: Wording) -> list[str]:
             rules=rules,
         )
     ]
+    if f.fieldwork:
+        text.append(wd.say("district.basic.fieldwork", units=f.fieldwork_units, notes=sum(
+            c.notes for c in f.fieldwork), parts=fieldwork_parts(f.fieldwork, wd)))
     if f.no_unit is not None:
         text.append(wd.say("district.basic.no_unit", count=f.no_unit))
     if f.small:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pipeline.common.rules import MIN_CELL
 from pipeline.findings.model import Strengths
+from pipeline.report.compose.text_fieldwork import heard
 from pipeline.wording import Wording
 
 
@@ -34,4 +35,6 @@ def strengths_text(s: Strengths, wd: Wording) -> list[str]:
                                                     for x in s.best]))
     if not out:
         out.append(wd.say("strengths.none" if s.tested else "strengths.untested"))
+    if s.practices:
+        out.append(wd.say("strengths.practice", heard=[heard(n, wd) for n in s.practices]))
     return out

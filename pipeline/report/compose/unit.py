@@ -254,6 +254,20 @@ def _causes_blocks(t: UnitTables, m: Manifest, wd: Wording) -> list:
     ]
 
 
+def fieldwork_table(f: UnitFindings, wd: Wording) -> list[Table]:
+    """The notes 原因分析 cites (by problem) and the practices 成效与亮点 tells, as a table every format
+    carries (the workbook's unit sheet too); none for a unit without any."""
+    names = {p.dimension: p.name for p in f.problems.items}
+    cited = [(names[c.dimension], c.note) for c in f.causes.items if c.kind == "fieldwork" and c.note]
+    cited += [(wd.say("report.columns.practice"), n) for n in f.strengths.practices]
+    if not cited:
+        return []
+    return [Table(key="fieldwork", title=wd.say("report.tables.fieldwork"),
+                  columns=[column(wd, k) for k in ("regarding", "fieldwork_kind", "place", "date", "record")],
+                  rows=[[about, n.kind, n.place or n.unit, n.date, n.text] for about, n in cited],
+                  narrow=[0, 4])]
+
+
 def _suggestion_blocks(f: UnitFindings, wd: Wording) -> list:
     """What else the unit's respondents wrote, a quote per theme (none already quoted in the text), and the
     themes with the problems each bears on."""
@@ -298,12 +312,12 @@ def unit_document(t: UnitTables, f: UnitFindings, m: Manifest, own: list[LedgerR
             if not t.dimensions.empty
             else paragraphs([wd.say("report.unit.no_dimensions", suppressed=SUPPRESSED)])
         ),
-        "causes": [*paragraphs(said["causes"]), *_causes_blocks(t, m, wd)],
+        "causes": [*paragraphs(said["causes"]), *fieldwork_table(f, wd), *_causes_blocks(t, m, wd)],
         "suggestions": [*paragraphs(said["suggestions"]), *_suggestion_blocks(f, wd)],
         "appendix": [tests_table(t, f.comparison, wd)]
         if not t.dimensions.empty
         else paragraphs([wd.say("report.unit.appendix_withheld", suppressed=SUPPRESSED)]),
-        "methods": paragraphs(methods_note(m, wd)),
+        "methods": paragraphs(methods_note(m, wd, fieldwork=bool(f.basic.fieldwork))),
     }
     if not t.problems.empty:
         blocks["problems"].append(choices_table(t, w.multi, wd))
