@@ -52,6 +52,7 @@ from pipeline.common.errors import SurveyError
 from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.common.tables import read_table
+from pipeline.fieldwork.facts import FACT_COLUMNS
 from pipeline.fieldwork.notes import Notes, fieldwork_table
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import (
@@ -104,6 +105,7 @@ class Analysis:
     unit_problems: pd.DataFrame  # every unit's problems and their evidence (``pipeline.analyze.evidence``)
     trends: pd.DataFrame  # over three or more waves (``pipeline.analyze.trends``); empty with fewer
     fieldwork: pd.DataFrame  # 座谈、走访 notes' paragraphs (``pipeline.fieldwork``); empty without any
+    facts: pd.DataFrame  # facts about each unit (``pipeline.fieldwork.facts``); empty without any
 
 
 TABLES = tuple(f.name for f in fields(Analysis))
@@ -265,7 +267,8 @@ def _who_answered(counts: AnswerCounts, audit: pd.Series, q: Questionnaire) -> d
 def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Questionnaire,
             weighting: Weighting | None = None,
             waves: list[EarlierWave] | None = None, sums: SurveySums | None = None,
-            raking: RakeFactors | None = None, notes: Notes | None = None) -> Analysis:
+            raking: RakeFactors | None = None, notes: Notes | None = None,
+            facts: pd.DataFrame | None = None) -> Analysis:
     """Compute every table the reports need, for all units at once, with disclosure control applied.
 
     Parameters
@@ -280,6 +283,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
         here from ``kept``.
     raking : the design's raking factors (``pipeline.stats.raking``), where it rakes to population margins.
     notes : the survey's fieldwork notes (``pipeline.fieldwork``), where it has any.
+    facts : the declared facts about each unit (``pipeline.fieldwork.facts.read_facts``).
 
     Returns
     -------
@@ -341,6 +345,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
             trends=pd.DataFrame(columns=TREND_COLUMNS),
             fieldwork=fieldwork_table(notes),
+            facts=facts if facts is not None else pd.DataFrame(columns=FACT_COLUMNS),
         )
     )
     # every unit's problems, from what disclosure control lets be shown; where each concentrates

@@ -392,6 +392,15 @@ class Fieldwork(Contract):
     practice: Bool  # tagged as a practice worth telling (经验做法)
 
 
+class Facts(Contract):
+    """The research office's facts about each unit (``pipeline.fieldwork.facts``), long."""
+
+    unit: Str
+    fact: Str  # the table's column, as the questionnaire's ``facts`` declares it
+    value: Float = value()  # its number (none for text facts and empty cells)
+    text: Str  # as written
+
+
 class Keywords(Contract):
     unit: Str
     keyword: Str

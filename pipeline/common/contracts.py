@@ -79,6 +79,7 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "quotes": tables.Quotes,
     "keywords": tables.Keywords,
     "fieldwork": tables.Fieldwork,
+    "facts": tables.Facts,
     "communities": tables.Communities,
     "problem_ledger": tables.ProblemLedger,
     "audit": Audit,

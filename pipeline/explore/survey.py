@@ -55,6 +55,8 @@ class Survey:
     withheld: tuple[str, ...] = ()  # units too small to show: their rows are left out of everything
     design: pd.Series | None = None  # the declared design's weight per row (raked where it rakes)
     fieldwork: pd.DataFrame | None = None  # the notes' paragraphs with their headers (``notes``)
+    unit_facts: pd.DataFrame | None = None  # the stored unit facts (long) and the units' dimension means
+    unit_scores: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         """As the reports do: a unit with fewer than ``MIN_CELL`` valid responses shows nothing, and its rows
@@ -368,6 +370,31 @@ class Survey:
                    "file": "文件"}
         return shown.rename(columns=columns)[list(columns.values())].reset_index(drop=True)
 
+    def facts(self, dimension: str | None = None) -> pd.DataFrame:
+        """The unit facts (one row per unit, the questionnaire's labels as columns, numbers as numbers) and,
+        with ``dimension`` (id or name), each unit's score on it as the reports show it (withheld units
+        blank): e.g. to set scores against 党员 per community."""
+        q = self.questionnaire
+        if not q.facts or self.unit_facts is None or self.unit_facts.empty:
+            raise SurveyError("这次调查没有单位基本数据"
+                              "（问卷的 facts 和 data/external/<调查名称>/units.csv）")
+        long = self.unit_facts.assign(shown=self.unit_facts["value"].astype(object).where(
+            self.unit_facts["value"].notna(), self.unit_facts["text"]))
+        wide = long.pivot(index="unit", columns="fact", values="shown")
+        labels = {f.column: f.label or f.column for f in q.facts}
+        table = wide.reindex(columns=list(labels)).rename(columns=labels)
+        table = table.reindex([u for u in q.unit_question.options if u in table.index])
+        if dimension is not None:
+            names = q.dimension_names()
+            wanted = next((d for d, n in names.items() if dimension in (d, n)), None)
+            if wanted is None:
+                raise SurveyError(f"问卷中没有方面“{dimension}”；可用：{'、'.join(names.values())}")
+            scores = self.unit_scores.loc[self.unit_scores["dimension"] == wanted].set_index("unit")
+            shown = scores["mean"].where(~scores["suppressed"].astype(bool))
+            table[f"{names[wanted]}得分"] = shown.reindex(table.index)
+        table.index.name = q.report.unit_label
+        return table
+
     def subgroups(self, by: str, unit: str | None = None) -> pd.DataFrame:
         """Every dimension, each group of ``by`` against the rest (Welch t, Hedges g), FDR over the table;
         groups or rests under ``MIN_CELL`` are not tested and their means not shown."""
@@ -485,11 +512,12 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
             keys = ["unit", *q.design.rake]
             table = RakeFactors(factors.set_index(keys)["factor"], tuple(q.design.rake))
             design = table.weights(responses, responses[q.unit_question.id], design)
-    return Survey(name, q, responses, weights, design=design, fieldwork=_fieldwork(processed))
+    return Survey(name, q, responses, weights, design=design, fieldwork=_stored(processed, "fieldwork"),
+                  unit_facts=_stored(processed, "facts"), unit_scores=_stored(processed, "unit_dimensions"))
 
 
-def _fieldwork(processed: Path) -> pd.DataFrame | None:
-    """The stored notes' paragraphs with their headers (none before notes were stored)."""
+def _stored(processed: Path, name: str) -> pd.DataFrame | None:
+    """A stored analysis table (None where an older analysis has no such table)."""
     from pipeline.common.tables import read_table
 
-    return read_table(processed, "fieldwork") if (processed / "fieldwork.parquet").is_file() else None
+    return read_table(processed, name) if (processed / f"{name}.parquet").is_file() else None

@@ -10,7 +10,7 @@ from pipeline.analyze.tables import Analysis
 from pipeline.clean import RULE_ORDER
 from pipeline.common.rules import MIN_N_TEST, short_of
 from pipeline.findings.fieldwork import fieldwork_counts
-from pipeline.findings.model import Basic, ProfileShare
+from pipeline.findings.model import Basic, FactValue, ProfileShare
 from pipeline.questionnaire import Words
 
 
@@ -105,4 +105,18 @@ def basic_section(unit: str, a: Analysis, w: Words) -> Basic:
         small_area_rate=number(u.get("satisfaction_small_area")),
         profile=profile_shares(a.composition.loc[a.composition["unit"] == unit], w),
         fieldwork=fieldwork_counts(a, unit),
+        facts=unit_facts(a, unit, w),
     )
+
+
+def unit_facts(a: Analysis, unit: str, w: Words) -> list[FactValue]:
+    """The unit's facts with a value, in the questionnaire's order."""
+    mine = a.facts.loc[a.facts["unit"] == unit].set_index("fact")
+    out = []
+    for f in w.facts:
+        if f.column not in mine.index or mine.loc[f.column, "text"] == "":
+            continue
+        value, text = mine.loc[f.column, "value"], str(mine.loc[f.column, "text"])
+        out.append(FactValue(label=f.label, kind=f.kind, measure=f.measure, text=text,
+                             value=None if pd.isna(value) else float(value)))
+    return out

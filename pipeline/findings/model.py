@@ -53,6 +53,16 @@ class FieldworkCount(_Model):
     households: int | None = None
 
 
+class FactValue(_Model):
+    """A fact about the unit from the research office's statistics (党员1234名): as the table holds it."""
+
+    label: str
+    kind: str  # count, number, share or text
+    measure: str = ""
+    value: float | None = None
+    text: str = ""
+
+
 class Basic(_Model):
     """基本情况: who was surveyed in the unit."""
 
@@ -76,6 +86,7 @@ class Basic(_Model):
     small_area_rate: float | None = None  # the small-area estimate (few answers), which the rank uses
     profile: list[ProfileShare] = []
     fieldwork: list[FieldworkCount] = []  # 座谈、走访 done in the unit, from the notes' headers
+    facts: list[FactValue] = []  # the unit's facts (unit facts table), in the questionnaire's order
 
 
 class ItemGap(_Model):

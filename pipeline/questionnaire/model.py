@@ -26,8 +26,8 @@ from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
 from pipeline.common.matching import Names, community_key, unit_key
 from pipeline.common.names import shown, strip_invisible
+from pipeline.questionnaire.words import FactWords, Overall, ReportWords, Scale, Standard, Words, scale_low
 from pipeline.questionnaire.words import Figure as WordsFigure
-from pipeline.questionnaire.words import Overall, ReportWords, Scale, Standard, Words, scale_low
 from pipeline.wording import read_overrides
 
 QuestionType = Literal["single", "multi", "likert", "number", "text"]
@@ -116,6 +116,17 @@ class Measure(_Model):
     def general(self) -> bool:
         """Aimed at the dimension as a whole."""
         return not (self.items or self.groups or self.reasons or self.themes)
+
+
+class Fact(_Model):
+    """A column of the unit facts table (``data/external/<survey>/units.csv``) and how 基本情况 says it:
+    ``label`` (default: the column's name), then the value, then ``measure`` (个, 名 …); ``kind``: ``count``
+    (a whole number), ``number``, ``share`` (0.185 or 18.5%, shown as 18.5%) or ``text``."""
+
+    column: str
+    label: str | None = None
+    measure: str = ""
+    kind: Literal["count", "number", "share", "text"] = "number"
 
 
 class Dimension(_Model):
@@ -212,6 +223,7 @@ class Questionnaire(_Model):
     )
     report: ReportWords = ReportWords()
     design: Design | None = None  # declared: every estimate weighted, variances from the design
+    facts: list[Fact] = Field(default_factory=list)  # unit facts (党组织数 …) 基本情况 states
     _source: Path | None = PrivateAttr(default=None)
     _wording: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -435,6 +447,8 @@ class Questionnaire(_Model):
             standards={d.id: d.standard for d in self.dimensions if d.standard is not None},
             descriptive=[d.id for d in self.dimensions if d.direction == "none"],
             owners={d.id: d.owner for d in self.dimensions if d.owner},
+            facts=[FactWords(column=f.column, label=f.label or f.column, measure=f.measure, kind=f.kind)
+                   for f in self.facts],
             rate_standard=r.rate_standard,
             deadline_months=r.deadline_months,
             wording=dict(self._wording),

@@ -106,6 +106,15 @@ class Scale(_Model):
     low: int = 1
 
 
+class FactWords(_Model):
+    """A unit fact as 基本情况 says it: its table column, label, measure word and kind."""
+
+    column: str
+    label: str
+    measure: str = ""
+    kind: str = "number"
+
+
 class Figure(_Model):
     """A profile share quoted in 基本情况, resolved: question, options and the label a sentence uses."""
 
@@ -142,6 +151,7 @@ class Words(_Model):
     rate_standard: float | None = None
     deadline_months: int = 6
     wording: dict[str, str] = {}  # the research office's templates replacing shipped ones, by key
+    facts: list[FactWords] = []  # the unit facts 基本情况 states, in the questionnaire's order
 
     def scale_points(self, dimension: str) -> int:
         """How many points a dimension's scale has ("4.72分（7分制）")."""

@@ -21,6 +21,7 @@ from pipeline.common.inputs import regular_file
 from pipeline.common.integrity import content_hash, damaged, letters, seal
 from pipeline.common.names import survey_directory_name
 from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir, reports_dir
+from pipeline.fieldwork.facts import facts_file, read_facts
 from pipeline.fieldwork.notes import fieldwork_folder, note_files, read_notes
 from pipeline.questionnaire import Questionnaire, load_questionnaire
 from pipeline.run.analysis_inputs import (
@@ -195,10 +196,12 @@ def stage_analyze(
              for e, q in earlier]
     raking = raking_for(paths, questionnaire, population)
     notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)  # before any work
+    facts = read_facts(facts_file(paths.root, paths.survey), questionnaire)
     sums = response_sums(paths, questionnaire, columns, waves, scheduler, raking)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
-    result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums, notes=notes)
+    result = analyze(None, audit, questionnaire, weighting=weighting, waves=waves, sums=sums, notes=notes,
+                     facts=facts)
     manifest = analysis_manifest(paths, questionnaire, questionnaire_path, result, sums, audit, files, waves,
                                  population, weight_by, input_fingerprint)
     ledger = conform("problem_ledger", problem_ledger(result, questionnaire))
@@ -262,8 +265,8 @@ def fingerprint(
     margins: Path | None = None,
 ) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list,
-    wording overrides (and fieldwork notes, passed with them), raking margins, mapping, weighting, date order,
-    the package's version and code."""
+    wording overrides (and fieldwork notes and unit facts, passed with them), raking margins, mapping,
+    weighting, date order, the package's version and code."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
     for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places, margins) if p),
                  *wording]:
@@ -319,7 +322,8 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             questionnaire.places_path(),
             date_order,
             [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
-            [*questionnaire.wording_files(), *note_files(fieldwork_folder(paths.root, paths.survey))],
+            [*questionnaire.wording_files(), *note_files(fieldwork_folder(paths.root, paths.survey)),
+             *filter(None, [facts_file(paths.root, paths.survey)])],
             questionnaire.margins_path(),
         )
         counts = None

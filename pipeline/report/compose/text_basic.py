@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.analyze.disclosure import SUPPRESSED
 from pipeline.common.rules import MIN_CELL, MIN_N_TEST
-from pipeline.findings.model import Basic, ProfileShare
+from pipeline.findings.model import Basic, FactValue, ProfileShare
 from pipeline.questionnaire.words import Words
 from pipeline.report.compose.text_fieldwork import fieldwork_parts
 from pipeline.wording import Wording
@@ -65,9 +65,21 @@ def _place(b: Basic, wd: Wording) -> str:
     return ""
 
 
+def fact_text(f: FactValue, wd: Wording) -> str:
+    """"党员1234名", "35岁以下党员占18.5%": a whole number without decimals, a number as written."""
+    value = f.value
+    if f.kind == "count" and value is not None:
+        value = int(value)
+    elif f.kind == "number":
+        value = f.text.replace(",", "")
+    return wd.say(f"basic.fact.{f.kind}", label=f.label, value=value, measure=f.measure, text=f.text)
+
+
 def basic_text(unit: str, b: Basic, w: Words, wd: Wording) -> list[str]:
     """基本情况's paragraphs."""
     text = [received_text(unit, b, wd)]
+    if b.facts:
+        text.insert(0, wd.say("basic.facts", unit=unit, facts=[fact_text(f, wd) for f in b.facts]))
     if b.fieldwork:
         text.append(wd.say("basic.fieldwork", unit=unit, parts=fieldwork_parts(b.fieldwork, wd)))
     if b.withheld:

@@ -1,0 +1,80 @@
+"""Facts about each unit (党组织数, 党员数, 城镇化率 …) from the research office's own statistics table,
+``data/external/<survey>/units.csv`` (or ``.xlsx``): a ``unit`` column and the columns the questionnaire
+declares under ``facts:``. Every error names the file, row and column; an unknown unit names the closest
+known ones. A unit the table leaves out simply has no facts."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.common.errors import SurveyError
+from pipeline.common.inputs import regular_file
+from pipeline.common.matching import Names, unit_key
+from pipeline.questionnaire import Questionnaire
+
+FACT_COLUMNS = ["unit", "fact", "value", "text"]
+
+
+def facts_file(root: Path, survey: str) -> Path | None:
+    """The survey's unit facts table, if there is one."""
+    folder = root / "data" / "external" / survey
+    return next((p for p in (folder / "units.csv", folder / "units.xlsx") if p.is_file()), None)
+
+
+def read_facts(path: Path | None, q: Questionnaire) -> pd.DataFrame:
+    """The declared facts per unit, long (``FACT_COLUMNS``: unit, fact column, its number, its text); empty
+    where the questionnaire declares none. A declared fact without a table is an error saying where the
+    table goes."""
+    if not q.facts:
+        return pd.DataFrame(columns=FACT_COLUMNS)
+    if path is None:
+        raise SurveyError("问卷声明了单位基本数据（facts），但找不到单位基本数据表："
+                          "请放在 data/external/<调查名称>/units.csv（或 units.xlsx），第一列为 unit")
+    file = str(path)
+    path = regular_file(path, "单位基本数据表")
+    try:
+        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() == ".xlsx"
+                 else pd.read_csv(path, dtype=str, encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise SurveyError(f"单位基本数据表无法读取：{exc}", file=file) from None
+    table.columns = [str(c).strip() for c in table.columns]
+    needed = ["unit", *(f.column for f in q.facts)]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise SurveyError(f"单位基本数据表缺少列：{'、'.join(missing)}（问卷的 facts 声明了这些列）",
+                          file=file)
+    units = Names(q.unit_question.options, unit_key)
+    rows, seen = [], set()
+    for i, record in enumerate(table[needed].itertuples(index=False), start=2):
+        written = str(record[0]).strip()
+        found = units.match(written)
+        if found is None:
+            near = difflib.get_close_matches(written, units.names, n=3, cutoff=0.3)
+            hint = f"最接近的是：{'、'.join(near)}" if near else f"问卷中的单位有：{'、'.join(units.names)}"
+            raise SurveyError(f"单位“{written}”不是问卷中的单位；{hint}", file=file, row=i, column="unit")
+        unit = units.names[found]
+        if unit in seen:
+            raise SurveyError(f"单位“{unit}”在单位基本数据表中出现了不止一次", file=file, row=i,
+                              column="unit")
+        seen.add(unit)
+        for fact, raw in zip(q.facts, record[1:], strict=True):
+            text = "" if not isinstance(raw, str) else raw.strip()
+            rows.append((unit, fact.column, _number(text, fact.kind, file, i, fact.column), text))
+    return pd.DataFrame(rows, columns=FACT_COLUMNS)
+
+
+def _number(text: str, kind: str, file: str, row: int, column: str) -> float:
+    """A fact's value as a number (NaN for text facts and empty cells)."""
+    if kind == "text" or text == "":
+        return np.nan
+    share = kind == "share" and text.endswith(("%", "％"))
+    value = pd.to_numeric(text.rstrip("%％").replace(",", ""), errors="coerce")
+    if pd.isna(value) or (kind == "count" and value % 1) or (kind == "share" and not 0 <= (
+            value / 100 if share else value) <= 1):
+        expected = {"count": "整数", "number": "数字", "share": "0到1之间的比例或百分数（如18.5%）"}[kind]
+        raise SurveyError(f"“{text}”不是{expected}", file=file, row=row, column=column)
+    return float(value) / 100 if share else float(value)
