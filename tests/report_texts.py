@@ -49,7 +49,7 @@ def demo_texts(root: Path) -> dict[str, dict[str, list[str]]]:
     from pipeline.common.paths import DEMOS
     from pipeline.demo.generate import write_demo_export
     from pipeline.demo.specs import demo_spec
-    from pipeline.demo.survey import _previous_wave
+    from pipeline.demo.survey import _demo_materials, _previous_wave
     from pipeline.questionnaire import load_questionnaire
     from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
 
@@ -58,6 +58,7 @@ def demo_texts(root: Path) -> dict[str, dict[str, list[str]]]:
         paths = SurveyPaths(survey, root)
         q = load_questionnaire(questionnaire_path)
         export = root / "data" / "raw" / export_name
+        _demo_materials(paths)  # its fieldwork notes and unit facts
         write_demo_export(q, export, demo_spec(q))
         previous = _previous_wave(q, questionnaire_path, paths, None, False)
         stage_clean([export], q, paths)

@@ -211,3 +211,17 @@ def test_notes_in_every_report_as_their_own_evidence(folder, tmp_path):
              if c.value is not None]
     assert any("工作群太多" in c for c in cells)
     assert not any("13812345678" in c or "张建国" in c for c in cells)
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("座谈中，张建国书记反映报表多", "座谈中，〔姓名已隐去〕书记反映报表多"),
+    ("据李秀英反映，社区干部很忙", "据〔姓名已隐去〕反映，社区干部很忙"),
+    ("刘主任介绍了做法", "某主任介绍了做法"),
+    ("每月要填二十多张表，数据要重复报", "每月要填二十多张表，数据要重复报"),
+    ("随机到龙井村，村部墙上仍张贴着制度牌", "随机到龙井村，村部墙上仍张贴着制度牌"),
+    ("联系电话13812345678", "联系电话〔电话已隐去〕"),
+])
+def test_names_are_masked_by_their_context_and_other_words_kept(text, masked):
+    from pipeline.fieldwork.notes import mask_names
+
+    assert mask_names(text) == masked

@@ -3,11 +3,12 @@ end, the first compared with its planted earlier waves."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 from pipeline.analyze.manifest import MANIFEST
-from pipeline.common.paths import DEMOS
+from pipeline.common.paths import DEMOS, QUESTIONNAIRES
 from pipeline.demo.generate import write_demo_export
 from pipeline.demo.specs import demo_spec, earlier_wave_specs
 from pipeline.questionnaire import Questionnaire, load_questionnaire
@@ -38,6 +39,22 @@ def _previous_wave(questionnaire: Questionnaire, questionnaire_path: Path, paths
     return surveys
 
 
+def _demo_materials(paths: SurveyPaths) -> None:
+    """The demo's fieldwork notes and unit facts (shipped beside the questionnaires) put where a research
+    office keeps its own: ``data/raw/<survey>/fieldwork/`` and ``data/external/<survey>/units.csv`` (once:
+    raw data is immutable, and an office's own files are never replaced)."""
+    shipped = QUESTIONNAIRES / "demo" / paths.survey
+    notes = paths.root / "data" / "raw" / paths.survey / "fieldwork"
+    if (shipped / "fieldwork").is_dir() and not notes.exists():
+        shutil.copytree(shipped / "fieldwork", notes)
+        print(f"已放入示范调研记录：{notes}")
+    facts = paths.root / "data" / "external" / paths.survey / "units.csv"
+    if (shipped / "units.csv").is_file() and not facts.exists():
+        facts.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped / "units.csv", facts)
+        print(f"已放入示范单位基本数据：{facts}")
+
+
 def run_demo(root: Path, seed: int | None = None, workers: int | None = None, force: bool = False,
              scheduler: str | None = None, pdf: str | None = None) -> int:
     """Every shipped demo survey, made and run; the exit code of the worst."""
@@ -46,6 +63,7 @@ def run_demo(root: Path, seed: int | None = None, workers: int | None = None, fo
         paths = SurveyPaths(survey, root)
         questionnaire = load_questionnaire(questionnaire_path)
         export = paths.root / "data" / "raw" / export_name
+        _demo_materials(paths)
         if not export.exists():  # raw data is immutable: generate once
             spec = demo_spec(questionnaire)
             write_demo_export(questionnaire, export, spec if seed is None else replace(spec, seed=seed))

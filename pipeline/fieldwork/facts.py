@@ -1,7 +1,8 @@
 """Facts about each unit (党组织数, 党员数, 城镇化率 …) from the research office's own statistics table,
 ``data/external/<survey>/units.csv`` (or ``.xlsx``): a ``unit`` column and the columns the questionnaire
 declares under ``facts:``. Every error names the file, row and column; an unknown unit names the closest
-known ones. A unit the table leaves out simply has no facts."""
+known ones. A unit the table leaves out simply has no facts, and so does every unit of a survey without the
+table (a questionnaire declaring facts is also a template for surveys whose office has no such table)."""
 
 from __future__ import annotations
 
@@ -27,13 +28,9 @@ def facts_file(root: Path, survey: str) -> Path | None:
 
 def read_facts(path: Path | None, q: Questionnaire) -> pd.DataFrame:
     """The declared facts per unit, long (``FACT_COLUMNS``: unit, fact column, its number, its text); empty
-    where the questionnaire declares none. A declared fact without a table is an error saying where the
-    table goes."""
-    if not q.facts:
+    where the questionnaire declares none or there is no table (``path`` None)."""
+    if not q.facts or path is None:
         return pd.DataFrame(columns=FACT_COLUMNS)
-    if path is None:
-        raise SurveyError("问卷声明了单位基本数据（facts），但找不到单位基本数据表："
-                          "请放在 data/external/<调查名称>/units.csv（或 units.xlsx），第一列为 unit")
     file = str(path)
     path = regular_file(path, "单位基本数据表")
     try:

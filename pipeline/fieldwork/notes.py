@@ -41,6 +41,7 @@ SUFFIXES = (".md", ".docx", ".xlsx", ".csv")
 NAME = "〔姓名已隐去〕"
 TITLES = ("书记", "副书记", "主任", "副主任", "委员", "部长", "局长", "镇长", "乡长", "村长", "组长", "站长",
           "所长", "队长", "社长", "老师", "大爷", "大妈", "大娘", "阿姨", "师傅", "同志", "网格员", "楼长")
+SAYING = ("说", "反映", "表示", "介绍", "提出", "提到", "认为", "讲", "告诉", "谈到", "建议", "同志")
 # a single surname before a title ("王书记", "刘主任"): the surname is masked, the title kept
 SURNAMES = ("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎"
             "鲁韦昌马苗凤花方俞任袁柳鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄"
@@ -66,15 +67,20 @@ class Notes:
 
 
 def mask_names(text: str) -> str:
-    """``text`` with personal names masked: names jieba recognises (person names, ``nr``) and a surname
-    before a title ("王书记" → "某书记"); numbers, addresses and the like by ``redact``."""
+    """``text`` with personal names masked: a word jieba takes for a person's name (``nr``) where a title
+    or a verb of saying follows it ("张建国书记", "李秀英说"), and a surname before a title ("王书记" →
+    "某书记"); numbers, addresses and the like by ``redact``. The context keeps place names and words jieba
+    mistakes for names ("龙井村", "二十多张表") as they are."""
     import jieba.posseg
 
+    words = list(jieba.posseg.cut(redact(text)))
     out = []
-    for word in jieba.posseg.cut(redact(text)):
-        if word.flag == "nr" and len(word.word) >= 2:
+    for i, word in enumerate(words):
+        after = words[i + 1].word if i + 1 < len(words) else ""
+        named = word.flag == "nr" and after.startswith((*TITLES, *SAYING))
+        if named and len(word.word) >= 2:
             out.append(NAME)
-        elif word.flag == "nr" and word.word in SURNAMES:
+        elif named and word.word in SURNAMES:
             out.append("某")
         else:
             out.append(word.word)

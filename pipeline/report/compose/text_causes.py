@@ -65,8 +65,8 @@ def causes_text(f: Causes, problems: Problems, w: Words, wd: Wording) -> list[st
     out = []
     for n, p in enumerate(problems.items, start=1):
         own = [c for c in f.items if c.dimension == p.dimension and c.significant]
-        said = [heard(c.note, wd) for c in f.items
-                if c.dimension == p.dimension and c.kind == "fieldwork" and c.note is not None]
+        said = heard([c.note for c in f.items
+                      if c.dimension == p.dimension and c.kind == "fieldwork" and c.note is not None], wd)
         if not own:
             clues = any(c.dimension == p.dimension and c.kind != "fieldwork" for c in f.items)
             out.append(wd.say("causes.no_evidence", n=n, name=p.name, clues=clues, heard=said))

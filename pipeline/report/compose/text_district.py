@@ -16,7 +16,7 @@ from pipeline.wording import Wording
 def strengths_text(f: DistrictFindings, wd: Wording) -> list[str]:
     """成效与亮点 of the area: each unit's strengths on evidence, as 经验 to learn from, or that none
     leads."""
-    practices = ([wd.say("district.strengths.practices", heard=[heard(n, wd) for n in f.practices])]
+    practices = ([wd.say("district.strengths.practices", heard=heard(f.practices, wd, area=True))]
                  if f.practices else [])
     if not f.experience:
         return [wd.say("district.strengths.none"), *practices]

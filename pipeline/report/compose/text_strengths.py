@@ -36,5 +36,5 @@ def strengths_text(s: Strengths, wd: Wording) -> list[str]:
     if not out:
         out.append(wd.say("strengths.none" if s.tested else "strengths.untested"))
     if s.practices:
-        out.append(wd.say("strengths.practice", heard=[heard(n, wd) for n in s.practices]))
+        out.append(wd.say("strengths.practice", heard=heard(s.practices, wd)))
     return out
