@@ -48,6 +48,9 @@ def test_word_report_converts_with_its_five_sections_and_tables_within_margins(e
     for table in doc.tables:
         assert sum(c.width for c in table.rows[0].cells) <= Mm(TEXT_WIDTH_MM) + Mm(1)
         assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # repeats on every page
+        # LibreOffice lays columns out by the table's grid, Word by the cells: the two agree
+        grid = [int(g.w) for g in table._tbl.tblGrid.gridCol_lst]
+        assert grid == [int(c.width) for c in table.rows[0].cells]
     command = ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)]
     out = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     pdf = tmp_path / "石桥乡.pdf"

@@ -166,6 +166,8 @@ def table(doc, t: Table) -> None:
         for c, value in zip(row.cells, values, strict=True):
             _font(c.paragraphs[0].add_run(value), TEXT_FONT, size)
     widths = _widths(t, cells)
+    for col, w in zip(grid.columns, widths, strict=True):  # the grid LibreOffice lays out by
+        col.width = Mm(w)
     for row in grid.rows:
         for c, w in zip(row.cells, widths, strict=True):
             c.width = Mm(w)
