@@ -83,13 +83,15 @@ def test_a_phone_number_and_names_never_reach_the_stored_text(folder):
     assert "〔姓名已隐去〕书记" in text and "某书记" in text and "某主任" in text and "〔电话已隐去〕" in text
 
 
-def test_an_explicit_tag_wins_over_keywords_on_another_questionnaire(tmp_path):
-    q = load_questionnaire(DANGJIAN)
+@pytest.mark.parametrize("source", [DANGJIAN, Path("tests/questionnaires/weisheng_0to10.yaml")])
+def test_an_explicit_tag_wins_over_keywords_on_other_questionnaires(tmp_path, source):
+    q = load_questionnaire(source)
     names = q.dimension_names()
     first, second = list(names)[:2]
+    unit = q.unit_question.options[-1]
     notes = tmp_path / "fieldwork"
     notes.mkdir()
-    (notes / "a.md").write_text(f"---\nunit: 新华街道\ndate: 2026-11-02\nkind: 座谈会\nparticipants: 8\n---\n"
+    (notes / "a.md").write_text(f"---\nunit: {unit}\ndate: 2026-11-02\nkind: 座谈会\nparticipants: 8\n---\n"
                                 f"#{names[second]} 这一段提到了{names[first]}。\n", encoding="utf-8")
     coded = read_notes(notes, q).paragraphs.iloc[0]
     assert coded["dimensions"] == [second] and coded["tagged"]
@@ -205,6 +207,17 @@ def test_notes_in_every_report_as_their_own_evidence(folder, tmp_path):
     docs = {name: load_document(paths.processed / "documents" / f"{name}.json") for name in after}
     table = docs["桃源镇"].table("fieldwork")
     assert table is not None and any("工作群太多" in row[4] for row in table.rows)
+    # the HTML and Word renderers say it in 原因分析 as the document does
+    from docx import Document as Docx
+
+    from pipeline.report.html import section
+    from pipeline.report.word import write_word
+
+    html = section(docs["桃源镇"], "causes").data
+    assert "某书记说工作群太多" in html and "13812345678" not in html
+    word = write_word(docs["桃源镇"], tmp_path / "桃源镇.docx")
+    paragraphs = "".join(p.text for p in Docx(str(word)).paragraphs)
+    assert "2026年10月12日在李家村召开座谈会时了解到：“某书记说工作群太多" in paragraphs
     book = write_workbook(tmp_path / "book.xlsx", docs[OVERVIEW_NAME],
                           [d for n, d in docs.items() if n != OVERVIEW_NAME], [])
     cells = [str(c.value) for ws in load_workbook(book).worksheets for row in ws.iter_rows() for c in row
@@ -225,3 +238,19 @@ def test_names_are_masked_by_their_context_and_other_words_kept(text, masked):
     from pipeline.fieldwork.notes import mask_names
 
     assert mask_names(text) == masked
+
+
+def test_a_malformed_note_stops_the_run_with_exit_2_naming_file_and_line(small_raw, tmp_path, capsys):
+    from pipeline.cli import EXIT_BAD_INPUT, main
+
+    export = tmp_path / "small.xlsx"
+    small_raw.to_excel(export, index=False)
+    notes = tmp_path / "data" / "raw" / "noted" / "fieldwork"
+    notes.mkdir(parents=True)
+    header = "---\n单位: 新华街道\n日期: 2026-11-02\n形式: 座谈会\n人数: 十二\n---\n正文\n"
+    (notes / "座谈.md").write_text(header, encoding="utf-8")
+    code = main(["run", "--input", str(export), "--survey", "noted", "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "座谈.md" in err and "第2行" in err and "人数应为非负整数" in err and "Traceback" not in err
+    assert not (tmp_path / "data" / "processed" / "noted").exists()

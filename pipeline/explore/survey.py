@@ -506,10 +506,12 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
 
         design = base_weights(responses, q)
         if q.design.rake:
+            from pipeline.common.tables import read_table_parts
             from pipeline.stats.raking import RakeFactors
 
-            factors = pd.read_parquet(processed / RAKE_FACTORS)
             keys = ["unit", *q.design.rake]
+            factors = pd.concat(read_table_parts(processed, "rake_factors", file=RAKE_FACTORS,
+                                                 columns=[*keys, "factor"]))
             table = RakeFactors(factors.set_index(keys)["factor"], tuple(q.design.rake))
             design = table.weights(responses, responses[q.unit_question.id], design)
     return Survey(name, q, responses, weights, design=design, fieldwork=_stored(processed, "fieldwork"),
