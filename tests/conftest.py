@@ -119,3 +119,17 @@ def confirmed(draft_text: str) -> str:
     import re
 
     return re.sub(r"\nunconfirmed: .*\n", "\n", draft_text)
+
+
+def cleaned_demo(q: Questionnaire, survey: str, root: Path):
+    """A questionnaire's demo export written under ``root`` (``data/raw/<survey>.xlsx``) and cleaned: the
+    survey's ``SurveyPaths``."""
+    from pipeline.demo import demo_spec, write_demo_export
+    from pipeline.run.stages import SurveyPaths, stage_clean
+
+    paths = SurveyPaths(survey, root)
+    export = root / "data" / "raw" / f"{survey}.xlsx"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    write_demo_export(q, export, demo_spec(q))
+    stage_clean([export], q, paths)
+    return paths

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import cleaned_demo
 
 from pipeline.common.errors import SurveyError
 from pipeline.fieldwork.facts import read_facts
@@ -47,16 +48,11 @@ def test_facts_appear_exactly_in_basic_and_in_explore(tmp_path):
     import json
 
     from pipeline import explore
-    from pipeline.demo import demo_spec, write_demo_export
-    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+    from pipeline.run.stages import stage_analyze
 
     q, qfile = _questionnaire(tmp_path)
     table = _table(q, tmp_path / "data" / "external" / "facts" / "units.csv")
-    paths = SurveyPaths("facts", tmp_path)
-    export = tmp_path / "data" / "raw" / "facts.xlsx"
-    export.parent.mkdir(parents=True)
-    write_demo_export(q, export, demo_spec(q))
-    stage_clean([export], q, paths)
+    paths = cleaned_demo(q, "facts", tmp_path)
     stage_analyze(q, paths, qfile)
     for _, r in table.iterrows():
         doc = json.loads((paths.processed / "documents" / f"{r['unit']}.json").read_text(encoding="utf-8"))

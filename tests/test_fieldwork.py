@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import cleaned_demo
 
 from pipeline.common.errors import SurveyError
 from pipeline.fieldwork.notes import read_notes
@@ -123,15 +124,11 @@ def test_the_analysis_stores_the_masked_notes_and_explore_lists_them(folder, tmp
     import shutil
 
     from pipeline import explore
-    from pipeline.demo import demo_spec, write_demo_export
-    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+    from pipeline.run.stages import stage_analyze
 
     q = load_questionnaire(JIANFU)
-    paths = SurveyPaths("notes", tmp_path)
-    export = tmp_path / "data" / "raw" / "notes.xlsx"
     shutil.copytree(folder, tmp_path / "data" / "raw" / "notes" / "fieldwork")
-    write_demo_export(q, export, demo_spec(q))
-    stage_clean([export], q, paths)
+    paths = cleaned_demo(q, "notes", tmp_path)
     stage_analyze(q, paths, JIANFU)
     for stored in paths.processed.rglob("*"):
         if stored.is_file():
@@ -170,17 +167,12 @@ def test_notes_in_every_report_as_their_own_evidence(folder, tmp_path):
     from openpyxl import load_workbook
 
     from pipeline.common.names import OVERVIEW_NAME
-    from pipeline.demo import demo_spec, write_demo_export
     from pipeline.report.document import load_document
     from pipeline.report.workbook import write_workbook
-    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+    from pipeline.run.stages import stage_analyze
 
     q = load_questionnaire(JIANFU)
-    paths = SurveyPaths("withnotes", tmp_path)
-    export = tmp_path / "data" / "raw" / "withnotes.xlsx"
-    export.parent.mkdir(parents=True)
-    write_demo_export(q, export, demo_spec(q))
-    stage_clean([export], q, paths)
+    paths = cleaned_demo(q, "withnotes", tmp_path)
     stage_analyze(q, paths, JIANFU)
     before = _documents(paths.processed)
     shutil.copytree(folder, tmp_path / "data" / "raw" / "withnotes" / "fieldwork")

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 import svy
 import yaml
+from conftest import cleaned_demo
 
 from pipeline.common.errors import SurveyError
 from pipeline.stats.raking import RakeCells, rake_factors, read_margins
@@ -115,20 +116,15 @@ def _raked_survey(tmp_path: Path):
     """The 减负 questionnaire raked to each township's margins by post and tenure (villages the clusters),
     cleaned and analysed; and the weights svy rakes on the rows themselves."""
     from pipeline.common.tables import read_table
-    from pipeline.demo import demo_spec, write_demo_export
     from pipeline.questionnaire import load_questionnaire
-    from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+    from pipeline.run.stages import stage_analyze
 
     raw = yaml.safe_load(Path("questionnaires/jiceng_jianfu.yaml").read_text(encoding="utf-8"))
     raw["design"] = {"rake": ["post", "tenure"], "margins": "margins.csv"}
     qfile = tmp_path / "raked.yaml"
     qfile.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     q = load_questionnaire(qfile)
-    paths = SurveyPaths("raked", tmp_path)
-    export = tmp_path / "data" / "raw" / "raked.xlsx"
-    export.parent.mkdir(parents=True)
-    write_demo_export(q, export, demo_spec(q))
-    stage_clean([export], q, paths)
+    paths = cleaned_demo(q, "raked", tmp_path)
     kept = read_table(paths.interim, "responses")
     unit = kept["town"].astype(str)
     rng = np.random.default_rng(7)
