@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.limits import MAX_YAML_NODES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def regular_file(path: str | Path, what: str = "文件") -> Path:
@@ -28,6 +32,19 @@ def regular_file(path: str | Path, what: str = "文件") -> Path:
     if not stat.S_ISREG(mode):
         raise SurveyError(f"这不是普通文件（是管道、设备或套接字），不能作为{what}读取", file=str(path))
     return path
+
+
+def read_small_table(path: str | Path, what: str, dtype=None) -> pd.DataFrame:
+    """A small reference table a user keeps beside the survey (CSV in UTF-8, or Excel), named ``what`` in
+    every error: a missing, special or unreadable file is one Chinese sentence."""
+    import pandas as pd
+
+    path = regular_file(path, what)
+    try:
+        return (pd.read_excel(path, dtype=dtype) if path.suffix.lower() in (".xlsx", ".xls")
+                else pd.read_csv(path, encoding="utf-8-sig", dtype=dtype))
+    except (OSError, ValueError) as exc:
+        raise SurveyError(f"{what}无法读取：{exc}", file=str(path)) from None
 
 
 class _Recursive(Exception):

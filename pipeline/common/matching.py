@@ -10,6 +10,7 @@ communities the name without a common administrative suffix ("东湖街道办事
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -110,3 +111,12 @@ class Names:
         text = written(value)
         idx = self.shared.get(fold(text)) or self.shared.get(self.key(text)) or []
         return [self.names[i] for i in idx]
+
+
+def nearest(value: str, names: list[str], otherwise: str = "") -> str:
+    """What an error says about an unknown name: "最接近的是：A、B" (the closest of ``names``), else
+    "<otherwise>：" and every name ("" without ``otherwise``)."""
+    close = difflib.get_close_matches(value, names, n=3, cutoff=0.3)
+    if close:
+        return f"最接近的是：{'、'.join(close)}"
+    return f"{otherwise}：{'、'.join(names)}" if otherwise else ""

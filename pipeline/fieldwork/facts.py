@@ -6,15 +6,14 @@ table (a questionnaire declaring facts is also a template for surveys whose offi
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.inputs import regular_file
-from pipeline.common.matching import Names, unit_key
+from pipeline.common.inputs import read_small_table
+from pipeline.common.matching import Names, nearest, unit_key
 from pipeline.questionnaire import Questionnaire
 
 FACT_COLUMNS = ["unit", "fact", "value", "text"]
@@ -32,12 +31,7 @@ def read_facts(path: Path | None, q: Questionnaire) -> pd.DataFrame:
     if not q.facts or path is None:
         return pd.DataFrame(columns=FACT_COLUMNS)
     file = str(path)
-    path = regular_file(path, "单位基本数据表")
-    try:
-        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() == ".xlsx"
-                 else pd.read_csv(path, dtype=str, encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise SurveyError(f"单位基本数据表无法读取：{exc}", file=file) from None
+    table = read_small_table(path, "单位基本数据表", dtype=str)
     table.columns = [str(c).strip() for c in table.columns]
     needed = ["unit", *(f.column for f in q.facts)]
     missing = [c for c in needed if c not in table.columns]
@@ -50,8 +44,7 @@ def read_facts(path: Path | None, q: Questionnaire) -> pd.DataFrame:
         written = str(record[0]).strip()
         found = units.match(written)
         if found is None:
-            near = difflib.get_close_matches(written, units.names, n=3, cutoff=0.3)
-            hint = f"最接近的是：{'、'.join(near)}" if near else f"问卷中的单位有：{'、'.join(units.names)}"
+            hint = nearest(written, units.names, "问卷中的单位有")
             raise SurveyError(f"单位“{written}”不是问卷中的单位；{hint}", file=file, row=i, column="unit")
         unit = units.names[found]
         if unit in seen:

@@ -18,7 +18,6 @@ the themes whose keywords it contains and of the dimension names it mentions; an
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.matching import Names, unit_key
+from pipeline.common.inputs import read_small_table
+from pipeline.common.matching import Names, nearest, unit_key
 from pipeline.common.privacy import redact
 from pipeline.questionnaire import Questionnaire
 
@@ -173,11 +173,7 @@ def _word(path: Path) -> dict:
 
 
 def _log(path: Path) -> list[dict]:
-    try:
-        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() == ".xlsx"
-                 else pd.read_csv(path, dtype=str, encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise SurveyError(f"调研记录表无法读取：{exc}", file=str(path)) from None
+    table = read_small_table(path, "调研记录表", dtype=str)
     unknown = [c for c in table.columns if str(c).strip() not in KEYS]
     if unknown:
         raise SurveyError(f"调研记录表有不认识的列：{'、'.join(map(str, unknown))}"
@@ -199,8 +195,8 @@ def _keys(header: dict, path: Path, line: int) -> dict:
     for key, value in header.items():
         name = KEYS.get(str(key).strip())
         if name is None:
-            near = difflib.get_close_matches(str(key), list(KEYS), n=3, cutoff=0.3)
-            hint = f"（最接近的是：{'、'.join(near)}）" if near else ""
+            near = nearest(str(key), list(KEYS))
+            hint = f"（{near}）" if near else ""
             raise SurveyError(f"调研记录的表头有不认识的项“{key}”{hint}", file=str(path), row=line)
         out[name] = value
     missing = [k for k in REQUIRED if out.get(k) in (None, "")]
@@ -219,8 +215,7 @@ def _checked(raw: dict, path: Path, units: Names, q: Questionnaire) -> dict:
     file, line = str(path), raw["line"]
     found = units.match(str(raw["unit"]))
     if found is None:
-        close = difflib.get_close_matches(str(raw["unit"]), units.names, n=3, cutoff=0.3)
-        hint = f"最接近的是：{'、'.join(close)}" if close else f"问卷中的单位有：{'、'.join(units.names)}"
+        hint = nearest(str(raw["unit"]), units.names, "问卷中的单位有")
         raise SurveyError(f"调研记录的单位“{raw['unit']}”不是问卷中的单位；{hint}", file=file, row=line,
                           column="单位")
     date = pd.to_datetime(str(raw["date"]), errors="coerce")
@@ -265,8 +260,7 @@ class _Coder:
             if tag in PRACTICE:
                 continue
             if tag not in self.tags:
-                near = difflib.get_close_matches(tag, list(self.tags), n=3, cutoff=0.3)
-                hint = f"最接近的是：{'、'.join(near)}" if near else f"可用：{'、'.join(self.tags)}"
+                hint = nearest(tag, list(self.tags), "可用")
                 raise SurveyError(f"调研记录的标签“{tag}”不是问卷中的方面或主题（{hint}）", file=str(path),
                                   row=line)
             out += [d for d in self.tags[tag] if d not in out]

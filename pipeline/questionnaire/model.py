@@ -7,7 +7,6 @@ is one Chinese sentence, which ``pipeline.questionnaire.load`` reports with the 
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +23,7 @@ from pydantic import (
 
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
-from pipeline.common.matching import Names, community_key, unit_key
+from pipeline.common.matching import Names, community_key, nearest, unit_key
 from pipeline.common.names import shown, strip_invisible
 from pipeline.questionnaire.words import FactWords, Overall, ReportWords, Scale, Standard, Words, scale_low
 from pipeline.questionnaire.words import Figure as WordsFigure
@@ -269,9 +268,7 @@ class Questionnaire(_Model):
         for written_unit in table["unit"].unique():
             found = units.match(strip_invisible(written_unit))
             if found is None:
-                close = difflib.get_close_matches(strip_invisible(written_unit), units.names, n=3, cutoff=0.3)
-                hint = (f"最接近的是：{'、'.join(close)}" if close
-                        else f"问卷中的单位有：{'、'.join(units.names)}")
+                hint = nearest(strip_invisible(written_unit), units.names, "问卷中的单位有")
                 raise SurveyError(f"地名参考表中的单位“{shown(written_unit)}”不是问卷中的单位；{hint}",
                                   file=str(path))
             canonical[written_unit] = units.names[found]

@@ -11,25 +11,21 @@ the closest known ones, as is a unit of the questionnaire the table leaves out.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.inputs import regular_file
+from pipeline.common.inputs import read_small_table
+from pipeline.common.matching import nearest
 
 
 def read_unit_population(path: str | Path, units: list[str]) -> dict[str, int]:
     """Each unit's population from a CSV or Excel table (``unit``, ``population``), checked against the
     questionnaire's units (``units``)."""
-    path = regular_file(path, "单位人口表")
-    try:
-        table = (pd.read_excel(path, dtype={"unit": str}) if path.suffix.lower() in (".xlsx", ".xls")
-                 else pd.read_csv(path, encoding="utf-8-sig", dtype={"unit": str}))
-    except (OSError, ValueError) as exc:
-        raise SurveyError(f"单位人口表无法读取：{exc}", file=str(path)) from None
+    path = Path(path)
+    table = read_small_table(path, "单位人口表", dtype={"unit": str})
     missing = [c for c in ("unit", "population") if c not in table.columns]
     if missing:
         raise SurveyError(f"单位人口表缺少列：{'、'.join(missing)}（应有 unit、population 两列）",
@@ -43,9 +39,8 @@ def read_unit_population(path: str | Path, units: list[str]) -> dict[str, int]:
     names = table["unit"].astype(str).str.strip()
     for i, name in enumerate(names):
         if name not in units:
-            near = difflib.get_close_matches(name, units, n=3, cutoff=0.3)
-            hint = f"（最接近的是：{'、'.join(near)}）" if near else f"（问卷中的单位：{'、'.join(units)}）"
-            raise SurveyError(f"单位“{name}”不在问卷的单位中{hint}", file=str(path), row=i + 2, column="unit")
+            raise SurveyError(f"单位“{name}”不在问卷的单位中（{nearest(name, units, '问卷中的单位')}）",
+                              file=str(path), row=i + 2, column="unit")
     twice = names[names.duplicated()].tolist()
     if twice:
         raise SurveyError(f"单位人口表中“{twice[0]}”出现了不止一次", file=str(path))

@@ -15,7 +15,6 @@ conservative (calibration removes some variance; svy's Taylor estimates do the s
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.inputs import regular_file
+from pipeline.common.inputs import read_small_table
+from pipeline.common.matching import nearest
 
 MARGIN_TOLERANCE = 0.01  # a unit's margins may disagree on its population by at most 1%
 UNANSWERED = "\x00"  # the cell key of respondents who left a raking question unanswered
@@ -47,13 +47,8 @@ class Margins:
 def read_margins(path: str | Path, questions: dict[str, list[str]], units: list[str]) -> Margins:
     """The margins table at ``path``, checked against the raking questions (id → options) and the units:
     every error names the file, row and column, and an unknown unit or option the closest known ones."""
-    path = regular_file(path, "人口边际表")
     file = str(path)
-    try:
-        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xls")
-                 else pd.read_csv(path, encoding="utf-8-sig", dtype=str))
-    except (OSError, ValueError) as exc:
-        raise SurveyError(f"人口边际表无法读取：{exc}", file=file) from None
+    table = read_small_table(path, "人口边际表", dtype=str)
     needed = ["unit", "population", *questions]
     missing = [c for c in needed if c not in table.columns]
     if missing:
@@ -93,9 +88,8 @@ def read_margins(path: str | Path, questions: dict[str, list[str]], units: list[
 def _known(value: object, names: list[str], what: str, file: str, row: int, column: str) -> str:
     if isinstance(value, str) and value in names:
         return value
-    near = difflib.get_close_matches(str(value), names, n=3, cutoff=0.3)
-    hint = f"最接近的是：{'、'.join(near)}" if near else f"可用：{'、'.join(names)}"
-    raise SurveyError(f"“{value}”不是问卷中的{what}（{hint}）", file=file, row=row, column=column)
+    raise SurveyError(f"“{value}”不是问卷中的{what}（{nearest(str(value), names, '可用')}）", file=file,
+                      row=row, column=column)
 
 
 @dataclass(frozen=True)

@@ -17,20 +17,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.common.inputs import regular_file
+from pipeline.common.inputs import read_small_table
 from pipeline.common.tallies import tally
 
 
 def read_population(path: str | Path, by: str) -> pd.DataFrame:
-    path = regular_file(path, "人口结构表")
-    try:
-        table = (
-            pd.read_excel(path)
-            if path.suffix.lower() in (".xlsx", ".xls")
-            else pd.read_csv(path, encoding="utf-8-sig")
-        )
-    except (OSError, ValueError) as exc:
-        raise SurveyError(f"人口结构表无法读取：{exc}", file=str(path)) from None
+    path = Path(path)
+    table = read_small_table(path, "人口结构表")
     missing = [c for c in ("unit", by, "population") if c not in table.columns]
     if missing:
         raise SurveyError(
