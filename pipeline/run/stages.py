@@ -194,9 +194,10 @@ def stage_analyze(
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e))
              for e, q in earlier]
-    raking = raking_for(paths, questionnaire, population)
-    notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)  # before any work
+    # the survey's other materials, checked before any pass over the responses
+    notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)
     facts = read_facts(facts_file(paths.root, paths.survey), questionnaire)
+    raking = raking_for(paths, questionnaire, population)
     sums = response_sums(paths, questionnaire, columns, waves, scheduler, raking)
     audit, files = audit_tally(paths)
     enough_to_show(audit, questionnaire)
@@ -261,15 +262,13 @@ def fingerprint(
     places: Path | None = None,
     date_order: str | None = None,
     earlier: list[str] | None = None,
-    wording: list[Path] = (),
-    margins: Path | None = None,
+    files: list[Path] = (),
 ) -> str:
     """A hash of everything cleaning and analysis depend on: input files, questionnaire, its places list,
-    wording overrides (and fieldwork notes and unit facts, passed with them), raking margins, mapping,
-    weighting, date order, the package's version and code."""
+    mapping, weighting, date order, the package's version and code, and the survey's other ``files``
+    (wording overrides, raking margins, fieldwork notes, unit facts)."""
     h = hashlib.sha256(f"{__version__}|{code_hash()}".encode())
-    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places, margins) if p),
-                 *wording]:
+    for path in [*inputs, questionnaire_path, *(p for p in (population, mapping, places) if p), *files]:
         h.update(Path(path).name.encode())
         h.update(content_hash(regular_file(path)).encode())
     h.update(f"{weight_by}|{date_order}".encode())
@@ -323,8 +322,7 @@ def run_survey(inputs: list[Path], questionnaire_path: Path, paths: SurveyPaths,
             date_order,
             [SurveyPaths(name, paths.root).processed / MANIFEST for name in previous or []],
             [*questionnaire.wording_files(), *note_files(fieldwork_folder(paths.root, paths.survey)),
-             *filter(None, [facts_file(paths.root, paths.survey)])],
-            questionnaire.margins_path(),
+             *filter(None, [questionnaire.margins_path(), facts_file(paths.root, paths.survey)])],
         )
         counts = None
         with transaction() as tx:  # data and reports change together, or not at all (a full disk)
