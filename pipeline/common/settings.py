@@ -57,6 +57,8 @@ SETTINGS = {
         Setting("SURVEY_MAX_CELL_CHARS", "单个答案的最大字数", 10_000, minimum=200),
         Setting("SURVEY_MAX_UNPACKED_BYTES", "xlsx 解压后的最大字节数", 1 << 30, minimum=1 << 20),
         Setting("SURVEY_MAX_UNPACK_RATIO", "xlsx 解压后与压缩前大小的最大倍数", 100, minimum=10),
+        # a workbook whose sheets hold more XML than this is read block by block (any size Excel holds)
+        Setting("SURVEY_XLSX_STREAM_BYTES", "xlsx 工作表超过此字节数时逐块读取", 64 << 20, minimum=0),
         Setting("SURVEY_DASK_CONNECT_TIMEOUT", "等待 Dask 调度器应答的秒数", 30.0, minimum=1, whole=False),
         Setting("SURVEY_DASK_WORKER_WAIT", "等待 Dask 集群出现 worker 的秒数", 60.0, minimum=1, whole=False),
         Setting("SURVEY_PDF", "是否打印 PDF", "auto", choices=("auto", "yes", "no")),

@@ -38,6 +38,8 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
         if kind == "sav":
             df = _read_sav(path)
             table = Table(df.set_axis(range(2, len(df) + 2), axis=0))
+        elif kind == "xlsx" and _large_workbook(path):
+            table = _joined(list(_streamed(path, score)), path)
         elif kind in ("xlsx", "xls"):
             if kind == "xlsx":
                 check_unpacked_size(path)
@@ -87,7 +89,11 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
     which unnamed columns are empty (an unnamed column answers no question). Raises ``Ragged`` where a later
     batch turns out not to be a regular CSV: read the file with ``read_table`` then."""
     path = regular_file(path, "导出文件")
-    plain = content_kind(path) == "text" and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls")
+    kind = content_kind(path)
+    if kind == "xlsx" and _large_workbook(path):
+        yield from _streamed(path, score)
+        return
+    plain = kind == "text" and path.suffix.lower() not in (".xlsx", ".xlsm", ".xls")
     encoding, batches = _text_batches(path) if plain else ("", None)
     first = next(batches, None) if batches is not None else None
     if first is None:
@@ -107,6 +113,55 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
             yield _finished(table, path)
     if rows == 0:
         raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
+
+
+def _large_workbook(path: Path) -> bool:
+    """An xlsx read block by block (``sheets.is_large``); one the zip reader refuses is read whole (and its
+    trouble reported there)."""
+    import zipfile
+
+    from pipeline.ingest.sheets import is_large
+
+    try:
+        return is_large(path)
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+
+
+def _streamed(path: Path, score: Scorer) -> Iterator[Table]:
+    """A large workbook's parts (``sheets.stream_workbook``), finished; a Chinese error naming the file for
+    anything unreadable, and for a workbook with a header but no rows."""
+    from pipeline.ingest.sheets import stream_workbook
+
+    check_unpacked_size(path, whole=False)
+    rows = 0
+    try:
+        for table in stream_workbook(path, score):
+            rows += len(table.frame)
+            yield _finished(table, path)
+    except SurveyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
+        raise SurveyError(
+            f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
+        ) from None
+    if rows == 0:
+        raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
+
+
+def _joined(parts: list[Table], path: Path) -> Table:
+    """A large workbook's parts as ``read_workbook`` gives it whole: each sheet's parts joined, the first
+    sheet's table carrying the others (``more``)."""
+    sheets: dict[str | None, list[Table]] = {}
+    for part in parts:
+        sheets.setdefault(part.sheet, []).append(part)
+    tables = []
+    for sheet, group in sheets.items():
+        frame = pd.concat([t.frame for t in group])
+        tables.append(Table(frame, [n for t in group for n in t.notes],
+                            {k: v for t in group for k, v in t.row_notes.items()}, sheet))
+    tables[0].more = tables[1:]
+    return tables[0]
 
 
 _UNREADABLE = {
@@ -144,14 +199,16 @@ def _inflated_size(fh, info, budget: int) -> int:
     return size
 
 
-def check_unpacked_size(path: Path) -> None:
-    """Refuse an xlsx (a zip archive) whose parts unpack to more than ``MAX_UNPACKED_BYTES``, or to more than
-    ``MAX_UNPACK_RATIO`` times the file's size (a zip bomb), before any of it is parsed: the parts are
-    inflated and only counted, which costs time, never memory."""
+def check_unpacked_size(path: Path, whole: bool = True) -> None:
+    """Refuse an xlsx (a zip archive) whose parts unpack to more than ``MAX_UNPACK_RATIO`` times the file's
+    size (a zip bomb) — or, to be read ``whole``, to more than ``MAX_UNPACKED_BYTES`` — before any of it is
+    parsed: the parts are inflated and only counted, which costs time, never memory."""
     import zipfile
 
     packed = path.stat().st_size
-    limit = min(MAX_UNPACKED_BYTES, MAX_UNPACK_RATIO * max(packed, 1 << 20))
+    limit = MAX_UNPACK_RATIO * max(packed, 1 << 20)
+    if whole:
+        limit = min(MAX_UNPACKED_BYTES, limit)
     total = 0
     with path.open("rb") as fh, zipfile.ZipFile(fh) as archive:
         for info in archive.infolist():

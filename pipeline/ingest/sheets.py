@@ -11,19 +11,31 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
 
 from pipeline.common.errors import SurveyError
-from pipeline.ingest.grid import Scorer, Table, header_cells, header_row, with_header
+from pipeline.ingest.grid import (
+    HEADER_SEARCH_ROWS,
+    Scorer,
+    Table,
+    _body,
+    _columns,
+    header_cells,
+    header_row,
+    with_header,
+)
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 SHOWN_CELLS = 5  # a message names this many cells, then "等N个"
+GRID_ROWS = 50_000  # a large sheet is read in parts of about this many rows
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,79 @@ def formula_message(found: dict[str, list[str]]) -> str:
         parts.append(f"工作表“{sheet}”的 {'、'.join(cells[:SHOWN_CELLS])}{more}单元格")
     return ("；".join(parts) + "是公式，但文件里没有保存公式的计算结果，读出来会是空的（答案会丢失）；"
             "请用 Excel 或 WPS 打开这个文件并保存一次（或把公式复制后“粘贴为数值”），再导入")
+
+
+def is_large(path: Path) -> bool:
+    """Whether an xlsx's sheets hold more XML than ``SURVEY_XLSX_STREAM_BYTES`` (as the archive declares it:
+    this only chooses the reader; ``check_unpacked_size`` trusts nothing): it is read block by block."""
+    from pipeline.common.settings import setting
+
+    with zipfile.ZipFile(path) as archive:
+        size = sum(i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+    return size > int(setting("SURVEY_XLSX_STREAM_BYTES"))
+
+
+def _sheet_list(archive: zipfile.ZipFile) -> list[tuple[str, str, bool]]:
+    """Every sheet in order: its name, its archive member and whether Excel shows it."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    parts = _sheet_parts(archive)
+    return [(s.get("name", ""), parts.get(s.get("name", ""), ""), s.get("state", "visible") == "visible")
+            for s in book.iter(f"{MAIN}sheet")]
+
+
+def stream_workbook(path: Path, score: Scorer) -> Iterator[Table]:
+    """``read_workbook`` for a workbook of any size: the same sheets chosen and read together, the same
+    notes and cells (``xlsx_cells``), each sheet's rows in parts of about ``GRID_ROWS`` rows; memory holds
+    one part. As for a large CSV, the first part decides which unnamed columns are empty."""
+    from pipeline.ingest.xlsx_cells import read_book, sheet_grids
+
+    with zipfile.ZipFile(path) as archive:
+        sheets = _sheet_list(archive)
+        shown = {name: member for name, member, visible in sheets if visible}
+        hidden = [name for name, _, visible in sheets if not visible]
+        if not shown:
+            raise SurveyError("Excel文件中没有可见的工作表", file=str(path))
+        book = read_book(archive)
+        firsts = {name: next(sheet_grids(archive, member, book, HEADER_SEARCH_ROWS, HEADER_SEARCH_ROWS),
+                             pd.DataFrame()) for name, member in shown.items()}
+        name, _, notes = _pick(firsts, score)
+        row, _ = header_row(firsts[name], score)
+        header = [c for c in header_cells(firsts[name], row) if c]
+        together = [name] + [other for other, grid in firsts.items() if other != name and not grid.empty
+                             and [c for c in header_cells(grid, header_row(grid, score)[0]) if c] == header]
+        if found := uncached_formulas(path, together):
+            raise SurveyError(formula_message(found), file=str(path))
+        extra = []
+        if len(together) > 1:
+            extra.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
+                         "已一起读取，每个工作表的行号各自计算")
+        if hidden:
+            extra.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
+        for sheet in together:
+            label = sheet if sheet != name or len(together) > 1 or hidden else None
+            grids = sheet_grids(archive, shown[sheet], book, GRID_ROWS)
+            yield from _sheet_parts_read(grids, score, notes if sheet == name else [],
+                                         extra if sheet == name else [], label)
+
+
+def _sheet_parts_read(grids: Iterator[pd.DataFrame], score: Scorer, notes: list[str], extra: list[str],
+                      sheet: str | None) -> Iterator[Table]:
+    """One sheet's parts as Tables: the header found in the first part (as ``with_header`` finds it), the
+    notes carried by the first part with rows."""
+    first = next(grids, None)
+    if first is None:
+        return
+    row, _ = header_row(first, score)
+    header, keep = _columns(first, row)
+    skipped = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
+    notes = [*notes, *skipped, *extra]
+    for grid in chain([first.iloc[row + 1:]], grids):
+        table = _body(grid.reindex(columns=range(first.shape[1])), header, keep, [])
+        if len(table.frame) == 0:
+            continue
+        table.notes, notes = notes + table.notes, []
+        table.sheet = sheet
+        yield table
 
 
 def read_workbook(path: Path, kind: str, score: Scorer) -> Table:

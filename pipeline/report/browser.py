@@ -6,9 +6,12 @@ flags that keep it off the network.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import tempfile
+import threading
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from pipeline.common.lifetime import die_with_parent
@@ -50,15 +53,89 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 2400, tim
 
 
 def print_pdf(html: Path, pdf: Path, timeout: float = 120) -> Path:
-    """``html`` printed to an A4 PDF (the page's own ``@page`` and print styles), written atomically."""
+    """``html`` printed to an A4 PDF (the page's own ``@page`` and print styles), written atomically — by
+    this thread's warm browser (``Printer``) where Playwright can drive Chromium, otherwise by a Chromium
+    started for this page."""
     from pipeline.common.atomic import atomic_path
 
+    printer = warm_printer()
     with atomic_path(pdf) as tmp:
         target = Path(html).resolve().as_uri()
-        run_chromium(["--no-pdf-header-footer", f"--print-to-pdf={tmp.resolve()}", target], timeout)
+        try:
+            if printer is not None:
+                tmp.write_bytes(printer.pdf(target, timeout))
+        except Exception:  # noqa: BLE001 - a browser in trouble is closed; this page prints on its own
+            close_printer()
+            printer = None
+        if printer is None:
+            run_chromium(["--no-pdf-header-footer", f"--print-to-pdf={tmp.resolve()}", target], timeout)
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise RuntimeError(f"Chromium 未能打印：{html}")
     return Path(pdf)
+
+
+class Printer:
+    """One headless Chromium kept open and driven over the DevTools protocol by Playwright (launched with
+    the system's Chromium: nothing is downloaded), printing page after page: the browser starts once per
+    worker instead of once per PDF. Prints as ``--print-to-pdf`` does: A4 from the page's ``@page``, with
+    backgrounds, no header or footer."""
+
+    def __init__(self, executable: str) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=executable, args=[f for f in FLAGS if f != "--headless"])
+            self._page = self._browser.new_page()
+        except Exception:
+            self._playwright.stop()
+            raise
+
+    def pdf(self, uri: str, timeout: float) -> bytes:
+        self._page.set_default_timeout(timeout * 1000)
+        self._page.goto(uri, wait_until="load")
+        return self._page.pdf(prefer_css_page_size=True, print_background=True)
+
+    def close(self) -> None:
+        if self._playwright is None:
+            return
+        try:
+            self._browser.close()
+        except Exception:  # noqa: BLE001 - a browser that died is closed already
+            pass
+        finally:
+            self._playwright.stop()
+            self._playwright = None
+
+
+_local = threading.local()
+
+
+def warm_printer() -> Printer | None:
+    """This thread's warm ``Printer``, started on first use; None where Playwright or Chromium is missing
+    or the browser would not start (each page then gets a Chromium of its own)."""
+    printer = getattr(_local, "printer", False)
+    if printer is False:
+        exe = find_chromium()
+        printer = None
+        if exe is not None and importlib.util.find_spec("playwright") is not None:
+            try:
+                printer = Printer(exe)
+            except Exception:  # noqa: BLE001 - no warm browser: every PDF still prints, one Chromium each
+                printer = None
+        _local.printer = printer
+        if printer is not None:
+            Finalize(printer, printer.close, exitpriority=10)  # a pool's worker process closes it at exit
+    return printer
+
+
+def close_printer() -> None:
+    """Close this thread's warm browser (a run's own thread, when its reports are done)."""
+    printer = getattr(_local, "printer", None)
+    _local.printer = False
+    if printer:
+        printer.close()
 
 
 def has_cjk_font() -> bool:

@@ -17,13 +17,16 @@ from IPython.display import HTML
 from pipeline.common.paths import DEMO_SURVEY
 from pipeline.common.paths import processed_dir as default_processed_dir
 from pipeline.report.document import Document, Figure, read_document
+from pipeline.report.drawings import FigureStore
+from pipeline.report.figure_style import Drawn
 from pipeline.report.page import templates
 
 
 @dataclass(frozen=True)
 class Image:
     b64: str
-    label_px: float  # the smallest text, in CSS pixels when the image is shown at its natural width
+    label_px: float  # the smallest text, in the image's pixels (CSS pixels where shown at its natural width)
+    width: int  # the width it is shown at, in CSS pixels (at most the page's)
 
 
 def resolve_processed_dir(path: str | Path | None) -> Path:
@@ -44,17 +47,24 @@ def load_overview(processed_dir: str | Path | None) -> Document:
     return read_document(resolve_processed_dir(processed_dir), OVERVIEW_NAME)
 
 
-def _image(figure: Figure, size) -> Image:
-    from pipeline.report.figures import draw
-
-    drawn = draw(figure, size)
-    return Image(base64.b64encode(drawn.png).decode("ascii"), round(drawn.label_px, 2))
+def figures(folder: str | Path | None = None) -> FigureStore:
+    """Where a report's figures are kept once drawn: the run's store (``figures_dir``), or memory."""
+    return FigureStore(folder)
 
 
-def _draw(figure: Figure) -> tuple[Image, Image]:
-    from pipeline.report.figures import PAGE, PHONE
+def _drawer(store: FigureStore):
+    """The template's ``draw``: a figure's page (the print drawing, shown at the page's size) and phone
+    images."""
 
-    return _image(figure, PAGE), _image(figure, PHONE)
+    def draw(figure: Figure) -> tuple[Image, Image]:
+        d = store.drawings(figure)
+        return _shown(d.print, d.page_width), _shown(d.phone, d.phone.width_px)
+
+    return draw
+
+
+def _shown(drawn: Drawn, width: int) -> Image:
+    return Image(base64.b64encode(drawn.png).decode("ascii"), round(drawn.label_px, 2), width)
 
 
 def header(doc: Document) -> HTML:
@@ -66,10 +76,10 @@ def header(doc: Document) -> HTML:
     )
 
 
-def section(doc: Document, key: str) -> HTML:
-    """One section of the document, every block rendered."""
+def section(doc: Document, key: str, store: FigureStore | None = None) -> HTML:
+    """One section of the document, every block rendered (figures from ``store``, drawn where missing)."""
     macros = templates().get_template("blocks.html.j2").module
-    return HTML(str(macros.section(doc.section(key), _draw)))
+    return HTML(str(macros.section(doc.section(key), _drawer(store or FigureStore()))))
 
 
 def keys(doc: Document) -> list[str]:

@@ -34,14 +34,19 @@ def page(title: str, body: str | Markup, back: bool = False, css_class: str = "r
 
 def notebook_to_html(nb, title: str) -> str:
     """Convert an executed notebook to a self-contained HTML page (outputs only)."""
-    from nbconvert import HTMLExporter
-
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [
                 o for o in cell.get("outputs", []) if not (o.output_type == "stream" and o.name == "stderr")
             ]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return page(title, body, back=True)
+
+
+@cache
+def _exporter():
+    """nbconvert's HTML exporter, made once per process (its templates load slowly)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
@@ -26,6 +27,9 @@ from docx.shared import Mm, Pt, RGBColor
 
 from pipeline.common.atomic import write_with
 from pipeline.report.document import Document, Figure, Paragraph, Quotes, Table
+
+if TYPE_CHECKING:
+    from pipeline.report.drawings import FigureStore
 
 TITLE_FONT = ("方正小标宋简体", "黑体")
 HEADING_FONT = ("黑体", "SimHei")
@@ -197,11 +201,12 @@ def save(doc, path: Path) -> Path:
     return write_with(path, lambda p: doc.save(str(p)))
 
 
-def write_word(document: Document, path: Path) -> Path:
+def write_word(document: Document, path: Path, figures: FigureStore | None = None) -> Path:
     """The document as a Word 调研报告: its title, then every section's paragraphs, tables, figures (drawn
-    for print) and quotes, in order."""
-    from pipeline.report.figures import PRINT, draw
+    for print, or read from ``figures`` where drawn before) and quotes, in order."""
+    from pipeline.report.drawings import FigureStore
 
+    figures = figures or FigureStore()
     doc = new_document()
     title(doc, document.title, document.subtitle)
     if document.contents:
@@ -214,7 +219,7 @@ def write_word(document: Document, path: Path) -> Path:
             elif isinstance(b, Table):
                 table(doc, b)
             elif isinstance(b, Figure):
-                picture(doc, draw(b, PRINT).png)
+                picture(doc, figures.drawings(b).print.png)
             elif isinstance(b, Quotes):
                 _paragraph(doc, f"{b.title}：").paragraph_format.keep_with_next = True
                 for q in b.quotes:

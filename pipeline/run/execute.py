@@ -118,9 +118,10 @@ def deliver_one(task: RenderTask, kind: str, target: str) -> RenderResult:
     try:
         if kind == "word":
             from pipeline.report.document import load_document
+            from pipeline.report.drawings import FigureStore
             from pipeline.report.word import write_word
 
-            write_word(load_document(Path(task.document)), out)
+            write_word(load_document(Path(task.document)), out, FigureStore(task.figures))
         else:
             from pipeline.report.browser import print_pdf
 
@@ -136,6 +137,20 @@ def deliver_one(task: RenderTask, kind: str, target: str) -> RenderResult:
         return RenderResult(task.name, False, target, time.perf_counter() - start, 1, _error_text(exc),
                             kind=kind)
     return RenderResult(task.name, True, target, time.perf_counter() - start, 1, kind=kind)
+
+
+def render_report(task: RenderTask, kinds: dict[str, str]) -> list[RenderResult]:
+    """One report's formats that are due (``{kind: target}``), in one worker: the page first (its notebook
+    draws the figures into the run's store), then the Word file (reading them), then the PDF printed from the
+    page — not where the page failed. Never raises."""
+    results = []
+    if "html" in kinds:
+        results.append(render_one(task))
+    if "word" in kinds:
+        results.append(deliver_one(task, "word", kinds["word"]))
+    if "pdf" in kinds and all(r.ok for r in results if r.kind == "html") and Path(task.html_path).exists():
+        results.append(deliver_one(task, "pdf", kinds["pdf"]))
+    return results
 
 
 def default_workers() -> int:
@@ -206,9 +221,12 @@ def executor(workers: int, scheduler: str | None, tasks: int) -> Iterator[Execut
         pool = ProcessPoolExecutor(max_workers=min(workers, tasks), initializer=_worker_init)
     with pool:
         yield pool
-        if isinstance(pool, ThreadPoolExecutor):  # the thread's warm kernel goes with it
-            pool.submit(_close_kernel).result()
+        if isinstance(pool, ThreadPoolExecutor):  # the thread's warm kernel and browser go with it
+            pool.submit(_close_warm).result()
 
 
-def _close_kernel() -> None:
+def _close_warm() -> None:
+    from pipeline.report.browser import close_printer
+
     WarmKernel(cwd=str(NOTEBOOKS)).discard()
+    close_printer()

@@ -17,7 +17,7 @@ from pipeline.analyze.manifest import Manifest, read_manifest
 from pipeline.common.names import OVERVIEW_NAME, output_path
 from pipeline.common.paths import notebook_template
 from pipeline.report.document import document_path
-from pipeline.run.tasks import RenderTask
+from pipeline.run.tasks import FIGURES_FOLDER, RenderTask
 
 STREET_TEMPLATE = "street_report.ipynb"
 DISTRICT_TEMPLATE = "district_overview.ipynb"
@@ -42,20 +42,21 @@ def plan(processed: Path, reports: Path, manifest: Manifest | None = None,
     manifest = manifest or read_manifest(processed)
     units = units if units is not None else manifest.units
     nb_dir = reports / "notebooks"
+    figures = str(reports / FIGURES_FOLDER)
     common = _sha(__version__, report_code_hash())
+    places = {"processed_dir": str(processed), "figures_dir": figures}  # where, not what: not in the key
 
     def task(name: str, template_name: str, params: dict) -> RenderTask:
         template = notebook_template(template_name)
         document = document_path(processed, name).read_bytes()
         key = _sha(common, template.read_bytes(), document,
-                   json.dumps({k: v for k, v in params.items() if k != "processed_dir"}, ensure_ascii=False,
-                              sort_keys=True))
-        return RenderTask(name, str(template), params, str(output_path(reports, name, ".html")),
+                   json.dumps(params, ensure_ascii=False, sort_keys=True))
+        return RenderTask(name, str(template), {**params, **places}, str(output_path(reports, name, ".html")),
                           str(output_path(nb_dir, name, ".ipynb")), key, str(document_path(processed, name)),
-                          _title(document, name))
+                          _title(document, name), figures)
 
-    tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {"processed_dir": str(processed)})]
-    tasks += [task(u, STREET_TEMPLATE, {"unit": u, "processed_dir": str(processed)}) for u in units]
+    tasks = [task(OVERVIEW_NAME, DISTRICT_TEMPLATE, {})]
+    tasks += [task(u, STREET_TEMPLATE, {"unit": u}) for u in units]
     return tasks
 
 

@@ -22,10 +22,10 @@ from pipeline.common.atomic import Transaction, remove_leftovers, write_json, wr
 from pipeline.common.errors import SurveyError, WriteError
 from pipeline.common.names import OVERVIEW_NAME
 from pipeline.common.settings import setting
-from pipeline.run.execute import default_workers, deliver_one, executor, render_one
+from pipeline.run.execute import default_workers, executor, render_report
 from pipeline.run.plan import deliverable_up_to_date, plan, up_to_date
 from pipeline.run.stale import remove_stale
-from pipeline.run.tasks import KINDS, RenderResult, RenderTask, deliverable_path
+from pipeline.run.tasks import FIGURES_FOLDER, KINDS, RenderResult, RenderTask, deliverable_path
 
 
 def _progress(total: int) -> Callable[[RenderResult], None]:
@@ -117,6 +117,10 @@ def render_all(
     if units is None:  # a complete set: what it did not write is not this run's (see ``stale``)
         for rel in remove_stale(reports, [t.name for t in tasks], workbook):
             print(f"已删除不属于本次结果的旧文件：{rel}", file=sys.stderr)
+        if len(html_todo) == len(tasks) and all(r.ok for r in results):  # every page drew what it shows
+            from pipeline.report.drawings import FigureStore
+
+            FigureStore(reports / FIGURES_FOLDER).prune(started.timestamp())
     return results
 
 
@@ -130,33 +134,29 @@ def _execute(
     workers: int | None,
     scheduler: str | None,
 ) -> list[RenderResult]:
-    """HTML pages and Word files side by side; then the PDFs of the pages that exist (and changed)."""
+    """Each report's formats that changed, one task per report (its figures drawn once, for all of them):
+    the page, then its Word file, then the PDF printed from the page."""
     pdf_todo = [t for t in tasks if pdfs and (force or not deliverable_up_to_date(pdfs[t.name], t.key))]
-    total = len(html_todo) + len(word_todo) + len(pdf_todo)
+    todo = {}
+    for t in tasks:
+        kinds = {kind: target for kind, target, wanted in (
+            ("html", t.html_path, t in html_todo),
+            ("word", str(word[t.name]), t in word_todo),
+            ("pdf", str(pdfs[t.name]) if pdfs else "", t in pdf_todo),
+        ) if wanted}
+        if kinds:
+            todo[t.name] = (t, kinds)
+    results = [RenderResult(t.name, True, str(pdfs[t.name]), 0.0, 0, skipped=True, kind="pdf")
+               for t in tasks if pdfs and t not in pdf_todo]
+    total = sum(len(kinds) for _, kinds in todo.values())
     if not total:
-        return [
-            RenderResult(t.name, True, str(pdfs[t.name]), 0.0, 0, skipped=True, kind="pdf")
-            for t in tasks
-            if pdfs
-        ]
+        return results
     report = _progress(total)
-    results = []
-    with executor(workers or default_workers(), scheduler, total) as pool:
-        futures = [pool.submit(render_one, t) for t in html_todo]
-        futures += [pool.submit(deliver_one, t, "word", str(word[t.name])) for t in word_todo]
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            report(results[-1])
-        failed = {r.name for r in results if r.kind == "html" and not r.ok}
-        printable = [t for t in pdf_todo if t.name not in failed and Path(t.html_path).exists()]
-        for fut in as_completed([pool.submit(deliver_one, t, "pdf", str(pdfs[t.name])) for t in printable]):
-            results.append(fut.result())
-            report(results[-1])
-    results += [
-        RenderResult(t.name, True, str(pdfs[t.name]), 0.0, 0, skipped=True, kind="pdf")
-        for t in tasks
-        if pdfs and t not in pdf_todo
-    ]
+    with executor(workers or default_workers(), scheduler, len(todo)) as pool:
+        for fut in as_completed([pool.submit(render_report, t, kinds) for t, kinds in todo.values()]):
+            for r in fut.result():
+                results.append(r)
+                report(r)
     return results
 
 

@@ -29,6 +29,9 @@ KINDS = {k.name: k for k in (
 DELIVERABLES = tuple(k for k in KINDS.values() if k.folder)  # written from a report, with its key beside
 
 
+FIGURES_FOLDER = ".figures"  # under reports/<survey>/: drawn figures by content (``report.drawings``)
+
+
 def deliverable_path(reports: Path, name: str, kind: str) -> Path:
     """Where report ``name``'s file of ``kind`` goes (``reports/word/<name>.docx``, …)."""
     k = KINDS[kind]
@@ -45,6 +48,7 @@ class RenderTask:
     key: str  # hash of everything the report depends on
     document: str = ""  # the stored document it renders
     title: str = ""  # the page's title: the document's ("示范县基层减负调研总体情况")
+    figures: str = ""  # where its figures are kept once drawn (``reports/<survey>/.figures``)
 
 
 @dataclass

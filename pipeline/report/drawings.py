@@ -1,0 +1,94 @@
+"""Figures drawn once: each figure of a document is drawn once for print and once for a phone, and both
+images are kept on disk by the figure's content (and the package's code). The page shows the print drawing
+at the page's size (the same layout: ``PAGE`` is ``PRINT`` at a lower resolution), so the HTML page, its phone
+version, the Word file and the PDF printed from the page all show one drawing, and a rerun draws only the
+figures that changed.
+
+A store without a folder (a notebook opened by hand in JupyterLab) keeps its drawings in memory only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline import code_hash
+from pipeline.common.atomic import write_text
+from pipeline.report.document import Figure
+from pipeline.report.figure_style import PAGE, PHONE, PRINT, Drawn
+
+assert replace(PRINT, dpi=PAGE.dpi) == PAGE  # the page shows the print drawing, at the page's size
+
+KINDS = ("print", "phone")
+
+
+@dataclass(frozen=True)
+class Drawings:
+    """One figure's images: for print (and the page) and for a phone."""
+
+    print: Drawn
+    phone: Drawn
+
+    @property
+    def page_width(self) -> int:
+        """The width, in CSS pixels, the page shows the print drawing at: as wide as drawn for a page."""
+        return round(self.print.width_px * PAGE.dpi / PRINT.dpi)
+
+
+def draw_all(figure: Figure) -> Drawings:
+    """The figure drawn for print and for a phone."""
+    from pipeline.report.figures import draw
+
+    return Drawings(draw(figure, PRINT), draw(figure, PHONE))
+
+
+class FigureStore:
+    """Drawings kept by each figure's content in ``folder`` (``reports/<survey>/.figures``), or in memory."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder) if folder else None
+        self._memory: dict[str, Drawings] = {}
+
+    def drawings(self, figure: Figure) -> Drawings:
+        """The figure's images: read where drawn before, drawn (and kept) otherwise."""
+        key = hashlib.sha256(f"{code_hash()}\0{figure.model_dump_json()}".encode()).hexdigest()
+        if key in self._memory:
+            return self._memory[key]
+        path = self.folder / f"{key}.json" if self.folder else None
+        found = _read(path) if path is not None else None
+        if found is None:
+            found = draw_all(figure)
+            if path is not None:
+                write_text(path, json.dumps({k: _plain(getattr(found, k)) for k in KINDS}))
+        self._memory[key] = found
+        return found
+
+    def prune(self, before: float) -> int:
+        """Remove the drawings no report used since ``before`` (a time stamp): figures of earlier results."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        old = [p for p in self.folder.glob("*.json") if p.stat().st_mtime < before]
+        for p in old:
+            p.unlink(missing_ok=True)
+        return len(old)
+
+
+def _plain(d: Drawn) -> dict:
+    return {"png": base64.b64encode(d.png).decode("ascii"), "width_px": d.width_px, "label_px": d.label_px}
+
+
+def _read(path: Path) -> Drawings | None:
+    """Drawings kept at ``path`` (marked as used now), or None where there are none (or they are damaged:
+    drawn again)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        drawn = {k: Drawn(base64.b64decode(v["png"]), int(v["width_px"]), float(v["label_px"]))
+                 for k, v in data.items()}
+        os.utime(path)
+        return Drawings(*(drawn[k] for k in KINDS))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
