@@ -268,29 +268,26 @@ class SheetCells:
     def blocks(self) -> Iterator[Cells]:
         """Each block of rows' cells, in file order."""
         with self.archive.open(self.member) as fh:
-            head = fh.read(1 << 16)
-            found = re.search(rb"<(\w+:)?sheetData[\s>/]", head)
-            self.prefix = (found.group(1) or b"").decode() if found else ""
-            self.pattern = _fast_pattern(self.prefix)
-            opening = f"<{self.prefix}sheetData".encode()
-            end_row = f"</{self.prefix}row>".encode()
-            closing = f"</{self.prefix}sheetData>".encode()
-            pending, started = head, False
+            pending, started = b"", False
             while True:
                 data = fh.read(BLOCK_BYTES)
                 pending += data
                 if not started:  # what comes before the cells (columns, views) is not read
-                    at = pending.find(opening)
-                    if at < 0:
-                        pending = pending[-len(opening):]
+                    found = re.search(rb"<(\w+:)?sheetData[\s>/]", pending)
+                    if found is None:
+                        pending = pending[-64:]
                         if not data:
                             return
                         continue
-                    tag_end = pending.find(b">", at)
+                    tag_end = pending.find(b">", found.start())
                     if tag_end < 0:
                         continue
                     if pending[tag_end - 1:tag_end] == b"/":
                         return  # <sheetData/>: no cells
+                    self.prefix = (found.group(1) or b"").decode()
+                    self.pattern = _fast_pattern(self.prefix)
+                    end_row = f"</{self.prefix}row>".encode()
+                    closing = f"</{self.prefix}sheetData>".encode()
                     pending, started = pending[tag_end + 1:], True
                 end = pending.find(closing)
                 cut = end if end >= 0 else (pending.rfind(end_row) + len(end_row) if data else len(pending))
