@@ -1,21 +1,25 @@
-"""Report throughput: the naive loop vs ``survey``'s renderer, side by side on one machine.
+"""Report throughput: every report's HTML, Word and PDF, against the naive loop, on one machine.
 
 Naive loop (what a notebook-per-unit set-up does): for each unit, the ``papermill`` CLI runs a notebook
 that loads all responses, computes its own statistics (Cronbach's α, Welch t-tests vs the rest with
 pingouin) and draws three seaborn plots, then the ``jupyter nbconvert --to html`` CLI converts it.
-It is timed on ``--naive-units`` units (it is linear in the number of units).
+It is timed on ``--naive-units`` units (it is linear in the number of units); it writes HTML only.
 
-Renderer: ``pipeline.run.render.render_all`` (warm kernels in a process pool, precomputed statistics,
-nbconvert's Python API) renders every unit of a generated survey, plus the overview, index and
-workbook, for each size in ``--units`` — printing the seconds per report to show the cost grows
-linearly. Prints the throughput ratio. No assertions.
+Renderer: ``pipeline.run.render.render_all`` renders every unit of a generated survey, plus the overview, the
+index and the workbook, for each size in ``--units``: each format alone (HTML; Word; PDF, printed from the
+pages the HTML pass wrote), then all three together as ``survey run`` writes them — each pass from an empty
+figure store, so that each pays for its own figures. Prints seconds per unit for each (flat across sizes =
+linear total cost) and the ratio to the naive loop. With ``--dask 1 2``, the all-formats pass is timed again
+on a dask.distributed LocalCluster of that many single-threaded workers. No assertions.
 
     .venv/bin/python benchmarks/render_throughput.py [--units 100 1000] [--naive-units 4] [--workers N]
+        [--dask 1 2] [--together-from 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +35,7 @@ from pipeline.questionnaire import load_questionnaire
 from pipeline.run.execute import default_workers
 from pipeline.run.render import render_all
 from pipeline.run.stages import SurveyPaths, stage_analyze, stage_clean
+from pipeline.run.tasks import FIGURES_FOLDER
 
 NAIVE_CELLS = [
     "import pandas as pd\nimport pingouin as pg\nimport seaborn as sns\n"
@@ -117,6 +122,28 @@ def naive_seconds(paths: SurveyPaths, units: list[str], qpath: Path, work: Path)
     return (time.perf_counter() - start) / len(units)
 
 
+PASSES = {"HTML": ("html",), "Word": ("word",), "PDF": ("pdf",), "all three": ("html", "word", "pdf")}
+
+
+def timed_pass(paths: SurveyPaths, kinds: tuple[str, ...], workers: int,
+               scheduler: str | None = None) -> float:
+    """Seconds to render ``kinds`` of every report (forced), from an empty figure store."""
+    shutil.rmtree(paths.reports / FIGURES_FOLDER, ignore_errors=True)
+    start = time.perf_counter()
+    results = render_all(paths.processed, paths.reports, workers=workers, force=True, kinds=kinds,
+                         pdf="yes" if "pdf" in kinds else "no", scheduler=scheduler)
+    seconds = time.perf_counter() - start
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    return seconds
+
+
+def dask_pass(paths: SurveyPaths, n_workers: int) -> float:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        return timed_pass(paths, PASSES["all three"], n_workers, c.scheduler_address)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -125,10 +152,13 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=40)
     parser.add_argument("--naive-units", type=int, default=4)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--dask", type=int, nargs="*", default=[], help="LocalCluster sizes to time")
+    parser.add_argument("--together-from", type=int, default=None,
+                        help="from this many units on, time all three formats together only")
     args = parser.parse_args()
     workers = args.workers or default_workers()
-    ours: dict[int, float] = {}
     naive = None
+    per_unit: dict[int, dict[str, float]] = {}
     for n in args.units:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
@@ -136,27 +166,26 @@ def main() -> None:
             if naive is None:
                 units = [f"第{i:04d}街道" for i in range(args.naive_units)]
                 naive = naive_seconds(paths, units, root / "questionnaire.yaml", root)
-                print(
-                    "naive loop (papermill CLI + nbconvert CLI, statistics in the notebook): "
-                    f"{naive:.2f} s per report "
-                    f"(measured on {len(units)} units)"
-                )
-            start = time.perf_counter()
-            results = render_all(paths.processed, paths.reports, workers=workers, force=True)
-            total = time.perf_counter() - start
-            assert all(r.ok for r in results), [r.error for r in results if not r.ok]
-            ours[n] = total / n
-            print(f"renderer, {n} units (+ overview, index, workbook), {workers} workers: {total:.1f} s, "
-                  f"{ours[n]:.2f} s per report")
-    for n, per in ours.items():
-        print(f"throughput ratio at {n} units: {naive / per:.1f}× the naive loop")
-    if len(ours) > 1:
-        sizes = sorted(ours)
-        print(
-            "per-report cost "
-            + " → ".join(f"{ours[s]:.2f} s ({s} units)" for s in sizes)
-            + " (flat = linear total cost)"
-        )
+                print(f"naive loop (papermill CLI + nbconvert CLI, statistics in the notebook; HTML only): "
+                      f"{naive:.2f} s per report (measured on {len(units)} units)")
+            per_unit[n] = {}
+            for label, kinds in PASSES.items():
+                if args.together_from and n >= args.together_from and label != "all three":
+                    continue
+                seconds = timed_pass(paths, kinds, workers)
+                per_unit[n][label] = seconds / n
+                print(f"{n} units, {label} (+ overview, index, workbook), {workers} workers: "
+                      f"{seconds:.1f} s, {seconds / n:.2f} s per unit", flush=True)
+            for size in args.dask:
+                seconds = dask_pass(paths, size)
+                print(f"{n} units, all three on a LocalCluster of {size} workers: {seconds:.1f} s, "
+                      f"{seconds / n:.2f} s per unit", flush=True)
+    for n, row in per_unit.items():
+        alone = f"; HTML alone {naive / row['HTML']:.1f}× the naive loop" if "HTML" in row else ""
+        print(f"at {n} units: " + ", ".join(f"{k} {v:.2f} s" for k, v in row.items()) + " per unit" + alone)
+    if len(per_unit) > 1:
+        print("per-unit cost of all three: " + " → ".join(f"{row['all three']:.2f} s ({n} units)"
+                                                       for n, row in sorted(per_unit.items())))
 
 
 if __name__ == "__main__":

@@ -78,8 +78,10 @@ def render_all(
     scheduler: str | None = None,
     tx: Transaction | None = None,
     pdf: str | None = None,
+    kinds: tuple[str, ...] = tuple(KINDS),
 ) -> list[RenderResult]:
-    """Render what changed (or everything with ``force``), then the index, workbook and run summary.
+    """Render what changed (or everything with ``force``) in each of ``kinds`` (all formats unless a caller
+    measures one), then the index, workbook and run summary.
 
     Within a transaction ``tx`` the report set is kept as it was until the transaction ends, so that a run
     that cannot be completed (a full disk) is undone as a whole; such a failure raises ``WriteError``.
@@ -94,9 +96,11 @@ def render_all(
     manifest = read_manifest(processed)
     tasks = plan(processed, reports, manifest, units)
     word = {t.name: deliverable_path(reports, t.name, "word") for t in tasks}
-    pdfs = {t.name: deliverable_path(reports, t.name, "pdf") for t in tasks} if wants_pdf(pdf) else {}
-    html_todo = [t for t in tasks if force or not up_to_date(t)]
-    word_todo = [t for t in tasks if force or not deliverable_up_to_date(word[t.name], t.key)]
+    pdfs = {t.name: deliverable_path(reports, t.name, "pdf") for t in tasks} \
+        if "pdf" in kinds and wants_pdf(pdf) else {}
+    html_todo = [t for t in tasks if "html" in kinds and (force or not up_to_date(t))]
+    word_todo = [t for t in tasks
+                 if "word" in kinds and (force or not deliverable_up_to_date(word[t.name], t.key))]
     results = [
         RenderResult(t.name, True, t.html_path, 0.0, 0, skipped=True) for t in tasks if t not in html_todo
     ]
