@@ -7,6 +7,7 @@ flags that keep it off the network.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import tempfile
@@ -83,6 +84,7 @@ class Printer:
     def __init__(self, executable: str) -> None:
         from playwright.sync_api import sync_playwright
 
+        self.pid = os.getpid()
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(
@@ -98,7 +100,7 @@ class Printer:
         return self._page.pdf(prefer_css_page_size=True, print_background=True)
 
     def close(self) -> None:
-        if self._playwright is None:
+        if self._playwright is None or self.pid != os.getpid():  # closed, or another process's
             return
         try:
             self._browser.close()
@@ -116,6 +118,8 @@ def warm_printer() -> Printer | None:
     """This thread's warm ``Printer``, started on first use; None where Playwright or Chromium is missing
     or the browser would not start (each page then gets a Chromium of its own)."""
     printer = getattr(_local, "printer", False)
+    if printer and printer.pid != os.getpid():  # inherited by a forked worker: the parent's, not ours
+        printer = False
     if printer is False:
         exe = find_chromium()
         printer = None
