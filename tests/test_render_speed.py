@@ -31,15 +31,17 @@ def _figures(doc) -> list[Figure]:
 
 
 def test_each_figure_is_drawn_once_and_read_by_page_phone_and_word(e2e, tmp_path, monkeypatch):
+    """Drawn once for print and once for a phone, kept, and read again by Word and by a later page."""
     doc = read_document(e2e["paths"].processed, "新华街道")
-    drawn: list[str] = []
-    real = drawings.draw_all
-    monkeypatch.setattr(drawings, "draw_all", lambda f: drawn.append(f.title) or real(f))
+    drawn: list[tuple[str, str]] = []
+    real = drawings.draw_for
+    monkeypatch.setattr(drawings, "draw_for", lambda f, kind: drawn.append((f.title, kind)) or real(f, kind))
     store = figures(tmp_path / "figures")
     html = "".join(section(doc, s.key, store).data for s in doc.sections)
     word = write_word(doc, tmp_path / "新华街道.docx", drawings.FigureStore(tmp_path / "figures"))
-    assert sorted(drawn) == sorted(f.title for f in _figures(doc))  # once each, for every format
-    assert len(list((tmp_path / "figures").glob("*.json"))) == len(set(drawn))
+    wanted = sorted((f.title, kind) for f in _figures(doc) for kind in ("print", "phone"))
+    assert sorted(drawn) == wanted  # once each, for every format
+    assert len(list((tmp_path / "figures").glob("*.json"))) == len(wanted)
     pictures = [r.target_part.blob for r in open_docx(word).part.rels.values() if "image" in r.reltype]
     shown = [base64.b64decode(b) for b in re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)]
     assert pictures == shown  # Word prints what the page shows: one drawing
@@ -55,9 +57,9 @@ def test_a_changed_figure_is_drawn_again_and_old_drawings_are_pruned(e2e, tmp_pa
     doc = read_document(e2e["paths"].processed, "新华街道")
     store = drawings.FigureStore(tmp_path)
     first = _figures(doc)[0]
-    store.drawings(first)
+    store.drawn(first, "print")
     changed = first.model_copy(update={"title": first.title + "（修订）"})
-    store.drawings(changed)
+    store.drawn(changed, "print")
     assert len(list(tmp_path.glob("*.json"))) == 2
     (tmp_path / "damaged.json").write_text("{", encoding="utf-8")
     import os

@@ -124,6 +124,8 @@ def read_book(archive: zipfile.ZipFile) -> Book:
         for _, si in etree.iterparse(archive.open(member), tag=f"{{{MAIN_NS}}}si"):
             strings.append(rich_text(si))
             si.clear()
+            while si.getprevious() is not None:  # memory holds one string element, not the table's
+                del si.getparent()[0]
     return Book(np.array(strings, dtype=object), formats, date1904)
 
 

@@ -84,7 +84,7 @@ class Printer:
     def __init__(self, executable: str) -> None:
         from playwright.sync_api import sync_playwright
 
-        self.pid = os.getpid()
+        self.pid, self.thread = os.getpid(), threading.get_ident()
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(
@@ -100,7 +100,9 @@ class Printer:
         return self._page.pdf(prefer_css_page_size=True, print_background=True)
 
     def close(self) -> None:
-        if self._playwright is None or self.pid != os.getpid():  # closed, or another process's
+        """Close the browser from the thread that started it (Playwright's calls belong to it); from any
+        other (a Dask worker's exit) leave it: its driver ends with the process, the browser with it."""
+        if self._playwright is None or self.pid != os.getpid() or self.thread != threading.get_ident():
             return
         try:
             self._browser.close()

@@ -23,7 +23,7 @@ from pipeline.report.figure_style import PAGE, PHONE, PRINT, Drawn
 
 assert replace(PRINT, dpi=PAGE.dpi) == PAGE  # the page shows the print drawing, at the page's size
 
-KINDS = ("print", "phone")
+SIZES = {"print": PRINT, "phone": PHONE}
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,11 @@ class Drawings:
         return round(self.print.width_px * PAGE.dpi / PRINT.dpi)
 
 
-def draw_all(figure: Figure) -> Drawings:
-    """The figure drawn for print and for a phone."""
+def draw_for(figure: Figure, kind: str) -> Drawn:
+    """The figure drawn for print or for a phone."""
     from pipeline.report.figures import draw
 
-    return Drawings(draw(figure, PRINT), draw(figure, PHONE))
+    return draw(figure, SIZES[kind])
 
 
 class FigureStore:
@@ -51,19 +51,24 @@ class FigureStore:
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = Path(folder) if folder else None
-        self._memory: dict[str, Drawings] = {}
+        self._memory: dict[str, Drawn] = {}
 
     def drawings(self, figure: Figure) -> Drawings:
-        """The figure's images: read where drawn before, drawn (and kept) otherwise."""
-        key = hashlib.sha256(f"{code_hash()}\0{figure.model_dump_json()}".encode()).hexdigest()
+        """The figure's images for print (and the page) and for a phone."""
+        return Drawings(self.drawn(figure, "print"), self.drawn(figure, "phone"))
+
+    def drawn(self, figure: Figure, kind: str) -> Drawn:
+        """The figure's image for ``kind`` (print or phone): read where drawn before, drawn (and kept)
+        otherwise."""
+        key = hashlib.sha256(f"{code_hash()}\0{kind}\0{figure.model_dump_json()}".encode()).hexdigest()
         if key in self._memory:
             return self._memory[key]
         path = self.folder / f"{key}.json" if self.folder else None
         found = _read(path) if path is not None else None
         if found is None:
-            found = draw_all(figure)
+            found = draw_for(figure, kind)
             if path is not None:
-                write_text(path, json.dumps({k: _plain(getattr(found, k)) for k in KINDS}))
+                write_text(path, json.dumps(_plain(found)))
         self._memory[key] = found
         return found
 
@@ -81,14 +86,13 @@ def _plain(d: Drawn) -> dict:
     return {"png": base64.b64encode(d.png).decode("ascii"), "width_px": d.width_px, "label_px": d.label_px}
 
 
-def _read(path: Path) -> Drawings | None:
-    """Drawings kept at ``path`` (marked as used now), or None where there are none (or they are damaged:
-    drawn again)."""
+def _read(path: Path) -> Drawn | None:
+    """A drawing kept at ``path`` (marked as used now), or None where there is none (or it is damaged: drawn
+    again)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        drawn = {k: Drawn(base64.b64decode(v["png"]), int(v["width_px"]), float(v["label_px"]))
-                 for k, v in data.items()}
+        drawn = Drawn(base64.b64decode(data["png"]), int(data["width_px"]), float(data["label_px"]))
         os.utime(path)
-        return Drawings(*(drawn[k] for k in KINDS))
+        return drawn
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -219,7 +219,7 @@ def write_word(document: Document, path: Path, figures: FigureStore | None = Non
             elif isinstance(b, Table):
                 table(doc, b)
             elif isinstance(b, Figure):
-                picture(doc, figures.drawings(b).print.png)
+                picture(doc, figures.drawn(b, "print").png)
             elif isinstance(b, Quotes):
                 _paragraph(doc, f"{b.title}：").paragraph_format.keep_with_next = True
                 for q in b.quotes:
