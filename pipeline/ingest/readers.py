@@ -57,17 +57,21 @@ def read_table(path: Path, score: Scorer = header_score) -> Table:
                 notes.append(f"文件扩展名是{path.suffix}，但内容是文本表格（CSV），已按CSV读取")
         else:
             raise SurveyError(_UNREADABLE[kind], file=str(path))
-    except SurveyError:
-        raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
-        raise SurveyError(
-            f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
-        ) from None
+        raise unreadable(exc, path) from None
     table.notes[:0] = notes
     if table.frame.shape[1] and len(table.frame) == 0 and not any(len(t.frame) for t in table.more):
         raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
     table.more = [_finished(t, path) for t in table.more]
     return _finished(table, path)
+
+
+def unreadable(exc: Exception, path: Path) -> SurveyError:
+    """A reader's failure as the user reads it: a ``SurveyError`` as it is, anything else a damaged file."""
+    if isinstance(exc, SurveyError):
+        return exc
+    return SurveyError(f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）",
+                       file=str(path))
 
 
 def _finished(table: Table, path: Path) -> Table:
@@ -139,12 +143,8 @@ def _streamed(path: Path, score: Scorer) -> Iterator[Table]:
         for table in stream_workbook(path, score):
             rows += len(table.frame)
             yield _finished(table, path)
-    except SurveyError:
-        raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing error
-        raise SurveyError(
-            f"文件无法读取，可能已损坏或不是问卷导出文件（{type(exc).__name__}: {exc}）", file=str(path)
-        ) from None
+        raise unreadable(exc, path) from None
     if rows == 0:
         raise SurveyError("文件只有表头，没有答卷数据", file=str(path))
 
