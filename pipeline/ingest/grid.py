@@ -89,9 +89,13 @@ def with_header(grid: pd.DataFrame, row: int, notes: list[str]) -> Table:
     """The rows under ``row`` with ``row`` as header, indexed by file row number; blank rows and unnamed
     empty columns left out."""
     header, keep = _columns(grid, row)
-    if row > 0:
-        notes.append(f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过")
+    notes.extend(header_note(row))
     return _body(grid.iloc[row + 1:].replace("", pd.NA), header, keep, notes)
+
+
+def header_note(row: int) -> list[str]:
+    """What a reader says of rows above the header (0-based ``row``): that they were skipped; none if none."""
+    return [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
 
 
 def _columns(grid: pd.DataFrame, row: int) -> tuple[list[str], list[int]]:

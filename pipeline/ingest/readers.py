@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import regular_file
 from pipeline.common.limits import MAX_UNPACK_RATIO, MAX_UNPACKED_BYTES
-from pipeline.ingest.grid import Scorer, Table, _body, _columns, header_row, header_score
+from pipeline.ingest.grid import Scorer, Table, _body, _columns, header_note, header_row, header_score
 from pipeline.ingest.text_tables import Ragged, _read_text, _text_batches, table_width
 
 __all__ = ["Ragged", "Scorer", "Table", "content_kind", "iter_table", "read_table", "table_width"]
@@ -107,7 +107,7 @@ def iter_table(path: Path, score: Scorer = header_score) -> Iterator[Table]:
         return
     row, _ = header_row(first, score)
     header, keep = _columns(first, row)
-    notes = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
+    notes = header_note(row)
     notes += [] if encoding == "utf-8" else [f"文件编码：{encoding.upper()}"]
     rest = (_body(grid.replace("", pd.NA), header, keep, []) for grid in batches)
     rows = 0

@@ -27,6 +27,7 @@ from pipeline.ingest.grid import (
     _body,
     _columns,
     header_cells,
+    header_note,
     header_row,
     with_header,
 )
@@ -148,19 +149,11 @@ def stream_workbook(path: Path, score: Scorer) -> Iterator[Table]:
         book = read_book(archive)
         firsts = {name: next(sheet_grids(archive, member, book, HEADER_SEARCH_ROWS, HEADER_SEARCH_ROWS),
                              pd.DataFrame()) for name, member in shown.items()}
-        name, _, notes = _pick(firsts, score)
-        row, _ = header_row(firsts[name], score)
-        header = [c for c in header_cells(firsts[name], row) if c]
-        together = [name] + [other for other, grid in firsts.items() if other != name and not grid.empty
-                             and [c for c in header_cells(grid, header_row(grid, score)[0]) if c] == header]
-        if found := uncached_formulas(path, together):
+        name, row, notes = _pick(firsts, score)
+        together = _together(firsts, name, row, score)
+        if found := uncached_formulas(path, list(together)):
             raise SurveyError(formula_message(found), file=str(path))
-        extra = []
-        if len(together) > 1:
-            extra.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
-                         "已一起读取，每个工作表的行号各自计算")
-        if hidden:
-            extra.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
+        extra = _together_notes(list(together), hidden)
         for sheet in together:
             label = sheet if sheet != name or len(together) > 1 or hidden else None
             grids = sheet_grids(archive, shown[sheet], book, GRID_ROWS)
@@ -177,8 +170,7 @@ def _sheet_parts_read(grids: Iterator[pd.DataFrame], score: Scorer, notes: list[
         return
     row, _ = header_row(first, score)
     header, keep = _columns(first, row)
-    skipped = [f"表头在第{row + 1}行，上面的{row}行（标题、说明等）已跳过"] if row > 0 else []
-    notes = [*notes, *skipped, *extra]
+    notes = [*notes, *header_note(row), *extra]
     for grid in chain([first.iloc[row + 1:]], grids):
         table = _body(grid.reindex(columns=range(first.shape[1])), header, keep, [])
         if len(table.frame) == 0:
@@ -200,28 +192,42 @@ def read_workbook(path: Path, kind: str, score: Scorer) -> Table:
         raise SurveyError("Excel文件中没有可见的工作表", file=str(path))
     grids = pd.read_excel(path, dtype=str, sheet_name=shown, header=None, engine="calamine")
     name, row, notes = _pick(grids, score)
+    together = _together(grids, name, row, score)
     table = with_header(grids[name], row, notes)
+    for other, other_row in list(together.items())[1:]:
+        table.more.append(with_header(grids[other], other_row, []))
+        table.more[-1].sheet = other
+    if kind == "xlsx" and (found := uncached_formulas(path, list(together))):
+        raise SurveyError(formula_message(found), file=str(path))
+    table.notes += _together_notes(list(together), hidden)
+    if len(together) > 1 or hidden:
+        table.sheet = name
+    return table
+
+
+def _together(grids: dict[str, pd.DataFrame], name: str, row: int, score: Scorer) -> dict[str, int]:
+    """The sheets read together — the chosen one, then every other non-empty sheet with the same header —
+    each with its header row."""
     header = [c for c in header_cells(grids[name], row) if c]
-    together = [name]
-    for other in shown:
-        grid = grids[other]
+    together = {name: row}
+    for other, grid in grids.items():
         if other == name or grid.empty:
             continue
-        row, _ = header_row(grid, score)
-        if [c for c in header_cells(grid, row) if c] == header:
-            table.more.append(with_header(grid, row, []))
-            table.more[-1].sheet = other
-            together.append(other)
-    if kind == "xlsx" and (found := uncached_formulas(path, together)):
-        raise SurveyError(formula_message(found), file=str(path))
+        other_row, _ = header_row(grid, score)
+        if [c for c in header_cells(grid, other_row) if c] == header:
+            together[other] = other_row
+    return together
+
+
+def _together_notes(together: list[str], hidden: list[str]) -> list[str]:
+    """What a reader says of a workbook's sheets: those read together, and hidden ones left out."""
+    notes = []
     if len(together) > 1:
-        table.sheet = name
-        table.notes.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
-                           "已一起读取，每个工作表的行号各自计算")
+        notes.append(f"{len(together)}个工作表（{'、'.join(f'“{n}”' for n in together)}）表头相同，"
+                     "已一起读取，每个工作表的行号各自计算")
     if hidden:
-        table.sheet = name
-        table.notes.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
-    return table
+        notes.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}没有读取（Excel中看不到它们）")
+    return notes
 
 
 def _pick(sheets: dict[str, pd.DataFrame], score: Scorer) -> tuple[str, int, list[str]]:
