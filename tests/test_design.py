@@ -21,7 +21,7 @@ from pipeline.common.rules import significantly_low
 from pipeline.demo import DemoSpec, generate_responses
 from pipeline.ingest import ingest_frame
 from pipeline.questionnaire.model import Design
-from pipeline.stats.design import DesignSums, compare_design, domain_estimates
+from pipeline.stats.design import DesignSums, compare_design, compare_within, domain_estimates
 from pipeline.stats.moments import Moments
 
 NHANES = Path(find_spec("samplics").origin).parent / "datasets" / "data" / "nhanes2.csv"  # not imported
@@ -108,6 +108,41 @@ def test_a_unit_against_the_rest_equals_svys_contrast():
         ref = by.contrast(svy.estd("a") - svy.estd("b")).to_polars().row(0, named=True)
         assert r["diff"][i, 0] == pytest.approx(ref["est"], abs=1e-10)
         assert abs(r["diff"][i, 0] / r["t"][i, 0]) == pytest.approx(ref["se"], abs=1e-10)
+
+
+@pytest.mark.parametrize("cluster", [True, False])
+def test_a_group_against_the_rest_of_its_unit_equals_svys_contrast(cluster):
+    """Groups inside units share the units' PSUs: each group against the rest of its unit (rows without a
+    group in neither) equals svy's contrast of the two domains, and each side's SE its domain SE."""
+    df = _survey(7)
+    rng = np.random.default_rng(3)
+    df["g"] = rng.choice(["x", "y", "z"], len(df))
+    df.loc[rng.random(len(df)) < 0.05, "g"] = None
+    if not cluster:
+        df["psu"] = np.arange(len(df)).astype(str)
+    cell = (df["unit"] + "|" + df["g"].fillna("")).where(df["g"].notna())
+    total = None
+    for part in (df.iloc[:150], df.iloc[150:]):  # in parts, as the pipeline sums them
+        s = DesignSums.of(part[["y", "b"]], part["w"], cell.loc[part.index], part["stratum"],
+                          part["psu"] if cluster else None)
+        total = s if total is None else total + s
+    parent = pd.Series({c: c.split("|")[0] for c in cell.dropna().unique()})
+    r = compare_within(total, parent, df.groupby("stratum")["psu"].nunique())
+    design = svy.Design(stratum="stratum", psu="psu", wgt="w")
+    for i, label in enumerate(r["cells"]):
+        unit, g = label.split("|")
+        inside = (df["unit"] == unit) & df["g"].notna()
+        side = df.assign(k=np.where(inside & (df["g"] == g), "a", np.where(inside, "b", "c")))
+        for j, y in enumerate(["y", "b"]):
+            by = svy.Sample(pl.from_pandas(side), design).estimation.mean(y, by="k", drop_nulls=True)
+            ref = by.contrast(svy.estd("a") - svy.estd("b")).to_polars().row(0, named=True)
+            est = by.to_polars().to_pandas().set_index("k")
+            assert r["diff"][i, j] == pytest.approx(ref["est"], abs=1e-10)
+            assert abs(r["diff"][i, j] / r["t"][i, j]) == pytest.approx(ref["se"], abs=1e-10)
+            assert (r["mean"][i, j], r["rest_mean"][i, j]) == pytest.approx(
+                (est.loc["a", "est"], est.loc["b", "est"]), abs=1e-10)
+            assert (r["se"][i, j], r["rest_se"][i, j]) == pytest.approx(
+                (est.loc["a", "se"], est.loc["b", "se"]), abs=1e-10)
 
 
 def test_kish_n_and_design_effect():
@@ -290,3 +325,52 @@ def test_a_declared_design_is_named_in_the_methods_note(tmp_path):
     assert f"有效样本量（Kish）为{round(kish)}份" in text and f"设计效应平均为{deff:.2f}" in text
     assert "以“权重”为权重" in text and "按“乡镇（街道）”分层" in text and "Rao–Scott" in text
     assert "采用基于抽样设计的t检验" in text
+
+
+def test_groups_and_multiple_choices_are_weighted_and_tested_by_the_design(questionnaire, demo_kept):
+    """Under a declared design (weights, communities as clusters), where a unit's problem concentrates is the
+    design-based comparison of each group with the rest of its unit (equal to svy's contrast), the multiple
+    choices' shares are weighted shares of the rows (the rest's too), and no open-answer theme is called
+    significant (suggestions are counted, not weighted)."""
+    kept, audit = demo_kept
+    q = questionnaire
+    rng = np.random.default_rng(5)
+    kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
+    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
+                                             "options": [], "number": None})
+    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    a = analyze(kept, audit, qd)
+    unit, community = kept[q.unit_question.id].astype(str), kept[q.role("community").id].astype(str)
+    from pipeline.analyze.scores import dimension_scores
+
+    scores = dimension_scores(kept, q)
+    sub = a.subgroups.loc[~a.subgroups["suppressed"]]
+    assert sub["question"].nunique() >= 3
+    frame = pd.DataFrame({"unit": unit, "psu": unit + "/" + community, "w": kept["wt"]})
+    design = svy.Design(psu="psu", wgt="w")
+    for _, r in sub.groupby("question").head(2).iterrows():
+        answer = kept[r["question"]].astype("string")
+        inside = (unit == r["unit"]) & answer.notna()
+        side = frame.assign(y=scores[r["dimension"]], k=np.where(
+            inside & (answer == r["group"]), "a", np.where(inside, "b", "c")))
+        by = svy.Sample(pl.from_pandas(side), design).estimation.mean("y", by="k", drop_nulls=True)
+        ref = by.contrast(svy.estd("a") - svy.estd("b")).to_polars().row(0, named=True)
+        est = by.to_polars().to_pandas().set_index("k")
+        assert r["mean"] == pytest.approx(est.loc["a", "est"], abs=1e-10)
+        assert r["rest_mean"] == pytest.approx(est.loc["b", "est"], abs=1e-10)
+        assert r["diff"] == pytest.approx(ref["est"], abs=1e-10)
+    multi = next(m for m in q.questions if m.type == "multi")
+    chosen = kept[[f"{multi.id}__{k}" for k in range(1, len(multi.options) + 1)]].astype(float)
+    answered = chosen.notna().any(axis=1)
+    w = kept["wt"].where(answered)
+    shares = chosen.fillna(0).mul(w, axis=0).groupby(unit).sum().div(w.groupby(unit).sum(), axis=0)
+    shares.columns = multi.options
+    table = a.problems.loc[(a.problems["question"] == multi.id) & (a.problems["unit"].isin(shares.index))]
+    assert len(table) == shares.size
+    for _, r in table.loc[~table["suppressed"]].iterrows():  # a count under 5 is withheld
+        assert r["share"] == pytest.approx(shares.loc[r["unit"], r["option"]], abs=1e-12)
+        k = multi.options.index(r["option"]) + 1
+        rest = (unit != r["unit"]) & answered
+        expected = (chosen.loc[rest, f"{multi.id}__{k}"].fillna(0) * w[rest]).sum() / w[rest].sum()
+        assert r["rest_share"] == pytest.approx(expected, abs=1e-12)
+    assert not a.themes["significant"].any() and a.themes["p_fdr"].isna().all()

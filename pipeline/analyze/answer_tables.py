@@ -95,7 +95,12 @@ def _against_the_rest(t: pd.DataFrame, keys: tuple[str, ...] = ("question", "opt
             with np.errstate(all="ignore"):
                 p[i] = proportions_ztest([c, rc], [n, rn])[1]
     t["p"] = p
-    t["p_fdr"] = fdr(pd.Series(p, index=t.index))
+    return judge_shares(t)
+
+
+def judge_shares(t: pd.DataFrame) -> pd.DataFrame:
+    """FDR over every tested unit × option (``p``), and which are significant."""
+    t["p_fdr"] = fdr(pd.Series(t["p"].to_numpy(dtype=float), index=t.index))
     t["significant"] = (t["p_fdr"] < ALPHA).fillna(False).astype(bool)
     return t
 

@@ -18,11 +18,14 @@ from pipeline.analyze.sums import (
     UNFAVOURABLE,
     choice_columns,
     item_dimensions,
+    multi_columns,
+    split_within,
 )
+from pipeline.common.names import DISTRICT
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import hedges_g, influential
 from pipeline.stats.descriptives import wilson
-from pipeline.stats.design import DesignSums, Strata, compare_design, domain_estimates
+from pipeline.stats.design import DesignSums, Strata, compare_design, compare_within, domain_estimates
 from pipeline.stats.rao_scott import rao_scott
 
 DESIGN_COLUMNS = ("se", "deff", "n_effective")  # added to the tables of means under a design
@@ -93,6 +96,15 @@ def area_design(strata: Strata, dd: pd.DataFrame, q: Questionnaire) -> pd.DataFr
     return out
 
 
+def design_wilson(share: pd.Series, se: pd.Series, answered: pd.Series) -> tuple:
+    """A weighted share's 95% Wilson interval on the design's effective sample size (p(1 − p) / V; the rows
+    answering where the variance is nil)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effective = share * (1 - share) / se**2
+    effective = effective.where(np.isfinite(effective) & (effective > 0), answered)
+    return wilson(share * effective, effective)
+
+
 def satisfaction_design(strata: Strata, table: pd.DataFrame, area: bool) -> pd.DataFrame:
     """The units' (or, ``area``, the area's) 满意率 weighted, with a Wilson interval on the design's effective
     sample size (p(1 − p) / V), and its standard error (``satisfaction_se``)."""
@@ -106,11 +118,7 @@ def satisfaction_design(strata: Strata, table: pd.DataFrame, area: bool) -> pd.D
     out = table.copy()
     at = out["unit"]
     out["satisfaction_rate"] = at.map(rate).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        effective = rate * (1 - rate) / se**2
-    answered = pd.Series(e["n"][:, j], index=labels)
-    effective = effective.where(np.isfinite(effective) & (effective > 0), answered)
-    low, high = wilson(rate * effective, effective)
+    low, high = design_wilson(rate, se, pd.Series(e["n"][:, j], index=labels))
     out["satisfaction_ci_low"] = at.map(pd.Series(np.asarray(low), index=labels)).to_numpy()
     out["satisfaction_ci_high"] = at.map(pd.Series(np.asarray(high), index=labels)).to_numpy()
     out["satisfaction_se"] = at.map(se).to_numpy()
@@ -146,3 +154,58 @@ def design_summary(strata: Strata) -> dict[str, float]:
             "deff": float(np.nanmean(e["deff"][0, dims])) if dims else float("nan")}
 
 
+
+
+def subgroup_design(cells: DesignSums, strata: Strata) -> pd.DataFrame:
+    """Each (unit, group) of one group question against the rest of its unit, per dimension, from the design
+    (``compare_within``): the columns ``compare_moments`` gives with ``dimension`` and ``group`` (the
+    ``within`` label), weighted means and the design-based t test."""
+    labels = cells.keys["unit"].unique()
+    parent = pd.Series([split_within(x)[0] for x in labels], index=labels)
+    r = compare_within(cells, parent, pd.Series(strata.psus, index=list(strata.strata)))
+    k, size = len(cells.columns), len(r["cells"])
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.asarray(a).T.reshape(-1)
+
+    n1, n2 = flat(r["n"]), flat(r["rest_n"])
+    m1, m2, s1, s2 = flat(r["mean"]), flat(r["rest_mean"]), flat(r["sd"]), flat(r["rest_sd"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = pd.DataFrame({
+            "dimension": np.repeat(np.array(cells.columns, dtype=object), size),
+            "group": np.tile(r["cells"], k), "n": n1.astype(int), "mean": m1, "sd": s1,
+            "rest_n": n2.astype(int), "rest_mean": m2, "rest_sd": s2, "t": flat(r["t"]), "p": flat(r["p"]),
+            "df": flat(r["test_df"]), "hedges_g": hedges_g(m1, s1, n1, m2, s2, n2), "diff": m1 - m2,
+        })
+    return g.loc[g["n"] > 0].reset_index(drop=True)
+
+
+def multi_design(strata: Strata, table: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The multiple choices' table (``answer_tables``) with each unit's and the area's share weighted, its
+    interval on the design's effective sample, and the unit against the rest of the area by the design-based
+    t test (``p``; the caller applies FDR); counts stay the rows answering and choosing."""
+    out = table.copy()
+    part, ids = strata.columns_of("")
+    for qid, columns in multi_columns(q).items():
+        at = [ids.index(c) for c in columns]
+        sub = Strata(tuple(columns), part.units, part.strata, part.sums[:, :, :, at], part.psus)
+        own, area, test = domain_estimates(sub), domain_estimates(sub, sub.total()), compare_design(sub)
+        for est, labels in ((own, list(sub.units)), (area, [DISTRICT])):
+            for j, option in enumerate(q.by_id[qid].options):
+                rows = (out["question"] == qid) & (out["option"] == option) & out["unit"].isin(labels)
+                unit = out.loc[rows, "unit"]
+                share, se = est["mean"][:, j], est["se"][:, j]
+                low, high = design_wilson(pd.Series(share), pd.Series(se), pd.Series(est["n"][:, j]))
+                for column, values in (("share", share), ("ci_low", low), ("ci_high", high)):
+                    out.loc[rows, column] = _of(values, labels, unit)
+                if est is own:  # a unit against the rest (tested where the counts allowed it before)
+                    out.loc[rows, "rest_share"] = _of(test["rest_mean"][:, j], labels, unit)
+                    tested = out.loc[rows, "p"].notna()
+                    out.loc[rows, "p"] = np.where(tested, _of(test["p"][:, j], labels, unit), np.nan)
+    out["rank"] = out.groupby(["unit", "question"])["share"].rank(ascending=False, method="min").astype(int)
+    return out
+
+
+def _of(values, labels: list[str], unit: pd.Series) -> np.ndarray:
+    """Per-label ``values`` read for each row's ``unit``."""
+    return unit.map(pd.Series(np.asarray(values), index=labels)).to_numpy()

@@ -90,9 +90,11 @@ class Answers:
 
 
 def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                previous: Iterable[EarlierWave] = (), answers: Answers | None = None) -> LikertSums:
+                previous: Iterable[EarlierWave] = (), answers: Answers | None = None,
+                cells: dict[str, pd.Series] | None = None) -> LikertSums:
     """The sums of one part of the cleaned responses (``unit``: each row's unit; ``previous``: the earlier
-    waves compared with; ``answers``: the part's ``Answers`` where already worked out)."""
+    waves compared with; ``answers``: the part's ``Answers`` and ``cells`` its (unit, group) labels per group
+    question, where already worked out)."""
     q = questionnaire
     answers = answers or Answers.of(part, q)
     ids = [it.id for it in q.likert_items]
@@ -111,7 +113,8 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
         complete=Moments.of(items.loc[complete], unit.loc[complete], ones),
         drivers=Moments.of(drivers.loc[answered], unit.loc[answered],
                            [*scales, 1] if scales is not None else None),
-        groups={qid: Moments.of(scores, within(unit, part[qid]), scales) for qid in group_questions(q)},
+        groups={qid: Moments.of(scores, label, scales) for qid, label in (
+            cells or {qid: within(unit, part[qid]) for qid in group_questions(q)}).items()},
         waves=wave_sums(part, unit, q, previous),
     )
 
@@ -119,32 +122,47 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 @dataclass(frozen=True)
 class SurveySums:
     """All the analysis reads of a survey's rows: its Likert answers' sums and its other answers' counts, per
-    unit, and with a declared design its weighted sums per PSU (``design_sums``); parts' sums add up."""
+    unit, and with a declared design its weighted sums per PSU (``design_sums``), and per group question the
+    dimension scores' by (unit, group) (``design_groups``); parts' sums add up."""
 
     likert: LikertSums
     answers: AnswerCounts
     design: DesignSums | None = None
+    design_groups: dict[str, DesignSums] | None = None
 
     def __add__(self, other: SurveySums) -> SurveySums:
-        design = self.design + other.design if self.design is not None else None
-        return SurveySums(self.likert + other.likert, self.answers + other.answers, design)
+        if self.design is None:
+            return SurveySums(self.likert + other.likert, self.answers + other.answers)
+        return SurveySums(self.likert + other.likert, self.answers + other.answers,
+                          self.design + other.design, _add(self.design_groups, other.design_groups))
 
     def only(self, units: set[str]) -> SurveySums:
         """These units' sums only (``answers.units`` keeps every unit's rows)."""
-        return SurveySums(self.likert.only(units), self.answers.only(units),
-                          self.design.only(units) if self.design is not None else None)
+        if self.design is None:
+            return SurveySums(self.likert.only(units), self.answers.only(units))
+        kept = {label for g in self.design_groups.values() for label in g.keys["unit"].unique()
+                if split_within(label)[0] in units}
+        return SurveySums(self.likert.only(units), self.answers.only(units), self.design.only(units),
+                          {k: v.only(kept) for k, v in self.design_groups.items()})
 
 
 # the design sums' columns: dimension scores, item scores, unfavourable answers (1/0), satisfied (1/0), and a
 # column of ones (its effective sample is Kish's for every respondent)
 DIMENSION, ITEM, UNFAVOURABLE, SATISFIED, EVERYONE = "d:", "i:", "u:", "satisfied", "everyone"
 CHOICE = "c:"  # a profile question's option chosen (1/0): "c:<question>=<code>", for Rao–Scott's test
+MULTI = "m:"  # a multiple choice's option chosen (1/0) by the rows answering it: "m:<question>=<code>"
 
 
 def choice_columns(q: Questionnaire) -> dict[str, list[str]]:
     """Per single-choice profile question (not the unit): its options' indicators in the design sums."""
     return {p.id: [f"{CHOICE}{p.id}={k}" for k in range(1, len(p.options) + 1)]
             for p in q.profile if p.type == "single" and p.role != "unit"}
+
+
+def multi_columns(q: Questionnaire) -> dict[str, list[str]]:
+    """Per multiple-choice question: its options' indicators in the design sums."""
+    return {m.id: [f"{MULTI}{m.id}={k}" for k in range(1, len(m.options) + 1)]
+            for m in q.questions if m.type == "multi"}
 
 
 def base_weights(part: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
@@ -169,9 +187,12 @@ def rake_cells(part: pd.DataFrame, questionnaire: Questionnaire) -> RakeCells:
 
 
 def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                answers: Answers | None = None, raking: RakeFactors | None = None) -> DesignSums | None:
-    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None); with
-    ``raking``, each row's base weight times its cell's raking factor."""
+                answers: Answers | None = None, raking: RakeFactors | None = None,
+                cells: dict[str, pd.Series] | None = None) -> tuple[DesignSums, dict[str, DesignSums]] | None:
+    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None): of every
+    column the design tables read, and per group question (``cells``: its rows' ``within`` labels) of the
+    dimension scores by (unit, group); with ``raking``, each row's base weight times its cell's raking
+    factor."""
     q = questionnaire
     _, strata_id, cluster_id = q.design_columns()
     if q.design is None:
@@ -189,9 +210,17 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
         codes = answer_codes(part[qid])
         for k, column in enumerate(columns, start=1):
             values[column] = (codes == k).astype(float).where(codes.notna())
+    for qid, columns in multi_columns(q).items():
+        chosen = part[[f"{qid}__{k}" for k in range(1, len(columns) + 1)]].astype("Float64")
+        answered = chosen.notna().any(axis=1)
+        values[columns] = chosen.fillna(0).where(answered, np.nan).astype(float).to_numpy()
     values[EVERYONE] = 1.0
     stratum = unit if strata_id == "unit" else (part[strata_id] if strata_id is not None else None)
-    return DesignSums.of(values, weight, unit, stratum, part[cluster_id] if cluster_id is not None else None)
+    psu = part[cluster_id] if cluster_id is not None else None
+    if cells is None:
+        cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
+    groups = {qid: DesignSums.of(answers.scores, weight, label, stratum, psu) for qid, label in cells.items()}
+    return DesignSums.of(values, weight, unit, stratum, psu), groups
 
 
 def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
@@ -200,9 +229,10 @@ def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
     q = questionnaire
     unit = part[q.unit_question.id].astype("string")
     answers = Answers.of(part, q)
-    return SurveySums(likert_sums(part, unit, q, previous, answers),
-                      answer_counts(part, unit, q, list(group_questions(q))),
-                      design_sums(part, unit, q, answers, raking))
+    cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
+    design = design_sums(part, unit, q, answers, raking, cells)
+    return SurveySums(likert_sums(part, unit, q, previous, answers, cells),
+                      answer_counts(part, unit, q, list(group_questions(q))), *(design or ()))
 
 
 def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),

@@ -19,14 +19,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.analyze.answer_tables import _multi_select, _open_answers, composition_table, unit_counts
+from pipeline.analyze.answer_tables import (
+    _multi_select,
+    _open_answers,
+    composition_table,
+    judge_shares,
+    unit_counts,
+)
 from pipeline.analyze.counts import AnswerCounts
 from pipeline.analyze.design_tables import (
     area_design,
     chi2_design,
     design_summary,
     design_tests,
+    multi_design,
     satisfaction_design,
+    subgroup_design,
     unfavourable_design,
 )
 from pipeline.analyze.disclosure import apply_disclosure, disclose_subgroups
@@ -63,7 +71,7 @@ from pipeline.stats.comparisons import (
     welch_anova_moments,
 )
 from pipeline.stats.descriptives import mean_ci
-from pipeline.stats.design import Strata
+from pipeline.stats.design import DesignSums, Strata
 from pipeline.stats.drivers import driver_moments, ipa_table
 from pipeline.stats.moments import Moments
 from pipeline.stats.raking import RakeFactors
@@ -168,11 +176,13 @@ SUBGROUP_COLUMNS = ["unit", "dimension", "question", "label", "group", "n", "mea
                     "diff", "hedges_g", "p", "p_fdr", "significant", "suppressed"]
 
 
-def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire,
+                  design: tuple[dict[str, DesignSums], Strata] | None = None) -> pd.DataFrame:
     """Where a unit's problem concentrates: within each unit, each of its problems (``evidence``) compared
     across respondent groups (each group against the rest of the unit: Welch t, Hedges g, from the sums by
-    unit and group), with FDR over all these tests together and the same disclosure rule (a group or its
-    rest under ``MIN_CELL`` is not tested and its mean not stored).
+    unit and group; under a declared ``design``, the design-based t test of weighted means from its sums by
+    unit and group, ``subgroup_design``), with FDR over all these tests together and the same disclosure rule
+    (a group or its rest under ``MIN_CELL`` is not tested and its mean not stored).
 
     Returns
     -------
@@ -180,6 +190,9 @@ def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire) ->
         One row per (unit, dimension, question, group): ``SUBGROUP_COLUMNS``.
     """
     questions = group_questions(q)
+    if design is not None and not problems.empty:
+        cells, strata = design
+        tested = {qid: subgroup_design(cells[qid], strata) for qid in questions}
     parts = []
     for u, dims in problems[["unit", "dimension"]].groupby("unit", sort=False)["dimension"]:
         for qid, label in questions.items():
@@ -187,8 +200,12 @@ def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire) ->
             labels = [g for g in by.groups if split_within(g)[0] == u]
             if len(labels) < 2:
                 continue
-            t = compare_moments(by.take(labels).columns_of(list(dims)), "dimension", "group")
-            t["group"] = [split_within(g)[1] for g in t["group"]]
+            if design is None:
+                t = compare_moments(by.take(labels).columns_of(list(dims)), "dimension", "group")
+            else:
+                t = tested[qid]
+                t = t.loc[t["group"].isin(labels) & t["dimension"].isin(list(dims))]
+            t = t.assign(group=[split_within(g)[1] for g in t["group"]])
             parts.append(t.assign(unit=u, question=qid, label=label))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SUBGROUP_COLUMNS}).astype(
@@ -307,7 +324,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     ud, ui = unit_comparisons(likert, q, weighted, strata)
     dd, rel, item_rel = district_dimensions(likert, q)
     who = _who_answered(counts, audit, q)
-    if strata is not None:
+    if strata is not None:  # suggestions are counted, not weighted: no test of their themes under a design
+        who["themes"] = who["themes"].assign(p_fdr=np.nan, significant=False)
         dd = area_design(strata, dd, q)
         if q.overall is not None:
             who["units"] = satisfaction_design(strata, who["units"], area=False)
@@ -339,7 +357,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             ipa=ipa_table(ud.loc[ud["dimension"].isin(evaluated(q))], drivers,
                           dd.set_index("dimension")["mean"]),
             composition=composition_table(counts, q),
-            problems=_multi_select(counts, q),
+            problems=_multi_select(counts, q) if strata is None else judge_shares(
+                multi_design(strata, _multi_select(counts, q), q)),
             subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),
             changes=changes(likert.waves, q, waves or []),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
@@ -356,7 +375,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     return replace(shown, unit_problems=problems, units=satisfaction_ranks(shown.units, area_rate),
                    unit_dimensions=dimension_small_area(shown.unit_dimensions),
                    trends=trend_table(shown.changes, year),
-                   subgroups=disclose_subgroups(subgroup_gaps(likert, problems, q)))
+                   subgroups=disclose_subgroups(subgroup_gaps(
+                       likert, problems, q, (sums.design_groups, strata) if strata is not None else None)))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -214,3 +214,93 @@ def compare_design(strata: Strata, drop: np.ndarray | None = None) -> dict[str, 
     df = np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(own["df"], other["df"]))
     return {**own, **{f"rest_{k}": v for k, v in other.items()}, "diff": diff, "t": t,
             "p": 2 * stats.t.sf(np.abs(t), df), "test_df": df}
+
+
+def compare_within(cells: DesignSums, parent: pd.Series, psus: pd.Series) -> dict[str, np.ndarray]:
+    """Each cell (a domain inside a parent domain: a group of respondents within a unit) against the rest of
+    its parent, per column: the design-based t test of the difference of the two domain means.
+
+    A cell and its rest share PSUs (a community holds both groups), so the difference's linearised variable
+    is taken per PSU before squaring; where every respondent is a PSU (sums squared per row) a respondent is
+    in one side only and the two sides' squares add. ``cells``: the sums keyed by cell label (its ``unit``);
+    ``parent``: each cell label's parent; ``psus``: each stratum's PSUs in the whole design (index: the
+    strata's labels; a PSU without the parent counts as a zero). Returns ``cells`` (the labels, sorted) and
+    per cell and column ``n``, ``mean``, ``sd``, ``se``, ``df`` and the same of the rest (``rest_*``), and
+    ``diff``, ``t``, ``p`` and ``test_df`` (Satterthwaite's, as ``compare_design``)."""
+    keys, s = cells.keys, cells.sums
+    labels = sorted(keys["unit"].unique())
+    ci = pd.Index(labels).get_indexer(keys["unit"])
+    pcode, _ = pd.factorize(parent.reindex(labels).to_numpy())
+    hi = pd.Index(psus.index).get_indexer(keys["stratum"])
+    n_cells, n_strata, k = len(labels), len(psus), s.shape[2]
+    own = np.zeros((n_cells, n_strata, 9, k))
+    np.add.at(own, (ci, hi), s)
+    family = np.zeros((pcode.max() + 1, n_strata, 9, k))
+    np.add.at(family, pcode, own)
+    rest = family[pcode] - own
+    a_mean, a_weight, a_t, a_q = _linearised(own)
+    b_mean, b_weight, b_t, b_q = _linearised(rest)
+    if cells.clustered:  # the two sides' linearised variables per PSU, then squared
+        a_t, a_q, b_t, b_q, t, q, a_psus, b_psus = _per_psu(keys, s, ci, pcode, hi, (a_mean, a_weight),
+                                                            (b_mean, b_weight), n_strata)
+    else:
+        t, q = a_t - b_t, a_q + b_q
+        a_psus, b_psus = own[:, :, N], rest[:, :, N]
+    n = psus.to_numpy(dtype=float)
+    var = _variance(t, q, n)
+    out = {"cells": np.array(labels, dtype=object)}
+    for side, sums, mean, weight, tt, qq, held in (("", own, a_mean, a_weight, a_t, a_q, a_psus),
+                                                   ("rest_", rest, b_mean, b_weight, b_t, b_q, b_psus)):
+        count = sums[:, :, N].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = (sums[:, :, R].sum(axis=1) - mean * sums[:, :, S].sum(axis=1)) / weight
+            sd = np.sqrt(np.maximum(spread, 0) * count / (count - 1))
+        df = np.maximum(held.sum(axis=1) - (held > 0).sum(axis=1), 1).astype(float)
+        out |= {f"{side}n": count, f"{side}mean": mean, f"{side}sd": sd,
+                f"{side}se": np.sqrt(_variance(tt, qq, n)), f"{side}df": df}
+    diff = out["mean"] - out["rest_mean"]
+    v_a, v_b = out["se"] ** 2, out["rest_se"] ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_value = diff / np.sqrt(var)
+        df = (v_a + v_b) ** 2 / (v_a**2 / out["df"] + v_b**2 / out["rest_df"])
+    df = np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(out["df"], out["rest_df"]))
+    return out | {"diff": diff, "t": t_value, "p": 2 * stats.t.sf(np.abs(t_value), df), "test_df": df}
+
+
+def _per_psu(keys: pd.DataFrame, s: np.ndarray, ci: np.ndarray, pcode: np.ndarray, hi: np.ndarray,
+             a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n_strata: int):
+    """For clustered cell sums: per cell and stratum, Σz and Σz² of the cell's side (a), its rest's (b) and
+    their difference, each z taken per PSU of the cell's parent, and the PSUs holding answers on each side."""
+    psu = pd.MultiIndex.from_arrays([pcode[ci], hi, keys["psu"].to_numpy()]).factorize()[0]
+    n_psu = psu.max() + 1
+    parent_of, stratum_of = np.zeros(n_psu, dtype=int), np.zeros(n_psu, dtype=int)
+    parent_of[psu], stratum_of[psu] = pcode[ci], hi
+    whole = np.zeros((n_psu, s.shape[2]))
+    weight = np.zeros_like(whole)
+    np.add.at(whole, psu, s[:, S])
+    np.add.at(weight, psu, s[:, W])
+    answered = np.zeros_like(whole)
+    np.add.at(answered, psu, s[:, N])
+    # every (cell, PSU of its parent): the cell's own sums there (zero where it has none)
+    cell_parent = pd.Series(pcode)
+    pairs = pd.DataFrame({"psu": np.arange(n_psu), "parent": parent_of}).merge(
+        pd.DataFrame({"cell": cell_parent.index, "parent": cell_parent.to_numpy()}), on="parent")
+    at = pd.MultiIndex.from_arrays([ci, psu]).get_indexer(pd.MultiIndex.from_frame(pairs[["cell", "psu"]]))
+    mine = at >= 0
+    c, p = pairs["cell"].to_numpy(), pairs["psu"].to_numpy()
+    own_s, own_w, own_n = (np.where(mine[:, None], s[np.maximum(at, 0), j], 0.0) for j in (S, W, N))
+    (a_mean, a_weight), (b_mean, b_weight) = a, b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        za = (own_s - a_mean[c] * own_w) / a_weight[c]
+        zb = ((whole[p] - own_s) - b_mean[c] * (weight[p] - own_w)) / b_weight[c]
+    shape = (len(cell_parent), n_strata, s.shape[2])
+    out = []
+    for z in (za, zb, za - zb):
+        t, q = np.zeros(shape), np.zeros(shape)
+        np.add.at(t, (c, stratum_of[p]), z)
+        np.add.at(q, (c, stratum_of[p]), z * z)
+        out += [t, q]
+    held_a, held_b = np.zeros(shape), np.zeros(shape)
+    np.add.at(held_a, (c, stratum_of[p]), own_n > 0)
+    np.add.at(held_b, (c, stratum_of[p]), (answered[p] - own_n) > 0)
+    return (*out, held_a, held_b)
