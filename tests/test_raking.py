@@ -241,3 +241,19 @@ def test_explore_under_the_raked_design(raked):
     assert {"Rao-Scott F", "df1", "df2", "p"} <= set(cross.test) and "chi2" not in cross.test
     sub = s.subgroups(by="tenure")
     assert "se" in sub.columns and "hedges_g" not in sub.columns and sub["p"].dropna().between(0, 1).all()
+
+
+def test_an_earlier_raked_wave_is_weighted_with_its_stored_factors(raked):
+    """The same export analysed again as a new wave, with the raked survey as its earlier one: the earlier
+    wave's means and design SEs (raked by the factors its analysis stored) equal this wave's, every change
+    is 0 and none is significant."""
+    from pipeline.run.stages import stage_analyze
+
+    q, paths, *_ = raked
+    again = cleaned_demo(q, "raked_again", paths.root)
+    stage_analyze(q, again, paths.root / "raked.yaml", previous=["raked"])
+    ch = pd.read_parquet(again.processed / "changes.parquet").dropna(subset=["mean_prev"])
+    assert len(ch) > 20 and ch["se"].notna().all()
+    np.testing.assert_allclose(ch["mean_prev"], ch["mean"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ch["se_prev"], ch["se"], rtol=1e-12)
+    assert not ch["significant"].any() and (ch["diff"].abs() < 1e-12).all()

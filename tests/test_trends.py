@@ -107,7 +107,8 @@ def test_a_significant_trend_without_two_significant_steps_is_not_called_consecu
     """3.00 → 3.00 → 3.76: a rising trend, but only the last step rose, so no "连续"."""
     rows = [{"wave": w, "wave_title": w, "wave_order": i, "wave_year": 2024 + i, "unit": "甲",
              "dimension": "d", "dimension_name": "维度", "shared_items": 4, "items": 4, "n_prev": 300,
-             "mean_prev": m, "sd_prev": 0.8, "n": 300, "mean": 3.76, "sd": 0.8}
+             "mean_prev": m, "sd_prev": 0.8, "n": 300, "mean": 3.76, "sd": 0.8,
+             "se_prev": np.nan, "se": np.nan}
             for i, (w, m) in enumerate((("a", 3.00), ("b", 3.00)))]
     t = trend_table(pd.DataFrame(rows), 2026).iloc[0]
     assert t["significant"] and t["direction"] == "up" and t["run"] == 1
@@ -122,3 +123,59 @@ def test_two_waves_make_no_trend(questionnaire):
              "dimension": "d", "dimension_name": "维度", "shared_items": 4, "items": 4, "n_prev": 300,
              "mean_prev": 3.0, "sd_prev": 0.8, "n": 300, "mean": 3.5, "sd": 0.8}]
     assert trend_table(pd.DataFrame(rows), 2026).empty
+
+
+def test_under_a_declared_design_waves_are_compared_by_the_design(questionnaire):
+    """Three waves of a survey declaring weights and communities as clusters: each wave's unit mean is the
+    weighted mean of its rows and its SE svy's design-based one; a change is tested on both SEs, and the
+    trend weighs each wave by its design variance (equal to the weighted line through them)."""
+    import polars as pl
+    import svy
+
+    from pipeline.analyze.scores import dimension_scores
+    from pipeline.questionnaire.model import Design
+
+    q = questionnaire
+    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
+                                             "options": [], "number": None})
+    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    spec = replace(demo_spec(q), sizes={u: 120 for u in demo_spec(q).units})
+    unit, dim = next(iter(spec.units)), q.dimensions[1].id
+    rng = np.random.default_rng(8)
+
+    def weighted(kept: pd.DataFrame) -> pd.DataFrame:
+        return kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
+
+    rows, waves = {}, []
+    for ago, seed in ((2, 501), (1, 502)):
+        earlier = replace(spec, changes={unit: {dim: 0.4 * ago}}, concentrated={}, seed=seed,
+                          intercept_seed=spec.seed, start=spec.start.replace(year=spec.start.year - ago))
+        rows[f"w{ago}"] = weighted(_kept(q, earlier)[0])
+        waves.append(EarlierWave(f"w{ago}", f"{spec.start.year - ago}年的调查", rows[f"w{ago}"], qd,
+                                 f"{spec.start.year - ago}-12-31"))
+    kept, audit = _kept(q, replace(spec, concentrated={}))
+    rows["now"] = weighted(kept)
+    a = analyze(rows["now"], audit, qd, waves=waves[::-1])
+    c = a.changes.loc[(a.changes["unit"] == unit) & (a.changes["dimension"] == dim)].set_index("wave")
+    design = svy.Design(psu="psu", wgt="wt")
+
+    def reference(frame: pd.DataFrame) -> pd.Series:
+        units = frame[q.unit_question.id].astype(str)
+        side = pd.DataFrame({"y": dimension_scores(frame, q)[dim], "wt": frame["wt"], "unit": units,
+                             "psu": units + "/" + frame["community"].astype(str)})
+        est = svy.Sample(pl.from_pandas(side), design).estimation.mean("y", by="unit", drop_nulls=True)
+        return est.to_polars().to_pandas().set_index("unit").loc[unit]
+
+    now = reference(rows["now"])
+    for wave in ("w1", "w2"):
+        before = reference(rows[wave])
+        r = c.loc[wave]
+        assert (r["mean"], r["se"]) == pytest.approx((now["est"], now["se"]), abs=1e-10)
+        assert (r["mean_prev"], r["se_prev"]) == pytest.approx((before["est"], before["se"]), abs=1e-10)
+        assert r["t"] == pytest.approx(r["diff"] / np.hypot(r["se"], r["se_prev"]), rel=1e-10)
+    trend = a.trends.set_index(["unit", "dimension"]).loc[(unit, dim)]
+    slope, se, _ = linear_trend(np.array([2024.0, 2025, 2026]) + spec.start.year - 2026,
+                                np.array([c.loc["w2", "mean_prev"], c.loc["w1", "mean_prev"], now["est"]]),
+                                np.array([c.loc["w2", "se_prev"], c.loc["w1", "se_prev"], now["se"]]) ** 2)
+    assert (trend["slope"], trend["se"]) == pytest.approx((slope, se), rel=1e-10)
+    assert trend["significant"] and trend["direction"] == "down"

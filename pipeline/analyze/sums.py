@@ -25,7 +25,7 @@ from pipeline.analyze.scores import (
     scales_of,
     unfavourable_answers,
 )
-from pipeline.analyze.waves import EarlierWave, wave_sums
+from pipeline.analyze.waves import EarlierWave, added_up, earlier_scores, wave_scores, wave_sums
 from pipeline.common.errors import SurveyError
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.design import DesignSums
@@ -120,30 +120,44 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
 
 
 @dataclass(frozen=True)
+class DesignedSums:
+    """Under a declared design, the weighted sums per PSU (``pipeline.stats.design``): of every column the
+    design tables read (``whole``), per group question of the dimension scores by (unit, group) (``within``
+    labels: ``groups``), and per earlier wave of the dimension scores on the items both waves asked
+    (``waves``); parts' sums add up."""
+
+    whole: DesignSums
+    groups: dict[str, DesignSums]
+    waves: dict[str, DesignSums]
+
+    def __add__(self, other: DesignedSums) -> DesignedSums:
+        return DesignedSums(self.whole + other.whole, _add(self.groups, other.groups),
+                            _add(self.waves, other.waves))
+
+    def only(self, units: set[str]) -> DesignedSums:
+        cells = {label for g in self.groups.values() for label in g.keys["unit"].unique()
+                 if split_within(label)[0] in units}
+        return DesignedSums(self.whole.only(units), {k: v.only(cells) for k, v in self.groups.items()},
+                            {k: v.only(units) for k, v in self.waves.items()})
+
+
+@dataclass(frozen=True)
 class SurveySums:
     """All the analysis reads of a survey's rows: its Likert answers' sums and its other answers' counts, per
-    unit, and with a declared design its weighted sums per PSU (``design_sums``), and per group question the
-    dimension scores' by (unit, group) (``design_groups``); parts' sums add up."""
+    unit, and with a declared design its weighted sums per PSU (``design_sums``); parts' sums add up."""
 
     likert: LikertSums
     answers: AnswerCounts
-    design: DesignSums | None = None
-    design_groups: dict[str, DesignSums] | None = None
+    design: DesignedSums | None = None
 
     def __add__(self, other: SurveySums) -> SurveySums:
-        if self.design is None:
-            return SurveySums(self.likert + other.likert, self.answers + other.answers)
-        return SurveySums(self.likert + other.likert, self.answers + other.answers,
-                          self.design + other.design, _add(self.design_groups, other.design_groups))
+        design = self.design + other.design if self.design is not None else None
+        return SurveySums(self.likert + other.likert, self.answers + other.answers, design)
 
     def only(self, units: set[str]) -> SurveySums:
         """These units' sums only (``answers.units`` keeps every unit's rows)."""
-        if self.design is None:
-            return SurveySums(self.likert.only(units), self.answers.only(units))
-        kept = {label for g in self.design_groups.values() for label in g.keys["unit"].unique()
-                if split_within(label)[0] in units}
-        return SurveySums(self.likert.only(units), self.answers.only(units), self.design.only(units),
-                          {k: v.only(kept) for k, v in self.design_groups.items()})
+        return SurveySums(self.likert.only(units), self.answers.only(units),
+                          self.design.only(units) if self.design is not None else None)
 
 
 # the design sums' columns: dimension scores, item scores, unfavourable answers (1/0), satisfied (1/0), and a
@@ -169,7 +183,7 @@ def base_weights(part: pd.DataFrame, questionnaire: Questionnaire) -> pd.Series:
     """Each row's weight from the design's weight question (1 without one). A row without a positive weight
     is an error naming how many there are (a silent weight would misstate every estimate)."""
     weight_id = questionnaire.design_columns()[0]
-    if weight_id is None:
+    if weight_id is None:  # no declared weight (or no design): every row weighs 1
         return pd.Series(1.0, index=part.index)
     weight = pd.to_numeric(part[weight_id], errors="coerce")
     bad = int((~(weight > 0)).sum())
@@ -186,20 +200,31 @@ def rake_cells(part: pd.DataFrame, questionnaire: Questionnaire) -> RakeCells:
     return RakeCells.of(part, part[q.unit_question.id], tuple(q.design.rake), base_weights(part, q))
 
 
-def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
-                answers: Answers | None = None, raking: RakeFactors | None = None,
-                cells: dict[str, pd.Series] | None = None) -> tuple[DesignSums, dict[str, DesignSums]] | None:
-    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None): of every
-    column the design tables read, and per group question (``cells``: its rows' ``within`` labels) of the
-    dimension scores by (unit, group); with ``raking``, each row's base weight times its cell's raking
-    factor."""
-    q = questionnaire
-    _, strata_id, cluster_id = q.design_columns()
-    if q.design is None:
-        return None
-    weight = base_weights(part, q)
+def row_design(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+               raking: RakeFactors | None = None) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
+    """Each row's weight (its base weight, times its cell's raking factor with ``raking``), stratum and PSU
+    under the questionnaire's design (None: one stratum; each respondent a PSU); without a declared design,
+    weights of 1, one stratum and each respondent a PSU."""
+    _, strata_id, cluster_id = questionnaire.design_columns()
+    weight = base_weights(part, questionnaire)
     if raking is not None:
         weight = raking.weights(part, unit, weight)
+    stratum = unit if strata_id == "unit" else (part[strata_id] if strata_id is not None else None)
+    return weight, stratum, part[cluster_id] if cluster_id is not None else None
+
+
+def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnaire,
+                answers: Answers | None = None, raking: RakeFactors | None = None,
+                cells: dict[str, pd.Series] | None = None,
+                previous: Iterable[EarlierWave] = ()) -> DesignedSums | None:
+    """The weighted sums per PSU of one part, where the questionnaire declares a design (else None): of every
+    column the design tables read, per group question (``cells``: its rows' ``within`` labels) of the
+    dimension scores by (unit, group), and per earlier wave of the scores both waves can compare; with
+    ``raking``, each row's base weight times its cell's raking factor."""
+    q = questionnaire
+    if q.design is None:
+        return None
+    weight, stratum, psu = row_design(part, unit, q, raking)
     answers = answers or Answers.of(part, q)
     values = pd.concat([answers.scores.add_prefix(DIMENSION), answers.items.add_prefix(ITEM),
                         answers.unfavourable.add_prefix(UNFAVOURABLE)], axis=1)
@@ -215,24 +240,45 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
         answered = chosen.notna().any(axis=1)
         values[columns] = chosen.fillna(0).where(answered, np.nan).astype(float).to_numpy()
     values[EVERYONE] = 1.0
-    stratum = unit if strata_id == "unit" else (part[strata_id] if strata_id is not None else None)
-    psu = part[cluster_id] if cluster_id is not None else None
     if cells is None:
         cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
-    groups = {qid: DesignSums.of(answers.scores, weight, label, stratum, psu) for qid, label in cells.items()}
-    return DesignSums.of(values, weight, unit, stratum, psu), groups
+    return DesignedSums(
+        DesignSums.of(values, weight, unit, stratum, psu),
+        {qid: DesignSums.of(answers.scores, weight, label, stratum, psu) for qid, label in cells.items()},
+        {name: DesignSums.of(scores, weight, unit, stratum, psu)
+         for name, scores in wave_scores(part, q, previous).items()},
+    )
+
+
+def earlier_design_sums(earlier: EarlierWave, q: Questionnaire) -> DesignSums:
+    """An earlier wave's weighted sums per PSU of the scores both waves can compare, under its own
+    questionnaire's design (its raking factors as its analysis stored them); an earlier wave without a
+    declared design counts as a simple random sample (weights of 1, each respondent a PSU)."""
+    eq = earlier.questionnaire
+
+    def summed(part: pd.DataFrame) -> DesignSums:
+        own = part[eq.unit_question.id].astype("string")
+        try:
+            weight, stratum, psu = row_design(part, own, eq, earlier.raking)
+        except SurveyError as e:
+            raise SurveyError(f"往次调查“{earlier.title}”：{e}") from e
+        unit, scores = earlier_scores(part, earlier, q)
+        return DesignSums.of(scores, weight, unit, unit if stratum is own else stratum, psu)
+
+    return added_up(map(summed, earlier.parts()))
 
 
 def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
               previous: Iterable[EarlierWave] = (), raking: RakeFactors | None = None) -> SurveySums:
     """The sums and counts of one part of the cleaned responses (``raking``: the design's raking factors)."""
     q = questionnaire
+    previous = list(previous)
     unit = part[q.unit_question.id].astype("string")
     answers = Answers.of(part, q)
     cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
-    design = design_sums(part, unit, q, answers, raking, cells)
     return SurveySums(likert_sums(part, unit, q, previous, answers, cells),
-                      answer_counts(part, unit, q, list(group_questions(q))), *(design or ()))
+                      answer_counts(part, unit, q, list(group_questions(q))),
+                      design_sums(part, unit, q, answers, raking, cells, previous))
 
 
 def survey_sums(kept: pd.DataFrame, questionnaire: Questionnaire, previous: Iterable[EarlierWave] = (),

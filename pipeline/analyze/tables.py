@@ -14,6 +14,7 @@ a survey read part by part, or summed on Dask workers, needs only those and a fe
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ from pipeline.analyze.sums import (
     ITEM,
     LikertSums,
     SurveySums,
+    earlier_design_sums,
     group_questions,
     item_dimensions,
     split_within,
@@ -52,7 +54,7 @@ from pipeline.analyze.sums import (
     unfavourable_shares,
 )
 from pipeline.analyze.trends import TREND_COLUMNS, trend_table
-from pipeline.analyze.waves import EarlierWave, changes
+from pipeline.analyze.waves import EarlierWave, WaveDesign, changes
 from pipeline.clean import KEPT
 from pipeline.common.atomic import write_parquet
 from pipeline.common.contracts import conform
@@ -314,7 +316,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     sums = sums.only(set(valid.index[valid >= MIN_CELL]))
     counts, names = sums.answers, q.dimension_names()
     likert = sums.likert
-    strata = sums.design.by_stratum() if sums.design is not None else None
+    strata = sums.design.whole.by_stratum() if sums.design is not None else None
     if strata is not None and weighting is not None:
         raise SurveyError("问卷已声明抽样设计（design），不能再用 --population 做事后加权；"
                           "请把权重放进数据的权重题，或在 design 的 rake 中列出加权题"
@@ -336,7 +338,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
     chi2 = chi2_tables(counts.answers,
                        {p.id: p.text for p in q.profile if p.type == "single" and p.role != "unit"})
     if sums.design is not None:
-        chi2 = chi2_design(sums.design, chi2, q)
+        chi2 = chi2_design(sums.design.whole, chi2, q)
     drivers = driver_moments(likert.drivers, names)  # without an overall question: every importance NaN
     shown = apply_disclosure(
         Analysis(
@@ -360,7 +362,8 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
             problems=_multi_select(counts, q) if strata is None else judge_shares(
                 multi_design(strata, _multi_select(counts, q), q)),
             subgroups=subgroup_gaps(likert, pd.DataFrame(columns=["unit", "dimension"]), q),
-            changes=changes(likert.waves, q, waves or []),
+            changes=changes(likert.waves, q, waves or [], None if sums.design is None else WaveDesign(
+                sums.design.waves, partial(earlier_design_sums, q=q))),
             unit_problems=pd.DataFrame(columns=EVIDENCE_COLUMNS),
             trends=pd.DataFrame(columns=TREND_COLUMNS),
             fieldwork=fieldwork_table(notes),
@@ -376,7 +379,7 @@ def analyze(kept: pd.DataFrame | None, audit: pd.Series, questionnaire: Question
                    unit_dimensions=dimension_small_area(shown.unit_dimensions),
                    trends=trend_table(shown.changes, year),
                    subgroups=disclose_subgroups(subgroup_gaps(
-                       likert, problems, q, (sums.design_groups, strata) if strata is not None else None)))
+                       likert, problems, q, (sums.design.groups, strata) if strata is not None else None)))
 
 
 def write_analysis(result: Analysis, out_dir: str | Path) -> Path:

@@ -65,10 +65,13 @@ def trend_table(changes: pd.DataFrame, year: int | None) -> pd.DataFrame:
         annual_x = all(y is not None and not pd.isna(y) for y in years)
         x = np.array(years if annual_x else range(len(means)), dtype=float)
         tested = bool((n >= MIN_N_TEST).all() and (c["shared_items"] == c["items"]).all() and (sd > 0).all())
-        slope, se, p = linear_trend(x, np.array(means), sd**2 / n) if tested else (np.nan, np.nan, np.nan)
+        # each mean's sampling variance: its design-based SE² under a declared design, else SD² / n
+        design = np.array([*c["se_prev"], now["se"]], dtype=float)
+        variances = design**2 if np.isfinite(design).all() else sd**2 / n
+        slope, se, p = linear_trend(x, np.array(means), variances) if tested else (np.nan, np.nan, np.nan)
         rows.append({"unit": unit, "dimension": dim, "dimension_name": now["dimension_name"],
                      "points": len(means), "slope": slope, "se": se, "p": p, "tested": tested,
-                     "_means": np.array(means, dtype=float), "_variances": sd**2 / n,
+                     "_means": np.array(means, dtype=float), "_variances": variances,
                      "_years": years if annual_x else None})
     out = pd.DataFrame(rows)
     if out.empty:

@@ -27,7 +27,9 @@ from pipeline.common.names import DISTRICT
 from pipeline.common.rules import ALPHA, MIN_CELL, MIN_N_TEST
 from pipeline.questionnaire import Questionnaire
 from pipeline.stats.comparisons import fdr, hedges_g
+from pipeline.stats.design import DesignSums, Strata, domain_estimates, satterthwaite
 from pipeline.stats.moments import Moments
+from pipeline.stats.raking import RakeFactors
 
 CHANGE_COLUMNS = [
     "wave",
@@ -53,6 +55,8 @@ CHANGE_COLUMNS = [
     "sd",
     "wave_order",
     "wave_year",
+    "se_prev",
+    "se",
 ]
 
 
@@ -79,6 +83,7 @@ class EarlierWave:
     responses: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]
     questionnaire: Questionnaire
     until: str = ""  # the date its data ran to (its manifest's), which orders the waves in time
+    raking: RakeFactors | None = None  # its design's raking factors, as its analysis stored them
 
     def parts(self) -> Iterable[pd.DataFrame]:
         return [self.responses] if isinstance(self.responses, pd.DataFrame) else self.responses()
@@ -117,8 +122,12 @@ def shared_dimensions(q: Questionnaire, earlier: EarlierWave) -> dict[str, list[
 
 def _scores(part: pd.DataFrame, q: Questionnaire,
             usable: dict[str, list[str]]) -> tuple[pd.DataFrame, list[int] | None]:
+    return dimension_scores(part, q, usable), _scales(q, usable)
+
+
+def _scales(q: Questionnaire, usable: dict[str, list[str]]) -> list[int] | None:
     scales = score_scales(q, usable)
-    return dimension_scores(part, q, usable), (list(scales.values()) if scales is not None else None)
+    return list(scales.values()) if scales is not None else None
 
 
 def year_of(until: str) -> int | None:
@@ -132,31 +141,52 @@ def in_time(previous: Iterable[EarlierWave]) -> list[EarlierWave]:
     return sorted(waves, key=lambda w: w.until) if all(w.until for w in waves) else waves
 
 
+def wave_scores(part: pd.DataFrame, q: Questionnaire,
+                previous: Iterable[EarlierWave]) -> dict[str, pd.DataFrame]:
+    """Per earlier wave, this part's dimension scores on the items both waves asked."""
+    return {earlier.name: _scores(part, q, _usable(q, earlier))[0] for earlier in previous}
+
+
 def wave_sums(part: pd.DataFrame, unit: pd.Series, q: Questionnaire,
               previous: Iterable[EarlierWave]) -> dict[str, Moments]:
     """Per earlier wave, this part's dimension scores on the items both waves asked, summed by unit."""
     out = {}
     for earlier in previous:
-        usable = {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
-        scores, scales = _scores(part, q, usable)
+        scores, scales = _scores(part, q, _usable(q, earlier))
         out[earlier.name] = Moments.of(scores, unit.astype("string"), scales)
     return out
+
+
+def _usable(q: Questionnaire, earlier: EarlierWave) -> dict[str, list[str]]:
+    return {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
+
+
+def earlier_scores(part: pd.DataFrame, earlier: EarlierWave,
+                   q: Questionnaire) -> tuple[pd.Series, pd.DataFrame]:
+    """A part of an earlier wave's rows: each row's unit under its current name, and the dimension scores on
+    the items both waves asked (its items under their current ids)."""
+    to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
+    back = {old: new for new, old in q.renamed_units.items()}
+    as_now = part.rename(columns={v: k for k, v in to_prev.items() if k != v})
+    unit = part[earlier.questionnaire.unit_question.id].astype("string").replace(back)
+    return unit, _scores(as_now, q, _usable(q, earlier))[0]
 
 
 def earlier_sums(earlier: EarlierWave, q: Questionnaire) -> Moments:
     """The earlier wave's dimension scores on the items both waves asked (its items and units under their
     current ids and names), summed by unit, part by part."""
-    to_prev = {it.id: q.renamed.get(it.id, it.id) for it in q.likert_items}
-    back = {old: new for new, old in q.renamed_units.items()}
-    usable = {d: ids for d, ids in shared_dimensions(q, earlier).items() if ids}
+    scales = _scales(q, _usable(q, earlier))
 
     def summed(part: pd.DataFrame) -> Moments:
-        as_now = part.rename(columns={v: k for k, v in to_prev.items() if k != v})
-        unit = part[earlier.questionnaire.unit_question.id].astype("string").replace(back)
-        scores, scales = _scores(as_now, q, usable)
+        unit, scores = earlier_scores(part, earlier, q)
         return Moments.of(scores, unit, scales)
 
-    return reduce(operator.add, map(summed, earlier.parts()))
+    return added_up(map(summed, earlier.parts()))
+
+
+def added_up(parts: Iterable):
+    """The sum of parts' sums (Moments or design sums), one at a time."""
+    return reduce(operator.add, parts)
 
 
 def wave_changes(kept: pd.DataFrame, q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
@@ -175,23 +205,63 @@ def _by_unit(m: Moments, dim: str) -> pd.DataFrame:
     return out.assign(std=np.sqrt(out.pop("var")))
 
 
+def _by_unit_design(strata: Strata, dim: str) -> pd.DataFrame:
+    """``_by_unit`` under a declared design: a dimension's answers, weighted mean and SD, and the mean's
+    design-based SE and degrees of freedom, per unit and for the area."""
+    j = strata.columns.index(dim)
+    one = Strata((dim,), strata.units, strata.strata, strata.sums[:, :, :, [j]], strata.psus)
+    rows = []
+    sides = ((list(one.units), domain_estimates(one)), ([DISTRICT], domain_estimates(one, one.total())))
+    for labels, e in sides:
+        rows += [(u, e["n"][i, 0], e["mean"][i, 0], e["sd"][i, 0], e["se"][i, 0], e["df"][i, 0])
+                 for i, u in enumerate(labels) if e["n"][i, 0] > 0]
+    return pd.DataFrame(rows, columns=["unit", "count", "mean", "std", "se", "df"]).set_index("unit")
+
+
 def _unit_change(base: dict, now: pd.Series, before: pd.Series) -> dict:
-    """One unit's dimension against the earlier wave: Welch's t from both waves' moments, Hedges' g."""
-    n1, m1, s1 = now
-    n0, m0, s0 = before
+    """One unit's dimension against the earlier wave: Welch's t from both waves' moments, or under a declared
+    design (``se`` given) the t test of two independent samples' design-based means on Satterthwaite's
+    degrees of freedom; Hedges' g."""
+    n1, m1, s1 = now["count"], now["mean"], now["std"]
+    n0, m0, s0 = before["count"], before["mean"], before["std"]
     tested = min(n1, n0) >= MIN_N_TEST
-    t, p = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False) if tested else (np.nan, np.nan)
+    extra = {}
+    if "se" in now:
+        v1, v0 = now["se"] ** 2, before["se"] ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (m1 - m0) / np.sqrt(v1 + v0)
+        p = 2 * stats.t.sf(abs(t), satterthwaite(v1, now["df"], v0, before["df"]))
+        extra = {"se": float(now["se"]), "se_prev": float(before["se"])}
+    else:
+        t, p = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False)
+    if not tested:
+        t, p = np.nan, np.nan
     return {**base, "n_prev": int(n0), "mean_prev": float(m0), "diff": float(m1 - m0), "t": float(t),
             "p": float(p), "hedges_g": float(hedges_g(m1, s1, n1, m0, s0, n0)),
-            "note": "" if tested else "样本不足，不检验", "sd_prev": float(s0), "sd": float(s1)}
+            "note": "" if tested else "样本不足，不检验", "sd_prev": float(s0), "sd": float(s1), **extra}
 
 
-def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) -> list[dict]:
+@dataclass(frozen=True)
+class WaveDesign:
+    """Under a declared design: this wave's weighted sums per PSU for each earlier wave (the scores both
+    can compare) and how to sum an earlier wave's under its own design."""
+
+    now: dict[str, DesignSums]
+    before: Callable[[EarlierWave], DesignSums]
+
+
+def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave,
+               design: WaveDesign | None = None) -> list[dict]:
     """Every unit's (and the area's) dimensions against one earlier wave."""
     rows = []
     wave, title = earlier.name, earlier.title
     shared = shared_dimensions(q, earlier)
-    before = earlier_sums(earlier, q) if any(shared.values()) else None
+    if design is None:
+        by, current = _by_unit, now[wave]
+        before = earlier_sums(earlier, q) if any(shared.values()) else None
+    else:
+        by, current = _by_unit_design, design.now[wave].by_stratum()
+        before = design.before(earlier).by_stratum() if any(shared.values()) else None
     for d in q.dimensions:
         k = len(shared[d.id])
         head = {"wave": wave, "wave_title": title, "dimension": d.id, "dimension_name": d.name,
@@ -199,7 +269,7 @@ def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) 
         if k == 0:
             rows.append({**head, "unit": DISTRICT, "note": "两次调查没有共同的题目，无法比较"})
             continue
-        ga, gb = _by_unit(now[wave], d.id), _by_unit(before, d.id)
+        ga, gb = by(current, d.id), by(before, d.id)
         for unit in ga.index:
             now_n, now_mean = int(ga.loc[unit, "count"]), float(ga.loc[unit, "mean"])
             base = {**head, "unit": unit, "n": now_n, "mean": now_mean}
@@ -210,9 +280,11 @@ def _wave_rows(now: dict[str, Moments], q: Questionnaire, earlier: EarlierWave) 
     return rows
 
 
-def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWave]) -> pd.DataFrame:
+def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWave],
+            design: WaveDesign | None = None) -> pd.DataFrame:
     """Per earlier wave (the most recent first), unit (and the whole area) and dimension: the change, with its
-    test, from this wave's sums (``wave_sums``) and the earlier wave's (``earlier_sums``).
+    test, from this wave's sums (``wave_sums``) and the earlier wave's (``earlier_sums``); under a declared
+    ``design``, from both waves' weighted sums per PSU (``se``, ``se_prev``: each mean's design-based SE).
 
     Returns
     -------
@@ -221,7 +293,7 @@ def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWav
     """
     oldest_first = in_time(previous)
     # the most recent earlier wave first: "the previous survey" everywhere is the first wave's rows
-    rows = [row for earlier in oldest_first[::-1] for row in _wave_rows(now, q, earlier)]
+    rows = [row for earlier in oldest_first[::-1] for row in _wave_rows(now, q, earlier, design)]
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     order = {w.name: i for i, w in enumerate(oldest_first)}
     out["wave_order"] = out["wave"].map(order)
@@ -232,6 +304,7 @@ def changes(now: dict[str, Moments], q: Questionnaire, previous: list[EarlierWav
     out["significant"] = (out["p_fdr"] < ALPHA).fillna(False).astype(bool)
     out["suppressed"] = (out["n"].fillna(0) < MIN_CELL) | (out["n_prev"].fillna(0) < MIN_CELL)
     hidden = out["suppressed"] & (out["unit"] != DISTRICT)
-    out.loc[hidden, ["mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g", "sd_prev", "sd"]] = np.nan
+    out.loc[hidden, ["mean", "mean_prev", "diff", "t", "p", "p_fdr", "hedges_g", "sd_prev", "sd", "se_prev",
+                     "se"]] = np.nan
     out.loc[hidden, "significant"] = False
     return out

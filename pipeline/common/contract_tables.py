@@ -265,6 +265,8 @@ class Changes(Contract):
     sd: Float = value()
     wave_order: Int  # 0: the oldest earlier wave
     wave_year: OptInt = value()  # the year its data ran to
+    se_prev: Float = value()  # under a declared design, each wave's mean's design-based SE (else NaN)
+    se: Float = value()
 
 
 class Trends(Contract):

@@ -39,7 +39,6 @@ from pipeline.common.paths import PROJECT_ROOT, interim_dir, processed_dir
 from pipeline.common.rules import ALPHA, MIN_CELL
 from pipeline.explore.result import Result, suppressed_note
 from pipeline.questionnaire import Question, Questionnaire, load_questionnaire
-from pipeline.stats.raking import RAKE_FACTORS
 
 __all__ = ["Result", "Survey", "open_survey"]
 
@@ -506,13 +505,9 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
 
         design = base_weights(responses, q)
         if q.design.rake:
-            from pipeline.common.tables import read_table_parts
-            from pipeline.stats.raking import RakeFactors
+            from pipeline.stats.raking import stored_factors
 
-            keys = ["unit", *q.design.rake]
-            factors = pd.concat(read_table_parts(processed, "rake_factors", file=RAKE_FACTORS,
-                                                 columns=[*keys, "factor"]))
-            table = RakeFactors(factors.set_index(keys)["factor"], tuple(q.design.rake))
+            table = stored_factors(processed, tuple(q.design.rake))
             design = table.weights(responses, responses[q.unit_question.id], design)
     return Survey(name, q, responses, weights, design=design, fieldwork=_stored(processed, "fieldwork"),
                   unit_facts=_stored(processed, "facts"), unit_scores=_stored(processed, "unit_dimensions"))

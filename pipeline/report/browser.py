@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -76,22 +77,31 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 120) -> Path:
 
 
 class Printer:
-    """One headless Chromium kept open and driven over the DevTools protocol by Playwright (launched with
-    the system's Chromium: nothing is downloaded), printing page after page: the browser starts once per
-    worker instead of once per PDF. Prints as ``--print-to-pdf`` does: A4 from the page's ``@page``, with
-    backgrounds, no header or footer."""
+    """One headless Chromium kept open and driven over the DevTools protocol by Playwright, printing page
+    after page: the browser starts once per worker instead of once per PDF. The run starts the system's
+    Chromium itself (nothing is downloaded) with a parent-death signal, as it starts every other helper, so a
+    killed worker takes its browser along at once; Playwright only connects to it. Prints as
+    ``--print-to-pdf`` does: A4 from the page's ``@page``, with backgrounds, no header or footer."""
 
-    def __init__(self, executable: str) -> None:
+    def __init__(self, executable: str, timeout: float = 30) -> None:
         from playwright.sync_api import sync_playwright
 
         self.pid, self.thread = os.getpid(), threading.get_ident()
-        self._playwright = sync_playwright().start()
+        self._playwright = None
+        self._profile = tempfile.TemporaryDirectory(prefix="survey-chromium-")
+        self._process = subprocess.Popen(
+            [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
+             "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
+        )
         try:
-            self._browser = self._playwright.chromium.launch(
-                executable_path=executable, args=[f for f in FLAGS if f != "--headless"])
-            self._page = self._browser.new_page()
+            endpoint = _devtools_endpoint(Path(self._profile.name), self._process, timeout)
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.connect_over_cdp(endpoint, timeout=timeout * 1000)
+            self._page = self._browser.contexts[0].new_page()
         except Exception:
-            self._playwright.stop()
+            self._end()
             raise
 
     def pdf(self, uri: str, timeout: float) -> bytes:
@@ -101,16 +111,41 @@ class Printer:
 
     def close(self) -> None:
         """Close the browser from the thread that started it (Playwright's calls belong to it); from any
-        other (a Dask worker's exit) leave it: its driver ends with the process, the browser with it."""
-        if self._playwright is None or self.pid != os.getpid() or self.thread != threading.get_ident():
+        other (a Dask worker's exit) leave it: it ends with the process."""
+        if self._process is None or self.pid != os.getpid() or self.thread != threading.get_ident():
             return
+        self._end()
+
+    def _end(self) -> None:
         try:
-            self._browser.close()
-        except Exception:  # noqa: BLE001 - a browser that died is closed already
+            if self._playwright is not None:
+                self._playwright.stop()
+        except Exception:  # noqa: BLE001 - a driver that died is stopped already
             pass
         finally:
-            self._playwright.stop()
             self._playwright = None
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+            self._profile.cleanup()
+
+
+def _devtools_endpoint(profile: Path, process: subprocess.Popen, timeout: float) -> str:
+    """The browser's DevTools address, from the port file Chromium writes in its profile once it listens."""
+    port_file = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Chromium 启动后立即退出（退出码 {process.returncode}）")
+        lines = port_file.read_text(encoding="utf-8").split() if port_file.is_file() else []
+        if len(lines) == 2:
+            return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+        time.sleep(0.05)
+    raise RuntimeError("Chromium 未能在限定时间内启动")
 
 
 _local = threading.local()

@@ -192,7 +192,8 @@ def stage_analyze(
     weighting = weighting_for(questionnaire, population, weight_by)
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
-                         partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e))
+                         partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e),
+                         _raking_of(e, q) if questionnaire.design is not None else None)
              for e, q in earlier]
     # the survey's other materials, checked before any pass over the responses
     notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)
@@ -219,6 +220,15 @@ def stage_analyze(
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
+
+
+def _raking_of(earlier: SurveyPaths, q: Questionnaire):
+    """An earlier wave's raking factors as its analysis stored them, where its design rakes (else None)."""
+    from pipeline.stats.raking import stored_factors
+
+    if q.design is None or not q.design.rake:
+        return None
+    return stored_factors(earlier.processed, tuple(q.design.rake))
 
 
 def _until_of(earlier: SurveyPaths) -> str:

@@ -194,6 +194,14 @@ def _df(sums: np.ndarray) -> np.ndarray:
     return np.maximum(psus.sum(axis=1) - (psus > 0).sum(axis=1), 1).astype(float)
 
 
+def satterthwaite(v_a, df_a, v_b, df_b):
+    """The degrees of freedom of a difference of two estimates with variances ``v_a``, ``v_b`` on ``df_a``,
+    ``df_b`` (Satterthwaite; at least 1, the smaller side's where it cannot be formed)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (v_a + v_b) ** 2 / (v_a**2 / df_a + v_b**2 / df_b)
+    return np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(df_a, df_b))
+
+
 def compare_design(strata: Strata, drop: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Each unit against the rest of the area (without ``drop``), per column: the design-based t test of the
     difference of the two domain means, on the design's degrees of freedom. Returns ``domain_estimates`` of
@@ -206,12 +214,10 @@ def compare_design(strata: Strata, drop: np.ndarray | None = None) -> dict[str, 
     _, _, t_rest, q_rest = _linearised(rest)
     var = _variance(t_own - t_rest, q_own + q_rest, strata.psus)
     diff = own["mean"] - other["mean"]
-    v_own, v_rest = own["se"] ** 2, other["se"] ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t = diff / np.sqrt(var)
-        # Satterthwaite: a unit's variance rests on its own few PSUs, and its degrees of freedom count
-        df = (v_own + v_rest) ** 2 / (v_own**2 / own["df"] + v_rest**2 / other["df"])
-    df = np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(own["df"], other["df"]))
+    # Satterthwaite: a unit's variance rests on its own few PSUs, and its degrees of freedom count
+    df = satterthwaite(own["se"] ** 2, own["df"], other["se"] ** 2, other["df"])
     return {**own, **{f"rest_{k}": v for k, v in other.items()}, "diff": diff, "t": t,
             "p": 2 * stats.t.sf(np.abs(t), df), "test_df": df}
 
@@ -259,11 +265,9 @@ def compare_within(cells: DesignSums, parent: pd.Series, psus: pd.Series) -> dic
         out |= {f"{side}n": count, f"{side}mean": mean, f"{side}sd": sd,
                 f"{side}se": np.sqrt(_variance(tt, qq, n)), f"{side}df": df}
     diff = out["mean"] - out["rest_mean"]
-    v_a, v_b = out["se"] ** 2, out["rest_se"] ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t_value = diff / np.sqrt(var)
-        df = (v_a + v_b) ** 2 / (v_a**2 / out["df"] + v_b**2 / out["rest_df"])
-    df = np.where(np.isfinite(df), np.maximum(df, 1.0), np.minimum(out["df"], out["rest_df"]))
+    df = satterthwaite(out["se"] ** 2, out["df"], out["rest_se"] ** 2, out["rest_df"])
     return out | {"diff": diff, "t": t_value, "p": 2 * stats.t.sf(np.abs(t_value), df), "test_df": df}
 
 

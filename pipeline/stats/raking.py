@@ -137,6 +137,19 @@ class RakeFactors:
         return base * np.where(np.isnan(factor), 1.0, factor)
 
 
+def stored_factors(processed: Path, questions: tuple[str, ...]) -> RakeFactors:
+    """The raking factors an analysis stored beside its tables (``RAKE_FACTORS``), for the questions raked."""
+    from pipeline.common.tables import read_table_parts
+
+    keys = ["unit", *questions]
+    if not (Path(processed) / RAKE_FACTORS).is_file():
+        raise SurveyError(f"{processed} 中没有按人口边际调整的权重系数（{RAKE_FACTORS}）；"
+                          "请对该次调查重新运行 survey run")
+    parts = read_table_parts(processed, "rake_factors", file=RAKE_FACTORS, columns=[*keys, "factor"])
+    factors = pd.concat(parts)
+    return RakeFactors(factors.set_index(keys)["factor"], tuple(questions))
+
+
 def rake_factors(cells: RakeCells, margins: Margins) -> RakeFactors:
     """Per unit, svy's raking of the answered cells to the margins (scaled to their share of the unit's base
     weight), and the unit's population over its base weight for the unanswered. An option respondents chose
