@@ -72,6 +72,28 @@ def test_clean_and_analyze_of_a_multi_file_survey_equal_the_local_run(cluster, s
         assert here.read_bytes() == there.read_bytes(), name
 
 
+def test_under_a_declared_design_the_workers_sums_give_the_local_tables(cluster, small_raw, questionnaire,
+                                                                         tmp_path):
+    """Units as strata and communities as clusters: the per-PSU sums summed on the workers (with those of
+    the groups within units) give the local run's tables, to rounding (floating sums added in another
+    order)."""
+    import shutil
+
+    from pipeline.questionnaire.model import Design
+
+    q = questionnaire.model_copy(update={"design": Design(strata="unit")})
+    local, remote = SurveyPaths("local", tmp_path / "a"), SurveyPaths("remote", tmp_path / "b")
+    stage_clean(_exports(small_raw, tmp_path / "raw"), q, local)
+    shutil.copytree(local.interim, remote.interim)
+    stage_analyze(q, local, DEFAULT_QUESTIONNAIRE)
+    stage_analyze(q, remote, DEFAULT_QUESTIONNAIRE, scheduler=cluster)
+    tables = sorted(p.name for p in local.processed.glob("*.parquet"))
+    assert "se" in pd.read_parquet(local.processed / "unit_dimensions.parquet")
+    for table in tables:
+        pd.testing.assert_frame_equal(pd.read_parquet(local.processed / table),
+                                      pd.read_parquet(remote.processed / table), rtol=1e-10, obj=table)
+
+
 def test_a_broken_file_read_on_a_worker_is_the_same_chinese_error(cluster, small_raw, questionnaire,
                                                                   tmp_path):
     raw = small_raw.copy()

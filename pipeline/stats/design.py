@@ -50,18 +50,25 @@ class DesignSums:
         one stratum) and ``psu`` (None: each respondent); rows without a unit count in none."""
         x = values.to_numpy(dtype=float, na_value=np.nan)
         w = weight.to_numpy(dtype=float)
-        keys = pd.DataFrame({"unit": unit.astype("string").to_numpy(dtype=object, na_value=None),
-                             "stratum": "" if stratum is None else stratum.astype("string").to_numpy(
-                                 dtype=object, na_value="")})
+        columns = {"unit": _labels(unit, None, len(w)), "stratum": _labels(stratum, "", len(w))}
         if psu is not None:
-            keys["psu"] = psu.astype("string").to_numpy(dtype=object, na_value="")
-        ok = keys["unit"].notna().to_numpy()
-        keys, x, w = keys.loc[ok].reset_index(drop=True), x[ok], w[ok]
-        codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+            columns["psu"] = _labels(psu, "", len(w))
+        ok = columns["unit"][0] >= 0
+        x, w = x[ok], w[ok]
+        # each row's key as one integer (the columns' codes in mixed radix), its distinct values in order seen
+        combined = np.zeros(int(ok.sum()), dtype=np.int64)
+        for row_codes, names in columns.values():
+            combined = combined * len(names) + row_codes[ok]
+        codes, seen = pd.factorize(combined)
+        parts = {}
+        for name, (_, names) in reversed(columns.items()):
+            parts[name] = names[seen % len(names)]
+            seen = seen // len(names)
+        keys = pd.DataFrame({name: parts[name] for name in columns})
         present = ~np.isnan(x)
         x0 = np.where(present, x, 0.0)
         answered, squares = present.astype(float), x0 * x0
-        g, k = len(uniques), x.shape[1]
+        g, k = len(keys), x.shape[1]
 
         def by_key(row_weight: np.ndarray) -> sparse.csr_matrix:
             """Keys × rows, each row's entry its weight: times a rows × columns array, the sums per key."""
@@ -80,7 +87,7 @@ class DesignSums:
             sums[:, E] = sums[:, V]
             sums[:, P] = sums[:, N]
         rows = np.bincount(codes, minlength=g).astype(np.int64)
-        return cls(tuple(values.columns), _frame(uniques, keys), sums, rows, psu is not None)
+        return cls(tuple(values.columns), keys, sums, rows, psu is not None)
 
     def __add__(self, other: DesignSums) -> DesignSums:
         if (self.columns, self.clustered) != (other.columns, other.clustered):
@@ -114,6 +121,19 @@ class DesignSums:
         np.add.at(out, (u, h), sums)
         psus = np.bincount(h, weights=self.rows > 0 if self.clustered else self.rows, minlength=len(strata))
         return Strata(self.columns, tuple(units), tuple(strata), out, psus)
+
+
+def _labels(values: pd.Series | None, missing: str | None, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the column's labels (its values as text; a missing value is ``missing``, or
+    code -1 where that is None), and the labels. ``None``: one label "" for every one of ``rows``."""
+    if values is None:
+        return np.zeros(rows, dtype=np.int64), np.array([""], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques).astype("string").to_numpy(dtype=object, na_value=missing)
+    if missing is not None and (codes < 0).any():
+        codes, text = np.where(codes < 0, len(text), codes), np.append(text, missing)
+    again, names = pd.factorize(text)  # values spelled alike as text are one label
+    return np.where(codes >= 0, again[np.maximum(codes, 0)], -1), np.asarray(names, dtype=object)
 
 
 def _frame(uniques: pd.MultiIndex, keys: pd.DataFrame) -> pd.DataFrame:
