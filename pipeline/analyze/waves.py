@@ -225,17 +225,17 @@ def _unit_change(base: dict, now: pd.Series, before: pd.Series) -> dict:
     n1, m1, s1 = now["count"], now["mean"], now["std"]
     n0, m0, s0 = before["count"], before["mean"], before["std"]
     tested = min(n1, n0) >= MIN_N_TEST
-    extra = {}
-    if "se" in now:
+    design = "se" in now
+    extra = {"se": float(now["se"]), "se_prev": float(before["se"])} if design else {}
+    if not tested:
+        t, p = np.nan, np.nan
+    elif design:
         v1, v0 = now["se"] ** 2, before["se"] ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (m1 - m0) / np.sqrt(v1 + v0)
         p = 2 * stats.t.sf(abs(t), satterthwaite(v1, now["df"], v0, before["df"]))
-        extra = {"se": float(now["se"]), "se_prev": float(before["se"])}
     else:
         t, p = stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False)
-    if not tested:
-        t, p = np.nan, np.nan
     return {**base, "n_prev": int(n0), "mean_prev": float(m0), "diff": float(m1 - m0), "t": float(t),
             "p": float(p), "hedges_g": float(hedges_g(m1, s1, n1, m0, s0, n0)),
             "note": "" if tested else "样本不足，不检验", "sd_prev": float(s0), "sd": float(s1), **extra}
