@@ -4,6 +4,7 @@ layout (checked in a real Chromium), and the Excel 整改台账 (read back with 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -61,6 +62,8 @@ def test_word_report_converts_with_its_five_sections_and_tables_within_margins(e
     for heading in ("一、基本情况", "二、成效与亮点", "三、存在的问题", "四、原因分析", "五、对策建议"):
         assert heading in compact
     assert "石桥乡" in compact and "信息化建设" in compact
+    # no number breaks across lines in a table: each column is at least as wide as its numbers and dates
+    assert not re.search(r"\d\s*\n\s*%|\d{4}-\d{2}-\s*\n", text)
 
 
 @needs_office

@@ -13,6 +13,8 @@ viewer uses the fallback named beside it in the style.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,7 +171,7 @@ def table(doc, t: Table) -> None:
         row._tr.get_or_add_trPr().append(_on("w:cantSplit"))
         for c, value in zip(row.cells, values, strict=True):
             _font(c.paragraphs[0].add_run(value), TEXT_FONT, size)
-    widths = _widths(t, cells)
+    widths = _widths(t, cells, size)
     for col, w in zip(grid.columns, widths, strict=True):  # the grid LibreOffice lays out by
         col.width = Mm(w)
     for row in grid.rows:
@@ -178,11 +180,36 @@ def table(doc, t: Table) -> None:
     _paragraph(doc, "", indent=False)
 
 
-def _widths(t: Table, cells: list[list[str]]) -> list[float]:
-    """Column widths within the text width, in proportion to each column's longest text (header included)."""
-    longest = [max([len(c.name), *(len(row[j]) for row in cells[:200])]) for j, c in enumerate(t.columns)]
-    weights = [min(max(n, 3), 30) for n in longest]
-    return [TEXT_WIDTH_MM * w / sum(weights) for w in weights]
+def _widths(t: Table, cells: list[list[str]], size: float) -> list[float]:
+    """Column widths within the text width: each column at least as wide as its longest unbreakable text (a
+    number, a date, a name of up to four characters, in ``size`` points), the rest of the width shared in
+    proportion to how much more its longest text needs."""
+    half = size * 0.3528 * 0.6  # mm per half-width character, digits as wide as they are set (a Chinese
+    padding = 2 * 1.9 + 2.5  # character takes two); Word's cell margins and some slack
+    texts = [[c.name, *(row[j] for row in cells[:200])] for j, c in enumerate(t.columns)]
+    least = [max(_unbreakable(x) for x in column) * half + padding for column in texts]
+    wanted = [min(max(_display(x) for x in column), 60) * half + padding for column in texts]
+    if sum(least) >= TEXT_WIDTH_MM:
+        return [TEXT_WIDTH_MM * w / sum(least) for w in least]
+    more = [max(w - m, 0.0) for w, m in zip(wanted, least, strict=True)]
+    spare = TEXT_WIDTH_MM - sum(least)
+    if sum(more) == 0:
+        return [m + spare * m / sum(least) for m in least]
+    return [m + spare * x / sum(more) for m, x in zip(least, more, strict=True)]
+
+
+def _display(text: str) -> int:
+    """Width in half-width characters: a Chinese (wide) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _unbreakable(text: str) -> int:
+    """The widest part of ``text`` a line may not break: a run of letters, digits and signs, or the whole
+    text where it is a short Chinese word (up to four characters)."""
+    if len(text) <= 4:
+        return _display(text)
+    runs = re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+", text)
+    return max([2, *(_display(r) for r in runs)])
 
 
 def _on(tag: str):
