@@ -133,3 +133,13 @@ def cleaned_demo(q: Questionnaire, survey: str, root: Path):
     write_demo_export(q, export, demo_spec(q))
     stage_clean([export], q, paths)
     return paths
+
+
+def with_weights(q: Questionnaire) -> Questionnaire:
+    """``q`` with a respondent weight column ``wt`` (a number question) declared as its design's weight (the
+    community question the clusters by default)."""
+    from pipeline.questionnaire.model import Design
+
+    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
+                                             "options": [], "number": None})
+    return q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})

@@ -12,6 +12,7 @@ import pandas as pd
 import polars as pl
 import pytest
 import svy
+from conftest import with_weights
 from scipy import stats
 
 from pipeline.analyze.design_tables import design_tests
@@ -227,9 +228,7 @@ def test_weights_move_every_figure_of_the_pipeline(questionnaire, demo_kept):
     q = questionnaire
     rng = np.random.default_rng(2)
     kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
-    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
-                                             "options": [], "number": None})
-    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    qd = with_weights(q)
     a = analyze(kept, audit, qd)
     dims = q.dimension_items()
     first = next(iter(dims))
@@ -336,9 +335,7 @@ def test_groups_and_multiple_choices_are_weighted_and_tested_by_the_design(quest
     q = questionnaire
     rng = np.random.default_rng(5)
     kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
-    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
-                                             "options": [], "number": None})
-    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    qd = with_weights(q)
     a = analyze(kept, audit, qd)
     unit, community = kept[q.unit_question.id].astype(str), kept[q.role("community").id].astype(str)
     from pipeline.analyze.scores import dimension_scores

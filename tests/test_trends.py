@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import with_weights
 
 from pipeline.analyze.tables import analyze
 from pipeline.analyze.trends import linear_trend, trend_table
@@ -133,12 +134,9 @@ def test_under_a_declared_design_waves_are_compared_by_the_design(questionnaire)
     import svy
 
     from pipeline.analyze.scores import dimension_scores
-    from pipeline.questionnaire.model import Design
 
     q = questionnaire
-    number = q.profile[0].model_copy(update={"id": "wt", "text": "权重", "type": "number", "role": None,
-                                             "options": [], "number": None})
-    qd = q.model_copy(update={"profile": [*q.profile, number], "design": Design(weight="wt")})
+    qd = with_weights(q)
     spec = replace(demo_spec(q), sizes={u: 120 for u in demo_spec(q).units})
     unit, dim = next(iter(spec.units)), q.dimensions[1].id
     rng = np.random.default_rng(8)
