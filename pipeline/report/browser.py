@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -141,9 +142,10 @@ def _devtools_endpoint(profile: Path, process: subprocess.Popen, timeout: float)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Chromium 启动后立即退出（退出码 {process.returncode}）")
-        lines = port_file.read_text(encoding="utf-8").split() if port_file.is_file() else []
-        if len(lines) == 2:
-            return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+        text = port_file.read_text(encoding="utf-8") if port_file.is_file() else ""
+        found = re.fullmatch(r"(\d+)\s+(/devtools/browser/[0-9a-f-]{36})\s*", text)  # written whole
+        if found:
+            return f"ws://127.0.0.1:{found[1]}{found[2]}"
         time.sleep(0.05)
     raise RuntimeError("Chromium 未能在限定时间内启动")
 
