@@ -154,8 +154,6 @@ def design_summary(strata: Strata) -> dict[str, float]:
             "deff": float(np.nanmean(e["deff"][0, dims])) if dims else float("nan")}
 
 
-
-
 def subgroup_design(cells: DesignSums, strata: Strata) -> pd.DataFrame:
     """Each (unit, group) of one group question against the rest of its unit, per dimension, from the design
     (``compare_within``): the columns ``compare_moments`` gives with ``dimension`` and ``group`` (the

@@ -194,7 +194,7 @@ def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire,
     questions = group_questions(q)
     if design is not None and not problems.empty:
         cells, strata = design
-        tested = {qid: subgroup_design(cells[qid], strata) for qid in questions}
+        by_design = {qid: subgroup_design(cells[qid], strata) for qid in questions}
     parts = []
     for u, dims in problems[["unit", "dimension"]].groupby("unit", sort=False)["dimension"]:
         for qid, label in questions.items():
@@ -205,7 +205,7 @@ def subgroup_gaps(sums: LikertSums, problems: pd.DataFrame, q: Questionnaire,
             if design is None:
                 t = compare_moments(by.take(labels).columns_of(list(dims)), "dimension", "group")
             else:
-                t = tested[qid]
+                t = by_design[qid]
                 t = t.loc[t["group"].isin(labels) & t["dimension"].isin(list(dims))]
             t = t.assign(group=[split_within(g)[1] for g in t["group"]])
             parts.append(t.assign(unit=u, question=qid, label=label))
