@@ -202,6 +202,13 @@ def demo_kept(questionnaire):
     return res.kept, audit_counts(res.audit)
 
 
+def _weighted(q, demo_kept, seed: int):
+    """The demo's kept rows with a random weight column ``wt`` declared as the design's weight, analysed."""
+    kept, audit = demo_kept
+    kept = kept.assign(wt=np.random.default_rng(seed).uniform(0.3, 3.0, len(kept)))
+    return kept, analyze(kept, audit, with_weights(q))
+
+
 def test_without_a_design_nothing_is_weighted(questionnaire, demo_kept):
     """No design declared: the tables carry no design columns, and a design of equal weights with each
     respondent a PSU gives the same means (its SEs are the with-replacement domain ones:
@@ -224,12 +231,8 @@ def test_without_a_design_nothing_is_weighted(questionnaire, demo_kept):
 def test_weights_move_every_figure_of_the_pipeline(questionnaire, demo_kept):
     """A weight column declared in the questionnaire: dimension means, the area's means and 满意率 equal
     the weighted means of the rows; Kish's n is below the respondents."""
-    kept, audit = demo_kept
     q = questionnaire
-    rng = np.random.default_rng(2)
-    kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
-    qd = with_weights(q)
-    a = analyze(kept, audit, qd)
+    kept, a = _weighted(q, demo_kept, seed=2)
     dims = q.dimension_items()
     first = next(iter(dims))
     from pipeline.analyze.scores import dimension_scores
@@ -331,12 +334,8 @@ def test_groups_and_multiple_choices_are_weighted_and_tested_by_the_design(quest
     design-based comparison of each group with the rest of its unit (equal to svy's contrast), the multiple
     choices' shares are weighted shares of the rows (the rest's too), and no open-answer theme is called
     significant (suggestions are counted, not weighted)."""
-    kept, audit = demo_kept
     q = questionnaire
-    rng = np.random.default_rng(5)
-    kept = kept.assign(wt=rng.uniform(0.3, 3.0, len(kept)))
-    qd = with_weights(q)
-    a = analyze(kept, audit, qd)
+    kept, a = _weighted(q, demo_kept, seed=5)
     unit, community = kept[q.unit_question.id].astype(str), kept[q.role("community").id].astype(str)
     from pipeline.analyze.scores import dimension_scores
 
