@@ -183,10 +183,8 @@ def multi_design(strata: Strata, table: pd.DataFrame, q: Questionnaire) -> pd.Da
     interval on the design's effective sample, and the unit against the rest of the area by the design-based
     t test (``p``; the caller applies FDR); counts stay the rows answering and choosing."""
     out = table.copy()
-    part, ids = strata.columns_of("")
     for qid, columns in multi_columns(q).items():
-        at = [ids.index(c) for c in columns]
-        sub = Strata(tuple(columns), part.units, part.strata, part.sums[:, :, :, at], part.psus)
+        sub = strata.take(columns)
         own, area, test = domain_estimates(sub), domain_estimates(sub, sub.total()), compare_design(sub)
         for est, labels in ((own, list(sub.units)), (area, [DISTRICT])):
             for j, option in enumerate(q.by_id[qid].options):

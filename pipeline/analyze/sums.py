@@ -113,8 +113,8 @@ def likert_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
         complete=Moments.of(items.loc[complete], unit.loc[complete], ones),
         drivers=Moments.of(drivers.loc[answered], unit.loc[answered],
                            [*scales, 1] if scales is not None else None),
-        groups={qid: Moments.of(scores, label, scales) for qid, label in (
-            cells or {qid: within(unit, part[qid]) for qid in group_questions(q)}).items()},
+        groups={qid: Moments.of(scores, label, scales)
+                for qid, label in (cells or group_cells(part, unit, q)).items()},
         waves=wave_sums(part, unit, q, previous),
     )
 
@@ -240,8 +240,7 @@ def design_sums(part: pd.DataFrame, unit: pd.Series, questionnaire: Questionnair
         answered = chosen.notna().any(axis=1)
         values[columns] = chosen.fillna(0).where(answered, np.nan).astype(float).to_numpy()
     values[EVERYONE] = 1.0
-    if cells is None:
-        cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
+    cells = cells or group_cells(part, unit, q)
     return DesignedSums(
         DesignSums.of(values, weight, unit, stratum, psu),
         {qid: DesignSums.of(answers.scores, weight, label, stratum, psu) for qid, label in cells.items()},
@@ -275,7 +274,7 @@ def part_sums(part: pd.DataFrame, questionnaire: Questionnaire,
     previous = list(previous)
     unit = part[q.unit_question.id].astype("string")
     answers = Answers.of(part, q)
-    cells = {qid: within(unit, part[qid]) for qid in group_questions(q)}
+    cells = group_cells(part, unit, q)
     return SurveySums(likert_sums(part, unit, q, previous, answers, cells),
                       answer_counts(part, unit, q, list(group_questions(q))),
                       design_sums(part, unit, q, answers, raking, cells, previous))
@@ -331,6 +330,11 @@ def analysis_columns(questionnaire: Questionnaire) -> list[str]:
 def within(unit: pd.Series, group: pd.Series) -> pd.Series:
     """Each row's (unit, group) as one label (``split_within`` takes it apart); missing where either is."""
     return (unit.astype("string") + SEP + group.astype("string")).astype(object)
+
+
+def group_cells(part: pd.DataFrame, unit: pd.Series, q: Questionnaire) -> dict[str, pd.Series]:
+    """Per group question, each row's (unit, group) label (``within``)."""
+    return {qid: within(unit, part[qid]) for qid in group_questions(q)}
 
 
 def split_within(label: str) -> tuple[str, str]:

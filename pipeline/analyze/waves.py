@@ -208,8 +208,7 @@ def _by_unit(m: Moments, dim: str) -> pd.DataFrame:
 def _by_unit_design(strata: Strata, dim: str) -> pd.DataFrame:
     """``_by_unit`` under a declared design: a dimension's answers, weighted mean and SD, and the mean's
     design-based SE and degrees of freedom, per unit and for the area."""
-    j = strata.columns.index(dim)
-    one = Strata((dim,), strata.units, strata.strata, strata.sums[:, :, :, [j]], strata.psus)
+    one = strata.take([dim])
     rows = []
     sides = ((list(one.units), domain_estimates(one)), ([DISTRICT], domain_estimates(one, one.total())))
     for labels, e in sides:

@@ -500,15 +500,11 @@ def open_survey(name: str, root: str | Path | None = None, questionnaire: str | 
         table = read_population(Path(population), by)
         weights = cell_weights(unit, responses[by], table, by, str(population))
     design = None
-    if q.design is not None:
-        from pipeline.analyze.sums import base_weights
+    if q.design is not None:  # each row's weight as the analysis had it (raked where the design rakes)
+        from pipeline.analyze.sums import row_design
+        from pipeline.stats.raking import stored_factors
 
-        design = base_weights(responses, q)
-        if q.design.rake:
-            from pipeline.stats.raking import stored_factors
-
-            table = stored_factors(processed, tuple(q.design.rake))
-            design = table.weights(responses, responses[q.unit_question.id], design)
+        design = row_design(responses, responses[q.unit_question.id], q, stored_factors(processed, q))[0]
     return Survey(name, q, responses, weights, design=design, fieldwork=_stored(processed, "fieldwork"),
                   unit_facts=_stored(processed, "facts"), unit_scores=_stored(processed, "unit_dimensions"))
 

@@ -32,7 +32,7 @@ from pipeline.run.analysis_inputs import (
     response_sums,
     weighting_for,
 )
-from pipeline.stats.raking import RAKE_FACTORS
+from pipeline.stats.raking import RAKE_FACTORS, stored_factors
 
 QUESTIONNAIRE_COPY = "questionnaire.yaml"  # stored with the results: what a later wave compares against
 INTERIM_UNSEALED = ("ingested",)  # the ingest cache checks each of its files itself (``IngestCache.carry``)
@@ -193,7 +193,7 @@ def stage_analyze(
     earlier = earlier_questionnaires(paths, previous or [], questionnaire)
     waves = [EarlierWave(e.survey, _title_of(e, q, questionnaire),
                          partial(read_table_parts, e.interim.resolve(), "responses"), q, _until_of(e),
-                         _raking_of(e, q) if questionnaire.design is not None else None)
+                         stored_factors(e.processed, q) if questionnaire.design is not None else None)
              for e, q in earlier]
     # the survey's other materials, checked before any pass over the responses
     notes = read_notes(fieldwork_folder(paths.root, paths.survey), questionnaire)
@@ -220,15 +220,6 @@ def stage_analyze(
         seal(staging)
         write_text(staging / MANIFEST, manifest.model_dump_json(indent=2))  # last: the stage completed
     return manifest
-
-
-def _raking_of(earlier: SurveyPaths, q: Questionnaire):
-    """An earlier wave's raking factors as its analysis stored them, where its design rakes (else None)."""
-    from pipeline.stats.raking import stored_factors
-
-    if q.design is None or not q.design.rake:
-        return None
-    return stored_factors(earlier.processed, tuple(q.design.rake))
 
 
 def _until_of(earlier: SurveyPaths) -> str:

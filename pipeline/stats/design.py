@@ -156,6 +156,11 @@ class Strata:
         ids = [self.columns[j][len(prefix):] for j in at]
         return Strata(tuple(ids), self.units, self.strata, self.sums[:, :, :, at], self.psus), ids
 
+    def take(self, columns: list[str]) -> Strata:
+        """These columns' sums only, in this order."""
+        at = [self.columns.index(c) for c in columns]
+        return Strata(tuple(columns), self.units, self.strata, self.sums[:, :, :, at], self.psus)
+
     def total(self) -> np.ndarray:
         """The area's sums: (1, strata, 9, columns)."""
         return self.sums.sum(axis=0, keepdims=True)

@@ -24,6 +24,7 @@ import pandas as pd
 from pipeline.common.errors import SurveyError
 from pipeline.common.inputs import read_small_table
 from pipeline.common.matching import nearest
+from pipeline.questionnaire import Questionnaire
 
 MARGIN_TOLERANCE = 0.01  # a unit's margins may disagree on its population by at most 1%
 UNANSWERED = "\x00"  # the cell key of respondents who left a raking question unanswered
@@ -137,10 +138,14 @@ class RakeFactors:
         return base * np.where(np.isnan(factor), 1.0, factor)
 
 
-def stored_factors(processed: Path, questions: tuple[str, ...]) -> RakeFactors:
-    """The raking factors an analysis stored beside its tables (``RAKE_FACTORS``), for the questions raked."""
+def stored_factors(processed: Path, q: Questionnaire) -> RakeFactors | None:
+    """The raking factors an analysis of ``q`` stored beside its tables (``RAKE_FACTORS``), where its design
+    rakes (else None)."""
     from pipeline.common.tables import read_table_parts
 
+    if q.design is None or not q.design.rake:
+        return None
+    questions = tuple(q.design.rake)
     keys = ["unit", *questions]
     if not (Path(processed) / RAKE_FACTORS).is_file():
         raise SurveyError(f"{processed} 中没有按人口边际调整的权重系数（{RAKE_FACTORS}）；"
