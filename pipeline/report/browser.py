@@ -28,11 +28,17 @@ def find_chromium() -> str | None:
     return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
 
 
+def _profile() -> tempfile.TemporaryDirectory:
+    """A fresh browser profile, removed afterwards as far as it can be: Chromium's helper processes may still
+    write into it for a moment after the browser ends, which must not fail the page or the run."""
+    return tempfile.TemporaryDirectory(prefix="survey-chromium-", ignore_cleanup_errors=True)
+
+
 def run_chromium(args: list[str], timeout: float) -> subprocess.CompletedProcess:
     exe = find_chromium()
     if exe is None:
         raise RuntimeError("找不到 Chromium 浏览器；Debian/Ubuntu 上可用 apt-get install chromium 安装")
-    with tempfile.TemporaryDirectory(prefix="survey-chromium-") as profile:
+    with _profile() as profile:
         return subprocess.run(
             [exe, *FLAGS, f"--user-data-dir={profile}", *args],
             capture_output=True,
@@ -89,7 +95,7 @@ class Printer:
 
         self.pid, self.thread = os.getpid(), threading.get_ident()
         self._playwright = None
-        self._profile = tempfile.TemporaryDirectory(prefix="survey-chromium-")
+        self._profile = _profile()
         self._process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
              "about:blank"],
